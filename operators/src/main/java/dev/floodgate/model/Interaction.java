@@ -1,0 +1,83 @@
+package dev.floodgate.model;
+
+import java.util.Objects;
+
+/**
+ * A valid interaction, record contract v1, plus where it sits in the log. A Flink POJO (public fields, no-arg
+ * constructor) so that it is serialized by Flink's POJO serializer, not Kryo.
+ */
+public class Interaction {
+    /** {@code seq} value meaning "absent": the log order of the customer's partition stands. */
+    public static final long NO_SEQ = 0L;
+
+    public String eventId;
+    public String customerId;
+    /** Per-customer sequence number starting at 1, or {@link #NO_SEQ}. */
+    public long seq;
+    public Channel channel;
+    public Priority priority;
+    /** When the interaction happened, epoch milliseconds. */
+    public long occurredAt;
+    /** Chat text; {@code null} for voice and image. */
+    public String body;
+    /** Object-store address of the raw audio or image; {@code null} for chat. */
+    public String uri;
+
+    /** Log timestamp (LogAppendTime): the age of the event is now minus this. */
+    public long logTimestamp;
+    public String sourceTopic;
+    public int sourcePartition;
+    public long sourceOffset;
+
+    public Interaction() {}
+
+    public boolean hasSeq() {
+        return seq != NO_SEQ;
+    }
+
+    /** Age in milliseconds at {@code nowMillis}. */
+    public long ageAt(long nowMillis) {
+        return nowMillis - logTimestamp;
+    }
+
+    public Interaction copy() {
+        Interaction c = new Interaction();
+        c.eventId = eventId;
+        c.customerId = customerId;
+        c.seq = seq;
+        c.channel = channel;
+        c.priority = priority;
+        c.occurredAt = occurredAt;
+        c.body = body;
+        c.uri = uri;
+        c.logTimestamp = logTimestamp;
+        c.sourceTopic = sourceTopic;
+        c.sourcePartition = sourcePartition;
+        c.sourceOffset = sourceOffset;
+        return c;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        if (!(o instanceof Interaction)) {
+            return false;
+        }
+        Interaction i = (Interaction) o;
+        return seq == i.seq && occurredAt == i.occurredAt && logTimestamp == i.logTimestamp
+                && sourcePartition == i.sourcePartition && sourceOffset == i.sourceOffset
+                && Objects.equals(eventId, i.eventId) && Objects.equals(customerId, i.customerId)
+                && channel == i.channel && priority == i.priority && Objects.equals(body, i.body)
+                && Objects.equals(uri, i.uri) && Objects.equals(sourceTopic, i.sourceTopic);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(eventId, customerId, seq);
+    }
+
+    @Override
+    public String toString() {
+        return "Interaction{" + customerId + "#" + seq + " " + eventId + " " + channel + "/" + priority + " @"
+                + sourcePartition + ":" + sourceOffset + "}";
+    }
+}
