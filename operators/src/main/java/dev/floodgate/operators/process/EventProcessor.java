@@ -1,0 +1,24 @@
+package dev.floodgate.operators.process;
+
+import dev.floodgate.model.Interaction;
+import java.io.Serializable;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * The expensive per-event work (speech-to-text, embedding, indexing) behind one asynchronous call. Created on
+ * the client, shipped to the task managers, opened once per subtask.
+ */
+public interface EventProcessor extends Serializable, AutoCloseable {
+
+    /** Name and version written into every result, so a replay with corrected code can be told apart. */
+    String name();
+
+    /** Called once per subtask before the first {@link #process}. */
+    default void open() throws Exception {}
+
+    /** Starts processing one event; the future completes with the service's result or fails. */
+    CompletableFuture<String> process(Interaction event);
+
+    @Override
+    default void close() throws Exception {}
+}

@@ -1,0 +1,79 @@
+package dev.floodgate.operators.process;
+
+import dev.floodgate.model.DeadLetter;
+import dev.floodgate.model.DeadLetterReason;
+import dev.floodgate.model.Interaction;
+import dev.floodgate.model.InteractionCodec;
+import dev.floodgate.model.Lane;
+import dev.floodgate.model.ProcessedEvent;
+import java.nio.charset.StandardCharsets;
+import java.util.Collections;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.streaming.api.functions.async.ResultFuture;
+import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
+
+/**
+ * Calls the {@link EventProcessor} for each event through Flink async I/O. The capacity (requests in flight)
+ * is set where the operator is added ({@code AsyncDataStream.orderedWait}); when it is reached the operator
+ * stops taking input, and backpressure reaches the Kafka source. A failure becomes a dead letter (stage
+ * {@code process}), never a job failure. No state, no timers.
+ */
+public class ProcessEvents extends RichAsyncFunction<Interaction, ProcessOutcome> {
+    private static final long serialVersionUID = 1L;
+
+    private final EventProcessor processor;
+    private final Lane lane;
+
+    public ProcessEvents(EventProcessor processor, Lane lane) {
+        this.processor = processor;
+        this.lane = lane;
+    }
+
+    @Override
+    public void open(OpenContext openContext) throws Exception {
+        processor.open();
+    }
+
+    @Override
+    public void close() throws Exception {
+        processor.close();
+    }
+
+    @Override
+    public void asyncInvoke(Interaction event, ResultFuture<ProcessOutcome> resultFuture) {
+        processor.process(event).whenComplete((result, error) -> {
+            long now = System.currentTimeMillis();
+            if (error == null) {
+                resultFuture.complete(Collections.singleton(
+                        ProcessOutcome.ok(ProcessedEvent.of(event, lane, result, processor.name(), now))));
+            } else {
+                resultFuture.complete(Collections.singleton(ProcessOutcome.failed(deadLetter(event, error, now))));
+            }
+        });
+    }
+
+    @Override
+    public void timeout(Interaction event, ResultFuture<ProcessOutcome> resultFuture) {
+        resultFuture.complete(Collections.singleton(ProcessOutcome.failed(
+                deadLetter(event, new java.util.concurrent.TimeoutException("processing timed out"),
+                        System.currentTimeMillis()))));
+    }
+
+    /** A processing failure as a dead letter: the event in contract v1 form, at its log position. */
+    static DeadLetter deadLetter(Interaction event, Throwable error, long now) {
+        DeadLetter d = new DeadLetter();
+        d.key = event.customerId.getBytes(StandardCharsets.UTF_8);
+        d.value = InteractionCodec.write(event);
+        d.topic = event.sourceTopic;
+        d.partition = event.sourcePartition;
+        d.offset = event.sourceOffset;
+        d.logTimestamp = event.logTimestamp;
+        d.reason = DeadLetterReason.PROCESSING_FAILED;
+        Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                ? error.getCause() : error;
+        d.error = cause.getClass().getSimpleName() + ": " + cause.getMessage();
+        d.failedAt = now;
+        d.stage = "process";
+        return d;
+    }
+}
