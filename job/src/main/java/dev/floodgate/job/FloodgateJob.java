@@ -1,0 +1,110 @@
+package dev.floodgate.job;
+
+import dev.floodgate.model.DeadLetter;
+import dev.floodgate.model.Interaction;
+import dev.floodgate.model.Lane;
+import dev.floodgate.model.ProcessedEvent;
+import dev.floodgate.model.RawRecord;
+import dev.floodgate.operators.CustomerKey;
+import dev.floodgate.operators.ParseInteractions;
+import dev.floodgate.operators.process.EventProcessor;
+import dev.floodgate.operators.process.ProcessEvents;
+import dev.floodgate.operators.process.ProcessOutcome;
+import dev.floodgate.operators.process.SplitOutcomes;
+import dev.floodgate.sinks.ArchiveSink;
+import dev.floodgate.sinks.ExactlyOnceKafkaSinks;
+import dev.floodgate.sources.InteractionLogSource;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.connector.source.Source;
+import org.apache.flink.core.execution.CheckpointingMode;
+import org.apache.flink.streaming.api.datastream.AsyncDataStream;
+import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The live job: interaction log -> parse -> archive -> keyBy customer -> process -> processed topic, with dead
+ * letters to their topic, all exactly once. {@link #main} builds the real Kafka source and sinks;
+ * {@link #defineWorkflow} builds the graph from whatever edges it is given.
+ */
+public final class FloodgateJob {
+    private static final Logger LOG = LoggerFactory.getLogger(FloodgateJob.class);
+
+    private FloodgateJob() {}
+
+    public static void main(String[] args) throws Exception {
+        if (FloodgateOptions.wantsHelp(args)) {
+            Cli.printUsage(FloodgateOptions.usage("floodgate-live", JobKind.LIVE));
+            return;
+        }
+        FloodgateOptions options = Cli.parseOrExplain(args, JobKind.LIVE);
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        configure(env, options);
+        defineWorkflow(env, source(options), sinks(options), Pipeline.from(options));
+        env.execute("floodgate-live");
+    }
+
+    /** Checkpointing and global parameters common to Floodgate's jobs. */
+    static void configure(StreamExecutionEnvironment env, FloodgateOptions options) {
+        env.getConfig().setGlobalJobParameters(options.asGlobalJobParameters());
+        env.enableCheckpointing(options.get(FloodgateOptions.CHECKPOINT_INTERVAL).toMillis(),
+                CheckpointingMode.EXACTLY_ONCE);
+        int parallelism = options.get(FloodgateOptions.PARALLELISM);
+        if (parallelism > 0) {
+            env.setParallelism(parallelism);
+        }
+    }
+
+    static Source<RawRecord, ?, ?> source(FloodgateOptions o) {
+        return InteractionLogSource.unbounded(o.get(FloodgateOptions.BOOTSTRAP_SERVERS),
+                o.get(FloodgateOptions.INPUT_TOPIC), o.get(FloodgateOptions.GROUP_ID),
+                o.get(FloodgateOptions.STARTING_OFFSETS), o.get(FloodgateOptions.LOG_RETENTION));
+    }
+
+    static JobSinks sinks(FloodgateOptions o) {
+        ExactlyOnceKafkaSinks kafka = new ExactlyOnceKafkaSinks(o.get(FloodgateOptions.BOOTSTRAP_SERVERS),
+                o.get(FloodgateOptions.TRANSACTIONAL_ID_PREFIX), o.get(FloodgateOptions.TRANSACTION_TIMEOUT));
+        String archive = o.get(FloodgateOptions.ARCHIVE_PATH);
+        if (!o.isSet(FloodgateOptions.ARCHIVE_PATH)) {
+            LOG.warn("--{} is none: valid events are not archived beyond the topic's retention",
+                    FloodgateOptions.ARCHIVE_PATH.key);
+        }
+        return new JobSinks(kafka.processed(o.get(FloodgateOptions.PROCESSED_TOPIC)),
+                kafka.shed(o.get(FloodgateOptions.SHED_TOPIC)),
+                kafka.deadLetters(o.get(FloodgateOptions.DLQ_TOPIC), "all"),
+                o.isSet(FloodgateOptions.ARCHIVE_PATH) ? ArchiveSink.create(archive) : null);
+    }
+
+    /** Builds the live job's graph between the given source and sinks. */
+    public static void defineWorkflow(StreamExecutionEnvironment env, Source<RawRecord, ?, ?> source,
+            JobSinks sinks, Pipeline pipeline) {
+        DataStream<RawRecord> raw = env.fromSource(source, WatermarkStrategy.noWatermarks(), "interaction log")
+                .uid(Uids.SOURCE_INTERACTIONS);
+        SingleOutputStreamOperator<Interaction> valid = raw
+                .process(new ParseInteractions(pipeline.maxRecordBytes()))
+                .uid(Uids.PARSE).name("parse + validate");
+        if (sinks.archive() != null) {
+            valid.sinkTo(sinks.archive()).uid(Uids.SINK_ARCHIVE).name("archive (raw, exactly once)");
+        }
+        DataStream<Interaction> keyed = valid.keyBy(CustomerKey.INSTANCE);
+        SingleOutputStreamOperator<ProcessedEvent> processed = process(keyed, pipeline.processor(), pipeline,
+                Lane.LIVE);
+        processed.sinkTo(sinks.processed()).uid(Uids.SINK_PROCESSED).name("processed -> kafka");
+        DataStream<DeadLetter> deadLetters = valid.getSideOutput(ParseInteractions.DEAD_LETTERS)
+                .union(processed.getSideOutput(SplitOutcomes.FAILED));
+        deadLetters.sinkTo(sinks.deadLetters()).uid(Uids.SINK_DEAD_LETTERS).name("dead letters -> kafka");
+    }
+
+    /** The processing call: async, ordered, at most {@code maxInFlight} requests per subtask. */
+    static SingleOutputStreamOperator<ProcessedEvent> process(DataStream<Interaction> events,
+            EventProcessor processor, Pipeline pipeline, Lane lane) {
+        SingleOutputStreamOperator<ProcessOutcome> outcomes = AsyncDataStream
+                .orderedWait(events, new ProcessEvents(processor, lane),
+                        pipeline.processingTimeout().toMillis(), TimeUnit.MILLISECONDS, pipeline.maxInFlight())
+                .uid(Uids.PROCESS).name("process (" + processor.name() + ")");
+        return outcomes.process(new SplitOutcomes()).uid(Uids.SPLIT_OUTCOMES).name("split results / failures");
+    }
+}

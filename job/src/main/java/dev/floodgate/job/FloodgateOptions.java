@@ -1,0 +1,243 @@
+package dev.floodgate.job;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import org.apache.flink.util.ParameterTool;
+import org.apache.flink.util.TimeUtils;
+
+/**
+ * The job options: key constants, typed getters, validation. Every value is checked at start; a missing or
+ * malformed option stops the job with a message naming the option and the expected form. The resolved values
+ * are registered as global job parameters, so the web UI shows what the job runs with.
+ */
+public final class FloodgateOptions {
+
+    /** One option: its key, the form it takes, its default (null = required) and what it is for. */
+    public static final class Option<T> {
+        public final String key;
+        final String form;
+        final String defaultValue;
+        final String description;
+        final Function<String, T> parser;
+
+        Option(String key, String form, String defaultValue, String description, Function<String, T> parser) {
+            this.key = key;
+            this.form = form;
+            this.defaultValue = defaultValue;
+            this.description = description;
+            this.parser = parser;
+            ALL.put(key, this);
+        }
+    }
+
+    private static final Map<String, Option<?>> ALL = new LinkedHashMap<>();
+    /** Marks a default that depends on the job (see {@link JobKind}). */
+    private static final String JOB_DEFAULT = "<job>";
+    public static final String NONE = "none";
+
+    // Kafka
+    public static final Option<String> BOOTSTRAP_SERVERS = text("bootstrap-servers", null,
+            "Kafka bootstrap servers, host:port[,host:port]");
+    public static final Option<String> INPUT_TOPIC = text("input-topic", "interactions", "the interaction log");
+    public static final Option<String> PROCESSED_TOPIC = text("processed-topic", "interactions.processed",
+            "where results go, exactly once");
+    public static final Option<String> SHED_TOPIC = text("shed-topic", "interactions.shed",
+            "the durable lane of events whose processing was shed");
+    public static final Option<String> DLQ_TOPIC = text("dlq-topic", "interactions.dlq",
+            "dead letters: original bytes, position, reason");
+    public static final Option<String> GROUP_ID = text("group-id", JOB_DEFAULT,
+            "Kafka consumer group (offsets are committed on checkpoints, for lag monitoring)");
+    public static final Option<String> STARTING_OFFSETS = new Option<>("starting-offsets",
+            "committed|earliest|latest|timestamp:<epoch ms>", "committed",
+            "where to start without restored state; committed falls back to earliest", FloodgateOptions::offsets);
+    public static final Option<String> TRANSACTIONAL_ID_PREFIX = text("transactional-id-prefix", JOB_DEFAULT,
+            "prefix of the Kafka sinks' transactional ids; distinct per job");
+    public static final Option<Duration> TRANSACTION_TIMEOUT = duration("transaction-timeout", "10min",
+            "Kafka transaction timeout: above the longest checkpoint plus restart, at most the broker's "
+                    + "transaction.max.timeout.ms (15min by default)");
+    public static final Option<Duration> LOG_RETENTION = duration("log-retention", "7d",
+            "retention of the input topic, for the retention-edge headroom metric");
+
+    // Flink
+    public static final Option<Duration> CHECKPOINT_INTERVAL = duration("checkpoint-interval", "10s",
+            "exactly-once checkpoint interval; output becomes visible to read_committed readers on each one");
+    public static final Option<Integer> PARALLELISM = new Option<>("parallelism", "a positive integer or 'default'",
+            "default", "job parallelism", s -> s.equals("default") ? -1 : positiveInt(s));
+
+    // Records
+    public static final Option<Integer> MAX_RECORD_BYTES = new Option<>("max-record-bytes", "a positive integer",
+            "1048576", "larger records are dead letters (reason oversized)", FloodgateOptions::positiveInt);
+    public static final Option<String> ARCHIVE_PATH = text("archive-path", NONE,
+            "file system URI of the raw archive of every valid event (exactly once); 'none' disables it");
+
+    private final Map<String, String> values;
+
+    private FloodgateOptions(Map<String, String> values) {
+        this.values = values;
+    }
+
+    /** Parses and validates arguments ({@code --key value} or {@code --key=value}) for a job. */
+    public static FloodgateOptions fromArgs(String[] args, JobKind kind) {
+        Map<String, String> given = new LinkedHashMap<>();
+        List<String> errors = new ArrayList<>();
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (!a.startsWith("--")) {
+                errors.add("unexpected argument '" + a + "': options take the form --key value");
+                continue;
+            }
+            String key = a.substring(2);
+            String value;
+            int eq = key.indexOf('=');
+            if (eq >= 0) {
+                value = key.substring(eq + 1);
+                key = key.substring(0, eq);
+            } else if (i + 1 < args.length && !args[i + 1].startsWith("--")) {
+                value = args[++i];
+            } else {
+                value = "";
+            }
+            given.put(key, value);
+        }
+        return from(given, kind, errors);
+    }
+
+    /** Validates a map of option values (missing keys take their defaults). */
+    public static FloodgateOptions fromMap(Map<String, String> given, JobKind kind) {
+        return from(new LinkedHashMap<>(given), kind, new ArrayList<>());
+    }
+
+    private static FloodgateOptions from(Map<String, String> given, JobKind kind, List<String> errors) {
+        Map<String, String> resolved = new LinkedHashMap<>();
+        for (String key : given.keySet()) {
+            if (!ALL.containsKey(key)) {
+                errors.add("unknown option --" + key + " (--help lists the options)");
+            }
+        }
+        for (Option<?> o : ALL.values()) {
+            String v = given.get(o.key);
+            if (v == null) {
+                v = JOB_DEFAULT.equals(o.defaultValue) ? kind.defaultIdentity : o.defaultValue;
+            }
+            if (v == null || v.isBlank()) {
+                errors.add("option --" + o.key + " is required: " + o.form + " (" + o.description + ")");
+                continue;
+            }
+            try {
+                o.parser.apply(v.trim());
+                resolved.put(o.key, v.trim());
+            } catch (RuntimeException e) {
+                errors.add("option --" + o.key + " has a bad value '" + v + "': expected " + o.form
+                        + (e.getMessage() == null ? "" : " (" + e.getMessage() + ")"));
+            }
+        }
+        if (!errors.isEmpty()) {
+            throw new IllegalArgumentException(String.join("\n", errors));
+        }
+        return new FloodgateOptions(resolved);
+    }
+
+    public <T> T get(Option<T> option) {
+        return option.parser.apply(values.get(option.key));
+    }
+
+    public boolean isSet(Option<String> option) {
+        return !NONE.equals(values.get(option.key));
+    }
+
+    /** All resolved values, as registered in the web UI. */
+    public Map<String, String> asMap() {
+        return Collections.unmodifiableMap(values);
+    }
+
+    public ParameterTool asGlobalJobParameters() {
+        return ParameterTool.fromMap(values);
+    }
+
+    public static boolean wantsHelp(String[] args) {
+        for (String a : args) {
+            if (a.equals("--help") || a.equals("-h")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The option list, for {@code --help}. */
+    public static String usage(String command, JobKind kind) {
+        StringBuilder sb = new StringBuilder("Usage: ").append(command).append(" --bootstrap-servers host:port [options]\n\n");
+        for (Option<?> o : ALL.values()) {
+            String def = JOB_DEFAULT.equals(o.defaultValue) ? kind.defaultIdentity : o.defaultValue;
+            sb.append(String.format("  --%-28s %s%n  %-30s %s%n", o.key, o.form, "",
+                    o.description + (def == null ? " (required)" : " (default: " + def + ")")));
+        }
+        return sb.toString();
+    }
+
+    static Option<String> text(String key, String defaultValue, String description) {
+        return new Option<>(key, "a non-empty string", defaultValue, description, s -> s);
+    }
+
+    static Option<Duration> duration(String key, String defaultValue, String description) {
+        return new Option<>(key, "a duration such as 500ms, 10s, 5min, 2h, 7d", defaultValue, description,
+                FloodgateOptions::positiveDuration);
+    }
+
+    static Option<Integer> integer(String key, String defaultValue, String description) {
+        return new Option<>(key, "a positive integer", defaultValue, description, FloodgateOptions::positiveInt);
+    }
+
+    static Option<Double> decimal(String key, String defaultValue, String description) {
+        return new Option<>(key, "a positive number", defaultValue, description, s -> {
+            double d = Double.parseDouble(s);
+            if (!(d > 0) || Double.isInfinite(d)) {
+                throw new IllegalArgumentException("must be above 0");
+            }
+            return d;
+        });
+    }
+
+    static Option<Boolean> flag(String key, String defaultValue, String description) {
+        return new Option<>(key, "true|false", defaultValue, description, s -> {
+            if (s.equals("true") || s.isEmpty()) {
+                return true;
+            }
+            if (s.equals("false")) {
+                return false;
+            }
+            throw new IllegalArgumentException("not true or false");
+        });
+    }
+
+    static int positiveInt(String s) {
+        int v = Integer.parseInt(s);
+        if (v < 1) {
+            throw new IllegalArgumentException("must be at least 1");
+        }
+        return v;
+    }
+
+    static Duration positiveDuration(String s) {
+        Duration d = TimeUtils.parseDuration(s);
+        if (d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException("must be above zero");
+        }
+        return d;
+    }
+
+    static String offsets(String s) {
+        if (s.equals("committed") || s.equals("earliest") || s.equals("latest")) {
+            return s;
+        }
+        if (s.startsWith("timestamp:")) {
+            Long.parseLong(s.substring("timestamp:".length()));
+            return s;
+        }
+        throw new IllegalArgumentException("unknown starting position");
+    }
+}

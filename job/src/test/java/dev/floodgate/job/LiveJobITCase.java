@@ -1,0 +1,214 @@
+package dev.floodgate.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.floodgate.job.kafka.InteractionRecords;
+import dev.floodgate.job.kafka.Topics;
+import dev.floodgate.job.testing.FailOnceProcessor;
+import dev.floodgate.job.testing.FlinkRest;
+import dev.floodgate.job.testing.KafkaBroker;
+import dev.floodgate.job.testing.KafkaIO;
+import dev.floodgate.model.Channel;
+import dev.floodgate.model.DeadLetter;
+import dev.floodgate.model.DeadLetterReason;
+import dev.floodgate.model.Interaction;
+import dev.floodgate.model.OutputCodec;
+import dev.floodgate.model.Priority;
+import dev.floodgate.model.ProcessedEvent;
+import dev.floodgate.sinks.ArchiveSink;
+import dev.floodgate.sinks.ExactlyOnceKafkaSinks;
+import dev.floodgate.sources.InteractionLogSource;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.apache.flink.api.common.JobID;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.core.execution.CheckpointingMode;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.InjectClusterClient;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.apache.flink.client.program.ClusterClient;
+import org.apache.flink.configuration.Configuration;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The live job end to end on a real broker and a MiniCluster: every valid event processed exactly once (read
+ * back {@code read_committed}), every poison record a dead letter with the right reason, the archive complete;
+ * and the same after a failure injected after the first completed checkpoint.
+ */
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
+class LiveJobITCase {
+    private static final int CUSTOMERS = 400;
+    private static final int EVENTS = 10_000;
+    private static final int POISON_PER_KIND = 3;
+    private static final int MAX_RECORD_BYTES = 64 * 1024;
+
+    @RegisterExtension
+    static final KafkaBroker KAFKA = new KafkaBroker();
+
+    @RegisterExtension
+    static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
+            .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+
+    @TempDir
+    Path archive;
+
+    private String run;
+
+    @BeforeEach
+    void setUp() {
+        FailOnceProcessor.reset();
+        run = "t" + System.nanoTime();
+    }
+
+    @Test
+    void everyValidEventIsProcessedOnceAndEveryPoisonRecordIsADeadLetter(@InjectClusterClient ClusterClient<?> client)
+            throws Exception {
+        Sent sent = produceInput();
+        runToCompletion(new FailOnceProcessor(0), client, false);
+        assertExactlyOnce(sent);
+    }
+
+    @Test
+    void exactlyOnceSurvivesAFailureAfterTheFirstCheckpoint(@InjectClusterClient ClusterClient<?> client)
+            throws Exception {
+        Sent sent = produceInput();
+        // ~300 us per event keeps the job running for a few seconds: long enough for checkpoints mid-stream.
+        runToCompletion(new FailOnceProcessor(300), client, true);
+        assertThat(FailOnceProcessor.FIRED).as("the injected failure happened").isTrue();
+        assertExactlyOnce(sent);
+    }
+
+    private void runToCompletion(FailOnceProcessor processor, ClusterClient<?> client, boolean injectFailure)
+            throws Exception {
+        Configuration conf = new Configuration();
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 2);
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(200));
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        env.setParallelism(2);
+        env.enableCheckpointing(500, CheckpointingMode.EXACTLY_ONCE);
+
+        ExactlyOnceKafkaSinks kafka = new ExactlyOnceKafkaSinks(KAFKA.bootstrapServers(), run, Duration.ofMinutes(5));
+        JobSinks sinks = new JobSinks(kafka.processed(topic("processed")), kafka.shed(topic("shed")),
+                kafka.deadLetters(topic("dlq"), "all"), ArchiveSink.create(archive.toUri().toString()));
+        FloodgateJob.defineWorkflow(env,
+                InteractionLogSource.toEndOffsets(KAFKA.bootstrapServers(), topic("interactions"), run, "earliest",
+                        Duration.ofDays(7)),
+                sinks,
+                new Pipeline(MAX_RECORD_BYTES, processor, 50, Duration.ofMinutes(1)));
+        JobClient job = env.executeAsync("live-" + run);
+        if (injectFailure) {
+            JobID id = job.getJobID();
+            new FlinkRest(client.getWebInterfaceURL()).awaitCompletedCheckpoints(id.toString(), 1,
+                    Duration.ofMinutes(1));
+            FailOnceProcessor.ARMED.set(true);
+        }
+        job.getJobExecutionResult().get(4, TimeUnit.MINUTES);
+    }
+
+    private Sent produceInput() throws Exception {
+        Topics.create(KAFKA.bootstrapServers(), 4, Duration.ofDays(7), topic("interactions"), topic("processed"),
+                topic("shed"), topic("dlq"));
+        Random random = new Random(42);
+        Map<String, Long> nextSeq = new HashMap<>();
+        List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
+        Map<String, Interaction> valid = new HashMap<>();
+        Map<DeadLetterReason, Integer> poison = new EnumMap<>(DeadLetterReason.class);
+        int n = 0;
+        for (int i = 0; i < EVENTS; i++) {
+            String customer = "c" + random.nextInt(CUSTOMERS);
+            long seq = nextSeq.merge(customer, 1L, Long::sum);
+            Interaction in = InteractionRecords.event(customer, seq,
+                    Channel.values()[random.nextInt(3)], Priority.values()[random.nextInt(3)],
+                    System.currentTimeMillis());
+            valid.put(in.eventId, in);
+            records.add(InteractionRecords.record(topic("interactions"), in));
+            if (i % 250 == 0) {
+                DeadLetterReason kind = poisonKinds().get(n % poisonKinds().size());
+                if (poison.getOrDefault(kind, 0) < POISON_PER_KIND) {
+                    records.add(InteractionRecords.poison(topic("interactions"), kind, n, MAX_RECORD_BYTES));
+                    poison.merge(kind, 1, Integer::sum);
+                }
+                n++;
+            }
+        }
+        KafkaIO.produce(KAFKA.bootstrapServers(), records);
+        return new Sent(valid, poison);
+    }
+
+    private void assertExactlyOnce(Sent sent) throws IOException {
+        List<ProcessedEvent> processed = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> r : KafkaIO.readCommitted(KAFKA.bootstrapServers(), topic("processed"))) {
+            processed.add(OutputCodec.readProcessed(r.value()));
+        }
+        assertThat(processed).hasSize(sent.valid.size());
+        assertThat(processed.stream().map(p -> p.eventId).collect(Collectors.toSet()))
+                .isEqualTo(sent.valid.keySet());
+        Map<String, List<Long>> seqsByCustomer = processed.stream().collect(
+                Collectors.groupingBy(p -> p.customerId, Collectors.mapping(p -> p.seq, Collectors.toList())));
+        seqsByCustomer.forEach((customer, seqs) -> assertThat(seqs).as("order of %s", customer).isSorted());
+
+        List<DeadLetter> dead = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> r : KafkaIO.readCommitted(KAFKA.bootstrapServers(), topic("dlq"))) {
+            dead.add(OutputCodec.readDeadLetter(r.value()));
+        }
+        Map<DeadLetterReason, Integer> reasons = new EnumMap<>(DeadLetterReason.class);
+        dead.forEach(d -> reasons.merge(d.reason, 1, Integer::sum));
+        assertThat(reasons).isEqualTo(sent.poison);
+        assertThat(dead).allSatisfy(d -> {
+            assertThat(d.topic).isEqualTo(topic("interactions"));
+            assertThat(d.value).isNotNull();
+            assertThat(d.error).isNotBlank();
+        });
+        assertThat(dead.stream().map(d -> d.partition + "@" + d.offset).distinct()).hasSize(dead.size());
+
+        assertThat(archivedEventIds()).hasSize(sent.valid.size()).containsExactlyInAnyOrderElementsOf(sent.valid.keySet());
+    }
+
+    private List<String> archivedEventIds() throws IOException {
+        try (Stream<Path> files = Files.walk(archive)) {
+            return files.filter(Files::isRegularFile)
+                    .filter(f -> !f.getFileName().toString().startsWith("."))
+                    .flatMap(f -> {
+                        try {
+                            return Files.readAllLines(f).stream();
+                        } catch (IOException e) {
+                            throw new UncheckedIOException(e);
+                        }
+                    })
+                    .map(line -> line.replaceAll(".*\"event_id\":\"([^\"]+)\".*", "$1"))
+                    .collect(Collectors.toList());
+        }
+    }
+
+    private static List<DeadLetterReason> poisonKinds() {
+        return Stream.of(DeadLetterReason.values()).filter(r -> r != DeadLetterReason.PROCESSING_FAILED)
+                .collect(Collectors.toList());
+    }
+
+    private String topic(String name) {
+        return run + "." + name;
+    }
+
+    private record Sent(Map<String, Interaction> valid, Map<DeadLetterReason, Integer> poison) {}
+}

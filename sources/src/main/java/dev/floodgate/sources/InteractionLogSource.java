@@ -1,0 +1,83 @@
+package dev.floodgate.sources;
+
+import dev.floodgate.model.RawRecord;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.flink.connector.kafka.source.KafkaSource;
+import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
+import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
+import org.apache.kafka.clients.consumer.OffsetResetStrategy;
+import org.apache.kafka.common.TopicPartition;
+
+/** Builds the Kafka sources that read Floodgate's topics as {@link RawRecord}s. */
+public final class InteractionLogSource {
+    private InteractionLogSource() {}
+
+    /**
+     * The live job's unbounded source. Offsets are committed to {@code groupId} on each checkpoint: not for
+     * recovery (that uses the checkpoint) but so that consumer lag is visible to Kafka tooling.
+     *
+     * @param startingOffsets {@code committed} (falls back to earliest), {@code earliest}, {@code latest} or
+     *     {@code timestamp:<epoch ms>}
+     */
+    public static KafkaSource<RawRecord> unbounded(String bootstrapServers, String topic, String groupId,
+            String startingOffsets, Duration retention) {
+        return base(bootstrapServers, topic, groupId, retention)
+                .setStartingOffsets(startingPosition(startingOffsets))
+                .build();
+    }
+
+    /**
+     * A bounded source from a starting position to the end offsets found when the job starts: it reads what
+     * was there at start and then finishes (the shed-lane drain, tests).
+     */
+    public static KafkaSource<RawRecord> toEndOffsets(String bootstrapServers, String topic, String groupId,
+            String startingOffsets, Duration retention) {
+        return base(bootstrapServers, topic, groupId, retention)
+                .setStartingOffsets(startingPosition(startingOffsets))
+                .setBounded(OffsetsInitializer.latest())
+                .build();
+    }
+
+    /** A bounded source over explicit start and stop offsets per partition (backfill and replay). */
+    public static KafkaSource<RawRecord> bounded(String bootstrapServers, String topic, String groupId,
+            Map<TopicPartition, Long> startOffsets, Map<TopicPartition, Long> stopOffsets, Duration retention) {
+        return base(bootstrapServers, topic, groupId, retention)
+                .setStartingOffsets(OffsetsInitializer.offsets(startOffsets, OffsetResetStrategy.EARLIEST))
+                .setBounded(OffsetsInitializer.offsets(stopOffsets))
+                .build();
+    }
+
+    private static KafkaSourceBuilder<RawRecord> base(String bootstrapServers, String topic, String groupId,
+            Duration retention) {
+        Properties props = new Properties();
+        // Read only what producers committed: a gateway that writes transactionally never leaks aborted events.
+        props.setProperty("isolation.level", "read_committed");
+        props.setProperty("commit.offsets.on.checkpoint", "true");
+        props.setProperty("partition.discovery.interval.ms", "60000");
+        props.setProperty("client.id.prefix", groupId);
+        return KafkaSource.<RawRecord>builder()
+                .setBootstrapServers(bootstrapServers)
+                .setTopics(topic)
+                .setGroupId(groupId)
+                .setProperties(props)
+                .setDeserializer(new RawRecordDeserializer(retention.toMillis()));
+    }
+
+    static OffsetsInitializer startingPosition(String spec) {
+        switch (spec) {
+            case "committed":
+                return OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST);
+            case "earliest":
+                return OffsetsInitializer.earliest();
+            case "latest":
+                return OffsetsInitializer.latest();
+            default:
+                if (spec.startsWith("timestamp:")) {
+                    return OffsetsInitializer.timestamp(Long.parseLong(spec.substring("timestamp:".length())));
+                }
+                throw new IllegalArgumentException("unknown starting position " + spec);
+        }
+    }
+}
