@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.core.execution.CheckpointingMode;
+import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.datastream.AsyncDataStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
@@ -44,7 +45,16 @@ public final class FloodgateJob {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         configure(env, options);
         defineWorkflow(env, source(options), sinks(options), Pipeline.from(options));
-        env.execute("floodgate-live");
+        env.execute(JOB_NAME);
+    }
+
+    public static final String JOB_NAME = "floodgate-live";
+
+    /** Builds the live job with its real edges on {@code env} and submits it without waiting. */
+    public static JobClient submit(StreamExecutionEnvironment env, FloodgateOptions options) throws Exception {
+        configure(env, options);
+        defineWorkflow(env, source(options), sinks(options), Pipeline.from(options));
+        return env.executeAsync(JOB_NAME);
     }
 
     /** Checkpointing and global parameters common to Floodgate's jobs. */
@@ -87,7 +97,7 @@ public final class FloodgateJob {
                 .process(new ParseInteractions(pipeline.maxRecordBytes()))
                 .uid(Uids.PARSE).name("parse + validate");
         if (sinks.archive() != null) {
-            valid.sinkTo(sinks.archive()).uid(Uids.SINK_ARCHIVE).name("archive (raw, exactly once)");
+            valid.sinkTo(sinks.archive()).uid(Uids.SINK_ARCHIVE).name("archive");
         }
         DataStream<Interaction> keyed = valid.keyBy(CustomerKey.INSTANCE);
         SingleOutputStreamOperator<ProcessedEvent> processed = process(keyed, pipeline.processor(), pipeline,

@@ -7,7 +7,7 @@ import dev.floodgate.job.kafka.Topics;
 import dev.floodgate.job.testing.FailOnceProcessor;
 import dev.floodgate.job.testing.FlinkRest;
 import dev.floodgate.job.testing.KafkaBroker;
-import dev.floodgate.job.testing.KafkaIO;
+import dev.floodgate.job.kafka.KafkaIO;
 import dev.floodgate.model.Channel;
 import dev.floodgate.model.DeadLetter;
 import dev.floodgate.model.DeadLetterReason;

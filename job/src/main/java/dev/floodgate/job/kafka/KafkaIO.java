@@ -1,4 +1,4 @@
-package dev.floodgate.job.testing;
+package dev.floodgate.job.kafka;
 
 import java.time.Duration;
 import java.util.ArrayList;
@@ -16,7 +16,7 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
-/** Writes records to and reads committed records from the test broker. */
+/** Writes records to and reads committed records from a broker: for the tests, the demo and the tools. */
 public final class KafkaIO {
     private KafkaIO() {}
 
