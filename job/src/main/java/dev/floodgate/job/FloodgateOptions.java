@@ -75,6 +75,30 @@ public final class FloodgateOptions {
     public static final Option<String> ARCHIVE_PATH = text("archive-path", NONE,
             "file system URI of the raw archive of every valid event (exactly once); 'none' disables it");
 
+    // Backfill job
+    public static final Option<String> MODE = new Option<>("mode", "drain|replay", "drain",
+            "backfill job only: drain the shed lane, or replay the log from a savepoint of the live job", s -> {
+                if (!s.equals("drain") && !s.equals("replay")) {
+                    throw new IllegalArgumentException("neither drain nor replay");
+                }
+                return s;
+            });
+    public static final Option<Double> MAX_RATE = decimal("max-rate", "500",
+            "backfill job only: events per second, all subtasks together, so the live job keeps its capacity");
+    public static final Option<String> UNTIL = new Option<>("until", "end|<ISO-8601 instant>", "end",
+            "replay only: stop at the end offsets found at start, or at the first record logged at or after a time",
+            s -> {
+                if (!s.equals("end")) {
+                    java.time.Instant.parse(s);
+                }
+                return s;
+            });
+    public static final Option<String> REPLAY_TOPIC = text("replay-topic", "interactions.processed",
+            "replay only: where the replay lane is written");
+    public static final Option<String> SAVEPOINT = text("savepoint", "from-cluster",
+            "replay only: the live job's savepoint; by default the path the job is restored from "
+                    + "(flink run -s, execution.state-recovery.path, initialSavepointPath)");
+
     private final Map<String, String> values;
 
     private FloodgateOptions(Map<String, String> values) {

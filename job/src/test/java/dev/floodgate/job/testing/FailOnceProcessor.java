@@ -6,28 +6,48 @@ import dev.floodgate.operators.process.PassThroughProcessor;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
+import org.apache.flink.api.common.state.CheckpointListener;
 
 /**
- * Pass-through processing, slowed to a steady pace, that throws once when the test arms it: the injected
- * failure of the exactly-once tests. The throw happens in the task thread, so the whole job fails over.
+ * Pass-through processing that throws once, in the task thread, on the first event after the first completed
+ * checkpoint: the injected failure of the exactly-once tests (the flink-connector-kafka KafkaSinkITCase pattern).
+ * Until it has fired it runs at a steady slow pace, so the job is still reading when the checkpoint completes.
  */
-public final class FailOnceProcessor implements EventProcessor {
+public final class FailOnceProcessor implements EventProcessor, CheckpointListener {
     private static final long serialVersionUID = 1L;
 
-    /** Armed by the test (for instance after the first completed checkpoint); the next event fails the task. */
-    public static final AtomicBoolean ARMED = new AtomicBoolean();
+    private static final AtomicBoolean ARMED = new AtomicBoolean();
     public static final AtomicBoolean FIRED = new AtomicBoolean();
 
     private final PassThroughProcessor delegate = new PassThroughProcessor();
-    private final long pauseNanosPerEvent;
+    private final boolean enabled;
+    private final long pauseNanosUntilFired;
 
-    public FailOnceProcessor(long pauseMicrosPerEvent) {
-        this.pauseNanosPerEvent = pauseMicrosPerEvent * 1000;
+    private FailOnceProcessor(boolean enabled, long pauseMicrosUntilFired) {
+        this.enabled = enabled;
+        this.pauseNanosUntilFired = pauseMicrosUntilFired * 1000;
+    }
+
+    /** Fails once after the first completed checkpoint. */
+    public static FailOnceProcessor afterFirstCheckpoint(long pauseMicrosUntilFired) {
+        return new FailOnceProcessor(true, pauseMicrosUntilFired);
+    }
+
+    /** Never fails: plain pass-through. */
+    public static FailOnceProcessor never() {
+        return new FailOnceProcessor(false, 0);
     }
 
     public static void reset() {
         ARMED.set(false);
         FIRED.set(false);
+    }
+
+    @Override
+    public void notifyCheckpointComplete(long checkpointId) {
+        if (enabled) {
+            ARMED.set(true);
+        }
     }
 
     @Override
@@ -37,12 +57,11 @@ public final class FailOnceProcessor implements EventProcessor {
 
     @Override
     public CompletableFuture<String> process(Interaction event) {
-        if (ARMED.compareAndSet(true, false)) {
-            FIRED.set(true);
+        if (ARMED.get() && FIRED.compareAndSet(false, true)) {
             throw new IllegalStateException("injected failure (test)");
         }
-        if (pauseNanosPerEvent > 0) {
-            LockSupport.parkNanos(pauseNanosPerEvent);
+        if (enabled && !FIRED.get()) {
+            LockSupport.parkNanos(pauseNanosUntilFired);
         }
         return delegate.process(event);
     }

@@ -9,6 +9,7 @@ import dev.floodgate.model.ProcessedEvent;
 import java.nio.charset.StandardCharsets;
 import java.util.Collections;
 import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.CheckpointListener;
 import org.apache.flink.streaming.api.functions.async.ResultFuture;
 import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
 
@@ -18,7 +19,7 @@ import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
  * stops taking input, and backpressure reaches the Kafka source. A failure becomes a dead letter (stage
  * {@code process}), never a job failure. No state, no timers.
  */
-public class ProcessEvents extends RichAsyncFunction<Interaction, ProcessOutcome> {
+public class ProcessEvents extends RichAsyncFunction<Interaction, ProcessOutcome> implements CheckpointListener {
     private static final long serialVersionUID = 1L;
 
     private final EventProcessor processor;
@@ -37,6 +38,14 @@ public class ProcessEvents extends RichAsyncFunction<Interaction, ProcessOutcome
     @Override
     public void close() throws Exception {
         processor.close();
+    }
+
+    /** Processors that batch or hold resources per checkpoint may listen for completed checkpoints. */
+    @Override
+    public void notifyCheckpointComplete(long checkpointId) throws Exception {
+        if (processor instanceof CheckpointListener) {
+            ((CheckpointListener) processor).notifyCheckpointComplete(checkpointId);
+        }
     }
 
     @Override
