@@ -7,8 +7,6 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.floodgate.model.Channel;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -67,23 +65,23 @@ public final class CapacityLimitedService implements AutoCloseable {
     private void serve(ChannelCapacity channel, HttpExchange exchange) throws IOException {
         try (exchange) {
             if (!"POST".equals(exchange.getRequestMethod())) {
-                respond(exchange, 405, "{\"error\":\"POST only\"}");
+                Exchanges.respond(exchange, 405, "{\"error\":\"POST only\"}");
                 return;
             }
-            byte[] request = readAll(exchange.getRequestBody());
+            byte[] request = Exchanges.readAll(exchange.getRequestBody());
             String body = new String(request, StandardCharsets.UTF_8);
             boolean fail = options.failureMarker() != null && body.contains(options.failureMarker());
             channel.process(fail);
             if (fail) {
-                respond(exchange, options.failureStatus(), "{\"error\":\"injected failure\"}");
+                Exchanges.respond(exchange, options.failureStatus(), "{\"error\":\"injected failure\"}");
                 return;
             }
             ObjectNode result = JSON.createObjectNode();
             result.put("channel", channel.channel().wireName());
-            JsonNode in = parseQuietly(request);
+            JsonNode in = Exchanges.parseQuietly(JSON, request);
             result.put("event_id", in == null ? null : in.path("event_id").asText(null));
             result.put("result", "processed");
-            respond(exchange, 200, JSON.writeValueAsString(result));
+            Exchanges.respond(exchange, 200, JSON.writeValueAsString(result));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -91,8 +89,8 @@ public final class CapacityLimitedService implements AutoCloseable {
 
     private void stats(HttpExchange exchange) throws IOException {
         try (exchange) {
-            readAll(exchange.getRequestBody());
-            respond(exchange, 200, statsJson());
+            Exchanges.readAll(exchange.getRequestBody());
+            Exchanges.respond(exchange, 200, statsJson());
         }
     }
 
@@ -131,29 +129,6 @@ public final class CapacityLimitedService implements AutoCloseable {
             workers.shutdownNow();
             LOG.info("Capacity-limited service stopped: {}", statsJson());
             server = null;
-        }
-    }
-
-    private static void respond(HttpExchange exchange, int status, String json) throws IOException {
-        byte[] bytes = json.getBytes(StandardCharsets.UTF_8);
-        exchange.getResponseHeaders().set("Content-Type", "application/json");
-        exchange.sendResponseHeaders(status, bytes.length);
-        try (OutputStream out = exchange.getResponseBody()) {
-            out.write(bytes);
-        }
-    }
-
-    private static byte[] readAll(InputStream in) throws IOException {
-        try (in) {
-            return in.readAllBytes();
-        }
-    }
-
-    private static JsonNode parseQuietly(byte[] bytes) {
-        try {
-            return JSON.readTree(bytes);
-        } catch (IOException e) {
-            return null;
         }
     }
 }

@@ -26,7 +26,7 @@ public class RateWindow {
         }
         count++;
         if (count > policy.limitPerWindow()) {
-            hotUntil = now + window;
+            hotUntil = Math.max(hotUntil, windowStart + 2 * window);
         }
         return now < hotUntil;
     }
