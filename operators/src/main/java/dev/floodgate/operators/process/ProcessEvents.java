@@ -8,16 +8,19 @@ import dev.floodgate.model.Lane;
 import dev.floodgate.model.ProcessedEvent;
 import java.nio.charset.StandardCharsets;
 import java.util.Collections;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.CheckpointListener;
 import org.apache.flink.streaming.api.functions.async.ResultFuture;
 import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
 
 /**
- * Calls the {@link EventProcessor} for each event through Flink async I/O. The capacity (requests in flight)
- * is set where the operator is added ({@code AsyncDataStream.orderedWait}); when it is reached the operator
- * stops taking input, and backpressure reaches the Kafka source. A failure becomes a dead letter (stage
- * {@code process}), never a job failure. No state, no timers.
+ * Calls the {@link EventProcessor} for each event through Flink async I/O. The capacity (requests in flight),
+ * total timeout and retries are set where the operator is added ({@link Processing#apply}); when the capacity is
+ * reached the operator stops taking input, and backpressure reaches the Kafka source. A failure is completed as
+ * a dead letter (stage {@code process}), never exceptionally, so it can never fail the job: the retry strategy
+ * retries {@link ProcessOutcome#retryable()} outcomes and the last one is emitted. No state, no timers.
  */
 public class ProcessEvents extends RichAsyncFunction<Interaction, ProcessOutcome> implements CheckpointListener {
     private static final long serialVersionUID = 1L;
@@ -50,20 +53,34 @@ public class ProcessEvents extends RichAsyncFunction<Interaction, ProcessOutcome
 
     @Override
     public void asyncInvoke(Interaction event, ResultFuture<ProcessOutcome> resultFuture) {
-        processor.process(event).whenComplete((result, error) -> {
+        CompletableFuture<String> call;
+        try {
+            call = processor.process(event);
+        } catch (RuntimeException e) {
+            call = CompletableFuture.failedFuture(e);
+        }
+        call.whenComplete((result, error) -> {
             long now = System.currentTimeMillis();
             if (error == null) {
                 resultFuture.complete(Collections.singleton(
                         ProcessOutcome.ok(ProcessedEvent.of(event, lane, result, processor.name(), now))));
             } else {
-                resultFuture.complete(Collections.singleton(ProcessOutcome.failed(deadLetter(event, error, now))));
+                DeadLetter d = deadLetter(event, error, now);
+                resultFuture.complete(Collections.singleton(isPermanent(error)
+                        ? ProcessOutcome.failedPermanently(d) : ProcessOutcome.failed(d)));
             }
         });
     }
 
+    private static boolean isPermanent(Throwable error) {
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        return cause instanceof ProcessingException && !((ProcessingException) cause).retryable();
+    }
+
     @Override
     public void timeout(Interaction event, ResultFuture<ProcessOutcome> resultFuture) {
-        resultFuture.complete(Collections.singleton(ProcessOutcome.failed(
+        // the total timeout covers all attempts: what is left of it would not fit another one
+        resultFuture.complete(Collections.singleton(ProcessOutcome.failedPermanently(
                 deadLetter(event, new java.util.concurrent.TimeoutException("processing timed out"),
                         System.currentTimeMillis()))));
     }
@@ -78,7 +95,7 @@ public class ProcessEvents extends RichAsyncFunction<Interaction, ProcessOutcome
         d.offset = event.sourceOffset;
         d.logTimestamp = event.logTimestamp;
         d.reason = DeadLetterReason.PROCESSING_FAILED;
-        Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+        Throwable cause = error instanceof CompletionException && error.getCause() != null
                 ? error.getCause() : error;
         d.error = cause.getClass().getSimpleName() + ": " + cause.getMessage();
         d.failedAt = now;

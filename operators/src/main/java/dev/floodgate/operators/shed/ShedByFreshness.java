@@ -1,0 +1,128 @@
+package dev.floodgate.operators.shed;
+
+import dev.floodgate.model.Channel;
+import dev.floodgate.model.Interaction;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.StateTtlConfig;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+
+/**
+ * Sheds processing, never data, when the backlog makes events too old: runs on the stream keyed by
+ * {@code customer_id}, before the expensive processing call. The main output is the live lane; a shed event
+ * goes unchanged to {@link #SHED} (written to {@code interactions.shed}, drained later by the backfill job).
+ *
+ * <p>Decision per event, with age = the timer service's processing time minus the event's log timestamp:
+ * <ol>
+ *   <li>{@code HIGH} is never shed.</li>
+ *   <li>Freshness: per channel, a {@link ChannelShedding} switch turns on when a sheddable event is older than
+ *       the channel's SLO and off when an event is younger than its low-water mark; while on, the channel's
+ *       sheddable priorities are shed.</li>
+ *   <li>Hot key: a customer above the {@link HotKeyPolicy} rate has its sheddable events shed regardless of
+ *       age, counted in {@code hotKeySheds} and logged (rate limited) by name.</li>
+ * </ol>
+ *
+ * <p>State and timers: no timers. The shedding switches and the hot-key report list are operator-local, per
+ * subtask, and not checkpointed: they describe this subtask's backlog and re-form from the first events after a
+ * restart. The only keyed state is one {@link RateWindow} per customer ({@code hot-key-rate}), present only when
+ * hot-key detection is enabled, with a processing-time TTL of two windows; keyed state (rather than an
+ * operator-local map) so a customer's rate follows its key group across rescaling, and the TTL bounds it to
+ * the customers active in the last two windows without a timer per customer.
+ */
+public class ShedByFreshness extends KeyedProcessFunction<String, Interaction, Interaction> {
+    private static final long serialVersionUID = 1L;
+
+    /** Events whose processing was shed: to {@code interactions.shed}. */
+    public static final OutputTag<Interaction> SHED = new OutputTag<>("shed") {};
+
+    /** Side-output lanes by name; the live lane is the main output. */
+    public static final Map<String, OutputTag<Interaction>> LANES = Map.of(SHED.getId(), SHED);
+
+    private final ShedPolicy policy;
+
+    private transient Map<Channel, ChannelShedding> switches;
+    private transient HotKeyReporter hotKeys;
+    private transient ShedMetrics metrics;
+    private transient ValueState<RateWindow> rate;
+
+    public ShedByFreshness(ShedPolicy policy) {
+        this.policy = policy;
+    }
+
+    @Override
+    public void open(OpenContext openContext) {
+        switches = new EnumMap<>(Channel.class);
+        for (Channel c : Channel.values()) {
+            switches.put(c, new ChannelShedding(c, policy.channel(c)));
+        }
+        hotKeys = new HotKeyReporter(policy.hotKey());
+        metrics = new ShedMetrics(getRuntimeContext().getMetricGroup(), switches, hotKeys::currentHotKeys);
+        if (policy.hotKey().enabled()) {
+            ValueStateDescriptor<RateWindow> descriptor = new ValueStateDescriptor<>("hot-key-rate", RateWindow.class);
+            descriptor.enableTimeToLive(StateTtlConfig
+                    .newBuilder(Duration.ofMillis(2 * policy.hotKey().windowMillis()))
+                    .updateTtlOnCreateAndWrite()
+                    .neverReturnExpired()
+                    .build());
+            rate = getRuntimeContext().getState(descriptor);
+        }
+    }
+
+    @Override
+    public void processElement(Interaction event, Context ctx, Collector<Interaction> out) throws Exception {
+        long now = ctx.timerService().currentProcessingTime();
+        long age = event.ageAt(now);
+        if (event.channel == null) {
+            out.collect(event);
+            return;
+        }
+        RateWindow window = recordRate(now);
+        boolean hot = window != null && now < window.hotUntil;
+        ChannelPolicy channelPolicy = policy.channel(event.channel);
+        boolean shedForAge = switches.get(event.channel).observe(age, channelPolicy.mayShed(event.priority));
+        boolean shedForHeat = !shedForAge && hot && policy.hotKey().mayShed(event.priority);
+        if (shedForHeat) {
+            hotKeys.shed(event.customerId, now, window);
+        }
+        hotKeys.refresh(now);
+        if (shedForAge || shedForHeat) {
+            metrics.shed(event.channel, event.priority, age, shedForHeat);
+            ctx.output(SHED, event);
+        } else {
+            metrics.live(event.channel, age);
+            out.collect(event);
+        }
+    }
+
+    /** Counts the event towards its customer's rate (every event counts, HIGH too); null when disabled. */
+    private RateWindow recordRate(long now) throws Exception {
+        if (rate == null) {
+            return null;
+        }
+        RateWindow window = rate.value();
+        if (window == null) {
+            window = new RateWindow();
+        }
+        window.record(now, policy.hotKey());
+        rate.update(window);
+        return window;
+    }
+
+    ShedMetrics metrics() {
+        return metrics;
+    }
+
+    HotKeyReporter hotKeys() {
+        return hotKeys;
+    }
+
+    boolean sheddingActive(Channel channel) {
+        return switches.get(channel).active();
+    }
+}
