@@ -10,16 +10,16 @@ import dev.floodgate.operators.ParseInteractions;
 import dev.floodgate.operators.process.EventProcessor;
 import dev.floodgate.operators.process.ProcessEvents;
 import dev.floodgate.operators.process.ProcessOutcome;
+import dev.floodgate.operators.process.Processing;
+import dev.floodgate.operators.shed.ShedByFreshness;
 import dev.floodgate.operators.process.SplitOutcomes;
 import dev.floodgate.sinks.ArchiveSink;
 import dev.floodgate.sinks.ExactlyOnceKafkaSinks;
 import dev.floodgate.sources.InteractionLogSource;
-import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.core.execution.JobClient;
-import org.apache.flink.streaming.api.datastream.AsyncDataStream;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -82,6 +82,9 @@ public final class FloodgateJob {
             LOG.warn("--{} is none: valid events are not archived beyond the topic's retention",
                     FloodgateOptions.ARCHIVE_PATH.key);
         }
+        if (!o.isSet(FloodgateOptions.PROCESSOR_URL)) {
+            LOG.warn("--{} is none: events pass through unprocessed (dry run)", FloodgateOptions.PROCESSOR_URL.key);
+        }
         return new JobSinks(kafka.processed(o.get(FloodgateOptions.PROCESSED_TOPIC)),
                 kafka.shed(o.get(FloodgateOptions.SHED_TOPIC)),
                 kafka.deadLetters(o.get(FloodgateOptions.DLQ_TOPIC), "all"),
@@ -99,21 +102,27 @@ public final class FloodgateJob {
         if (sinks.archive() != null) {
             valid.sinkTo(sinks.archive()).uid(Uids.SINK_ARCHIVE).name("archive");
         }
-        DataStream<Interaction> keyed = valid.keyBy(CustomerKey.INSTANCE);
-        SingleOutputStreamOperator<ProcessedEvent> processed = process(keyed, pipeline.processor(), pipeline,
-                Lane.LIVE);
+        SingleOutputStreamOperator<Interaction> live = valid.keyBy(CustomerKey.INSTANCE)
+                .process(new ShedByFreshness(pipeline.shedPolicy()))
+                .uid(Uids.SHED).name("shed by freshness and priority");
+        live.getSideOutput(ShedByFreshness.SHED)
+                .sinkTo(sinks.shed()).uid(Uids.SINK_SHED).name("shed lane -> kafka");
+        SingleOutputStreamOperator<ProcessedEvent> processed = process(live, pipeline, Lane.LIVE);
         processed.sinkTo(sinks.processed()).uid(Uids.SINK_PROCESSED).name("processed -> kafka");
         DataStream<DeadLetter> deadLetters = valid.getSideOutput(ParseInteractions.DEAD_LETTERS)
                 .union(processed.getSideOutput(SplitOutcomes.FAILED));
         deadLetters.sinkTo(sinks.deadLetters()).uid(Uids.SINK_DEAD_LETTERS).name("dead letters -> kafka");
     }
 
-    /** The processing call: async, ordered, at most {@code maxInFlight} requests per subtask. */
-    static SingleOutputStreamOperator<ProcessedEvent> process(DataStream<Interaction> events,
-            EventProcessor processor, Pipeline pipeline, Lane lane) {
-        SingleOutputStreamOperator<ProcessOutcome> outcomes = AsyncDataStream
-                .orderedWait(events, new ProcessEvents(processor, lane),
-                        pipeline.processingTimeout().toMillis(), TimeUnit.MILLISECONDS, pipeline.maxInFlight())
+    /**
+     * The processing call: async, ordered, retried, at most {@code maxInFlight} requests in flight per subtask.
+     * Failed requests are on the {@link SplitOutcomes#FAILED} side output of the returned stream.
+     */
+    static SingleOutputStreamOperator<ProcessedEvent> process(DataStream<Interaction> events, Pipeline pipeline,
+            Lane lane) {
+        EventProcessor processor = pipeline.processor();
+        SingleOutputStreamOperator<ProcessOutcome> outcomes = Processing
+                .apply(events, new ProcessEvents(processor, lane), pipeline.processing())
                 .uid(Uids.PROCESS).name("process (" + processor.name() + ")");
         return outcomes.process(new SplitOutcomes()).uid(Uids.SPLIT_OUTCOMES).name("split results / failures");
     }

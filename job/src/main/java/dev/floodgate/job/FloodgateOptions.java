@@ -75,6 +75,41 @@ public final class FloodgateOptions {
     public static final Option<String> ARCHIVE_PATH = text("archive-path", NONE,
             "file system URI of the raw archive of every valid event (exactly once); 'none' disables it");
 
+    // Processing
+    public static final Option<String> PROCESSOR_URL = text("processor-url", NONE,
+            "base URL of the processing service (POST <url>/voice, /chat, /image); 'none' processes nothing "
+                    + "(pass-through, for dry runs)");
+    public static final Option<String> PROCESSOR_VERSION = text("processor-version", "v1",
+            "version written into every result as processor http-<version>");
+    public static final Option<Duration> REQUEST_TIMEOUT = duration("request-timeout", "10s",
+            "timeout of one request to the processing service");
+    public static final Option<Integer> MAX_IN_FLIGHT = integer("max-in-flight", "16",
+            "requests in flight per subtask: beyond it the operator stops taking input (backpressure)");
+    public static final Option<Integer> RETRIES = new Option<>("retries", "an integer >= 0", "3",
+            "retries of a failed request, with exponential backoff, before it becomes a dead letter", s -> {
+                int v = Integer.parseInt(s);
+                if (v < 0) {
+                    throw new IllegalArgumentException("must be at least 0");
+                }
+                return v;
+            });
+    public static final Option<Duration> PROCESSING_TIMEOUT = duration("processing-timeout", "60s",
+            "all attempts of one event together; then it becomes a dead letter");
+
+    // Shedding
+    public static final Option<Boolean> SHEDDING = flag("shedding", "true",
+            "shed low-priority processing of stale events to the shed topic; false: everything waits its turn");
+    public static final Option<String> SHED_VOICE = shedChannel("shed-voice", "30s/10s");
+    public static final Option<String> SHED_IMAGE = shedChannel("shed-image", "60s/20s");
+    public static final Option<String> SHED_CHAT = shedChannel("shed-chat", "off");
+    public static final Option<String> HOT_KEY_RATE = new Option<>("hot-key-rate", "events per second, or off",
+            "10", "a customer above this rate has its low and normal events shed regardless of age", s -> {
+                if (!s.equals("off") && !(Double.parseDouble(s) > 0)) {
+                    throw new IllegalArgumentException("must be above 0");
+                }
+                return s;
+            });
+
     // Backfill job
     public static final Option<String> MODE = new Option<>("mode", "drain|replay", "drain",
             "backfill job only: drain the shed lane, or replay the log from a savepoint of the live job", s -> {
@@ -210,6 +245,23 @@ public final class FloodgateOptions {
     static Option<Duration> duration(String key, String defaultValue, String description) {
         return new Option<>(key, "a duration such as 500ms, 10s, 5min, 2h, 7d", defaultValue, description,
                 FloodgateOptions::positiveDuration);
+    }
+
+    static Option<String> shedChannel(String key, String defaultValue) {
+        return new Option<>(key, "<age SLO>/<low-water mark> such as 30s/10s, or off", defaultValue,
+                "when the channel's low and normal events are shed: above the SLO, until ages fall below the "
+                        + "low-water mark (high is never shed)", s -> {
+                    if (!s.equals("off")) {
+                        String[] parts = s.split("/");
+                        if (parts.length != 2) {
+                            throw new IllegalArgumentException("not two durations separated by /");
+                        }
+                        if (positiveDuration(parts[1]).compareTo(positiveDuration(parts[0])) > 0) {
+                            throw new IllegalArgumentException("the low-water mark is above the SLO");
+                        }
+                    }
+                    return s;
+                });
     }
 
     static Option<Integer> integer(String key, String defaultValue, String description) {

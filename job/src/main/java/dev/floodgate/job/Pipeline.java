@@ -1,28 +1,78 @@
 package dev.floodgate.job;
 
+import dev.floodgate.model.Channel;
+import dev.floodgate.model.Priority;
 import dev.floodgate.operators.process.EventProcessor;
+import dev.floodgate.operators.process.HttpEventProcessor;
 import dev.floodgate.operators.process.PassThroughProcessor;
+import dev.floodgate.operators.process.ProcessingConfig;
+import dev.floodgate.operators.shed.ChannelPolicy;
+import dev.floodgate.operators.shed.HotKeyPolicy;
+import dev.floodgate.operators.shed.ShedPolicy;
 import java.io.Serializable;
+import java.net.URI;
 import java.time.Duration;
+import org.apache.flink.util.TimeUtils;
 
 /**
- * The settings of the graph between the edges: how records are validated and how they are processed. Built from
+ * The settings of the graph between the edges: validation, shedding and processing. Built from
  * {@link FloodgateOptions} by the jobs, or directly by tests.
  */
-public record Pipeline(int maxRecordBytes, EventProcessor processor, int maxInFlight, Duration processingTimeout)
-        implements Serializable {
+public record Pipeline(int maxRecordBytes, ShedPolicy shedPolicy, EventProcessor processor,
+        ProcessingConfig processing) implements Serializable {
 
     public static Pipeline from(FloodgateOptions o) {
-        return new Pipeline(o.get(FloodgateOptions.MAX_RECORD_BYTES), new PassThroughProcessor(), 100,
-                Duration.ofMinutes(1));
+        ProcessingConfig processing = ProcessingConfig.defaults()
+                .withMaxInFlight(o.get(FloodgateOptions.MAX_IN_FLIGHT))
+                .withTotalTimeout(o.get(FloodgateOptions.PROCESSING_TIMEOUT))
+                .withRetries(o.get(FloodgateOptions.RETRIES), Duration.ofMillis(200), Duration.ofSeconds(5));
+        return new Pipeline(o.get(FloodgateOptions.MAX_RECORD_BYTES), shedPolicy(o), processor(o), processing);
     }
 
-    /** Defaults for tests: pass-through processing. */
+    static EventProcessor processor(FloodgateOptions o) {
+        if (!o.isSet(FloodgateOptions.PROCESSOR_URL)) {
+            return new PassThroughProcessor(o.get(FloodgateOptions.PROCESSOR_VERSION));
+        }
+        return HttpEventProcessor.forBaseUri(URI.create(o.get(FloodgateOptions.PROCESSOR_URL)),
+                o.get(FloodgateOptions.REQUEST_TIMEOUT), o.get(FloodgateOptions.PROCESSOR_VERSION));
+    }
+
+    static ShedPolicy shedPolicy(FloodgateOptions o) {
+        if (!o.get(FloodgateOptions.SHEDDING)) {
+            return ShedPolicy.none();
+        }
+        String hot = o.get(FloodgateOptions.HOT_KEY_RATE);
+        return ShedPolicy.none()
+                .withChannel(Channel.VOICE, channel(o.get(FloodgateOptions.SHED_VOICE)))
+                .withChannel(Channel.IMAGE, channel(o.get(FloodgateOptions.SHED_IMAGE)))
+                .withChannel(Channel.CHAT, channel(o.get(FloodgateOptions.SHED_CHAT)))
+                .withHotKey(hot.equals("off") ? HotKeyPolicy.disabled()
+                        : HotKeyPolicy.of(Double.parseDouble(hot), Duration.ofSeconds(10)));
+    }
+
+    private static ChannelPolicy channel(String spec) {
+        if (spec.equals("off")) {
+            return ChannelPolicy.never();
+        }
+        String[] parts = spec.split("/");
+        return ChannelPolicy.shed(TimeUtils.parseDuration(parts[0]), TimeUtils.parseDuration(parts[1]),
+                Priority.LOW, Priority.NORMAL);
+    }
+
+    /** Defaults for tests: pass-through processing, default shedding. */
     public static Pipeline defaults() {
-        return new Pipeline(1 << 20, new PassThroughProcessor(), 100, Duration.ofMinutes(1));
+        return new Pipeline(1 << 20, ShedPolicy.defaults(), new PassThroughProcessor(), ProcessingConfig.defaults());
     }
 
     public Pipeline withProcessor(EventProcessor p) {
-        return new Pipeline(maxRecordBytes, p, maxInFlight, processingTimeout);
+        return new Pipeline(maxRecordBytes, shedPolicy, p, processing);
+    }
+
+    public Pipeline withShedPolicy(ShedPolicy policy) {
+        return new Pipeline(maxRecordBytes, policy, processor, processing);
+    }
+
+    public Pipeline withMaxRecordBytes(int bytes) {
+        return new Pipeline(bytes, shedPolicy, processor, processing);
     }
 }

@@ -14,6 +14,7 @@ import dev.floodgate.model.Interaction;
 import dev.floodgate.model.OutputCodec;
 import dev.floodgate.model.Priority;
 import dev.floodgate.model.ProcessedEvent;
+import dev.floodgate.operators.shed.ShedPolicy;
 import dev.floodgate.sinks.ArchiveSink;
 import dev.floodgate.sinks.ExactlyOnceKafkaSinks;
 import dev.floodgate.sources.InteractionLogSource;
@@ -110,7 +111,7 @@ class LiveJobITCase {
                 InteractionLogSource.toEndOffsets(KAFKA.bootstrapServers(), topic("interactions"), run, "earliest",
                         Duration.ofDays(7)),
                 sinks,
-                new Pipeline(MAX_RECORD_BYTES, processor, 50, Duration.ofMinutes(1)));
+                Pipeline.defaults().withMaxRecordBytes(MAX_RECORD_BYTES).withShedPolicy(ShedPolicy.none()).withProcessor(processor));
         env.execute("live-" + run);
     }
 

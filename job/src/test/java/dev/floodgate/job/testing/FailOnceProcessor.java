@@ -58,7 +58,8 @@ public final class FailOnceProcessor implements EventProcessor, CheckpointListen
     @Override
     public CompletableFuture<String> process(Interaction event) {
         if (ARMED.get() && FIRED.compareAndSet(false, true)) {
-            throw new IllegalStateException("injected failure (test)");
+            // An Error, not an exception: a crash of the task, which a processor bug (a dead letter) is not.
+            throw new AssertionError("injected failure (test)");
         }
         if (enabled && !FIRED.get()) {
             LockSupport.parkNanos(pauseNanosUntilFired);
