@@ -21,6 +21,7 @@ import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.KeyedStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.slf4j.Logger;
@@ -112,6 +113,11 @@ public final class FloodgateJob {
         DataStream<DeadLetter> deadLetters = valid.getSideOutput(ParseInteractions.DEAD_LETTERS)
                 .union(processed.getSideOutput(SplitOutcomes.FAILED));
         deadLetters.sinkTo(sinks.deadLetters()).uid(Uids.SINK_DEAD_LETTERS).name("dead letters -> kafka");
+    }
+
+    /** Per-customer order; the ordering operator is wired here (live job and replay share it). */
+    static DataStream<Interaction> order(KeyedStream<Interaction, String> keyed, Pipeline pipeline) {
+        return keyed;
     }
 
     /**

@@ -72,6 +72,10 @@ public record Pipeline(int maxRecordBytes, ShedPolicy shedPolicy, EventProcessor
         return new Pipeline(maxRecordBytes, policy, processor, processing);
     }
 
+    public Pipeline withProcessing(ProcessingConfig config) {
+        return new Pipeline(maxRecordBytes, shedPolicy, processor, config);
+    }
+
     public Pipeline withMaxRecordBytes(int bytes) {
         return new Pipeline(bytes, shedPolicy, processor, processing);
     }

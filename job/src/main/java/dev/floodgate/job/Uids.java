@@ -15,11 +15,14 @@ public final class Uids {
     public static final String SINK_PROCESSED = "sink-processed";
     public static final String SINK_SHED = "sink-shed";
     public static final String SINK_DEAD_LETTERS = "sink-dlq";
-    public static final String SINK_PROCESSING_DEAD_LETTERS = "sink-dlq-process";
 
     /** Backfill-only operators: never in the live job, so a live savepoint has no state for them. */
     public static final String SOURCE_SHED = "source-shed";
     public static final String SOURCE_REPLAY = "source-replay";
+    public static final String RATE_LIMIT = "rate-limit";
+    /** The backfill's own sinks: never the live sinks' ids, so a replay never restores the live transactions. */
+    public static final String SINK_BACKFILL_PROCESSED = "sink-backfill-processed";
+    public static final String SINK_BACKFILL_DEAD_LETTERS = "sink-backfill-dlq";
 
     private Uids() {}
 }

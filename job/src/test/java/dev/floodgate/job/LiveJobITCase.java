@@ -14,6 +14,7 @@ import dev.floodgate.model.Interaction;
 import dev.floodgate.model.OutputCodec;
 import dev.floodgate.model.Priority;
 import dev.floodgate.model.ProcessedEvent;
+import dev.floodgate.operators.process.ProcessingConfig;
 import dev.floodgate.operators.shed.ShedPolicy;
 import dev.floodgate.sinks.ArchiveSink;
 import dev.floodgate.sinks.ExactlyOnceKafkaSinks;
@@ -111,7 +112,9 @@ class LiveJobITCase {
                 InteractionLogSource.toEndOffsets(KAFKA.bootstrapServers(), topic("interactions"), run, "earliest",
                         Duration.ofDays(7)),
                 sinks,
-                Pipeline.defaults().withMaxRecordBytes(MAX_RECORD_BYTES).withShedPolicy(ShedPolicy.none()).withProcessor(processor));
+                Pipeline.defaults().withMaxRecordBytes(MAX_RECORD_BYTES).withShedPolicy(ShedPolicy.none()).withProcessor(processor)
+                        // a restart on a loaded machine must not turn in-flight events into timeout dead letters
+                        .withProcessing(ProcessingConfig.defaults().withTotalTimeout(Duration.ofMinutes(5))));
         env.execute("live-" + run);
     }
 
@@ -150,7 +153,12 @@ class LiveJobITCase {
         for (ConsumerRecord<byte[], byte[]> r : KafkaIO.readCommitted(KAFKA.bootstrapServers(), topic("processed"))) {
             processed.add(OutputCodec.readProcessed(r.value()));
         }
-        assertThat(processed).hasSize(sent.valid.size());
+        List<DeadLetter> deadEarly = new ArrayList<>();
+        for (ConsumerRecord<byte[], byte[]> r : KafkaIO.readCommitted(KAFKA.bootstrapServers(), topic("dlq"))) {
+            deadEarly.add(OutputCodec.readDeadLetter(r.value()));
+        }
+        assertThat(processed).as("processed; dead letters: %s", deadEarly.stream()
+                .filter(d -> d.reason == DeadLetterReason.PROCESSING_FAILED).limit(3).toList()).hasSize(sent.valid.size());
         assertThat(processed.stream().map(p -> p.eventId).collect(Collectors.toSet()))
                 .isEqualTo(sent.valid.keySet());
         Map<String, List<Long>> seqsByCustomer = processed.stream().collect(

@@ -40,12 +40,16 @@ public final class InteractionLogSource {
                 .build();
     }
 
-    /** A bounded source over explicit start and stop offsets per partition (backfill and replay). */
+    /**
+     * A bounded source from explicit offsets per partition (a savepoint's positions; partitions it does not name
+     * start at the earliest offset) to a stop point: the end offsets found at start ({@code untilMillis < 0}) or
+     * the first record logged at or after {@code untilMillis}.
+     */
     public static KafkaSource<RawRecord> bounded(String bootstrapServers, String topic, String groupId,
-            Map<TopicPartition, Long> startOffsets, Map<TopicPartition, Long> stopOffsets, Duration retention) {
+            Map<TopicPartition, Long> startOffsets, long untilMillis, Duration retention) {
         return base(bootstrapServers, topic, groupId, retention)
                 .setStartingOffsets(OffsetsInitializer.offsets(startOffsets, OffsetResetStrategy.EARLIEST))
-                .setBounded(OffsetsInitializer.offsets(stopOffsets))
+                .setBounded(untilMillis < 0 ? OffsetsInitializer.latest() : OffsetsInitializer.timestamp(untilMillis))
                 .build();
     }
 

@@ -1,0 +1,138 @@
+package dev.floodgate.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.floodgate.job.kafka.FloodGenerator;
+import dev.floodgate.job.kafka.FloodGenerator.Phase;
+import dev.floodgate.job.kafka.FloodGenerator.Profile;
+import dev.floodgate.job.kafka.KafkaIO;
+import dev.floodgate.job.kafka.Topics;
+import dev.floodgate.job.testing.FailOnceProcessor;
+import dev.floodgate.job.testing.KafkaBroker;
+import dev.floodgate.job.tools.Reconcile;
+import dev.floodgate.model.Channel;
+import dev.floodgate.model.Lane;
+import dev.floodgate.model.Priority;
+import dev.floodgate.operators.process.PassThroughProcessor;
+import dev.floodgate.operators.process.ProcessingConfig;
+import dev.floodgate.operators.shed.ChannelPolicy;
+import dev.floodgate.operators.shed.HotKeyPolicy;
+import dev.floodgate.operators.shed.ShedPolicy;
+import dev.floodgate.sinks.ExactlyOnceKafkaSinks;
+import dev.floodgate.sources.InteractionLogSource;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.core.execution.CheckpointingMode;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.core.execution.SavepointFormatType;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A flood that sheds, the live job stopped with a savepoint, the shed lane drained by the backfill job (killed
+ * once on the way), and then reconcile: every valid event processed exactly once across the live and backfill
+ * lanes, every poison record a dead letter.
+ */
+@Timeout(value = 5, unit = TimeUnit.MINUTES)
+class BackfillDrainITCase {
+    @RegisterExtension
+    static final KafkaBroker KAFKA = new KafkaBroker();
+
+    @RegisterExtension
+    static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
+            .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+
+    @TempDir
+    Path savepoints;
+
+    @Test
+    void drainAfterAFloodReconcilesExactlyOnceEvenWhenKilledOnTheWay() throws Exception {
+        String bootstrap = KAFKA.bootstrapServers();
+        FloodgateOptions options = FloodgateOptions.fromArgs(new String[] {"--bootstrap-servers", bootstrap},
+                JobKind.BACKFILL);
+        Topics.create(bootstrap, 4, Duration.ofDays(1), options.get(FloodgateOptions.INPUT_TOPIC),
+                options.get(FloodgateOptions.PROCESSED_TOPIC), options.get(FloodgateOptions.SHED_TOPIC),
+                options.get(FloodgateOptions.DLQ_TOPIC));
+        FloodGenerator generator = new FloodGenerator(bootstrap, options.get(FloodgateOptions.INPUT_TOPIC),
+                new Profile(200, 0.5, 0.1, 0.1, 0.003, 0, 0, 0), 3);
+        generator.run(List.of(new Phase("burst", 2000, Duration.ofSeconds(2))), p -> {});
+        int valid = generator.sentValid().size();
+
+        // The live job sheds every low and normal voice event (an SLO of 1 ms: the flood in miniature).
+        StreamExecutionEnvironment live = env(2);
+        ExactlyOnceKafkaSinks liveSinks = new ExactlyOnceKafkaSinks(bootstrap, "floodgate-live", Duration.ofMinutes(5));
+        FloodgateJob.defineWorkflow(live,
+                InteractionLogSource.unbounded(bootstrap, options.get(FloodgateOptions.INPUT_TOPIC), "floodgate-live",
+                        "earliest", Duration.ofDays(1)),
+                new JobSinks(liveSinks.processed(options.get(FloodgateOptions.PROCESSED_TOPIC)),
+                        liveSinks.shed(options.get(FloodgateOptions.SHED_TOPIC)),
+                        liveSinks.deadLetters(options.get(FloodgateOptions.DLQ_TOPIC), "all"), null),
+                new Pipeline(1 << 20, ShedPolicy.none().withHotKey(HotKeyPolicy.disabled()).withChannel(Channel.VOICE,
+                        ChannelPolicy.shed(Duration.ofMillis(1), Duration.ofMillis(1), Priority.LOW, Priority.NORMAL)),
+                        new PassThroughProcessor(), ProcessingConfig.defaults()));
+        JobClient liveJob = live.executeAsync("live");
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+        while (count(options.get(FloodgateOptions.PROCESSED_TOPIC)) + count(options.get(FloodgateOptions.SHED_TOPIC))
+                < valid) {
+            assertThat(System.nanoTime()).as("live job caught up").isLessThan(deadline);
+            Thread.sleep(500);
+        }
+        String savepoint = liveJob.stopWithSavepoint(false, savepoints.toUri().toString(),
+                SavepointFormatType.CANONICAL).get(1, TimeUnit.MINUTES);
+        assertThat(savepoint).isNotBlank();
+
+        Reconcile.Report beforeDrain = Reconcile.run(options, EnumSet.of(Lane.LIVE, Lane.BACKFILL));
+        assertThat(beforeDrain.passed()).as("shed events are not processed yet").isFalse();
+        assertThat(beforeDrain.shedNotDrained()).hasSize(beforeDrain.missing().size()).isNotEmpty();
+
+        // The drain, killed once after its first checkpoint, restarts from it and finishes by itself.
+        StreamExecutionEnvironment drain = env(2);
+        ExactlyOnceKafkaSinks backfillSinks =
+                new ExactlyOnceKafkaSinks(bootstrap, "floodgate-backfill-drain", Duration.ofMinutes(5));
+        BackfillJob.defineDrain(drain,
+                InteractionLogSource.toEndOffsets(bootstrap, options.get(FloodgateOptions.SHED_TOPIC),
+                        options.get(FloodgateOptions.GROUP_ID), "committed", Duration.ofDays(1)),
+                backfillSinks.processed(options.get(FloodgateOptions.PROCESSED_TOPIC)),
+                backfillSinks.deadLetters(options.get(FloodgateOptions.DLQ_TOPIC), "backfill"),
+                Pipeline.defaults().withShedPolicy(ShedPolicy.none())
+                        .withProcessor(FailOnceProcessor.afterFirstCheckpoint(0)),
+                400); // the drain's rate limit: ~4.5 s for the shed lane, with checkpoints on the way
+        FailOnceProcessor.reset();
+        long t0 = System.nanoTime();
+        drain.execute("drain");
+        org.slf4j.LoggerFactory.getLogger(getClass()).info("drain of {} shed events took {} ms",
+                beforeDrain.missing().size(), (System.nanoTime() - t0) / 1_000_000);
+        assertThat(FailOnceProcessor.FIRED).as("the drain was killed once").isTrue();
+
+        Reconcile.Report report = Reconcile.run(options, EnumSet.of(Lane.LIVE, Lane.BACKFILL));
+        assertThat(report.passed()).as(report.render()).isTrue();
+        assertThat(report.processedOnce()).isEqualTo(valid);
+        assertThat(report.processedByLane().get("backfill")).isEqualTo(beforeDrain.missing().size());
+        assertThat(report.invalidRecords()).isEqualTo(generator.sentPoison().values().stream().mapToInt(i -> i).sum());
+    }
+
+    private static StreamExecutionEnvironment env(int parallelism) {
+        Configuration conf = new Configuration();
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 2);
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(200));
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        env.setParallelism(parallelism);
+        env.enableCheckpointing(500, CheckpointingMode.EXACTLY_ONCE);
+        return env;
+    }
+
+    private static int count(String topic) {
+        return KafkaIO.readCommitted(KAFKA.bootstrapServers(), topic).size();
+    }
+}
