@@ -30,9 +30,10 @@ import org.slf4j.LoggerFactory;
  * is held like an early event: seq 1 arriving anchors the sequence at 1; otherwise after {@code maxWait} the
  * customer starts from the lowest seq seen, without a gap for the unknown prefix.
  *
- * <p>State (descriptors in {@link OrderingState}, all with processing-time TTL {@code stateTtl} refreshed on
- * write): {@code next-seq} (the only state of an idle customer), {@code buffer} and {@code gap-wait} (both
- * present exactly while events are held), {@code recent-ids} (only for customers sending events without seq).
+ * <p>State (descriptors in {@link OrderingState}): {@code next-seq} (the only state of an idle customer) and
+ * {@code recent-ids} (only for customers sending events without seq), both with a processing-time TTL of
+ * {@code stateTtl} refreshed on write; {@code buffer} and {@code gap-wait}, without TTL, present exactly while
+ * events are held.
  * Timers: at most one processing-time timer per customer, at {@code gap-wait.sinceMillis + maxWait}, registered
  * while the buffer is non-empty and deleted when it empties. A stale timer is ignored.
  */
@@ -60,8 +61,8 @@ public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, 
     @Override
     public void open(OpenContext openContext) {
         nextSeq = getRuntimeContext().getState(OrderingState.nextSeq(config.stateTtl()));
-        buffer = getRuntimeContext().getMapState(OrderingState.buffer(config.stateTtl()));
-        gapWait = getRuntimeContext().getState(OrderingState.gapWait(config.stateTtl()));
+        buffer = getRuntimeContext().getMapState(OrderingState.buffer());
+        gapWait = getRuntimeContext().getState(OrderingState.gapWait());
         recentIds = getRuntimeContext().getState(OrderingState.recentIds(config.stateTtl()));
         metrics = new OrderingMetrics(getRuntimeContext().getMetricGroup());
         maxWaitMillis = config.maxWait().toMillis();

@@ -27,9 +27,8 @@ public record OrderingConfig(Duration maxWait, int maxBuffered, Duration stateTt
         if (maxBuffered < 1) {
             throw new IllegalArgumentException("maxBuffered must be at least 1, is " + maxBuffered);
         }
-        if (stateTtl.compareTo(maxWait.multipliedBy(2)) < 0) {
-            throw new IllegalArgumentException(
-                    "stateTtl (" + stateTtl + ") must be at least twice maxWait (" + maxWait + ")");
+        if (stateTtl.compareTo(maxWait) <= 0) {
+            throw new IllegalArgumentException("stateTtl (" + stateTtl + ") must exceed maxWait (" + maxWait + ")");
         }
         if (recentIdsWindow < 1) {
             throw new IllegalArgumentException("recentIdsWindow must be at least 1, is " + recentIdsWindow);

@@ -27,7 +27,7 @@ class OrderPerCustomerProperties {
     private static final long T0 = 1_000_000L;
 
     /** No timeouts, room for everything: every customer's output is exactly 1..n, and the operator drains. */
-    @Property(tries = 200)
+    @Property(tries = 150)
     void outputIsOrderedDuplicateFreeAndCompleteWhenEverySeqArrives(
             @ForAll @IntRange(min = 1, max = 30) int customers, @ForAll @IntRange(min = 1, max = 40) int length,
             @ForAll @IntRange(min = 0, max = 50) int duplicatePercent, @ForAll Random random) throws Exception {
@@ -49,7 +49,7 @@ class OrderPerCustomerProperties {
      * With time passing, tiny buffers and a short wait, events are skipped, but per customer the output stays
      * strictly increasing, and output plus gaps tile one contiguous range ending at the last seq, without overlap.
      */
-    @Property(tries = 200)
+    @Property(tries = 150)
     void timeoutsAndOverflowsNeverReorderRepeatOrLeaveHoles(
             @ForAll @IntRange(min = 1, max = 20) int customers, @ForAll @IntRange(min = 1, max = 30) int length,
             @ForAll @IntRange(min = 1, max = 4) int maxBuffered, @ForAll Random random) throws Exception {

@@ -185,6 +185,23 @@ class OrderPerCustomerTest {
         assertThat(ids(h)).containsExactly("x", "a#1");
     }
 
+    /** Each state access sweeps a little of the heap table (at least one of its 128+ buckets). */
+    @Test
+    void theHeapBackendReclaimsExpiredCustomersWhileRunning() throws Exception {
+        h = OrderingHarness.open(CONFIG, null, T0);
+        for (int c = 0; c < 10; c++) {
+            send(h, event("idle" + c, 1));
+        }
+        assertThat(h.numKeyedStateEntries()).isEqualTo(10);
+        at(h, T0 + Duration.ofHours(1).toMillis() + 1);
+
+        for (int seq = 1; seq <= 100; seq++) {
+            send(h, event("busy", seq));
+        }
+
+        assertThat(h.numKeyedStateEntries()).isEqualTo(1);
+    }
+
     @Test
     void expiredStateIsNotReadEvenBeforeItIsCleanedUp() throws Exception {
         h = OrderingHarness.open(CONFIG, null, T0);
