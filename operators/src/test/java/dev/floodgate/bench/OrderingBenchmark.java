@@ -17,6 +17,7 @@ import org.apache.flink.runtime.checkpoint.SavepointType;
 import org.apache.flink.runtime.event.WatermarkEvent;
 import org.apache.flink.runtime.state.StateBackend;
 import org.apache.flink.runtime.state.hashmap.HashMapStateBackend;
+import org.apache.flink.runtime.state.storage.JobManagerCheckpointStorage;
 import org.apache.flink.state.rocksdb.EmbeddedRocksDBStateBackend;
 import org.apache.flink.state.rocksdb.RocksDBConfigurableOptions;
 import org.apache.flink.state.rocksdb.RocksDBOptions;
@@ -101,6 +102,7 @@ public final class OrderingBenchmark {
                         new KeyedProcessOperator<>(new OrderPerCustomer(OrderingConfig.defaults())),
                         CustomerKey.INSTANCE, Types.STRING)) {
             h.setStateBackend(backend);
+            h.setCheckpointStorage(new JobManagerCheckpointStorage(256 * 1024 * 1024)); // snapshots kept in memory
             h.setOutputCreator(serializer -> out);
             h.setup();
             h.initializeEmptyState();
