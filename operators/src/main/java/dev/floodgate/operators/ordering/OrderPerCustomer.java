@@ -33,9 +33,9 @@ import org.slf4j.LoggerFactory;
  * <p>State (descriptors in {@link OrderingState}): {@code next-seq} (the only state of an idle customer) and
  * {@code recent-ids} (only for customers sending events without seq), both with a processing-time TTL of
  * {@code stateTtl} refreshed on write; {@code buffer} and {@code gap-wait}, without TTL, present exactly while
- * events are held.
- * Timers: at most one processing-time timer per customer, at {@code gap-wait.sinceMillis + maxWait}, registered
- * while the buffer is non-empty and deleted when it empties. A stale timer is ignored.
+ * events are held. Timers: at most one processing-time timer per customer, at {@code gap-wait.sinceMillis +
+ * maxWait}, registered while the buffer is non-empty and deleted when it empties; a stale one is ignored.
+ * Metrics: see {@link OrderingReports}.
  */
 public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, Interaction> {
     private static final long serialVersionUID = 1L;
@@ -50,8 +50,8 @@ public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, 
     private transient ValueState<Long> nextSeq;
     private transient MapState<Long, Interaction> buffer;
     private transient ValueState<GapWait> gapWait;
-    private transient ValueState<long[]> recentIds;
-    private transient OrderingMetrics metrics;
+    private transient RecentIds recentIds;
+    private transient OrderingReports reports;
     private transient long maxWaitMillis;
 
     public OrderPerCustomer(OrderingConfig config) {
@@ -63,8 +63,9 @@ public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, 
         nextSeq = getRuntimeContext().getState(OrderingState.nextSeq(config.stateTtl()));
         buffer = getRuntimeContext().getMapState(OrderingState.buffer());
         gapWait = getRuntimeContext().getState(OrderingState.gapWait());
-        recentIds = getRuntimeContext().getState(OrderingState.recentIds(config.stateTtl()));
-        metrics = new OrderingMetrics(getRuntimeContext().getMetricGroup());
+        recentIds = new RecentIds(getRuntimeContext().getState(OrderingState.recentIds(config.stateTtl())),
+                config.recentIdsWindow());
+        reports = new OrderingReports(getRuntimeContext().getMetricGroup(), config.duplicatesToSideOutput());
         maxWaitMillis = config.maxWait().toMillis();
         LOG.info("Ordering events per customer with {}", config);
     }
@@ -72,13 +73,17 @@ public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, 
     @Override
     public void processElement(Interaction in, Context ctx, Collector<Interaction> out) throws Exception {
         if (!in.hasSeq()) {
-            passUnsequenced(in, ctx, out);
+            if (recentIds.firstSeen(in.eventId)) {
+                out.collect(in);
+            } else {
+                reports.duplicate(in, ctx);
+            }
             return;
         }
         Long next = nextSeq.value();
         GapWait wait = gapWait.value();
         if ((next != null && in.seq < next) || (wait != null && buffer.contains(in.seq))) {
-            duplicate(in, ctx);
+            reports.duplicate(in, ctx);
             return;
         }
         if (next == null && in.seq == 1) {
@@ -100,7 +105,7 @@ public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, 
             return;
         }
         buffer.put(in.seq, in);
-        metrics.bufferedEvents.inc();
+        reports.bufferedEvents.inc();
         if (wait == null) {
             wait = new GapWait(now, 0);
             ctx.timerService().registerProcessingTimeTimer(now + maxWaitMillis);
@@ -140,7 +145,7 @@ public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, 
                 if (!all && released > 0) {
                     break;
                 }
-                gap(ctx, next, seq - 1, now - wait.sinceMillis, all ? CAUSE_TIMEOUT : CAUSE_OVERFLOW);
+                reports.gap(ctx, next, seq - 1, now - wait.sinceMillis, all ? CAUSE_TIMEOUT : CAUSE_OVERFLOW);
             }
             out.collect(e.getValue());
             buffer.remove(seq);
@@ -154,8 +159,8 @@ public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, 
 
     /** The awaited seq arrived or was skipped: the wait ends; if events remain held, a new one begins now. */
     private void endWait(GapWait wait, int released, long now, Context ctx) throws Exception {
-        metrics.waitEnded(now - wait.sinceMillis);
-        metrics.bufferedEvents.dec(released);
+        reports.waitEnded(now - wait.sinceMillis);
+        reports.bufferedEvents.dec(released);
         ctx.timerService().deleteProcessingTimeTimer(wait.sinceMillis + maxWaitMillis);
         wait.buffered -= released;
         if (wait.buffered <= 0) {
@@ -165,34 +170,5 @@ public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, 
         wait.sinceMillis = now;
         gapWait.update(wait);
         ctx.timerService().registerProcessingTimeTimer(now + maxWaitMillis);
-    }
-
-    private void passUnsequenced(Interaction in, Context ctx, Collector<Interaction> out) throws Exception {
-        if (in.eventId != null) {
-            long hash = RecentIds.hash(in.eventId);
-            long[] window = recentIds.value();
-            if (RecentIds.contains(window, hash)) {
-                duplicate(in, ctx);
-                return;
-            }
-            recentIds.update(RecentIds.add(window, hash, config.recentIdsWindow()));
-        }
-        out.collect(in);
-    }
-
-    private void duplicate(Interaction in, Context ctx) {
-        metrics.duplicates.inc();
-        LOG.debug("Dropped duplicate {}", in);
-        if (config.duplicatesToSideOutput()) {
-            ctx.output(DUPLICATES, in);
-        }
-    }
-
-    private void gap(Context ctx, long from, long to, long waitedMillis, String cause) {
-        metrics.gaps.inc();
-        metrics.gapSeqsSkipped.inc(to - from + 1);
-        Gap gap = new Gap(ctx.getCurrentKey(), from, to, waitedMillis, cause);
-        LOG.debug("Skipped {}", gap);
-        ctx.output(GAPS, gap);
     }
 }

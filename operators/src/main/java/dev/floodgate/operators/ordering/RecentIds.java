@@ -1,10 +1,12 @@
 package dev.floodgate.operators.ordering;
 
+import java.io.IOException;
 import java.util.Arrays;
+import org.apache.flink.api.common.state.ValueState;
 
 /**
- * A bounded window of recent event ids, kept as 64-bit hashes (8 bytes per id instead of a 36-character uuid)
- * in a {@code long[]}, oldest first. Arrays are never changed in place: {@link #add} returns a new one, so a
+ * The current customer's window of recent event ids (state {@code recent-ids}), kept as 64-bit hashes (8 bytes per
+ * id instead of a 36-character uuid) in a {@code long[]}, oldest first. Arrays are never changed in place, so a
  * value read from heap state is never mutated behind the backend's back. A false "seen" needs two ids in one
  * customer's window with equal 64-bit hashes: negligible for ids that are not chosen adversarially.
  */
@@ -12,7 +14,27 @@ final class RecentIds {
     private static final long FNV_OFFSET = 0xcbf29ce484222325L;
     private static final long FNV_PRIME = 0x100000001b3L;
 
-    private RecentIds() {}
+    private final ValueState<long[]> state;
+    private final int window;
+
+    RecentIds(ValueState<long[]> state, int window) {
+        this.state = state;
+        this.window = window;
+    }
+
+    /** Whether {@code eventId} is new in the window; if so it is remembered. A null id is always new. */
+    boolean firstSeen(String eventId) throws IOException {
+        if (eventId == null) {
+            return true;
+        }
+        long hash = hash(eventId);
+        long[] ids = state.value();
+        if (contains(ids, hash)) {
+            return false;
+        }
+        state.update(add(ids, hash, window));
+        return true;
+    }
 
     /** FNV-1a over the UTF-16 code units, then a finalizer (MurmurHash3 fmix64) to spread the bits. */
     static long hash(String id) {

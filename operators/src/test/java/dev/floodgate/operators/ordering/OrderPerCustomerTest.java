@@ -8,14 +8,19 @@ import static dev.floodgate.operators.ordering.OrderingHarness.send;
 import static dev.floodgate.testing.Events.event;
 import static dev.floodgate.testing.Events.unsequenced;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.floodgate.model.Gap;
 import dev.floodgate.model.Interaction;
+import dev.floodgate.operators.CustomerKey;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.apache.flink.util.InstantiationUtil;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -233,6 +238,25 @@ class OrderPerCustomerTest {
                 .containsExactly(new Gap("b", 2, 2, 100, "timeout"));
         assertThat(duplicateIds(h)).containsExactly("a#3", "b#1");
         assertDrained(2);
+    }
+
+    @Test
+    void theOperatorAndItsConfigSurviveJavaSerialization() throws Exception {
+        OrderPerCustomer copy = InstantiationUtil.clone(new OrderPerCustomer(CONFIG));
+        h = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(copy), CustomerKey.INSTANCE,
+                Types.STRING);
+        h.open();
+        send(h, event("a", 2), event("a", 1));
+        assertThat(ids(h)).containsExactly("a#1", "a#2");
+    }
+
+    @Test
+    void configRejectsSettingsThatCannotWork() {
+        assertThatThrownBy(() -> CONFIG.withMaxBuffered(0)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> CONFIG.withMaxWait(Duration.ZERO)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> CONFIG.withStateTtl(Duration.ofMillis(100)))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> CONFIG.withRecentIdsWindow(0)).isInstanceOf(IllegalArgumentException.class);
     }
 
     /** Nothing held: no timers, and exactly one state entry (next-seq) per customer. */
