@@ -41,7 +41,7 @@ import org.apache.flink.util.OutputTag;
  * </pre>
  *
  * Events: {@code eventsPerCustomer} per customer, customers interleaved round by round in a shuffled order; in
- * each customer's sequence about 10% of events are swapped with their predecessor, so they arrive early and
+ * each customer's sequence 10% of events (rounded) are swapped with their predecessor, so they arrive early and
  * wait in the buffer for one round. Processing time does not move, so no gap times out: every early event is
  * buffered, then released by its predecessor (timer registered and deleted). Events are built before the clock
  * starts; the operator's output goes to a counting sink, not the harness's copying list.
@@ -119,19 +119,27 @@ public final class OrderingBenchmark {
         }
     }
 
-    /** Round-robin over shuffled customers; within a customer, ~10% of events swapped with their predecessor. */
+    /** Round-robin over shuffled customers; in each customer, 10% of events swapped with their predecessor. */
     static List<Interaction> generate(int customers, int perCustomer, Random random) {
         long[][] order = new long[customers][perCustomer];
         for (int c = 0; c < customers; c++) {
             for (int i = 0; i < perCustomer; i++) {
                 order[c][i] = i + 1;
             }
+            List<Integer> starts = new ArrayList<>();
             for (int i = 1; i < perCustomer; i++) {
-                if (random.nextDouble() < OUT_OF_ORDER / (1 - OUT_OF_ORDER)) {
+                starts.add(i);
+            }
+            Collections.shuffle(starts, random);
+            boolean[] swapped = new boolean[perCustomer];
+            int swaps = (int) Math.round(perCustomer * OUT_OF_ORDER);
+            for (int i : starts) {
+                if (swaps > 0 && !swapped[i - 1] && !swapped[i]) { // disjoint pairs: each swap makes one event early
                     long t = order[c][i];
                     order[c][i] = order[c][i - 1];
                     order[c][i - 1] = t;
-                    i++; // the swapped pair is done; keep swaps disjoint
+                    swapped[i - 1] = swapped[i] = true;
+                    swaps--;
                 }
             }
         }
