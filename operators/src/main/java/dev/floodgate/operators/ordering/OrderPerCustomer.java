@@ -1,0 +1,174 @@
+package dev.floodgate.operators.ordering;
+
+import dev.floodgate.model.Gap;
+import dev.floodgate.model.Interaction;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import org.apache.flink.api.common.functions.OpenContext;
+import org.apache.flink.api.common.state.MapState;
+import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.apache.flink.util.Collector;
+import org.apache.flink.util.OutputTag;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Emits each customer's events in {@code seq} order (keyed by {@code CustomerKey.INSTANCE}, uid
+ * {@code order-per-customer}). The next expected seq goes out at once, followed by held successors now
+ * contiguous; an early event is held until its gap fills. A gap not filled within {@code maxWait} (processing
+ * time) is skipped: everything held is released in order and each hole becomes a {@link Gap} (cause
+ * {@code timeout}) on {@link #GAPS}. More than {@code maxBuffered} held events release the oldest contiguous run
+ * (cause {@code overflow}). The wait clock restarts whenever the awaited seq arrives and events stay held.
+ * A seq below the expected one or already held is dropped as a duplicate (counted; optionally on
+ * {@link #DUPLICATES}); so is an event arriving after its seq was skipped. Events without seq pass at once in
+ * log order, deduplicated by event id over the last {@code recentIdsWindow} ids of that customer.
+ *
+ * <p>First event rule: seq 1 is a customer's natural start. A customer without state whose first event has seq 1
+ * starts there. If it has seq &gt; 1 (the job started mid-log, the state expired, or seq 1 is still in flight) it
+ * is held like an early event: seq 1 arriving anchors the sequence at 1; otherwise after {@code maxWait} the
+ * customer starts from the lowest seq seen, without a gap for the unknown prefix.
+ *
+ * <p>State (descriptors in {@link OrderingState}): {@code next-seq} (the only state of an idle customer) and
+ * {@code recent-ids} (only for customers sending events without seq), both with a processing-time TTL of
+ * {@code stateTtl} refreshed on write; {@code buffer} and {@code gap-wait}, without TTL, present exactly while
+ * events are held. Timers: at most one processing-time timer per customer, at {@code gap-wait.sinceMillis +
+ * maxWait}, registered while the buffer is non-empty and deleted when it empties; a stale one is ignored.
+ * Metrics: see {@link OrderingReports}.
+ */
+public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, Interaction> {
+    private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(OrderPerCustomer.class);
+
+    public static final OutputTag<Gap> GAPS = new OutputTag<>("gaps") {};
+    public static final OutputTag<Interaction> DUPLICATES = new OutputTag<>("duplicates") {};
+    public static final String CAUSE_TIMEOUT = "timeout";
+    public static final String CAUSE_OVERFLOW = "overflow";
+
+    private final OrderingConfig config;
+    private transient ValueState<Long> nextSeq;
+    private transient MapState<Long, Interaction> buffer;
+    private transient ValueState<GapWait> gapWait;
+    private transient RecentIds recentIds;
+    private transient OrderingReports reports;
+    private transient long maxWaitMillis;
+
+    public OrderPerCustomer(OrderingConfig config) {
+        this.config = Objects.requireNonNull(config, "config");
+    }
+
+    @Override
+    public void open(OpenContext openContext) {
+        nextSeq = getRuntimeContext().getState(OrderingState.nextSeq(config.stateTtl()));
+        buffer = getRuntimeContext().getMapState(OrderingState.buffer());
+        gapWait = getRuntimeContext().getState(OrderingState.gapWait());
+        recentIds = new RecentIds(getRuntimeContext().getState(OrderingState.recentIds(config.stateTtl())),
+                config.recentIdsWindow());
+        reports = new OrderingReports(getRuntimeContext().getMetricGroup(), config.duplicatesToSideOutput());
+        maxWaitMillis = config.maxWait().toMillis();
+        LOG.info("Ordering events per customer with {}", config);
+    }
+
+    @Override
+    public void processElement(Interaction in, Context ctx, Collector<Interaction> out) throws Exception {
+        if (!in.hasSeq()) {
+            if (recentIds.firstSeen(in.eventId)) {
+                out.collect(in);
+            } else {
+                reports.duplicate(in, ctx);
+            }
+            return;
+        }
+        Long next = nextSeq.value();
+        GapWait wait = gapWait.value();
+        if ((next != null && in.seq < next) || (wait != null && buffer.contains(in.seq))) {
+            reports.duplicate(in, ctx);
+            return;
+        }
+        if (next == null && in.seq == 1) {
+            next = 1L;
+        }
+        long now = ctx.timerService().currentProcessingTime();
+        if (next != null && in.seq == next) {
+            out.collect(in);
+            long n = in.seq + 1;
+            int released = 0;
+            for (Interaction held; wait != null && (held = buffer.get(n)) != null; n++, released++) {
+                out.collect(held);
+                buffer.remove(n);
+            }
+            nextSeq.update(n);
+            if (wait != null) {
+                endWait(wait, released, now, ctx);
+            }
+            return;
+        }
+        buffer.put(in.seq, in);
+        reports.bufferedEvents.inc();
+        if (wait == null) {
+            wait = new GapWait(now, 0);
+            ctx.timerService().registerProcessingTimeTimer(now + maxWaitMillis);
+        }
+        wait.buffered++;
+        if (wait.buffered > config.maxBuffered()) {
+            release(next, wait, false, now, ctx, out);
+        } else {
+            gapWait.update(wait);
+        }
+    }
+
+    @Override
+    public void onTimer(long timestamp, OnTimerContext ctx, Collector<Interaction> out) throws Exception {
+        GapWait wait = gapWait.value();
+        if (wait == null) {
+            return;
+        }
+        if (timestamp < wait.sinceMillis + maxWaitMillis) {
+            ctx.timerService().registerProcessingTimeTimer(wait.sinceMillis + maxWaitMillis);
+            return;
+        }
+        release(nextSeq.value(), wait, true, timestamp, ctx, out);
+    }
+
+    /** Skips ahead: releases all held events ({@code all}) or the oldest contiguous run, reporting holes. */
+    private void release(Long next, GapWait wait, boolean all, long now, Context ctx, Collector<Interaction> out)
+            throws Exception {
+        TreeMap<Long, Interaction> held = new TreeMap<>();
+        for (Map.Entry<Long, Interaction> e : buffer.entries()) {
+            held.put(e.getKey(), e.getValue());
+        }
+        int released = 0;
+        for (Map.Entry<Long, Interaction> e : held.entrySet()) {
+            long seq = e.getKey();
+            if (next != null && seq > next) {
+                if (!all && released > 0) {
+                    break;
+                }
+                reports.gap(ctx, next, seq - 1, now - wait.sinceMillis, all ? CAUSE_TIMEOUT : CAUSE_OVERFLOW);
+            }
+            out.collect(e.getValue());
+            buffer.remove(seq);
+            next = seq + 1;
+            released++;
+        }
+        nextSeq.update(next);
+        wait.buffered = held.size();
+        endWait(wait, released, now, ctx);
+    }
+
+    /** The awaited seq arrived or was skipped: the wait ends; if events remain held, a new one begins now. */
+    private void endWait(GapWait wait, int released, long now, Context ctx) throws Exception {
+        reports.waitEnded(now - wait.sinceMillis);
+        reports.bufferedEvents.dec(released);
+        ctx.timerService().deleteProcessingTimeTimer(wait.sinceMillis + maxWaitMillis);
+        wait.buffered -= released;
+        if (wait.buffered <= 0) {
+            gapWait.clear();
+            return;
+        }
+        wait.sinceMillis = now;
+        gapWait.update(wait);
+        ctx.timerService().registerProcessingTimeTimer(now + maxWaitMillis);
+    }
+}

@@ -1,0 +1,66 @@
+package dev.floodgate.operators.ordering;
+
+import dev.floodgate.model.Gap;
+import dev.floodgate.model.Interaction;
+import org.apache.flink.metrics.Counter;
+import org.apache.flink.metrics.Histogram;
+import org.apache.flink.metrics.MetricGroup;
+import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
+import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What {@link OrderPerCustomer} reports: side outputs, debug logs and metrics, per subtask:
+ * <ul>
+ *   <li>{@code bufferedEvents}: early events held now (counter moved up and down). Counts from task start: after
+ *       a restore it starts at 0 and reads below zero while restored buffers drain.</li>
+ *   <li>{@code gaps}, {@code gapSeqsSkipped}: ranges skipped (timeout or overflow) and how many seqs they span.</li>
+ *   <li>{@code duplicates}: events dropped as duplicates (or arrived after their seq was skipped).</li>
+ *   <li>{@code gapWaitMillis} (histogram over the last 1,000 waits) and {@code gapWaitMillisTotal}: how long
+ *       each wait for a gap lasted, whether it ended filled, by timeout or by overflow.</li>
+ * </ul>
+ */
+final class OrderingReports {
+    private static final Logger LOG = LoggerFactory.getLogger(OrderPerCustomer.class);
+
+    final Counter bufferedEvents;
+    private final Counter gaps;
+    private final Counter gapSeqsSkipped;
+    private final Counter duplicates;
+    private final Counter gapWaitMillisTotal;
+    private final Histogram gapWaitMillis;
+    private final boolean duplicatesToSideOutput;
+
+    OrderingReports(MetricGroup group, boolean duplicatesToSideOutput) {
+        bufferedEvents = group.counter("bufferedEvents");
+        gaps = group.counter("gaps");
+        gapSeqsSkipped = group.counter("gapSeqsSkipped");
+        duplicates = group.counter("duplicates");
+        gapWaitMillisTotal = group.counter("gapWaitMillisTotal");
+        gapWaitMillis = group.histogram("gapWaitMillis", new DescriptiveStatisticsHistogram(1_000));
+        this.duplicatesToSideOutput = duplicatesToSideOutput;
+    }
+
+    void waitEnded(long waitedMillis) {
+        gapWaitMillis.update(waitedMillis);
+        gapWaitMillisTotal.inc(waitedMillis);
+    }
+
+    void duplicate(Interaction in, KeyedProcessFunction<String, Interaction, Interaction>.Context ctx) {
+        duplicates.inc();
+        LOG.debug("Dropped duplicate {}", in);
+        if (duplicatesToSideOutput) {
+            ctx.output(OrderPerCustomer.DUPLICATES, in);
+        }
+    }
+
+    void gap(KeyedProcessFunction<String, Interaction, Interaction>.Context ctx, long from, long to,
+            long waitedMillis, String cause) {
+        gaps.inc();
+        gapSeqsSkipped.inc(to - from + 1);
+        Gap gap = new Gap(ctx.getCurrentKey(), from, to, waitedMillis, cause);
+        LOG.debug("Skipped {}", gap);
+        ctx.output(OrderPerCustomer.GAPS, gap);
+    }
+}

@@ -1,0 +1,72 @@
+package dev.floodgate.operators.ordering;
+
+import dev.floodgate.model.Interaction;
+import java.time.Duration;
+import org.apache.flink.api.common.state.MapStateDescriptor;
+import org.apache.flink.api.common.state.StateTtlConfig;
+import org.apache.flink.api.common.state.ValueStateDescriptor;
+import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.common.typeinfo.Types;
+
+/**
+ * The keyed state of {@link OrderPerCustomer} (uid {@code order-per-customer}, key {@code CustomerKey.INSTANCE}).
+ * The live job, the backfill job and State Processor API tools must build their descriptors here, with the same
+ * TTL ({@link OrderingConfig#stateTtl()}): a TTL descriptor's serializer differs from a plain one. Each call
+ * returns a new descriptor (descriptors are mutable; never share one).
+ *
+ * <p>Only the state an idle customer keeps ({@code next-seq}, {@code recent-ids}) has a TTL. {@code buffer} and
+ * {@code gap-wait} have none on purpose: they are cleared by the operator whenever the buffer empties, a timer
+ * guarantees that it does, and a TTL could silently drop a held event. (It would also make the heap backend's
+ * incremental TTL cleanup scan their mostly empty tables on every access.)
+ */
+public final class OrderingState {
+    /** {@code ValueState<Long>}: next expected seq. The only state of an idle customer. */
+    public static final String NEXT_SEQ = "next-seq";
+    /** {@code MapState<Long, Interaction>}: early events by seq; empty unless a gap is awaited. No TTL. */
+    public static final String BUFFER = "buffer";
+    /** {@code ValueState<GapWait>}: wait start and buffer size; present only while the buffer is non-empty. No TTL. */
+    public static final String GAP_WAIT = "gap-wait";
+    /** {@code ValueState<long[]>}: 64-bit hashes of recent event ids of events without seq, oldest first. */
+    public static final String RECENT_IDS = "recent-ids";
+
+    private OrderingState() {}
+
+    /**
+     * Processing-time TTL, refreshed on write; expired state is never returned. Expired entries are dropped from
+     * full snapshots and savepoints, by RocksDB compactions, and on the heap backend incrementally: one entry is
+     * checked per state access (Flink's default of 5 made the TTL scan most of the operator's CPU time on heap).
+     */
+    public static StateTtlConfig ttl(Duration stateTtl) {
+        return StateTtlConfig.newBuilder(stateTtl)
+                .useProcessingTime()
+                .updateTtlOnCreateAndWrite()
+                .neverReturnExpired()
+                .cleanupFullSnapshot()
+                .cleanupIncrementally(1, false)
+                .cleanupInRocksdbCompactFilter(1_000)
+                .build();
+    }
+
+    public static ValueStateDescriptor<Long> nextSeq(Duration stateTtl) {
+        return withTtl(new ValueStateDescriptor<>(NEXT_SEQ, Types.LONG), stateTtl);
+    }
+
+    public static MapStateDescriptor<Long, Interaction> buffer() {
+        return new MapStateDescriptor<>(BUFFER, Types.LONG, TypeInformation.of(Interaction.class));
+    }
+
+    public static ValueStateDescriptor<GapWait> gapWait() {
+        return new ValueStateDescriptor<>(GAP_WAIT, TypeInformation.of(GapWait.class));
+    }
+
+    public static ValueStateDescriptor<long[]> recentIds(Duration stateTtl) {
+        return withTtl(new ValueStateDescriptor<>(RECENT_IDS, PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO),
+                stateTtl);
+    }
+
+    private static <T> ValueStateDescriptor<T> withTtl(ValueStateDescriptor<T> d, Duration stateTtl) {
+        d.enableTimeToLive(ttl(stateTtl));
+        return d;
+    }
+}

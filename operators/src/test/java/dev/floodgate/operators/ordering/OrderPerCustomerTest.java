@@ -1,0 +1,267 @@
+package dev.floodgate.operators.ordering;
+
+import static dev.floodgate.operators.ordering.OrderingHarness.at;
+import static dev.floodgate.operators.ordering.OrderingHarness.duplicateIds;
+import static dev.floodgate.operators.ordering.OrderingHarness.gaps;
+import static dev.floodgate.operators.ordering.OrderingHarness.ids;
+import static dev.floodgate.operators.ordering.OrderingHarness.send;
+import static dev.floodgate.testing.Events.event;
+import static dev.floodgate.testing.Events.unsequenced;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.floodgate.model.Gap;
+import dev.floodgate.model.Interaction;
+import dev.floodgate.operators.CustomerKey;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
+import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
+import org.apache.flink.util.InstantiationUtil;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+
+@Timeout(60)
+class OrderPerCustomerTest {
+    private static final long T0 = 1_000_000L;
+    private static final OrderingConfig CONFIG = OrderingConfig.defaults()
+            .withMaxWait(Duration.ofMillis(100))
+            .withMaxBuffered(3)
+            .withStateTtl(Duration.ofHours(1))
+            .withRecentIdsWindow(2)
+            .withDuplicatesToSideOutput(true);
+
+    private KeyedOneInputStreamOperatorTestHarness<String, Interaction, Interaction> h;
+
+    @AfterEach
+    void close() throws Exception {
+        if (h != null) {
+            h.close();
+        }
+    }
+
+    @Test
+    void inOrderEventsGoOutAtOnceAndLeaveOnlyNextSeq() throws Exception {
+        h = OrderingHarness.open(CONFIG, null, T0);
+        send(h, event("a", 1), event("b", 1), event("a", 2), event("a", 3), event("b", 2));
+
+        assertThat(ids(h)).containsExactly("a#1", "b#1", "a#2", "a#3", "b#2");
+        assertThat(gaps(h)).isEmpty();
+        assertDrained(2);
+    }
+
+    @Test
+    void earlyEventsWaitForTheirGapAndFollowItOut() throws Exception {
+        h = OrderingHarness.open(CONFIG, null, T0);
+        send(h, event("a", 1), event("a", 3), event("b", 1), event("a", 4));
+        assertThat(ids(h)).containsExactly("a#1", "b#1");
+        assertThat(h.numProcessingTimeTimers()).isEqualTo(1);
+
+        send(h, event("a", 2), event("a", 5));
+
+        assertThat(ids(h)).containsExactly("a#1", "b#1", "a#2", "a#3", "a#4", "a#5");
+        assertThat(gaps(h)).isEmpty();
+        assertDrained(2);
+    }
+
+    @Test
+    void duplicatesAreDroppedWhetherEmittedOrHeld() throws Exception {
+        h = OrderingHarness.open(CONFIG, null, T0);
+        send(h, event("a", 1), event("a", 2), event("a", 2), event("a", 1), event("a", 4), event("a", 4));
+        send(h, event("a", 3), event("a", 3));
+
+        assertThat(ids(h)).containsExactly("a#1", "a#2", "a#3", "a#4");
+        assertThat(duplicateIds(h)).containsExactly("a#2", "a#1", "a#4", "a#3");
+        assertDrained(1);
+    }
+
+    @Test
+    void duplicatesStayOffTheSideOutputUnlessAskedFor() throws Exception {
+        h = OrderingHarness.open(CONFIG.withDuplicatesToSideOutput(false), null, T0);
+        send(h, event("a", 1), event("a", 1));
+
+        assertThat(ids(h)).containsExactly("a#1");
+        assertThat(duplicateIds(h)).isEmpty();
+    }
+
+    @Test
+    void unfilledGapTimesOutReleasingEverythingHeldInOrder() throws Exception {
+        h = OrderingHarness.open(CONFIG, null, T0);
+        send(h, event("a", 1), event("a", 4));
+        at(h, T0 + 30);
+        send(h, event("a", 7), event("a", 3));
+        at(h, T0 + 99);
+        assertThat(ids(h)).containsExactly("a#1");
+
+        at(h, T0 + 100);
+
+        assertThat(ids(h)).containsExactly("a#1", "a#3", "a#4", "a#7");
+        assertThat(gaps(h)).usingRecursiveFieldByFieldElementComparator().containsExactly(
+                new Gap("a", 2, 2, 100, "timeout"), new Gap("a", 5, 6, 100, "timeout"));
+        assertDrained(1);
+
+        send(h, event("a", 2), event("a", 8));
+        assertThat(ids(h)).endsWith("a#7", "a#8");
+        assertThat(duplicateIds(h)).containsExactly("a#2");
+    }
+
+    @Test
+    void theWaitRestartsWhenTheAwaitedSeqArrives() throws Exception {
+        h = OrderingHarness.open(CONFIG, null, T0);
+        send(h, event("a", 1), event("a", 3), event("a", 5));
+        at(h, T0 + 80);
+        send(h, event("a", 2));
+        at(h, T0 + 179);
+        assertThat(ids(h)).containsExactly("a#1", "a#2", "a#3");
+        assertThat(h.numProcessingTimeTimers()).isEqualTo(1);
+
+        at(h, T0 + 180);
+
+        assertThat(ids(h)).containsExactly("a#1", "a#2", "a#3", "a#5");
+        assertThat(gaps(h)).usingRecursiveFieldByFieldElementComparator()
+                .containsExactly(new Gap("a", 4, 4, 100, "timeout"));
+        assertDrained(1);
+    }
+
+    @Test
+    void overflowReleasesTheOldestContiguousRun() throws Exception {
+        h = OrderingHarness.open(CONFIG, null, T0);
+        send(h, event("a", 1), event("a", 3), event("a", 4), event("a", 6));
+        at(h, T0 + 10);
+        send(h, event("a", 7));
+
+        assertThat(ids(h)).containsExactly("a#1", "a#3", "a#4");
+        assertThat(gaps(h)).usingRecursiveFieldByFieldElementComparator()
+                .containsExactly(new Gap("a", 2, 2, 10, "overflow"));
+        assertThat(h.numProcessingTimeTimers()).isEqualTo(1);
+
+        send(h, event("a", 5));
+        assertThat(ids(h)).endsWith("a#4", "a#5", "a#6", "a#7");
+        assertDrained(1);
+    }
+
+    @Test
+    void aNewCustomerStartsAtSeqOneOrAfterWaitingAtTheLowestSeen() throws Exception {
+        h = OrderingHarness.open(CONFIG, null, T0);
+        send(h, event("one", 1), event("late", 3), event("mid", 42), event("mid", 41), event("late", 1));
+        assertThat(ids(h)).containsExactly("one#1", "late#1");
+
+        send(h, event("late", 2));
+        assertThat(ids(h)).containsExactly("one#1", "late#1", "late#2", "late#3");
+
+        at(h, T0 + 100);
+        assertThat(ids(h)).endsWith("late#3", "mid#41", "mid#42");
+        assertThat(gaps(h)).isEmpty();
+        send(h, event("mid", 40), event("mid", 43));
+        assertThat(ids(h)).endsWith("mid#42", "mid#43");
+        assertThat(duplicateIds(h)).containsExactly("mid#40");
+        assertDrained(3);
+    }
+
+    @Test
+    void eventsWithoutSeqPassInLogOrderDedupedOverARecentWindow() throws Exception {
+        h = OrderingHarness.open(CONFIG, null, T0);
+        send(h, unsequenced("a", "x"), unsequenced("a", "y"), unsequenced("a", "x"), unsequenced("b", "x"));
+        send(h, unsequenced("a", "z"), unsequenced("a", "x"));
+
+        assertThat(ids(h)).containsExactly("x", "y", "x", "z", "x");
+        assertThat(duplicateIds(h)).containsExactly("x");
+        assertThat(h.numProcessingTimeTimers()).isZero();
+        assertThat(h.numKeyedStateEntries()).isEqualTo(2);
+    }
+
+    @Test
+    void idleCustomersAreForgottenAfterTheTtl() throws Exception {
+        h = OrderingHarness.open(CONFIG, null, T0);
+        send(h, event("a", 1), event("a", 2), unsequenced("b", "x"));
+        assertDrained(2);
+
+        at(h, T0 + Duration.ofHours(1).toMillis() + 1);
+        OperatorSubtaskState snapshot = h.snapshot(1, T0);
+        h.close();
+        h = OrderingHarness.open(CONFIG, snapshot, T0 + Duration.ofHours(1).toMillis() + 1);
+
+        assertThat(h.numKeyedStateEntries()).isZero();
+        send(h, unsequenced("b", "x"), event("a", 1));
+        assertThat(ids(h)).containsExactly("x", "a#1");
+    }
+
+    /** Each state access sweeps a little of the heap table (at least one of its 128+ buckets). */
+    @Test
+    void theHeapBackendReclaimsExpiredCustomersWhileRunning() throws Exception {
+        h = OrderingHarness.open(CONFIG, null, T0);
+        for (int c = 0; c < 10; c++) {
+            send(h, event("idle" + c, 1));
+        }
+        assertThat(h.numKeyedStateEntries()).isEqualTo(10);
+        at(h, T0 + Duration.ofHours(1).toMillis() + 1);
+
+        for (int seq = 1; seq <= 100; seq++) {
+            send(h, event("busy", seq));
+        }
+
+        assertThat(h.numKeyedStateEntries()).isEqualTo(1);
+    }
+
+    @Test
+    void expiredStateIsNotReadEvenBeforeItIsCleanedUp() throws Exception {
+        h = OrderingHarness.open(CONFIG, null, T0);
+        send(h, event("a", 1), event("a", 2));
+        at(h, T0 + Duration.ofHours(1).toMillis() + 1);
+
+        send(h, event("a", 1));
+
+        assertThat(ids(h)).containsExactly("a#1", "a#2", "a#1");
+    }
+
+    @Test
+    void snapshotInTheMiddleOfAGapLosesAndRepeatsNothing() throws Exception {
+        h = OrderingHarness.open(CONFIG, null, T0);
+        send(h, event("a", 1), event("a", 3), event("a", 4), event("b", 1), event("b", 3));
+        List<String> before = ids(h);
+        OperatorSubtaskState snapshot = h.snapshot(1, T0);
+        h.close();
+
+        h = OrderingHarness.open(CONFIG, snapshot, T0 + 10);
+        assertThat(h.numProcessingTimeTimers()).isEqualTo(2);
+        send(h, event("a", 2), event("a", 3), event("b", 1));
+        at(h, T0 + 100);
+
+        List<String> all = new ArrayList<>(before);
+        all.addAll(ids(h));
+        assertThat(all).containsExactly("a#1", "b#1", "a#2", "a#3", "a#4", "b#3");
+        assertThat(gaps(h)).usingRecursiveFieldByFieldElementComparator()
+                .containsExactly(new Gap("b", 2, 2, 100, "timeout"));
+        assertThat(duplicateIds(h)).containsExactly("a#3", "b#1");
+        assertDrained(2);
+    }
+
+    @Test
+    void theOperatorAndItsConfigSurviveJavaSerialization() throws Exception {
+        OrderPerCustomer copy = InstantiationUtil.clone(new OrderPerCustomer(CONFIG));
+        h = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(copy), CustomerKey.INSTANCE,
+                Types.STRING);
+        h.open();
+        send(h, event("a", 2), event("a", 1));
+        assertThat(ids(h)).containsExactly("a#1", "a#2");
+    }
+
+    @Test
+    void configRejectsSettingsThatCannotWork() {
+        assertThatThrownBy(() -> CONFIG.withMaxBuffered(0)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> CONFIG.withMaxWait(Duration.ZERO)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> CONFIG.withStateTtl(Duration.ofMillis(100)))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> CONFIG.withRecentIdsWindow(0)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    /** Nothing held: no timers, and exactly one state entry (next-seq) per customer. */
+    private void assertDrained(int customers) {
+        assertThat(h.numProcessingTimeTimers()).isZero();
+        assertThat(h.numKeyedStateEntries()).isEqualTo(customers);
+    }
+}
