@@ -7,6 +7,7 @@ import dev.floodgate.model.ProcessedEvent;
 import dev.floodgate.model.RawRecord;
 import dev.floodgate.operators.CustomerKey;
 import dev.floodgate.operators.ParseInteractions;
+import dev.floodgate.operators.ordering.OrderPerCustomer;
 import dev.floodgate.operators.process.EventProcessor;
 import dev.floodgate.operators.process.ProcessEvents;
 import dev.floodgate.operators.process.ProcessOutcome;
@@ -21,6 +22,7 @@ import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.DataStreamUtils;
 import org.apache.flink.streaming.api.datastream.KeyedStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -103,7 +105,8 @@ public final class FloodgateJob {
         if (sinks.archive() != null) {
             valid.sinkTo(sinks.archive()).uid(Uids.SINK_ARCHIVE).name("archive");
         }
-        SingleOutputStreamOperator<Interaction> live = valid.keyBy(CustomerKey.INSTANCE)
+        SingleOutputStreamOperator<Interaction> live = DataStreamUtils
+                .reinterpretAsKeyedStream(order(valid.keyBy(CustomerKey.INSTANCE), pipeline), CustomerKey.INSTANCE)
                 .process(new ShedByFreshness(pipeline.shedPolicy()))
                 .uid(Uids.SHED).name("shed by freshness and priority");
         live.getSideOutput(ShedByFreshness.SHED)
@@ -115,9 +118,13 @@ public final class FloodgateJob {
         deadLetters.sinkTo(sinks.deadLetters()).uid(Uids.SINK_DEAD_LETTERS).name("dead letters -> kafka");
     }
 
-    /** Per-customer order; the ordering operator is wired here (live job and replay share it). */
-    static DataStream<Interaction> order(KeyedStream<Interaction, String> keyed, Pipeline pipeline) {
-        return keyed;
+    /**
+     * Per-customer order with keyed state (live job and replay share it, by uid). Its output stays partitioned by
+     * customer, so the next keyed step is chained to it, not shuffled again.
+     */
+    static SingleOutputStreamOperator<Interaction> order(KeyedStream<Interaction, String> keyed, Pipeline pipeline) {
+        return keyed.process(new OrderPerCustomer(pipeline.ordering()))
+                .uid(Uids.ORDER_PER_CUSTOMER).name("order per customer");
     }
 
     /**

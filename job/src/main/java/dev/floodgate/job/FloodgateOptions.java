@@ -96,6 +96,14 @@ public final class FloodgateOptions {
     public static final Option<Duration> PROCESSING_TIMEOUT = duration("processing-timeout", "60s",
             "all attempts of one event together; then it becomes a dead letter");
 
+    // Ordering
+    public static final Option<Duration> ORDERING_MAX_WAIT = duration("ordering-max-wait", "2s",
+            "how long an early event waits for a missing seq before the gap is skipped and reported");
+    public static final Option<Integer> ORDERING_MAX_BUFFERED = integer("ordering-max-buffered", "256",
+            "events held per customer while waiting; overflow releases the oldest run with a gap record");
+    public static final Option<Duration> ORDERING_STATE_TTL = duration("ordering-state-ttl", "7d",
+            "idle customers' ordering state expires after this; keep it equal between live job and replay");
+
     // Shedding
     public static final Option<Boolean> SHEDDING = flag("shedding", "true",
             "shed low-priority processing of stale events to the shed topic; false: everything waits its turn");

@@ -2,6 +2,7 @@ package dev.floodgate.job;
 
 import dev.floodgate.model.Channel;
 import dev.floodgate.model.Priority;
+import dev.floodgate.operators.ordering.OrderingConfig;
 import dev.floodgate.operators.process.EventProcessor;
 import dev.floodgate.operators.process.HttpEventProcessor;
 import dev.floodgate.operators.process.PassThroughProcessor;
@@ -18,7 +19,7 @@ import org.apache.flink.util.TimeUtils;
  * The settings of the graph between the edges: validation, shedding and processing. Built from
  * {@link FloodgateOptions} by the jobs, or directly by tests.
  */
-public record Pipeline(int maxRecordBytes, ShedPolicy shedPolicy, EventProcessor processor,
+public record Pipeline(int maxRecordBytes, OrderingConfig ordering, ShedPolicy shedPolicy, EventProcessor processor,
         ProcessingConfig processing) implements Serializable {
 
     public static Pipeline from(FloodgateOptions o) {
@@ -26,7 +27,12 @@ public record Pipeline(int maxRecordBytes, ShedPolicy shedPolicy, EventProcessor
                 .withMaxInFlight(o.get(FloodgateOptions.MAX_IN_FLIGHT))
                 .withTotalTimeout(o.get(FloodgateOptions.PROCESSING_TIMEOUT))
                 .withRetries(o.get(FloodgateOptions.RETRIES), Duration.ofMillis(200), Duration.ofSeconds(5));
-        return new Pipeline(o.get(FloodgateOptions.MAX_RECORD_BYTES), shedPolicy(o), processor(o), processing);
+        OrderingConfig ordering = OrderingConfig.defaults()
+                .withMaxWait(o.get(FloodgateOptions.ORDERING_MAX_WAIT))
+                .withMaxBuffered(o.get(FloodgateOptions.ORDERING_MAX_BUFFERED))
+                .withStateTtl(o.get(FloodgateOptions.ORDERING_STATE_TTL));
+        return new Pipeline(o.get(FloodgateOptions.MAX_RECORD_BYTES), ordering, shedPolicy(o), processor(o),
+                processing);
     }
 
     static EventProcessor processor(FloodgateOptions o) {
@@ -61,22 +67,27 @@ public record Pipeline(int maxRecordBytes, ShedPolicy shedPolicy, EventProcessor
 
     /** Defaults for tests: pass-through processing, default shedding. */
     public static Pipeline defaults() {
-        return new Pipeline(1 << 20, ShedPolicy.defaults(), new PassThroughProcessor(), ProcessingConfig.defaults());
+        return new Pipeline(1 << 20, OrderingConfig.defaults(), ShedPolicy.defaults(), new PassThroughProcessor(),
+                ProcessingConfig.defaults());
     }
 
     public Pipeline withProcessor(EventProcessor p) {
-        return new Pipeline(maxRecordBytes, shedPolicy, p, processing);
+        return new Pipeline(maxRecordBytes, ordering, shedPolicy, p, processing);
     }
 
     public Pipeline withShedPolicy(ShedPolicy policy) {
-        return new Pipeline(maxRecordBytes, policy, processor, processing);
+        return new Pipeline(maxRecordBytes, ordering, policy, processor, processing);
+    }
+
+    public Pipeline withOrdering(OrderingConfig config) {
+        return new Pipeline(maxRecordBytes, config, shedPolicy, processor, processing);
     }
 
     public Pipeline withProcessing(ProcessingConfig config) {
-        return new Pipeline(maxRecordBytes, shedPolicy, processor, config);
+        return new Pipeline(maxRecordBytes, ordering, shedPolicy, processor, config);
     }
 
     public Pipeline withMaxRecordBytes(int bytes) {
-        return new Pipeline(bytes, shedPolicy, processor, processing);
+        return new Pipeline(bytes, ordering, shedPolicy, processor, processing);
     }
 }

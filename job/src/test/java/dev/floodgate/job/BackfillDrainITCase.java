@@ -13,8 +13,6 @@ import dev.floodgate.job.tools.Reconcile;
 import dev.floodgate.model.Channel;
 import dev.floodgate.model.Lane;
 import dev.floodgate.model.Priority;
-import dev.floodgate.operators.process.PassThroughProcessor;
-import dev.floodgate.operators.process.ProcessingConfig;
 import dev.floodgate.operators.shed.ChannelPolicy;
 import dev.floodgate.operators.shed.HotKeyPolicy;
 import dev.floodgate.operators.shed.ShedPolicy;
@@ -77,9 +75,9 @@ class BackfillDrainITCase {
                 new JobSinks(liveSinks.processed(options.get(FloodgateOptions.PROCESSED_TOPIC)),
                         liveSinks.shed(options.get(FloodgateOptions.SHED_TOPIC)),
                         liveSinks.deadLetters(options.get(FloodgateOptions.DLQ_TOPIC), "all"), null),
-                new Pipeline(1 << 20, ShedPolicy.none().withHotKey(HotKeyPolicy.disabled()).withChannel(Channel.VOICE,
-                        ChannelPolicy.shed(Duration.ofMillis(1), Duration.ofMillis(1), Priority.LOW, Priority.NORMAL)),
-                        new PassThroughProcessor(), ProcessingConfig.defaults()));
+                Pipeline.defaults().withShedPolicy(ShedPolicy.none().withHotKey(HotKeyPolicy.disabled())
+                        .withChannel(Channel.VOICE, ChannelPolicy.shed(Duration.ofMillis(1), Duration.ofMillis(1),
+                                Priority.LOW, Priority.NORMAL))));
         JobClient liveJob = live.executeAsync("live");
         long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
         while (count(options.get(FloodgateOptions.PROCESSED_TOPIC)) + count(options.get(FloodgateOptions.SHED_TOPIC))

@@ -140,9 +140,9 @@ class FloodITCase {
                             ChannelPolicy.shed(VOICE_SLO, Duration.ofSeconds(1), Priority.LOW, Priority.NORMAL))
                             .withHotKey(HotKeyPolicy.disabled())
                     : ShedPolicy.none();
-            Pipeline pipeline = new Pipeline(1 << 20, policy,
-                    HttpEventProcessor.forBaseUri(service.baseUri(), Duration.ofSeconds(10), "v1"),
-                    ProcessingConfig.defaults().withMaxInFlight(MAX_IN_FLIGHT));
+            Pipeline pipeline = Pipeline.defaults().withShedPolicy(policy)
+                    .withProcessor(HttpEventProcessor.forBaseUri(service.baseUri(), Duration.ofSeconds(10), "v1"))
+                    .withProcessing(ProcessingConfig.defaults().withMaxInFlight(MAX_IN_FLIGHT));
             ExactlyOnceKafkaSinks kafka =
                     new ExactlyOnceKafkaSinks(KAFKA.bootstrapServers(), prefix, Duration.ofMinutes(5));
             FloodgateJob.defineWorkflow(env,
