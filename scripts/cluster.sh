@@ -199,7 +199,7 @@ start() {
   log "Flink web UI: $REST ($(curl -sf "$REST/overview" | jq -r '"\(.taskmanagers) TaskManager(s), \(."slots-available") free slots"'))"
 }
 
-tm_registered() { [[ "$(curl -sf "$REST/overview" | jq -r '.taskmanagers')" -ge 1 ]]; }
+tm_registered() { [[ "$(curl -sf "$REST/overview" | jq -r '."slots-available"')" -ge 1 ]]; }
 
 stop() {
   stop_process taskmanager "$TM_MAIN"
