@@ -1,0 +1,238 @@
+package dev.floodgate.deploy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatCode;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.floodgate.job.FloodgateOptions;
+import dev.floodgate.job.JobKind;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Stream;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.HighAvailabilityOptions;
+import org.apache.flink.kubernetes.operator.api.FlinkDeployment;
+import org.apache.flink.kubernetes.operator.api.spec.JobSpec;
+import org.apache.flink.kubernetes.operator.api.spec.UpgradeMode;
+import org.apache.flink.runtime.util.EnvironmentInformation;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * k8s/live-job.yaml and k8s/backfill-job.yaml against the Flink Kubernetes Operator's CRD schema and model, Flink
+ * 2.2's configuration keys and Floodgate's job options.
+ */
+class FlinkDeploymentManifestsTest {
+    static final String LIVE = "live-job.yaml";
+    static final String BACKFILL = "backfill-job.yaml";
+    static final String JAR_URI = "local:///opt/flink/usrlib/floodgate-job.jar";
+    /** The backfill job's own option (BackfillJob, not yet written): everything else is a FloodgateOptions key. */
+    static final Set<String> BACKFILL_MODES = Set.of("drain", "replay");
+
+    /**
+     * flink-kubernetes-operator-api 1.10.0 (the newest release that resolves here) knows flinkVersion up to v1_20;
+     * v2_0..v2_2 came with operator 1.11..1.13. The manifests name the Flink version the job is built with; the
+     * schema and model checks run with the newest value this API knows in its place.
+     */
+    static final String NEWEST_VERSION_THIS_API_KNOWS = "v1_20";
+
+    static Stream<String> manifests() {
+        return Stream.of(LIVE, BACKFILL);
+    }
+
+    static JsonNode manifest(String file) {
+        return Manifests.document(Manifests.k8s(file));
+    }
+
+    /** The manifest as the 1.10 API can read it: the Flink 2 version swapped for the newest it knows. */
+    static ObjectNode forThisApi(JsonNode manifest) {
+        ObjectNode copy = Manifests.copy(manifest);
+        ((ObjectNode) copy.path("spec")).put("flinkVersion", NEWEST_VERSION_THIS_API_KNOWS);
+        return copy;
+    }
+
+    @ParameterizedTest
+    @MethodSource("manifests")
+    void flinkVersionIsTheOneTheJobIsBuiltWith(String file) {
+        String[] v = EnvironmentInformation.getVersion().split("\\.");
+        assertThat(manifest(file).path("spec").path("flinkVersion").asText()).isEqualTo("v" + v[0] + "_" + v[1]);
+    }
+
+    @ParameterizedTest
+    @MethodSource("manifests")
+    void matchesTheCrdSchema(String file) {
+        JsonNode schema = crdSchema();
+        List<String> errors = new ArrayList<>();
+        SchemaCheck.check(forThisApi(manifest(file)), schema, "", errors);
+        assertThat(errors).as(file).isEmpty();
+    }
+
+    @ParameterizedTest
+    @MethodSource("manifests")
+    void readsIntoTheOperatorModelWithoutLosingAKey(String file) throws Exception {
+        ObjectNode raw = forThisApi(manifest(file));
+        FlinkDeployment model = Manifests.YAML.treeToValue(raw, FlinkDeployment.class);
+        assertThat(model.getKind()).isEqualTo("FlinkDeployment");
+        assertThat(model.getApiVersion()).isEqualTo("flink.apache.org/v1beta1");
+        // The model drops unknown keys silently: everything in the file must come back out of it.
+        JsonNode back = Manifests.YAML.valueToTree(model);
+        List<String> lost = new ArrayList<>();
+        lostLeaves(raw, back, "", lost);
+        assertThat(lost).as(file + ": keys the operator's model does not know").isEmpty();
+    }
+
+    @ParameterizedTest
+    @MethodSource("manifests")
+    void flinkConfigurationKeysAreFlink22Keys(String file) {
+        Map<String, String> conf = Manifests.flinkConfiguration(manifest(file));
+        assertThat(FlinkOptionKeys.problems(conf.keySet())).as(file).isEmpty();
+        Configuration c = Configuration.fromMap(conf);
+        for (String key : conf.keySet()) {
+            if (FlinkOptionKeys.option(key) != null) {
+                assertThatCode(() -> c.get(FlinkOptionKeys.option(key))).as(key).doesNotThrowAnyException();
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("manifests")
+    void savepointUpgradesHaveTheirDirectoriesAndHa(String file) throws Exception {
+        FlinkDeployment d = Manifests.YAML.treeToValue(forThisApi(manifest(file)), FlinkDeployment.class);
+        JobSpec job = d.getSpec().getJob();
+        assertThat(job.getJarURI()).isEqualTo(JAR_URI);
+        Configuration conf = Configuration.fromMap(d.getSpec().getFlinkConfiguration());
+        if (job.getUpgradeMode() != UpgradeMode.STATELESS) {
+            // What the operator's validator requires (either the Flink 2 key or the deprecated state.* one).
+            assertThat(conf.get(CheckpointingOptions.CHECKPOINTS_DIRECTORY)).as("checkpoint dir").isNotBlank();
+        }
+        if (job.getUpgradeMode() == UpgradeMode.SAVEPOINT) {
+            assertThat(conf.get(CheckpointingOptions.SAVEPOINT_DIRECTORY)).as("savepoint dir").isNotBlank();
+        }
+        assertThat(conf.get(HighAvailabilityOptions.HA_MODE)).isEqualToIgnoringCase("kubernetes");
+        assertThat(conf.get(HighAvailabilityOptions.HA_STORAGE_PATH)).isNotBlank();
+        assertThat(job.getParallelism()).isPositive();
+    }
+
+    @ParameterizedTest
+    @MethodSource("manifests")
+    void prometheusPortIsTheNamedContainerPort(String file) {
+        JsonNode m = manifest(file);
+        String port = Manifests.flinkConfiguration(m).get("metrics.reporter.prom.port");
+        assertThat(port).as("one fixed port per pod").matches("\\d+");
+        List<String> metricsPorts = new ArrayList<>();
+        for (JsonNode c : m.path("spec").path("podTemplate").path("spec").path("containers")) {
+            if (c.path("name").asText().equals("flink-main-container")) {
+                for (JsonNode p : c.path("ports")) {
+                    if (p.path("name").asText().equals("metrics")) {
+                        metricsPorts.add(p.path("containerPort").asText());
+                    }
+                }
+            }
+        }
+        assertThat(metricsPorts).containsExactly(port);
+    }
+
+    @Test
+    void liveJobArgsAreLiveJobOptions() {
+        JsonNode live = manifest(LIVE);
+        assertThat(live.path("spec").path("job").path("entryClass").asText()).isEqualTo("dev.floodgate.job.FloodgateJob");
+        assertThat(live.path("spec").path("job").path("upgradeMode").asText()).isEqualTo("savepoint");
+        List<String> args = Manifests.args(live);
+        FloodgateOptions options = FloodgateOptions.fromArgs(args.toArray(new String[0]), JobKind.LIVE);
+        assertThat(options.get(FloodgateOptions.GROUP_ID)).isEqualTo("floodgate-live");
+        assertThat(options.get(FloodgateOptions.TRANSACTIONAL_ID_PREFIX)).isEqualTo("floodgate-live");
+        // FACTS trap 1: below the brokers' default transaction.max.timeout.ms.
+        assertThat(options.get(FloodgateOptions.TRANSACTION_TIMEOUT)).isLessThanOrEqualTo(Duration.ofMinutes(15));
+    }
+
+    @Test
+    void backfillArgsAreBackfillOptions() {
+        JsonNode backfill = manifest(BACKFILL);
+        JsonNode job = backfill.path("spec").path("job");
+        assertThat(job.path("entryClass").asText()).isEqualTo("dev.floodgate.job.BackfillJob");
+        assertThat(job.path("initialSavepointPath").asText()).isNotBlank();
+        assertThat(job.path("allowNonRestoredState").asBoolean()).isTrue();
+        List<String> args = new ArrayList<>(Manifests.args(backfill));
+        assertThat(Manifests.arg(args, "mode")).isIn(BACKFILL_MODES);
+        // Until BackfillJob exists: --mode is its own option, the rest must be FloodgateOptions keys.
+        int i = args.indexOf("--mode");
+        args.remove(i + 1);
+        args.remove(i);
+        FloodgateOptions options = FloodgateOptions.fromArgs(args.toArray(new String[0]), JobKind.BACKFILL);
+        assertThat(options.get(FloodgateOptions.GROUP_ID)).isEqualTo("floodgate-backfill");
+        assertThat(options.get(FloodgateOptions.TRANSACTIONAL_ID_PREFIX)).isEqualTo("floodgate-backfill");
+    }
+
+    @Test
+    void theTwoJobsNeverShareIdentityOrState() {
+        JsonNode live = manifest(LIVE);
+        JsonNode backfill = manifest(BACKFILL);
+        List<String> liveArgs = Manifests.args(live);
+        List<String> backfillArgs = Manifests.args(backfill);
+        for (String key : List.of("group-id", "transactional-id-prefix")) {
+            assertThat(Manifests.arg(liveArgs, key)).as(key).isNotNull();
+            assertThat(Manifests.arg(backfillArgs, key)).as(key).isNotNull().isNotEqualTo(Manifests.arg(liveArgs, key));
+        }
+        assertThat(Manifests.arg(backfillArgs, "bootstrap-servers")).isEqualTo(Manifests.arg(liveArgs, "bootstrap-servers"));
+        assertThat(live.path("metadata").path("name").asText()).isNotEqualTo(backfill.path("metadata").path("name").asText());
+        Map<String, String> l = Manifests.flinkConfiguration(live);
+        Map<String, String> b = Manifests.flinkConfiguration(backfill);
+        for (String key : List.of("execution.checkpointing.dir", "execution.checkpointing.savepoint-dir",
+                "high-availability.storageDir")) {
+            assertThat(b.get(key)).as(key).isNotEqualTo(l.get(key));
+        }
+        // The backfill starts from the live job's savepoints.
+        assertThat(backfill.path("spec").path("job").path("initialSavepointPath").asText())
+                .startsWith(l.get("execution.checkpointing.savepoint-dir"));
+    }
+
+    // ------------------------------------------------------------------------------------------------ helpers
+
+    static JsonNode crdSchema() {
+        JsonNode crd = Manifests.resource("META-INF/fabric8/flinkdeployments.flink.apache.org-v1.yml");
+        for (JsonNode v : crd.path("spec").path("versions")) {
+            if (v.path("name").asText().equals("v1beta1")) {
+                return v.path("schema").path("openAPIV3Schema");
+            }
+        }
+        throw new AssertionError("no v1beta1 in the FlinkDeployment CRD");
+    }
+
+    /** Leaves of {@code raw} that are missing or different in {@code back}. */
+    static void lostLeaves(JsonNode raw, JsonNode back, String path, List<String> lost) {
+        if (raw.isObject()) {
+            for (Iterator<Map.Entry<String, JsonNode>> it = raw.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> e = it.next();
+                JsonNode b = back == null ? null : back.get(e.getKey());
+                if (b == null || b.isNull()) {
+                    lost.add(path + "/" + e.getKey());
+                } else {
+                    lostLeaves(e.getValue(), b, path + "/" + e.getKey(), lost);
+                }
+            }
+        } else if (raw.isArray()) {
+            for (int i = 0; i < raw.size(); i++) {
+                lostLeaves(raw.get(i), back.get(i), path + "[" + i + "]", lost);
+            }
+        } else if (!sameScalar(raw, back)) {
+            lost.add(path + " = " + raw + " came back as " + back);
+        }
+    }
+
+    private static boolean sameScalar(JsonNode a, JsonNode b) {
+        if (b == null) {
+            return false;
+        }
+        if (a.isNumber() && b.isNumber()) {
+            return a.asDouble() == b.asDouble();
+        }
+        return a.asText().equals(b.asText());
+    }
+}

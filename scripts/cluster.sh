@@ -1,0 +1,416 @@
+#!/usr/bin/env bash
+# A real Flink standalone session cluster (JobManager and TaskManager as separate JVMs) and a real Kafka broker
+# (KRaft, combined broker+controller) on this machine, from Maven Central jars alone; job submission and
+# savepoints through Flink's REST API, the way operators do it. See docs/operating.md.
+#
+#   scripts/cluster.sh up                      kafka-start + start + topics
+#   scripts/cluster.sh down                    stop + kafka-stop
+#   scripts/cluster.sh deps                    resolve the jars into .cluster/deps (done by start/kafka-start)
+#   scripts/cluster.sh kafka-start|kafka-stop  the broker
+#   scripts/cluster.sh topics [partitions]     create Floodgate's four topics (LogAppendTime, retention)
+#   scripts/cluster.sh start|stop|status       the Flink cluster
+#   scripts/cluster.sh submit [job options]    the live job (the job jar through /jars/upload + /jars/:id/run)
+#   scripts/cluster.sh savepoint [job-id] [--stop]   trigger (or stop-with-) savepoint, wait, print its path
+#   scripts/cluster.sh submit-backfill <savepoint> [job options]   dev.floodgate.job.BackfillJob from a savepoint
+#
+# Results (job ids, savepoint paths) go to standard output, progress to standard error.
+# Everything is bound to 127.0.0.1 except the Prometheus reporter (it has no host option: all interfaces).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# Where this cluster's config, data, logs and pid files live (a test uses its own).
+CLUSTER_DIR="${FLOODGATE_CLUSTER_DIR:-$ROOT/.cluster}"
+# The resolved jars; shared by every cluster dir.
+DEPS_DIR="${FLOODGATE_DEPS_DIR:-$ROOT/.cluster/deps}"
+REST_PORT="${FLOODGATE_REST_PORT:-18081}"
+RPC_PORT="${FLOODGATE_RPC_PORT:-16123}"
+PROM_PORTS="${FLOODGATE_PROM_PORTS:-9249-9260}"
+KAFKA_PORT="${FLOODGATE_KAFKA_PORT:-19092}"
+KAFKA_CONTROLLER_PORT="${FLOODGATE_KAFKA_CONTROLLER_PORT:-19093}"
+JM_MEMORY="${FLOODGATE_JM_MEMORY:-1024m}"
+TM_MEMORY="${FLOODGATE_TM_MEMORY:-1728m}"
+TM_SLOTS="${FLOODGATE_TM_SLOTS:-2}"
+TOPIC_RETENTION_MS="${FLOODGATE_TOPIC_RETENTION_MS:-604800000}"
+JOB_JAR="${FLOODGATE_JOB_JAR:-$ROOT/job/target/floodgate-job-0.1.0-SNAPSHOT-job.jar}"
+LIVE_CLASS="dev.floodgate.job.FloodgateJob"
+BACKFILL_CLASS="dev.floodgate.job.BackfillJob"
+TOPICS=(interactions interactions.processed interactions.shed interactions.dlq)
+
+CONF="$CLUSTER_DIR/conf"
+LOGS="$CLUSTER_DIR/log"
+RUN="$CLUSTER_DIR/run"
+REST="http://127.0.0.1:$REST_PORT"
+BOOTSTRAP="127.0.0.1:$KAFKA_PORT"
+
+log() { echo "[cluster] $*" >&2; }
+die() { echo "[cluster] ERROR: $*" >&2; exit 1; }
+need() { command -v "$1" >/dev/null 2>&1 || die "$1 is required"; }
+
+# ---------------------------------------------------------------------------------------------- jars
+
+deps() {
+  if [[ -f "$DEPS_DIR/.complete" ]]; then return; fi
+  need mvn
+  log "resolving Flink, Prometheus plugin and Kafka jars from Maven into $DEPS_DIR"
+  rm -rf "$DEPS_DIR"
+  local spec
+  for spec in flink-lib:lib prometheus:plugins/prometheus kafka:kafka-libs; do
+    local profile="${spec%%:*}" dir="$DEPS_DIR/${spec#*:}"
+    # Offline first (shared ~/.m2), online if something is missing.
+    mvn -B -q -o -f "$ROOT/cluster/pom.xml" -P"$profile" dependency:copy-dependencies -DoutputDirectory="$dir" >&2 \
+      || mvn -B -q -f "$ROOT/cluster/pom.xml" -P"$profile" dependency:copy-dependencies -DoutputDirectory="$dir" >&2
+  done
+  touch "$DEPS_DIR/.complete"
+}
+
+# ---------------------------------------------------------------------------------------------- config
+
+# set_conf file key value: replaces the flat "key: ..." line of a Flink config.yaml, or appends it.
+set_conf() {
+  local file="$1" key="$2" value="$3"
+  awk -v k="$key" -v v="$value" 'BEGIN { done = 0 }
+    index($0, k ":") == 1 { print k ": " v; done = 1; next }
+    { print }
+    END { if (!done) print k ": " v }' "$file" > "$file.tmp" && mv "$file.tmp" "$file"
+}
+
+conf_value() { sed -n "s/^$2: *//p" "$1" | tail -1; }
+
+render_conf() {
+  mkdir -p "$CONF" "$LOGS" "$RUN" "$CLUSTER_DIR/state" "$CLUSTER_DIR/tmp"
+  cp "$ROOT/flink-conf/config.yaml" "$ROOT/flink-conf/log4j.properties" "$ROOT/flink-conf/log4j-console.properties" "$CONF/"
+  local c="$CONF/config.yaml"
+  set_conf "$c" jobmanager.rpc.address 127.0.0.1
+  set_conf "$c" jobmanager.bind-host 127.0.0.1
+  set_conf "$c" jobmanager.rpc.port "$RPC_PORT"
+  set_conf "$c" taskmanager.host 127.0.0.1
+  set_conf "$c" taskmanager.bind-host 127.0.0.1
+  set_conf "$c" rest.address 127.0.0.1
+  set_conf "$c" rest.bind-address 127.0.0.1
+  set_conf "$c" rest.port "$REST_PORT"
+  set_conf "$c" jobmanager.memory.process.size "$JM_MEMORY"
+  set_conf "$c" taskmanager.memory.process.size "$TM_MEMORY"
+  set_conf "$c" taskmanager.numberOfTaskSlots "$TM_SLOTS"
+  set_conf "$c" execution.checkpointing.dir "file://$CLUSTER_DIR/state/checkpoints"
+  set_conf "$c" execution.checkpointing.savepoint-dir "file://$CLUSTER_DIR/state/savepoints"
+  set_conf "$c" metrics.reporter.prom.port "$PROM_PORTS"
+  set_conf "$c" io.tmp.dirs "$CLUSTER_DIR/tmp"
+  set_conf "$c" web.tmpdir "$CLUSTER_DIR/tmp"
+  set_conf "$c" web.upload.dir "$CLUSTER_DIR/upload"
+  set_conf "$c" blob.storage.directory "$CLUSTER_DIR/tmp/blobs"
+  # Extra "key: value" lines for this cluster only (a test's bounded restart strategy, for instance).
+  if [[ -n "${FLOODGATE_EXTRA_CONF:-}" ]]; then
+    local line
+    while IFS= read -r line; do
+      [[ -z "$line" ]] && continue
+      set_conf "$c" "${line%%:*}" "$(echo "${line#*:}" | sed 's/^ *//')"
+    done <<< "$FLOODGATE_EXTRA_CONF"
+  fi
+}
+
+# ---------------------------------------------------------------------------------------------- processes
+
+pid_of() { [[ -f "$RUN/$1.pid" ]] && cat "$RUN/$1.pid" || true; }
+
+# alive name main-class: the pid file's process is running and is still that program (pids are reused).
+alive() {
+  local pid; pid="$(pid_of "$1")"
+  [[ -n "$pid" ]] && kill -0 "$pid" 2>/dev/null && tr '\0' ' ' < "/proc/$pid/cmdline" 2>/dev/null | grep -q "$2"
+}
+
+stop_process() {
+  local name="$1" main="$2" pid
+  pid="$(pid_of "$name")"
+  if ! alive "$name" "$main"; then
+    log "$name is not running"
+    rm -f "$RUN/$name.pid"
+    return
+  fi
+  log "stopping $name (pid $pid)"
+  kill "$pid"
+  for _ in $(seq 1 60); do
+    kill -0 "$pid" 2>/dev/null || break
+    sleep 0.5
+  done
+  if kill -0 "$pid" 2>/dev/null; then
+    log "$name did not stop in 30 s: kill -9 $pid"
+    kill -9 "$pid" 2>/dev/null || true
+  fi
+  rm -f "$RUN/$name.pid"
+}
+
+# wait_for description seconds command...: retries the command every 0.5 s.
+wait_for() {
+  local what="$1" seconds="$2"; shift 2
+  local deadline=$((SECONDS + seconds))
+  until "$@" >/dev/null 2>&1; do
+    if ((SECONDS > deadline)); then die "$what not ready after ${seconds}s"; fi
+    sleep 0.5
+  done
+}
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+java_opens() { conf_value "$CONF/config.yaml" env.java.opts.all; }
+
+# The last BASH_JAVA_UTILS_EXEC_RESULT lines of BashJavaUtils: JVM memory flags, then dynamic -D configs.
+resource_params() {
+  local out
+  out="$(java -cp "$DEPS_DIR/lib/*" -Dlog4j2.level=ERROR -Dlog4j.configurationFile=file:"$CONF/log4j-console.properties" \
+    -Dlog.file="$LOGS/bash-java-utils.log" \
+    org.apache.flink.runtime.util.bash.BashJavaUtils "$1" --configDir "$CONF" 2>>"$LOGS/bash-java-utils.log")" \
+    || die "BashJavaUtils $1 failed: see $LOGS/bash-java-utils.log"
+  echo "$out" | sed -n 's/^BASH_JAVA_UTILS_EXEC_RESULT://p'
+}
+
+launch_flink() {
+  local name="$1" main="$2"; shift 2
+  local params jvm dynamic
+  params="$(resource_params "$@")"
+  jvm="$(echo "$params" | sed -n 1p)"
+  dynamic="$(echo "$params" | sed -n 2p)"
+  shift
+  local args=("$@")
+  # shellcheck disable=SC2086 # jvm flags and dynamic properties are word lists
+  FLINK_CONF_DIR="$CONF" FLINK_PLUGINS_DIR="$DEPS_DIR/plugins" FLINK_LIB_DIR="$DEPS_DIR/lib" \
+    nohup java $jvm $(java_opens) \
+      -Dlog.file="$LOGS/flink-$name.log" -Dlog4j.configurationFile=file:"$CONF/log4j.properties" \
+      -classpath "$DEPS_DIR/lib/*" "$main" "${args[@]}" $dynamic \
+      > "$LOGS/flink-$name.out" 2>&1 < /dev/null &
+  echo $! > "$RUN/$name.pid"
+  log "$name started (pid $!), log $LOGS/flink-$name.log"
+}
+
+JM_MAIN=org.apache.flink.runtime.entrypoint.StandaloneSessionClusterEntrypoint
+TM_MAIN=org.apache.flink.runtime.taskexecutor.TaskManagerRunner
+KAFKA_MAIN=kafka.Kafka
+
+start() {
+  need java; need curl; need jq
+  deps
+  if alive jobmanager "$JM_MAIN" || alive taskmanager "$TM_MAIN"; then die "the cluster is already running: stop it first"; fi
+  port_open "$REST_PORT" && die "port $REST_PORT is taken (FLOODGATE_REST_PORT)"
+  port_open "$RPC_PORT" && die "port $RPC_PORT is taken (FLOODGATE_RPC_PORT)"
+  render_conf
+  launch_flink jobmanager "$JM_MAIN" GET_JM_RESOURCE_PARAMS --configDir "$CONF" --executionMode cluster
+  wait_for "the JobManager's REST API at $REST" 90 curl -sf "$REST/overview"
+  launch_flink taskmanager "$TM_MAIN" GET_TM_RESOURCE_PARAMS --configDir "$CONF"
+  wait_for "a registered TaskManager" 90 tm_registered
+  log "Flink web UI: $REST ($(curl -sf "$REST/overview" | jq -r '"\(.taskmanagers) TaskManager(s), \(."slots-available") free slots"'))"
+}
+
+tm_registered() { [[ "$(curl -sf "$REST/overview" | jq -r '."slots-available"')" -ge 1 ]]; }
+
+stop() {
+  stop_process taskmanager "$TM_MAIN"
+  stop_process jobmanager "$JM_MAIN"
+}
+
+status() {
+  local name main
+  for name in jobmanager:$JM_MAIN taskmanager:$TM_MAIN kafka:$KAFKA_MAIN; do
+    main="${name#*:}"; name="${name%%:*}"
+    if alive "$name" "$main"; then echo "$name: running (pid $(pid_of "$name"))"; else echo "$name: stopped"; fi
+  done
+  if curl -sf "$REST/overview" >/dev/null 2>&1; then
+    echo "web UI: $REST"
+    curl -sf "$REST/jobs/overview" | jq -r '.jobs[] | "job \(.jid) \(.name) \(.state)"'
+    local f port
+    for f in "$LOGS"/flink-jobmanager.log "$LOGS"/flink-taskmanager.log; do
+      port="$(prometheus_port "$f")"
+      [[ -n "$port" ]] && echo "prometheus: http://127.0.0.1:$port/metrics ($(basename "$f" .log))"
+    done
+  fi
+  echo "kafka: $BOOTSTRAP"
+}
+
+# The port the Prometheus reporter of the process logging to $1 bound to (decided at start).
+prometheus_port() {
+  [[ -f "$1" ]] && grep -o 'Started PrometheusReporter HTTP server on port [0-9]*' "$1" | tail -1 | awk '{print $NF}' || true
+}
+
+# ---------------------------------------------------------------------------------------------- kafka
+
+kafka_java() {
+  java -Xms512m -Xmx1g -Dlog4j2.configurationFile=file:"$CLUSTER_DIR/kafka/log4j2.properties" \
+    -Dkafka.logs.dir="$LOGS" -cp "$DEPS_DIR/kafka-libs/*" "$@"
+}
+
+kafka_start() {
+  need java
+  deps
+  if alive kafka "$KAFKA_MAIN"; then die "kafka is already running"; fi
+  port_open "$KAFKA_PORT" && die "port $KAFKA_PORT is taken (FLOODGATE_KAFKA_PORT)"
+  port_open "$KAFKA_CONTROLLER_PORT" && die "port $KAFKA_CONTROLLER_PORT is taken (FLOODGATE_KAFKA_CONTROLLER_PORT)"
+  mkdir -p "$CLUSTER_DIR/kafka/data" "$LOGS" "$RUN"
+  cat > "$CLUSTER_DIR/kafka/server.properties" <<EOF
+# Generated by scripts/cluster.sh: one KRaft node, broker and controller in one process, on 127.0.0.1.
+process.roles=broker,controller
+node.id=1
+controller.quorum.bootstrap.servers=127.0.0.1:$KAFKA_CONTROLLER_PORT
+listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
+advertised.listeners=PLAINTEXT://127.0.0.1:$KAFKA_PORT,CONTROLLER://127.0.0.1:$KAFKA_CONTROLLER_PORT
+controller.listener.names=CONTROLLER
+inter.broker.listener.name=PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+log.dirs=$CLUSTER_DIR/kafka/data
+num.partitions=4
+auto.create.topics.enable=false
+# One broker: internal topics with one replica.
+offsets.topic.replication.factor=1
+offsets.topic.num.partitions=4
+transaction.state.log.replication.factor=1
+transaction.state.log.min.isr=1
+transaction.state.log.num.partitions=4
+share.coordinator.state.topic.replication.factor=1
+share.coordinator.state.topic.min.isr=1
+group.initial.rebalance.delay.ms=0
+# The default maximum: Floodgate's sinks use --transaction-timeout 10min, below it.
+transaction.max.timeout.ms=900000
+EOF
+  cat > "$CLUSTER_DIR/kafka/log4j2.properties" <<EOF
+rootLogger.level = INFO
+rootLogger.appenderRef.file.ref = file
+logger.state.name = state.change.logger
+logger.state.level = WARN
+appender.file.type = File
+appender.file.name = file
+appender.file.fileName = $LOGS/kafka.log
+appender.file.layout.type = PatternLayout
+appender.file.layout.pattern = [%d] %p %m (%c)%n
+EOF
+  if [[ ! -f "$CLUSTER_DIR/kafka/data/meta.properties" ]]; then
+    local id
+    id="$(kafka_java kafka.tools.StorageTool random-uuid 2>>"$LOGS/kafka-format.log")"
+    kafka_java kafka.tools.StorageTool format --standalone -t "$id" -c "$CLUSTER_DIR/kafka/server.properties" \
+      >>"$LOGS/kafka-format.log" 2>&1 || die "formatting the Kafka storage failed: see $LOGS/kafka-format.log"
+    log "formatted Kafka storage (cluster id $id)"
+  fi
+  nohup java -Xms512m -Xmx1g -Dlog4j2.configurationFile=file:"$CLUSTER_DIR/kafka/log4j2.properties" \
+    -Dkafka.logs.dir="$LOGS" -cp "$DEPS_DIR/kafka-libs/*" "$KAFKA_MAIN" "$CLUSTER_DIR/kafka/server.properties" \
+    > "$LOGS/kafka.out" 2>&1 < /dev/null &
+  echo $! > "$RUN/kafka.pid"
+  log "kafka started (pid $!), log $LOGS/kafka.log"
+  wait_for "the Kafka broker at $BOOTSTRAP" 60 port_open "$KAFKA_PORT"
+  wait_for "the Kafka broker's metadata" 60 kafka_java org.apache.kafka.tools.TopicCommand --bootstrap-server "$BOOTSTRAP" --list
+  log "kafka ready at $BOOTSTRAP"
+}
+
+kafka_stop() { stop_process kafka "$KAFKA_MAIN"; }
+
+topics() {
+  local partitions="${1:-4}" t
+  for t in "${TOPICS[@]}"; do
+    kafka_java org.apache.kafka.tools.TopicCommand --bootstrap-server "$BOOTSTRAP" --create --if-not-exists \
+      --topic "$t" --partitions "$partitions" --replication-factor 1 \
+      --config message.timestamp.type=LogAppendTime --config retention.ms="$TOPIC_RETENTION_MS" >&2
+  done
+  log "topics: ${TOPICS[*]} ($partitions partitions, LogAppendTime)"
+}
+
+# ---------------------------------------------------------------------------------------------- jobs
+
+upload_jar() {
+  [[ -f "$JOB_JAR" ]] || die "no job jar at $JOB_JAR: build it with mvn -B -o -q -DskipTests package"
+  local out
+  out="$(curl -sS -X POST -H "Expect:" -F "jarfile=@$JOB_JAR" "$REST/jars/upload")" || die "upload failed"
+  [[ "$(echo "$out" | jq -r .status)" == success ]] || die "upload failed: $out"
+  basename "$(echo "$out" | jq -r .filename)"
+}
+
+has_option() { local key="$1"; shift; local a; for a in "$@"; do [[ "$a" == "$key" || "$a" == "$key="* ]] && return 0; done; return 1; }
+
+# run_jar entry-class savepoint-or-empty args...: prints the job id.
+run_jar() {
+  local cls="$1" savepoint="$2"; shift 2
+  local args=("$@")
+  has_option --bootstrap-servers "${args[@]+"${args[@]}"}" || args=(--bootstrap-servers "$BOOTSTRAP" "${args[@]+"${args[@]}"}")
+  local jar body out
+  jar="$(upload_jar)"
+  body="$(printf '%s\n' "${args[@]}" | jq -R . | jq -s --arg cls "$cls" --arg sp "$savepoint" \
+    '{entryClass: $cls, programArgsList: .} + (if $sp == "" then {} else {savepointPath: $sp, allowNonRestoredState: true} end)')"
+  log "running $cls ${args[*]}${savepoint:+ from $savepoint}"
+  out="$(curl -sS -X POST -H 'Content-Type: application/json' -d "$body" "$REST/jars/$jar/run")" || die "run failed"
+  local id; id="$(echo "$out" | jq -r '.jobid // empty')"
+  [[ -n "$id" ]] || die "run failed: $(echo "$out" | jq -r '.errors // . | tostring' | head -c 4000)"
+  log "job $id submitted: $REST/#/job/running/$id/overview"
+  echo "$id"
+}
+
+submit() { run_jar "$LIVE_CLASS" "" "$@"; }
+
+submit_backfill() {
+  [[ $# -ge 1 ]] || die "usage: submit-backfill <savepoint path> [job options]"
+  local savepoint="$1"; shift
+  [[ -f "$JOB_JAR" ]] || die "no job jar at $JOB_JAR"
+  unzip -l "$JOB_JAR" "${BACKFILL_CLASS//.//}.class" >/dev/null 2>&1 \
+    || die "$JOB_JAR has no $BACKFILL_CLASS (not written yet?)"
+  local args=("$@")
+  has_option --mode "${args[@]+"${args[@]}"}" || args=(--mode drain "${args[@]+"${args[@]}"}")
+  run_jar "$BACKFILL_CLASS" "$savepoint" "${args[@]}"
+}
+
+single_running_job() {
+  local ids
+  ids="$(curl -sf "$REST/jobs/overview" | jq -r '.jobs[] | select(.state == "RUNNING") | .jid')"
+  [[ "$(echo "$ids" | grep -c .)" -eq 1 ]] || die "give a job id: running jobs are: ${ids:-none}"
+  echo "$ids"
+}
+
+savepoint() {
+  local job="" stop_job=false a
+  for a in "$@"; do
+    case "$a" in
+      --stop) stop_job=true ;;
+      *) job="$a" ;;
+    esac
+  done
+  [[ -n "$job" ]] || job="$(single_running_job)"
+  local dir="file://$CLUSTER_DIR/state/savepoints" out trigger
+  if $stop_job; then
+    out="$(curl -sS -X POST -H 'Content-Type: application/json' \
+      -d "{\"targetDirectory\": \"$dir\", \"drain\": false}" "$REST/jobs/$job/stop")"
+  else
+    out="$(curl -sS -X POST -H 'Content-Type: application/json' \
+      -d "{\"target-directory\": \"$dir\", \"cancel-job\": false}" "$REST/jobs/$job/savepoints")"
+  fi
+  trigger="$(echo "$out" | jq -r '."request-id" // empty')"
+  [[ -n "$trigger" ]] || die "savepoint trigger failed: $out"
+  log "savepoint of job $job triggered ($trigger)$($stop_job && echo ', stopping the job')"
+  local deadline=$((SECONDS + ${FLOODGATE_SAVEPOINT_TIMEOUT:-600})) state
+  while true; do
+    out="$(curl -sS "$REST/jobs/$job/savepoints/$trigger")"
+    state="$(echo "$out" | jq -r '.status.id')"
+    if [[ "$state" == COMPLETED ]]; then
+      local location; location="$(echo "$out" | jq -r '.operation.location // empty')"
+      [[ -n "$location" ]] || die "savepoint failed: $(echo "$out" | jq -c '.operation."failure-cause" // .' | head -c 4000)"
+      log "savepoint completed"
+      echo "$location"
+      return
+    fi
+    ((SECONDS < deadline)) || die "savepoint $trigger still $state"
+    sleep 0.5
+  done
+}
+
+# ---------------------------------------------------------------------------------------------- main
+
+usage() { sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+
+cmd="${1:-}"; [[ $# -gt 0 ]] && shift
+case "$cmd" in
+  deps) deps ;;
+  start) start ;;
+  stop) stop ;;
+  status) status ;;
+  kafka-start) kafka_start ;;
+  kafka-stop) kafka_stop ;;
+  topics) topics "$@" ;;
+  up) kafka_start; start; topics ;;
+  down) stop; kafka_stop ;;
+  submit) submit "$@" ;;
+  savepoint) savepoint "$@" ;;
+  submit-backfill) submit_backfill "$@" ;;
+  -h|--help|help|"") usage ;;
+  *) usage; die "unknown command $cmd" ;;
+esac
