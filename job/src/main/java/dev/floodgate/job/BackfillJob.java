@@ -126,7 +126,11 @@ public final class BackfillJob {
         KeyedStream<Interaction, String> keyed = valid.map(new RateLimit<Interaction>(maxRate))
                 .uid(Uids.RATE_LIMIT).name("rate limit").keyBy(CustomerKey.INSTANCE);
         DataStream<Interaction> events = ordered ? FloodgateJob.order(keyed, pipeline) : keyed;
-        SingleOutputStreamOperator<ProcessedEvent> processed = FloodgateJob.process(events, pipeline, lane);
+        // The replay continues the live job's in-flight requests (same uid); the drain must never pick them up,
+        // even when someone starts it from a live savepoint.
+        SingleOutputStreamOperator<ProcessedEvent> processed = ordered
+                ? FloodgateJob.process(events, pipeline, lane)
+                : FloodgateJob.process(events, pipeline, lane, Uids.DRAIN_PROCESS, Uids.DRAIN_SPLIT_OUTCOMES);
         processed.sinkTo(processedSink).uid(Uids.SINK_BACKFILL_PROCESSED).name(lane.wireName() + " -> kafka");
         valid.getSideOutput(ParseInteractions.DEAD_LETTERS).union(processed.getSideOutput(SplitOutcomes.FAILED))
                 .sinkTo(deadLetterSink).uid(Uids.SINK_BACKFILL_DEAD_LETTERS).name("dead letters -> kafka");

@@ -133,10 +133,15 @@ public final class FloodgateJob {
      */
     static SingleOutputStreamOperator<ProcessedEvent> process(DataStream<Interaction> events, Pipeline pipeline,
             Lane lane) {
+        return process(events, pipeline, lane, Uids.PROCESS, Uids.SPLIT_OUTCOMES);
+    }
+
+    static SingleOutputStreamOperator<ProcessedEvent> process(DataStream<Interaction> events, Pipeline pipeline,
+            Lane lane, String processUid, String splitUid) {
         EventProcessor processor = pipeline.processor();
         SingleOutputStreamOperator<ProcessOutcome> outcomes = Processing
                 .apply(events, new ProcessEvents(processor, lane), pipeline.processing())
-                .uid(Uids.PROCESS).name("process (" + processor.name() + ")");
-        return outcomes.process(new SplitOutcomes()).uid(Uids.SPLIT_OUTCOMES).name("split results / failures");
+                .uid(processUid).name("process (" + processor.name() + ")");
+        return outcomes.process(new SplitOutcomes()).uid(splitUid).name("split results / failures");
     }
 }

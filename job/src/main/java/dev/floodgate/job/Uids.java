@@ -20,6 +20,8 @@ public final class Uids {
     public static final String SOURCE_SHED = "source-shed";
     public static final String SOURCE_REPLAY = "source-replay";
     public static final String RATE_LIMIT = "rate-limit";
+    public static final String DRAIN_PROCESS = "drain-process";
+    public static final String DRAIN_SPLIT_OUTCOMES = "drain-split-outcomes";
     /** The backfill's own sinks: never the live sinks' ids, so a replay never restores the live transactions. */
     public static final String SINK_BACKFILL_PROCESSED = "sink-backfill-processed";
     public static final String SINK_BACKFILL_DEAD_LETTERS = "sink-backfill-dlq";
