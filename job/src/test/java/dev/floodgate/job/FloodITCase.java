@@ -88,7 +88,8 @@ class FloodITCase {
 
         assertThat(flood.maxSourceBackpressure).as("the source was backpressured").isGreaterThan(0.5);
         assertThat(flood.maxProcessBusy).as("the processing vertex was busy").isGreaterThan(0.5);
-        long allowed = VOICE_SLO.toMillis() + inFlightWaitMillis() + 1000;
+        // the SLO, plus the wait behind the requests in flight, plus 2 s for a loaded 2-core CI machine
+        long allowed = VOICE_SLO.toMillis() + inFlightWaitMillis() + 2000;
         assertThat(flood.p99HighAgeMillis).as("p99 age of high events at processing").isLessThan(allowed);
         assertThat(flood.shed).as("the flood shed low-priority voice").isNotEmpty();
         assertThat(flood.shed).allSatisfy(i -> assertThat(i.priority).isNotEqualTo(Priority.HIGH));

@@ -210,7 +210,7 @@ class StandaloneClusterITCase {
             assertThat(j.path("jid").asText()).isEqualTo(jobId);
             assertThat(j.path("state").asText()).isEqualTo("RUNNING");
         });
-        String processVertex = vertexId(jobId, "process");
+        String processVertex = vertexId(jobId, "process (");
         JsonNode backpressure = awaitBackpressure(jobId, processVertex, Duration.ofSeconds(60));
         LOG.info("backpressure of the processing vertex: {}", backpressure);
         assertThat(backpressure.path("backpressureLevel").asText()).isIn("ok", "low", "high");
@@ -312,13 +312,13 @@ class StandaloneClusterITCase {
         }
     }
 
-    private static String vertexId(String job, String nameStartsWith) throws Exception {
+    private static String vertexId(String job, String namePart) throws Exception {
         for (JsonNode v : rest.get("/jobs/" + job).path("vertices")) {
-            if (v.path("name").asText().startsWith(nameStartsWith)) {
+            if (v.path("name").asText().contains(namePart)) {
                 return v.path("id").asText();
             }
         }
-        throw new AssertionError("no vertex named " + nameStartsWith + "... in job " + job);
+        throw new AssertionError("no vertex named ..." + namePart + "... in job " + job);
     }
 
     /** The first backpressure answer with per-subtask figures (the web frontend fetches metrics periodically). */
