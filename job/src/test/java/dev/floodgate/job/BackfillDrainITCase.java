@@ -9,6 +9,7 @@ import dev.floodgate.job.kafka.KafkaIO;
 import dev.floodgate.job.kafka.Topics;
 import dev.floodgate.job.testing.FailOnceProcessor;
 import dev.floodgate.job.testing.KafkaBroker;
+import dev.floodgate.job.testing.TestEnvironments;
 import dev.floodgate.job.tools.Reconcile;
 import dev.floodgate.model.Channel;
 import dev.floodgate.model.Lane;
@@ -23,9 +24,6 @@ import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.RestartStrategyOptions;
-import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
@@ -67,7 +65,7 @@ class BackfillDrainITCase {
         int valid = generator.sentValid().size();
 
         // The live job sheds every low and normal voice event (an SLO of 1 ms: the flood in miniature).
-        StreamExecutionEnvironment live = env(2);
+        StreamExecutionEnvironment live = TestEnvironments.withBoundedRestarts(2, 500);
         ExactlyOnceKafkaSinks liveSinks = new ExactlyOnceKafkaSinks(bootstrap, "floodgate-live", Duration.ofMinutes(5));
         FloodgateJob.defineWorkflow(live,
                 InteractionLogSource.unbounded(bootstrap, options.get(FloodgateOptions.INPUT_TOPIC), "floodgate-live",
@@ -94,7 +92,7 @@ class BackfillDrainITCase {
         assertThat(beforeDrain.shedNotDrained()).hasSize(beforeDrain.missing().size()).isNotEmpty();
 
         // The drain, killed once after its first checkpoint, restarts from it and finishes by itself.
-        StreamExecutionEnvironment drain = env(2);
+        StreamExecutionEnvironment drain = TestEnvironments.withBoundedRestarts(2, 500);
         ExactlyOnceKafkaSinks backfillSinks =
                 new ExactlyOnceKafkaSinks(bootstrap, "floodgate-backfill-drain", Duration.ofMinutes(5));
         BackfillJob.defineDrain(drain,
@@ -117,17 +115,6 @@ class BackfillDrainITCase {
         assertThat(report.processedOnce()).isEqualTo(valid);
         assertThat(report.processedByLane().get("backfill")).isEqualTo(beforeDrain.missing().size());
         assertThat(report.invalidRecords()).isEqualTo(generator.sentPoison().values().stream().mapToInt(i -> i).sum());
-    }
-
-    private static StreamExecutionEnvironment env(int parallelism) {
-        Configuration conf = new Configuration();
-        conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
-        conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 2);
-        conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(200));
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
-        env.setParallelism(parallelism);
-        env.enableCheckpointing(500, CheckpointingMode.EXACTLY_ONCE);
-        return env;
     }
 
     private static int count(String topic) {

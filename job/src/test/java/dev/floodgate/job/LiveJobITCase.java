@@ -6,6 +6,7 @@ import dev.floodgate.job.kafka.InteractionRecords;
 import dev.floodgate.job.kafka.Topics;
 import dev.floodgate.job.testing.FailOnceProcessor;
 import dev.floodgate.job.testing.KafkaBroker;
+import dev.floodgate.job.testing.TestEnvironments;
 import dev.floodgate.job.kafka.KafkaIO;
 import dev.floodgate.model.Channel;
 import dev.floodgate.model.DeadLetter;
@@ -33,12 +34,9 @@ import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import org.apache.flink.configuration.RestartStrategyOptions;
-import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
-import org.apache.flink.configuration.Configuration;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.BeforeEach;
@@ -97,13 +95,7 @@ class LiveJobITCase {
     }
 
     private void runToCompletion(FailOnceProcessor processor) throws Exception {
-        Configuration conf = new Configuration();
-        conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
-        conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 2);
-        conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(200));
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
-        env.setParallelism(2);
-        env.enableCheckpointing(500, CheckpointingMode.EXACTLY_ONCE);
+        StreamExecutionEnvironment env = TestEnvironments.withBoundedRestarts(2, 500);
 
         ExactlyOnceKafkaSinks kafka = new ExactlyOnceKafkaSinks(KAFKA.bootstrapServers(), run, Duration.ofMinutes(5));
         JobSinks sinks = new JobSinks(kafka.processed(topic("processed")), kafka.shed(topic("shed")),
@@ -153,11 +145,11 @@ class LiveJobITCase {
         for (ConsumerRecord<byte[], byte[]> r : KafkaIO.readCommitted(KAFKA.bootstrapServers(), topic("processed"))) {
             processed.add(OutputCodec.readProcessed(r.value()));
         }
-        List<DeadLetter> deadEarly = new ArrayList<>();
+        List<DeadLetter> dead = new ArrayList<>();
         for (ConsumerRecord<byte[], byte[]> r : KafkaIO.readCommitted(KAFKA.bootstrapServers(), topic("dlq"))) {
-            deadEarly.add(OutputCodec.readDeadLetter(r.value()));
+            dead.add(OutputCodec.readDeadLetter(r.value()));
         }
-        assertThat(processed).as("processed; dead letters: %s", deadEarly.stream()
+        assertThat(processed).as("processed; dead letters: %s", dead.stream()
                 .filter(d -> d.reason == DeadLetterReason.PROCESSING_FAILED).limit(3).toList()).hasSize(sent.valid.size());
         assertThat(processed.stream().map(p -> p.eventId).collect(Collectors.toSet()))
                 .isEqualTo(sent.valid.keySet());
@@ -165,10 +157,6 @@ class LiveJobITCase {
                 Collectors.groupingBy(p -> p.customerId, Collectors.mapping(p -> p.seq, Collectors.toList())));
         seqsByCustomer.forEach((customer, seqs) -> assertThat(seqs).as("order of %s", customer).isSorted());
 
-        List<DeadLetter> dead = new ArrayList<>();
-        for (ConsumerRecord<byte[], byte[]> r : KafkaIO.readCommitted(KAFKA.bootstrapServers(), topic("dlq"))) {
-            dead.add(OutputCodec.readDeadLetter(r.value()));
-        }
         Map<DeadLetterReason, Integer> reasons = new EnumMap<>(DeadLetterReason.class);
         dead.forEach(d -> reasons.merge(d.reason, 1, Integer::sum));
         assertThat(reasons).isEqualTo(sent.poison);

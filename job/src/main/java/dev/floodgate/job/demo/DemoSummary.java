@@ -21,7 +21,7 @@ public record DemoSummary(int sentValid, int sentPoison, long processed, long di
                 + "  processed (read_committed)  : %,d records, %,d distinct events%n"
                 + "  shed to the durable lane    : %,d%n"
                 + "  dead letters                : %,d %s%n"
-                + "  archived (raw, exactly once): %,d%n",
+                + "  archived (raw, exactly once): %,d records, redeliveries included (dedupe comes after)%n",
                 sentValid, sentPoison, processed, distinctProcessed, shed, deadLetters(),
                 new TreeMap<>(deadLettersByReason), archived);
     }

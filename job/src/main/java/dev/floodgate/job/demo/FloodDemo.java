@@ -4,22 +4,21 @@ import dev.floodgate.job.FloodgateJob;
 import dev.floodgate.job.FloodgateOptions;
 import dev.floodgate.job.JobKind;
 import dev.floodgate.job.kafka.EmbeddedKafka;
-import dev.floodgate.job.kafka.InteractionRecords;
+import dev.floodgate.job.kafka.FloodGenerator;
+import dev.floodgate.job.kafka.FloodGenerator.Phase;
+import dev.floodgate.job.kafka.FloodGenerator.Profile;
 import dev.floodgate.job.kafka.Topics;
-import dev.floodgate.model.Channel;
-import dev.floodgate.model.DeadLetterReason;
-import dev.floodgate.model.Interaction;
-import dev.floodgate.model.Priority;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.stream.Stream;
 import java.time.Duration;
-import java.util.HashMap;
-import java.util.Map;
-import java.util.Random;
+import java.util.List;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -55,6 +54,7 @@ public final class FloodDemo {
     }
 
     static DemoSummary run(DemoOptions o) throws Exception {
+        clearArchive(o.output.resolve("archive")); // the summary counts this run's archive, not an earlier one's
         EmbeddedKafka kafka = o.bootstrapServers == null ? EmbeddedKafka.start() : null;
         String bootstrap = kafka != null ? kafka.bootstrapServers() : o.bootstrapServers;
         FloodgateOptions job = FloodgateOptions.fromArgs(new String[] {"--bootstrap-servers", bootstrap,
@@ -72,8 +72,8 @@ public final class FloodDemo {
             OUT.info("live job {} submitted", live.getJobID());
 
             Sent sent = generate(bootstrap, job.get(FloodgateOptions.INPUT_TOPIC), o);
-            OUT.info("generated {} valid events for {} customers and {} poison records", sent.valid, o.customers,
-                    sent.poison);
+            OUT.info("generated {} distinct valid events for {} customers (plus redeliveries) and {} poison records",
+                    sent.valid, o.customers, sent.poison);
             DemoSummary summary = Progress.awaitDrained(bootstrap, job, sent.valid, sent.poison,
                     Duration.ofMinutes(5));
             OUT.info(summary.render());
@@ -92,29 +92,23 @@ public final class FloodDemo {
 
     private record Sent(int valid, int poison) {}
 
+    /** The seed's daily mix, with redeliveries, swapped neighbours, a hot customer and poison records. */
     private static Sent generate(String bootstrap, String topic, DemoOptions o) {
-        Random random = new Random(o.seed);
-        Map<String, Long> seqs = new HashMap<>();
-        DeadLetterReason[] kinds = {DeadLetterReason.BAD_JSON, DeadLetterReason.UNKNOWN_CHANNEL,
-            DeadLetterReason.KEY_MISMATCH, DeadLetterReason.INVALID_UTF8, DeadLetterReason.MISSING_FIELD};
-        int poison = 0;
-        try (KafkaProducer<byte[], byte[]> producer = dev.floodgate.job.kafka.KafkaIO.producer(bootstrap)) {
-            for (int i = 0; i < o.events; i++) {
-                String customer = "c" + random.nextInt(o.customers);
-                long seq = seqs.merge(customer, 1L, Long::sum);
-                double r = random.nextDouble();
-                Channel channel = r < 0.12 ? Channel.VOICE : r < 0.91 ? Channel.CHAT : Channel.IMAGE;
-                Priority priority = random.nextDouble() < 0.1 ? Priority.HIGH
-                        : random.nextBoolean() ? Priority.NORMAL : Priority.LOW;
-                Interaction in = InteractionRecords.event(customer, seq, channel, priority, System.currentTimeMillis());
-                producer.send(InteractionRecords.record(topic, in));
-                if (i % 1000 == 999) {
-                    producer.send(InteractionRecords.poison(topic, kinds[poison % kinds.length], poison, 1 << 20));
-                    poison++;
+        FloodGenerator generator = new FloodGenerator(bootstrap, topic, Profile.monday(o.customers), o.seed);
+        double rate = 5000;
+        generator.run(List.of(new Phase("demo", rate, Duration.ofMillis((long) (o.events * 1000 / rate)))), p -> {});
+        return new Sent(generator.sentValid().size(),
+                generator.sentPoison().values().stream().mapToInt(Integer::intValue).sum());
+    }
+
+    private static void clearArchive(Path archive) throws IOException {
+        if (Files.exists(archive)) {
+            try (Stream<Path> files = Files.walk(archive)) {
+                for (Path f : files.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.delete(f);
                 }
             }
         }
-        return new Sent(o.events, poison);
     }
 
     /** Options of the embedded default. */

@@ -32,15 +32,4 @@ public final class FlinkRest {
     public long completedCheckpoints(String jobId) throws IOException, InterruptedException {
         return get("/jobs/" + jobId + "/checkpoints").path("counts").path("completed").asLong();
     }
-
-    /** Blocks until the job has at least {@code n} completed checkpoints. */
-    public void awaitCompletedCheckpoints(String jobId, long n, Duration timeout) throws Exception {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (completedCheckpoints(jobId) < n) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("job " + jobId + " did not complete " + n + " checkpoints in " + timeout);
-            }
-            Thread.sleep(50);
-        }
-    }
 }

@@ -1,0 +1,27 @@
+package dev.floodgate.job.testing;
+
+import java.time.Duration;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.core.execution.CheckpointingMode;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+/** Job environments for the ITCases. */
+public final class TestEnvironments {
+    private TestEnvironments() {}
+
+    /**
+     * Exactly-once checkpoints and a bounded restart strategy (two restarts): an injected failure recovers, a
+     * real bug fails the test instead of restarting forever.
+     */
+    public static StreamExecutionEnvironment withBoundedRestarts(int parallelism, long checkpointMillis) {
+        Configuration conf = new Configuration();
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 2);
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(200));
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        env.setParallelism(parallelism);
+        env.enableCheckpointing(checkpointMillis, CheckpointingMode.EXACTLY_ONCE);
+        return env;
+    }
+}
