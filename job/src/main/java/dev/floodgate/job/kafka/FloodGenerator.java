@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -43,6 +44,7 @@ public final class FloodGenerator {
     private final List<Interaction> sentValid = new ArrayList<>();
     private final Map<DeadLetterReason, Integer> sentPoison = new HashMap<>();
     private final AtomicLong sent = new AtomicLong();
+    private final AtomicReference<Exception> failure = new AtomicReference<>();
     private Interaction held;
     private int poisonCount;
 
@@ -72,11 +74,23 @@ public final class FloodGenerator {
                 }
             }
             if (held != null) {
-                producer.send(InteractionRecords.record(topic, held));
+                send(producer, InteractionRecords.record(topic, held));
                 held = null;
             }
             producer.flush();
         }
+        if (failure.get() != null) {
+            throw new IllegalStateException("a record was not written: " + failure.get(), failure.get());
+        }
+    }
+
+    /** Sends asynchronously; the first failure is kept and fails {@link #run}: a lost write is never silent. */
+    private void send(KafkaProducer<byte[], byte[]> producer, ProducerRecord<byte[], byte[]> record) {
+        producer.send(record, (metadata, error) -> {
+            if (error != null) {
+                failure.compareAndSet(null, error);
+            }
+        });
     }
 
     private void sendOne(KafkaProducer<byte[], byte[]> producer) {
@@ -86,26 +100,26 @@ public final class FloodGenerator {
                 DeadLetterReason.KEY_MISMATCH, DeadLetterReason.INVALID_UTF8, DeadLetterReason.MISSING_FIELD,
                 DeadLetterReason.UNSUPPORTED_SCHEMA};
             DeadLetterReason kind = kinds[poisonCount % kinds.length];
-            producer.send(InteractionRecords.poison(topic, kind, poisonCount++, 1 << 20));
+            send(producer, InteractionRecords.poison(topic, kind, poisonCount++, 1 << 20));
             sentPoison.merge(kind, 1, Integer::sum);
             return;
         }
         if (!sentValid.isEmpty() && random.nextDouble() < profile.duplicateShare()) {
             // a gateway redelivers an event it already sent: same event_id, same seq
-            producer.send(InteractionRecords.record(topic, sentValid.get(random.nextInt(sentValid.size()))));
+            send(producer, InteractionRecords.record(topic, sentValid.get(random.nextInt(sentValid.size()))));
             return;
         }
         Interaction in = next();
         sentValid.add(in);
         if (held != null) {
             ProducerRecord<byte[], byte[]> later = InteractionRecords.record(topic, held);
-            producer.send(InteractionRecords.record(topic, in));
-            producer.send(later);
+            send(producer, InteractionRecords.record(topic, in));
+            send(producer, later);
             held = null;
         } else if (random.nextDouble() < profile.outOfOrderShare()) {
             held = in; // sent after the customer's next event
         } else {
-            producer.send(InteractionRecords.record(topic, in));
+            send(producer, InteractionRecords.record(topic, in));
         }
     }
 

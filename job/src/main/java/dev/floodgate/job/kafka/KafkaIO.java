@@ -5,6 +5,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import java.util.stream.Collectors;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -25,6 +28,9 @@ public final class KafkaIO {
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
+        // One request in flight: a retry under load can never race a later batch (seen here as
+        // OutOfOrderSequenceException loops that dropped a partition's batches).
+        p.put(ProducerConfig.MAX_IN_FLIGHT_REQUESTS_PER_CONNECTION, "1");
         p.put(ProducerConfig.LINGER_MS_CONFIG, "5");
         p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, Integer.toString(4 << 20));
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
@@ -32,12 +38,22 @@ public final class KafkaIO {
         return new KafkaProducer<>(p);
     }
 
+    /** Writes every record and fails if any was not acknowledged: a lost write is never silent. */
     public static void produce(String bootstrapServers, List<ProducerRecord<byte[], byte[]>> records) {
         try (KafkaProducer<byte[], byte[]> producer = producer(bootstrapServers)) {
+            List<Future<RecordMetadata>> acks = new ArrayList<>(records.size());
             for (ProducerRecord<byte[], byte[]> r : records) {
-                producer.send(r);
+                acks.add(producer.send(r));
             }
             producer.flush();
+            for (Future<RecordMetadata> ack : acks) {
+                ack.get();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while producing", e);
+        } catch (ExecutionException e) {
+            throw new IllegalStateException("a record was not written: " + e.getCause(), e.getCause());
         }
     }
 
