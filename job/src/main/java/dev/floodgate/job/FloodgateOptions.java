@@ -33,6 +33,23 @@ public final class FloodgateOptions {
             this.parser = parser;
             ALL.put(key, this);
         }
+
+        /**
+         * Parses a value of this option alone (its default when {@code null}), for tools that take a few of the
+         * job's options; a bad value is rejected with the same message, naming the option, as in the jobs.
+         */
+        public T parse(String value) {
+            String v = value == null ? defaultValue : value.trim();
+            if (v == null || v.isEmpty() || JOB_DEFAULT.equals(v)) {
+                throw new IllegalArgumentException("option --" + key + " is required: " + form + " (" + description + ")");
+            }
+            try {
+                return parser.apply(v);
+            } catch (RuntimeException e) {
+                throw new IllegalArgumentException("option --" + key + " has a bad value '" + value + "': expected "
+                        + form + (e.getMessage() == null ? "" : " (" + e.getMessage() + ")"), e);
+            }
+        }
     }
 
     private static final Map<String, Option<?>> ALL = new LinkedHashMap<>();
@@ -191,16 +208,11 @@ public final class FloodgateOptions {
             if (v == null) {
                 v = JOB_DEFAULT.equals(o.defaultValue) ? kind.defaultIdentity : o.defaultValue;
             }
-            if (v == null || v.isBlank()) {
-                errors.add("option --" + o.key + " is required: " + o.form + " (" + o.description + ")");
-                continue;
-            }
             try {
-                o.parser.apply(v.trim());
+                o.parse(v == null ? "" : v);
                 resolved.put(o.key, v.trim());
-            } catch (RuntimeException e) {
-                errors.add("option --" + o.key + " has a bad value '" + v + "': expected " + o.form
-                        + (e.getMessage() == null ? "" : " (" + e.getMessage() + ")"));
+            } catch (IllegalArgumentException e) {
+                errors.add(e.getMessage());
             }
         }
         if (!errors.isEmpty()) {

@@ -7,6 +7,8 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -18,6 +20,19 @@ import org.apache.kafka.common.errors.TopicExistsException;
  */
 public final class Topics {
     private Topics() {}
+
+    /** The names among {@code names} that are not topics of the cluster; waits at most {@code timeout}. */
+    public static List<String> missing(String bootstrapServers, Duration timeout, List<String> names)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        Properties props = new Properties();
+        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, Long.toString(timeout.toMillis()));
+        props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, Long.toString(timeout.toMillis()));
+        try (Admin admin = Admin.create(props)) {
+            Set<String> existing = admin.listTopics().names().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            return names.stream().filter(n -> !existing.contains(n)).toList();
+        }
+    }
 
     /** Creates each topic that does not exist yet. */
     public static void create(String bootstrapServers, int partitions, Duration retention, String... names)

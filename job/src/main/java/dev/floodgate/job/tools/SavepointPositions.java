@@ -29,7 +29,11 @@ public final class SavepointPositions {
     public static Map<TopicPartition, Long> read(String savepointPath) throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(1);
         env.setRuntimeMode(RuntimeExecutionMode.BATCH);
-        SavepointReader savepoint = SavepointReader.read(env, savepointPath);
+        return read(SavepointReader.read(env, savepointPath), savepointPath);
+    }
+
+    /** The positions in a savepoint already opened (by a tool that reads more of it). */
+    public static Map<TopicPartition, Long> read(SavepointReader savepoint, String savepointPath) throws Exception {
         List<byte[]> splits = savepoint.readListState(OperatorIdentifier.forUid(Uids.SOURCE_INTERACTIONS),
                 SPLITS_STATE, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO).executeAndCollect(10_000);
         KafkaPartitionSplitSerializer serializer = new KafkaPartitionSplitSerializer();

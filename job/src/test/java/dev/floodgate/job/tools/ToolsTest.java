@@ -1,0 +1,100 @@
+package dev.floodgate.job.tools;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.floodgate.job.FloodgateOptions;
+import dev.floodgate.model.Lane;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Argument handling of the tools: what is accepted, and that every rejection names the option (exit 2). */
+class ToolsTest {
+
+    @Test
+    void inspectTakesAPathAndTheLiveJobsStateTtl() {
+        SavepointInspectCommand.Request r = SavepointInspectCommand.parse(
+                List.of("file:///sp/savepoint-1", "--json", "--ordering-state-ttl=2d", "--waiting", "3"));
+        assertThat(r.path()).isEqualTo("file:///sp/savepoint-1");
+        assertThat(r.json()).isTrue();
+        assertThat(r.stateTtl()).isEqualTo(Duration.ofDays(2));
+        assertThat(r.listWaiting()).isEqualTo(3);
+        SavepointInspectCommand.Request defaults = SavepointInspectCommand.parse(List.of("/sp"));
+        assertThat(defaults.json()).isFalse();
+        assertThat(defaults.stateTtl()).as("the job's default").isEqualTo(Duration.ofDays(7));
+    }
+
+    @Test
+    void inspectRejectsBadArgumentsNamingThem() {
+        assertThatThrownBy(() -> SavepointInspectCommand.parse(List.of()))
+                .isInstanceOf(ToolArgs.BadArguments.class).hasMessageContaining("needs the savepoint path");
+        assertThatThrownBy(() -> SavepointInspectCommand.parse(List.of("/a", "/b")))
+                .hasMessageContaining("one savepoint path");
+        assertThatThrownBy(() -> SavepointInspectCommand.parse(List.of("/sp", "--ordering-state-ttl", "forever")))
+                .isInstanceOf(ToolArgs.BadArguments.class)
+                .hasMessageContaining("option --ordering-state-ttl has a bad value 'forever': expected a duration");
+        assertThatThrownBy(() -> SavepointInspectCommand.parse(List.of("/sp", "--waiting", "-1")))
+                .hasMessageContaining("option --waiting has a bad value '-1'");
+        assertThatThrownBy(() -> SavepointInspectCommand.parse(List.of("/sp", "--jsn", "--json=yes")))
+                .hasMessageContaining("unknown option --jsn").hasMessageContaining("option --json takes no value");
+        assertThatThrownBy(() -> SavepointInspectCommand.parse(List.of("/sp", "--waiting")))
+                .hasMessageContaining("option --waiting needs a value");
+    }
+
+    @Test
+    void reconcileTakesTheJobsTopicOptionsAndLanes() {
+        ReconcileCommand.Request r = ReconcileCommand.parse(List.of("--bootstrap-servers", "k:9092",
+                "--processed-topic", "p", "--lanes", "live,replay", "--json"));
+        assertThat(r.options().get(FloodgateOptions.BOOTSTRAP_SERVERS)).isEqualTo("k:9092");
+        assertThat(r.options().get(FloodgateOptions.PROCESSED_TOPIC)).isEqualTo("p");
+        assertThat(r.options().get(FloodgateOptions.INPUT_TOPIC)).isEqualTo("interactions");
+        assertThat(r.lanes()).containsExactlyInAnyOrder(Lane.LIVE, Lane.REPLAY);
+        assertThat(r.json()).isTrue();
+        assertThat(ReconcileCommand.parse(List.of("--bootstrap-servers=k:1")).lanes())
+                .containsExactlyInAnyOrder(Lane.LIVE, Lane.BACKFILL);
+    }
+
+    @Test
+    void reconcileRejectsBadArgumentsNamingThem() {
+        assertThatThrownBy(() -> ReconcileCommand.parse(List.of()))
+                .isInstanceOf(ToolArgs.BadArguments.class).hasMessageContaining("option --bootstrap-servers is required");
+        assertThatThrownBy(() -> ReconcileCommand.parse(List.of("--bootstrap-servers", "k:1", "--lanes", "live,later")))
+                .hasMessageContaining("option --lanes has a bad value 'live,later'");
+        assertThatThrownBy(() -> ReconcileCommand.parse(List.of("--bootstrap-servers", "k:1", "--max-record-bytes", "0")))
+                .hasMessageContaining("option --max-record-bytes has a bad value '0'");
+        assertThatThrownBy(() -> ReconcileCommand.parse(List.of("--bootstrap-servers", "k:1", "--shedding", "false")))
+                .as("a job option reconcile does not read").hasMessageContaining("unknown option --shedding");
+        assertThatThrownBy(() -> ReconcileCommand.parse(List.of("--bootstrap-servers", "k:1", "extra")))
+                .hasMessageContaining("unexpected argument 'extra'");
+    }
+
+    @Test
+    void exitStatusAndUsage() {
+        Run help = run("--help");
+        assertThat(help.status).isEqualTo(Tools.OK);
+        assertThat(help.out).contains("savepoint inspect", "reconcile", "Exit status");
+        assertThat(run().status).isEqualTo(Tools.BAD_ARGUMENTS);
+        Run unknown = run("savepoint", "dump", "/sp");
+        assertThat(unknown.status).isEqualTo(Tools.BAD_ARGUMENTS);
+        assertThat(unknown.err).contains("unknown command 'savepoint dump'");
+        Run badOption = run("reconcile", "--bootstrap-servers", "k:1", "--lanes", "all");
+        assertThat(badOption.status).isEqualTo(Tools.BAD_ARGUMENTS);
+        assertThat(badOption.err).contains("option --lanes has a bad value 'all'");
+        assertThat(badOption.out).isEmpty();
+        assertThat(run("savepoint", "inspect", "/sp", "--help").status).isEqualTo(Tools.OK);
+    }
+
+    private record Run(int status, String out, String err) {}
+
+    private static Run run(String... args) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        ByteArrayOutputStream err = new ByteArrayOutputStream();
+        int status = Tools.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
+                new PrintStream(err, true, StandardCharsets.UTF_8));
+        return new Run(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    }
+}
