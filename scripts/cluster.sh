@@ -12,6 +12,7 @@
 #   scripts/cluster.sh submit [job options]    the live job (the job jar through /jars/upload + /jars/:id/run)
 #   scripts/cluster.sh savepoint [job-id] [--stop]   trigger (or stop-with-) savepoint, wait, print its path
 #   scripts/cluster.sh submit-backfill <savepoint> [job options]   dev.floodgate.job.BackfillJob from a savepoint
+#   scripts/cluster.sh tool <savepoint inspect <path>|reconcile> [options]   the job jar's tools, in this shell
 #
 # Results (job ids, savepoint paths) go to standard output, progress to standard error.
 # Everything is bound to 127.0.0.1 except the Prometheus reporter (it has no host option: all interfaces).
@@ -393,9 +394,25 @@ savepoint() {
   done
 }
 
+# tool args...: dev.floodgate.job.tools.Tools from the job jar, run here with the cluster's lib (Flink runtime,
+# log4j: provided, so not in the job jar) on the classpath. Its exit status is the tool's.
+tool() {
+  need java
+  deps
+  [[ -f "$JOB_JAR" ]] || die "no job jar at $JOB_JAR: build it with mvn -B -o -q -DskipTests package"
+  local args=("$@")
+  if [[ "${args[0]:-}" == reconcile ]] && ! has_option --bootstrap-servers "${args[@]}"; then
+    args+=(--bootstrap-servers "$BOOTSTRAP")
+  fi
+  # shellcheck disable=SC2046 # the JVM flags of flink-conf are a word list
+  exec java $(conf_value "$ROOT/flink-conf/config.yaml" env.java.opts.all) \
+    -Dlog4j.configurationFile=floodgate-tools-log4j2.properties \
+    -classpath "$JOB_JAR:$DEPS_DIR/lib/*" dev.floodgate.job.tools.Tools "${args[@]+"${args[@]}"}"
+}
+
 # ---------------------------------------------------------------------------------------------- main
 
-usage() { sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
 cmd="${1:-}"; [[ $# -gt 0 ]] && shift
 case "$cmd" in
@@ -411,6 +428,7 @@ case "$cmd" in
   submit) submit "$@" ;;
   savepoint) savepoint "$@" ;;
   submit-backfill) submit_backfill "$@" ;;
+  tool) tool "$@" ;;
   -h|--help|help|"") usage ;;
   *) usage; die "unknown command $cmd" ;;
 esac

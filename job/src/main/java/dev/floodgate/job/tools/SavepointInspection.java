@@ -24,7 +24,7 @@ import org.apache.flink.util.CloseableIterator;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * What a savepoint of the live job holds, read with the State Processor API in a small local batch job: the
+ * What a savepoint of the live job holds, read with the State Processor API in small batch jobs: the
  * Kafka positions of its source (next offset per partition) and a summary of the per-customer ordering state
  * (customers, events held for gaps, the oldest held event, and the customers waiting longest on a gap).
  *
@@ -36,10 +36,11 @@ public record SavepointInspection(String savepoint, Map<TopicPartition, Long> po
 
     /** Reads {@code path}; {@code stateTtl} must be the live job's {@code --ordering-state-ttl}. */
     public static SavepointInspection read(String path, Duration stateTtl, int listWaiting) throws Exception {
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(1);
+        // Outside Flink this is a local environment in this process; inside a test's MiniCluster context, that one.
+        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         env.setRuntimeMode(RuntimeExecutionMode.BATCH);
         SavepointReader savepoint = SavepointReader.read(env, path);
-        Map<TopicPartition, Long> positions = SavepointPositions.read(savepoint, path);
+        Map<TopicPartition, Long> positions = SavepointPositions.read(path);
         TypeInformation<String> keyType = TypeExtractor.getKeySelectorTypes(CustomerKey.INSTANCE,
                 TypeInformation.of(Interaction.class));
         long customers = 0;

@@ -29,11 +29,7 @@ public final class SavepointPositions {
     public static Map<TopicPartition, Long> read(String savepointPath) throws Exception {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(1);
         env.setRuntimeMode(RuntimeExecutionMode.BATCH);
-        return read(SavepointReader.read(env, savepointPath), savepointPath);
-    }
-
-    /** The positions in a savepoint already opened (by a tool that reads more of it). */
-    public static Map<TopicPartition, Long> read(SavepointReader savepoint, String savepointPath) throws Exception {
+        SavepointReader savepoint = SavepointReader.read(env, savepointPath);
         List<byte[]> splits = savepoint.readListState(OperatorIdentifier.forUid(Uids.SOURCE_INTERACTIONS),
                 SPLITS_STATE, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO).executeAndCollect(10_000);
         KafkaPartitionSplitSerializer serializer = new KafkaPartitionSplitSerializer();
