@@ -9,7 +9,7 @@ public class Gap {
     public long toSeq;
     /** How long the operator waited before skipping, milliseconds. */
     public long waitedMillis;
-    /** {@code timeout} (the maximum wait passed) or {@code overflow} (the buffer was full). */
+    /** {@code timeout} (the maximum wait passed), {@code overflow} (the buffer was full) or {@code end_of_input}. */
     public String cause;
 
     public Gap() {}

@@ -2,23 +2,34 @@ package dev.floodgate.job.tools;
 
 import dev.floodgate.job.Uids;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import org.apache.flink.api.common.RuntimeExecutionMode;
-import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
+import org.apache.flink.api.common.ExecutionConfig;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.typeutils.base.array.BytePrimitiveArraySerializer;
 import org.apache.flink.connector.kafka.source.split.KafkaPartitionSplit;
 import org.apache.flink.connector.kafka.source.split.KafkaPartitionSplitSerializer;
+import org.apache.flink.core.fs.CloseableRegistry;
 import org.apache.flink.core.io.SimpleVersionedSerialization;
+import org.apache.flink.runtime.checkpoint.OperatorState;
+import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.runtime.checkpoint.metadata.CheckpointMetadata;
+import org.apache.flink.runtime.jobgraph.OperatorID;
+import org.apache.flink.runtime.state.DefaultOperatorStateBackend;
+import org.apache.flink.runtime.state.DefaultOperatorStateBackendBuilder;
+import org.apache.flink.runtime.state.OperatorStateHandle;
 import org.apache.flink.state.api.OperatorIdentifier;
-import org.apache.flink.state.api.SavepointReader;
-import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.state.api.runtime.SavepointLoader;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * Reads, with the State Processor API, the Kafka positions that a savepoint of the live job recorded: the split
- * state of its source ({@link Uids#SOURCE_INTERACTIONS}), one next-offset per partition. The reading runs as a
- * small local batch job in this process (the savepoint must be readable from here).
+ * Reads the Kafka positions that a savepoint of the live job recorded: the split state of its source
+ * ({@link Uids#SOURCE_INTERACTIONS}), one next-offset per partition. It reads the savepoint's metadata and restores
+ * that one operator's list state in this process, without running a job: the replay calls it from its
+ * {@code main}, where a client or a cluster's web submission forbids starting a local Flink environment.
  */
 public final class SavepointPositions {
     /** The source operator's list state of serialized splits (Flink's SourceOperator). */
@@ -27,23 +38,38 @@ public final class SavepointPositions {
     private SavepointPositions() {}
 
     public static Map<TopicPartition, Long> read(String savepointPath) throws Exception {
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.createLocalEnvironment(1);
-        env.setRuntimeMode(RuntimeExecutionMode.BATCH);
-        SavepointReader savepoint = SavepointReader.read(env, savepointPath);
-        List<byte[]> splits = savepoint.readListState(OperatorIdentifier.forUid(Uids.SOURCE_INTERACTIONS),
-                SPLITS_STATE, PrimitiveArrayTypeInfo.BYTE_PRIMITIVE_ARRAY_TYPE_INFO).executeAndCollect(10_000);
-        KafkaPartitionSplitSerializer serializer = new KafkaPartitionSplitSerializer();
+        CheckpointMetadata metadata = SavepointLoader.loadSavepointMetadata(savepointPath);
+        OperatorID source = OperatorIdentifier.forUid(Uids.SOURCE_INTERACTIONS).getOperatorId();
+        List<OperatorStateHandle> handles = new ArrayList<>();
+        for (OperatorState operator : metadata.getOperatorStates()) {
+            if (operator.getOperatorID().equals(source)) {
+                for (OperatorSubtaskState subtask : operator.getStates()) {
+                    handles.addAll(subtask.getManagedOperatorState());
+                }
+            }
+        }
         Map<TopicPartition, Long> positions = new TreeMap<>((a, b) -> a.topic().equals(b.topic())
                 ? Integer.compare(a.partition(), b.partition()) : a.topic().compareTo(b.topic()));
-        for (byte[] bytes : splits) {
-            KafkaPartitionSplit split = decode(serializer, bytes);
-            positions.put(split.getTopicPartition(), split.getStartingOffset());
+        KafkaPartitionSplitSerializer serializer = new KafkaPartitionSplitSerializer();
+        try (CloseableRegistry registry = new CloseableRegistry()) {
+            DefaultOperatorStateBackend backend = new DefaultOperatorStateBackendBuilder(
+                    SavepointPositions.class.getClassLoader(), new ExecutionConfig(), false, handles, registry)
+                    .build();
+            try {
+                for (byte[] bytes : backend.getListState(
+                        new ListStateDescriptor<>(SPLITS_STATE, BytePrimitiveArraySerializer.INSTANCE)).get()) {
+                    KafkaPartitionSplit split = decode(serializer, bytes);
+                    positions.put(split.getTopicPartition(), split.getStartingOffset());
+                }
+            } finally {
+                backend.dispose();
+            }
         }
         if (positions.isEmpty()) {
             throw new IllegalArgumentException("savepoint " + savepointPath + " holds no Kafka positions for operator "
                     + Uids.SOURCE_INTERACTIONS + ": is it a savepoint of the live job?");
         }
-        return positions;
+        return new LinkedHashMap<>(positions); // sorted, and serializable without the comparator
     }
 
     private static KafkaPartitionSplit decode(KafkaPartitionSplitSerializer serializer, byte[] bytes)

@@ -106,6 +106,7 @@ class StandaloneClusterITCase {
     private static String restUrl;
     private static String jobId;
     private static String savepoint;
+    private static String drainJobId;
     private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     @BeforeAll
@@ -263,6 +264,31 @@ class StandaloneClusterITCase {
             state = jobState(backfill);
         }
         assertThat(state).isIn("RUNNING", "FINISHED");
+        drainJobId = backfill;
+    }
+
+    @Test
+    @Order(3)
+    void replayStartsFromTheLiveSavepointAndFinishesByItself() throws Exception {
+        assumeTrue(drainJobId != null, "no drain job: its slots would not be known to be free");
+        assertThat(awaitJobState(drainJobId, Duration.ofMinutes(2))).as("the drain ends by itself")
+                .isEqualTo("FINISHED");
+        // The replay's main reads the savepoint's Kafka positions inside the cluster's web submission, where no
+        // local Flink environment may be started; then restores the ordering state and finishes at the end offsets.
+        String replay = script(Duration.ofMinutes(2), "submit-backfill", savepoint, "--mode", "replay",
+                "--parallelism", "2", "--checkpoint-interval", "2s").trim();
+        assertThat(awaitJobState(replay, Duration.ofMinutes(2))).isEqualTo("FINISHED");
+    }
+
+    /** Waits until the job reaches a terminal state; returns the last state seen. */
+    private static String awaitJobState(String job, Duration timeout) throws Exception {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        String state = jobState(job);
+        while (!List.of("FINISHED", "FAILED", "CANCELED").contains(state) && System.nanoTime() < deadline) {
+            Thread.sleep(500);
+            state = jobState(job);
+        }
+        return state;
     }
 
     // ------------------------------------------------------------------------------------------------ helpers

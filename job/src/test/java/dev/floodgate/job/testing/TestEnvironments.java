@@ -15,7 +15,13 @@ public final class TestEnvironments {
      * real bug fails the test instead of restarting forever.
      */
     public static StreamExecutionEnvironment withBoundedRestarts(int parallelism, long checkpointMillis) {
-        Configuration conf = new Configuration();
+        return withBoundedRestarts(parallelism, checkpointMillis, new Configuration());
+    }
+
+    /** The same, with more settings, e.g. the savepoint to start from. */
+    public static StreamExecutionEnvironment withBoundedRestarts(int parallelism, long checkpointMillis,
+            Configuration settings) {
+        Configuration conf = new Configuration(settings);
         conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
         conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 2);
         conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(200));

@@ -8,6 +8,7 @@ import java.util.TreeMap;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.streaming.api.TimeDomain;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
@@ -20,7 +21,9 @@ import org.slf4j.LoggerFactory;
  * contiguous; an early event is held until its gap fills. A gap not filled within {@code maxWait} (processing
  * time) is skipped: everything held is released in order and each hole becomes a {@link Gap} (cause
  * {@code timeout}) on {@link #GAPS}. More than {@code maxBuffered} held events release the oldest contiguous run
- * (cause {@code overflow}). The wait clock restarts whenever the awaited seq arrives and events stay held.
+ * (cause {@code overflow}). The wait clock restarts whenever the awaited seq arrives and events stay held. At the
+ * end of a bounded input (a replay, a drained stop) everything held is released the same way (cause
+ * {@code end_of_input}): processing-time timers never fire after the input ends, and held events must not vanish.
  * A seq below the expected one or already held is dropped as a duplicate (counted; optionally on
  * {@link #DUPLICATES}); so is an event arriving after its seq was skipped. Events without seq pass at once in
  * log order, deduplicated by event id over the last {@code recentIdsWindow} ids of that customer.
@@ -34,7 +37,9 @@ import org.slf4j.LoggerFactory;
  * {@code recent-ids} (only for customers sending events without seq), both with a processing-time TTL of
  * {@code stateTtl} refreshed on write; {@code buffer} and {@code gap-wait}, without TTL, present exactly while
  * events are held. Timers: at most one processing-time timer per customer, at {@code gap-wait.sinceMillis +
- * maxWait}, registered while the buffer is non-empty and deleted when it empties; a stale one is ignored.
+ * maxWait}, registered while the buffer is non-empty and deleted when it empties; a stale one is ignored. While
+ * the buffer is non-empty the customer also has one event-time timer at {@link #END_OF_INPUT}: the job reads
+ * without watermarks, so only the final watermark of a finished input fires it.
  * Metrics: see {@link OrderingReports}.
  */
 public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, Interaction> {
@@ -45,6 +50,9 @@ public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, 
     public static final OutputTag<Interaction> DUPLICATES = new OutputTag<>("duplicates") {};
     public static final String CAUSE_TIMEOUT = "timeout";
     public static final String CAUSE_OVERFLOW = "overflow";
+    public static final String CAUSE_END_OF_INPUT = "end_of_input";
+    /** The final watermark's time: reached only when every input has ended. */
+    static final long END_OF_INPUT = Long.MAX_VALUE;
 
     private final OrderingConfig config;
     private transient ValueState<Long> nextSeq;
@@ -109,10 +117,11 @@ public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, 
         if (wait == null) {
             wait = new GapWait(now, 0);
             ctx.timerService().registerProcessingTimeTimer(now + maxWaitMillis);
+            ctx.timerService().registerEventTimeTimer(END_OF_INPUT);
         }
         wait.buffered++;
         if (wait.buffered > config.maxBuffered()) {
-            release(next, wait, false, now, ctx, out);
+            release(next, wait, CAUSE_OVERFLOW, now, ctx, out);
         } else {
             gapWait.update(wait);
         }
@@ -124,16 +133,21 @@ public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, 
         if (wait == null) {
             return;
         }
+        if (ctx.timeDomain() == TimeDomain.EVENT_TIME) {
+            release(nextSeq.value(), wait, CAUSE_END_OF_INPUT, ctx.timerService().currentProcessingTime(), ctx, out);
+            return;
+        }
         if (timestamp < wait.sinceMillis + maxWaitMillis) {
             ctx.timerService().registerProcessingTimeTimer(wait.sinceMillis + maxWaitMillis);
             return;
         }
-        release(nextSeq.value(), wait, true, timestamp, ctx, out);
+        release(nextSeq.value(), wait, CAUSE_TIMEOUT, timestamp, ctx, out);
     }
 
-    /** Skips ahead: releases all held events ({@code all}) or the oldest contiguous run, reporting holes. */
-    private void release(Long next, GapWait wait, boolean all, long now, Context ctx, Collector<Interaction> out)
+    /** Skips ahead: releases all held events, or on overflow the oldest contiguous run, reporting holes. */
+    private void release(Long next, GapWait wait, String cause, long now, Context ctx, Collector<Interaction> out)
             throws Exception {
+        boolean all = !cause.equals(CAUSE_OVERFLOW);
         TreeMap<Long, Interaction> held = new TreeMap<>();
         for (Map.Entry<Long, Interaction> e : buffer.entries()) {
             held.put(e.getKey(), e.getValue());
@@ -145,7 +159,7 @@ public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, 
                 if (!all && released > 0) {
                     break;
                 }
-                reports.gap(ctx, next, seq - 1, now - wait.sinceMillis, all ? CAUSE_TIMEOUT : CAUSE_OVERFLOW);
+                reports.gap(ctx, next, seq - 1, now - wait.sinceMillis, cause);
             }
             out.collect(e.getValue());
             buffer.remove(seq);
@@ -165,6 +179,7 @@ public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, 
         wait.buffered -= released;
         if (wait.buffered <= 0) {
             gapWait.clear();
+            ctx.timerService().deleteEventTimeTimer(END_OF_INPUT);
             return;
         }
         wait.sinceMillis = now;

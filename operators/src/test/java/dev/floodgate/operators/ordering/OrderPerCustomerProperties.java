@@ -41,6 +41,7 @@ class OrderPerCustomerProperties {
                     .as(customer).containsExactlyElementsOf(range(1, n)));
             assertThat(gaps(h)).isEmpty();
             assertThat(h.numProcessingTimeTimers()).isZero();
+            assertThat(h.numEventTimeTimers()).isZero();
             assertThat(h.numKeyedStateEntries()).isEqualTo(customers);
         }
     }
@@ -81,6 +82,7 @@ class OrderPerCustomerProperties {
                 assertThat(covered).containsExactlyElementsOf(range(covered.first(), n));
             });
             assertThat(h.numProcessingTimeTimers()).isZero();
+            assertThat(h.numEventTimeTimers()).isZero();
         }
     }
 

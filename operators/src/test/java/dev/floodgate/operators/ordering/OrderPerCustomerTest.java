@@ -259,9 +259,25 @@ class OrderPerCustomerTest {
         assertThatThrownBy(() -> CONFIG.withRecentIdsWindow(0)).isInstanceOf(IllegalArgumentException.class);
     }
 
+    @Test
+    void theEndOfABoundedInputReleasesEverythingHeldAndReportsTheHoles() throws Exception {
+        h = OrderingHarness.open(CONFIG, null, T0);
+        send(h, event("a", 1), event("a", 3), event("a", 5), event("b", 4), event("c", 1));
+        assertThat(h.numEventTimeTimers()).as("one end-of-input timer per waiting customer").isEqualTo(2);
+
+        at(h, T0 + 10); // well within the maximum wait: only the end of input releases them
+        h.processWatermark(Long.MAX_VALUE);
+
+        assertThat(ids(h)).containsExactly("a#1", "c#1", "a#3", "a#5", "b#4");
+        assertThat(gaps(h)).extracting(g -> g.customerId + ":" + g.fromSeq + ".." + g.toSeq + ":" + g.cause)
+                .containsExactly("a:2..2:end_of_input", "a:4..4:end_of_input");
+        assertDrained(3);
+    }
+
     /** Nothing held: no timers, and exactly one state entry (next-seq) per customer. */
     private void assertDrained(int customers) {
         assertThat(h.numProcessingTimeTimers()).isZero();
+        assertThat(h.numEventTimeTimers()).isZero();
         assertThat(h.numKeyedStateEntries()).isEqualTo(customers);
     }
 }
