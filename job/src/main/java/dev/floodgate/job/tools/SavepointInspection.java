@@ -24,9 +24,9 @@ import org.apache.flink.util.CloseableIterator;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * What a savepoint of the live job holds, read with the State Processor API in small batch jobs: the
- * Kafka positions of its source (next offset per partition) and a summary of the per-customer ordering state
- * (customers, events held for gaps, the oldest held event, and the customers waiting longest on a gap).
+ * What a savepoint of the live job holds: the Kafka positions of its source (next offset per partition, from
+ * {@link SavepointPositions}) and a summary of the per-customer ordering state, read with the State Processor API
+ * in a small batch job (customers, events held for gaps, the oldest held event, the customers waiting longest).
  *
  * @param oldestBuffered the held event with the oldest log timestamp, or {@code null} when none is held
  * @param longestWaiting up to the requested number of customers waiting on a gap, longest wait first

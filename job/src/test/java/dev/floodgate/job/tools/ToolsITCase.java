@@ -19,8 +19,6 @@ import dev.floodgate.operators.ordering.OrderingConfig;
 import dev.floodgate.operators.shed.ShedPolicy;
 import dev.floodgate.sinks.ExactlyOnceKafkaSinks;
 import dev.floodgate.sources.InteractionLogSource;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -94,6 +92,7 @@ class ToolsITCase {
 
         JobClient live = startLiveJob(null);
         awaitProcessed(processedBeforeGap);
+        // Not drained: a drained stop ends the input, and the ordering releases what it holds.
         String savepoint = live.stopWithSavepoint(false, savepoints.toUri().toString(), SavepointFormatType.CANONICAL)
                 .get(1, TimeUnit.MINUTES);
 
@@ -128,9 +127,9 @@ class ToolsITCase {
                 "buffered events (held)       2", "customer c-gap seq 3");
 
         // The same through the command line, as a script would use it.
-        Run json = tools("savepoint", "inspect", savepoint, "--json");
-        assertThat(json.status).as(json.err).isEqualTo(Tools.OK);
-        JsonNode report = JSON.readTree(json.out);
+        ToolRun json = ToolRun.of("savepoint", "inspect", savepoint, "--json");
+        assertThat(json.status()).as(json.err()).isEqualTo(Tools.OK);
+        JsonNode report = JSON.readTree(json.out());
         assertThat(report.path("customers").asLong()).isEqualTo(customers);
         assertThat(report.path("buffered_events").asLong()).isEqualTo(2);
         assertThat(report.path("positions")).hasSize(PARTITIONS);
@@ -138,38 +137,37 @@ class ToolsITCase {
         assertThat(report.path("oldest_buffered").path("logged_at").asText())
                 .isEqualTo(Instant.ofEpochMilli(held.get(0).timestamp()).toString());
 
-        Run notASavepoint = tools("savepoint", "inspect", savepoints.resolve("nothing-here").toString());
-        assertThat(notASavepoint.status).isEqualTo(Tools.UNREADABLE);
-        assertThat(notASavepoint.err).contains("cannot read", "as a savepoint of the live job");
+        ToolRun notASavepoint = ToolRun.of("savepoint", "inspect", savepoints.resolve("nothing-here").toString());
+        assertThat(notASavepoint.status()).isEqualTo(Tools.UNREADABLE);
+        assertThat(notASavepoint.err()).contains("cannot read", "as a savepoint of the live job");
 
         // Seq 3 and 4 wait in the savepoint: not processed, so reconcile fails.
-        Run failing = tools("reconcile", "--bootstrap-servers", bootstrap, "--input-topic", "t.interactions",
+        ToolRun failing = ToolRun.of("reconcile", "--bootstrap-servers", bootstrap, "--input-topic", "t.interactions",
                 "--processed-topic", "t.processed", "--shed-topic", "t.shed", "--dlq-topic", "t.dlq", "--json");
-        assertThat(failing.status).as(failing.out + failing.err).isEqualTo(Tools.FAILED);
-        assertThat(JSON.readTree(failing.out).path("missing").asInt()).isEqualTo(2);
-        Run noSuchTopic = tools("reconcile", "--bootstrap-servers", bootstrap, "--input-topic", "t.nope");
-        assertThat(noSuchTopic.status).isEqualTo(Tools.UNREADABLE);
-        assertThat(noSuchTopic.err).contains("no such topic", "t.nope");
+        assertThat(failing.status()).as(failing.out() + failing.err()).isEqualTo(Tools.FAILED);
+        assertThat(JSON.readTree(failing.out()).path("missing").asInt()).isEqualTo(2);
+        ToolRun noSuchTopic = ToolRun.of("reconcile", "--bootstrap-servers", bootstrap, "--input-topic", "t.nope");
+        assertThat(noSuchTopic.status()).isEqualTo(Tools.UNREADABLE);
+        assertThat(noSuchTopic.err()).contains("no such topic", "t.nope");
 
         // The live job resumes from the savepoint; seq 2 arrives and releases 3 and 4: reconcile passes.
         KafkaIO.produce(bootstrap, List.of(InteractionRecords.record("t.interactions", gap2)));
         JobClient resumed = startLiveJob(savepoint);
         awaitProcessed(processedBeforeGap + 3);
         resumed.cancel().get(1, TimeUnit.MINUTES);
-        Run passing = tools("reconcile", "--bootstrap-servers", bootstrap, "--input-topic", "t.interactions",
+        ToolRun passing = ToolRun.of("reconcile", "--bootstrap-servers", bootstrap, "--input-topic", "t.interactions",
                 "--processed-topic", "t.processed", "--shed-topic", "t.shed", "--dlq-topic", "t.dlq", "--lanes", "live");
-        assertThat(passing.status).as(passing.out + passing.err).isEqualTo(Tools.OK);
-        assertThat(passing.out).contains("reconcile: PASSED");
+        assertThat(passing.status()).as(passing.out() + passing.err()).isEqualTo(Tools.OK);
+        assertThat(passing.out()).contains("reconcile: PASSED");
     }
 
     /** The live job with a gap wait far longer than the test, so held events stay held. */
     private static JobClient startLiveJob(String fromSavepoint) throws Exception {
-        StreamExecutionEnvironment env = TestEnvironments.withBoundedRestarts(2, 500);
+        Configuration restore = new Configuration();
         if (fromSavepoint != null) {
-            Configuration restore = new Configuration();
             restore.set(StateRecoveryOptions.SAVEPOINT_PATH, fromSavepoint);
-            env.configure(restore);
         }
+        StreamExecutionEnvironment env = TestEnvironments.withBoundedRestarts(2, 500, restore);
         String bootstrap = KAFKA.bootstrapServers();
         ExactlyOnceKafkaSinks sinks = new ExactlyOnceKafkaSinks(bootstrap, "tools-live", Duration.ofMinutes(5));
         FloodgateJob.defineWorkflow(env,
@@ -193,13 +191,4 @@ class ToolsITCase {
         return InteractionRecords.event(customer, seq, Channel.CHAT, Priority.NORMAL, System.currentTimeMillis());
     }
 
-    private record Run(int status, String out, String err) {}
-
-    private static Run tools(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int status = Tools.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Run(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
-    }
 }

@@ -5,9 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.floodgate.job.FloodgateOptions;
 import dev.floodgate.model.Lane;
-import java.io.ByteArrayOutputStream;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -74,27 +71,17 @@ class ToolsTest {
 
     @Test
     void exitStatusAndUsage() {
-        Run help = run("--help");
-        assertThat(help.status).isEqualTo(Tools.OK);
-        assertThat(help.out).contains("savepoint inspect", "reconcile", "Exit status");
-        assertThat(run().status).isEqualTo(Tools.BAD_ARGUMENTS);
-        Run unknown = run("savepoint", "dump", "/sp");
-        assertThat(unknown.status).isEqualTo(Tools.BAD_ARGUMENTS);
-        assertThat(unknown.err).contains("unknown command 'savepoint dump'");
-        Run badOption = run("reconcile", "--bootstrap-servers", "k:1", "--lanes", "all");
-        assertThat(badOption.status).isEqualTo(Tools.BAD_ARGUMENTS);
-        assertThat(badOption.err).contains("option --lanes has a bad value 'all'");
-        assertThat(badOption.out).isEmpty();
-        assertThat(run("savepoint", "inspect", "/sp", "--help").status).isEqualTo(Tools.OK);
-    }
-
-    private record Run(int status, String out, String err) {}
-
-    private static Run run(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int status = Tools.run(args, new PrintStream(out, true, StandardCharsets.UTF_8),
-                new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new Run(status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        ToolRun help = ToolRun.of("--help");
+        assertThat(help.status()).isEqualTo(Tools.OK);
+        assertThat(help.out()).contains("savepoint inspect", "reconcile", "Exit status");
+        assertThat(ToolRun.of().status()).isEqualTo(Tools.BAD_ARGUMENTS);
+        ToolRun unknown = ToolRun.of("savepoint", "dump", "/sp");
+        assertThat(unknown.status()).isEqualTo(Tools.BAD_ARGUMENTS);
+        assertThat(unknown.err()).contains("unknown command 'savepoint dump'");
+        ToolRun badOption = ToolRun.of("reconcile", "--bootstrap-servers", "k:1", "--lanes", "all");
+        assertThat(badOption.status()).isEqualTo(Tools.BAD_ARGUMENTS);
+        assertThat(badOption.err()).contains("option --lanes has a bad value 'all'");
+        assertThat(badOption.out()).isEmpty();
+        assertThat(ToolRun.of("savepoint", "inspect", "/sp", "--help").status()).isEqualTo(Tools.OK);
     }
 }
