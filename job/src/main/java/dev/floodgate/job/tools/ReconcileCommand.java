@@ -9,6 +9,8 @@ import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -68,7 +70,12 @@ final class ReconcileCommand {
         } catch (ToolArgs.Unreadable e) {
             throw e;
         } catch (Exception e) {
-            throw new ToolArgs.Unreadable("cannot reconcile the topics on " + bootstrap + ": " + e, e);
+            Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+            if (cause instanceof TimeoutException || cause instanceof org.apache.kafka.common.errors.TimeoutException) {
+                throw new ToolArgs.Unreadable("no answer from Kafka at " + bootstrap + " within "
+                        + METADATA_TIMEOUT.toSeconds() + " s (--" + FloodgateOptions.BOOTSTRAP_SERVERS.key + ")", e);
+            }
+            throw new ToolArgs.Unreadable("cannot reconcile the topics on " + bootstrap + ": " + cause, e);
         }
         out.print(r.json() ? report.toJson() + System.lineSeparator() : report.render());
         return report.passed() ? Tools.OK : Tools.FAILED;
