@@ -35,9 +35,9 @@ public record OrderingConfig(Duration maxWait, int maxBuffered, Duration stateTt
         }
     }
 
-    /** Wait 2 s for a gap, hold at most 256 early events per customer, forget a customer idle for 2 days. */
+    /** Wait 2 s for a gap, hold at most 256 early events per customer, forget a customer idle for 7 days (as the job's options). */
     public static OrderingConfig defaults() {
-        return new OrderingConfig(Duration.ofSeconds(2), 256, Duration.ofDays(2), 32, false);
+        return new OrderingConfig(Duration.ofSeconds(2), 256, Duration.ofDays(7), 32, false);
     }
 
     public OrderingConfig withMaxWait(Duration value) {
