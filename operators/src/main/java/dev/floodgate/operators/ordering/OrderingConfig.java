@@ -35,7 +35,7 @@ public record OrderingConfig(Duration maxWait, int maxBuffered, Duration stateTt
         }
     }
 
-    /** Wait 2 s for a gap, hold at most 256 early events per customer, forget a customer idle for 7 days (as the job's options). */
+    /** Wait 2 s for a gap, hold at most 256 early events per customer, forget a customer idle for 7 days. */
     public static OrderingConfig defaults() {
         return new OrderingConfig(Duration.ofSeconds(2), 256, Duration.ofDays(7), 32, false);
     }
