@@ -51,15 +51,15 @@ final class DemoChart {
         g.drawString(title, LEFT, 30);
         double maxSecond = samples.isEmpty() ? 1 : Math.max(1, samples.get(samples.size() - 1).second());
         Axis x = new Axis(0, maxSecond, LEFT, RIGHT);
-        int top = 50;
-        int h = (HEIGHT - top - 60) / 3;
-        panel(g, samples, story, drainStartSecond, x, top, h - 30, "events per second", 1,
+        int top = 60;
+        int h = (HEIGHT - top - 35) / 3;
+        panel(g, samples, story, drainStartSecond, x, top, h - 45, "events per second", 1,
                 List.of(new Series("arrivals", ARRIVALS, Sample::arrivalsPerSecond),
                         new Series("processed", PROCESSED, Sample::processedPerSecond)));
-        panel(g, samples, story, drainStartSecond, x, top + h, h - 30, "events", 1,
+        panel(g, samples, story, drainStartSecond, x, top + h, h - 45, "events", 1,
                 List.of(new Series("backlog (lag; in the drain: shed lane left)", BACKLOG, s -> s.backlog()),
                         new Series("shed so far", SHED, s -> s.shed())));
-        panel(g, samples, story, drainStartSecond, x, top + 2 * h, h - 30, "p99 age at processing (s)", 1000,
+        panel(g, samples, story, drainStartSecond, x, top + 2 * h, h - 45, "p99 age at processing (s)", 1000,
                 List.of(new Series("high", HIGH_AGE, Sample::p99HighMillis),
                         new Series("normal + low (live lane)", OTHER_AGE, Sample::p99OtherMillis)));
         g.setColor(Color.DARK_GRAY);

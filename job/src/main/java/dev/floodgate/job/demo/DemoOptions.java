@@ -31,13 +31,13 @@ final class DemoOptions {
     boolean keepRunning;
     boolean help;
 
-    static DemoOptions parse(String[] args) {
+    static DemoOptions parse(String[] given) {
+        // Maven passes -Ddemo.args="--flood 60s --keep-running" as one argument: split it
+        String[] args = java.util.Arrays.stream(given).flatMap(a -> java.util.Arrays.stream(a.trim().split("\\s+")))
+                .filter(a -> !a.isEmpty()).toArray(String[]::new);
         DemoOptions o = new DemoOptions();
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
-            if (a.isBlank()) {
-                continue; // an empty -Ddemo.args
-            }
             String key = a.contains("=") ? a.substring(0, a.indexOf('=')) : a;
             String value = a.contains("=") ? a.substring(a.indexOf('=') + 1)
                     : (i + 1 < args.length && !args[i + 1].startsWith("--") ? args[++i] : "");

@@ -127,7 +127,7 @@ public final class FloodDemo {
     static FloodgateOptions jobOptions(DemoOptions o, String bootstrap, String processorUrl) {
         return FloodgateOptions.fromArgs(new String[] {"--bootstrap-servers", bootstrap,
             "--checkpoint-interval", "2s", "--starting-offsets", "committed", "--transaction-timeout", "5min",
-            "--processor-url", processorUrl, "--max-in-flight", "128", "--parallelism", Integer.toString(o.parallelism),
+            "--processor-url", processorUrl, "--parallelism", Integer.toString(o.parallelism),
             "--shedding", Boolean.toString(o.shedding), "--shed-voice", o.shedVoice, "--shed-image", o.shedImage,
             "--hot-key-rate", "5", "--log-retention", "1d",
             "--archive-path", o.output.resolve("archive").toAbsolutePath().toUri().toString()}, JobKind.LIVE);
