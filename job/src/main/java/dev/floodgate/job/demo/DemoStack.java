@@ -80,7 +80,8 @@ final class DemoStack implements AutoCloseable {
 
     /**
      * A processing service: speech-to-text at {@code voiceCallsPerSecond}, image embedding at four times that, chat
-     * (cheap) at thousands a second (64 at a time: on a loaded machine a 2 ms sleep lasts longer). Stopped with the stack.
+     * (cheap) at thousands a second (64 at a time: on a loaded machine a 2 ms sleep lasts longer). Stopped with
+     * the stack.
      */
     CapacityLimitedService service(double voiceCallsPerSecond) throws Exception {
         int voice = (int) Math.max(1, Math.round(voiceCallsPerSecond * VOICE_LATENCY.toMillis() / 1000.0));

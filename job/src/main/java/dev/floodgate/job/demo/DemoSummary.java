@@ -34,7 +34,8 @@ record DemoSummary(long recordsSent, int sentValid, int sentPoison, long shed, M
                 + "  live job checkpoints           : %,d completed, %,d failed; stopped with savepoint %s%n"
                 + "  run time                       : %s%n%n%s",
                 recordsSent, sentValid, sentPoison, processedBy("live"), Progress.seconds(p99HighMillis),
-                Progress.seconds(p99OtherMillis), shed, processedBy("backfill"), human(drainTime), Progress.seconds(p99BackfillMillis), deadLetters(),
+                Progress.seconds(p99OtherMillis), shed, processedBy("backfill"), human(drainTime),
+                Progress.seconds(p99BackfillMillis), deadLetters(),
                 deadLettersByReason, archived, maxBacklog, checkpoints.completed(), checkpoints.failed(), savepoint,
                 human(runTime), reconcile.render());
     }

@@ -127,7 +127,8 @@ final class JobProbe {
         }
         StringBuilder get = new StringBuilder();
         for (Channel c : Channel.values()) {
-            get.append(get.length() > 0 ? "," : "").append(shedMetricPrefix).append(c.wireName()).append(".sheddingActive");
+            get.append(get.length() > 0 ? "," : "").append(shedMetricPrefix).append(c.wireName())
+                    .append(".sheddingActive");
         }
         for (JsonNode m : rest.get(base + "?agg=max&get=" + get)) {
             String id = m.path("id").asText();

@@ -15,8 +15,8 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
  * A local Flink cluster with the web UI, for the embedded default: one JobManager and one TaskManager in this
- * process, REST on 127.0.0.1, the Prometheus reporter, and the flood-relevant settings of {@code flink-conf/}
- * (buffer debloating), and a 1 s metrics fetch for the backpressure tab and the demo's live view. Jobs are submitted through REST, as to any
+ * process, REST on 127.0.0.1, the Prometheus reporter, buffer debloating as in {@code flink-conf/}, and a 1 s
+ * metrics fetch for the backpressure tab and the demo's live view. Jobs are submitted through REST, as to any
  * cluster, so several jobs (live job, backfill) can run on it one after another.
  */
 public final class LocalFlinkCluster implements AutoCloseable {

@@ -96,7 +96,8 @@ final class Progress {
         double[] first = recent.size() > RATE_WINDOW ? recent.removeFirst() : recent.getFirst();
         double elapsed = Math.max(0.001, second - first[0]);
         Sample s = new Sample(second, clock, job == null ? "drain" : story.phaseAt(second),
-                (reading.arrived() - first[1]) / elapsed, (processed - first[2]) / elapsed, backlog, outputs.shed(), outputs.deadLetters(),
+                (reading.arrived() - first[1]) / elapsed, (processed - first[2]) / elapsed, backlog, outputs.shed(),
+                outputs.deadLetters(),
                 p99(highAges, high), p99(otherAges, other), lastCheckpoints);
         samples.add(s);
         OUT.info(String.format("%s %-5s in %,5.0f/s  out %,5.0f/s  backlog %,7d  shed %,6d  dlq %,3d  "
