@@ -167,8 +167,7 @@ public final class FloodDemo {
         FloodgateOptions backfill = FloodgateOptions.fromArgs(new String[] {"--bootstrap-servers", bootstrap,
             "--mode", "drain", "--checkpoint-interval", "2s", "--transaction-timeout", "5min",
             "--processor-url", afternoon.baseUri().toString(), "--max-in-flight", "32",
-            "--parallelism", Integer.toString(o.parallelism), "--max-rate", "2000",
-            "--ordering-max-wait", "30s"}, JobKind.BACKFILL);
+            "--parallelism", Integer.toString(o.parallelism), "--max-rate", "2000"}, JobKind.BACKFILL);
         long t0 = System.nanoTime();
         OUT.info("drain: the backfill job processes the shed lane ({} events) at {} voice calls/s",
                 String.format("%,d", progress.outputs().shed()), String.format("%.0f", o.backfillCapacity));
