@@ -107,7 +107,7 @@ public final class FloodDemo {
                 String savepoint = live.stopWithSavepoint(false, o.output.resolve("savepoints").toAbsolutePath()
                         .toUri().toString(), SavepointFormatType.CANONICAL).get(2, TimeUnit.MINUTES);
                 OUT.info("savepoint {}", savepoint);
-                progress.watch(null);
+                progress.draining();
 
                 double drainStart = progress.samples().get(progress.samples().size() - 1).second();
                 Duration drainTime = drain(o, stack, bootstrap, progress);

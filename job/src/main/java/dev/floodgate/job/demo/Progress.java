@@ -44,6 +44,7 @@ final class Progress {
     private String checkpointText = "";
     private long failedCheckpoints;
     private long drainStartBackfill;
+    private boolean draining;
     private final List<Long> allHighAges = new ArrayList<>();
     private final List<Long> allOtherAges = new ArrayList<>();
     private final List<Long> allBackfillAges = new ArrayList<>();
@@ -55,12 +56,15 @@ final class Progress {
         this.startNanos = startNanos;
     }
 
-    /**
-     * The live job to ask for checkpoints, shedding and its reading position; null once it has stopped: the
-     * backlog is then the shed lane left to drain.
-     */
+    /** The live job to ask for checkpoints, shedding and its reading position (none: the load tool). */
     void watch(JobProbe job) {
         this.job = job;
+    }
+
+    /** The live job has stopped and the drain runs: the backlog is now the shed lane left to drain. */
+    void draining() {
+        this.job = null;
+        this.draining = true;
         this.drainStartBackfill = outputs.processed(Lane.BACKFILL);
     }
 
@@ -81,11 +85,11 @@ final class Progress {
         String clock = story.clockAt(second);
         if (job != null) {
             lastCheckpoints = watchCheckpointsAndShedding(second, clock);
-        } else {
+        } else if (draining) {
             checkpointText = "live job stopped";
         }
         // once the live job has stopped, the backlog is what the drain has left of the shed lane
-        long backlog = job != null ? reading.lag()
+        long backlog = !draining ? reading.lag()
                 : Math.max(0, outputs.shed() - outputs.processed(Lane.BACKFILL) - drainStartBackfill);
         List<Long> high = outputs.takeHighAges();
         List<Long> other = outputs.takeOtherAges();
@@ -95,7 +99,7 @@ final class Progress {
         recent.addLast(new double[] {second, reading.arrived(), processed});
         double[] first = recent.size() > RATE_WINDOW ? recent.removeFirst() : recent.getFirst();
         double elapsed = Math.max(0.001, second - first[0]);
-        Sample s = new Sample(second, clock, job == null ? "drain" : story.phaseAt(second),
+        Sample s = new Sample(second, clock, draining ? "drain" : story.phaseAt(second),
                 (reading.arrived() - first[1]) / elapsed, (processed - first[2]) / elapsed, backlog, outputs.shed(),
                 outputs.deadLetters(),
                 p99(highAges, high), p99(otherAges, other), lastCheckpoints);
