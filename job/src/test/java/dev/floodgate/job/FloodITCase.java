@@ -8,7 +8,7 @@ import dev.floodgate.job.kafka.FloodGenerator.Phase;
 import dev.floodgate.job.kafka.FloodGenerator.Profile;
 import dev.floodgate.job.kafka.KafkaIO;
 import dev.floodgate.job.kafka.Topics;
-import dev.floodgate.job.testing.FlinkRest;
+import dev.floodgate.job.tools.FlinkRest;
 import dev.floodgate.job.testing.KafkaBroker;
 import dev.floodgate.model.Channel;
 import dev.floodgate.model.DeadLetter;

@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.floodgate.job.kafka.InteractionRecords;
-import dev.floodgate.job.testing.FlinkRest;
+import dev.floodgate.job.tools.FlinkRest;
 import dev.floodgate.job.kafka.KafkaIO;
 import dev.floodgate.model.Channel;
 import dev.floodgate.model.DeadLetter;

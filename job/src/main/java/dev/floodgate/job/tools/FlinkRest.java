@@ -1,4 +1,4 @@
-package dev.floodgate.job.testing;
+package dev.floodgate.job.tools;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
