@@ -112,7 +112,7 @@ public final class BackfillJob {
     public static void defineReplay(StreamExecutionEnvironment env, Source<RawRecord, ?, ?> log,
             org.apache.flink.api.connector.sink2.Sink<ProcessedEvent> processed,
             org.apache.flink.api.connector.sink2.Sink<DeadLetter> deadLetters, Pipeline pipeline, double maxRate) {
-        DataStream<RawRecord> raw = env.fromSource(log, WatermarkStrategy.noWatermarks(), "interaction log (replay)")
+        DataStream<RawRecord> raw = env.fromSource(log, InteractionLogSource.logClock(), "interaction log (replay)")
                 .uid(Uids.SOURCE_REPLAY);
         finish(raw, processed, deadLetters, pipeline, maxRate, Lane.REPLAY, true);
     }

@@ -17,7 +17,6 @@ import dev.floodgate.operators.process.SplitOutcomes;
 import dev.floodgate.sinks.ArchiveSink;
 import dev.floodgate.sinks.ExactlyOnceKafkaSinks;
 import dev.floodgate.sources.InteractionLogSource;
-import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.core.execution.JobClient;
@@ -97,7 +96,7 @@ public final class FloodgateJob {
     /** Builds the live job's graph between the given source and sinks. */
     public static void defineWorkflow(StreamExecutionEnvironment env, Source<RawRecord, ?, ?> source,
             JobSinks sinks, Pipeline pipeline) {
-        DataStream<RawRecord> raw = env.fromSource(source, WatermarkStrategy.noWatermarks(), "interaction log")
+        DataStream<RawRecord> raw = env.fromSource(source, InteractionLogSource.logClock(), "interaction log")
                 .uid(Uids.SOURCE_INTERACTIONS);
         SingleOutputStreamOperator<Interaction> valid = raw
                 .process(new ParseInteractions(pipeline.maxRecordBytes()))

@@ -115,7 +115,7 @@ public final class FloodgateOptions {
 
     // Ordering
     public static final Option<Duration> ORDERING_MAX_WAIT = duration("ordering-max-wait", "2s",
-            "how long an early event waits for a missing seq before the gap is skipped and reported");
+            "how long (in log time) an early event waits for a missing seq before the gap is skipped and reported");
     public static final Option<Integer> ORDERING_MAX_BUFFERED = integer("ordering-max-buffered", "256",
             "events held per customer while waiting; overflow releases the oldest run with a gap record");
     public static final Option<Duration> ORDERING_STATE_TTL = duration("ordering-state-ttl", "7d",

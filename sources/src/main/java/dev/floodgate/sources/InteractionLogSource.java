@@ -4,6 +4,7 @@ import dev.floodgate.model.RawRecord;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Properties;
+import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.connector.kafka.source.KafkaSource;
 import org.apache.flink.connector.kafka.source.KafkaSourceBuilder;
 import org.apache.flink.connector.kafka.source.enumerator.initializer.OffsetsInitializer;
@@ -12,7 +13,20 @@ import org.apache.kafka.common.TopicPartition;
 
 /** Builds the Kafka sources that read Floodgate's topics as {@link RawRecord}s. */
 public final class InteractionLogSource {
+    /** A partition without records this long stops holding back the log clock (time backpressured excluded). */
+    public static final Duration IDLE_PARTITION = Duration.ofSeconds(5);
+
     private InteractionLogSource() {}
+
+    /**
+     * The log clock: watermarks from the records' append timestamps (topics use LogAppendTime, so they increase
+     * per partition), generated per partition by the Kafka source, the minimum over partitions. A partition idle
+     * for {@link #IDLE_PARTITION} is left out; the idleness clock pauses while the source is backpressured, so a
+     * backlog never counts as idle. Ordering's gap waits run on this clock.
+     */
+    public static WatermarkStrategy<RawRecord> logClock() {
+        return WatermarkStrategy.<RawRecord>forMonotonousTimestamps().withIdleness(IDLE_PARTITION);
+    }
 
     /**
      * The live job's unbounded source. Offsets are committed to {@code groupId} on each checkpoint: not for

@@ -140,9 +140,6 @@ public final class FloodDemo {
             "--processor-url", processorUrl, "--parallelism", Integer.toString(o.parallelism),
             "--shedding", Boolean.toString(o.shedding), "--shed-voice", o.shedVoice, "--shed-image", o.shedImage,
             "--hot-key-rate", "5", "--log-retention", "1d",
-            // the gap wait runs on processing time, also while a backpressured task holds the missing event in its
-            // input: 2 s lets a flood skip gaps that are not there (see the README's demo section)
-            "--ordering-max-wait", "30s",
             "--archive-path", o.output.resolve("archive").toAbsolutePath().toUri().toString()}, JobKind.LIVE);
     }
 

@@ -8,7 +8,6 @@ import java.util.TreeMap;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.ValueState;
-import org.apache.flink.streaming.api.TimeDomain;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
@@ -18,12 +17,20 @@ import org.slf4j.LoggerFactory;
 /**
  * Emits each customer's events in {@code seq} order (keyed by {@code CustomerKey.INSTANCE}, uid
  * {@code order-per-customer}). The next expected seq goes out at once, followed by held successors now
- * contiguous; an early event is held until its gap fills. A gap not filled within {@code maxWait} (processing
- * time) is skipped: everything held is released in order and each hole becomes a {@link Gap} (cause
+ * contiguous; an early event is held until its gap fills. A gap not filled within {@code maxWait} of <em>log
+ * time</em> is skipped: everything held is released in order and each hole becomes a {@link Gap} (cause
  * {@code timeout}) on {@link #GAPS}. More than {@code maxBuffered} held events release the oldest contiguous run
  * (cause {@code overflow}). The wait clock restarts whenever the awaited seq arrives and events stay held. At the
- * end of a bounded input (a replay, a drained stop) everything held is released the same way (cause
- * {@code end_of_input}): processing-time timers never fire after the input ends, and held events must not vanish.
+ * end of a bounded input (a replay, a drained stop) the final watermark releases everything held the same way
+ * (cause {@code end_of_input}): held events never vanish.
+ *
+ * <p>Why log time, not processing time: the clock is the watermark of the log's append timestamps, so a wait
+ * ends only once the log has moved {@code maxWait} past the event that started it. Under backpressure, records
+ * queue in the network buffers in front of this operator for seconds; a processing-time wait would run out while
+ * the awaited event sits in that queue (the flood demo lost such events), a log-time wait cannot, because the
+ * awaited event, logged earlier in the customer's partition, arrives before the watermark that passes it. The
+ * cost: while the whole log is quiet the clock stops, and held events wait for the next traffic or the input's
+ * end (idle partitions are excluded from the watermark by the source).
  * A seq below the expected one or already held is dropped as a duplicate (counted; optionally on
  * {@link #DUPLICATES}); so is an event arriving after its seq was skipped. Events without seq pass at once in
  * log order, deduplicated by event id over the last {@code recentIdsWindow} ids of that customer.
@@ -36,10 +43,8 @@ import org.slf4j.LoggerFactory;
  * <p>State (descriptors in {@link OrderingState}): {@code next-seq} (the only state of an idle customer) and
  * {@code recent-ids} (only for customers sending events without seq), both with a processing-time TTL of
  * {@code stateTtl} refreshed on write; {@code buffer} and {@code gap-wait}, without TTL, present exactly while
- * events are held. Timers: at most one processing-time timer per customer, at {@code gap-wait.sinceMillis +
- * maxWait}, registered while the buffer is non-empty and deleted when it empties; a stale one is ignored. While
- * the buffer is non-empty the customer also has one event-time timer at {@link #END_OF_INPUT}: the job reads
- * without watermarks, so only the final watermark of a finished input fires it.
+ * events are held. Timers: at most one event-time timer per customer, at {@code gap-wait.sinceMillis + maxWait}
+ * (log time), registered while the buffer is non-empty and deleted when it empties; a stale one is ignored.
  * Metrics: see {@link OrderingReports}.
  */
 public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, Interaction> {
@@ -51,8 +56,6 @@ public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, 
     public static final String CAUSE_TIMEOUT = "timeout";
     public static final String CAUSE_OVERFLOW = "overflow";
     public static final String CAUSE_END_OF_INPUT = "end_of_input";
-    /** The final watermark's time: reached only when every input has ended. */
-    static final long END_OF_INPUT = Long.MAX_VALUE;
 
     private final OrderingConfig config;
     private transient ValueState<Long> nextSeq;
@@ -97,7 +100,8 @@ public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, 
         if (next == null && in.seq == 1) {
             next = 1L;
         }
-        long now = ctx.timerService().currentProcessingTime();
+        // The log clock: the watermark, or this event's own log time when it is ahead of the watermark.
+        long now = Math.max(ctx.timerService().currentWatermark(), in.logTimestamp);
         if (next != null && in.seq == next) {
             out.collect(in);
             long n = in.seq + 1;
@@ -116,8 +120,7 @@ public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, 
         reports.bufferedEvents.inc();
         if (wait == null) {
             wait = new GapWait(now, 0);
-            ctx.timerService().registerProcessingTimeTimer(now + maxWaitMillis);
-            ctx.timerService().registerEventTimeTimer(END_OF_INPUT);
+            ctx.timerService().registerEventTimeTimer(deadline(now));
         }
         wait.buffered++;
         if (wait.buffered > config.maxBuffered()) {
@@ -133,15 +136,12 @@ public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, 
         if (wait == null) {
             return;
         }
-        if (ctx.timeDomain() == TimeDomain.EVENT_TIME) {
-            release(nextSeq.value(), wait, CAUSE_END_OF_INPUT, ctx.timerService().currentProcessingTime(), ctx, out);
+        if (timestamp < deadline(wait.sinceMillis)) {
+            ctx.timerService().registerEventTimeTimer(deadline(wait.sinceMillis));
             return;
         }
-        if (timestamp < wait.sinceMillis + maxWaitMillis) {
-            ctx.timerService().registerProcessingTimeTimer(wait.sinceMillis + maxWaitMillis);
-            return;
-        }
-        release(nextSeq.value(), wait, CAUSE_TIMEOUT, timestamp, ctx, out);
+        boolean ended = ctx.timerService().currentWatermark() == Long.MAX_VALUE;
+        release(nextSeq.value(), wait, ended ? CAUSE_END_OF_INPUT : CAUSE_TIMEOUT, timestamp, ctx, out);
     }
 
     /** Skips ahead: releases all held events, or on overflow the oldest contiguous run, reporting holes. */
@@ -175,15 +175,18 @@ public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, 
     private void endWait(GapWait wait, int released, long now, Context ctx) throws Exception {
         reports.waitEnded(now - wait.sinceMillis);
         reports.bufferedEvents.dec(released);
-        ctx.timerService().deleteProcessingTimeTimer(wait.sinceMillis + maxWaitMillis);
+        ctx.timerService().deleteEventTimeTimer(deadline(wait.sinceMillis));
         wait.buffered -= released;
         if (wait.buffered <= 0) {
             gapWait.clear();
-            ctx.timerService().deleteEventTimeTimer(END_OF_INPUT);
             return;
         }
         wait.sinceMillis = now;
         gapWait.update(wait);
-        ctx.timerService().registerProcessingTimeTimer(now + maxWaitMillis);
+        ctx.timerService().registerEventTimeTimer(deadline(now));
+    }
+
+    private long deadline(long since) {
+        return since > Long.MAX_VALUE - maxWaitMillis ? Long.MAX_VALUE : since + maxWaitMillis;
     }
 }

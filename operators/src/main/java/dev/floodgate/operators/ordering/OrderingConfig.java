@@ -6,7 +6,8 @@ import java.util.Objects;
 
 /**
  * Settings of {@link OrderPerCustomer}. Immutable; start from {@link #defaults()} and change with the
- * {@code with...} methods. All times are processing time.
+ * {@code with...} methods. The gap wait is log time (the watermark of append timestamps); the state TTL is
+ * processing time.
  *
  * @param maxWait how long a gap in a customer's sequence is awaited before the operator skips it
  * @param maxBuffered the most early events held per customer; one more forces an overflow release

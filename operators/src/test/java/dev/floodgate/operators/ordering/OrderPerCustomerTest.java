@@ -59,7 +59,7 @@ class OrderPerCustomerTest {
         h = OrderingHarness.open(CONFIG, null, T0);
         send(h, event("a", 1), event("a", 3), event("b", 1), event("a", 4));
         assertThat(ids(h)).containsExactly("a#1", "b#1");
-        assertThat(h.numProcessingTimeTimers()).isEqualTo(1);
+        assertThat(h.numEventTimeTimers()).isEqualTo(1);
 
         send(h, event("a", 2), event("a", 5));
 
@@ -109,6 +109,20 @@ class OrderPerCustomerTest {
         assertThat(duplicateIds(h)).containsExactly("a#2");
     }
 
+    /** Backpressure: records queue in front of the operator, processing time runs, the log clock does not. */
+    @Test
+    void aWaitDoesNotRunOutWhileTheLogStandsStill() throws Exception {
+        h = OrderingHarness.open(CONFIG, null, T0);
+        send(h, event("a", 1), event("a", 3));
+        h.setProcessingTime(T0 + 50 * CONFIG.maxWait().toMillis()); // the awaited event is still in the queue
+
+        send(h, event("a", 2));
+
+        assertThat(ids(h)).containsExactly("a#1", "a#2", "a#3");
+        assertThat(gaps(h)).isEmpty();
+        assertDrained(1);
+    }
+
     @Test
     void theWaitRestartsWhenTheAwaitedSeqArrives() throws Exception {
         h = OrderingHarness.open(CONFIG, null, T0);
@@ -117,7 +131,7 @@ class OrderPerCustomerTest {
         send(h, event("a", 2));
         at(h, T0 + 179);
         assertThat(ids(h)).containsExactly("a#1", "a#2", "a#3");
-        assertThat(h.numProcessingTimeTimers()).isEqualTo(1);
+        assertThat(h.numEventTimeTimers()).isEqualTo(1);
 
         at(h, T0 + 180);
 
@@ -137,7 +151,7 @@ class OrderPerCustomerTest {
         assertThat(ids(h)).containsExactly("a#1", "a#3", "a#4");
         assertThat(gaps(h)).usingRecursiveFieldByFieldElementComparator()
                 .containsExactly(new Gap("a", 2, 2, 10, "overflow"));
-        assertThat(h.numProcessingTimeTimers()).isEqualTo(1);
+        assertThat(h.numEventTimeTimers()).isEqualTo(1);
 
         send(h, event("a", 5));
         assertThat(ids(h)).endsWith("a#4", "a#5", "a#6", "a#7");
@@ -227,7 +241,7 @@ class OrderPerCustomerTest {
         h.close();
 
         h = OrderingHarness.open(CONFIG, snapshot, T0 + 10);
-        assertThat(h.numProcessingTimeTimers()).isEqualTo(2);
+        assertThat(h.numEventTimeTimers()).isEqualTo(2);
         send(h, event("a", 2), event("a", 3), event("b", 1));
         at(h, T0 + 100);
 
@@ -263,7 +277,7 @@ class OrderPerCustomerTest {
     void theEndOfABoundedInputReleasesEverythingHeldAndReportsTheHoles() throws Exception {
         h = OrderingHarness.open(CONFIG, null, T0);
         send(h, event("a", 1), event("a", 3), event("a", 5), event("b", 4), event("c", 1));
-        assertThat(h.numEventTimeTimers()).as("one end-of-input timer per waiting customer").isEqualTo(2);
+        assertThat(h.numEventTimeTimers()).as("one gap timer per waiting customer").isEqualTo(2);
 
         at(h, T0 + 10); // well within the maximum wait: only the end of input releases them
         h.processWatermark(Long.MAX_VALUE);

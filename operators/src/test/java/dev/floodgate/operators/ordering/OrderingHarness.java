@@ -33,17 +33,23 @@ final class OrderingHarness {
         return h;
     }
 
-    /** Moves processing time (firing due timers) and the TTL clock to {@code millis}. */
+    /**
+     * Moves time to {@code millis}: processing time and the TTL clock, and the log clock, as a source would: the
+     * watermark (firing due gap timers), and the append time {@link #send} stamps on events from now on.
+     */
     static void at(KeyedOneInputStreamOperatorTestHarness<String, Interaction, Interaction> h, long millis)
             throws Exception {
         h.setStateTtlProcessingTime(millis);
         h.setProcessingTime(millis);
+        h.processWatermark(millis);
     }
 
+    /** Sends events as if appended to the log now: each gets the harness's time (see {@link #at}) as log time. */
     static void send(KeyedOneInputStreamOperatorTestHarness<String, Interaction, Interaction> h,
             Interaction... events) throws Exception {
         for (Interaction e : events) {
-            h.processElement(new StreamRecord<>(e));
+            e.logTimestamp = h.getProcessingTime();
+            h.processElement(new StreamRecord<>(e, e.logTimestamp));
         }
     }
 
