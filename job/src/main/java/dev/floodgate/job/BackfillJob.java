@@ -9,6 +9,7 @@ import dev.floodgate.model.RawRecord;
 import dev.floodgate.operators.CustomerKey;
 import dev.floodgate.operators.ParseInteractions;
 import dev.floodgate.operators.RateLimit;
+import dev.floodgate.operators.ordering.OrderPerCustomer;
 import dev.floodgate.operators.process.SplitOutcomes;
 import dev.floodgate.sinks.ExactlyOnceKafkaSinks;
 import dev.floodgate.sources.InteractionLogSource;
@@ -125,7 +126,12 @@ public final class BackfillJob {
                 .uid(Uids.PARSE).name("parse + validate");
         KeyedStream<Interaction, String> keyed = valid.map(new RateLimit<Interaction>(maxRate))
                 .uid(Uids.RATE_LIMIT).name("rate limit").keyBy(CustomerKey.INSTANCE);
-        DataStream<Interaction> events = ordered ? FloodgateJob.order(keyed, pipeline) : keyed;
+        DataStream<Interaction> events = keyed;
+        if (ordered) {
+            SingleOutputStreamOperator<Interaction> inOrder = FloodgateJob.order(keyed, pipeline);
+            // The replay has no later lane: events arriving after their gap was skipped are processed now.
+            events = inOrder.union(inOrder.getSideOutput(OrderPerCustomer.LATE));
+        }
         // The replay continues the live job's in-flight requests (same uid); the drain must never pick them up,
         // even when someone starts it from a live savepoint.
         SingleOutputStreamOperator<ProcessedEvent> processed = ordered

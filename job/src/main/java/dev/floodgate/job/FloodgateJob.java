@@ -104,11 +104,14 @@ public final class FloodgateJob {
         if (sinks.archive() != null) {
             valid.sinkTo(sinks.archive()).uid(Uids.SINK_ARCHIVE).name("archive");
         }
+        SingleOutputStreamOperator<Interaction> ordered = order(valid.keyBy(CustomerKey.INSTANCE), pipeline);
         SingleOutputStreamOperator<Interaction> live = DataStreamUtils
-                .reinterpretAsKeyedStream(order(valid.keyBy(CustomerKey.INSTANCE), pipeline), CustomerKey.INSTANCE)
+                .reinterpretAsKeyedStream(ordered, CustomerKey.INSTANCE)
                 .process(new ShedByFreshness(pipeline.shedPolicy()))
                 .uid(Uids.SHED).name("shed by freshness and priority");
-        live.getSideOutput(ShedByFreshness.SHED)
+        // Events that arrive after their gap was skipped join the shed lane: processed later, out of the live
+        // lane's order, never dropped.
+        live.getSideOutput(ShedByFreshness.SHED).union(ordered.getSideOutput(OrderPerCustomer.LATE))
                 .sinkTo(sinks.shed()).uid(Uids.SINK_SHED).name("shed lane -> kafka");
         SingleOutputStreamOperator<ProcessedEvent> processed = process(live, pipeline, Lane.LIVE);
         processed.sinkTo(sinks.processed()).uid(Uids.SINK_PROCESSED).name("processed -> kafka");

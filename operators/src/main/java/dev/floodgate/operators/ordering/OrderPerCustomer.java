@@ -32,7 +32,9 @@ import org.slf4j.LoggerFactory;
  * cost: while the whole log is quiet the clock stops, and held events wait for the next traffic or the input's
  * end (idle partitions are excluded from the watermark by the source).
  * A seq below the expected one or already held is dropped as a duplicate (counted; optionally on
- * {@link #DUPLICATES}); so is an event arriving after its seq was skipped. Events without seq pass at once in
+ * {@link #DUPLICATES}), unless its seq was skipped: an event arriving after its gap was skipped is late data, not
+ * a duplicate, and goes to {@link #LATE} (the job sends it to the shed lane, to be processed later, so the main
+ * output stays in order and nothing is lost); later copies of it are duplicates. Events without seq pass at once in
  * log order, deduplicated by event id over the last {@code recentIdsWindow} ids of that customer.
  *
  * <p>First event rule: seq 1 is a customer's natural start. A customer without state whose first event has seq 1
@@ -41,7 +43,8 @@ import org.slf4j.LoggerFactory;
  * customer starts from the lowest seq seen, without a gap for the unknown prefix.
  *
  * <p>State (descriptors in {@link OrderingState}): {@code next-seq} (the only state of an idle customer) and
- * {@code recent-ids} (only for customers sending events without seq), both with a processing-time TTL of
+ * {@code recent-ids} (only for customers sending events without seq) and {@code skipped} (the last
+ * {@value SkippedSeqs#MAX_RANGES} skipped ranges, only for customers that had a gap), with a processing-time TTL of
  * {@code stateTtl} refreshed on write; {@code buffer} and {@code gap-wait}, without TTL, present exactly while
  * events are held. Timers: at most one event-time timer per customer, at {@code gap-wait.sinceMillis + maxWait}
  * (log time), registered while the buffer is non-empty and deleted when it empties; a stale one is ignored.
@@ -53,6 +56,7 @@ public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, 
 
     public static final OutputTag<Gap> GAPS = new OutputTag<>("gaps") {};
     public static final OutputTag<Interaction> DUPLICATES = new OutputTag<>("duplicates") {};
+    public static final OutputTag<Interaction> LATE = new OutputTag<>("late") {};
     public static final String CAUSE_TIMEOUT = "timeout";
     public static final String CAUSE_OVERFLOW = "overflow";
     public static final String CAUSE_END_OF_INPUT = "end_of_input";
@@ -62,6 +66,7 @@ public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, 
     private transient MapState<Long, Interaction> buffer;
     private transient ValueState<GapWait> gapWait;
     private transient RecentIds recentIds;
+    private transient SkippedSeqs skipped;
     private transient OrderingReports reports;
     private transient long maxWaitMillis;
 
@@ -76,6 +81,7 @@ public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, 
         gapWait = getRuntimeContext().getState(OrderingState.gapWait());
         recentIds = new RecentIds(getRuntimeContext().getState(OrderingState.recentIds(config.stateTtl())),
                 config.recentIdsWindow());
+        skipped = new SkippedSeqs(getRuntimeContext().getState(OrderingState.skipped(config.stateTtl())));
         reports = new OrderingReports(getRuntimeContext().getMetricGroup(), config.duplicatesToSideOutput());
         maxWaitMillis = config.maxWait().toMillis();
         LOG.info("Ordering events per customer with {}", config);
@@ -93,7 +99,15 @@ public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, 
         }
         Long next = nextSeq.value();
         GapWait wait = gapWait.value();
-        if ((next != null && in.seq < next) || (wait != null && buffer.contains(in.seq))) {
+        if (next != null && in.seq < next) {
+            if (skipped.take(in.seq)) {
+                reports.late(in, ctx);
+            } else {
+                reports.duplicate(in, ctx);
+            }
+            return;
+        }
+        if (wait != null && buffer.contains(in.seq)) {
             reports.duplicate(in, ctx);
             return;
         }
@@ -160,6 +174,7 @@ public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, 
                     break;
                 }
                 reports.gap(ctx, next, seq - 1, now - wait.sinceMillis, cause);
+                skipped.add(next, seq - 1);
             }
             out.collect(e.getValue());
             buffer.remove(seq);

@@ -16,7 +16,8 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code bufferedEvents}: early events held now (counter moved up and down). Counts from task start: after
  *       a restore it starts at 0 and reads below zero while restored buffers drain.</li>
  *   <li>{@code gaps}, {@code gapSeqsSkipped}: ranges skipped (timeout or overflow) and how many seqs they span.</li>
- *   <li>{@code duplicates}: events dropped as duplicates (or arrived after their seq was skipped).</li>
+ *   <li>{@code duplicates}: events dropped as duplicates.</li>
+ *   <li>{@code lateEvents}: events that arrived after their seq was skipped, sent to the late side output.</li>
  *   <li>{@code gapWaitMillis} (histogram over the last 1,000 waits) and {@code gapWaitMillisTotal}: how long
  *       each wait for a gap lasted, whether it ended filled, by timeout or by overflow.</li>
  * </ul>
@@ -28,6 +29,7 @@ final class OrderingReports {
     private final Counter gaps;
     private final Counter gapSeqsSkipped;
     private final Counter duplicates;
+    private final Counter lateEvents;
     private final Counter gapWaitMillisTotal;
     private final Histogram gapWaitMillis;
     private final boolean duplicatesToSideOutput;
@@ -37,6 +39,7 @@ final class OrderingReports {
         gaps = group.counter("gaps");
         gapSeqsSkipped = group.counter("gapSeqsSkipped");
         duplicates = group.counter("duplicates");
+        lateEvents = group.counter("lateEvents");
         gapWaitMillisTotal = group.counter("gapWaitMillisTotal");
         gapWaitMillis = group.histogram("gapWaitMillis", new DescriptiveStatisticsHistogram(1_000));
         this.duplicatesToSideOutput = duplicatesToSideOutput;
@@ -53,6 +56,12 @@ final class OrderingReports {
         if (duplicatesToSideOutput) {
             ctx.output(OrderPerCustomer.DUPLICATES, in);
         }
+    }
+
+    void late(Interaction in, KeyedProcessFunction<String, Interaction, Interaction>.Context ctx) {
+        lateEvents.inc();
+        LOG.debug("Late after its gap was skipped: {}", in);
+        ctx.output(OrderPerCustomer.LATE, in);
     }
 
     void gap(KeyedProcessFunction<String, Interaction, Interaction>.Context ctx, long from, long to,

@@ -15,8 +15,8 @@ import org.apache.flink.api.common.typeinfo.Types;
  * TTL ({@link OrderingConfig#stateTtl()}): a TTL descriptor's serializer differs from a plain one. Each call
  * returns a new descriptor (descriptors are mutable; never share one).
  *
- * <p>Only the state an idle customer keeps ({@code next-seq}, {@code recent-ids}) has a TTL. {@code buffer} and
- * {@code gap-wait} have none on purpose: they are cleared by the operator whenever the buffer empties, a timer
+ * <p>Only the state an idle customer keeps ({@code next-seq}, {@code recent-ids}, {@code skipped}) has a TTL.
+ * {@code buffer} and {@code gap-wait} have none on purpose: they are cleared by the operator whenever the buffer empties, a timer
  * guarantees that it does, and a TTL could silently drop a held event. (It would also make the heap backend's
  * incremental TTL cleanup scan their mostly empty tables on every access.)
  */
@@ -29,6 +29,8 @@ public final class OrderingState {
     public static final String GAP_WAIT = "gap-wait";
     /** {@code ValueState<long[]>}: 64-bit hashes of recent event ids of events without seq, oldest first. */
     public static final String RECENT_IDS = "recent-ids";
+    /** {@code ValueState<long[]>}: recently skipped seq ranges, {@code [from, to]} pairs, oldest first. */
+    public static final String SKIPPED = "skipped";
 
     private OrderingState() {}
 
@@ -62,6 +64,11 @@ public final class OrderingState {
 
     public static ValueStateDescriptor<long[]> recentIds(Duration stateTtl) {
         return withTtl(new ValueStateDescriptor<>(RECENT_IDS, PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO),
+                stateTtl);
+    }
+
+    public static ValueStateDescriptor<long[]> skipped(Duration stateTtl) {
+        return withTtl(new ValueStateDescriptor<>(SKIPPED, PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO),
                 stateTtl);
     }
 

@@ -66,6 +66,10 @@ final class OrderingHarness {
         return side(h, OrderPerCustomer.DUPLICATES).stream().map(e -> e.eventId).toList();
     }
 
+    static List<String> lateIds(KeyedOneInputStreamOperatorTestHarness<String, Interaction, Interaction> h) {
+        return side(h, OrderPerCustomer.LATE).stream().map(e -> e.eventId).toList();
+    }
+
     static <T> List<T> side(KeyedOneInputStreamOperatorTestHarness<String, Interaction, Interaction> h,
             OutputTag<T> tag) {
         Collection<StreamRecord<T>> records = h.getSideOutput(tag);
