@@ -6,6 +6,7 @@ import dev.floodgate.job.kafka.InteractionRecords;
 import dev.floodgate.job.kafka.KafkaIO;
 import dev.floodgate.job.kafka.Topics;
 import dev.floodgate.job.testing.KafkaBroker;
+import dev.floodgate.job.testing.TestEnvironments;
 import dev.floodgate.model.Channel;
 import dev.floodgate.model.Interaction;
 import dev.floodgate.model.OutputCodec;
@@ -27,7 +28,6 @@ import java.util.stream.LongStream;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.CheckpointingMode;
-import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -51,8 +51,7 @@ class OrderingITCase {
     static final KafkaBroker KAFKA = new KafkaBroker();
 
     @RegisterExtension
-    static final MiniClusterExtension FLINK = new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-            .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+    static final MiniClusterExtension FLINK = TestEnvironments.miniCluster();
 
     @Test
     void outOfOrderAndRedeliveredEventsComeOutInOrderExactlyOnce() throws Exception {

@@ -4,11 +4,19 @@ import java.time.Duration;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.CheckpointingMode;
+import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.flink.test.junit5.MiniClusterExtension;
 
 /** Job environments for the ITCases. */
 public final class TestEnvironments {
     private TestEnvironments() {}
+
+    /** The ITCases' Flink cluster: one TaskManager with two slots (the jobs run at parallelism 2). */
+    public static MiniClusterExtension miniCluster() {
+        return new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
+                .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+    }
 
     /**
      * Exactly-once checkpoints and a bounded restart strategy (two restarts): an injected failure recovers, a
