@@ -1,0 +1,45 @@
+package dev.floodgate.bench;
+
+import dev.floodgate.job.kafka.Topics;
+import java.time.Duration;
+import org.apache.flink.configuration.Configuration;
+
+/**
+ * Section 1: the live job against the raw pipe on the same filled log, in one run. (a) {@link RawPipe}, the
+ * physical limit of an exactly-once copy; (b) Kafka's ConsumerPerformance, the read rate for reference; (c) the
+ * live job until every event is committed ({@link LiveJobRun}), with a JFR profile of where the time goes.
+ */
+final class ThroughputBench {
+    private ThroughputBench() {}
+
+    static void run(BenchContext ctx) throws Exception {
+        BenchOptions o = ctx.options;
+        BenchResults r = ctx.results;
+        String log = ctx.log();
+        Topics.create(ctx.bootstrap, 4, Duration.ofDays(1), "bench.raw-copy");
+
+        double rawSeconds = RawPipe.copy(ctx.bootstrap, log, "bench.raw-copy", "bench-raw",
+                o.checkpointInterval, o.rawPipeThreads);
+        double raw = o.events / rawSeconds;
+        r.put("throughput", "raw pipe (consumer -> transactional producer)", raw, "events/s");
+
+        r.put("throughput", "Kafka ConsumerPerformance (read only)",
+                ConsumerPerf.messagesPerSecond(ctx.bootstrap, log, o.events, "bench-consumer-perf"), "events/s");
+
+        JfrProfile profile = o.profile ? JfrProfile.start() : null;
+        LiveJobRun.Measured job;
+        try {
+            job = LiveJobRun.run(ctx, "bench.live", log, o.events, new Configuration(), null);
+        } finally {
+            if (profile != null) {
+                profile.stopAndReport(ctx.work.resolve("live-job.jfr"), r, 15);
+                profile.close();
+            }
+        }
+        ctx.liveJobRate = job.endToEndRate();
+        r.put("throughput", "live job, submit to all committed", job.endToEndRate(), "events/s");
+        r.put("throughput", "live job, first to last processed_at", job.processingRate(), "events/s");
+        r.put("throughput", "ratio live job / raw pipe (submit to all committed)", job.endToEndRate() / raw, "x");
+        r.put("throughput", "ratio live job / raw pipe (processing)", job.processingRate() / raw, "x");
+    }
+}
