@@ -57,7 +57,9 @@ final class LiveJobRun {
         try (CommittedCounter counter = new CommittedCounter(ctx.bootstrap, processed, shed)) {
             long t0 = System.nanoTime();
             JobClient job = FloodgateJob.submit(ctx.environment(conf), options);
+            VertexLoad load = new VertexLoad(ctx.rest(), job.getJobID().toString());
             long done = counter.awaitCount(events, ctx.options.timeout, () -> failed(job));
+            load.report(ctx.results, "load");
             if (beforeCancel != null) {
                 beforeCancel.accept(job);
             }

@@ -1,6 +1,8 @@
 package dev.floodgate.bench;
 
 import dev.floodgate.job.kafka.Topics;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import org.apache.flink.configuration.Configuration;
 
@@ -18,28 +20,40 @@ final class ThroughputBench {
         String log = ctx.log();
         Topics.create(ctx.bootstrap, 4, Duration.ofDays(1), "bench.raw-copy");
 
+        ProcessCpu rawCpu = new ProcessCpu();
         double rawSeconds = RawPipe.copy(ctx.bootstrap, log, "bench.raw-copy", "bench-raw",
                 o.checkpointInterval, o.rawPipeThreads);
         double raw = o.events / rawSeconds;
+        double rawPerCpu = o.events / rawCpu.cpuSeconds();
         r.put("throughput", "raw pipe (consumer -> transactional producer)", raw, "events/s");
+        r.put("throughput", "raw pipe: events per CPU second of this process", rawPerCpu, "events/cpu-s");
+        r.put("throughput", "raw pipe: share of the machine's CPU this process got", rawCpu.machineShare(), "ratio");
 
         r.put("throughput", "Kafka ConsumerPerformance (read only)",
                 ConsumerPerf.messagesPerSecond(ctx.bootstrap, log, o.events, "bench-consumer-perf"), "events/s");
 
         JfrProfile profile = o.profile ? JfrProfile.start() : null;
+        ProcessCpu jobCpu = new ProcessCpu();
         LiveJobRun.Measured job;
         try {
             job = LiveJobRun.run(ctx, "bench.live", log, o.events, new Configuration(), null);
         } finally {
             if (profile != null) {
-                profile.stopAndReport(ctx.work.resolve("live-job.jfr"), r, 15);
+                Path jfr = Path.of("target", "bench", "live-job.jfr"); // kept, for jfr print / JMC
+                Files.createDirectories(jfr.getParent());
+                profile.stopAndReport(jfr.toAbsolutePath(), r, 15);
                 profile.close();
             }
         }
+        double jobPerCpu = o.events / jobCpu.cpuSeconds();
+        double jobShare = jobCpu.machineShare();
         ctx.liveJobRate = job.endToEndRate();
         r.put("throughput", "live job, submit to all committed", job.endToEndRate(), "events/s");
         r.put("throughput", "live job, first to last processed_at", job.processingRate(), "events/s");
         r.put("throughput", "ratio live job / raw pipe (submit to all committed)", job.endToEndRate() / raw, "x");
         r.put("throughput", "ratio live job / raw pipe (processing)", job.processingRate() / raw, "x");
+        r.put("throughput", "live job: events per CPU second of this process", jobPerCpu, "events/cpu-s");
+        r.put("throughput", "live job: share of the machine's CPU this process got", jobShare, "ratio");
+        r.put("throughput", "ratio live job / raw pipe (events per CPU second)", jobPerCpu / rawPerCpu, "x");
     }
 }
