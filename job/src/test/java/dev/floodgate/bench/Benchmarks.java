@@ -10,6 +10,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.TaskManagerOptions;
 
@@ -52,6 +53,8 @@ public final class Benchmarks {
         Path work = Files.createTempDirectory("floodgate-bench");
         Configuration conf = new Configuration();
         conf.set(TaskManagerOptions.BUFFER_DEBLOAT_ENABLED, true);
+        // checkpoints to files, as in production (flink-conf): the default in-memory storage caps state at 5 MB
+        conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, work.resolve("checkpoints").toUri().toString());
         try (EmbeddedKafka kafka = EmbeddedKafka.start();
                 LocalFlinkCluster flink = LocalFlinkCluster.start(freePort(), o.parallelism, conf)) {
             BenchContext ctx = new BenchContext(o, kafka.bootstrapServers(), flink, results, work);

@@ -58,7 +58,12 @@ final class LiveJobRun {
             long t0 = System.nanoTime();
             JobClient job = FloodgateJob.submit(ctx.environment(conf), options);
             VertexLoad load = new VertexLoad(ctx.rest(), job.getJobID().toString());
-            long done = counter.awaitCount(events, ctx.options.timeout, () -> failed(job));
+            long done;
+            try {
+                done = counter.awaitCount(events, ctx.options.timeout, () -> failed(job));
+            } catch (IllegalStateException e) {
+                throw new IllegalStateException(e.getMessage() + "; root exception: " + rootException(ctx, job), e);
+            }
             load.report(ctx.results, "load");
             if (beforeCancel != null) {
                 beforeCancel.accept(job);
@@ -89,6 +94,17 @@ final class LiveJobRun {
             "--parallelism", Integer.toString(ctx.options.parallelism), "--transaction-timeout", "10min"));
         args.addAll(List.of(extra));
         return FloodgateOptions.fromArgs(args.toArray(new String[0]), JobKind.LIVE);
+    }
+
+    /** The job's root exception as the REST API reports it, for the error message of a failed run. */
+    static String rootException(BenchContext ctx, JobClient job) {
+        try {
+            String text = job.getJobStatus().get(10, TimeUnit.SECONDS) + ": "
+                    + ctx.rest().get("/jobs/" + job.getJobID() + "/exceptions").toString();
+            return text.length() > 3000 ? text.substring(0, 3000) : text;
+        } catch (Exception e) {
+            return "(not available: " + e + ")";
+        }
     }
 
     static boolean failed(JobClient job) {
