@@ -28,6 +28,7 @@ public final class BenchOptions {
     double recoveryRate = 5_000;
     Duration recoveryTime = Duration.ofSeconds(60);
     List<Integer> stateCustomers = List.of(100_000, 1_000_000);
+    List<String> stateBackends = List.of("hashmap", "rocksdb");
     Duration timeout = Duration.ofMinutes(10);
 
     /** Tiny sizes: every section in seconds, for the smoke test. */
@@ -111,6 +112,14 @@ public final class BenchOptions {
                 }
                 stateCustomers = sizes;
             }
+            case "--state-backends" -> {
+                for (String b : v.split(",")) {
+                    if (!b.equals("hashmap") && !b.equals("rocksdb")) {
+                        throw new IllegalArgumentException("expected hashmap and/or rocksdb, was " + b);
+                    }
+                }
+                stateBackends = List.of(v.split(","));
+            }
             case "--timeout" -> timeout = TimeUtils.parseDuration(v);
             default -> throw new IllegalArgumentException("unknown option");
         }
@@ -130,6 +139,6 @@ public final class BenchOptions {
                 + "  [--checkpoint-interval 10s] [--raw-pipe-threads 1] [--profile true]\n"
                 + "  [--flood-time 30s] [--flood-runs shedding-on-unaligned,shedding-off-unaligned,shedding-off-aligned]\n"
                 + "  [--recovery-rate 5000] [--recovery-time 60s]\n"
-                + "  [--state-customers 100000,1000000] [--timeout 10min]";
+                + "  [--state-customers 100000,1000000] [--state-backends hashmap,rocksdb] [--timeout 10min]";
     }
 }

@@ -10,6 +10,7 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.TaskManagerOptions;
@@ -55,6 +56,8 @@ public final class Benchmarks {
         conf.set(TaskManagerOptions.BUFFER_DEBLOAT_ENABLED, true);
         // checkpoints to files, as in production (flink-conf): the default in-memory storage caps state at 5 MB
         conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, work.resolve("checkpoints").toUri().toString());
+        conf.set(CheckpointingOptions.TOLERABLE_FAILURE_NUMBER, 3); // as flink-conf/config.yaml
+        conf.set(CheckpointingOptions.CHECKPOINTING_TIMEOUT, Duration.ofMinutes(5));
         try (EmbeddedKafka kafka = EmbeddedKafka.start();
                 LocalFlinkCluster flink = LocalFlinkCluster.start(freePort(), o.parallelism, conf)) {
             BenchContext ctx = new BenchContext(o, kafka.bootstrapServers(), flink, results, work);

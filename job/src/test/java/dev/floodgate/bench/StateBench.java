@@ -40,7 +40,7 @@ final class StateBench {
             String log = "bench.state-" + customers + ".interactions";
             Topics.create(ctx.bootstrap, 4, Duration.ofDays(1), log);
             LogFiller.fill(ctx.bootstrap, log, customers, customers, ctx.options.eventBytes, 7, true);
-            for (String backend : new String[] {"hashmap", "rocksdb"}) {
+            for (String backend : ctx.options.stateBackends) {
                 measure(ctx, customers, log, backend);
             }
         }
