@@ -60,7 +60,7 @@ final class LiveJobRun {
             VertexLoad load = new VertexLoad(ctx.rest(), job.getJobID().toString());
             long done;
             try {
-                done = counter.awaitCount(events, ctx.options.timeout, () -> failed(job));
+                done = counter.awaitCount(events, ctx.options.timeout, () -> failed(ctx, job));
             } catch (IllegalStateException e) {
                 throw new IllegalStateException(e.getMessage() + "; root exception: " + rootException(ctx, job), e);
             }
@@ -107,10 +107,11 @@ final class LiveJobRun {
         }
     }
 
-    static boolean failed(JobClient job) {
+    /** Whether the job failed or was cancelled, asked over REST (the JobClient opens a connection per call). */
+    static boolean failed(BenchContext ctx, JobClient job) {
         try {
-            JobStatus s = job.getJobStatus().get(10, TimeUnit.SECONDS);
-            return s == JobStatus.FAILED || s == JobStatus.CANCELED;
+            String s = ctx.rest().get("/jobs/" + job.getJobID()).path("state").asText();
+            return s.equals(JobStatus.FAILED.name()) || s.equals(JobStatus.CANCELED.name());
         } catch (Exception e) {
             return false;
         }

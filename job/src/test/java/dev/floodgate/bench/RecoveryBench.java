@@ -69,7 +69,7 @@ final class RecoveryBench {
 
         int sent = generator.sentValid().size();
         try (CommittedCounter counter = new CommittedCounter(ctx.bootstrap, name + ".processed", name + ".shed")) {
-            counter.awaitCount(sent, o.timeout, () -> LiveJobRun.failed(job));
+            counter.awaitCount(sent, o.timeout, () -> LiveJobRun.failed(ctx, job));
         }
         job.cancel().get(1, TimeUnit.MINUTES);
         report(r, ctx.bootstrap, name, generator, killed);
