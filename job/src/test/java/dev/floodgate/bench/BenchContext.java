@@ -4,6 +4,7 @@ import dev.floodgate.job.demo.LocalFlinkCluster;
 import dev.floodgate.job.kafka.Topics;
 import dev.floodgate.job.testing.FlinkRest;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -49,7 +50,25 @@ final class BenchContext {
         return log;
     }
 
+    /**
+     * An environment for the next job, once the cluster has a free slot per subtask again: a cancelled job's
+     * slots (and a replaced TaskManager's) come back a little after the cancel returns.
+     */
     StreamExecutionEnvironment environment(Configuration jobConf) {
+        long deadline = System.nanoTime() + 60_000_000_000L;
+        try {
+            while (rest().get("/overview").path("slots-available").asInt() < options.parallelism) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("no " + options.parallelism + " free slots within 60 s");
+                }
+                Thread.sleep(200);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
         return flink.environment(jobConf);
     }
 
