@@ -9,7 +9,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.time.Instant;
 import java.time.format.DateTimeParseException;
 
 /**
@@ -128,7 +127,7 @@ public final class InteractionCodec {
                     "unknown priority '" + priority + "'");
         }
         try {
-            in.occurredAt = Instant.parse(occurredAt).toEpochMilli();
+            in.occurredAt = IsoInstant.parseMillis(occurredAt);
         } catch (DateTimeParseException | ArithmeticException e) {
             throw new InvalidRecordException(DeadLetterReason.INVALID_VALUE,
                     "occurred_at '" + occurredAt + "' is not an ISO-8601 instant");
@@ -217,7 +216,7 @@ public final class InteractionCodec {
             }
             g.writeStringField("channel", in.channel.wireName());
             g.writeStringField("priority", in.priority.wireName());
-            g.writeStringField("occurred_at", Instant.ofEpochMilli(in.occurredAt).toString());
+            g.writeStringField("occurred_at", IsoInstant.format(in.occurredAt));
             if (in.body != null) {
                 g.writeStringField("body", in.body);
             }

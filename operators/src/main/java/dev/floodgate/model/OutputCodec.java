@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.time.Instant;
 import java.util.Base64;
 
 /** JSON forms of the job's outputs: processed results, dead letters and gaps (documented in the README). */
@@ -29,9 +28,9 @@ public final class OutputCodec {
             g.writeStringField("channel", p.channel.wireName());
             g.writeStringField("priority", p.priority.wireName());
             g.writeStringField("lane", p.lane.wireName());
-            g.writeStringField("occurred_at", Instant.ofEpochMilli(p.occurredAt).toString());
-            g.writeStringField("logged_at", Instant.ofEpochMilli(p.logTimestamp).toString());
-            g.writeStringField("processed_at", Instant.ofEpochMilli(p.processedAt).toString());
+            g.writeStringField("occurred_at", IsoInstant.format(p.occurredAt));
+            g.writeStringField("logged_at", IsoInstant.format(p.logTimestamp));
+            g.writeStringField("processed_at", IsoInstant.format(p.processedAt));
             g.writeNumberField("age_ms", p.ageMillis());
             g.writeStringField("processor", p.processor);
             g.writeStringField("result", p.result);
@@ -54,9 +53,9 @@ public final class OutputCodec {
         p.channel = Channel.fromWire(n.path("channel").asText());
         p.priority = Priority.fromWire(n.path("priority").asText());
         p.lane = Lane.fromWire(n.path("lane").asText());
-        p.occurredAt = Instant.parse(n.path("occurred_at").asText()).toEpochMilli();
-        p.logTimestamp = Instant.parse(n.path("logged_at").asText()).toEpochMilli();
-        p.processedAt = Instant.parse(n.path("processed_at").asText()).toEpochMilli();
+        p.occurredAt = IsoInstant.parseMillis(n.path("occurred_at").asText());
+        p.logTimestamp = IsoInstant.parseMillis(n.path("logged_at").asText());
+        p.processedAt = IsoInstant.parseMillis(n.path("processed_at").asText());
         p.processor = n.path("processor").asText();
         p.result = n.path("result").asText();
         p.sourcePartition = n.path("source_partition").asInt();
@@ -75,8 +74,8 @@ public final class OutputCodec {
             g.writeStringField("topic", d.topic);
             g.writeNumberField("partition", d.partition);
             g.writeNumberField("offset", d.offset);
-            g.writeStringField("logged_at", Instant.ofEpochMilli(d.logTimestamp).toString());
-            g.writeStringField("failed_at", Instant.ofEpochMilli(d.failedAt).toString());
+            g.writeStringField("logged_at", IsoInstant.format(d.logTimestamp));
+            g.writeStringField("failed_at", IsoInstant.format(d.failedAt));
             if (d.key != null) {
                 g.writeStringField("key_base64", b64.encodeToString(d.key));
             }
@@ -101,8 +100,8 @@ public final class OutputCodec {
         d.topic = n.path("topic").asText();
         d.partition = n.path("partition").asInt();
         d.offset = n.path("offset").asLong();
-        d.logTimestamp = Instant.parse(n.path("logged_at").asText()).toEpochMilli();
-        d.failedAt = Instant.parse(n.path("failed_at").asText()).toEpochMilli();
+        d.logTimestamp = IsoInstant.parseMillis(n.path("logged_at").asText());
+        d.failedAt = IsoInstant.parseMillis(n.path("failed_at").asText());
         d.key = n.hasNonNull("key_base64") ? b64.decode(n.get("key_base64").asText()) : null;
         d.value = n.hasNonNull("value_base64") ? b64.decode(n.get("value_base64").asText()) : null;
         return d;

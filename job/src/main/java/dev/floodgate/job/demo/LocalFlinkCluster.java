@@ -96,6 +96,11 @@ public final class LocalFlinkCluster implements AutoCloseable {
         return restPort;
     }
 
+    /** The cluster itself, for tools that stop and start TaskManagers (the benchmark's recovery run). */
+    public MiniCluster miniCluster() {
+        return cluster;
+    }
+
     /** An environment whose jobs go to this cluster. */
     public StreamExecutionEnvironment environment(Configuration jobConf) {
         return StreamExecutionEnvironment.createRemoteEnvironment("127.0.0.1", restPort, jobConf);

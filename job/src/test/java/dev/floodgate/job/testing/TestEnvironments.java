@@ -1,5 +1,6 @@
 package dev.floodgate.job.testing;
 
+import dev.floodgate.job.FloodgateJob;
 import java.time.Duration;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
@@ -19,7 +20,7 @@ public final class TestEnvironments {
     }
 
     /**
-     * Exactly-once checkpoints and a bounded restart strategy (two restarts): an injected failure recovers, a
+     * Object reuse (as in production), exactly-once checkpoints and a bounded restart strategy (two restarts): an injected failure recovers, a
      * real bug fails the test instead of restarting forever.
      */
     public static StreamExecutionEnvironment withBoundedRestarts(int parallelism, long checkpointMillis) {
@@ -34,6 +35,7 @@ public final class TestEnvironments {
         conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 2);
         conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(200));
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
+        FloodgateJob.enableObjectReuse(env); // as the jobs run in production
         env.setParallelism(parallelism);
         env.enableCheckpointing(checkpointMillis, CheckpointingMode.EXACTLY_ONCE);
         return env;

@@ -1,0 +1,88 @@
+package dev.floodgate.bench;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.function.BooleanSupplier;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+
+/**
+ * Counts the records committed to some topics ({@code read_committed}), from their beginning, as they become
+ * visible: the finish line of a throughput run. Keeps each partition's first and last value (the earliest and
+ * latest results) and nothing else. One thread: the caller's.
+ */
+final class CommittedCounter implements AutoCloseable {
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final Map<TopicPartition, byte[]> first = new HashMap<>();
+    private final Map<TopicPartition, byte[]> last = new HashMap<>();
+    private long count;
+
+    CommittedCounter(String bootstrap, String... topics) {
+        Properties p = new Properties();
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, "5000");
+        consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        List<TopicPartition> partitions = new ArrayList<>();
+        for (String topic : topics) {
+            consumer.partitionsFor(topic).forEach(i -> partitions.add(new TopicPartition(topic, i.partition())));
+        }
+        consumer.assign(partitions);
+        consumer.seekToBeginning(partitions);
+    }
+
+    /**
+     * Polls until {@code expected} records are visible and returns {@link System#nanoTime()} at that moment.
+     * Fails after {@code timeout}, or as soon as {@code failed} says the producing job died.
+     */
+    long awaitCount(long expected, Duration timeout, BooleanSupplier failed) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        long nextCheck = System.nanoTime();
+        while (count < expected) {
+            for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
+                TopicPartition tp = new TopicPartition(r.topic(), r.partition());
+                first.putIfAbsent(tp, r.value());
+                last.put(tp, r.value());
+                count++;
+            }
+            long now = System.nanoTime();
+            if (count < expected && now > nextCheck) { // asking the cluster costs: once a second is enough
+                nextCheck = now + 1_000_000_000L;
+                if (now > deadline || failed.getAsBoolean()) {
+                    throw new IllegalStateException("only " + count + " of " + expected + " records committed"
+                            + (now > deadline ? " within " + timeout : ": the job failed"));
+                }
+            }
+        }
+        return System.nanoTime();
+    }
+
+    long count() {
+        return count;
+    }
+
+    /** The first and the last value seen in each partition of {@code topic}. */
+    List<byte[]> edges(String topic) {
+        List<byte[]> out = new ArrayList<>();
+        first.forEach((tp, v) -> {
+            if (tp.topic().equals(topic)) {
+                out.add(v);
+                out.add(last.get(tp));
+            }
+        });
+        return out;
+    }
+
+    @Override
+    public void close() {
+        consumer.close();
+    }
+}

@@ -1,0 +1,127 @@
+package dev.floodgate.bench;
+
+import dev.floodgate.job.FloodgateJob;
+import dev.floodgate.job.FloodgateOptions;
+import dev.floodgate.job.JobKind;
+import dev.floodgate.job.kafka.Topics;
+import dev.floodgate.model.OutputCodec;
+import dev.floodgate.model.ProcessedEvent;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.api.common.JobStatus;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.core.execution.JobClient;
+
+/**
+ * The live job ({@link FloodgateJob#submit}: parse, ordering, shed check, pass-through processing, exactly-once
+ * Kafka sinks) run from the start of a filled log until every event is committed as processed or shed, with the
+ * options a user would give. Shedding and hot-key detection run but cannot trigger (SLOs of an hour, a hot-key
+ * rate of a million per second): a pre-filled log is old by the time the job reads it, and the count must not
+ * depend on shedding.
+ */
+final class LiveJobRun {
+    /**
+     * What one run measured: seconds from submit to every event committed, and the span between the first and
+     * the last {@code processed_at} seen (the job's processing rate without start-up and the last commit wait).
+     */
+    record Measured(long events, double submitToCommittedSeconds, double processingSeconds) {
+        double endToEndRate() {
+            return events / submitToCommittedSeconds;
+        }
+
+        double processingRate() {
+            return events / processingSeconds;
+        }
+    }
+
+    /** Called after every event is committed, before the job is cancelled (e.g. to take a savepoint). */
+    interface BeforeCancel {
+        void accept(JobClient job) throws Exception;
+    }
+
+    private LiveJobRun() {}
+
+    static Measured run(BenchContext ctx, String name, String log, long events, Configuration jobConf,
+            BeforeCancel beforeCancel) throws Exception {
+        String processed = name + ".processed";
+        String shed = name + ".shed";
+        FloodgateOptions options = options(ctx, name, log, "--shed-voice", "1h/30min", "--shed-image", "1h/30min",
+                "--hot-key-rate", "1000000");
+        Configuration conf = new Configuration(jobConf);
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
+        try (CommittedCounter counter = new CommittedCounter(ctx.bootstrap, processed, shed)) {
+            long t0 = System.nanoTime();
+            JobClient job = FloodgateJob.submit(ctx.environment(conf), options);
+            VertexLoad load = new VertexLoad(ctx.rest(), job.getJobID().toString());
+            long done;
+            try {
+                done = counter.awaitCount(events, ctx.options.timeout, () -> failed(ctx, job));
+            } catch (IllegalStateException e) {
+                throw new IllegalStateException(e.getMessage() + "; root exception: " + rootException(ctx, job), e);
+            }
+            load.report(ctx.results, "load");
+            if (beforeCancel != null) {
+                beforeCancel.accept(job);
+            }
+            job.cancel().get(1, TimeUnit.MINUTES);
+            List<Long> processedAt = new ArrayList<>();
+            for (byte[] v : counter.edges(processed)) {
+                processedAt.add(read(v).processedAt);
+            }
+            double span = processedAt.isEmpty() ? 0
+                    : (processedAt.stream().mapToLong(l -> l).max().getAsLong()
+                            - processedAt.stream().mapToLong(l -> l).min().getAsLong()) / 1000.0;
+            return new Measured(events, (done - t0) / 1e9, Math.max(span, 0.001));
+        }
+    }
+
+    /**
+     * The live job's options for a run named {@code name} (its topics {@code name.processed|shed|dlq}, created
+     * here, its group and transactional ids) on {@code log}, from the earliest offset, plus {@code extra}.
+     */
+    static FloodgateOptions options(BenchContext ctx, String name, String log, String... extra) throws Exception {
+        Topics.create(ctx.bootstrap, 4, Duration.ofDays(1), name + ".processed", name + ".shed", name + ".dlq");
+        List<String> args = new ArrayList<>(List.of(
+            "--bootstrap-servers", ctx.bootstrap, "--input-topic", log, "--processed-topic", name + ".processed",
+            "--shed-topic", name + ".shed", "--dlq-topic", name + ".dlq", "--group-id", name,
+            "--transactional-id-prefix", name, "--starting-offsets", "earliest",
+            "--checkpoint-interval", ctx.options.checkpointInterval.toMillis() + "ms",
+            "--parallelism", Integer.toString(ctx.options.parallelism), "--transaction-timeout", "10min"));
+        args.addAll(List.of(extra));
+        return FloodgateOptions.fromArgs(args.toArray(new String[0]), JobKind.LIVE);
+    }
+
+    /** The job's root exception as the REST API reports it, for the error message of a failed run. */
+    static String rootException(BenchContext ctx, JobClient job) {
+        try {
+            String text = job.getJobStatus().get(10, TimeUnit.SECONDS) + ": "
+                    + ctx.rest().get("/jobs/" + job.getJobID() + "/exceptions").toString();
+            return text.length() > 3000 ? text.substring(0, 3000) : text;
+        } catch (Exception e) {
+            return "(not available: " + e + ")";
+        }
+    }
+
+    /** Whether the job failed or was cancelled, asked over REST (the JobClient opens a connection per call). */
+    static boolean failed(BenchContext ctx, JobClient job) {
+        try {
+            String s = ctx.rest().get("/jobs/" + job.getJobID()).path("state").asText();
+            return s.equals(JobStatus.FAILED.name()) || s.equals(JobStatus.CANCELED.name());
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    private static ProcessedEvent read(byte[] v) {
+        try {
+            return OutputCodec.readProcessed(v);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,247 @@
+package dev.floodgate.job.testing;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.floodgate.job.FloodgateJob;
+import dev.floodgate.job.JobSinks;
+import dev.floodgate.job.Pipeline;
+import dev.floodgate.job.kafka.FloodGenerator;
+import dev.floodgate.job.kafka.FloodGenerator.Phase;
+import dev.floodgate.job.kafka.FloodGenerator.Profile;
+import dev.floodgate.job.kafka.KafkaIO;
+import dev.floodgate.job.kafka.Topics;
+import dev.floodgate.job.tools.FlinkRest;
+import dev.floodgate.model.Channel;
+import dev.floodgate.model.DeadLetter;
+import dev.floodgate.model.Interaction;
+import dev.floodgate.model.InteractionCodec;
+import dev.floodgate.model.OutputCodec;
+import dev.floodgate.model.Priority;
+import dev.floodgate.model.ProcessedEvent;
+import dev.floodgate.model.RawRecord;
+import dev.floodgate.operators.process.CapacityLimitedService;
+import dev.floodgate.operators.process.HttpEventProcessor;
+import dev.floodgate.operators.process.ProcessingConfig;
+import dev.floodgate.operators.process.ServiceOptions;
+import dev.floodgate.operators.shed.ChannelPolicy;
+import dev.floodgate.operators.shed.HotKeyPolicy;
+import dev.floodgate.operators.shed.ShedPolicy;
+import dev.floodgate.sinks.ExactlyOnceKafkaSinks;
+import dev.floodgate.sources.InteractionLogSource;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.core.execution.CheckpointingMode;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+
+/**
+ * The Monday flood in miniature, shared by {@code FloodITCase} and the benchmark: the live job on a real broker
+ * and cluster, processing through the capacity-limited HTTP service (capacity {@link #CAPACITY} events/s), fed at
+ * three times that capacity for a while. While it floods it samples backpressure, busy time and the checkpoints
+ * (REST); afterwards it reads every output back {@code read_committed}. Needs a cluster with
+ * {@link #PARALLELISM} slots and buffer debloating on.
+ */
+public final class FloodRun {
+    public static final Duration VOICE_LATENCY = Duration.ofMillis(100);
+    public static final int VOICE_CONCURRENCY = 2; // 20 voice calls/s
+    public static final double VOICE_SHARE = 0.6;
+    /** Events per second the service can process, all channels together (voice is the bottleneck). */
+    public static final double CAPACITY = VOICE_CONCURRENCY * 1000.0 / VOICE_LATENCY.toMillis() / VOICE_SHARE;
+    public static final Duration VOICE_SLO = Duration.ofSeconds(3);
+    public static final int MAX_IN_FLIGHT = 4;
+    public static final int PARALLELISM = 2;
+
+    /**
+     * One run: a name (topic prefix), shedding on or off, how long the flood lasts, whether to wait until every
+     * event is processed or shed afterwards (else 2 s, then cancel), and unaligned (with a 1 s aligned timeout)
+     * or aligned checkpoints, every second.
+     */
+    public record Settings(String name, boolean shedding, Duration floodTime, boolean drain, boolean unaligned) {}
+
+    /** What a run measured. Ages in milliseconds, sorted. */
+    public static final class Result {
+        public FloodGenerator generator;
+        public final List<ProcessedEvent> processed = new ArrayList<>();
+        public final List<Interaction> shed = new ArrayList<>();
+        public final List<DeadLetter> deadLetters = new ArrayList<>();
+        public final List<Long> highAges = new ArrayList<>();
+        /** End-to-end durations of the checkpoints triggered during the flood, by checkpoint id. */
+        public final Map<Long, Long> checkpointMillis = new TreeMap<>();
+        public double maxSourceBackpressure;
+        public double maxProcessBusy;
+        public long checkpointsDuringFlood;
+
+        /** The {@code q} quantile (0..1] of the {@code high} events' age at processing; 0 when none. */
+        public long highAgePercentile(double q) {
+            return percentile(highAges, q);
+        }
+
+        public long p99HighAgeMillis() {
+            return highAgePercentile(0.99);
+        }
+    }
+
+    private FloodRun() {}
+
+    /** Worst wait of a request behind the others in flight at the service. */
+    public static long inFlightWaitMillis() {
+        return (long) MAX_IN_FLIGHT * PARALLELISM * VOICE_LATENCY.toMillis() / VOICE_CONCURRENCY;
+    }
+
+    /** Nearest-rank quantile of a sorted list; 0 when empty. */
+    public static long percentile(List<Long> sorted, double q) {
+        return sorted.isEmpty() ? 0 : sorted.get(Math.max(0, (int) Math.ceil(q * sorted.size()) - 1));
+    }
+
+    /**
+     * Runs one flood. {@code environments} gives an environment on the cluster that {@code rest} describes, for
+     * a job configuration.
+     */
+    public static Result run(String bootstrap, FlinkRest rest,
+            Function<Configuration, StreamExecutionEnvironment> environments, Settings s) throws Exception {
+        String prefix = "flood-" + s.name();
+        String input = prefix + ".interactions";
+        Topics.create(bootstrap, 4, Duration.ofDays(1), input, prefix + ".processed", prefix + ".shed",
+                prefix + ".dlq");
+        try (CapacityLimitedService service = new CapacityLimitedService(ServiceOptions.defaults()
+                .channel(Channel.VOICE, VOICE_CONCURRENCY, VOICE_LATENCY)
+                .channel(Channel.IMAGE, 4, Duration.ofMillis(50))
+                .channel(Channel.CHAT, 16, Duration.ofMillis(2))).start()) {
+            Configuration conf = new Configuration();
+            conf.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
+            conf.set(CheckpointingOptions.ENABLE_UNALIGNED, s.unaligned());
+            conf.set(CheckpointingOptions.ALIGNED_CHECKPOINT_TIMEOUT, Duration.ofSeconds(1));
+            StreamExecutionEnvironment env = environments.apply(conf);
+            env.setParallelism(PARALLELISM);
+            env.enableCheckpointing(1000, CheckpointingMode.EXACTLY_ONCE);
+            ShedPolicy policy = s.shedding()
+                    ? ShedPolicy.none().withChannel(Channel.VOICE,
+                            ChannelPolicy.shed(VOICE_SLO, Duration.ofSeconds(1), Priority.LOW, Priority.NORMAL))
+                            .withHotKey(HotKeyPolicy.disabled())
+                    : ShedPolicy.none();
+            Pipeline pipeline = Pipeline.defaults().withShedPolicy(policy)
+                    .withProcessor(HttpEventProcessor.forBaseUri(service.baseUri(), Duration.ofSeconds(10), "v1"))
+                    .withProcessing(ProcessingConfig.defaults().withMaxInFlight(MAX_IN_FLIGHT));
+            ExactlyOnceKafkaSinks kafka = new ExactlyOnceKafkaSinks(bootstrap, prefix, Duration.ofMinutes(5));
+            FloodgateJob.defineWorkflow(env,
+                    InteractionLogSource.unbounded(bootstrap, input, prefix, "earliest", Duration.ofDays(1)),
+                    new JobSinks(kafka.processed(prefix + ".processed"), kafka.shed(prefix + ".shed"),
+                            kafka.deadLetters(prefix + ".dlq", "all"), null),
+                    pipeline);
+            JobClient job = env.executeAsync(prefix);
+            String jobId = job.getJobID().toString();
+
+            Result result = new Result();
+            result.generator = new FloodGenerator(bootstrap, input,
+                    new Profile(300, VOICE_SHARE, 0.1, 0.1, 0.002, 0, 0, 0), 11);
+            Thread producer = new Thread(() -> result.generator.run(
+                    List.of(new Phase("flood", 3 * CAPACITY, s.floodTime())), p -> {}), "flood-producer");
+            long checkpointsBefore = awaitRunning(rest, jobId);
+            long floodStart = System.currentTimeMillis();
+            producer.start();
+            while (producer.isAlive()) {
+                sample(rest, jobId, result);
+                sampleCheckpoints(rest, jobId, result, floodStart, Long.MAX_VALUE);
+                producer.join(500);
+            }
+            long floodEnd = System.currentTimeMillis();
+            result.checkpointsDuringFlood = rest.completedCheckpoints(jobId) - checkpointsBefore;
+            if (s.drain()) {
+                awaitAccounted(bootstrap, prefix, result);
+            } else {
+                Thread.sleep(2000);
+            }
+            sampleCheckpoints(rest, jobId, result, floodStart, floodEnd); // those still running when it ended
+            job.cancel().get(1, TimeUnit.MINUTES);
+            read(bootstrap, prefix, result);
+            return result;
+        }
+    }
+
+    private static long awaitRunning(FlinkRest rest, String jobId) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (!"RUNNING".equals(rest.get("/jobs/" + jobId).path("state").asText())
+                || !allVerticesRunning(rest.get("/jobs/" + jobId))) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("job " + jobId + " not running within 60 s");
+            }
+            Thread.sleep(200);
+        }
+        return rest.completedCheckpoints(jobId);
+    }
+
+    private static boolean allVerticesRunning(JsonNode job) {
+        for (JsonNode v : job.path("vertices")) {
+            if (!"RUNNING".equals(v.path("status").asText())) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** Backpressure of the source and busy time of processing, as maxima over the subtasks. */
+    private static void sample(FlinkRest rest, String jobId, Result result) throws Exception {
+        for (JsonNode v : rest.get("/jobs/" + jobId).path("vertices")) {
+            String name = v.path("name").asText();
+            JsonNode bp = rest.get("/jobs/" + jobId + "/vertices/" + v.path("id").asText() + "/backpressure");
+            for (JsonNode sub : bp.path("subtasks")) {
+                if (name.startsWith("Source: interaction log")) {
+                    result.maxSourceBackpressure = Math.max(result.maxSourceBackpressure, sub.path("ratio").asDouble());
+                } else if (name.contains("process (")) {
+                    result.maxProcessBusy = Math.max(result.maxProcessBusy, sub.path("busyRatio").asDouble());
+                }
+            }
+        }
+    }
+
+    /** The completed checkpoints triggered between {@code from} and {@code to} (epoch ms), with their durations. */
+    private static void sampleCheckpoints(FlinkRest rest, String jobId, Result result, long from, long to)
+            throws Exception {
+        // the history holds the last 10 checkpoints: at one per second, sampling every 0.5 s misses none
+        for (JsonNode c : rest.get("/jobs/" + jobId + "/checkpoints").path("history")) {
+            long triggered = c.path("trigger_timestamp").asLong();
+            if ("COMPLETED".equals(c.path("status").asText()) && triggered >= from && triggered <= to) {
+                result.checkpointMillis.put(c.path("id").asLong(), c.path("end_to_end_duration").asLong());
+            }
+        }
+    }
+
+    private static void awaitAccounted(String bootstrap, String prefix, Result result) throws Exception {
+        int expected = result.generator.sentValid().size();
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
+        while (KafkaIO.readCommitted(bootstrap, prefix + ".processed").size()
+                + KafkaIO.readCommitted(bootstrap, prefix + ".shed").size() < expected) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("not every event processed or shed within 3 minutes");
+            }
+            Thread.sleep(1000);
+        }
+    }
+
+    private static void read(String bootstrap, String prefix, Result result) throws Exception {
+        for (ConsumerRecord<byte[], byte[]> r : KafkaIO.readCommitted(bootstrap, prefix + ".processed")) {
+            ProcessedEvent p = OutputCodec.readProcessed(r.value());
+            result.processed.add(p);
+            if (p.priority == Priority.HIGH) {
+                result.highAges.add(p.ageMillis());
+            }
+        }
+        for (ConsumerRecord<byte[], byte[]> r : KafkaIO.readCommitted(bootstrap, prefix + ".shed")) {
+            result.shed.add(InteractionCodec.parse(new RawRecord(r.key(), r.value(), r.topic(), r.partition(),
+                    r.offset(), r.timestamp()), Integer.MAX_VALUE));
+        }
+        for (ConsumerRecord<byte[], byte[]> r : KafkaIO.readCommitted(bootstrap, prefix + ".dlq")) {
+            result.deadLetters.add(OutputCodec.readDeadLetter(r.value()));
+        }
+        Collections.sort(result.highAges);
+    }
+}
