@@ -10,10 +10,12 @@ import org.slf4j.LoggerFactory;
  * mark arrives and no event of the channel older than the low-water mark has been seen for the hold time (as
  * long as the low-water mark itself, at least {@value #MIN_HOLD_MILLIS} ms); otherwise it keeps its state.
  *
- * <p>Why the hold: a subtask sees the channel's events from every partition, and under backpressure the Kafka
- * source reads the partitions in chunks, so one partition's events can be seconds younger than another's. One
- * young event therefore does not mean the backlog has drained; turning off on it let the sheddable events back
- * into the expensive service while the backlog was still above the SLO, and the switch flapped.
+ * <p>Why the hold: a subtask receives the channel's events from every partition, each read by its source subtask
+ * at its own pace, so under backpressure their ages are spread over seconds (in the demo's flood, voice events
+ * younger than the 2 s low-water mark reached a subtask 2 to 4 s after it had started shedding at 5 s, while
+ * the backlog took far longer to drain). One young event does not mean the backlog has drained: turning off on
+ * it let the sheddable events back into the expensive service while the backlog was still there, and the switch
+ * flapped every few seconds.
  *
  * <p>Not checkpointed: after a restart it starts off and turns on again with the first event that is still too
  * old. Written by the task thread only; {@link #active()} may be read by a metric reporter.
