@@ -32,7 +32,10 @@ public final class ChannelPolicy implements Serializable {
         this.sheddable = sheddable.isEmpty() ? EnumSet.noneOf(Priority.class) : EnumSet.copyOf(sheddable);
     }
 
-    /** Sheds {@code priorities} once an event is older than {@code slo}, until one is younger than {@code lowWater}. */
+    /**
+     * Sheds {@code priorities} once an event is older than {@code slo}, until the channel's events have stayed
+     * younger than {@code lowWater} for a hold time ({@link ChannelShedding}).
+     */
     public static ChannelPolicy shed(Duration slo, Duration lowWater, Priority... priorities) {
         Set<Priority> set = EnumSet.noneOf(Priority.class);
         Collections.addAll(set, priorities);

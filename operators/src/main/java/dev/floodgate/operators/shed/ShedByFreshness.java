@@ -22,8 +22,8 @@ import org.apache.flink.util.OutputTag;
  * <ol>
  *   <li>{@code HIGH} is never shed.</li>
  *   <li>Freshness: per channel, a {@link ChannelShedding} switch turns on when a sheddable event is older than
- *       the channel's SLO and off when an event is younger than its low-water mark; while on, the channel's
- *       sheddable priorities are shed.</li>
+ *       the channel's SLO and off once the channel's events have stayed younger than its low-water mark for a
+ *       hold time (see {@link ChannelShedding}); while on, the channel's sheddable priorities are shed.</li>
  *   <li>Hot key: a customer above the {@link HotKeyPolicy} rate has its sheddable events shed regardless of
  *       age, counted in {@code hotKeySheds} and logged (rate limited) by name.</li>
  * </ol>
@@ -88,7 +88,7 @@ public class ShedByFreshness extends KeyedProcessFunction<String, Interaction, I
         RateWindow window = recordRate(now);
         boolean hot = window != null && now < window.hotUntil;
         ChannelPolicy channelPolicy = policy.channel(event.channel);
-        boolean shedForAge = switches.get(event.channel).observe(age, channelPolicy.mayShed(event.priority));
+        boolean shedForAge = switches.get(event.channel).observe(now, age, channelPolicy.mayShed(event.priority));
         boolean shedForHeat = !shedForAge && hot && policy.hotKey().mayShed(event.priority);
         if (shedForHeat) {
             hotKeys.shed(event.customerId, now, window);

@@ -79,6 +79,7 @@ class ShedByFreshnessTest {
         assertThat(fn.sheddingActive(VOICE)).isTrue();
         send("c1", 4, VOICE, NORMAL, 20); // between low-water and SLO: stays, shed
         send("c1", 5, VOICE, LOW, 11);   // still above the 10 s low-water: shed
+        harness.setProcessingTime(T0 + 10_000); // nothing above the low-water for the hold (10 s)
         send("c1", 6, VOICE, LOW, 9);    // below low-water: leaves, live
         assertThat(fn.sheddingActive(VOICE)).isFalse();
         send("c1", 7, VOICE, LOW, 25);   // between, but inactive: live (no flapping back)
@@ -94,6 +95,31 @@ class ShedByFreshnessTest {
     }
 
     @Test
+    void oneFreshEventAmidAStaleBacklogDoesNotStopShedding() throws Exception {
+        // Under backpressure the source reads partitions in chunks: a subtask sees young events of one partition
+        // between old events of another. Shedding stops only once nothing above the low-water mark (10 s) has
+        // been seen for the hold (as long as the low-water mark), so the lane does not flap.
+        open(ShedPolicy.defaults().withHotKey(HotKeyPolicy.disabled()));
+
+        send("c1", 1, VOICE, LOW, 31);   // above the 30 s SLO: enters, shed
+        harness.setProcessingTime(T0 + 1_000);
+        send("c2", 1, VOICE, NORMAL, 2); // young, from a partition read ahead: still shed
+        send("c3", 1, VOICE, HIGH, 25);  // old HIGH (live): the backlog is still there
+        harness.setProcessingTime(T0 + 9_000);
+        send("c2", 2, VOICE, LOW, 3);    // 8 s without an old event: not yet
+        assertThat(fn.sheddingActive(VOICE)).isTrue();
+        harness.setProcessingTime(T0 + 11_000);
+        send("c2", 3, VOICE, LOW, 4);    // 10 s without an old event: leaves, live
+        assertThat(fn.sheddingActive(VOICE)).isFalse();
+        send("c1", 2, VOICE, LOW, 20);   // between low-water and SLO, inactive: live
+
+        assertThat(harness.extractOutputValues()).extracting(e -> e.eventId)
+                .containsExactly("c3-1", "c2-3", "c1-2");
+        assertThat(harness.getSideOutput(ShedByFreshness.SHED)).extracting(r -> r.getValue().eventId)
+                .containsExactly("c1-1", "c2-1", "c2-2");
+    }
+
+    @Test
     void thresholdsArePerChannel() throws Exception {
         open(ShedPolicy.defaults().withHotKey(HotKeyPolicy.disabled()));
 
@@ -102,6 +128,7 @@ class ShedByFreshnessTest {
         send("c3", 1, IMAGE, NORMAL, 61); // image above 60 s: shed
         send("c1", 2, IMAGE, LOW, 25);   // image between 20 s and 60 s, active: shed
         send("c2", 2, VOICE, LOW, 25);   // voice between 10 s and 30 s, active: shed
+        harness.setProcessingTime(T0 + 20_000); // no image event above its low-water for its hold (20 s)
         send("c4", 1, IMAGE, LOW, 19);   // image below its low-water: leaves, live
         send("c4", 2, VOICE, LOW, 15);   // voice still active: shed
 
