@@ -269,8 +269,8 @@ public final class FloodgateOptions {
 
     static Option<String> shedChannel(String key, String defaultValue) {
         return new Option<>(key, "<age SLO>/<low-water mark> such as 30s/10s, or off", defaultValue,
-                "when the channel's low and normal events are shed: above the SLO, until ages fall below the "
-                        + "low-water mark (high is never shed)", s -> {
+                "when the channel's low and normal events are shed: above the SLO, until ages stay below the "
+                        + "low-water mark for as long as the mark (high is never shed)", s -> {
                     if (!s.equals("off")) {
                         String[] parts = s.split("/");
                         if (parts.length != 2) {
