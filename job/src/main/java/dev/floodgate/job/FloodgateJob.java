@@ -121,7 +121,7 @@ public final class FloodgateJob {
                 .process(new ShedByFreshness(pipeline.shedPolicy()))
                 .uid(Uids.SHED).name("shed by freshness and priority");
         // Events that arrive after their gap was skipped join the shed lane: processed later, out of the live
-        // lane's order, never dropped.
+        // lane's order (stragglers beyond the last 16 skipped ranges count as duplicates; see OrderPerCustomer).
         live.getSideOutput(ShedByFreshness.SHED).union(ordered.getSideOutput(OrderPerCustomer.LATE))
                 .sinkTo(sinks.shed()).uid(Uids.SINK_SHED).name("shed lane -> kafka");
         SingleOutputStreamOperator<ProcessedEvent> processed = process(live, pipeline, Lane.LIVE);

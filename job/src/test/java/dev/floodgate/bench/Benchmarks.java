@@ -40,8 +40,13 @@ public final class Benchmarks {
             System.exit(2);
             return;
         }
-        run(options, System.out);
-        System.exit(0); // Kafka and Flink leave non-daemon threads behind
+        int status = 1;
+        try {
+            run(options, System.out);
+            status = 0;
+        } finally {
+            System.exit(status); // Kafka and Flink leave non-daemon threads behind, also after a failure
+        }
     }
 
     /** Runs the selected sections and returns what they measured. */

@@ -53,12 +53,15 @@ final class RecoveryBench {
         long start = System.nanoTime();
         producer.start();
         long killAt = start + (long) (0.4 * o.recoveryTime.toNanos());
+        long giveUp = killAt + TimeUnit.MINUTES.toNanos(2);
         long completed = ctx.rest().completedCheckpoints(jobId);
         while (System.nanoTime() < killAt || ctx.rest().completedCheckpoints(jobId) == completed) {
+            requireBefore(giveUp, "a checkpoint before the kill");
             Thread.sleep(50);
         }
         long before = ctx.rest().completedCheckpoints(jobId);
         while (ctx.rest().completedCheckpoints(jobId) == before) {
+            requireBefore(giveUp, "a fresh checkpoint to kill after");
             Thread.sleep(20);
         }
         Thread.sleep(o.checkpointInterval.toMillis() / 2);
@@ -120,5 +123,11 @@ final class RecoveryBench {
         r.put("recovery", "stale threshold: max(1 s, 2 x p99 before)", stale, "ms");
         r.put("recovery", "kill to backlog drained (no older event after)", lastStale - killed, "ms");
         r.put("recovery", "max age at processing after the kill", maxAge, "ms");
+    }
+
+    private static void requireBefore(long deadlineNanos, String what) {
+        if (System.nanoTime() > deadlineNanos) {
+            throw new IllegalStateException("recovery benchmark: no " + what + " within 2 minutes: checkpoints stalled");
+        }
     }
 }

@@ -7,6 +7,7 @@ import dev.floodgate.job.kafka.KafkaIO;
 import dev.floodgate.job.kafka.Topics;
 import dev.floodgate.job.testing.KafkaBroker;
 import dev.floodgate.job.testing.TestEnvironments;
+import dev.floodgate.job.tools.SavepointPositions;
 import dev.floodgate.model.Channel;
 import dev.floodgate.model.Lane;
 import dev.floodgate.model.OutputCodec;
@@ -30,6 +31,7 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -45,6 +47,7 @@ import org.junit.jupiter.api.io.TempDir;
 @Timeout(value = 4, unit = TimeUnit.MINUTES)
 class ReplayITCase {
     private static final int CUSTOMERS = 40;
+    private static final String LATE_PARTITION_CUSTOMER = "p4";
 
     @RegisterExtension
     static final KafkaBroker KAFKA = new KafkaBroker();
@@ -58,8 +61,9 @@ class ReplayITCase {
     @Test
     void replayFromASavepointReprocessesExactlyTheEventsAfterItInOrder() throws Exception {
         String bootstrap = KAFKA.bootstrapServers();
-        Topics.create(bootstrap, 4, Duration.ofDays(1), "rp.interactions", "rp.processed", "rp.shed", "rp.dlq",
-                "rp.replay");
+        // Partition 4 of the log stays empty until after S: the savepoint must still record where it stands.
+        Topics.create(bootstrap, 5, Duration.ofDays(1), "rp.interactions");
+        Topics.create(bootstrap, 4, Duration.ofDays(1), "rp.processed", "rp.shed", "rp.dlq", "rp.replay");
         String common = "--bootstrap-servers " + bootstrap + " --input-topic rp.interactions --processed-topic "
                 + "rp.processed --shed-topic rp.shed --dlq-topic rp.dlq --ordering-max-wait 10min --shedding false "
                 + "--checkpoint-interval 500ms --parallelism 2 --processing-timeout 5min";
@@ -79,6 +83,8 @@ class ReplayITCase {
         awaitCommitted("rp.processed", beforeS.size() - 1); // all but held#4
         String s = live.triggerSavepoint(savepoints.toUri().toString(), SavepointFormatType.CANONICAL)
                 .get(1, TimeUnit.MINUTES);
+        assertThat(SavepointPositions.read(s)).as("positions in S").hasSize(5)
+                .containsEntry(new TopicPartition("rp.interactions", 4), 0L);
 
         // After S: seqs 11..15; "held" sends 3 and 5; "orphan" sends 3, and 2 never comes.
         List<ProducerRecord<byte[], byte[]>> afterS = new ArrayList<>();
@@ -87,6 +93,7 @@ class ReplayITCase {
         }
         afterS.addAll(events("held", LongStream.of(3, 5)));
         afterS.addAll(events("orphan", LongStream.of(3)));
+        afterS.addAll(events(LATE_PARTITION_CUSTOMER, LongStream.rangeClosed(1, 3)));
         KafkaIO.produce(bootstrap, afterS);
         awaitCommitted("rp.processed", beforeS.size() + afterS.size() - 1); // orphan#3 waits for 2 (10 min)
         live.cancel().get(1, TimeUnit.MINUTES);
@@ -106,13 +113,17 @@ class ReplayITCase {
         }
         expected.put("held", List.of(3L, 4L, 5L)); // 4 comes from the savepoint's ordering state
         expected.put("orphan", List.of(3L)); // released when the replay's input ended
+        expected.put(LATE_PARTITION_CUSTOMER, List.of(1L, 2L, 3L)); // from the partition empty at S
         assertThat(replayed).isEqualTo(expected);
         assertThat(KafkaIO.readCommitted(bootstrap, "rp.dlq")).isEmpty();
     }
 
+    /** Each customer's events in one partition: its own for the late-partition customer, one of 0..3 otherwise. */
     private static List<ProducerRecord<byte[], byte[]>> events(String customer, LongStream seqs) {
+        int partition = customer.equals(LATE_PARTITION_CUSTOMER) ? 4 : Math.floorMod(customer.hashCode(), 4);
         return seqs.mapToObj(seq -> InteractionRecords.record("rp.interactions", InteractionRecords.event(customer,
                 seq, Channel.values()[(int) (seq % 3)], Priority.NORMAL, System.currentTimeMillis())))
+                .map(r -> new ProducerRecord<>(r.topic(), partition, r.key(), r.value(), r.headers()))
                 .collect(Collectors.toList());
     }
 

@@ -86,11 +86,11 @@ public final class InteractionLogSource {
     static OffsetsInitializer startingPosition(String spec) {
         switch (spec) {
             case "committed":
-                return OffsetsInitializer.committedOffsets(OffsetResetStrategy.EARLIEST);
+                return new ResolvedOffsets(ResolvedOffsets.From.COMMITTED_OR_EARLIEST);
             case "earliest":
-                return OffsetsInitializer.earliest();
+                return new ResolvedOffsets(ResolvedOffsets.From.EARLIEST);
             case "latest":
-                return OffsetsInitializer.latest();
+                return new ResolvedOffsets(ResolvedOffsets.From.LATEST);
             default:
                 if (spec.startsWith("timestamp:")) {
                     return OffsetsInitializer.timestamp(Long.parseLong(spec.substring("timestamp:".length())));

@@ -27,7 +27,7 @@ public final class OrderingStateReader extends KeyedStateReaderFunction<String, 
         public Long nextSeq;
         /** Events held in the buffer, waiting for a gap to fill. */
         public int buffered;
-        /** Since when (processing time, epoch ms) the current gap is awaited; 0 when nothing is held. */
+        /** Since when (log time: the watermark, epoch ms) the current gap is awaited; 0 when nothing is held. */
         public long waitingSinceMillis;
         /** The held event with the oldest log timestamp; {@code null} when nothing is held. */
         public Interaction oldestBuffered;

@@ -93,7 +93,7 @@ public record SavepointInspection(String savepoint, Map<TopicPartition, Long> po
                     oldestBuffered.sourcePartition, oldestBuffered.sourceOffset));
         }
         if (!longestWaiting.isEmpty()) {
-            sb.append(String.format("waiting longest (customer, next seq, held, waiting since)%n"));
+            sb.append(String.format("waiting longest (customer, next seq, held, waiting since, log time)%n"));
             for (CustomerOrdering c : longestWaiting) {
                 sb.append(String.format("  %-28s %-8s %,6d  %s%n", c.customerId, c.nextSeq == null ? "-" : c.nextSeq,
                         c.buffered, Instant.ofEpochMilli(c.waitingSinceMillis)));

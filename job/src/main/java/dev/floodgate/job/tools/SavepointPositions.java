@@ -59,6 +59,13 @@ public final class SavepointPositions {
                 for (byte[] bytes : backend.getListState(
                         new ListStateDescriptor<>(SPLITS_STATE, BytePrimitiveArraySerializer.INSTANCE)).get()) {
                     KafkaPartitionSplit split = decode(serializer, bytes);
+                    if (split.getStartingOffset() < 0) {
+                        // A placeholder (committed/earliest/latest) the reader had not resolved: no real position.
+                        throw new IllegalArgumentException("savepoint " + savepointPath + " records no offset for "
+                                + split.getTopicPartition() + " (placeholder " + split.getStartingOffset()
+                                + "): it was taken by a job that had not read that partition since it started with "
+                                + "an unresolved starting position; take a new savepoint of the current live job");
+                    }
                     positions.put(split.getTopicPartition(), split.getStartingOffset());
                 }
             } finally {

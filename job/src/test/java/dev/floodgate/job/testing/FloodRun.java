@@ -138,32 +138,40 @@ public final class FloodRun {
                             kafka.deadLetters(prefix + ".dlq", "all"), null),
                     pipeline);
             JobClient job = env.executeAsync(prefix);
-            String jobId = job.getJobID().toString();
+            boolean cancelled = false;
+            try {
+                String jobId = job.getJobID().toString();
 
-            Result result = new Result();
-            result.generator = new FloodGenerator(bootstrap, input,
-                    new Profile(300, VOICE_SHARE, 0.1, 0.1, 0.002, 0, 0, 0), 11);
-            Thread producer = new Thread(() -> result.generator.run(
-                    List.of(new Phase("flood", 3 * CAPACITY, s.floodTime())), p -> {}), "flood-producer");
-            long checkpointsBefore = awaitRunning(rest, jobId);
-            long floodStart = System.currentTimeMillis();
-            producer.start();
-            while (producer.isAlive()) {
-                sample(rest, jobId, result);
-                sampleCheckpoints(rest, jobId, result, floodStart, Long.MAX_VALUE);
-                producer.join(500);
+                Result result = new Result();
+                result.generator = new FloodGenerator(bootstrap, input,
+                        new Profile(300, VOICE_SHARE, 0.1, 0.1, 0.002, 0, 0, 0), 11);
+                Thread producer = new Thread(() -> result.generator.run(
+                        List.of(new Phase("flood", 3 * CAPACITY, s.floodTime())), p -> {}), "flood-producer");
+                long checkpointsBefore = awaitRunning(rest, jobId);
+                long floodStart = System.currentTimeMillis();
+                producer.start();
+                while (producer.isAlive()) {
+                    sample(rest, jobId, result);
+                    sampleCheckpoints(rest, jobId, result, floodStart, Long.MAX_VALUE);
+                    producer.join(500);
+                }
+                long floodEnd = System.currentTimeMillis();
+                result.checkpointsDuringFlood = rest.completedCheckpoints(jobId) - checkpointsBefore;
+                if (s.drain()) {
+                    awaitAccounted(bootstrap, prefix, result);
+                } else {
+                    Thread.sleep(2000);
+                }
+                sampleCheckpoints(rest, jobId, result, floodStart, floodEnd); // those still running when it ended
+                job.cancel().get(1, TimeUnit.MINUTES);
+                cancelled = true;
+                read(bootstrap, prefix, result);
+                return result;
+            } finally {
+                if (!cancelled) {
+                    job.cancel(); // a failed run must not keep the shared cluster's slots
+                }
             }
-            long floodEnd = System.currentTimeMillis();
-            result.checkpointsDuringFlood = rest.completedCheckpoints(jobId) - checkpointsBefore;
-            if (s.drain()) {
-                awaitAccounted(bootstrap, prefix, result);
-            } else {
-                Thread.sleep(2000);
-            }
-            sampleCheckpoints(rest, jobId, result, floodStart, floodEnd); // those still running when it ended
-            job.cancel().get(1, TimeUnit.MINUTES);
-            read(bootstrap, prefix, result);
-            return result;
         }
     }
 
