@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.floodgate.job.kafka.FloodGenerator;
 import dev.floodgate.job.kafka.FloodGenerator.Phase;
 import dev.floodgate.job.kafka.FloodGenerator.Profile;
-import dev.floodgate.job.kafka.KafkaIO;
 import dev.floodgate.job.kafka.Topics;
 import dev.floodgate.job.testing.FailOnceProcessor;
 import dev.floodgate.job.testing.KafkaBroker;
@@ -75,12 +74,8 @@ class BackfillDrainITCase {
                         .withChannel(Channel.VOICE, ChannelPolicy.shed(Duration.ofMillis(1), Duration.ofMillis(1),
                                 Priority.LOW, Priority.NORMAL))));
         JobClient liveJob = live.executeAsync("live");
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
-        while (count(options.get(FloodgateOptions.PROCESSED_TOPIC)) + count(options.get(FloodgateOptions.SHED_TOPIC))
-                < valid) {
-            assertThat(System.nanoTime()).as("live job caught up").isLessThan(deadline);
-            Thread.sleep(500);
-        }
+        KAFKA.awaitCommitted(valid, Duration.ofMinutes(2), options.get(FloodgateOptions.PROCESSED_TOPIC),
+                options.get(FloodgateOptions.SHED_TOPIC)); // the live job caught up
         String savepoint = liveJob.stopWithSavepoint(false, savepoints.toUri().toString(),
                 SavepointFormatType.CANONICAL).get(1, TimeUnit.MINUTES);
         assertThat(savepoint).isNotBlank();
@@ -113,9 +108,5 @@ class BackfillDrainITCase {
         assertThat(report.processedOnce()).isEqualTo(valid);
         assertThat(report.processedByLane().get("backfill")).isEqualTo(beforeDrain.missing().size());
         assertThat(report.invalidRecords()).isEqualTo(generator.sentPoison().values().stream().mapToInt(i -> i).sum());
-    }
-
-    private static int count(String topic) {
-        return KafkaIO.readCommitted(KAFKA.bootstrapServers(), topic).size();
     }
 }

@@ -80,7 +80,8 @@ class ReplayITCase {
         FloodgateOptions liveOptions = FloodgateOptions.fromArgs(
                 (common + " --processor-version v1-wrong").split(" "), JobKind.LIVE);
         JobClient live = FloodgateJob.submit(TestEnvironments.withBoundedRestarts(2, 500), liveOptions);
-        awaitCommitted("rp.processed", beforeS.size() - 1); // all but held#4
+        assertThat(KAFKA.awaitCommitted(beforeS.size() - 1, Duration.ofMinutes(2), "rp.processed"))
+                .as("all but held#4").isEqualTo(beforeS.size() - 1);
         String s = live.triggerSavepoint(savepoints.toUri().toString(), SavepointFormatType.CANONICAL)
                 .get(1, TimeUnit.MINUTES);
         assertThat(SavepointPositions.read(s)).as("positions in S").hasSize(5)
@@ -95,7 +96,8 @@ class ReplayITCase {
         afterS.addAll(events("orphan", LongStream.of(3)));
         afterS.addAll(events(LATE_PARTITION_CUSTOMER, LongStream.rangeClosed(1, 3)));
         KafkaIO.produce(bootstrap, afterS);
-        awaitCommitted("rp.processed", beforeS.size() + afterS.size() - 1); // orphan#3 waits for 2 (10 min)
+        int liveTotal = beforeS.size() + afterS.size() - 1; // orphan#3 waits for 2 (10 min)
+        assertThat(KAFKA.awaitCommitted(liveTotal, Duration.ofMinutes(2), "rp.processed")).isEqualTo(liveTotal);
         live.cancel().get(1, TimeUnit.MINUTES);
 
         Configuration restore = new Configuration();
@@ -137,16 +139,5 @@ class ReplayITCase {
             seqs.computeIfAbsent(p.customerId, k -> new ArrayList<>()).add(p.seq);
         }
         return seqs;
-    }
-
-    private static void awaitCommitted(String topic, int records) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
-        int seen;
-        while ((seen = KafkaIO.readCommitted(KAFKA.bootstrapServers(), topic).size()) < records) {
-            assertThat(System.nanoTime()).as("%s reached %d records (%d so far)", topic, records, seen)
-                    .isLessThan(deadline);
-            Thread.sleep(300);
-        }
-        assertThat(seen).as("records in %s", topic).isEqualTo(records);
     }
 }

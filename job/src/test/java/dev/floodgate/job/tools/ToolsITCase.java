@@ -89,7 +89,7 @@ class ToolsITCase {
         int processedBeforeGap = 1 + 6 * 3 + PARTITIONS;
 
         JobClient live = startLiveJob(null);
-        awaitProcessed(processedBeforeGap);
+        KAFKA.awaitCommitted(processedBeforeGap, Duration.ofMinutes(2), "t.processed");
         // Not drained: a drained stop ends the input, and the ordering releases what it holds.
         String savepoint = live.stopWithSavepoint(false, savepoints.toUri().toString(), SavepointFormatType.CANONICAL)
                 .get(1, TimeUnit.MINUTES);
@@ -151,7 +151,7 @@ class ToolsITCase {
         // The live job resumes from the savepoint; seq 2 arrives and releases 3 and 4: reconcile passes.
         KafkaIO.produce(bootstrap, List.of(InteractionRecords.record("t.interactions", gap2)));
         JobClient resumed = startLiveJob(savepoint);
-        awaitProcessed(processedBeforeGap + 3);
+        KAFKA.awaitCommitted(processedBeforeGap + 3, Duration.ofMinutes(2), "t.processed");
         resumed.cancel().get(1, TimeUnit.MINUTES);
         ToolRun passing = ToolRun.of("reconcile", "--bootstrap-servers", bootstrap, "--input-topic", "t.interactions",
                 "--processed-topic", "t.processed", "--shed-topic", "t.shed", "--dlq-topic", "t.dlq", "--lanes", "live");
@@ -175,14 +175,6 @@ class ToolsITCase {
                 Pipeline.defaults().withShedPolicy(ShedPolicy.none()).withOrdering(OrderingConfig.defaults()
                         .withMaxWait(Duration.ofMinutes(10)).withStateTtl(Duration.ofDays(7))));
         return env.executeAsync("tools-live");
-    }
-
-    private static void awaitProcessed(int count) throws InterruptedException {
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
-        while (KafkaIO.readCommitted(KAFKA.bootstrapServers(), "t.processed").size() < count) {
-            assertThat(System.nanoTime()).as("%d events processed", count).isLessThan(deadline);
-            Thread.sleep(300);
-        }
     }
 
     private static Interaction event(String customer, long seq) {
