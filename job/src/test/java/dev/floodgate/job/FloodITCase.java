@@ -15,6 +15,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.client.program.ClusterClient;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.MetricOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.runtime.testutils.MiniClusterResourceConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -43,6 +44,9 @@ class FloodITCase {
     static final MiniClusterExtension FLINK = new MiniClusterExtension(() -> {
         Configuration conf = new Configuration();
         conf.set(TaskManagerOptions.BUFFER_DEBLOAT_ENABLED, true);
+        // REST serves backpressure and busy time from the metric fetcher's cache, 10 s old by default: the
+        // 0.5 s samples of a 30 s flood would see three values, and the peak could fall between them.
+        conf.set(MetricOptions.METRIC_FETCHER_UPDATE_INTERVAL, Duration.ofSeconds(1));
         return new MiniClusterResourceConfiguration.Builder().setConfiguration(conf)
                 .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(FloodRun.PARALLELISM).build();
     });
