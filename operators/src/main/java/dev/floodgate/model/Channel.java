@@ -8,9 +8,11 @@ public enum Channel {
     CHAT,
     IMAGE;
 
+    private final String wire = name().toLowerCase(Locale.ROOT);
+
     /** The name used on the wire and in option keys: {@code voice}, {@code chat}, {@code image}. */
     public String wireName() {
-        return name().toLowerCase(Locale.ROOT);
+        return wire;
     }
 
     /** Returns the channel for a wire name, or {@code null} when it is not one. */

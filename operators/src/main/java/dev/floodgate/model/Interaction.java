@@ -1,11 +1,14 @@
 package dev.floodgate.model;
 
 import java.util.Objects;
+import org.apache.flink.api.common.typeinfo.TypeInfo;
 
 /**
- * A valid interaction, record contract v1, plus where it sits in the log. A Flink POJO (public fields, no-arg
- * constructor) so that it is serialized by Flink's POJO serializer, not Kryo.
+ * A valid interaction, record contract v1, plus where it sits in the log. Serialized by Flink with the
+ * hand-written {@link InteractionSerializer} (through {@link InteractionTypeInfo}): a new field must be added there
+ * too, with a new serializer snapshot version.
  */
+@TypeInfo(InteractionTypeInfo.Factory.class)
 public class Interaction {
     /** {@code seq} value meaning "absent": the log order of the customer's partition stands. */
     public static final long NO_SEQ = 0L;

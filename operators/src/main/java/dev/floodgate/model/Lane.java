@@ -8,8 +8,10 @@ public enum Lane {
     BACKFILL,
     REPLAY;
 
+    private final String wire = name().toLowerCase(Locale.ROOT);
+
     public String wireName() {
-        return name().toLowerCase(Locale.ROOT);
+        return wire;
     }
 
     public static Lane fromWire(String name) {

@@ -1,46 +1,42 @@
 package dev.floodgate.model;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.Base64;
 
-/** JSON forms of the job's outputs: processed results, dead letters and gaps (documented in the README). */
+/**
+ * JSON forms of the job's outputs: processed results, dead letters and gaps (documented in the README). Written
+ * with {@link JsonWriter} (one per record, on the live job's hot path), read back with Jackson.
+ */
 public final class OutputCodec {
-    private static final JsonFactory JSON = new JsonFactory();
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
     private OutputCodec() {}
 
     public static byte[] write(ProcessedEvent p) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
-        try (JsonGenerator g = JSON.createGenerator(out)) {
-            g.writeStartObject();
-            g.writeStringField("event_id", p.eventId);
-            g.writeStringField("customer_id", p.customerId);
-            if (p.seq != Interaction.NO_SEQ) {
-                g.writeNumberField("seq", p.seq);
-            }
-            g.writeStringField("channel", p.channel.wireName());
-            g.writeStringField("priority", p.priority.wireName());
-            g.writeStringField("lane", p.lane.wireName());
-            g.writeStringField("occurred_at", IsoInstant.format(p.occurredAt));
-            g.writeStringField("logged_at", IsoInstant.format(p.logTimestamp));
-            g.writeStringField("processed_at", IsoInstant.format(p.processedAt));
-            g.writeNumberField("age_ms", p.ageMillis());
-            g.writeStringField("processor", p.processor);
-            g.writeStringField("result", p.result);
-            g.writeNumberField("source_partition", p.sourcePartition);
-            g.writeNumberField("source_offset", p.sourceOffset);
-            g.writeEndObject();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        JsonWriter g = new JsonWriter(192 + length(p.eventId) + length(p.customerId) + length(p.processor)
+                + length(p.result));
+        g.field("event_id", p.eventId).field("customer_id", p.customerId);
+        if (p.seq != Interaction.NO_SEQ) {
+            g.field("seq", p.seq);
         }
-        return out.toByteArray();
+        return g.field("channel", p.channel.wireName())
+                .field("priority", p.priority.wireName())
+                .field("lane", p.lane.wireName())
+                .field("occurred_at", IsoInstant.format(p.occurredAt))
+                .field("logged_at", IsoInstant.format(p.logTimestamp))
+                .field("processed_at", IsoInstant.format(p.processedAt))
+                .field("age_ms", p.ageMillis())
+                .field("processor", p.processor)
+                .field("result", p.result)
+                .field("source_partition", p.sourcePartition)
+                .field("source_offset", p.sourceOffset)
+                .toBytes();
+    }
+
+    private static int length(String s) {
+        return s == null ? 4 : s.length() + 2;
     }
 
     /** Reads a processed record back (used by the reconcile tool and the tests). */
@@ -64,29 +60,23 @@ public final class OutputCodec {
     }
 
     public static byte[] write(DeadLetter d) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(512);
         Base64.Encoder b64 = Base64.getEncoder();
-        try (JsonGenerator g = JSON.createGenerator(out)) {
-            g.writeStartObject();
-            g.writeStringField("reason", d.reason.wireName());
-            g.writeStringField("error", d.error);
-            g.writeStringField("stage", d.stage);
-            g.writeStringField("topic", d.topic);
-            g.writeNumberField("partition", d.partition);
-            g.writeNumberField("offset", d.offset);
-            g.writeStringField("logged_at", IsoInstant.format(d.logTimestamp));
-            g.writeStringField("failed_at", IsoInstant.format(d.failedAt));
-            if (d.key != null) {
-                g.writeStringField("key_base64", b64.encodeToString(d.key));
-            }
-            if (d.value != null) {
-                g.writeStringField("value_base64", b64.encodeToString(d.value));
-            }
-            g.writeEndObject();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        JsonWriter g = new JsonWriter(512)
+                .field("reason", d.reason.wireName())
+                .field("error", d.error)
+                .field("stage", d.stage)
+                .field("topic", d.topic)
+                .field("partition", d.partition)
+                .field("offset", d.offset)
+                .field("logged_at", IsoInstant.format(d.logTimestamp))
+                .field("failed_at", IsoInstant.format(d.failedAt));
+        if (d.key != null) {
+            g.field("key_base64", b64.encodeToString(d.key));
         }
-        return out.toByteArray();
+        if (d.value != null) {
+            g.field("value_base64", b64.encodeToString(d.value));
+        }
+        return g.toBytes();
     }
 
     /** Reads a dead letter back, original bytes included. */
@@ -108,18 +98,12 @@ public final class OutputCodec {
     }
 
     public static byte[] write(Gap gap) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(128);
-        try (JsonGenerator g = JSON.createGenerator(out)) {
-            g.writeStartObject();
-            g.writeStringField("customer_id", gap.customerId);
-            g.writeNumberField("from_seq", gap.fromSeq);
-            g.writeNumberField("to_seq", gap.toSeq);
-            g.writeNumberField("waited_ms", gap.waitedMillis);
-            g.writeStringField("cause", gap.cause);
-            g.writeEndObject();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out.toByteArray();
+        return new JsonWriter(128)
+                .field("customer_id", gap.customerId)
+                .field("from_seq", gap.fromSeq)
+                .field("to_seq", gap.toSeq)
+                .field("waited_ms", gap.waitedMillis)
+                .field("cause", gap.cause)
+                .toBytes();
     }
 }

@@ -8,8 +8,10 @@ public enum Priority {
     NORMAL,
     LOW;
 
+    private final String wire = name().toLowerCase(Locale.ROOT);
+
     public String wireName() {
-        return name().toLowerCase(Locale.ROOT);
+        return wire;
     }
 
     /** Returns the priority for a wire name, or {@code null} when it is not one. */

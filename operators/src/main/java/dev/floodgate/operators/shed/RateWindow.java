@@ -1,11 +1,8 @@
 package dev.floodgate.operators.shed;
 
 /**
- * Per-customer rate tracker kept in keyed state: a count of events in the current fixed window and until when
- * the customer counts as hot. Three numbers per recently active customer; the state's TTL drops customers that
- * went quiet, so memory stays bounded by the number of customers active within the TTL.
- *
- * <p>A Flink POJO (public fields, no-arg constructor).
+ * One customer's rate: a count of events in the current fixed window and until when the customer counts as hot.
+ * Three numbers per recently active customer, kept by {@link HotKeyRates}.
  */
 public class RateWindow {
     public long windowStart;

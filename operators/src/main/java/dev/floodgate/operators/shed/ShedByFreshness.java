@@ -2,13 +2,9 @@ package dev.floodgate.operators.shed;
 
 import dev.floodgate.model.Channel;
 import dev.floodgate.model.Interaction;
-import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
 import org.apache.flink.api.common.functions.OpenContext;
-import org.apache.flink.api.common.state.StateTtlConfig;
-import org.apache.flink.api.common.state.ValueState;
-import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
@@ -28,12 +24,9 @@ import org.apache.flink.util.OutputTag;
  *       age, counted in {@code hotKeySheds} and logged (rate limited) by name.</li>
  * </ol>
  *
- * <p>State and timers: no timers. The shedding switches and the hot-key report list are operator-local, per
- * subtask, and not checkpointed: they describe this subtask's backlog and re-form from the first events after a
- * restart. The only keyed state is one {@link RateWindow} per customer ({@code hot-key-rate}), present only when
- * hot-key detection is enabled, with a processing-time TTL of two windows; keyed state (rather than an
- * operator-local map) so a customer's rate follows its key group across rescaling, and the TTL bounds it to
- * the customers active in the last two windows without a timer per customer.
+ * <p>State and timers: no keyed state, no timers. The shedding switches, the hot-key rates ({@link HotKeyRates})
+ * and the hot-key report list are operator-local, per subtask, and not checkpointed: they describe this subtask's
+ * recent traffic and re-form from the first events after a restart (a hot customer within one window).
  */
 public class ShedByFreshness extends KeyedProcessFunction<String, Interaction, Interaction> {
     private static final long serialVersionUID = 1L;
@@ -49,7 +42,7 @@ public class ShedByFreshness extends KeyedProcessFunction<String, Interaction, I
     private transient Map<Channel, ChannelShedding> switches;
     private transient HotKeyReporter hotKeys;
     private transient ShedMetrics metrics;
-    private transient ValueState<RateWindow> rate;
+    private transient HotKeyRates rates;
 
     public ShedByFreshness(ShedPolicy policy) {
         this.policy = policy;
@@ -63,18 +56,7 @@ public class ShedByFreshness extends KeyedProcessFunction<String, Interaction, I
         }
         hotKeys = new HotKeyReporter(policy.hotKey());
         metrics = new ShedMetrics(getRuntimeContext().getMetricGroup(), switches, hotKeys::currentHotKeys);
-        if (policy.hotKey().enabled()) {
-            ValueStateDescriptor<RateWindow> descriptor = new ValueStateDescriptor<>("hot-key-rate", RateWindow.class);
-            descriptor.enableTimeToLive(StateTtlConfig
-                    .newBuilder(Duration.ofMillis(2 * policy.hotKey().windowMillis()))
-                    .updateTtlOnCreateAndWrite()
-                    .neverReturnExpired()
-                    // one entry checked per access, as in OrderingState: Flink's default of 5 (twice per event)
-                    // made the heap backend's TTL scan the live job's biggest cost in the benchmark's profile
-                    .cleanupIncrementally(1, false)
-                    .build());
-            rate = getRuntimeContext().getState(descriptor);
-        }
+        rates = policy.hotKey().enabled() ? new HotKeyRates(policy.hotKey()) : null;
     }
 
     @Override
@@ -85,7 +67,7 @@ public class ShedByFreshness extends KeyedProcessFunction<String, Interaction, I
             out.collect(event);
             return;
         }
-        RateWindow window = recordRate(now);
+        RateWindow window = rates == null ? null : rates.record(event.customerId, now);
         boolean hot = window != null && now < window.hotUntil;
         ChannelPolicy channelPolicy = policy.channel(event.channel);
         boolean shedForAge = switches.get(event.channel).observe(now, age, channelPolicy.mayShed(event.priority));
@@ -103,26 +85,16 @@ public class ShedByFreshness extends KeyedProcessFunction<String, Interaction, I
         }
     }
 
-    /** Counts the event towards its customer's rate (every event counts, HIGH too); null when disabled. */
-    private RateWindow recordRate(long now) throws Exception {
-        if (rate == null) {
-            return null;
-        }
-        RateWindow window = rate.value();
-        if (window == null) {
-            window = new RateWindow();
-        }
-        window.record(now, policy.hotKey());
-        rate.update(window);
-        return window;
-    }
-
     ShedMetrics metrics() {
         return metrics;
     }
 
     HotKeyReporter hotKeys() {
         return hotKeys;
+    }
+
+    HotKeyRates hotKeyRates() {
+        return rates;
     }
 
     boolean sheddingActive(Channel channel) {

@@ -232,32 +232,43 @@ class ShedByFreshnessTest {
     }
 
     @Test
-    void noTimersAndKeyedStateIsBoundedByTtl() throws Exception {
-        open(ShedPolicy.defaults()); // hot key on: one RateWindow per customer, TTL 2 x 10 s
-        harness.setStateTtlProcessingTime(0);
+    void noTimersNoKeyedStateAndHotKeyMemoryIsBounded() throws Exception {
+        open(ShedPolicy.defaults()); // hot key on: windows of 10 s, generations of 20 s
         for (int c = 0; c < 100; c++) {
             send("c" + c, 1, VOICE, LOW, 1);
         }
         assertThat(harness.numProcessingTimeTimers()).isZero();
         assertThat(harness.numEventTimeTimers()).isZero();
-        assertThat(harness.numKeyedStateEntries()).isEqualTo(100);
+        assertThat(harness.numKeyedStateEntries()).isZero();
+        assertThat(fn.hotKeyRates().tracked()).isEqualTo(100);
 
-        // 200 other customers after the TTL: the 100 quiet ones expire (incremental cleanup, one entry per access)
-        harness.setStateTtlProcessingTime(60_000);
+        // still remembered two windows later (the hot rule needs that long) ...
+        harness.setProcessingTime(T0 + 20_000);
+        send("c0", 2, VOICE, LOW, 1);
+        assertThat(fn.hotKeyRates().tracked()).isEqualTo(100);
+        // ... and forgotten after two generations of quiet, while 200 other customers send
+        harness.setProcessingTime(T0 + 40_000);
         for (int c = 100; c < 300; c++) {
             send("c" + c, 1, VOICE, LOW, 1);
         }
-        assertThat(harness.numKeyedStateEntries()).isLessThanOrEqualTo(200);
+        assertThat(fn.hotKeyRates().tracked()).isEqualTo(201);
+        harness.setProcessingTime(T0 + 60_000);
+        send("c100", 2, VOICE, LOW, 1);
+        assertThat(fn.hotKeyRates().tracked()).as("c0, quiet for two generations, is gone").isEqualTo(200);
+        harness.setProcessingTime(T0 + 200_000);
+        send("c7", 2, VOICE, LOW, 1);
+        assertThat(fn.hotKeyRates().tracked()).as("a long quiet forgets everyone").isEqualTo(1);
         assertThat(harness.numProcessingTimeTimers()).isZero();
     }
 
     @Test
-    void withoutHotKeyDetectionThereIsNoKeyedState() throws Exception {
+    void withoutHotKeyDetectionNothingIsTracked() throws Exception {
         open(ShedPolicy.defaults().withHotKey(HotKeyPolicy.disabled()));
         for (int c = 0; c < 20; c++) {
             send("c" + c, 1, IMAGE, NORMAL, 1);
         }
         assertThat(harness.numKeyedStateEntries()).isZero();
+        assertThat(fn.hotKeyRates()).isNull();
         assertThat(harness.numProcessingTimeTimers()).isZero();
     }
 
@@ -273,10 +284,9 @@ class ShedByFreshnessTest {
     }
 
     @Test
-    void functionShipsToTheClusterAndStateTypesArePojos() throws Exception {
+    void functionShipsToTheClusterAndOutcomesArePojos() throws Exception {
         ShedByFreshness copy = InstantiationUtil.clone(new ShedByFreshness(ShedPolicy.defaults()));
         assertThat(copy).isNotNull();
-        assertThat(TypeInformation.of(RateWindow.class)).isInstanceOf(PojoTypeInfo.class);
         // the transient retry marker must not turn the outcome into a Kryo type
         assertThat(TypeInformation.of(dev.floodgate.operators.process.ProcessOutcome.class))
                 .isInstanceOf(PojoTypeInfo.class);

@@ -1,0 +1,130 @@
+package dev.floodgate.model;
+
+import java.util.Arrays;
+
+/**
+ * Writes one flat JSON object as UTF-8, by hand: the live job writes one result per event, and a Jackson
+ * generator per record (buffers, recycler lookups, a stream to copy out of) cost more than the whole object.
+ * Strings are escaped per RFC 8259: quote, backslash and control characters; a surrogate pair becomes its
+ * four-byte UTF-8 form, a lone surrogate a {@code \\uXXXX} escape, so every Java string round-trips exactly.
+ * Field names are written as given: callers pass plain ASCII literals.
+ */
+@SuppressWarnings("deprecation") // String.getBytes(int, int, byte[], int): exact for the ASCII prefix it copies
+final class JsonWriter {
+    private static final byte[] HEX = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+
+    private byte[] buf;
+    private int len;
+
+    JsonWriter(int capacity) {
+        buf = new byte[Math.max(16, capacity)];
+        buf[len++] = '{';
+    }
+
+    JsonWriter field(String name, String value) {
+        name(name);
+        if (value == null) {
+            ensure(4);
+            buf[len++] = 'n';
+            buf[len++] = 'u';
+            buf[len++] = 'l';
+            buf[len++] = 'l';
+            return this;
+        }
+        int n = value.length();
+        ensure(2 + 6 * n);
+        buf[len++] = '"';
+        int plain = 0;
+        while (plain < n) {
+            char c = value.charAt(plain);
+            if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') {
+                break;
+            }
+            plain++;
+        }
+        // the common case, plain ASCII needing no escape, as one bulk copy of the low bytes
+        value.getBytes(0, plain, buf, len);
+        len += plain;
+        for (int i = plain; i < n; i++) {
+            char c = value.charAt(i);
+            if (c < 0x80) {
+                if (c >= 0x20 && c != '"' && c != '\\') {
+                    buf[len++] = (byte) c;
+                } else {
+                    escape(c);
+                }
+            } else if (c < 0x800) {
+                buf[len++] = (byte) (0xc0 | c >> 6);
+                buf[len++] = (byte) (0x80 | c & 0x3f);
+            } else if (Character.isHighSurrogate(c) && i + 1 < value.length()
+                    && Character.isLowSurrogate(value.charAt(i + 1))) {
+                int cp = Character.toCodePoint(c, value.charAt(++i));
+                buf[len++] = (byte) (0xf0 | cp >> 18);
+                buf[len++] = (byte) (0x80 | cp >> 12 & 0x3f);
+                buf[len++] = (byte) (0x80 | cp >> 6 & 0x3f);
+                buf[len++] = (byte) (0x80 | cp & 0x3f);
+            } else if (Character.isSurrogate(c)) {
+                escape(c);
+            } else {
+                buf[len++] = (byte) (0xe0 | c >> 12);
+                buf[len++] = (byte) (0x80 | c >> 6 & 0x3f);
+                buf[len++] = (byte) (0x80 | c & 0x3f);
+            }
+        }
+        buf[len++] = '"';
+        return this;
+    }
+
+    JsonWriter field(String name, long value) {
+        name(name);
+        String digits = Long.toString(value);
+        ensure(digits.length());
+        for (int i = 0; i < digits.length(); i++) {
+            buf[len++] = (byte) digits.charAt(i);
+        }
+        return this;
+    }
+
+    /** Closes the object and returns its bytes. */
+    byte[] toBytes() {
+        ensure(1);
+        buf[len++] = '}';
+        return Arrays.copyOf(buf, len);
+    }
+
+    private void name(String name) {
+        ensure(name.length() + 4);
+        if (len > 1) {
+            buf[len++] = ',';
+        }
+        buf[len++] = '"';
+        for (int i = 0; i < name.length(); i++) {
+            buf[len++] = (byte) name.charAt(i);
+        }
+        buf[len++] = '"';
+        buf[len++] = ':';
+    }
+
+    private void escape(char c) {
+        buf[len++] = '\\';
+        switch (c) {
+            case '"': buf[len++] = '"'; return;
+            case '\\': buf[len++] = '\\'; return;
+            case '\n': buf[len++] = 'n'; return;
+            case '\r': buf[len++] = 'r'; return;
+            case '\t': buf[len++] = 't'; return;
+            default:
+                buf[len++] = 'u';
+                buf[len++] = HEX[c >> 12 & 0xf];
+                buf[len++] = HEX[c >> 8 & 0xf];
+                buf[len++] = HEX[c >> 4 & 0xf];
+                buf[len++] = HEX[c & 0xf];
+        }
+    }
+
+    private void ensure(int more) {
+        if (len + more + 1 > buf.length) {
+            buf = Arrays.copyOf(buf, Math.max(buf.length * 2, len + more + 1));
+        }
+    }
+}
