@@ -22,8 +22,12 @@ final class ThroughputBench {
         Topics.create(ctx.bootstrap, 4, Duration.ofDays(1), "bench.raw-copy");
 
         ProcessCpu rawCpu = new ProcessCpu();
-        double rawSeconds = RawPipe.copy(ctx.bootstrap, log, "bench.raw-copy", "bench-raw",
-                o.checkpointInterval, o.rawPipeThreads);
+        double rawSeconds;
+        try (ThreadCpu rawThreads = new ThreadCpu()) {
+            rawSeconds = RawPipe.copy(ctx.bootstrap, log, "bench.raw-copy", "bench-raw", o.checkpointInterval,
+                    o.rawPipeThreads);
+            rawThreads.report(r, "cpu", 6);
+        }
         double raw = o.events / rawSeconds;
         double rawPerCpu = o.events / rawCpu.cpuSeconds();
         r.put("throughput", "raw pipe (consumer -> transactional producer)", raw, "events/s");
@@ -38,10 +42,13 @@ final class ThroughputBench {
         LiveJobRun.run(ctx, "bench.warm-up", log, Math.max(1, o.events / 10), new Configuration(), null);
         JfrProfile profile = o.profile ? JfrProfile.start() : null;
         ProcessCpu jobCpu = new ProcessCpu();
+        ThreadCpu jobThreads = new ThreadCpu();
         LiveJobRun.Measured job;
         try {
             job = LiveJobRun.run(ctx, "bench.live", log, o.events, new Configuration(), null);
+            jobThreads.report(r, "cpu", 12);
         } finally {
+            jobThreads.close();
             if (profile != null) {
                 Path jfr = Path.of("target", "bench", "live-job.jfr"); // kept, for jfr print / JMC
                 Files.createDirectories(jfr.getParent());
