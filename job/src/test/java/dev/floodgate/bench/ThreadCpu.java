@@ -1,5 +1,6 @@
 package dev.floodgate.bench;
 
+import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadInfo;
 import java.lang.management.ThreadMXBean;
@@ -19,6 +20,9 @@ final class ThreadCpu implements AutoCloseable {
     private final Map<Long, Long> last = new HashMap<>();
     private final Map<Long, String> names = new HashMap<>();
     private final ProcessCpu process = new ProcessCpu();
+    private final long gcMillis0 = gcMillis();
+    private final long gcCount0 = gcCount();
+    private final long jitMillis0 = ManagementFactory.getCompilationMXBean().getTotalCompilationTime();
     private final Thread sampler;
     private volatile boolean running = true;
 
@@ -55,6 +59,16 @@ final class ThreadCpu implements AutoCloseable {
         }
     }
 
+    private static long gcMillis() {
+        return ManagementFactory.getGarbageCollectorMXBeans().stream()
+                .mapToLong(GarbageCollectorMXBean::getCollectionTime).sum();
+    }
+
+    private static long gcCount() {
+        return ManagementFactory.getGarbageCollectorMXBeans().stream()
+                .mapToLong(GarbageCollectorMXBean::getCollectionCount).sum();
+    }
+
     /** Stops sampling and prints CPU seconds and shares by thread group, the top {@code top} groups. */
     @Override
     public void close() {
@@ -74,7 +88,10 @@ final class ThreadCpu implements AutoCloseable {
             javaThreads += seconds;
         }
         groups.put("(not a Java thread: GC, JIT compiler, VM)", Math.max(0, total - javaThreads));
-        results.note(section, String.format("CPU of this process in the phase: %.1f s", total));
+        results.note(section, String.format("CPU of this process in the phase: %.1f s; garbage collections: %d,"
+                + " %.1f s of pauses; JIT compilation: %.1f s", total, gcCount() - gcCount0,
+                (gcMillis() - gcMillis0) / 1e3,
+                (ManagementFactory.getCompilationMXBean().getTotalCompilationTime() - jitMillis0) / 1e3));
         groups.entrySet().stream().sorted(Map.Entry.<String, Double>comparingByValue().reversed()).limit(top)
                 .forEach(e -> results.note(section, String.format("cpu %6.1f s %5.1f%%  %s", e.getValue(),
                         100 * e.getValue() / Math.max(1e-9, total), e.getKey())));
