@@ -22,6 +22,7 @@ public final class BenchOptions {
     int parallelism = 2;
     Duration checkpointInterval = Duration.ofSeconds(10);
     int rawPipeThreads = 1;
+    int warmUpPasses = 4;
     boolean profile = true;
     Duration floodTime = Duration.ofSeconds(30);
     List<String> floodRuns = List.of("shedding-on-unaligned", "shedding-off-unaligned", "shedding-off-aligned");
@@ -68,6 +69,7 @@ public final class BenchOptions {
                 customers = 500;
                 checkpointInterval = Duration.ofSeconds(1);
                 profile = false;
+                warmUpPasses = 1;
                 floodTime = Duration.ofSeconds(4);
                 floodRuns = List.of("shedding-on-unaligned", "shedding-off-aligned");
                 recoveryRate = 1_000;
@@ -93,6 +95,7 @@ public final class BenchOptions {
             case "--parallelism" -> parallelism = positive(v);
             case "--checkpoint-interval" -> checkpointInterval = TimeUtils.parseDuration(v);
             case "--raw-pipe-threads" -> rawPipeThreads = positive(v);
+            case "--warm-up-passes" -> warmUpPasses = positive(v);
             case "--profile" -> profile = Boolean.parseBoolean(v);
             case "--flood-time" -> floodTime = TimeUtils.parseDuration(v);
             case "--flood-runs" -> {
@@ -136,7 +139,8 @@ public final class BenchOptions {
     public static String usage() {
         return "Usage: Benchmarks [--smoke] [--sections all|" + String.join(",", SECTIONS) + "]\n"
                 + "  [--events 2000000] [--customers 10000] [--event-bytes 300] [--parallelism 2]\n"
-                + "  [--checkpoint-interval 10s] [--raw-pipe-threads 1] [--profile true]\n"
+                + "  [--checkpoint-interval 10s] [--raw-pipe-threads 1] [--warm-up-passes 4]\n"
+                + "  [--profile true]\n"
                 + "  [--flood-time 30s] [--flood-runs shedding-on-unaligned,shedding-off-unaligned,shedding-off-aligned]\n"
                 + "  [--recovery-rate 5000] [--recovery-time 60s]\n"
                 + "  [--state-customers 100000,1000000] [--state-backends hashmap,rocksdb] [--timeout 10min]";

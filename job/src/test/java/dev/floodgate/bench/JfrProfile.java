@@ -3,6 +3,7 @@ package dev.floodgate.bench;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -60,8 +61,11 @@ final class JfrProfile implements AutoCloseable {
         return new JfrProfile(r);
     }
 
-    /** Stops the recording, writes it to {@code file} and prints the summary through {@code results}. */
-    void stopAndReport(Path file, BenchResults results, int top) throws IOException {
+    /**
+     * Stops the recording, writes it to {@code file} and prints the summary of the samples taken from {@code since}
+     * on through {@code results}.
+     */
+    void stopAndReport(Path file, Instant since, BenchResults results, int top) throws IOException {
         recording.stop();
         recording.dump(file);
         Map<String, Integer> threads = new HashMap<>();
@@ -69,7 +73,8 @@ final class JfrProfile implements AutoCloseable {
         Map<String, Integer> components = new HashMap<>();
         int total = 0;
         for (RecordedEvent e : RecordingFile.readAllEvents(file)) {
-            if (!e.getEventType().getName().equals("jdk.ExecutionSample") || e.getStackTrace() == null) {
+            if (!e.getEventType().getName().equals("jdk.ExecutionSample") || e.getStackTrace() == null
+                    || e.getStartTime().isBefore(since)) {
                 continue;
             }
             total++;

@@ -1,5 +1,6 @@
 package dev.floodgate.model;
 
+import java.nio.charset.StandardCharsets;
 import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -26,14 +27,15 @@ public final class IsoInstant {
         }
         long seconds = Math.floorDiv(millis, 1000L);
         int milli = (int) Math.floorMod(millis, 1000L);
-        LocalDate date = LocalDate.ofEpochDay(Math.floorDiv(seconds, 86_400L));
+        long epochDay = Math.floorDiv(seconds, 86_400L);
+        Day day = lastDay;
+        if (day.epochDay != epochDay) {
+            day = new Day(epochDay);
+            lastDay = day;
+        }
         int secondOfDay = (int) Math.floorMod(seconds, 86_400L);
-        char[] c = new char[milli == 0 ? 20 : 24];
-        digits(c, 0, date.getYear(), 4);
-        c[4] = '-';
-        digits(c, 5, date.getMonthValue(), 2);
-        c[7] = '-';
-        digits(c, 8, date.getDayOfMonth(), 2);
+        byte[] c = new byte[milli == 0 ? 20 : 24];
+        System.arraycopy(day.text, 0, c, 0, 10);
         c[10] = 'T';
         digits(c, 11, secondOfDay / 3600, 2);
         c[13] = ':';
@@ -45,8 +47,29 @@ public final class IsoInstant {
             digits(c, 20, milli, 3);
         }
         c[c.length - 1] = 'Z';
-        return new String(c);
+        return new String(c, StandardCharsets.ISO_8859_1);
     }
+
+    /**
+     * The last formatted date ({@code yyyy-MM-dd}): the three timestamps of a result are almost always on the
+     * same day as the previous result's. Immutable, so sharing it between threads through a plain field is safe.
+     */
+    private static final class Day {
+        final long epochDay;
+        final byte[] text = new byte[10];
+
+        Day(long epochDay) {
+            this.epochDay = epochDay;
+            LocalDate date = LocalDate.ofEpochDay(epochDay);
+            digits(text, 0, date.getYear(), 4);
+            text[4] = '-';
+            digits(text, 5, date.getMonthValue(), 2);
+            text[7] = '-';
+            digits(text, 8, date.getDayOfMonth(), 2);
+        }
+    }
+
+    private static Day lastDay = new Day(0);
 
     /**
      * {@code Instant.parse(text).toEpochMilli()}: the same value, and the same exceptions
@@ -104,9 +127,9 @@ public final class IsoInstant {
         return ch >= '0' && ch <= '9' ? ch - '0' : -1;
     }
 
-    private static void digits(char[] c, int at, int value, int length) {
+    private static void digits(byte[] c, int at, int value, int length) {
         for (int i = at + length - 1; i >= at; i--) {
-            c[i] = (char) ('0' + value % 10);
+            c[i] = (byte) ('0' + value % 10);
             value /= 10;
         }
     }

@@ -21,8 +21,36 @@ final class JsonWriter {
         buf[len++] = '{';
     }
 
+    /** A field name encoded once, for writers that write the same fields for every record. */
+    static final class Name {
+        private final byte[] quoted;
+
+        Name(String name) {
+            quoted = ("\"" + name + "\":").getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        }
+    }
+
+    JsonWriter field(Name name, String value) {
+        name(name);
+        return value(value);
+    }
+
+    JsonWriter field(Name name, long value) {
+        name(name);
+        return value(value);
+    }
+
     JsonWriter field(String name, String value) {
         name(name);
+        return value(value);
+    }
+
+    JsonWriter field(String name, long value) {
+        name(name);
+        return value(value);
+    }
+
+    private JsonWriter value(String value) {
         if (value == null) {
             ensure(4);
             buf[len++] = 'n';
@@ -75,12 +103,31 @@ final class JsonWriter {
         return this;
     }
 
-    JsonWriter field(String name, long value) {
-        name(name);
-        String digits = Long.toString(value);
-        ensure(digits.length());
-        for (int i = 0; i < digits.length(); i++) {
-            buf[len++] = (byte) digits.charAt(i);
+    private JsonWriter value(long value) {
+        if (value == Long.MIN_VALUE) {
+            return raw(Long.toString(value));
+        }
+        ensure(20);
+        if (value < 0) {
+            buf[len++] = '-';
+            value = -value;
+        }
+        int digits = 1;
+        for (long v = value; v >= 10; v /= 10) {
+            digits++;
+        }
+        for (int i = len + digits - 1; i >= len; i--) {
+            buf[i] = (byte) ('0' + value % 10);
+            value /= 10;
+        }
+        len += digits;
+        return this;
+    }
+
+    private JsonWriter raw(String ascii) {
+        ensure(ascii.length());
+        for (int i = 0; i < ascii.length(); i++) {
+            buf[len++] = (byte) ascii.charAt(i);
         }
         return this;
     }
@@ -90,6 +137,15 @@ final class JsonWriter {
         ensure(1);
         buf[len++] = '}';
         return Arrays.copyOf(buf, len);
+    }
+
+    private void name(Name name) {
+        ensure(name.quoted.length + 1);
+        if (len > 1) {
+            buf[len++] = ',';
+        }
+        System.arraycopy(name.quoted, 0, buf, len, name.quoted.length);
+        len += name.quoted.length;
     }
 
     private void name(String name) {

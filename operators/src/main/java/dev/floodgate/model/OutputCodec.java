@@ -14,24 +14,39 @@ public final class OutputCodec {
 
     private OutputCodec() {}
 
+    private static final JsonWriter.Name EVENT_ID = new JsonWriter.Name("event_id");
+    private static final JsonWriter.Name CUSTOMER_ID = new JsonWriter.Name("customer_id");
+    private static final JsonWriter.Name SEQ = new JsonWriter.Name("seq");
+    private static final JsonWriter.Name CHANNEL = new JsonWriter.Name("channel");
+    private static final JsonWriter.Name PRIORITY = new JsonWriter.Name("priority");
+    private static final JsonWriter.Name LANE = new JsonWriter.Name("lane");
+    private static final JsonWriter.Name OCCURRED_AT = new JsonWriter.Name("occurred_at");
+    private static final JsonWriter.Name LOGGED_AT = new JsonWriter.Name("logged_at");
+    private static final JsonWriter.Name PROCESSED_AT = new JsonWriter.Name("processed_at");
+    private static final JsonWriter.Name AGE_MS = new JsonWriter.Name("age_ms");
+    private static final JsonWriter.Name PROCESSOR = new JsonWriter.Name("processor");
+    private static final JsonWriter.Name RESULT = new JsonWriter.Name("result");
+    private static final JsonWriter.Name SOURCE_PARTITION = new JsonWriter.Name("source_partition");
+    private static final JsonWriter.Name SOURCE_OFFSET = new JsonWriter.Name("source_offset");
+
     public static byte[] write(ProcessedEvent p) {
-        JsonWriter g = new JsonWriter(192 + length(p.eventId) + length(p.customerId) + length(p.processor)
+        JsonWriter g = new JsonWriter(256 + length(p.eventId) + length(p.customerId) + length(p.processor)
                 + length(p.result));
-        g.field("event_id", p.eventId).field("customer_id", p.customerId);
+        g.field(EVENT_ID, p.eventId).field(CUSTOMER_ID, p.customerId);
         if (p.seq != Interaction.NO_SEQ) {
-            g.field("seq", p.seq);
+            g.field(SEQ, p.seq);
         }
-        return g.field("channel", p.channel.wireName())
-                .field("priority", p.priority.wireName())
-                .field("lane", p.lane.wireName())
-                .field("occurred_at", IsoInstant.format(p.occurredAt))
-                .field("logged_at", IsoInstant.format(p.logTimestamp))
-                .field("processed_at", IsoInstant.format(p.processedAt))
-                .field("age_ms", p.ageMillis())
-                .field("processor", p.processor)
-                .field("result", p.result)
-                .field("source_partition", p.sourcePartition)
-                .field("source_offset", p.sourceOffset)
+        return g.field(CHANNEL, p.channel.wireName())
+                .field(PRIORITY, p.priority.wireName())
+                .field(LANE, p.lane.wireName())
+                .field(OCCURRED_AT, IsoInstant.format(p.occurredAt))
+                .field(LOGGED_AT, IsoInstant.format(p.logTimestamp))
+                .field(PROCESSED_AT, IsoInstant.format(p.processedAt))
+                .field(AGE_MS, p.ageMillis())
+                .field(PROCESSOR, p.processor)
+                .field(RESULT, p.result)
+                .field(SOURCE_PARTITION, p.sourcePartition)
+                .field(SOURCE_OFFSET, p.sourceOffset)
                 .toBytes();
     }
 

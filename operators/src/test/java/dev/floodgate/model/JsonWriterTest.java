@@ -43,6 +43,41 @@ class JsonWriterTest {
         assertThat(n.get("b").asLong()).isEqualTo(1);
     }
 
+    @Test
+    void preEncodedNamesAndEveryLongWriteTheSameAsPlainOnes() throws Exception {
+        JsonWriter.Name n = new JsonWriter.Name("n");
+        for (long v : new long[] {0, 1, -1, 9, 10, -10, 99, 1_000_000_007L, Long.MAX_VALUE, Long.MIN_VALUE,
+                Long.MIN_VALUE + 1}) {
+            assertThat(new String(new JsonWriter(2).field(n, v).field(n, "x").toBytes(), StandardCharsets.UTF_8))
+                    .isEqualTo(new String(new JsonWriter(2).field("n", v).field("n", "x").toBytes(),
+                            StandardCharsets.UTF_8))
+                    .isEqualTo("{\"n\":" + v + ",\"n\":\"x\"}");
+        }
+    }
+
+    @Property(tries = 500)
+    void processedResultsReadBackExactly(@ForAll String result, @ForAll long seq,
+            @ForAll @net.jqwik.api.constraints.LongRange(min = -62_000_000_000_000L, max = 250_000_000_000_000L)
+            long at) throws Exception {
+        ProcessedEvent p = new ProcessedEvent();
+        p.eventId = "e-1";
+        p.customerId = "c-\u00fc";
+        p.seq = seq == Interaction.NO_SEQ ? 1 : seq;
+        p.channel = Channel.VOICE;
+        p.priority = Priority.LOW;
+        p.lane = Lane.REPLAY;
+        p.occurredAt = at;
+        p.logTimestamp = at + 1;
+        p.processedAt = at + 1_001;
+        p.processor = "passthrough-v2";
+        p.result = result;
+        p.sourcePartition = 3;
+        p.sourceOffset = Math.abs(seq);
+        ProcessedEvent back = OutputCodec.readProcessed(OutputCodec.write(p));
+        assertThat(back).usingRecursiveComparison().isEqualTo(p);
+        assertThat(MAPPER.readTree(OutputCodec.write(p)).get("age_ms").asLong()).isEqualTo(1_000);
+    }
+
     private static void assertRoundTrip(String text, long number) throws Exception {
         byte[] json = new JsonWriter(8).field("text", text).field("number", number).field("again", text).toBytes();
         JsonNode n = MAPPER.readTree(json);
