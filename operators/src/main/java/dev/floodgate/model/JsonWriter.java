@@ -9,7 +9,6 @@ import java.util.Arrays;
  * four-byte UTF-8 form, a lone surrogate a {@code \\uXXXX} escape, so every Java string round-trips exactly.
  * Field names are written as given: callers pass plain ASCII literals.
  */
-@SuppressWarnings("deprecation") // String.getBytes(int, int, byte[], int): exact for the ASCII prefix it copies
 final class JsonWriter {
     private static final byte[] HEX = "0123456789abcdef".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
 
@@ -62,43 +61,42 @@ final class JsonWriter {
         int n = value.length();
         ensure(2 + 6 * n);
         buf[len++] = '"';
-        int plain = 0;
-        while (plain < n) {
-            char c = value.charAt(plain);
-            if (c < 0x20 || c >= 0x80 || c == '"' || c == '\\') {
-                break;
-            }
-            plain++;
-        }
-        // the common case, plain ASCII needing no escape, as one bulk copy of the low bytes
-        value.getBytes(0, plain, buf, len);
-        len += plain;
-        for (int i = plain; i < n; i++) {
-            char c = value.charAt(i);
+        // one bulk copy of the characters, then a plain array loop: String.charAt per character (bounds and coder
+        // checks) was a tenth of the keyed task's time for the 300-character results
+        char[] chars = new char[n];
+        value.getChars(0, n, chars, 0);
+        byte[] b = buf;
+        int at = len;
+        for (int i = 0; i < n; i++) {
+            char c = chars[i];
             if (c < 0x80) {
                 if (c >= 0x20 && c != '"' && c != '\\') {
-                    buf[len++] = (byte) c;
+                    b[at++] = (byte) c;
                 } else {
+                    len = at;
                     escape(c);
+                    at = len;
                 }
             } else if (c < 0x800) {
-                buf[len++] = (byte) (0xc0 | c >> 6);
-                buf[len++] = (byte) (0x80 | c & 0x3f);
-            } else if (Character.isHighSurrogate(c) && i + 1 < value.length()
-                    && Character.isLowSurrogate(value.charAt(i + 1))) {
-                int cp = Character.toCodePoint(c, value.charAt(++i));
-                buf[len++] = (byte) (0xf0 | cp >> 18);
-                buf[len++] = (byte) (0x80 | cp >> 12 & 0x3f);
-                buf[len++] = (byte) (0x80 | cp >> 6 & 0x3f);
-                buf[len++] = (byte) (0x80 | cp & 0x3f);
+                b[at++] = (byte) (0xc0 | c >> 6);
+                b[at++] = (byte) (0x80 | c & 0x3f);
+            } else if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(chars[i + 1])) {
+                int cp = Character.toCodePoint(c, chars[++i]);
+                b[at++] = (byte) (0xf0 | cp >> 18);
+                b[at++] = (byte) (0x80 | cp >> 12 & 0x3f);
+                b[at++] = (byte) (0x80 | cp >> 6 & 0x3f);
+                b[at++] = (byte) (0x80 | cp & 0x3f);
             } else if (Character.isSurrogate(c)) {
+                len = at;
                 escape(c);
+                at = len;
             } else {
-                buf[len++] = (byte) (0xe0 | c >> 12);
-                buf[len++] = (byte) (0x80 | c >> 6 & 0x3f);
-                buf[len++] = (byte) (0x80 | c & 0x3f);
+                b[at++] = (byte) (0xe0 | c >> 12);
+                b[at++] = (byte) (0x80 | c >> 6 & 0x3f);
+                b[at++] = (byte) (0x80 | c & 0x3f);
             }
         }
+        len = at;
         buf[len++] = '"';
         return this;
     }
