@@ -32,10 +32,16 @@ class BenchmarksSmokeITCase {
         assertThat(r.get(on + "shed")).as("the flood sheds").isPositive();
         assertThat(r.get(on + "processed") + r.get(on + "shed")).isEqualTo(r.get(on + "valid events sent"));
         assertThat(r.get(on + "high age p99")).isGreaterThanOrEqualTo(r.get(on + "high age p50")).isPositive();
-        for (String off : new String[] {"flood.shedding-off-aligned: "}) {
-            assertThat(r.get(off + "shed")).isZero();
-            assertThat(r.get(off + "processed")).isPositive();
-            assertThat(r.get(off + "checkpoints completed during the flood")).isPositive();
+        // unaligned checkpoints complete within about a second under full backpressure
+        assertThat(r.get(on + "checkpoints completed during the flood")).isPositive();
+        assertThat(r.get(on + "checkpoint duration max")).isGreaterThanOrEqualTo(
+                r.get(on + "checkpoint duration p50")).isPositive();
+        String off = "flood.shedding-off-aligned: ";
+        assertThat(r.get(off + "shed")).isZero();
+        assertThat(r.get(off + "processed")).isPositive();
+        // aligned ones queue behind the in-flight data (6 to 9 s in the full benchmark): in a 4 s flood on a
+        // loaded machine none may complete, and that is the point of the comparison, not a failure
+        if (r.get(off + "checkpoints completed during the flood") > 0) {
             assertThat(r.get(off + "checkpoint duration max")).isGreaterThanOrEqualTo(
                     r.get(off + "checkpoint duration p50")).isPositive();
         }

@@ -41,7 +41,7 @@ public final class OrderingStateReader extends KeyedStateReaderFunction<String, 
             .thenComparingInt(i -> i.sourcePartition).thenComparingLong(i -> i.sourceOffset);
 
     private final Duration stateTtl;
-    private transient ValueState<Long> nextSeq;
+    private transient ValueState<long[]> nextSeq;
     private transient MapState<Long, Interaction> buffer;
     private transient ValueState<GapWait> gapWait;
     private transient ValueState<long[]> recentIds;
@@ -52,7 +52,7 @@ public final class OrderingStateReader extends KeyedStateReaderFunction<String, 
 
     @Override
     public void open(OpenContext openContext) {
-        nextSeq = getRuntimeContext().getState(OrderingState.nextSeq(stateTtl));
+        nextSeq = getRuntimeContext().getState(OrderingState.nextSeq());
         buffer = getRuntimeContext().getMapState(OrderingState.buffer());
         gapWait = getRuntimeContext().getState(OrderingState.gapWait());
         recentIds = getRuntimeContext().getState(OrderingState.recentIds(stateTtl));
@@ -62,7 +62,8 @@ public final class OrderingStateReader extends KeyedStateReaderFunction<String, 
     public void readKey(String customerId, Context ctx, Collector<CustomerOrdering> out) throws Exception {
         CustomerOrdering c = new CustomerOrdering();
         c.customerId = customerId;
-        c.nextSeq = nextSeq.value();
+        long[] cursor = nextSeq.value();
+        c.nextSeq = cursor == null ? null : cursor[0];
         for (Interaction held : buffer.values()) {
             c.buffered++;
             if (c.oldestBuffered == null || OLDEST_FIRST.compare(held, c.oldestBuffered) < 0) {
@@ -71,7 +72,7 @@ public final class OrderingStateReader extends KeyedStateReaderFunction<String, 
         }
         GapWait wait = gapWait.value();
         c.waitingSinceMillis = wait == null ? 0 : wait.sinceMillis;
-        // A key can be listed for state that has expired (TTL) and reads as empty: not a customer any more.
+        // A key can be listed for state that has expired (TTL of recent-ids) and reads as empty: not a customer any more.
         if (c.nextSeq != null || c.buffered > 0 || wait != null || recentIds.value() != null) {
             out.collect(c);
         }

@@ -8,6 +8,8 @@ import java.util.TreeMap;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.MapState;
 import org.apache.flink.api.common.state.ValueState;
+import org.apache.flink.streaming.api.TimeDomain;
+import org.apache.flink.streaming.api.TimerService;
 import org.apache.flink.streaming.api.functions.KeyedProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
@@ -42,12 +44,15 @@ import org.slf4j.LoggerFactory;
  * is held like an early event: seq 1 arriving anchors the sequence at 1; otherwise after {@code maxWait} the
  * customer starts from the lowest seq seen, without a gap for the unknown prefix.
  *
- * <p>State (descriptors in {@link OrderingState}): {@code next-seq} (the only state of an idle customer) and
- * {@code recent-ids} (only for customers sending events without seq) and {@code skipped} (the last
- * {@value SkippedSeqs#MAX_RANGES} skipped ranges, only for customers that had a gap), with a processing-time TTL of
- * {@code stateTtl} refreshed on write; {@code buffer} and {@code gap-wait}, without TTL, present exactly while
- * events are held. Timers: at most one event-time timer per customer, at {@code gap-wait.sinceMillis + maxWait}
- * (log time), registered while the buffer is non-empty and deleted when it empties; a stale one is ignored.
+ * <p>State (descriptors in {@link OrderingState}): {@code next-seq} with its last-write time (the only state of an
+ * idle customer), {@code recent-ids} (only for customers sending events without seq) and {@code skipped} (the last
+ * {@value SkippedSeqs#MAX_RANGES} skipped ranges, only for customers that had a gap), the last two with a
+ * processing-time TTL of {@code stateTtl} refreshed on write; {@code buffer} and {@code gap-wait}, without TTL,
+ * present exactly while events are held. Timers: at most one event-time timer per customer, at
+ * {@code gap-wait.sinceMillis + maxWait} (log time), registered while the buffer is non-empty and deleted when it
+ * empties; a stale one is ignored. And one processing-time idle timer per customer with {@code next-seq},
+ * registered when it is first written and moved only when it fires: at {@code stateTtl} after the last write it
+ * clears the customer's state (unless events are held), so an idle customer is forgotten after {@code stateTtl}.
  * Metrics: see {@link OrderingReports}.
  */
 public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, Interaction> {
@@ -62,13 +67,14 @@ public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, 
     public static final String CAUSE_END_OF_INPUT = "end_of_input";
 
     private final OrderingConfig config;
-    private transient ValueState<Long> nextSeq;
+    private transient ValueState<long[]> nextSeq;
     private transient MapState<Long, Interaction> buffer;
     private transient ValueState<GapWait> gapWait;
     private transient RecentIds recentIds;
     private transient SkippedSeqs skipped;
     private transient OrderingReports reports;
     private transient long maxWaitMillis;
+    private transient long ttlMillis;
 
     public OrderPerCustomer(OrderingConfig config) {
         this.config = Objects.requireNonNull(config, "config");
@@ -76,7 +82,7 @@ public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, 
 
     @Override
     public void open(OpenContext openContext) {
-        nextSeq = getRuntimeContext().getState(OrderingState.nextSeq(config.stateTtl()));
+        nextSeq = getRuntimeContext().getState(OrderingState.nextSeq());
         buffer = getRuntimeContext().getMapState(OrderingState.buffer());
         gapWait = getRuntimeContext().getState(OrderingState.gapWait());
         recentIds = new RecentIds(getRuntimeContext().getState(OrderingState.recentIds(config.stateTtl())),
@@ -84,6 +90,7 @@ public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, 
         skipped = new SkippedSeqs(getRuntimeContext().getState(OrderingState.skipped(config.stateTtl())));
         reports = new OrderingReports(getRuntimeContext().getMetricGroup(), config.duplicatesToSideOutput());
         maxWaitMillis = config.maxWait().toMillis();
+        ttlMillis = config.stateTtl().toMillis();
         LOG.info("Ordering events per customer with {}", config);
     }
 
@@ -97,7 +104,8 @@ public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, 
             }
             return;
         }
-        Long next = nextSeq.value();
+        long[] cursor = nextSeq.value();
+        Long next = cursor == null ? null : cursor[0];
         GapWait wait = gapWait.value();
         if (next != null && in.seq < next) {
             if (skipped.take(in.seq)) {
@@ -124,7 +132,7 @@ public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, 
                 out.collect(held);
                 buffer.remove(n);
             }
-            nextSeq.update(n);
+            setNext(n, cursor != null, ctx.timerService());
             if (wait != null) {
                 endWait(wait, released, now, ctx);
             }
@@ -146,6 +154,10 @@ public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, 
 
     @Override
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<Interaction> out) throws Exception {
+        if (ctx.timeDomain() == TimeDomain.PROCESSING_TIME) {
+            onIdleTimer(timestamp, ctx.timerService());
+            return;
+        }
         GapWait wait = gapWait.value();
         if (wait == null) {
             return;
@@ -155,13 +167,42 @@ public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, 
             return;
         }
         boolean ended = ctx.timerService().currentWatermark() == Long.MAX_VALUE;
-        release(nextSeq.value(), wait, ended ? CAUSE_END_OF_INPUT : CAUSE_TIMEOUT, timestamp, ctx, out);
+        long[] cursor = nextSeq.value();
+        release(cursor == null ? null : cursor[0], wait, ended ? CAUSE_END_OF_INPUT : CAUSE_TIMEOUT, timestamp, ctx,
+                out);
+    }
+
+    /** Forgets a customer {@code stateTtl} after the last write, or moves the timer to that moment. */
+    private void onIdleTimer(long timestamp, TimerService timers) throws Exception {
+        long[] cursor = nextSeq.value();
+        if (cursor == null) {
+            return;
+        }
+        long idleAt = cursor[1] + ttlMillis;
+        if (timestamp < idleAt || gapWait.value() != null) {
+            // events held: not idle; they are released within maxWait of log time, which writes next-seq again
+            timers.registerProcessingTimeTimer(Math.max(idleAt, timestamp + Math.max(maxWaitMillis, 1_000L)));
+            return;
+        }
+        nextSeq.clear();
+        recentIds.clear();
+        skipped.clear();
+    }
+
+    /** Writes the next expected seq; a customer's first write starts its idle timer. */
+    private void setNext(long next, boolean known, TimerService timers) throws Exception {
+        long now = timers.currentProcessingTime();
+        nextSeq.update(new long[] {next, now});
+        if (!known) {
+            timers.registerProcessingTimeTimer(now + ttlMillis);
+        }
     }
 
     /** Skips ahead: releases all held events, or on overflow the oldest contiguous run, reporting holes. */
     private void release(Long next, GapWait wait, String cause, long now, Context ctx, Collector<Interaction> out)
             throws Exception {
         boolean all = !cause.equals(CAUSE_OVERFLOW);
+        boolean known = next != null;
         TreeMap<Long, Interaction> held = new TreeMap<>();
         for (Map.Entry<Long, Interaction> e : buffer.entries()) {
             held.put(e.getKey(), e.getValue());
@@ -181,7 +222,9 @@ public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, 
             next = seq + 1;
             released++;
         }
-        nextSeq.update(next);
+        if (next != null) {
+            setNext(next, known, ctx.timerService());
+        }
         wait.buffered = held.size();
         endWait(wait, released, now, ctx);
     }

@@ -19,6 +19,11 @@ final class SkippedSeqs {
         this.state = state;
     }
 
+    /** Forgets the window (the customer went idle). */
+    void clear() {
+        state.clear();
+    }
+
     void add(long from, long to) throws IOException {
         long[] ranges = state.value();
         int keep = ranges == null ? 0 : Math.min(ranges.length, 2 * (MAX_RANGES - 1));

@@ -214,7 +214,8 @@ class OrderPerCustomerTest {
     void idleCustomersAreForgottenAfterTheTtl() throws Exception {
         h = OrderingHarness.open(CONFIG, null, T0);
         send(h, event("a", 1), event("a", 2), unsequenced("b", "x"));
-        assertDrained(2);
+        assertThat(h.numKeyedStateEntries()).as("a's next-seq, b's recent-ids").isEqualTo(2);
+        assertThat(h.numProcessingTimeTimers()).as("a's idle timer (b's ids have a TTL)").isEqualTo(1);
 
         at(h, T0 + Duration.ofHours(1).toMillis() + 1);
         OperatorSubtaskState snapshot = h.snapshot(1, T0);
@@ -226,21 +227,34 @@ class OrderPerCustomerTest {
         assertThat(ids(h)).containsExactly("x", "a#1");
     }
 
-    /** Each state access sweeps a little of the heap table (at least one of its 128+ buckets). */
+    /** The idle timer clears a customer exactly once it has been idle for the TTL: state and timers to zero. */
     @Test
-    void theHeapBackendReclaimsExpiredCustomersWhileRunning() throws Exception {
+    void idleTimersForgetQuietCustomersWhileRunningAndFollowActiveOnes() throws Exception {
         h = OrderingHarness.open(CONFIG, null, T0);
         for (int c = 0; c < 10; c++) {
             send(h, event("idle" + c, 1));
         }
-        assertThat(h.numKeyedStateEntries()).isEqualTo(10);
-        at(h, T0 + Duration.ofHours(1).toMillis() + 1);
+        long hour = Duration.ofHours(1).toMillis();
+        at(h, T0 + hour / 2);
+        send(h, event("busy", 1));
+        send(h, event("idle0", 2)); // active again: its timer moves on instead of clearing it
+        assertThat(h.numKeyedStateEntries()).isEqualTo(11);
+        assertThat(h.numProcessingTimeTimers()).isEqualTo(11);
 
-        for (int seq = 1; seq <= 100; seq++) {
-            send(h, event("busy", seq));
-        }
+        at(h, T0 + hour);
+        assertThat(h.numKeyedStateEntries()).as("idle1..idle9 forgotten").isEqualTo(2);
+        assertThat(h.numProcessingTimeTimers()).isEqualTo(2);
 
-        assertThat(h.numKeyedStateEntries()).isEqualTo(1);
+        send(h, event("held", 1), event("held", 3)); // seq 3 held, waiting for 2
+        h.setProcessingTime(T0 + 2 * hour + 1); // an hour of processing time, while the log stands still
+        assertThat(h.numKeyedStateEntries()).as("held is not idle while it waits; idle0 and busy forgotten")
+                .isEqualTo(3);
+        at(h, T0 + 2 * hour + 2); // the log moves on: the wait runs out and releases seq 3
+        assertThat(ids(h)).endsWith("held#1", "held#3");
+        at(h, T0 + 5 * hour);
+        assertThat(h.numKeyedStateEntries()).isZero();
+        assertThat(h.numProcessingTimeTimers()).isZero();
+        assertThat(h.numEventTimeTimers()).isZero();
     }
 
     @Test
@@ -310,15 +324,15 @@ class OrderPerCustomerTest {
         assertDrained(3, 1);
     }
 
-    /** Nothing held: no timers, and exactly one state entry (next-seq) per customer. */
+    /** Nothing held: no gap timers; one state entry (next-seq) and one idle timer per customer. */
     private void assertDrained(int customers) {
         assertDrained(customers, 0);
     }
 
-    /** Nothing held: no timers; one state entry (next-seq) per customer, and one more (skipped) per customer
-     * with skipped seqs still unclaimed. */
+    /** Nothing held: no gap timers; one state entry (next-seq) and one idle timer per customer, and one more
+     * state entry (skipped) per customer with skipped seqs still unclaimed. */
     private void assertDrained(int customers, int withSkipped) {
-        assertThat(h.numProcessingTimeTimers()).isZero();
+        assertThat(h.numProcessingTimeTimers()).as("idle timers").isEqualTo(customers);
         assertThat(h.numEventTimeTimers()).isZero();
         assertThat(h.numKeyedStateEntries()).isEqualTo(customers + withSkipped);
     }
