@@ -63,7 +63,9 @@ public final class OrderingStateReader extends KeyedStateReaderFunction<String, 
         CustomerOrdering c = new CustomerOrdering();
         c.customerId = customerId;
         long[] cursor = nextSeq.value();
-        c.nextSeq = cursor == null ? null : cursor[0];
+        // as the live job would see it: a customer idle for longer than the TTL is forgotten when its timer fires
+        boolean idle = cursor != null && cursor[1] + stateTtl.toMillis() <= System.currentTimeMillis();
+        c.nextSeq = cursor == null || idle ? null : cursor[0];
         for (Interaction held : buffer.values()) {
             c.buffered++;
             if (c.oldestBuffered == null || OLDEST_FIRST.compare(held, c.oldestBuffered) < 0) {
@@ -72,7 +74,7 @@ public final class OrderingStateReader extends KeyedStateReaderFunction<String, 
         }
         GapWait wait = gapWait.value();
         c.waitingSinceMillis = wait == null ? 0 : wait.sinceMillis;
-        // A key can be listed for state that has expired (TTL of recent-ids) and reads as empty: not a customer any more.
+        // A key can be listed for state that has expired and reads as empty: not a customer any more.
         if (c.nextSeq != null || c.buffered > 0 || wait != null || recentIds.value() != null) {
             out.collect(c);
         }

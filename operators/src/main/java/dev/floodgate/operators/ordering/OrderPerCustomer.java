@@ -52,7 +52,8 @@ import org.slf4j.LoggerFactory;
  * {@code gap-wait.sinceMillis + maxWait} (log time), registered while the buffer is non-empty and deleted when it
  * empties; a stale one is ignored. And one processing-time idle timer per customer with {@code next-seq},
  * registered when it is first written and moved only when it fires: at {@code stateTtl} after the last write it
- * clears the customer's state (unless events are held), so an idle customer is forgotten after {@code stateTtl}.
+ * clears {@code next-seq} and {@code skipped} (unless events are held), so an idle customer is forgotten after
+ * {@code stateTtl}; {@code recent-ids} keeps its own TTL.
  * Metrics: see {@link OrderingReports}.
  */
 public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, Interaction> {
@@ -185,7 +186,8 @@ public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, 
             return;
         }
         nextSeq.clear();
-        recentIds.clear();
+        // recent-ids is left to its own TTL: it is refreshed by events without seq, which do not write next-seq,
+        // so a customer now sending only those still needs its window; skipped means nothing without next-seq
         skipped.clear();
     }
 

@@ -17,7 +17,7 @@ import org.apache.flink.api.common.typeinfo.Types;
  *
  * <p>{@code next-seq}, read and written for every event, has no TTL: it carries its own last-write time and the
  * operator's idle timer (one processing-time timer per customer, registered once and moved only when it fires)
- * clears a customer's state {@code stateTtl} after its last write. A TTL on it cost a quarter of the keyed task's
+ * clears it, and {@code skipped}, {@code stateTtl} after its last write. A TTL on it cost a quarter of the keyed task's
  * time in the throughput benchmark (a wrapper per value, a clock read per access, and an incremental cleanup step
  * on every read and every write). The rarely touched {@code recent-ids} and {@code skipped} keep a TTL (they exist
  * without {@code next-seq} for customers that send no seq). {@code buffer} and {@code gap-wait} have none on

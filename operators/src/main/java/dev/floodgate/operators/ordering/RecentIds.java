@@ -22,11 +22,6 @@ final class RecentIds {
         this.window = window;
     }
 
-    /** Forgets the window (the customer went idle). */
-    void clear() {
-        state.clear();
-    }
-
     /** Whether {@code eventId} is new in the window; if so it is remembered. A null id is always new. */
     boolean firstSeen(String eventId) throws IOException {
         if (eventId == null) {

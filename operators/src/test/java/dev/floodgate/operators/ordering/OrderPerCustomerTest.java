@@ -258,6 +258,21 @@ class OrderPerCustomerTest {
     }
 
     @Test
+    void theIdleTimerLeavesTheIdsOfEventsWithoutSeqToTheirOwnTtl() throws Exception {
+        h = OrderingHarness.open(CONFIG, null, T0);
+        send(h, event("a", 1));
+        long hour = Duration.ofHours(1).toMillis();
+        at(h, T0 + hour * 9 / 10);
+        send(h, unsequenced("a", "x")); // still active, without seq: next-seq is not written
+        at(h, T0 + hour + 1); // next-seq idle for the TTL: forgotten
+
+        send(h, unsequenced("a", "x"));
+
+        assertThat(duplicateIds(h)).as("its recent ids outlive next-seq").containsExactly("x");
+        assertThat(h.numProcessingTimeTimers()).isZero();
+    }
+
+    @Test
     void expiredStateIsNotReadEvenBeforeItIsCleanedUp() throws Exception {
         h = OrderingHarness.open(CONFIG, null, T0);
         send(h, event("a", 1), event("a", 2));
