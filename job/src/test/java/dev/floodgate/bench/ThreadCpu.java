@@ -69,13 +69,14 @@ final class ThreadCpu implements AutoCloseable {
                 .mapToLong(GarbageCollectorMXBean::getCollectionCount).sum();
     }
 
-    /** Stops sampling and prints CPU seconds and shares by thread group, the top {@code top} groups. */
+    /** Stops sampling. */
     @Override
     public void close() {
         running = false;
         sampler.interrupt();
     }
 
+    /** Stops sampling and prints CPU seconds and shares by thread group, the top {@code top} groups. */
     synchronized void report(BenchResults results, String section, int top) {
         sample(false);
         close();

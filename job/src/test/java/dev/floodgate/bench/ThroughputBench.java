@@ -15,8 +15,9 @@ import org.apache.flink.configuration.Configuration;
 /**
  * Section 1: the live job against the raw pipe on the same filled log, in one run. (a) {@link RawPipe}, the
  * physical limit of an exactly-once copy; (b) Kafka's ConsumerPerformance, the read rate for reference; (c) the
- * live job until every event is committed ({@link LiveJobRun}), each after a warm-up pass over the whole log, with a
- * JFR profile of where the time goes.
+ * live job until every event is committed ({@link LiveJobRun}). Both are timed alike (until a read_committed
+ * consumer has seen every event), both warm (warm-up passes over the whole log until the JIT is quiet), with CPU
+ * by thread per phase and a JFR profile of the measured job.
  */
 final class ThroughputBench {
     private ThroughputBench() {}
