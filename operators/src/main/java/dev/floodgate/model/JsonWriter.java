@@ -39,14 +39,13 @@ final class JsonWriter {
         return value(value);
     }
 
+    /** A field name given as text: encoded on each call, for records written rarely (dead letters, gaps). */
     JsonWriter field(String name, String value) {
-        name(name);
-        return value(value);
+        return field(new Name(name), value);
     }
 
     JsonWriter field(String name, long value) {
-        name(name);
-        return value(value);
+        return field(new Name(name), value);
     }
 
     private JsonWriter value(String value) {
@@ -144,19 +143,6 @@ final class JsonWriter {
         }
         System.arraycopy(name.quoted, 0, buf, len, name.quoted.length);
         len += name.quoted.length;
-    }
-
-    private void name(String name) {
-        ensure(name.length() + 4);
-        if (len > 1) {
-            buf[len++] = ',';
-        }
-        buf[len++] = '"';
-        for (int i = 0; i < name.length(); i++) {
-            buf[len++] = (byte) name.charAt(i);
-        }
-        buf[len++] = '"';
-        buf[len++] = ':';
     }
 
     private void escape(char c) {

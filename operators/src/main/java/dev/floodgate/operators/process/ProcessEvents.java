@@ -27,6 +27,7 @@ public class ProcessEvents extends RichAsyncFunction<Interaction, ProcessOutcome
 
     private final EventProcessor processor;
     private final Lane lane;
+    private transient String processorName;
 
     public ProcessEvents(EventProcessor processor, Lane lane) {
         this.processor = processor;
@@ -36,6 +37,7 @@ public class ProcessEvents extends RichAsyncFunction<Interaction, ProcessOutcome
     @Override
     public void open(OpenContext openContext) throws Exception {
         processor.open();
+        processorName = processor.name(); // built by concatenation: once, not for every result
     }
 
     @Override
@@ -63,7 +65,7 @@ public class ProcessEvents extends RichAsyncFunction<Interaction, ProcessOutcome
             long now = System.currentTimeMillis();
             if (error == null) {
                 resultFuture.complete(Collections.singleton(
-                        ProcessOutcome.ok(ProcessedEvent.of(event, lane, result, processor.name(), now))));
+                        ProcessOutcome.ok(ProcessedEvent.of(event, lane, result, processorName, now))));
             } else {
                 DeadLetter d = deadLetter(event, error, now);
                 resultFuture.complete(Collections.singleton(isPermanent(error)
