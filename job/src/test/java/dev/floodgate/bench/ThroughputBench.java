@@ -64,8 +64,13 @@ final class ThroughputBench {
         r.put("throughput", "Kafka ConsumerPerformance (read only)",
                 ConsumerPerf.messagesPerSecond(ctx.bootstrap, log, o.events, "bench-consumer-perf"), "events/s");
 
-        warmUp(r, "live job", o.warmUpPasses, pass -> LiveJobRun.run(ctx, "bench.warm-up-" + pass, log, o.events,
-                new Configuration(), null));
+        warmUp(r, "live job", o.warmUpPasses, pass -> {
+            LiveJobRun.Measured m = LiveJobRun.run(ctx, "bench.warm-up-" + pass, log, o.events, new Configuration(),
+                    null);
+            r.note("warm-up", String.format("live job pass %d: %.0f events/s submit to all committed (start-up %.1f s,"
+                    + " processing %.1f s at %.0f events/s, checkpoint wait %.1f s)", pass, m.endToEndRate(),
+                    m.startUpSeconds(), m.processingSeconds(), m.processingRate(), m.commitWaitSeconds()));
+        });
         Instant jobStart = Instant.now();
         ProcessCpu jobCpu = new ProcessCpu();
         ThreadCpu jobThreads = new ThreadCpu();
@@ -86,6 +91,11 @@ final class ThroughputBench {
         ctx.liveJobRate = job.endToEndRate();
         r.put("throughput", "live job, submit to all committed", job.endToEndRate(), "events/s");
         r.put("throughput", "live job, first to last processed_at", job.processingRate(), "events/s");
+        r.put("throughput", "live job: submit to first processed_at (start-up)", job.startUpSeconds(), "s");
+        r.put("throughput", "live job: first to last processed_at (processing)", job.processingSeconds(), "s");
+        r.put("throughput", "live job: last processed_at to all committed (checkpoint wait)",
+                job.commitWaitSeconds(), "s");
+        r.put("throughput", "raw pipe: start to all committed", rawSeconds, "s");
         r.put("throughput", "ratio live job / raw pipe (submit to all committed)", job.endToEndRate() / raw, "x");
         r.put("throughput", "ratio live job / raw pipe (processing)", job.processingRate() / raw, "x");
         r.put("throughput", "live job: events per CPU second of this process", jobPerCpu, "events/cpu-s");
