@@ -20,34 +20,54 @@ public final class IsoInstant {
 
     private IsoInstant() {}
 
+    /** The longest text {@link #writeAscii} writes: {@code yyyy-MM-ddTHH:mm:ss.SSSZ}. */
+    static final int MAX_FAST_LENGTH = 24;
+
     /** {@code Instant.ofEpochMilli(millis).toString()}. */
     public static String format(long millis) {
+        byte[] c = new byte[MAX_FAST_LENGTH];
+        int n = writeAscii(millis, c, 0);
+        return n < 0 ? Instant.ofEpochMilli(millis).toString() : new String(c, 0, n, StandardCharsets.ISO_8859_1);
+    }
+
+    /**
+     * Writes {@link #format}{@code (millis)} as ASCII into {@code into} from {@code at} on and returns the index
+     * after it, when it has a 4-digit year; writes nothing and returns -1 otherwise. Needs
+     * {@link #MAX_FAST_LENGTH} bytes of room.
+     */
+    static int writeAscii(long millis, byte[] into, int at) {
         if (millis < MIN_FAST || millis > MAX_FAST) {
-            return Instant.ofEpochMilli(millis).toString();
+            return -1;
         }
-        long seconds = Math.floorDiv(millis, 1000L);
-        int milli = (int) Math.floorMod(millis, 1000L);
-        long epochDay = Math.floorDiv(seconds, 86_400L);
+        long epochDay = Math.floorDiv(millis, 86_400_000L);
+        int milliOfDay = (int) (millis - epochDay * 86_400_000L);
         Day day = lastDay;
         if (day.epochDay != epochDay) {
             day = new Day(epochDay);
             lastDay = day;
         }
-        int secondOfDay = (int) Math.floorMod(seconds, 86_400L);
-        byte[] c = new byte[milli == 0 ? 20 : 24];
-        System.arraycopy(day.text, 0, c, 0, 10);
-        c[10] = 'T';
-        digits(c, 11, secondOfDay / 3600, 2);
-        c[13] = ':';
-        digits(c, 14, secondOfDay / 60 % 60, 2);
-        c[16] = ':';
-        digits(c, 17, secondOfDay % 60, 2);
-        if (milli != 0) {
-            c[19] = '.';
-            digits(c, 20, milli, 3);
+        int secondOfDay = milliOfDay / 1000;
+        int milli = milliOfDay - secondOfDay * 1000;
+        int minuteOfDay = secondOfDay / 60;
+        byte[] date = day.text;
+        for (int i = 0; i < 10; i++) { // for 10 bytes, a plain loop is cheaper than the call to System.arraycopy
+            into[at + i] = date[i];
         }
-        c[c.length - 1] = 'Z';
-        return new String(c, StandardCharsets.ISO_8859_1);
+        into[at + 10] = 'T';
+        twoDigits(into, at + 11, minuteOfDay / 60);
+        into[at + 13] = ':';
+        twoDigits(into, at + 14, minuteOfDay % 60);
+        into[at + 16] = ':';
+        twoDigits(into, at + 17, secondOfDay - minuteOfDay * 60);
+        if (milli == 0) {
+            into[at + 19] = 'Z'; // Instant.toString drops a zero fraction
+            return at + 20;
+        }
+        into[at + 19] = '.';
+        into[at + 20] = (byte) ('0' + milli / 100);
+        twoDigits(into, at + 21, milli % 100);
+        into[at + 23] = 'Z';
+        return at + 24;
     }
 
     /**
@@ -125,6 +145,11 @@ public final class IsoInstant {
     private static int digit(String s, int i) {
         char ch = s.charAt(i);
         return ch >= '0' && ch <= '9' ? ch - '0' : -1;
+    }
+
+    private static void twoDigits(byte[] c, int at, int value) {
+        c[at] = (byte) ('0' + value / 10);
+        c[at + 1] = (byte) ('0' + value % 10);
     }
 
     private static void digits(byte[] c, int at, int value, int length) {

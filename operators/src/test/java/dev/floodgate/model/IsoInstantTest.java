@@ -3,9 +3,15 @@ package dev.floodgate.model;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Random;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.constraints.IntRange;
+import net.jqwik.api.constraints.LongRange;
 import org.junit.jupiter.api.Test;
 
 /** {@link IsoInstant} reads and writes exactly what {@link Instant} does, fast path or not. */
@@ -25,6 +31,26 @@ class IsoInstantTest {
             long recent = 1_700_000_000_000L + random.nextInt(1_000_000_000) * 100L + random.nextInt(3) * 1000;
             assertThat(IsoInstant.format(millis)).isEqualTo(Instant.ofEpochMilli(millis).toString());
             assertThat(IsoInstant.format(recent)).isEqualTo(Instant.ofEpochMilli(recent).toString());
+        }
+    }
+
+    @Property(tries = 3000)
+    void writesIntoAnArrayWhatInstantToStringWritesAndNothingElse(@ForAll long millis,
+            @ForAll @LongRange(min = -62_167_219_200_010L, max = 253_402_300_800_010L) long fastRange,
+            @ForAll @IntRange(max = 9) int at) {
+        for (long m : new long[] {millis, fastRange, fastRange / 1000 * 1000}) {
+            byte[] into = new byte[at + IsoInstant.MAX_FAST_LENGTH + 9];
+            Arrays.fill(into, (byte) '#');
+            int end = IsoInstant.writeAscii(m, into, at);
+            String expected = Instant.ofEpochMilli(m).toString();
+            String untouched = "#".repeat(into.length);
+            if (end < 0) {
+                assertThat(expected.length()).as(expected).isNotIn(20, 24);
+                assertThat(new String(into, StandardCharsets.ISO_8859_1)).isEqualTo(untouched);
+            } else {
+                assertThat(new String(into, StandardCharsets.ISO_8859_1)).as("%d", m)
+                        .isEqualTo(untouched.substring(0, at) + expected + untouched.substring(end));
+            }
         }
     }
 
