@@ -22,7 +22,7 @@ public final class BenchOptions {
     int parallelism = 2;
     Duration checkpointInterval = Duration.ofSeconds(10);
     int rawPipeThreads = 1;
-    int warmUpPasses = 4;
+    int warmUpPasses = 6;
     boolean profile = true;
     Duration floodTime = Duration.ofSeconds(30);
     List<String> floodRuns = List.of("shedding-on-unaligned", "shedding-off-unaligned", "shedding-off-aligned");
@@ -139,7 +139,7 @@ public final class BenchOptions {
     public static String usage() {
         return "Usage: Benchmarks [--smoke] [--sections all|" + String.join(",", SECTIONS) + "]\n"
                 + "  [--events 2000000] [--customers 10000] [--event-bytes 300] [--parallelism 2]\n"
-                + "  [--checkpoint-interval 10s] [--raw-pipe-threads 1] [--warm-up-passes 4]\n"
+                + "  [--checkpoint-interval 10s] [--raw-pipe-threads 1] [--warm-up-passes 6]\n"
                 + "  [--profile true]\n"
                 + "  [--flood-time 30s] [--flood-runs shedding-on-unaligned,shedding-off-unaligned,shedding-off-aligned]\n"
                 + "  [--recovery-rate 5000] [--recovery-time 60s]\n"
