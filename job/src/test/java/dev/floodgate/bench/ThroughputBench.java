@@ -103,10 +103,6 @@ final class ThroughputBench {
         r.put("throughput", "ratio live job / raw pipe (events per CPU second)", jobPerCpu / rawPerCpu, "x");
     }
 
-    /**
-     * The raw pipe, timed as the job is: from its start until a {@code read_committed} consumer has seen every
-     * event in the output, with that consumer's cost in the same process.
-     */
     /** A pass of work that compiles the code paths of the measured one. */
     interface Pass {
         void run(int pass) throws Exception;
@@ -136,6 +132,10 @@ final class ThroughputBench {
         }
     }
 
+    /**
+     * The raw pipe, timed as the job is: from its start until a {@code read_committed} consumer has seen every
+     * event in the output, with that consumer's cost in the same process.
+     */
     private static double rawPipeSeconds(BenchContext ctx, String log, String to, String group) throws Exception {
         ExecutorService pipe = Executors.newSingleThreadExecutor();
         try (CommittedCounter counter = new CommittedCounter(ctx.bootstrap, to)) {
