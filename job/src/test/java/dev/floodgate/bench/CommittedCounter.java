@@ -16,13 +16,15 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 /**
  * Counts the records committed to some topics ({@code read_committed}), from their beginning, as they become
  * visible: the finish line of a throughput run. Keeps each partition's first and last value (the earliest and
- * latest results) and nothing else. One thread: the caller's.
+ * latest results) and the range of the records' timestamps, nothing else. One thread: the caller's.
  */
 final class CommittedCounter implements AutoCloseable {
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final Map<TopicPartition, byte[]> first = new HashMap<>();
     private final Map<TopicPartition, byte[]> last = new HashMap<>();
     private long count;
+    private long minTimestamp = Long.MAX_VALUE;
+    private long maxTimestamp = Long.MIN_VALUE;
 
     CommittedCounter(String bootstrap, String... topics) {
         Properties p = new Properties();
@@ -51,6 +53,8 @@ final class CommittedCounter implements AutoCloseable {
                 TopicPartition tp = new TopicPartition(r.topic(), r.partition());
                 first.putIfAbsent(tp, r.value());
                 last.put(tp, r.value());
+                minTimestamp = Math.min(minTimestamp, r.timestamp());
+                maxTimestamp = Math.max(maxTimestamp, r.timestamp());
                 count++;
             }
             long now = System.nanoTime();
@@ -67,6 +71,14 @@ final class CommittedCounter implements AutoCloseable {
 
     long count() {
         return count;
+    }
+
+    /**
+     * Seconds between the smallest and the largest record timestamp seen: for records a producer stamped at send
+     * time (no timestamp given), the span in which they were written.
+     */
+    double timestampSpanSeconds() {
+        return count == 0 ? 0 : (maxTimestamp - minTimestamp) / 1000.0;
     }
 
     /** The first and the last value seen in each partition of {@code topic}. */
