@@ -199,10 +199,6 @@ final class ContractV1Reader {
         return json.string();
     }
 
-    private static byte[][] ascii(String[] texts) {
-        return Arrays.stream(texts).map(t -> t.getBytes(StandardCharsets.US_ASCII)).toArray(byte[][]::new);
-    }
-
     private static int schema(JsonCursor json, int token) throws InvalidRecordException {
         if (token != JsonCursor.INT || !json.numberFitsInt()) {
             throw wrongType(json, token, "schema", "an integer");
@@ -244,5 +240,9 @@ final class ContractV1Reader {
             case JsonCursor.OBJECT: return "an object";
             default: return "an array";
         }
+    }
+
+    private static byte[][] ascii(String[] texts) {
+        return Arrays.stream(texts).map(t -> t.getBytes(StandardCharsets.US_ASCII)).toArray(byte[][]::new);
     }
 }
