@@ -2,19 +2,17 @@ package dev.floodgate.model;
 
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.JsonToken;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.time.format.DateTimeParseException;
 
 /**
  * Reads and writes record contract v1. Reading is strict and never throws anything but
  * {@link InvalidRecordException}: every way a record can be wrong maps to one {@link DeadLetterReason}.
- * Unknown fields are ignored, so producers can add fields without breaking the job.
+ * Unknown fields are ignored, so producers can add fields without breaking the job. Reading is
+ * {@link ContractV1Reader}'s, straight from the bytes (it is the live job's per-record parse); writing, off the hot
+ * path, uses Jackson.
  */
 public final class InteractionCodec {
     public static final int SCHEMA_VERSION = 1;
@@ -33,13 +31,20 @@ public final class InteractionCodec {
             throw new InvalidRecordException(DeadLetterReason.OVERSIZED,
                     "value is " + value.length + " bytes, the maximum is " + maxRecordBytes);
         }
-        int bad = Utf8.firstInvalidByte(value);
-        if (bad >= 0) {
-            throw new InvalidRecordException(DeadLetterReason.INVALID_UTF8, "invalid UTF-8 at byte " + bad);
+        Interaction in;
+        try {
+            in = ContractV1Reader.read(value);
+        } catch (InvalidRecordException e) {
+            // Invalid UTF-8 anywhere in the value comes before every other reason. The reader checked the bytes
+            // up to where it stopped; a rejected value is checked whole.
+            int bad = Utf8.firstInvalidByte(value);
+            if (bad >= 0) {
+                throw new InvalidRecordException(DeadLetterReason.INVALID_UTF8, "invalid UTF-8 at byte " + bad);
+            }
+            throw e;
         }
-        Interaction in = parseJson(value);
-        String key = raw.key == null ? null : new String(raw.key, StandardCharsets.UTF_8);
-        if (!in.customerId.equals(key)) {
+        if (raw.key == null || !sameText(raw.key, in.customerId)) {
+            String key = raw.key == null ? null : new String(raw.key, StandardCharsets.UTF_8);
             throw new InvalidRecordException(DeadLetterReason.KEY_MISMATCH,
                     key == null ? "record has no key; expected customer_id " + in.customerId
                             : "key '" + key + "' disagrees with customer_id '" + in.customerId + "'");
@@ -51,156 +56,22 @@ public final class InteractionCodec {
         return in;
     }
 
-    private static Interaction parseJson(byte[] value) throws InvalidRecordException {
-        Interaction in = new Interaction();
-        Integer schema = null;
-        String channel = null;
-        String priority = null;
-        String occurredAt = null;
-        try (JsonParser p = JSON.createParser(value)) {
-            if (p.nextToken() != JsonToken.START_OBJECT) {
-                throw new InvalidRecordException(DeadLetterReason.BAD_JSON, "value is not a JSON object");
+    /** Whether {@code utf8}, decoded, equals {@code text}; without decoding when it is ASCII, as keys are. */
+    private static boolean sameText(byte[] utf8, String text) {
+        for (byte c : utf8) {
+            if (c < 0) {
+                return text.equals(new String(utf8, StandardCharsets.UTF_8));
             }
-            JsonToken t;
-            while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
-                String field = p.currentName();
-                JsonToken v = p.nextToken();
-                switch (field) {
-                    case "schema":
-                        schema = v == JsonToken.VALUE_NULL ? null : intField(p, v, field);
-                        break;
-                    case "event_id":
-                        in.eventId = stringField(p, v, field);
-                        break;
-                    case "customer_id":
-                        in.customerId = stringField(p, v, field);
-                        break;
-                    case "seq":
-                        in.seq = v == JsonToken.VALUE_NULL ? Interaction.NO_SEQ : seqField(p, v);
-                        break;
-                    case "channel":
-                        channel = stringField(p, v, field);
-                        break;
-                    case "priority":
-                        priority = stringField(p, v, field);
-                        break;
-                    case "occurred_at":
-                        occurredAt = stringField(p, v, field);
-                        break;
-                    case "body":
-                        in.body = stringField(p, v, field);
-                        break;
-                    case "uri":
-                        in.uri = stringField(p, v, field);
-                        break;
-                    default:
-                        p.skipChildren();
-                }
+        }
+        if (utf8.length != text.length()) {
+            return false;
+        }
+        for (int i = 0; i < utf8.length; i++) {
+            if (utf8[i] != text.charAt(i)) {
+                return false;
             }
-            if (t != JsonToken.END_OBJECT || p.nextToken() != null) {
-                throw new InvalidRecordException(DeadLetterReason.BAD_JSON, "trailing content after the JSON object");
-            }
-        } catch (JsonProcessingException e) {
-            throw new InvalidRecordException(DeadLetterReason.BAD_JSON, e.getOriginalMessage());
-        } catch (IOException e) {
-            throw new InvalidRecordException(DeadLetterReason.BAD_JSON, String.valueOf(e.getMessage()));
         }
-        if (schema == null) {
-            throw missing("schema");
-        }
-        if (schema != SCHEMA_VERSION) {
-            throw new InvalidRecordException(DeadLetterReason.UNSUPPORTED_SCHEMA,
-                    "schema " + schema + " is not supported; this job reads schema " + SCHEMA_VERSION);
-        }
-        requireText(in.eventId, "event_id");
-        requireText(in.customerId, "customer_id");
-        requireText(channel, "channel");
-        requireText(priority, "priority");
-        requireText(occurredAt, "occurred_at");
-        in.channel = Channel.fromWire(channel);
-        if (in.channel == null) {
-            throw new InvalidRecordException(DeadLetterReason.UNKNOWN_CHANNEL, "unknown channel '" + channel + "'");
-        }
-        in.priority = Priority.fromWire(priority);
-        if (in.priority == null) {
-            throw new InvalidRecordException(DeadLetterReason.UNKNOWN_PRIORITY,
-                    "unknown priority '" + priority + "'");
-        }
-        try {
-            in.occurredAt = IsoInstant.parseMillis(occurredAt);
-        } catch (DateTimeParseException | ArithmeticException e) {
-            throw new InvalidRecordException(DeadLetterReason.INVALID_VALUE,
-                    "occurred_at '" + occurredAt + "' is not an ISO-8601 instant");
-        }
-        if (in.channel == Channel.CHAT) {
-            requireText(in.body, "body");
-        } else {
-            requireText(in.uri, "uri");
-        }
-        return in;
-    }
-
-    private static InvalidRecordException missing(String field) {
-        return new InvalidRecordException(DeadLetterReason.MISSING_FIELD, "missing field '" + field + "'");
-    }
-
-    private static void requireText(String value, String field) throws InvalidRecordException {
-        if (value == null) {
-            throw missing(field);
-        }
-        if (value.isEmpty()) {
-            throw new InvalidRecordException(DeadLetterReason.INVALID_VALUE, "field '" + field + "' is empty");
-        }
-    }
-
-    private static String stringField(JsonParser p, JsonToken v, String field)
-            throws IOException, InvalidRecordException {
-        if (v == JsonToken.VALUE_NULL) {
-            return null;
-        }
-        if (v != JsonToken.VALUE_STRING) {
-            p.skipChildren();
-            throw wrongType(field, "a string", v);
-        }
-        return p.getText();
-    }
-
-    private static int intField(JsonParser p, JsonToken v, String field) throws IOException, InvalidRecordException {
-        if (v != JsonToken.VALUE_NUMBER_INT || p.getNumberType() != JsonParser.NumberType.INT) {
-            p.skipChildren();
-            throw wrongType(field, "an integer", v);
-        }
-        return p.getIntValue();
-    }
-
-    private static long seqField(JsonParser p, JsonToken v) throws IOException, InvalidRecordException {
-        if (v != JsonToken.VALUE_NUMBER_INT || p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
-            p.skipChildren();
-            throw wrongType("seq", "an integer", v);
-        }
-        long seq = p.getLongValue();
-        if (seq < 1) {
-            throw new InvalidRecordException(DeadLetterReason.INVALID_VALUE, "seq " + seq + " is below 1");
-        }
-        return seq;
-    }
-
-    private static InvalidRecordException wrongType(String field, String expected, JsonToken actual) {
-        return new InvalidRecordException(DeadLetterReason.WRONG_TYPE,
-                "field '" + field + "' must be " + expected + ", was " + describe(actual));
-    }
-
-    private static String describe(JsonToken t) {
-        switch (t) {
-            case VALUE_STRING: return "a string";
-            case VALUE_NUMBER_INT: return "an integer";
-            case VALUE_NUMBER_FLOAT: return "a decimal number";
-            case VALUE_TRUE:
-            case VALUE_FALSE: return "a boolean";
-            case START_OBJECT: return "an object";
-            case START_ARRAY: return "an array";
-            default: return t.toString();
-        }
+        return true;
     }
 
     /** Writes the event as a contract v1 record (the form the shed topic and the archive hold). */
