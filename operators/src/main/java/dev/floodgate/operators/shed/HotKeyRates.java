@@ -1,15 +1,19 @@
 package dev.floodgate.operators.shed;
 
 /**
- * The {@link RateWindow}s of the customers one subtask saw recently, in memory: keyed state with a TTL cost a
+ * The event rates of the customers one subtask saw recently, in memory: keyed state with a TTL cost a
  * lookup, a write and a TTL scan step per event (about 14% of the live job's CPU in the throughput benchmark), and
- * a {@code HashMap<String, RateWindow>} still 14% of the keyed task: its lookup chases a node, the stored key and
- * that key's characters, each a cache miss once the customers outnumber the cache.
+ * a {@code HashMap} from customer id to a window object still 14% of the keyed task: its lookup chases a node, the
+ * stored key, that key's characters and the window, each a cache miss once the customers outnumber the cache.
  *
- * <p>So the table is open-addressed by a 64-bit fingerprint of the customer id, kept in a {@code long[]}: a lookup
- * compares numbers in one array and then reads the window. Two customers whose ids have the same fingerprint
- * share a window; for a million active customers the chance that any two do is about 3 in 10^8, and the hot rule
- * only decides about processing, never about data.
+ * <p>So the table is open-addressed by a 64-bit fingerprint of the customer id, and a customer's window lives in its
+ * slot, beside the fingerprint, in one {@code long[]}: a lookup touches one cache line. Two customers whose ids
+ * have the same fingerprint share a window; for a million active customers the chance that any two do is about 3
+ * in 10^8, and the hot rule only decides about processing, never about data.
+ *
+ * <p>A customer's window: the count of its events in the current fixed window (of the policy's length, starting at
+ * the customer's first event after the last one ended) and until when it counts as hot: above the limit in the
+ * current window, or in the window after one where it was, so a continuous flooder stays hot without gaps.
  *
  * <p>Bounded by generations of {@code 2 x window}: each entry carries the generation in which its customer last
  * sent, and at each new generation the table is rebuilt with only the customers of the one before. So a customer
@@ -23,44 +27,80 @@ package dev.floodgate.operators.shed;
  */
 final class HotKeyRates {
     private static final int MIN_CAPACITY = 1024;
+    /** A slot: fingerprint (0: empty), generation of the last event, window start, count in it, hot until. */
+    private static final int FINGERPRINT = 0;
+    private static final int SEEN_IN = 1;
+    private static final int WINDOW_START = 2;
+    private static final int COUNT = 3;
+    private static final int HOT_UNTIL = 4;
+    private static final int SLOT = 8; // 5 used; 8 keeps a slot inside one 64-byte cache line
 
     private final HotKeyPolicy policy;
+    private final long windowMillis;
     private final long generationMillis;
-    private long[] fingerprints = new long[MIN_CAPACITY]; // 0: empty slot
-    private RateWindow[] windows = new RateWindow[MIN_CAPACITY];
-    private int[] seenIn = new int[MIN_CAPACITY]; // the generation of the customer's last event
+    private long[] slots = new long[MIN_CAPACITY * SLOT];
     private int size;
-    private int generation;
+    private long generation;
     private long generationStart = Long.MIN_VALUE;
 
     HotKeyRates(HotKeyPolicy policy) {
         this.policy = policy;
-        this.generationMillis = 2 * policy.windowMillis();
+        this.windowMillis = policy.windowMillis();
+        this.generationMillis = 2 * windowMillis;
     }
 
-    /** Counts one event of {@code customerId} at {@code now} and returns the customer's window. */
-    RateWindow record(String customerId, long now) {
+    /**
+     * Counts one event of {@code customerId} at {@code now} and returns the customer's slot, for {@link #hotUntil}
+     * and {@link #ratePerSecond}; valid until the next call.
+     */
+    int record(String customerId, long now) {
         roll(now);
         long f = fingerprint(customerId);
-        int mask = fingerprints.length - 1;
-        int i = (int) f & mask;
-        for (long at; (at = fingerprints[i]) != 0; i = (i + 1) & mask) {
-            if (at == f) {
-                seenIn[i] = generation;
-                RateWindow window = windows[i];
-                window.record(now, policy);
-                return window;
+        int at = find(slots, f);
+        if (slots[at + FINGERPRINT] == 0) {
+            slots[at + FINGERPRINT] = f;
+            slots[at + WINDOW_START] = now;
+            if (++size > capacity() / 2) {
+                rebuild(capacity() * 2, Long.MIN_VALUE);
+                at = find(slots, f);
             }
         }
-        RateWindow window = new RateWindow();
-        fingerprints[i] = f;
-        windows[i] = window;
-        seenIn[i] = generation;
-        if (++size > fingerprints.length / 2) {
-            rebuild(fingerprints.length * 2, Integer.MIN_VALUE);
+        slots[at + SEEN_IN] = generation;
+        long start = slots[at + WINDOW_START];
+        if (now - start >= windowMillis || now < start) {
+            slots[at + WINDOW_START] = start = now;
+            slots[at + COUNT] = 0;
         }
-        window.record(now, policy);
-        return window;
+        if (++slots[at + COUNT] > policy.limitPerWindow()) {
+            slots[at + HOT_UNTIL] = Math.max(slots[at + HOT_UNTIL], start + 2 * windowMillis);
+        }
+        return at;
+    }
+
+    /** Until when the customer of {@code slot} counts as hot (0: never was). */
+    long hotUntil(int slot) {
+        return slots[slot + HOT_UNTIL];
+    }
+
+    /** The observed rate of the current window of {@code slot}'s customer, in events per second, for reports. */
+    double ratePerSecond(int slot, long now) {
+        long elapsed = Math.max(1000L, now - slots[slot + WINDOW_START]);
+        return slots[slot + COUNT] * 1000.0 / elapsed;
+    }
+
+    /** The slot holding {@code f}, or the empty slot where it goes. */
+    private static int find(long[] slots, long f) {
+        int mask = slots.length / SLOT - 1;
+        int i = (int) f & mask;
+        long at;
+        while ((at = slots[i * SLOT + FINGERPRINT]) != 0 && at != f) {
+            i = (i + 1) & mask; // linear probing: the next slot is on the next cache line
+        }
+        return i * SLOT;
+    }
+
+    private int capacity() {
+        return slots.length / SLOT;
     }
 
     private void roll(long now) {
@@ -70,41 +110,29 @@ final class HotKeyRates {
         boolean quietForAGeneration = generationStart == Long.MIN_VALUE || now < generationStart
                 || now - generationStart >= 2 * generationMillis;
         // keep the customers of the generation that ends, forget those of the one before it
-        int keepFrom = quietForAGeneration ? generation + 1 : generation;
+        long keepFrom = quietForAGeneration ? generation + 1 : generation;
         generation++;
         generationStart = now;
         int live = 0;
-        for (int i = 0; i < fingerprints.length; i++) {
-            if (fingerprints[i] != 0 && seenIn[i] >= keepFrom) {
+        for (int at = 0; at < slots.length; at += SLOT) {
+            if (slots[at + FINGERPRINT] != 0 && slots[at + SEEN_IN] >= keepFrom) {
                 live++;
             }
         }
         rebuild(Math.max(MIN_CAPACITY, Integer.highestOneBit(Math.max(1, live) * 4 - 1)), keepFrom);
     }
 
-    /** Moves the entries seen in {@code keepFrom} or later into a table of {@code capacity} slots. */
-    private void rebuild(int capacity, int keepFrom) {
-        long[] oldFingerprints = fingerprints;
-        RateWindow[] oldWindows = windows;
-        int[] oldSeenIn = seenIn;
-        fingerprints = new long[capacity];
-        windows = new RateWindow[capacity];
-        seenIn = new int[capacity];
+    /** Moves the customers seen in generation {@code keepFrom} or later into a table of {@code capacity} slots. */
+    private void rebuild(int capacity, long keepFrom) {
+        long[] old = slots;
+        slots = new long[capacity * SLOT];
         size = 0;
-        int mask = capacity - 1;
-        for (int j = 0; j < oldFingerprints.length; j++) {
-            long f = oldFingerprints[j];
-            if (f == 0 || oldSeenIn[j] < keepFrom) {
-                continue;
+        for (int from = 0; from < old.length; from += SLOT) {
+            long f = old[from + FINGERPRINT];
+            if (f != 0 && old[from + SEEN_IN] >= keepFrom) {
+                System.arraycopy(old, from, slots, find(slots, f), SLOT);
+                size++;
             }
-            int i = (int) f & mask;
-            while (fingerprints[i] != 0) {
-                i = (i + 1) & mask;
-            }
-            fingerprints[i] = f;
-            windows[i] = oldWindows[j];
-            seenIn[i] = oldSeenIn[j];
-            size++;
         }
     }
 

@@ -39,19 +39,19 @@ final class HotKeyReporter {
     }
 
     /** Records that an event of hot customer {@code customerId} was shed. */
-    void shed(String customerId, long now, RateWindow rate) {
+    void shed(String customerId, long now, long hotUntil, double ratePerSecond) {
         long[] entry = tracked.get(customerId);
         boolean added = entry == null;
         if (added) {
-            entry = new long[] {rate.hotUntil, NEVER};
+            entry = new long[] {hotUntil, NEVER};
             tracked.put(customerId, entry);
         }
-        entry[0] = rate.hotUntil;
+        entry[0] = hotUntil;
         if (since(now, entry[1]) >= policy.logIntervalMillis() && takeLogBudget(now)) {
             entry[1] = now;
             logged++;
             LOG.warn("Hot key: customer {} sends {} events/s (limit {}/s over {} ms); shedding its {} events",
-                    customerId, String.format("%.1f", rate.ratePerSecond(now)), policy.eventsPerSecond(),
+                    customerId, String.format("%.1f", ratePerSecond), policy.eventsPerSecond(),
                     policy.windowMillis(), policy.sheddable());
         }
         if (added) {

@@ -67,13 +67,13 @@ public class ShedByFreshness extends KeyedProcessFunction<String, Interaction, I
             out.collect(event);
             return;
         }
-        RateWindow window = rates == null ? null : rates.record(event.customerId, now);
-        boolean hot = window != null && now < window.hotUntil;
+        int slot = rates == null ? -1 : rates.record(event.customerId, now);
+        boolean hot = slot >= 0 && now < rates.hotUntil(slot);
         ChannelPolicy channelPolicy = policy.channel(event.channel);
         boolean shedForAge = switches.get(event.channel).observe(now, age, channelPolicy.mayShed(event.priority));
         boolean shedForHeat = !shedForAge && hot && policy.hotKey().mayShed(event.priority);
         if (shedForHeat) {
-            hotKeys.shed(event.customerId, now, window);
+            hotKeys.shed(event.customerId, now, rates.hotUntil(slot), rates.ratePerSecond(slot, now));
         }
         hotKeys.refresh(now);
         if (shedForAge || shedForHeat) {
