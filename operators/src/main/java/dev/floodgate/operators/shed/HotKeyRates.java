@@ -7,9 +7,10 @@ package dev.floodgate.operators.shed;
  * stored key, that key's characters and the window, each a cache miss once the customers outnumber the cache.
  *
  * <p>So the table is open-addressed by a 64-bit fingerprint of the customer id, and a customer's window lives in its
- * slot, beside the fingerprint, in one {@code long[]}: a lookup touches one cache line. Two customers whose ids
- * have the same fingerprint share a window; for a million active customers the chance that any two do is about 3
- * in 10^8, and the hot rule only decides about processing, never about data.
+ * slot, beside the fingerprint, in one {@code long[]}: a lookup mostly touches one cache line. A slot is 32 bytes,
+ * and the table has 2 to 4 slots per customer remembered: 64 to 128 bytes each. Two customers whose ids have the
+ * same fingerprint share a window; for a million active customers the chance that any two do is about 3 in 10^8,
+ * and the hot rule only decides about processing, never about data.
  *
  * <p>A customer's window: the count of its events in the current fixed window (of the policy's length, starting at
  * the customer's first event after the last one ended) and until when it counts as hot: above the limit in the
@@ -27,20 +28,22 @@ package dev.floodgate.operators.shed;
  */
 final class HotKeyRates {
     private static final int MIN_CAPACITY = 1024;
-    /** A slot: fingerprint (0: empty), generation of the last event, window start, count in it, hot until. */
+    /**
+     * A slot, 32 bytes: the fingerprint (0: empty); the generation of the customer's last event (high 32 bits) and
+     * its count in the current window (low 32 bits); the window's start; hot until.
+     */
     private static final int FINGERPRINT = 0;
-    private static final int SEEN_IN = 1;
+    private static final int SEEN_AND_COUNT = 1;
     private static final int WINDOW_START = 2;
-    private static final int COUNT = 3;
-    private static final int HOT_UNTIL = 4;
-    private static final int SLOT = 8; // 5 used; 8 keeps a slot inside one 64-byte cache line
+    private static final int HOT_UNTIL = 3;
+    private static final int SLOT = 4;
 
     private final HotKeyPolicy policy;
     private final long windowMillis;
     private final long generationMillis;
     private long[] slots = new long[MIN_CAPACITY * SLOT];
     private int size;
-    private long generation;
+    private int generation;
     private long generationStart = Long.MIN_VALUE;
 
     HotKeyRates(HotKeyPolicy policy) {
@@ -61,17 +64,19 @@ final class HotKeyRates {
             slots[at + FINGERPRINT] = f;
             slots[at + WINDOW_START] = now;
             if (++size > capacity() / 2) {
-                rebuild(capacity() * 2, Long.MIN_VALUE);
+                rebuild(capacity() * 2, Integer.MIN_VALUE);
                 at = find(slots, f);
             }
         }
-        slots[at + SEEN_IN] = generation;
         long start = slots[at + WINDOW_START];
+        long count = slots[at + SEEN_AND_COUNT] & 0xffff_ffffL;
         if (now - start >= windowMillis || now < start) {
             slots[at + WINDOW_START] = start = now;
-            slots[at + COUNT] = 0;
+            count = 0;
         }
-        if (++slots[at + COUNT] > policy.limitPerWindow()) {
+        count = Math.min(count + 1, 0xffff_ffffL);
+        slots[at + SEEN_AND_COUNT] = (long) generation << 32 | count;
+        if (count > policy.limitPerWindow()) {
             slots[at + HOT_UNTIL] = Math.max(slots[at + HOT_UNTIL], start + 2 * windowMillis);
         }
         return at;
@@ -85,7 +90,7 @@ final class HotKeyRates {
     /** The observed rate of the current window of {@code slot}'s customer, in events per second, for reports. */
     double ratePerSecond(int slot, long now) {
         long elapsed = Math.max(1000L, now - slots[slot + WINDOW_START]);
-        return slots[slot + COUNT] * 1000.0 / elapsed;
+        return (slots[slot + SEEN_AND_COUNT] & 0xffff_ffffL) * 1000.0 / elapsed;
     }
 
     /** The slot holding {@code f}, or the empty slot where it goes. */
@@ -94,9 +99,13 @@ final class HotKeyRates {
         int i = (int) f & mask;
         long at;
         while ((at = slots[i * SLOT + FINGERPRINT]) != 0 && at != f) {
-            i = (i + 1) & mask; // linear probing: the next slot is on the next cache line
+            i = (i + 1) & mask; // linear probing: the next slot is usually on the same cache line
         }
         return i * SLOT;
+    }
+
+    private static int seenIn(long[] slots, int slot) {
+        return (int) (slots[slot + SEEN_AND_COUNT] >>> 32);
     }
 
     private int capacity() {
@@ -110,12 +119,12 @@ final class HotKeyRates {
         boolean quietForAGeneration = generationStart == Long.MIN_VALUE || now < generationStart
                 || now - generationStart >= 2 * generationMillis;
         // keep the customers of the generation that ends, forget those of the one before it
-        long keepFrom = quietForAGeneration ? generation + 1 : generation;
+        int keepFrom = quietForAGeneration ? generation + 1 : generation;
         generation++;
         generationStart = now;
         int live = 0;
         for (int at = 0; at < slots.length; at += SLOT) {
-            if (slots[at + FINGERPRINT] != 0 && slots[at + SEEN_IN] >= keepFrom) {
+            if (slots[at + FINGERPRINT] != 0 && seenIn(slots, at) >= keepFrom) {
                 live++;
             }
         }
@@ -123,13 +132,13 @@ final class HotKeyRates {
     }
 
     /** Moves the customers seen in generation {@code keepFrom} or later into a table of {@code capacity} slots. */
-    private void rebuild(int capacity, long keepFrom) {
+    private void rebuild(int capacity, int keepFrom) {
         long[] old = slots;
         slots = new long[capacity * SLOT];
         size = 0;
         for (int from = 0; from < old.length; from += SLOT) {
             long f = old[from + FINGERPRINT];
-            if (f != 0 && old[from + SEEN_IN] >= keepFrom) {
+            if (f != 0 && seenIn(old, from) >= keepFrom) {
                 System.arraycopy(old, from, slots, find(slots, f), SLOT);
                 size++;
             }
