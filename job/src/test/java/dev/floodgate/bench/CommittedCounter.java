@@ -74,8 +74,8 @@ final class CommittedCounter implements AutoCloseable {
     }
 
     /**
-     * Seconds between the smallest and the largest record timestamp seen: for records a producer stamped at send
-     * time (no timestamp given), the span in which they were written.
+     * Seconds between the smallest and the largest record timestamp seen: on a LogAppendTime topic, the span in
+     * which the broker appended them.
      */
     double timestampSpanSeconds() {
         return count == 0 ? 0 : (maxTimestamp - minTimestamp) / 1000.0;

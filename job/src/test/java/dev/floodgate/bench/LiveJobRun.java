@@ -40,8 +40,8 @@ final class LiveJobRun {
             return events / processingSeconds;
         }
 
-        double commitWaitSeconds() {
-            return submitToCommittedSeconds - startUpSeconds - processingSeconds;
+        double commitWaitSeconds() { // wall-clock spans from a monotonic total: can round below zero
+            return Math.max(0, submitToCommittedSeconds - startUpSeconds - processingSeconds);
         }
     }
 

@@ -137,15 +137,16 @@ final class ThroughputBench {
     }
 
     /**
-     * The raw pipe, timed as the job is: from its start until a {@code read_committed} consumer has seen every
-     * event in the output, with that consumer's cost in the same process.
-     */
-    /**
      * One raw pipe run: seconds from its start until every event was committed, and the span between the first
-     * and the last record it wrote (their send timestamps), the counterpart of the job's processing span.
+     * and the last record it wrote (their log append times: the output topic, like all of Floodgate's, uses
+     * LogAppendTime), the counterpart of the job's processing span.
      */
     record RawRun(double seconds, double writingSeconds) {}
 
+    /**
+     * The raw pipe, timed as the job is: from its start until a {@code read_committed} consumer has seen every
+     * event in the output, with that consumer's cost in the same process.
+     */
     private static RawRun rawPipe(BenchContext ctx, String log, String to, String group) throws Exception {
         ExecutorService pipe = Executors.newSingleThreadExecutor();
         try (CommittedCounter counter = new CommittedCounter(ctx.bootstrap, to)) {

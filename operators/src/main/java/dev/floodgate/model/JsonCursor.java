@@ -2,7 +2,7 @@ package dev.floodgate.model;
 
 /**
  * A forward-only reader of the JSON tokens in one byte array, for {@link ContractV1Reader}: whitespace, strings,
- * numbers, literals and skipping whole values. It accepts exactly what Jackson 2.x's default parser accepts: RFC
+ * numbers, literals and skipping whole values. It accepts exactly what Jackson 2.18's default parser accepts: RFC
  * 8259 (no comments, leading zeros, NaN, single quotes, unquoted names or trailing commas) within Jackson's default
  * limits (1000 levels of nesting, 1000 digits per number, 50,000 UTF-8 bytes per name, 20,000,000 chars per string
  * read). Every byte it steps over is checked, including the UTF-8 inside strings: anything wrong throws

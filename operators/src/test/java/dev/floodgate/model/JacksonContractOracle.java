@@ -12,7 +12,9 @@ import java.time.format.DateTimeParseException;
  * The test oracle for {@link ContractV1Reader}: {@link InteractionCodec#parse} as it was before the reader replaced
  * it, a strict UTF-8 check of the whole value followed by Jackson's streaming parser (default {@link JsonFactory}),
  * kept verbatim so the properties can check that the two accept the same records with the same fields and reject
- * the others for the same {@link DeadLetterReason}.
+ * the others for the same {@link DeadLetterReason}. It runs on the Jackson the build pins (2.18): its limits
+ * (nesting, number, name and string lengths) changed in 2.15 and 2.16, so a Jackson upgrade can fail the
+ * properties without any change in production, and should be read as a change of the oracle.
  */
 final class JacksonContractOracle {
     private static final int SCHEMA_VERSION = InteractionCodec.SCHEMA_VERSION;

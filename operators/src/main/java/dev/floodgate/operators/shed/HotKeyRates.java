@@ -8,7 +8,7 @@ package dev.floodgate.operators.shed;
  *
  * <p>So the table is open-addressed by a 64-bit fingerprint of the customer id, and a customer's window lives in its
  * slot, beside the fingerprint, in one {@code long[]}: a lookup mostly touches one cache line. A slot is 32 bytes,
- * and the table has 2 to 4 slots per customer remembered: 64 to 128 bytes each. Two customers whose ids have the
+ * and the table has 2 to 6 slots per customer remembered: 64 to 192 bytes each. Two customers whose ids have the
  * same fingerprint share a window; for a million active customers the chance that any two do is about 3 in 10^8,
  * and the hot rule only decides about processing, never about data.
  *
@@ -16,11 +16,12 @@ package dev.floodgate.operators.shed;
  * the customer's first event after the last one ended) and until when it counts as hot: above the limit in the
  * current window, or in the window after one where it was, so a continuous flooder stays hot without gaps.
  *
- * <p>Bounded by generations of {@code 2 x window}: each entry carries the generation in which its customer last
- * sent, and at each new generation the table is rebuilt with only the customers of the one before. So a customer
- * is remembered for at least two windows after its last event (all the hot rule needs: hot lasts until at most two
- * windows after the start of the window that went over the rate) and for at most about four; memory is bounded by
- * the customers active in the last four windows.
+ * <p>Generations of {@code 2 x window}: each slot carries the generation in which its customer last sent, and a
+ * customer is remembered while that is the current generation or the one before. So a customer is remembered for
+ * at least two windows after its last event (all the hot rule needs: hot lasts until at most two windows after
+ * the start of the window that went over the rate) and for at most about four; after that its next event starts
+ * a new window. The slots of forgotten customers are reused when the table fills up, so its size follows the
+ * customers active within about four windows at the busiest time, and shrinks once that has fallen sixteenfold.
  *
  * <p>Not checkpointed, on purpose: after a restart or a rescale counting starts again, so a hot customer is
  * detected again within one window, and until then its events are processed rather than shed. A short relearning
@@ -42,7 +43,8 @@ final class HotKeyRates {
     private final long windowMillis;
     private final long generationMillis;
     private long[] slots = new long[MIN_CAPACITY * SLOT];
-    private int size;
+    private int size; // slots in use, by remembered and by forgotten customers
+    private int seenNow; // customers seen in the current generation
     private int generation;
     private long generationStart = Long.MIN_VALUE;
 
@@ -61,15 +63,22 @@ final class HotKeyRates {
         long f = fingerprint(customerId);
         int at = find(slots, f);
         if (slots[at + FINGERPRINT] == 0) {
-            slots[at + FINGERPRINT] = f;
-            slots[at + WINDOW_START] = now;
-            if (++size > capacity() / 2) {
-                rebuild(capacity() * 2, Integer.MIN_VALUE);
+            if (size + 1 > capacity() / 2) {
+                compact();
                 at = find(slots, f);
             }
+            slots[at + FINGERPRINT] = f;
+            size++;
+            restart(at, now);
+        } else if (seenIn(slots, at) < generation - 1) {
+            restart(at, now); // forgotten: quiet for a whole generation, so it starts again as a new customer
+        }
+        long stamp = slots[at + SEEN_AND_COUNT];
+        if ((int) (stamp >>> 32) != generation) {
+            seenNow++;
         }
         long start = slots[at + WINDOW_START];
-        long count = slots[at + SEEN_AND_COUNT] & 0xffff_ffffL;
+        long count = stamp & 0xffff_ffffL;
         if (now - start >= windowMillis || now < start) {
             slots[at + WINDOW_START] = start = now;
             count = 0;
@@ -80,6 +89,12 @@ final class HotKeyRates {
             slots[at + HOT_UNTIL] = Math.max(slots[at + HOT_UNTIL], start + 2 * windowMillis);
         }
         return at;
+    }
+
+    private void restart(int at, long now) {
+        slots[at + SEEN_AND_COUNT] = (long) (generation - 2) << 32;
+        slots[at + WINDOW_START] = now;
+        slots[at + HOT_UNTIL] = 0;
     }
 
     /** Until when the customer of {@code slot} counts as hot (0: never was). */
@@ -108,37 +123,44 @@ final class HotKeyRates {
         return (int) (slots[slot + SEEN_AND_COUNT] >>> 32);
     }
 
-    private int capacity() {
+    int capacity() {
         return slots.length / SLOT;
     }
 
+    /**
+     * Starts a new generation when the current one is over: customers seen in neither the new one nor the one
+     * before are forgotten from then on. Their slots are reclaimed when the table next fills up, or here when the
+     * table has become 16 times bigger than the customers it remembers (after a peak): only then does a roll cost
+     * more than a comparison.
+     */
     private void roll(long now) {
         if (generationStart != Long.MIN_VALUE && now >= generationStart && now - generationStart < generationMillis) {
             return;
         }
         boolean quietForAGeneration = generationStart == Long.MIN_VALUE || now < generationStart
                 || now - generationStart >= 2 * generationMillis;
-        // keep the customers of the generation that ends, forget those of the one before it
-        int keepFrom = quietForAGeneration ? generation + 1 : generation;
-        generation++;
+        int remembered = quietForAGeneration ? 0 : seenNow;
+        generation += quietForAGeneration ? 2 : 1;
         generationStart = now;
-        int live = 0;
-        for (int at = 0; at < slots.length; at += SLOT) {
-            if (slots[at + FINGERPRINT] != 0 && seenIn(slots, at) >= keepFrom) {
-                live++;
-            }
+        seenNow = 0;
+        if (capacity() > MIN_CAPACITY && (long) remembered * 16 < capacity()) {
+            compact();
         }
-        rebuild(Math.max(MIN_CAPACITY, Integer.highestOneBit(Math.max(1, live) * 4 - 1)), keepFrom);
     }
 
-    /** Moves the customers seen in generation {@code keepFrom} or later into a table of {@code capacity} slots. */
-    private void rebuild(int capacity, int keepFrom) {
+    /**
+     * Rebuilds the table with the customers remembered now, at 3 to 6 slots for each: so at least a sixth of the
+     * table fills before the next rebuild, and each costs a constant per event in between.
+     */
+    private void compact() {
         long[] old = slots;
-        slots = new long[capacity * SLOT];
+        int remembered = tracked();
+        int capacity = Integer.highestOneBit(Math.max(2, 3 * remembered - 1)) << 1; // a power of 2 >= 3 x remembered
+        slots = new long[Math.max(MIN_CAPACITY, capacity) * SLOT];
         size = 0;
         for (int from = 0; from < old.length; from += SLOT) {
             long f = old[from + FINGERPRINT];
-            if (f != 0 && seenIn(old, from) >= keepFrom) {
+            if (f != 0 && seenIn(old, from) >= generation - 1) {
                 System.arraycopy(old, from, slots, find(slots, f), SLOT);
                 size++;
             }
@@ -157,8 +179,14 @@ final class HotKeyRates {
         return h == 0 ? 1 : h;
     }
 
-    /** Customers remembered now. */
+    /** Customers remembered now: seen in this generation or the one before. Walks the table. */
     int tracked() {
-        return size;
+        int remembered = 0;
+        for (int at = 0; at < slots.length; at += SLOT) {
+            if (slots[at + FINGERPRINT] != 0 && seenIn(slots, at) >= generation - 1) {
+                remembered++;
+            }
+        }
+        return remembered;
     }
 }

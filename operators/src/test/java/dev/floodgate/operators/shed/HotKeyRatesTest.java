@@ -59,6 +59,51 @@ class HotKeyRatesTest {
     }
 
     @Test
+    void aCustomerQuietForAWholeGenerationStartsAgainFromNothing() {
+        HotKeyRates rates = new HotKeyRates(policy);
+        for (int i = 0; i < 101; i++) {
+            rates.record("bot", T0);
+        }
+        rates.record("other", T0 + 20_000); // the generations roll while others send
+        rates.record("other", T0 + 40_000);
+        int bot = rates.record("bot", T0 + 41_000);
+        assertThat(rates.hotUntil(bot)).as("forgotten, so never hot in its new window").isZero();
+        assertThat(rates.ratePerSecond(bot, T0 + 41_000)).isEqualTo(1.0);
+        assertThat(rates.tracked()).isEqualTo(2);
+    }
+
+    @Test
+    void customersComingAndGoingReuseTheSlotsOfTheForgotten() {
+        HotKeyRates rates = new HotKeyRates(policy);
+        for (int g = 0; g < 20; g++) { // 500 new customers in each generation of 20 s, the others quiet
+            for (int c = 0; c < 500; c++) {
+                rates.record("g" + g + "-" + c, T0 + g * 20_000L);
+            }
+        }
+        assertThat(rates.tracked()).as("this generation's and the last one's").isEqualTo(1_000);
+        assertThat(rates.capacity()).as("10,000 customers came, at most 1,000 at a time").isLessThanOrEqualTo(4_096);
+    }
+
+    @Test
+    void aGenerationRollDoesNotRebuildTheTableUnlessItIsSixteenTimesTooBig() {
+        HotKeyRates rates = new HotKeyRates(policy);
+        for (int c = 0; c < 20_000; c++) {
+            rates.record("peak-" + c, T0);
+        }
+        int peak = rates.capacity();
+        assertThat(peak).isGreaterThanOrEqualTo(40_000);
+        for (int c = 0; c < 5_000; c++) {
+            rates.record("after-" + c, T0 + 20_000);
+        }
+        rates.record("after-0", T0 + 40_000); // 5,000 remembered: a quarter of the peak, the table stays
+        assertThat(rates.capacity()).isEqualTo(peak);
+        rates.record("late", T0 + 60_000); // 1 remembered from the generation that ended: the table shrinks
+        assertThat(rates.capacity()).isEqualTo(1_024);
+        assertThat(rates.tracked()).isEqualTo(2);
+        assertThat(rates.ratePerSecond(rates.record("after-0", T0 + 60_001), T0 + 60_001)).isEqualTo(1.0);
+    }
+
+    @Test
     void fingerprintsOfTypicalIdsDoNotCollide() {
         Set<Long> seen = new HashSet<>();
         for (int c = 0; c < 300_000; c++) {
