@@ -6,11 +6,12 @@ package dev.floodgate.operators.shed;
  * a {@code HashMap} from customer id to a window object still 14% of the keyed task: its lookup chases a node, the
  * stored key, that key's characters and the window, each a cache miss once the customers outnumber the cache.
  *
- * <p>So the table is open-addressed by a 64-bit fingerprint of the customer id, and a customer's window lives in its
- * slot, beside the fingerprint, in one {@code long[]}: a lookup mostly touches one cache line. A slot is 32 bytes,
- * and the table has 2 to 6 slots per customer remembered: 64 to 192 bytes each. Two customers whose ids have the
- * same fingerprint share a window; for a million active customers the chance that any two do is about 3 in 10^8,
- * and the hot rule only decides about processing, never about data.
+ * <p>So the table is open-addressed by a 64-bit fingerprint of the customer id, and a customer's window lives in
+ * its slot, beside the fingerprint, in one {@code long[]}: a lookup mostly touches one cache line. A slot is 32
+ * bytes, and the table has at least 2 slots per customer remembered, up to 6 after a rebuild (64 to 192 bytes
+ * each; more for a while after a peak, see below). Two customers whose ids have the same fingerprint share a
+ * window; for a million active customers the chance that any two do is about 3 in 10^8, and the hot rule only
+ * decides about processing, never about data.
  *
  * <p>A customer's window: the count of its events in the current fixed window (of the policy's length, starting at
  * the customer's first event after the last one ended) and until when it counts as hot: above the limit in the
