@@ -8,11 +8,13 @@ import java.nio.charset.StandardCharsets;
 /**
  * The inside of JSON strings in UTF-8 bytes, for {@link JsonCursor}: finding where the plain part of a string ends,
  * reading an escape sequence, and decoding content the cursor has checked into exactly the Java string Jackson
- * makes of it (escaped lone surrogates kept as they are). Stateless.
+ * makes of it (escaped lone surrogates kept as they are). Its word view of a byte array and its UTF-8 encoder are
+ * {@link JsonWriter}'s too. Stateless.
  */
 final class JsonStrings {
-    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
-    private static final long ONES = 0x0101010101010101L;
+    /** Eight bytes of an array as one little-endian {@code long}: the lowest byte is the first. */
+    static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    static final long ONES = 0x0101010101010101L;
     private static final long HIGH_BITS = 0x8080808080808080L;
 
     private JsonStrings() {}
@@ -139,7 +141,8 @@ final class JsonStrings {
         return new String(out, 0, n, StandardCharsets.UTF_8);
     }
 
-    private static int putUtf8(byte[] out, int n, int cp) {
+    /** Writes code point {@code cp} (not a surrogate) as UTF-8 at out[n] and returns the index after it. */
+    static int putUtf8(byte[] out, int n, int cp) {
         if (cp < 0x80) {
             out[n++] = (byte) cp;
         } else if (cp < 0x800) {

@@ -1,8 +1,5 @@
 package dev.floodgate.model;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
@@ -17,8 +14,7 @@ import java.util.Arrays;
  */
 final class JsonWriter {
     private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
-    private static final VarHandle LONGS = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
-    private static final long ONES = 0x0101010101010101L;
+    private static final long ONES = JsonStrings.ONES;
 
     /** A buffer grown above this by one huge object is not kept by {@link #reset}. */
     private static final int MAX_KEPT = 1 << 16;
@@ -161,7 +157,7 @@ final class JsonWriter {
     private static int firstSpecial(byte[] s, int from) {
         int i = from;
         for (; i + 8 <= s.length; i += 8) {
-            long w = (long) LONGS.get(s, i);
+            long w = (long) JsonStrings.LONGS.get(s, i);
             // every byte is below 0x80, so no sum carries into the next byte: a byte's top bit is set in each term
             // exactly when that byte is >= 0x20, differs from '"', from '\\', from '?'
             long plain = (w + 0x60 * ONES) & ((w ^ '"' * ONES) + 0x7f * ONES)
@@ -200,23 +196,14 @@ final class JsonWriter {
                     escape(c);
                     at = len;
                 }
-            } else if (c < 0x800) {
-                b[at++] = (byte) (0xc0 | c >> 6);
-                b[at++] = (byte) (0x80 | c & 0x3f);
             } else if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(chars[i + 1])) {
-                int cp = Character.toCodePoint(c, chars[++i]);
-                b[at++] = (byte) (0xf0 | cp >> 18);
-                b[at++] = (byte) (0x80 | cp >> 12 & 0x3f);
-                b[at++] = (byte) (0x80 | cp >> 6 & 0x3f);
-                b[at++] = (byte) (0x80 | cp & 0x3f);
+                at = JsonStrings.putUtf8(b, at, Character.toCodePoint(c, chars[++i]));
             } else if (Character.isSurrogate(c)) {
                 len = at;
                 escape(c);
                 at = len;
             } else {
-                b[at++] = (byte) (0xe0 | c >> 12);
-                b[at++] = (byte) (0x80 | c >> 6 & 0x3f);
-                b[at++] = (byte) (0x80 | c & 0x3f);
+                at = JsonStrings.putUtf8(b, at, c);
             }
         }
         len = at;
