@@ -44,6 +44,8 @@ public final class Benchmarks {
         try {
             run(options, System.out);
             status = 0;
+        } catch (Throwable e) {
+            e.printStackTrace(); // System.exit below would otherwise swallow it: the run's only error report
         } finally {
             System.exit(status); // Kafka and Flink leave non-daemon threads behind, also after a failure
         }
@@ -63,6 +65,8 @@ public final class Benchmarks {
         conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, work.resolve("checkpoints").toUri().toString());
         conf.set(CheckpointingOptions.TOLERABLE_FAILURE_NUMBER, 3); // as flink-conf/config.yaml
         conf.set(CheckpointingOptions.CHECKPOINTING_TIMEOUT, Duration.ofMinutes(5));
+        // counts the sinks' records in-process, for the checkpoint at the end of the log (ThroughputBench)
+        conf.setString("metrics.reporter." + SinkProgress.NAME + ".factory.class", SinkProgress.Factory.class.getName());
         try (EmbeddedKafka kafka = EmbeddedKafka.start();
                 LocalFlinkCluster flink = LocalFlinkCluster.start(freePort(), freePort(), o.parallelism, conf)) {
             BenchContext ctx = new BenchContext(o, kafka.bootstrapServers(), flink, results, work);

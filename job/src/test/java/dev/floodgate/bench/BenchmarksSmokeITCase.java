@@ -26,7 +26,13 @@ class BenchmarksSmokeITCase {
         assertThat(r.get("throughput.raw pipe (consumer -> transactional producer)")).isPositive();
         assertThat(r.get("throughput.Kafka ConsumerPerformance (read only)")).isPositive();
         assertThat(r.get("throughput.live job, submit to all committed")).isPositive();
-        assertThat(r.get("throughput.ratio live job / raw pipe (submit to all committed)")).isPositive();
+        assertThat(r.get("throughput.ratio live job / raw pipe (submit to all committed, job at periodic checkpoints"
+                + " only)")).isPositive();
+        String atEnd = "throughput.live job, checkpoint at the end of the log: ";
+        assertThat(r.get(atEnd + "seconds to all sent (trigger)")).as("the end-of-log checkpoint was triggered")
+                .isPositive().isLessThanOrEqualTo(r.get(atEnd + "seconds to all committed"));
+        assertThat(r.get("throughput.ratio live job / raw pipe (submit to all committed, both commit at the end of"
+                + " the log)")).isPositive();
 
         String on = "flood.shedding-on-unaligned: ";
         assertThat(r.get(on + "shed")).as("the flood sheds").isPositive();

@@ -1,5 +1,6 @@
 package dev.floodgate.bench;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.floodgate.job.FloodgateJob;
 import dev.floodgate.job.FloodgateOptions;
 import dev.floodgate.job.JobKind;
@@ -29,9 +30,11 @@ final class LiveJobRun {
      * What one run measured: seconds from submit to every event committed, split into start-up (submit to the
      * first {@code processed_at}), processing (first to last {@code processed_at}) and the wait for the commit
      * (last {@code processed_at} until a {@code read_committed} consumer has seen every event: the rest of the
-     * checkpoint interval, the checkpoint and the transaction commit).
+     * checkpoint interval, the checkpoint and the transaction commit); and, with {@link Commit#AT_END_OF_LOG}, the
+     * seconds from submit until the sinks had sent every event and the checkpoint was triggered (else NaN).
      */
-    record Measured(long events, double submitToCommittedSeconds, double startUpSeconds, double processingSeconds) {
+    record Measured(long events, double submitToCommittedSeconds, double startUpSeconds, double processingSeconds,
+            double checkpointTriggeredSeconds) {
         double endToEndRate() {
             return events / submitToCommittedSeconds;
         }
@@ -45,6 +48,20 @@ final class LiveJobRun {
         }
     }
 
+    /** When the job's sinks commit what they wrote. */
+    enum Commit {
+        /** At the checkpoints of the interval only, the first at a random delay (Flink spreads jobs' checkpoints). */
+        PERIODIC,
+        /**
+         * Also at a checkpoint triggered over REST as soon as the sinks have handed the last event to their
+         * producers: the counterpart of the raw pipe's commit when it reaches the end offsets it found at start.
+         */
+        AT_END_OF_LOG
+    }
+
+    /** The sink writers whose records the run counts (the names {@code FloodgateJob} gives them). */
+    private static final String[] COUNTED_SINKS = {"processed -> kafka", "shed lane -> kafka"};
+
     /** Called after every event is committed, before the job is cancelled (e.g. to take a savepoint). */
     interface BeforeCancel {
         void accept(JobClient job) throws Exception;
@@ -53,6 +70,11 @@ final class LiveJobRun {
     private LiveJobRun() {}
 
     static Measured run(BenchContext ctx, String name, String log, long events, Configuration jobConf,
+            BeforeCancel beforeCancel) throws Exception {
+        return run(ctx, name, log, events, jobConf, Commit.PERIODIC, beforeCancel);
+    }
+
+    static Measured run(BenchContext ctx, String name, String log, long events, Configuration jobConf, Commit commit,
             BeforeCancel beforeCancel) throws Exception {
         String processed = name + ".processed";
         String shed = name + ".shed";
@@ -65,17 +87,32 @@ final class LiveJobRun {
             long submittedAt = System.currentTimeMillis();
             JobClient job = FloodgateJob.submit(ctx.environment(conf), options);
             VertexLoad load = new VertexLoad(ctx.rest(), job.getJobID().toString());
+            EndOfLogTrigger trigger = commit == Commit.AT_END_OF_LOG
+                    ? new EndOfLogTrigger(ctx, job.getJobID().toString(), events) : null;
             long done;
             try {
                 done = counter.awaitCount(events, ctx.options.timeout, () -> failed(ctx, job));
             } catch (IllegalStateException e) {
                 throw new IllegalStateException(e.getMessage() + "; root exception: " + rootException(ctx, job), e);
+            } finally {
+                if (trigger != null) {
+                    trigger.close();
+                }
+            }
+            double triggered = trigger == null ? Double.NaN : trigger.triggeredAt();
+            if (trigger != null && Double.isNaN(triggered)) {
+                throw new IllegalStateException("the end-of-log checkpoint was never triggered: the sinks' record"
+                        + " counters (" + String.join(", ", COUNTED_SINKS) + ") did not reach " + events);
             }
             load.report(ctx.results, "load");
             if (beforeCancel != null) {
                 beforeCancel.accept(job);
             }
             job.cancel().get(1, TimeUnit.MINUTES);
+            if (trigger != null) {
+                ctx.results.note("throughput", "end-of-log checkpoint of " + name + ": "
+                        + trigger.awaitResult(ctx, job.getJobID().toString()));
+            }
             long first = Long.MAX_VALUE;
             long last = Long.MIN_VALUE;
             for (byte[] v : counter.edges(processed)) {
@@ -87,7 +124,77 @@ final class LiveJobRun {
                 first = last = submittedAt;
             }
             return new Measured(events, (done - t0) / 1e9, Math.max(0, first - submittedAt) / 1000.0,
-                    Math.max(last - first, 1) / 1000.0);
+                    Math.max(last - first, 1) / 1000.0, (triggered - t0) / 1e9);
+        }
+    }
+
+    /**
+     * Watches the job's sink writers (in-process, {@link SinkProgress}) and triggers one checkpoint over REST once
+     * they have handed {@code events} records to their producers.
+     */
+    private static final class EndOfLogTrigger implements AutoCloseable {
+        private final Thread watcher;
+        private volatile long triggeredAt; // System.nanoTime() when the count was reached, 0 until then
+        private volatile Exception failure;
+        private volatile String requestId;
+
+        EndOfLogTrigger(BenchContext ctx, String jobId, long events) {
+            watcher = new Thread(() -> {
+                try {
+                    while (SinkProgress.sent(jobId, COUNTED_SINKS) < events) {
+                        Thread.sleep(2);
+                    }
+                    triggeredAt = System.nanoTime();
+                    requestId = ctx.rest().triggerCheckpoint(jobId);
+                } catch (InterruptedException e) {
+                    // the run ended (or failed) first
+                } catch (Exception e) {
+                    failure = e;
+                }
+            }, "end-of-log-checkpoint");
+            watcher.setDaemon(true);
+            watcher.start();
+        }
+
+        /**
+         * When the sinks had sent every event and the checkpoint was triggered (System.nanoTime()), or NaN if they
+         * never had (a periodic checkpoint may still complete before the triggered one: that run then did not need it).
+         */
+        double triggeredAt() {
+            if (failure != null) {
+                throw new IllegalStateException("triggering the end-of-log checkpoint failed: " + failure, failure);
+            }
+            return triggeredAt == 0 ? Double.NaN : triggeredAt;
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            watcher.interrupt();
+            watcher.join();
+        }
+
+        /**
+         * Waits for the triggered checkpoint's result (completed, or failed by the job's cancel if a periodic one
+         * committed everything first) and reads it: the cluster keeps unread results and waits for them when it
+         * shuts down. Returns a description of how it ended.
+         */
+        String awaitResult(BenchContext ctx, String jobId) throws Exception {
+            if (requestId == null) {
+                return "not triggered";
+            }
+            long deadline = System.nanoTime() + 60_000_000_000L;
+            while (true) {
+                JsonNode r = ctx.rest().checkpointTrigger(jobId, requestId);
+                if (r.path("status").path("id").asText().equals("COMPLETED")) {
+                    JsonNode op = r.path("operation");
+                    return op.has("checkpointId") ? "completed, checkpoint " + op.path("checkpointId").asLong()
+                            : "failed: " + op.path("failure-cause").path("class").asText();
+                }
+                if (System.nanoTime() > deadline) {
+                    return "still in progress after 60 s";
+                }
+                Thread.sleep(50);
+            }
         }
     }
 
