@@ -16,7 +16,11 @@ public interface EventProcessor extends Serializable, AutoCloseable {
     /** Called once per subtask before the first {@link #process}. */
     default void open() throws Exception {}
 
-    /** Starts processing one event; the future completes with the service's result or fails. */
+    /**
+     * Starts processing one event; the future completes with the service's result or fails. A first call runs
+     * on the task thread, a retry on the subtask's timeout thread, possibly at the same time: implementations
+     * must be thread-safe, and a call that blocks delays the timeouts and retries of the other events.
+     */
     CompletableFuture<String> process(Interaction event);
 
     @Override

@@ -10,38 +10,65 @@ import java.nio.charset.StandardCharsets;
 import java.util.Collections;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeoutException;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.CheckpointListener;
 import org.apache.flink.streaming.api.functions.async.ResultFuture;
 import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
 
 /**
- * Calls the {@link EventProcessor} for each event through Flink async I/O. The capacity (requests in flight),
- * total timeout and retries are set where the operator is added ({@link Processing#apply}); when the capacity is
- * reached the operator stops taking input, and backpressure reaches the Kafka source. A failure is completed as
- * a dead letter (stage {@code process}), never exceptionally, so it can never fail the job: the retry strategy
- * retries {@link ProcessOutcome#retryable()} outcomes and the last one is emitted. No state, no timers.
+ * Calls the {@link EventProcessor} for each event through Flink async I/O. The capacity (requests in flight) is
+ * set where the operator is added ({@link Processing#apply}); when it is reached the operator stops taking input,
+ * and backpressure reaches the Kafka source. The total timeout and the retries ({@link ProcessingConfig}) are
+ * done here, not by Flink: a call whose future is already a success when {@code process} returns completes at
+ * once, with no timer; any other call is followed by {@link Attempts}, on one scheduler thread per subtask
+ * (created in {@link #open}, shut down in {@link #close}). A failure is completed as a dead letter (stage
+ * {@code process}), never exceptionally, so it can never fail the job: {@link ProcessOutcome#retryable()}
+ * failures are retried and the last one is emitted; a timed-out event is a permanent failure. No state.
  */
 public class ProcessEvents extends RichAsyncFunction<Interaction, ProcessOutcome> implements CheckpointListener {
     private static final long serialVersionUID = 1L;
 
     private final EventProcessor processor;
     private final Lane lane;
+    private final ProcessingConfig config;
     private transient String processorName;
+    private transient ScheduledThreadPoolExecutor scheduler;
 
+    /** With {@link ProcessingConfig#defaults()}; {@link Processing#apply} sets the job's configuration. */
     public ProcessEvents(EventProcessor processor, Lane lane) {
+        this(processor, lane, ProcessingConfig.defaults());
+    }
+
+    ProcessEvents(EventProcessor processor, Lane lane, ProcessingConfig config) {
         this.processor = processor;
         this.lane = lane;
+        this.config = config;
+    }
+
+    /** The same calls, retried and timed out as {@code cfg} says. */
+    ProcessEvents withConfig(ProcessingConfig cfg) {
+        return new ProcessEvents(processor, lane, cfg);
     }
 
     @Override
     public void open(OpenContext openContext) throws Exception {
         processor.open();
         processorName = processor.name(); // built by concatenation: once, not for every result
+        scheduler = new ScheduledThreadPoolExecutor(1, r -> {
+            Thread t = new Thread(r, "process-timeouts (" + processorName + ")");
+            t.setDaemon(true);
+            return t;
+        });
+        scheduler.setRemoveOnCancelPolicy(true);
     }
 
     @Override
     public void close() throws Exception {
+        if (scheduler != null) {
+            scheduler.shutdownNow(); // first, so that no retry starts on a closed processor
+        }
         processor.close();
     }
 
@@ -55,36 +82,52 @@ public class ProcessEvents extends RichAsyncFunction<Interaction, ProcessOutcome
 
     @Override
     public void asyncInvoke(Interaction event, ResultFuture<ProcessOutcome> resultFuture) {
-        CompletableFuture<String> call;
-        try {
-            call = processor.process(event);
-        } catch (RuntimeException e) {
-            call = CompletableFuture.failedFuture(e);
+        CompletableFuture<String> call = call(event);
+        if (call.isDone() && !call.isCompletedExceptionally()) {
+            resultFuture.complete(Collections.singleton(succeeded(event, call.join())));
+        } else {
+            new Attempts(this, scheduler, config, event, resultFuture).follow(call);
         }
-        call.whenComplete((result, error) -> {
-            long now = System.currentTimeMillis();
-            if (error == null) {
-                resultFuture.complete(Collections.singleton(
-                        ProcessOutcome.ok(ProcessedEvent.of(event, lane, result, processorName, now))));
-            } else {
-                DeadLetter d = deadLetter(event, error, now);
-                resultFuture.complete(Collections.singleton(isPermanent(error)
-                        ? ProcessOutcome.failedPermanently(d) : ProcessOutcome.failed(d)));
-            }
-        });
     }
 
-    private static boolean isPermanent(Throwable error) {
+    /** One call; an exception thrown by the processor is a failed call. */
+    CompletableFuture<String> call(Interaction event) {
+        try {
+            return processor.process(event);
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+    }
+
+    ProcessOutcome succeeded(Interaction event, String result) {
+        return ProcessOutcome.ok(ProcessedEvent.of(event, lane, result, processorName, System.currentTimeMillis()));
+    }
+
+    ProcessOutcome failed(Interaction event, Throwable error) {
+        DeadLetter d = deadLetter(event, error, System.currentTimeMillis());
+        return isPermanent(error) ? ProcessOutcome.failedPermanently(d) : ProcessOutcome.failed(d);
+    }
+
+    /** The total timeout covers all attempts: what is left of it would not fit another one. */
+    ProcessOutcome timedOut(Interaction event) {
+        return ProcessOutcome.failedPermanently(
+                deadLetter(event, new TimeoutException("processing timed out"), System.currentTimeMillis()));
+    }
+
+    static boolean isPermanent(Throwable error) {
         Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
         return cause instanceof ProcessingException && !((ProcessingException) cause).retryable();
     }
 
+    /** Only if a Flink timeout is configured: {@link Processing#apply} configures none. */
     @Override
     public void timeout(Interaction event, ResultFuture<ProcessOutcome> resultFuture) {
-        // the total timeout covers all attempts: what is left of it would not fit another one
-        resultFuture.complete(Collections.singleton(ProcessOutcome.failedPermanently(
-                deadLetter(event, new java.util.concurrent.TimeoutException("processing timed out"),
-                        System.currentTimeMillis()))));
+        resultFuture.complete(Collections.singleton(timedOut(event)));
+    }
+
+    /** The scheduler of timeouts and retries, for tests. */
+    ScheduledThreadPoolExecutor scheduler() {
+        return scheduler;
     }
 
     /** A processing failure as a dead letter: the event in contract v1 form, at its log position. */

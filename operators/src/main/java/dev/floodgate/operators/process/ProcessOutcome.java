@@ -9,7 +9,8 @@ public class ProcessOutcome {
     public DeadLetter failed;
     /**
      * A failure that another attempt cannot fix (the total timeout elapsed, or the service rejected the request
-     * as invalid). Read only by the retry predicate inside the async operator, hence transient: not serialized.
+     * as invalid). Read only inside the processing operator, where {@link ProcessEvents} decides on retries,
+     * hence transient: not serialized.
      */
     public transient boolean permanent;
 
@@ -33,7 +34,7 @@ public class ProcessOutcome {
         return o;
     }
 
-    /** Whether the retry strategy of {@link Processing} should try the event again. */
+    /** Whether another attempt may fix the event: the retries of {@link ProcessEvents} are decided so. */
     public boolean retryable() {
         return failed != null && !permanent;
     }

@@ -10,8 +10,9 @@ import java.time.Duration;
  *   <li>{@code maxInFlight} (default 16): requests in flight per subtask, the async operator's capacity. When it is
  *       reached the operator stops taking input: this is what makes backpressure reach the Kafka source.</li>
  *   <li>{@code totalTimeout} (default 60 s): for all attempts of one event together; when it elapses the event
- *       becomes a dead letter. Keep it above {@code (maxRetries + 1) x} the processor's request timeout plus
- *       the backoffs.</li>
+ *       becomes a dead letter. Counted from the return of the first call; keep it above {@code (maxRetries + 1) x}
+ *       the processor's request timeout plus the backoffs. A retry whose backoff would end after it is not made:
+ *       the failure at hand is emitted.</li>
  *   <li>{@code maxRetries} (default 3): retries after the first attempt; 0 disables retrying.</li>
  *   <li>{@code initialBackoff} 200 ms, doubling ({@code backoffMultiplier} 2.0) up to {@code maxBackoff} 5 s.</li>
  * </ul>

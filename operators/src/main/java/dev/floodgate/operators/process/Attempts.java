@@ -1,0 +1,146 @@
+package dev.floodgate.operators.process;
+
+import dev.floodgate.model.Interaction;
+import java.util.Collections;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Future;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BiConsumer;
+import org.apache.flink.streaming.api.functions.async.ResultFuture;
+
+/**
+ * The attempts of one event whose first call was not a success when {@link EventProcessor#process} returned:
+ * retries with exponential backoff and the total timeout of {@link ProcessingConfig}, counted from the return of
+ * the first call. An event whose first call is already a success never gets here.
+ *
+ * <p>Threads and timers: created on the task thread. A call's result is handled on the thread that completes the
+ * processor's future (or inline, if it is already complete). The timeout and the retries are tasks on the
+ * subtask's one scheduler thread ({@link ProcessEvents#open}), so a retry calls {@link EventProcessor#process}
+ * on that thread. The timeout is scheduled once per event, when a call is still running as {@code process}
+ * returns, and cancelled when the event completes; a call that is already complete schedules nothing. A retry
+ * whose backoff would end after the total timeout is not made: the failure at hand is the result.
+ *
+ * <p>Completion: the result future is completed exactly once, by whichever of a call's result and the timeout
+ * comes first (an atomic flag; the loser is dropped), and never exceptionally for a processing failure. Only an
+ * {@link Error} thrown by {@code process} in a retry completes it exceptionally, failing the task as the same
+ * error thrown on the task thread does.
+ */
+final class Attempts implements BiConsumer<String, Throwable> {
+    private final ProcessEvents fn;
+    private final ScheduledExecutorService scheduler;
+    private final ProcessingConfig cfg;
+    private final Interaction event;
+    private final ResultFuture<ProcessOutcome> result;
+    private final long deadline;
+    private final AtomicBoolean done = new AtomicBoolean();
+    /** Retries started so far; attempts follow each other, with a happens-before edge from one to the next. */
+    private int retries;
+    private volatile Future<?> timeout;
+    private volatile Future<?> retry;
+
+    Attempts(ProcessEvents fn, ScheduledExecutorService scheduler, ProcessingConfig cfg, Interaction event,
+            ResultFuture<ProcessOutcome> result) {
+        this.fn = fn;
+        this.scheduler = scheduler;
+        this.cfg = cfg;
+        this.event = event;
+        this.result = result;
+        this.deadline = System.nanoTime() + cfg.totalTimeout.toNanos();
+    }
+
+    /** Follows a call that has been started and is not a success yet. */
+    void follow(CompletableFuture<String> call) {
+        if (!call.isDone()) {
+            scheduleTimeout();
+        }
+        call.whenComplete(this);
+    }
+
+    /** A call's result. */
+    @Override
+    public void accept(String value, Throwable error) {
+        if (done.get()) {
+            return;
+        }
+        if (error == null) {
+            complete(fn.succeeded(event, value));
+            return;
+        }
+        long delay = backoffNanos(cfg, retries);
+        if (ProcessEvents.isPermanent(error) || retries >= cfg.maxRetries
+                || System.nanoTime() + delay - deadline >= 0) {
+            complete(fn.failed(event, error));
+            return;
+        }
+        retries++;
+        try {
+            retry = scheduler.schedule(this::retry, delay, TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException closed) {
+            complete(fn.failed(event, error));
+            return;
+        }
+        if (done.get()) {
+            retry.cancel(false);
+        }
+    }
+
+    private void retry() {
+        if (done.get()) {
+            return;
+        }
+        CompletableFuture<String> call;
+        try {
+            call = fn.call(event);
+        } catch (Throwable crash) { // call() turns exceptions into failed futures: this is an Error
+            if (done.compareAndSet(false, true)) {
+                cancel(timeout);
+                result.completeExceptionally(crash);
+            }
+            return;
+        }
+        follow(call);
+    }
+
+    /** Called by one attempt at a time, so the timeout is scheduled at most once. */
+    private void scheduleTimeout() {
+        if (timeout != null) {
+            return;
+        }
+        try {
+            timeout = scheduler.schedule(this::timeOut, Math.max(0, deadline - System.nanoTime()),
+                    TimeUnit.NANOSECONDS);
+        } catch (RejectedExecutionException closed) {
+            return; // the function is closed: nobody waits for the result any more
+        }
+        if (done.get()) {
+            timeout.cancel(false);
+        }
+    }
+
+    private void timeOut() {
+        complete(fn.timedOut(event));
+    }
+
+    private void complete(ProcessOutcome outcome) {
+        if (done.compareAndSet(false, true)) {
+            cancel(timeout);
+            cancel(retry);
+            result.complete(Collections.singleton(outcome));
+        }
+    }
+
+    private static void cancel(Future<?> task) {
+        if (task != null) {
+            task.cancel(false);
+        }
+    }
+
+    /** The wait before retry {@code n} (0 for the first): {@code initialBackoff * multiplier^n}, at most maxBackoff. */
+    static long backoffNanos(ProcessingConfig cfg, int n) {
+        double nanos = cfg.initialBackoff.toNanos() * Math.pow(cfg.backoffMultiplier, n);
+        return (long) Math.min(nanos, cfg.maxBackoff.toNanos());
+    }
+}
