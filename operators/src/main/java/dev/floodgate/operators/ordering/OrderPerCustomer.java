@@ -48,7 +48,10 @@ import org.slf4j.LoggerFactory;
  * idle customer), {@code recent-ids} (only for customers sending events without seq) and {@code skipped} (the last
  * {@value SkippedSeqs#MAX_RANGES} skipped ranges, only for customers that had a gap), the last two with a
  * processing-time TTL of {@code stateTtl} refreshed on write; {@code buffer} and {@code gap-wait}, without TTL,
- * present exactly while events are held. Timers: at most one event-time timer per customer, at
+ * present exactly while events are held. {@code next-seq} also says whether {@code gap-wait} exists, so an in-order
+ * event reads no other state: every call that creates or clears {@code gap-wait} while {@code next-seq} exists
+ * writes the flag too, and {@code gap-wait} is read only when {@code next-seq} is absent, lacks the flag (written by
+ * an older version) or says events are held. Timers: at most one event-time timer per customer, at
  * {@code gap-wait.sinceMillis + maxWait} (log time), registered while the buffer is non-empty and deleted when it
  * empties; a stale one is ignored. And one processing-time idle timer per customer with {@code next-seq},
  * registered when it is first written and moved only when it fires: at {@code stateTtl} after the last write it
@@ -66,6 +69,8 @@ public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, 
     public static final String CAUSE_TIMEOUT = "timeout";
     public static final String CAUSE_OVERFLOW = "overflow";
     public static final String CAUSE_END_OF_INPUT = "end_of_input";
+    private static final long NOT_WAITING = 0;
+    private static final long WAITING = 1;
 
     private final OrderingConfig config;
     private transient ValueState<long[]> nextSeq;
@@ -107,7 +112,7 @@ public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, 
         }
         long[] cursor = nextSeq.value();
         Long next = cursor == null ? null : cursor[0];
-        GapWait wait = gapWait.value();
+        GapWait wait = waitOf(cursor);
         if (next != null && in.seq < next) {
             if (skipped.take(in.seq)) {
                 reports.late(in, ctx);
@@ -133,7 +138,7 @@ public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, 
                 out.collect(held);
                 buffer.remove(n);
             }
-            setNext(n, cursor != null, ctx.timerService());
+            setNext(n, cursor != null, wait != null && wait.buffered > released, ctx.timerService());
             if (wait != null) {
                 endWait(wait, released, now, ctx);
             }
@@ -141,7 +146,8 @@ public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, 
         }
         buffer.put(in.seq, in);
         reports.bufferedEvents.inc();
-        if (wait == null) {
+        boolean started = wait == null;
+        if (started) {
             wait = new GapWait(now, 0);
             ctx.timerService().registerEventTimeTimer(deadline(now));
         }
@@ -150,6 +156,9 @@ public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, 
             release(next, wait, CAUSE_OVERFLOW, now, ctx, out);
         } else {
             gapWait.update(wait);
+            if (started && cursor != null) {
+                setNext(next, true, true, ctx.timerService());
+            }
         }
     }
 
@@ -180,7 +189,7 @@ public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, 
             return;
         }
         long idleAt = cursor[1] + ttlMillis;
-        if (timestamp < idleAt || gapWait.value() != null) {
+        if (timestamp < idleAt || waitOf(cursor) != null) {
             // events held: not idle; they are released within maxWait of log time, which writes next-seq again
             timers.registerProcessingTimeTimer(Math.max(idleAt, timestamp + Math.max(maxWaitMillis, 1_000L)));
             return;
@@ -191,10 +200,21 @@ public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, 
         skipped.clear();
     }
 
-    /** Writes the next expected seq; a customer's first write starts its idle timer. */
-    private void setNext(long next, boolean known, TimerService timers) throws Exception {
+    /**
+     * The gap wait, read only when the cursor does not rule it out: no cursor (a new customer's first events held),
+     * or one from a version without the flag.
+     */
+    private GapWait waitOf(long[] cursor) throws Exception {
+        return cursor != null && cursor.length > 2 && cursor[2] == NOT_WAITING ? null : gapWait.value();
+    }
+
+    /**
+     * Writes the next expected seq and whether {@code gap-wait} exists once this call is done; a customer's first
+     * write starts its idle timer.
+     */
+    private void setNext(long next, boolean known, boolean waiting, TimerService timers) throws Exception {
         long now = timers.currentProcessingTime();
-        nextSeq.update(new long[] {next, now});
+        nextSeq.update(new long[] {next, now, waiting ? WAITING : NOT_WAITING});
         if (!known) {
             timers.registerProcessingTimeTimer(now + ttlMillis);
         }
@@ -225,7 +245,7 @@ public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, 
             released++;
         }
         if (next != null) {
-            setNext(next, known, ctx.timerService());
+            setNext(next, known, held.size() > released, ctx.timerService());
         }
         wait.buffered = held.size();
         endWait(wait, released, now, ctx);

@@ -3,6 +3,7 @@ package dev.floodgate.operators.ordering;
 import static dev.floodgate.operators.ordering.OrderingHarness.at;
 import static dev.floodgate.operators.ordering.OrderingHarness.gaps;
 import static dev.floodgate.operators.ordering.OrderingHarness.send;
+import static dev.floodgate.operators.ordering.OrderingHarness.state;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.floodgate.model.Gap;
@@ -93,6 +94,36 @@ class OrderPerCustomerProperties {
             });
             assertThat(h.numProcessingTimeTimers()).as("one idle timer per customer").isEqualTo(customers);
             assertThat(h.numEventTimeTimers()).isZero();
+        }
+    }
+
+    /**
+     * Whatever path starts or ends a wait, after every step each customer's next-seq says whether gap-wait exists,
+     * and gap-wait exists exactly while events are held.
+     */
+    @Property(tries = 100)
+    void theCursorFlagFollowsGapWaitThroughEveryPath(
+            @ForAll @IntRange(min = 1, max = 10) int customers, @ForAll @IntRange(min = 1, max = 30) int length,
+            @ForAll @IntRange(min = 1, max = 4) int maxBuffered, @ForAll Random random) throws Exception {
+        Map<String, Integer> lengths = lengths(customers, length, random);
+        OrderingConfig config = OrderingConfig.defaults().withMaxWait(Duration.ofMillis(10))
+                .withMaxBuffered(maxBuffered);
+        try (var h = OrderingHarness.open(config, null, T0)) {
+            long now = T0;
+            for (Interaction e : shuffled(lengths, 20, random)) {
+                now += random.nextInt(4);
+                at(h, now);
+                send(h, e);
+                for (String customer : lengths.keySet()) {
+                    long[] cursor = state(h, customer, OrderingState.nextSeq()).value();
+                    GapWait wait = state(h, customer, OrderingState.gapWait()).value();
+                    boolean held = !state(h, customer, OrderingState.buffer()).isEmpty();
+                    assertThat(wait != null).as("%s: gap-wait while held", customer).isEqualTo(held);
+                    if (cursor != null) {
+                        assertThat(cursor).as(customer).hasSize(3).endsWith(held ? 1 : 0);
+                    }
+                }
+            }
         }
     }
 

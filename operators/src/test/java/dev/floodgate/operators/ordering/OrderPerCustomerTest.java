@@ -6,6 +6,7 @@ import static dev.floodgate.operators.ordering.OrderingHarness.gaps;
 import static dev.floodgate.operators.ordering.OrderingHarness.ids;
 import static dev.floodgate.operators.ordering.OrderingHarness.lateIds;
 import static dev.floodgate.operators.ordering.OrderingHarness.send;
+import static dev.floodgate.operators.ordering.OrderingHarness.state;
 import static dev.floodgate.testing.Events.event;
 import static dev.floodgate.testing.Events.unsequenced;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -16,7 +17,9 @@ import dev.floodgate.model.Interaction;
 import dev.floodgate.operators.CustomerKey;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import org.apache.flink.api.common.state.ValueState;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
@@ -337,6 +340,103 @@ class OrderPerCustomerTest {
         assertThat(gaps(h)).extracting(g -> g.customerId + ":" + g.fromSeq + ".." + g.toSeq + ":" + g.cause)
                 .containsExactly("a:2..2:end_of_input", "a:4..4:end_of_input");
         assertDrained(3, 1);
+    }
+
+    /** next-seq's third element follows gap-wait through every path that starts or ends a wait. */
+    @Test
+    void theCursorSaysWhetherEventsAreHeld() throws Exception {
+        h = OrderingHarness.open(CONFIG, null, T0);
+        send(h, event("a", 1));
+        assertCursor("a", 2, false);
+        send(h, event("a", 3), event("a", 5));
+        assertCursor("a", 2, true);
+        send(h, event("a", 2)); // a#5 still held: the wait goes on
+        assertCursor("a", 4, true);
+        send(h, event("a", 4));
+        assertCursor("a", 6, false);
+
+        send(h, event("a", 7), event("a", 8), event("a", 10), event("a", 11)); // overflow: 7 and 8 go, 10 and 11 stay
+        assertCursor("a", 9, true);
+        at(h, T0 + 100);
+        assertCursor("a", 12, false);
+
+        send(h, event("new", 3));
+        assertThat(cursor("new")).as("held before its first seq: no cursor").isNull();
+        send(h, event("new", 1));
+        assertCursor("new", 2, true);
+        send(h, event("new", 2));
+        assertCursor("new", 4, false);
+
+        assertThat(ids(h)).containsExactly("a#1", "a#2", "a#3", "a#4", "a#5", "a#7", "a#8", "a#10", "a#11", "new#1",
+                "new#2", "new#3");
+        assertThat(gaps(h)).extracting(g -> g.fromSeq + ".." + g.toSeq + ":" + g.cause)
+                .containsExactly("6..6:overflow", "9..9:timeout");
+        assertDrained(2, 1);
+    }
+
+    /** A savepoint of the version before the flag: its two-element cursors hide nothing held. */
+    @Test
+    void aCursorWithoutTheFlagStillReleasesHeldEventsWhenTheGapFills() throws Exception {
+        h = OrderingHarness.open(CONFIG, withoutTheFlag(event("a", 1), event("a", 3), event("a", 4), event("b", 1)),
+                T0 + 10);
+        assertThat(cursor("a")).containsExactly(2, T0);
+
+        send(h, event("a", 3), event("a", 2));
+        assertThat(ids(h)).containsExactly("a#2", "a#3", "a#4");
+        assertThat(duplicateIds(h)).containsExactly("a#3");
+        assertCursor("a", 5, false);
+
+        send(h, event("b", 3)); // a wait starts on a two-element cursor
+        assertCursor("b", 2, true);
+        send(h, event("b", 2));
+        assertCursor("b", 4, false);
+        assertThat(ids(h)).endsWith("a#4", "b#2", "b#3");
+        assertDrained(2);
+    }
+
+    @Test
+    void aCursorWithoutTheFlagStillKeepsItsCustomerWhileHeldAndTimesOut() throws Exception {
+        h = OrderingHarness.open(CONFIG, withoutTheFlag(event("a", 1), event("a", 3)), T0);
+        long hour = Duration.ofHours(1).toMillis();
+        h.setProcessingTime(T0 + hour + 1); // the idle timer fires while the log stands still
+        assertThat(cursor("a")).as("not idle while it waits").containsExactly(2, T0);
+
+        at(h, T0 + hour + 2);
+
+        assertThat(ids(h)).containsExactly("a#3");
+        assertThat(gaps(h)).extracting(g -> g.fromSeq + ".." + g.toSeq + ":" + g.cause)
+                .containsExactly("2..2:timeout");
+        assertCursor("a", 4, false);
+        assertDrained(1, 1);
+        at(h, T0 + 3 * hour);
+        assertThat(h.numKeyedStateEntries()).isZero();
+        assertThat(h.numProcessingTimeTimers()).isZero();
+    }
+
+    /** The state these events leave, with next-seq cut to {@code [next seq, last written at]} as before the flag. */
+    private static OperatorSubtaskState withoutTheFlag(Interaction... events) throws Exception {
+        try (var before = OrderingHarness.open(CONFIG, null, T0)) {
+            send(before, events);
+            for (String customer : Arrays.stream(events).map(e -> e.customerId).distinct().toList()) {
+                ValueState<long[]> nextSeq = state(before, customer, OrderingState.nextSeq());
+                nextSeq.update(Arrays.copyOf(nextSeq.value(), 2));
+            }
+            return before.snapshot(1, T0);
+        }
+    }
+
+    private long[] cursor(String customer) throws Exception {
+        return state(h, customer, OrderingState.nextSeq()).value();
+    }
+
+    /** next-seq holds {@code next} and says whether events are held, and gap-wait and buffer agree. */
+    private void assertCursor(String customer, long next, boolean held) throws Exception {
+        long[] cursor = cursor(customer);
+        assertThat(cursor).as("%s's next-seq", customer).hasSize(3).startsWith(next).endsWith(held ? 1 : 0);
+        assertThat(state(h, customer, OrderingState.gapWait()).value()).as("%s's gap-wait", customer)
+                .matches(w -> (w != null) == held);
+        assertThat(state(h, customer, OrderingState.buffer()).isEmpty()).as("%s's buffer empty", customer)
+                .isEqualTo(!held);
     }
 
     /** Nothing held: no gap timers; one state entry (next-seq) and one idle timer per customer. */

@@ -6,8 +6,13 @@ import dev.floodgate.operators.CustomerKey;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
+import org.apache.flink.api.common.state.State;
+import org.apache.flink.api.common.state.StateDescriptor;
 import org.apache.flink.api.common.typeinfo.Types;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
+import org.apache.flink.runtime.state.KeyedStateBackend;
+import org.apache.flink.runtime.state.VoidNamespace;
+import org.apache.flink.runtime.state.VoidNamespaceSerializer;
 import org.apache.flink.streaming.api.operators.KeyedProcessOperator;
 import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
 import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
@@ -68,6 +73,17 @@ final class OrderingHarness {
 
     static List<String> lateIds(KeyedOneInputStreamOperatorTestHarness<String, Interaction, Interaction> h) {
         return side(h, OrderPerCustomer.LATE).stream().map(e -> e.eventId).toList();
+    }
+
+    /**
+     * One customer's state, as the operator's descriptor (from {@link OrderingState}) sees it, to read or write
+     * between events. Moves the backend's current key: use it before the next event, not within one.
+     */
+    static <S extends State> S state(KeyedOneInputStreamOperatorTestHarness<String, Interaction, Interaction> h,
+            String customer, StateDescriptor<S, ?> descriptor) throws Exception {
+        KeyedStateBackend<String> backend = h.getOperator().getKeyedStateBackend();
+        backend.setCurrentKey(customer);
+        return backend.getPartitionedState(VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE, descriptor);
     }
 
     static <T> List<T> side(KeyedOneInputStreamOperatorTestHarness<String, Interaction, Interaction> h,
