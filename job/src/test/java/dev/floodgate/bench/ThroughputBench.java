@@ -91,11 +91,11 @@ final class ThroughputBench {
                 profile.stopAndReport(jfr.toAbsolutePath(), jobStart, r, 15);
             }
         }
+        double jobPerCpu = o.events / jobCpu.cpuSeconds();
+        double jobShare = jobCpu.machineShare();
         // The same job again, committing like the raw pipe: a checkpoint as soon as the sinks have sent the last event
         LiveJobRun.Measured atEnd = LiveJobRun.run(ctx, "bench.live-end", log, o.events, new Configuration(),
                 LiveJobRun.Commit.AT_END_OF_LOG, null);
-        double jobPerCpu = o.events / jobCpu.cpuSeconds();
-        double jobShare = jobCpu.machineShare();
         ctx.liveJobRate = job.endToEndRate();
         r.put("throughput", "live job, submit to all committed", job.endToEndRate(), "events/s");
         r.put("throughput", "live job, first to last processed_at", job.processingRate(), "events/s");
