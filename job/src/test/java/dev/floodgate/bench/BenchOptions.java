@@ -23,6 +23,8 @@ public final class BenchOptions {
     Duration checkpointInterval = Duration.ofSeconds(10);
     int rawPipeThreads = 1;
     int warmUpPasses = 6;
+    /** Measured rounds of the throughput section, each the raw pipe then the job: medians are reported. */
+    int repeats = 3;
     boolean profile = true;
     Duration floodTime = Duration.ofSeconds(30);
     List<String> floodRuns = List.of("shedding-on-unaligned", "shedding-off-unaligned", "shedding-off-aligned");
@@ -70,6 +72,7 @@ public final class BenchOptions {
                 checkpointInterval = Duration.ofSeconds(1);
                 profile = false;
                 warmUpPasses = 1;
+                repeats = 1;
                 floodTime = Duration.ofSeconds(4);
                 floodRuns = List.of("shedding-on-unaligned", "shedding-off-aligned");
                 recoveryRate = 1_000;
@@ -96,6 +99,7 @@ public final class BenchOptions {
             case "--checkpoint-interval" -> checkpointInterval = TimeUtils.parseDuration(v);
             case "--raw-pipe-threads" -> rawPipeThreads = positive(v);
             case "--warm-up-passes" -> warmUpPasses = positive(v);
+            case "--repeats" -> repeats = positive(v);
             case "--profile" -> profile = Boolean.parseBoolean(v);
             case "--flood-time" -> floodTime = TimeUtils.parseDuration(v);
             case "--flood-runs" -> {
@@ -140,6 +144,7 @@ public final class BenchOptions {
         return "Usage: Benchmarks [--smoke] [--sections all|" + String.join(",", SECTIONS) + "]\n"
                 + "  [--events 2000000] [--customers 10000] [--event-bytes 300] [--parallelism 2]\n"
                 + "  [--checkpoint-interval 10s] [--raw-pipe-threads 1] [--warm-up-passes 6]\n"
+                + "  [--repeats 3]\n"
                 + "  [--profile true]\n"
                 + "  [--flood-time 30s] [--flood-runs shedding-on-unaligned,shedding-off-unaligned,shedding-off-aligned]\n"
                 + "  [--recovery-rate 5000] [--recovery-time 60s]\n"

@@ -6,10 +6,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.ToDoubleFunction;
 import org.apache.flink.configuration.Configuration;
 
 /**
@@ -18,20 +21,17 @@ import org.apache.flink.configuration.Configuration;
  * live job until every event is committed ({@link LiveJobRun}), once committing at its periodic checkpoints only
  * and once also at a checkpoint triggered when its sinks have sent the last event, as the raw pipe commits when it
  * reaches the end offsets. Both are timed alike (until a read_committed consumer has seen every event), both warm
- * (warm-up passes over the whole log until the JIT is quiet), with CPU by thread per phase and a JFR profile of the
- * first measured job run.
+ * (warm-up passes over the whole log until the JIT is quiet), in {@code --repeats} rounds of raw pipe then job
+ * (medians reported), with CPU by thread and a JFR profile of the first round.
  */
 final class ThroughputBench {
     private ThroughputBench() {}
 
     static void run(BenchContext ctx) throws Exception {
-        BenchOptions o = ctx.options;
-        BenchResults r = ctx.results;
         String log = ctx.log();
-        Topics.create(ctx.bootstrap, 4, Duration.ofDays(1), "bench.raw-copy");
         // Recording from the start, for both sides alike: starting JFR retransforms JDK classes, which throws
         // away compiled code; started just before the measured job it cost that job 44 s of recompilation.
-        JfrProfile profile = o.profile ? JfrProfile.start() : null;
+        JfrProfile profile = ctx.options.profile ? JfrProfile.start() : null;
         try {
             measure(ctx, log, profile);
         } finally {
@@ -51,24 +51,8 @@ final class ThroughputBench {
             Topics.create(ctx.bootstrap, 4, Duration.ofDays(1), "bench.raw-warm-up-" + pass);
             rawPipe(ctx, log, "bench.raw-warm-up-" + pass, "bench-raw-warm-up-" + pass);
         });
-        ProcessCpu rawCpu = new ProcessCpu();
-        RawRun rawRun;
-        try (ThreadCpu rawThreads = new ThreadCpu()) {
-            rawRun = rawPipe(ctx, log, "bench.raw-copy", "bench-raw");
-            rawThreads.report(r, "cpu", 6);
-        }
-        double rawSeconds = rawRun.seconds();
-        double raw = o.events / rawSeconds;
-        double rawWriting = o.events / rawRun.writingSeconds();
-        double rawPerCpu = o.events / rawCpu.cpuSeconds();
-        r.put("throughput", "raw pipe (consumer -> transactional producer)", raw, "events/s");
-        r.put("throughput", "raw pipe, first to last record written", rawWriting, "events/s");
-        r.put("throughput", "raw pipe: events per CPU second of this process", rawPerCpu, "events/cpu-s");
-        r.put("throughput", "raw pipe: share of the machine's CPU this process got", rawCpu.machineShare(), "ratio");
-
         r.put("throughput", "Kafka ConsumerPerformance (read only)",
                 ConsumerPerf.messagesPerSecond(ctx.bootstrap, log, o.events, "bench-consumer-perf"), "events/s");
-
         warmUp(r, "live job", o.warmUpPasses, pass -> {
             LiveJobRun.Measured m = LiveJobRun.run(ctx, "bench.warm-up-" + pass, log, o.events, new Configuration(),
                     null);
@@ -76,13 +60,55 @@ final class ThroughputBench {
                     + " processing %.1f s at %.0f events/s, checkpoint wait %.1f s)", pass, m.endToEndRate(),
                     m.startUpSeconds(), m.processingSeconds(), m.processingRate(), m.commitWaitSeconds()));
         });
+        // Rounds of raw pipe then job, back to back: on a shared machine the rate of either swings by a third from
+        // one minute to the next; a ratio within a round pairs measurements taken under the same conditions.
+        List<Round> rounds = new ArrayList<>();
+        for (int i = 1; i <= o.repeats; i++) {
+            rounds.add(round(ctx, log, i, i == 1 ? profile : null));
+        }
+        report(ctx, rounds);
+    }
+
+    /**
+     * One measured round: the raw pipe; the live job committing at its periodic checkpoints only; the live job
+     * also committing at a checkpoint triggered when its sinks have sent the last event.
+     */
+    record Round(RawRun rawRun, double rawPerCpu, double rawShare, LiveJobRun.Measured job, double jobPerCpu,
+            double jobShare, LiveJobRun.Measured atEnd) {
+        double rawRate() {
+            return rawRun.events() / rawRun.seconds();
+        }
+
+        double rawWritingRate() {
+            return rawRun.events() / rawRun.writingSeconds();
+        }
+    }
+
+    /** A round; the first one also reports CPU by thread and the JFR profile of its periodic job run. */
+    private static Round round(BenchContext ctx, String log, int i, JfrProfile profile) throws Exception {
+        BenchOptions o = ctx.options;
+        BenchResults r = ctx.results;
+        boolean first = i == 1;
+        Topics.create(ctx.bootstrap, 4, Duration.ofDays(1), "bench.raw-copy-" + i);
+        ProcessCpu rawCpu = new ProcessCpu();
+        RawRun raw;
+        try (ThreadCpu rawThreads = new ThreadCpu()) {
+            raw = rawPipe(ctx, log, "bench.raw-copy-" + i, "bench-raw-" + i);
+            if (first) {
+                rawThreads.report(r, "cpu", 6);
+            }
+        }
+        double rawPerCpu = o.events / rawCpu.cpuSeconds();
+        double rawShare = rawCpu.machineShare();
         Instant jobStart = Instant.now();
         ProcessCpu jobCpu = new ProcessCpu();
         ThreadCpu jobThreads = new ThreadCpu();
         LiveJobRun.Measured job;
         try {
-            job = LiveJobRun.run(ctx, "bench.live", log, o.events, new Configuration(), null);
-            jobThreads.report(r, "cpu", 12);
+            job = LiveJobRun.run(ctx, "bench.live-" + i, log, o.events, new Configuration(), null);
+            if (first) {
+                jobThreads.report(r, "cpu", 12);
+            }
         } finally {
             jobThreads.close();
             if (profile != null) {
@@ -94,33 +120,63 @@ final class ThroughputBench {
         double jobPerCpu = o.events / jobCpu.cpuSeconds();
         double jobShare = jobCpu.machineShare();
         // The same job again, committing like the raw pipe: a checkpoint as soon as the sinks have sent the last event
-        LiveJobRun.Measured atEnd = LiveJobRun.run(ctx, "bench.live-end", log, o.events, new Configuration(),
+        LiveJobRun.Measured atEnd = LiveJobRun.run(ctx, "bench.live-end-" + i, log, o.events, new Configuration(),
                 LiveJobRun.Commit.AT_END_OF_LOG, null);
-        ctx.liveJobRate = job.endToEndRate();
-        r.put("throughput", "live job, submit to all committed", job.endToEndRate(), "events/s");
-        r.put("throughput", "live job, first to last processed_at", job.processingRate(), "events/s");
-        r.put("throughput", "live job: submit to first processed_at (start-up)", job.startUpSeconds(), "s");
-        r.put("throughput", "live job: first to last processed_at (processing)", job.processingSeconds(), "s");
-        r.put("throughput", "live job: last processed_at to all committed (checkpoint wait)",
-                job.commitWaitSeconds(), "s");
-        r.put("throughput", "live job, checkpoint at the end of the log: submit to all committed",
-                atEnd.endToEndRate(), "events/s");
-        r.put("throughput", "live job, checkpoint at the end of the log: first to last processed_at",
-                atEnd.processingRate(), "events/s");
-        r.put("throughput", "live job, checkpoint at the end of the log: seconds to all sent (trigger)",
-                atEnd.checkpointTriggeredSeconds(), "s");
-        r.put("throughput", "live job, checkpoint at the end of the log: seconds to all committed",
-                atEnd.submitToCommittedSeconds(), "s");
-        r.put("throughput", "raw pipe: start to all committed", rawSeconds, "s");
-        r.put("throughput", "ratio live job / raw pipe (submit to all committed, both commit at the end of the log)",
-                atEnd.endToEndRate() / raw, "x");
-        r.put("throughput", "ratio live job / raw pipe (submit to all committed, job at periodic checkpoints only)",
-                job.endToEndRate() / raw, "x");
-        r.put("throughput", "ratio live job / raw pipe (processing: first to last output of each)",
-                job.processingRate() / rawWriting, "x");
-        r.put("throughput", "live job: events per CPU second of this process", jobPerCpu, "events/cpu-s");
-        r.put("throughput", "live job: share of the machine's CPU this process got", jobShare, "ratio");
-        r.put("throughput", "ratio live job / raw pipe (events per CPU second)", jobPerCpu / rawPerCpu, "x");
+        Round round = new Round(raw, rawPerCpu, rawShare, job, jobPerCpu, jobShare, atEnd);
+        r.note("round", String.format("round %d: raw pipe %.0f events/s (%.2f s; writing %.0f); live job %.0f at the"
+                + " end of the log (sent all after %.2f s, committed after %.2f s), %.0f at periodic checkpoints"
+                + " (start-up %.2f s, processing %.2f s at %.0f, checkpoint wait %.2f s); ratios: end of the log %.2f,"
+                + " periodic %.2f, processing %.2f, per CPU second %.2f", i, round.rawRate(), raw.seconds(),
+                round.rawWritingRate(), atEnd.endToEndRate(), atEnd.checkpointTriggeredSeconds(),
+                atEnd.submitToCommittedSeconds(), job.endToEndRate(), job.startUpSeconds(), job.processingSeconds(),
+                job.processingRate(), job.commitWaitSeconds(), atEnd.endToEndRate() / round.rawRate(),
+                job.endToEndRate() / round.rawRate(), job.processingRate() / round.rawWritingRate(),
+                jobPerCpu / rawPerCpu));
+        return round;
+    }
+
+    /** Medians over the rounds; a ratio is the median of the rounds' ratios. */
+    private static void report(BenchContext ctx, List<Round> rounds) {
+        BenchResults r = ctx.results;
+        String t = "throughput";
+        r.put(t, "measured rounds (medians below)", rounds.size(), "rounds");
+        r.put(t, "raw pipe (consumer -> transactional producer)", median(rounds, Round::rawRate), "events/s");
+        r.put(t, "raw pipe, first to last record written", median(rounds, Round::rawWritingRate), "events/s");
+        r.put(t, "raw pipe: start to all committed", median(rounds, x -> x.rawRun().seconds()), "s");
+        r.put(t, "raw pipe: events per CPU second of this process", median(rounds, Round::rawPerCpu),
+                "events/cpu-s");
+        r.put(t, "raw pipe: share of the machine's CPU this process got", median(rounds, Round::rawShare), "ratio");
+        r.put(t, "live job, submit to all committed", median(rounds, x -> x.job().endToEndRate()), "events/s");
+        r.put(t, "live job, first to last processed_at", median(rounds, x -> x.job().processingRate()), "events/s");
+        r.put(t, "live job: submit to first processed_at (start-up)", median(rounds, x -> x.job().startUpSeconds()),
+                "s");
+        r.put(t, "live job: first to last processed_at (processing)",
+                median(rounds, x -> x.job().processingSeconds()), "s");
+        r.put(t, "live job: last processed_at to all committed (checkpoint wait)",
+                median(rounds, x -> x.job().commitWaitSeconds()), "s");
+        r.put(t, "live job: events per CPU second of this process", median(rounds, Round::jobPerCpu),
+                "events/cpu-s");
+        r.put(t, "live job: share of the machine's CPU this process got", median(rounds, Round::jobShare), "ratio");
+        String atEnd = "live job, checkpoint at the end of the log: ";
+        r.put(t, atEnd + "submit to all committed", median(rounds, x -> x.atEnd().endToEndRate()), "events/s");
+        r.put(t, atEnd + "first to last processed_at", median(rounds, x -> x.atEnd().processingRate()), "events/s");
+        r.put(t, atEnd + "seconds to all sent (trigger)",
+                median(rounds, x -> x.atEnd().checkpointTriggeredSeconds()), "s");
+        r.put(t, atEnd + "seconds to all committed", median(rounds, x -> x.atEnd().submitToCommittedSeconds()), "s");
+        r.put(t, "ratio live job / raw pipe (submit to all committed, both commit at the end of the log)",
+                median(rounds, x -> x.atEnd().endToEndRate() / x.rawRate()), "x");
+        r.put(t, "ratio live job / raw pipe (submit to all committed, job at periodic checkpoints only)",
+                median(rounds, x -> x.job().endToEndRate() / x.rawRate()), "x");
+        r.put(t, "ratio live job / raw pipe (processing: first to last output of each)",
+                median(rounds, x -> x.job().processingRate() / x.rawWritingRate()), "x");
+        r.put(t, "ratio live job / raw pipe (events per CPU second)",
+                median(rounds, x -> x.jobPerCpu() / x.rawPerCpu()), "x");
+        ctx.liveJobRate = median(rounds, x -> x.job().endToEndRate());
+    }
+
+    private static double median(List<Round> rounds, ToDoubleFunction<Round> value) {
+        double[] v = rounds.stream().mapToDouble(value).sorted().toArray();
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
     }
 
     /** A pass of work that compiles the code paths of the measured one. */
@@ -157,7 +213,7 @@ final class ThroughputBench {
      * and the last record it wrote (their log append times: the output topic, like all of Floodgate's, uses
      * LogAppendTime), the counterpart of the job's processing span.
      */
-    record RawRun(double seconds, double writingSeconds) {}
+    record RawRun(long events, double seconds, double writingSeconds) {}
 
     /**
      * The raw pipe, timed as the job is: from its start until a {@code read_committed} consumer has seen every
@@ -177,7 +233,8 @@ final class ThroughputBench {
             }, pipe);
             long done = counter.awaitCount(ctx.options.events, ctx.options.timeout, copy::isCompletedExceptionally);
             copy.join();
-            return new RawRun((done - t0) / 1e9, Math.max(counter.timestampSpanSeconds(), 0.001));
+            return new RawRun(ctx.options.events, (done - t0) / 1e9,
+                    Math.max(counter.timestampSpanSeconds(), 0.001));
         } finally {
             pipe.shutdownNow();
         }
