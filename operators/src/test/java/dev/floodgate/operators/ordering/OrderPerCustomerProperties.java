@@ -57,15 +57,8 @@ class OrderPerCustomerProperties {
             @ForAll @IntRange(min = 1, max = 20) int customers, @ForAll @IntRange(min = 1, max = 30) int length,
             @ForAll @IntRange(min = 1, max = 4) int maxBuffered, @ForAll Random random) throws Exception {
         Map<String, Integer> lengths = lengths(customers, length, random);
-        OrderingConfig config = OrderingConfig.defaults().withMaxWait(Duration.ofMillis(10))
-                .withMaxBuffered(maxBuffered);
-        try (var h = OrderingHarness.open(config, null, T0)) {
-            long now = T0;
-            for (Interaction e : shuffled(lengths, 20, random)) {
-                now += random.nextInt(4);
-                at(h, now);
-                send(h, e);
-            }
+        try (var h = OrderingHarness.open(skipping(maxBuffered), null, T0)) {
+            long now = sendShuffled(h, lengths, random, () -> {});
             at(h, now + 10);
             Statistics.label("skipped").collect(gaps(h).isEmpty() ? "none" : "some");
 
@@ -106,14 +99,8 @@ class OrderPerCustomerProperties {
             @ForAll @IntRange(min = 1, max = 10) int customers, @ForAll @IntRange(min = 1, max = 30) int length,
             @ForAll @IntRange(min = 1, max = 4) int maxBuffered, @ForAll Random random) throws Exception {
         Map<String, Integer> lengths = lengths(customers, length, random);
-        OrderingConfig config = OrderingConfig.defaults().withMaxWait(Duration.ofMillis(10))
-                .withMaxBuffered(maxBuffered);
-        try (var h = OrderingHarness.open(config, null, T0)) {
-            long now = T0;
-            for (Interaction e : shuffled(lengths, 20, random)) {
-                now += random.nextInt(4);
-                at(h, now);
-                send(h, e);
+        try (var h = OrderingHarness.open(skipping(maxBuffered), null, T0)) {
+            sendShuffled(h, lengths, random, () -> {
                 for (String customer : lengths.keySet()) {
                     long[] cursor = state(h, customer, OrderingState.nextSeq()).value();
                     GapWait wait = state(h, customer, OrderingState.gapWait()).value();
@@ -123,8 +110,34 @@ class OrderPerCustomerProperties {
                         assertThat(cursor).as(customer).hasSize(3).endsWith(held ? 1 : 0);
                     }
                 }
-            }
+            });
         }
+    }
+
+    /** A 10 ms wait and tiny buffers: waits time out and buffers overflow. */
+    private static OrderingConfig skipping(int maxBuffered) {
+        return OrderingConfig.defaults().withMaxWait(Duration.ofMillis(10)).withMaxBuffered(maxBuffered);
+    }
+
+    /** A check run after every event. */
+    private interface Step {
+        void check() throws Exception;
+    }
+
+    /**
+     * Sends every event of {@code lengths} (20% redelivered) in a random order, 0 to 3 ms apart, checking
+     * {@code afterEach} after each; returns the time of the last.
+     */
+    private static long sendShuffled(KeyedOneInputStreamOperatorTestHarness<String, Interaction, Interaction> h,
+            Map<String, Integer> lengths, Random random, Step afterEach) throws Exception {
+        long now = T0;
+        for (Interaction e : shuffled(lengths, 20, random)) {
+            now += random.nextInt(4);
+            at(h, now);
+            send(h, e);
+            afterEach.check();
+        }
+        return now;
     }
 
     private static Map<String, Integer> lengths(int customers, int maxLength, Random random) {
