@@ -1,6 +1,5 @@
 package dev.floodgate.bench;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.floodgate.job.FloodgateJob;
 import dev.floodgate.job.FloodgateOptions;
 import dev.floodgate.job.JobKind;
@@ -88,114 +87,56 @@ final class LiveJobRun {
             JobClient job = FloodgateJob.submit(ctx.environment(conf), options);
             VertexLoad load = new VertexLoad(ctx.rest(), job.getJobID().toString());
             EndOfLogTrigger trigger = commit == Commit.AT_END_OF_LOG
-                    ? new EndOfLogTrigger(ctx, job.getJobID().toString(), events) : null;
-            long done;
+                    ? new EndOfLogTrigger(ctx, job.getJobID().toString(), events, COUNTED_SINKS) : null;
             try {
-                done = counter.awaitCount(events, ctx.options.timeout, () -> failed(ctx, job));
-            } catch (IllegalStateException e) {
-                throw new IllegalStateException(e.getMessage() + "; root exception: " + rootException(ctx, job), e);
+                return measure(ctx, name, events, counter, job, load, trigger, beforeCancel, t0, submittedAt);
             } finally {
                 if (trigger != null) {
-                    trigger.close();
+                    trigger.result(); // read it also after a failure: the cluster waits for unread results at shutdown
                 }
             }
-            double triggered = trigger == null ? Double.NaN : trigger.triggeredAt();
-            if (trigger != null && Double.isNaN(triggered)) {
-                throw new IllegalStateException("the end-of-log checkpoint was never triggered: the sinks' record"
-                        + " counters (" + String.join(", ", COUNTED_SINKS) + ") did not reach " + events);
-            }
-            load.report(ctx.results, "load");
-            if (beforeCancel != null) {
-                beforeCancel.accept(job);
-            }
-            job.cancel().get(1, TimeUnit.MINUTES);
-            if (trigger != null) {
-                ctx.results.note("throughput", "end-of-log checkpoint of " + name + ": "
-                        + trigger.awaitResult(ctx, job.getJobID().toString()));
-            }
-            long first = Long.MAX_VALUE;
-            long last = Long.MIN_VALUE;
-            for (byte[] v : counter.edges(processed)) {
-                long at = read(v).processedAt;
-                first = Math.min(first, at);
-                last = Math.max(last, at);
-            }
-            if (first > last) { // everything was shed: no processing span to measure
-                first = last = submittedAt;
-            }
-            return new Measured(events, (done - t0) / 1e9, Math.max(0, first - submittedAt) / 1000.0,
-                    Math.max(last - first, 1) / 1000.0, (triggered - t0) / 1e9);
         }
     }
 
-    /**
-     * Watches the job's sink writers (in-process, {@link SinkProgress}) and triggers one checkpoint over REST once
-     * they have handed {@code events} records to their producers.
-     */
-    private static final class EndOfLogTrigger implements AutoCloseable {
-        private final Thread watcher;
-        private volatile long triggeredAt; // System.nanoTime() when the count was reached, 0 until then
-        private volatile Exception failure;
-        private volatile String requestId;
-
-        EndOfLogTrigger(BenchContext ctx, String jobId, long events) {
-            watcher = new Thread(() -> {
-                try {
-                    while (SinkProgress.sent(jobId, COUNTED_SINKS) < events) {
-                        Thread.sleep(2);
-                    }
-                    triggeredAt = System.nanoTime();
-                    requestId = ctx.rest().triggerCheckpoint(jobId);
-                } catch (InterruptedException e) {
-                    // the run ended (or failed) first
-                } catch (Exception e) {
-                    failure = e;
-                }
-            }, "end-of-log-checkpoint");
-            watcher.setDaemon(true);
-            watcher.start();
-        }
-
-        /**
-         * When the sinks had sent every event and the checkpoint was triggered (System.nanoTime()), or NaN if they
-         * never had (a periodic checkpoint may still complete before the triggered one: that run then did not need it).
-         */
-        double triggeredAt() {
-            if (failure != null) {
-                throw new IllegalStateException("triggering the end-of-log checkpoint failed: " + failure, failure);
-            }
-            return triggeredAt == 0 ? Double.NaN : triggeredAt;
-        }
-
-        @Override
-        public void close() throws InterruptedException {
-            watcher.interrupt();
-            watcher.join();
-        }
-
-        /**
-         * Waits for the triggered checkpoint's result (completed, or failed by the job's cancel if a periodic one
-         * committed everything first) and reads it: the cluster keeps unread results and waits for them when it
-         * shuts down. Returns a description of how it ended.
-         */
-        String awaitResult(BenchContext ctx, String jobId) throws Exception {
-            if (requestId == null) {
-                return "not triggered";
-            }
-            long deadline = System.nanoTime() + 60_000_000_000L;
-            while (true) {
-                JsonNode r = ctx.rest().checkpointTrigger(jobId, requestId);
-                if (r.path("status").path("id").asText().equals("COMPLETED")) {
-                    JsonNode op = r.path("operation");
-                    return op.has("checkpointId") ? "completed, checkpoint " + op.path("checkpointId").asLong()
-                            : "failed: " + op.path("failure-cause").path("class").asText();
-                }
-                if (System.nanoTime() > deadline) {
-                    return "still in progress after 60 s";
-                }
-                Thread.sleep(50);
+    private static Measured measure(BenchContext ctx, String name, long events, CommittedCounter counter,
+            JobClient job, VertexLoad load, EndOfLogTrigger trigger, BeforeCancel beforeCancel, long t0,
+            long submittedAt) throws Exception {
+        String processed = name + ".processed";
+        long done;
+        try {
+            done = counter.awaitCount(events, ctx.options.timeout, () -> failed(ctx, job));
+        } catch (IllegalStateException e) {
+            throw new IllegalStateException(e.getMessage() + "; root exception: " + rootException(ctx, job), e);
+        } finally {
+            if (trigger != null) {
+                trigger.close();
             }
         }
+        double triggered = trigger == null ? Double.NaN : trigger.triggeredAt();
+        if (trigger != null && Double.isNaN(triggered)) {
+            throw new IllegalStateException("the end-of-log checkpoint was never triggered: the sinks' record"
+                    + " counters (" + String.join(", ", COUNTED_SINKS) + ") did not reach " + events);
+        }
+        load.report(ctx.results, "load");
+        if (beforeCancel != null) {
+            beforeCancel.accept(job);
+        }
+        job.cancel().get(1, TimeUnit.MINUTES);
+        if (trigger != null) {
+            ctx.results.note("throughput", "end-of-log checkpoint of " + name + ": " + trigger.result());
+        }
+        long first = Long.MAX_VALUE;
+        long last = Long.MIN_VALUE;
+        for (byte[] v : counter.edges(processed)) {
+            long at = read(v).processedAt;
+            first = Math.min(first, at);
+            last = Math.max(last, at);
+        }
+        if (first > last) { // everything was shed: no processing span to measure
+            first = last = submittedAt;
+        }
+        return new Measured(events, (done - t0) / 1e9, Math.max(0, first - submittedAt) / 1000.0,
+                Math.max(last - first, 1) / 1000.0, (triggered - t0) / 1e9);
     }
 
     /**

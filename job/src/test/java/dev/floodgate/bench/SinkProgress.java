@@ -50,8 +50,12 @@ public final class SinkProgress implements MetricReporter {
         String job = variables.get("<job_id>");
         String operator = variables.get("<operator_name>");
         if (name.equals(SENT) && metric instanceof Counter c && job != null && operator != null) {
-            SENT_BY_JOB.computeIfAbsent(job, k -> new ConcurrentHashMap<>())
-                    .put(group.getMetricIdentifier(name), new Sent(operator, c));
+            // in one step with the removal below: a restarted task's counter must not land in a dropped map
+            SENT_BY_JOB.compute(job, (k, counters) -> {
+                Map<String, Sent> m = counters != null ? counters : new ConcurrentHashMap<>();
+                m.put(group.getMetricIdentifier(name), new Sent(operator, c));
+                return m;
+            });
         }
     }
 

@@ -54,7 +54,7 @@ public final class FlinkRest {
 
     /**
      * The state of a triggered checkpoint: {@code status.id} is {@code IN_PROGRESS} or {@code COMPLETED}, then
-     * {@code operation} has {@code checkpointId} or {@code failure-cause}. Reading it once completed releases it:
+     * {@code operation} has {@code checkpointId} or {@code failureCause}. Reading it once completed releases it:
      * the cluster keeps unread results and waits for them when it shuts down.
      */
     public JsonNode checkpointTrigger(String jobId, String requestId) throws IOException, InterruptedException {

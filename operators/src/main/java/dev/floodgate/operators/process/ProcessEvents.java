@@ -11,6 +11,7 @@ import java.util.Collections;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.state.CheckpointListener;
@@ -24,8 +25,9 @@ import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
  * done here, not by Flink: a call whose future is already a success when {@code process} returns completes at
  * once, with no timer; any other call is followed by {@link Attempts}, on one scheduler thread per subtask
  * (created in {@link #open}, shut down in {@link #close}). A failure is completed as a dead letter (stage
- * {@code process}), never exceptionally, so it can never fail the job: {@link ProcessOutcome#retryable()}
- * failures are retried and the last one is emitted; a timed-out event is a permanent failure. No state.
+ * {@code process}), never exceptionally, so it can never fail the job: failures are retried unless
+ * {@link #isPermanent} (a {@link ProcessingException} that is not retryable) and the last one is emitted; a
+ * timed-out event is not retried. No state.
  */
 public class ProcessEvents extends RichAsyncFunction<Interaction, ProcessOutcome> implements CheckpointListener {
     private static final long serialVersionUID = 1L;
@@ -67,7 +69,10 @@ public class ProcessEvents extends RichAsyncFunction<Interaction, ProcessOutcome
     @Override
     public void close() throws Exception {
         if (scheduler != null) {
-            scheduler.shutdownNow(); // first, so that no retry starts on a closed processor
+            // first, so that no queued retry starts on a closed processor; one already calling it is let finish
+            // (calls only start a request), briefly: on cancel the task must not hang here
+            scheduler.shutdownNow();
+            scheduler.awaitTermination(1, TimeUnit.SECONDS);
         }
         processor.close();
     }
@@ -104,16 +109,16 @@ public class ProcessEvents extends RichAsyncFunction<Interaction, ProcessOutcome
     }
 
     ProcessOutcome failed(Interaction event, Throwable error) {
-        DeadLetter d = deadLetter(event, error, System.currentTimeMillis());
-        return isPermanent(error) ? ProcessOutcome.failedPermanently(d) : ProcessOutcome.failed(d);
+        return ProcessOutcome.failed(deadLetter(event, error, System.currentTimeMillis()));
     }
 
     /** The total timeout covers all attempts: what is left of it would not fit another one. */
     ProcessOutcome timedOut(Interaction event) {
-        return ProcessOutcome.failedPermanently(
+        return ProcessOutcome.failed(
                 deadLetter(event, new TimeoutException("processing timed out"), System.currentTimeMillis()));
     }
 
+    /** Whether another attempt cannot fix {@code error}: the service rejected the request itself. */
     static boolean isPermanent(Throwable error) {
         Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
         return cause instanceof ProcessingException && !((ProcessingException) cause).retryable();

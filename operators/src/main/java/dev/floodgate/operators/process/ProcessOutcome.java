@@ -7,13 +7,6 @@ import dev.floodgate.model.ProcessedEvent;
 public class ProcessOutcome {
     public ProcessedEvent processed;
     public DeadLetter failed;
-    /**
-     * A failure that another attempt cannot fix (the total timeout elapsed, or the service rejected the request
-     * as invalid). Read only inside the processing operator, where {@link ProcessEvents} decides on retries,
-     * hence transient: not serialized.
-     */
-    public transient boolean permanent;
-
     public ProcessOutcome() {}
 
     public static ProcessOutcome ok(ProcessedEvent p) {
@@ -22,20 +15,10 @@ public class ProcessOutcome {
         return o;
     }
 
+    /** A failure after the last attempt ({@link ProcessEvents} decides on retries from the error, not from here). */
     public static ProcessOutcome failed(DeadLetter d) {
         ProcessOutcome o = new ProcessOutcome();
         o.failed = d;
         return o;
-    }
-
-    public static ProcessOutcome failedPermanently(DeadLetter d) {
-        ProcessOutcome o = failed(d);
-        o.permanent = true;
-        return o;
-    }
-
-    /** Whether another attempt may fix the event: the retries of {@link ProcessEvents} are decided so. */
-    public boolean retryable() {
-        return failed != null && !permanent;
     }
 }

@@ -1,7 +1,7 @@
 package dev.floodgate.operators.process;
 
 /**
- * A processing service answered with an error. {@link #retryable()} tells the retry strategy whether another
+ * A processing service answered with an error. {@link #retryable()} tells {@link ProcessEvents} whether another
  * attempt may succeed (server errors, throttling) or not (the service rejected the request itself).
  */
 public class ProcessingException extends RuntimeException {

@@ -160,11 +160,4 @@ class ProcessingTest {
                     : passThrough.process(event);
         }
     }
-
-    @Test
-    void onlyRetryableFailuresAreRetried() {
-        assertThat(ProcessOutcome.failed(new dev.floodgate.model.DeadLetter()).retryable()).isTrue();
-        assertThat(ProcessOutcome.failedPermanently(new dev.floodgate.model.DeadLetter()).retryable()).isFalse();
-        assertThat(ProcessOutcome.ok(new dev.floodgate.model.ProcessedEvent()).retryable()).isFalse();
-    }
 }
