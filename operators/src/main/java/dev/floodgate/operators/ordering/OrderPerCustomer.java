@@ -53,10 +53,11 @@ import org.slf4j.LoggerFactory;
  * writes the flag too, and for an event (and the idle timer) {@code gap-wait} is read only when {@code next-seq} is
  * absent, lacks the flag (written by an older version) or says events are held; the gap timer always reads it.
  * Timers: at most one event-time timer per customer, at {@code gap-wait.sinceMillis + maxWait} (log time),
- * registered while the buffer is non-empty and deleted when it empties; a stale one is ignored. And one processing-time idle timer per customer with {@code next-seq},
- * registered when it is first written and moved only when it fires: at {@code stateTtl} after the last write it
- * clears {@code next-seq} and {@code skipped} (unless events are held), so an idle customer is forgotten after
- * {@code stateTtl}; {@code recent-ids} keeps its own TTL.
+ * registered while the buffer is non-empty and deleted when it empties; a stale one is ignored. And one
+ * processing-time idle timer per customer with {@code next-seq}, registered when it is first written and moved
+ * only when it fires: at {@code stateTtl} after the last write it clears {@code next-seq} and {@code skipped}
+ * (unless events are held), so an idle customer is forgotten after {@code stateTtl}; {@code recent-ids} keeps its
+ * own TTL.
  * Metrics: see {@link OrderingReports}.
  */
 public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, Interaction> {
