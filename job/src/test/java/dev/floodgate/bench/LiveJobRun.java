@@ -89,7 +89,8 @@ final class LiveJobRun {
             EndOfLogTrigger trigger = commit == Commit.AT_END_OF_LOG
                     ? new EndOfLogTrigger(ctx, job.getJobID().toString(), events, COUNTED_SINKS) : null;
             try {
-                return measure(ctx, name, events, counter, job, load, trigger, beforeCancel, t0, submittedAt);
+                return measure(ctx, name, processed, events, counter, job, load, trigger, beforeCancel, t0,
+                        submittedAt);
             } finally {
                 if (trigger != null) {
                     trigger.result(); // read it also after a failure: the cluster waits for unread results at shutdown
@@ -98,10 +99,10 @@ final class LiveJobRun {
         }
     }
 
-    private static Measured measure(BenchContext ctx, String name, long events, CommittedCounter counter,
-            JobClient job, VertexLoad load, EndOfLogTrigger trigger, BeforeCancel beforeCancel, long t0,
-            long submittedAt) throws Exception {
-        String processed = name + ".processed";
+    /** The rest of {@link #run} once the job is submitted: waits for every event, cancels, splits the time. */
+    private static Measured measure(BenchContext ctx, String name, String processed, long events,
+            CommittedCounter counter, JobClient job, VertexLoad load, EndOfLogTrigger trigger,
+            BeforeCancel beforeCancel, long t0, long submittedAt) throws Exception {
         long done;
         try {
             done = counter.awaitCount(events, ctx.options.timeout, () -> failed(ctx, job));
