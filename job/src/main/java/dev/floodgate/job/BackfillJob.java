@@ -1,6 +1,6 @@
 package dev.floodgate.job;
 
-import dev.floodgate.job.tools.SavepointPositions;
+import dev.floodgate.job.SavepointPositions;
 import dev.floodgate.model.DeadLetter;
 import dev.floodgate.model.Interaction;
 import dev.floodgate.model.Lane;

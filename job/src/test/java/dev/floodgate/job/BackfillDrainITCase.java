@@ -2,12 +2,12 @@ package dev.floodgate.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.floodgate.job.kafka.FloodGenerator;
-import dev.floodgate.job.kafka.FloodGenerator.Phase;
-import dev.floodgate.job.kafka.FloodGenerator.Profile;
-import dev.floodgate.job.kafka.Topics;
+import dev.floodgate.testkit.events.FloodGenerator;
+import dev.floodgate.testkit.events.FloodGenerator.Phase;
+import dev.floodgate.testkit.events.FloodGenerator.Profile;
+import dev.floodgate.testkit.kafka.Topics;
 import dev.floodgate.job.testing.FailOnceProcessor;
-import dev.floodgate.job.testing.KafkaBroker;
+import dev.floodgate.testkit.kafka.KafkaBroker;
 import dev.floodgate.job.testing.TestEnvironments;
 import dev.floodgate.job.tools.Reconcile;
 import dev.floodgate.model.Channel;

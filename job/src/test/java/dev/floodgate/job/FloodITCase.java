@@ -3,8 +3,8 @@ package dev.floodgate.job;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.floodgate.job.testing.FloodRun;
-import dev.floodgate.job.tools.FlinkRest;
-import dev.floodgate.job.testing.KafkaBroker;
+import dev.floodgate.testkit.flink.FlinkRest;
+import dev.floodgate.testkit.kafka.KafkaBroker;
 import dev.floodgate.model.DeadLetterReason;
 import dev.floodgate.model.Priority;
 import java.time.Duration;

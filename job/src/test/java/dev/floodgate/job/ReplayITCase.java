@@ -2,15 +2,15 @@ package dev.floodgate.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.floodgate.job.kafka.InteractionRecords;
-import dev.floodgate.job.kafka.KafkaIO;
-import dev.floodgate.job.kafka.Topics;
-import dev.floodgate.job.testing.KafkaBroker;
+import dev.floodgate.testkit.events.InteractionRecords;
+import dev.floodgate.testkit.kafka.KafkaIO;
+import dev.floodgate.testkit.kafka.Topics;
+import dev.floodgate.testkit.kafka.KafkaBroker;
 import dev.floodgate.job.testing.TestEnvironments;
-import dev.floodgate.job.tools.SavepointPositions;
+import dev.floodgate.job.SavepointPositions;
 import dev.floodgate.model.Channel;
 import dev.floodgate.model.Lane;
-import dev.floodgate.model.OutputCodec;
+import dev.floodgate.contract.OutputCodec;
 import dev.floodgate.model.Priority;
 import dev.floodgate.model.ProcessedEvent;
 import java.io.IOException;

@@ -2,8 +2,8 @@ package dev.floodgate.operators;
 
 import dev.floodgate.model.DeadLetter;
 import dev.floodgate.model.Interaction;
-import dev.floodgate.model.InteractionCodec;
-import dev.floodgate.model.InvalidRecordException;
+import dev.floodgate.contract.InteractionCodec;
+import dev.floodgate.contract.InvalidRecordException;
 import dev.floodgate.model.RawRecord;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;

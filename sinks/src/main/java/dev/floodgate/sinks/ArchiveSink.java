@@ -1,7 +1,7 @@
 package dev.floodgate.sinks;
 
 import dev.floodgate.model.Interaction;
-import dev.floodgate.model.InteractionCodec;
+import dev.floodgate.contract.InteractionCodec;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.time.Instant;

@@ -1,7 +1,7 @@
 package dev.floodgate.sinks;
 
 import dev.floodgate.model.DeadLetter;
-import dev.floodgate.model.OutputCodec;
+import dev.floodgate.contract.OutputCodec;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;

@@ -1,6 +1,6 @@
 package dev.floodgate.sinks;
 
-import dev.floodgate.model.OutputCodec;
+import dev.floodgate.contract.OutputCodec;
 import dev.floodgate.model.ProcessedEvent;
 import java.nio.charset.StandardCharsets;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;

@@ -1,7 +1,7 @@
 package dev.floodgate.sinks;
 
 import dev.floodgate.model.Interaction;
-import dev.floodgate.model.InteractionCodec;
+import dev.floodgate.contract.InteractionCodec;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;

@@ -1,13 +1,13 @@
 package dev.floodgate.job.tools;
 
 import dev.floodgate.job.FloodgateOptions;
-import dev.floodgate.job.kafka.KafkaIO;
+import dev.floodgate.sources.CommittedRecords;
 import dev.floodgate.model.DeadLetter;
 import dev.floodgate.model.Interaction;
-import dev.floodgate.model.InteractionCodec;
-import dev.floodgate.model.InvalidRecordException;
+import dev.floodgate.contract.InteractionCodec;
+import dev.floodgate.contract.InvalidRecordException;
 import dev.floodgate.model.Lane;
-import dev.floodgate.model.OutputCodec;
+import dev.floodgate.contract.OutputCodec;
 import dev.floodgate.model.ProcessedEvent;
 import dev.floodgate.model.RawRecord;
 import java.io.IOException;
@@ -87,7 +87,7 @@ public final class Reconcile {
 
         Set<String> valid = new LinkedHashSet<>();
         Set<String> invalidPositions = new LinkedHashSet<>();
-        for (ConsumerRecord<byte[], byte[]> r : KafkaIO.readCommitted(bootstrap, options.get(FloodgateOptions.INPUT_TOPIC))) {
+        for (ConsumerRecord<byte[], byte[]> r : CommittedRecords.readAll(bootstrap, options.get(FloodgateOptions.INPUT_TOPIC))) {
             try {
                 valid.add(InteractionCodec.parse(raw(r), maxBytes).eventId);
             } catch (InvalidRecordException e) {
@@ -96,7 +96,7 @@ public final class Reconcile {
         }
         Map<String, Integer> processedCount = new HashMap<>();
         Map<String, Integer> byLane = new HashMap<>();
-        for (ConsumerRecord<byte[], byte[]> r : KafkaIO.readCommitted(bootstrap, options.get(FloodgateOptions.PROCESSED_TOPIC))) {
+        for (ConsumerRecord<byte[], byte[]> r : CommittedRecords.readAll(bootstrap, options.get(FloodgateOptions.PROCESSED_TOPIC))) {
             ProcessedEvent p = OutputCodec.readProcessed(r.value());
             if (lanes.contains(p.lane)) {
                 processedCount.merge(p.eventId, 1, Integer::sum);
@@ -105,7 +105,7 @@ public final class Reconcile {
         }
         Set<String> deadLettered = new HashSet<>();
         Set<String> deadLetterPositions = new HashSet<>();
-        for (ConsumerRecord<byte[], byte[]> r : KafkaIO.readCommitted(bootstrap, options.get(FloodgateOptions.DLQ_TOPIC))) {
+        for (ConsumerRecord<byte[], byte[]> r : CommittedRecords.readAll(bootstrap, options.get(FloodgateOptions.DLQ_TOPIC))) {
             DeadLetter d = OutputCodec.readDeadLetter(r.value());
             deadLetterPositions.add(d.topic + "-" + d.partition + "@" + d.offset);
             if ("process".equals(d.stage)) {
@@ -118,7 +118,7 @@ public final class Reconcile {
             }
         }
         Set<String> shed = new HashSet<>();
-        for (ConsumerRecord<byte[], byte[]> r : KafkaIO.readCommitted(bootstrap, options.get(FloodgateOptions.SHED_TOPIC))) {
+        for (ConsumerRecord<byte[], byte[]> r : CommittedRecords.readAll(bootstrap, options.get(FloodgateOptions.SHED_TOPIC))) {
             try {
                 shed.add(InteractionCodec.parse(raw(r), Integer.MAX_VALUE).eventId);
             } catch (InvalidRecordException e) {

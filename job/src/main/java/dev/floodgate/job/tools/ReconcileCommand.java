@@ -2,7 +2,7 @@ package dev.floodgate.job.tools;
 
 import dev.floodgate.job.FloodgateOptions;
 import dev.floodgate.job.JobKind;
-import dev.floodgate.job.kafka.Topics;
+import dev.floodgate.sources.CommittedRecords;
 import dev.floodgate.model.Lane;
 import java.io.PrintStream;
 import java.time.Duration;
@@ -62,7 +62,7 @@ final class ReconcileCommand {
                 FloodgateOptions.SHED_TOPIC, FloodgateOptions.DLQ_TOPIC).map(o::get).toList();
         Reconcile.Report report;
         try {
-            List<String> missing = Topics.missing(bootstrap, METADATA_TIMEOUT, topics);
+            List<String> missing = CommittedRecords.missingTopics(bootstrap, METADATA_TIMEOUT, topics);
             if (!missing.isEmpty()) {
                 throw new ToolArgs.Unreadable("no such topic on " + bootstrap + ": " + missing, null);
             }

@@ -1,5 +1,7 @@
 package dev.floodgate.job.tools;
 
+import dev.floodgate.job.SavepointPositions;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;

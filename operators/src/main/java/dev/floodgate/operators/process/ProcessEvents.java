@@ -3,7 +3,7 @@ package dev.floodgate.operators.process;
 import dev.floodgate.model.DeadLetter;
 import dev.floodgate.model.DeadLetterReason;
 import dev.floodgate.model.Interaction;
-import dev.floodgate.model.InteractionCodec;
+import dev.floodgate.contract.InteractionCodec;
 import dev.floodgate.model.Lane;
 import dev.floodgate.model.ProcessedEvent;
 import java.nio.charset.StandardCharsets;

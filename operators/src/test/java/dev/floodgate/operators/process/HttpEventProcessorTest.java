@@ -1,5 +1,8 @@
 package dev.floodgate.operators.process;
 
+import dev.floodgate.testkit.service.CapacityLimitedService;
+import dev.floodgate.testkit.service.ServiceOptions;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

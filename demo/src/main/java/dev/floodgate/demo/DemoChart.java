@@ -1,0 +1,164 @@
+package dev.floodgate.demo;
+
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.Font;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.function.ToDoubleFunction;
+import javax.imageio.ImageIO;
+
+/**
+ * Draws the run as a PNG with Java2D (headless): three panels over the same time axis (the story's clock) with
+ * the flood shaded and the start of the drain marked: events per second (arrivals, processed), events
+ * (backlog, shed so far), and the p99 age in seconds of {@code high} and of the rest. Each panel has its axes,
+ * grid and legend.
+ */
+final class DemoChart {
+    static final Color ARRIVALS = new Color(31, 119, 180);
+    static final Color PROCESSED = new Color(44, 160, 44);
+    static final Color BACKLOG = new Color(255, 127, 14);
+    static final Color SHED = new Color(148, 103, 189);
+    static final Color HIGH_AGE = new Color(214, 39, 40);
+    static final Color OTHER_AGE = new Color(140, 86, 75);
+    static final Color BACKGROUND = Color.WHITE;
+    static final Color FLOOD = new Color(255, 228, 225);
+    static final int WIDTH = 1200;
+    static final int HEIGHT = 900;
+    /** Left and right edges of every panel's plot area. */
+    static final int LEFT = 90;
+    static final int RIGHT = WIDTH - 30;
+
+    private record Series(String name, Color color, ToDoubleFunction<Sample> value) {}
+
+    private DemoChart() {}
+
+    static void write(List<Sample> samples, Story story, double drainStartSecond, String title, Path png)
+            throws IOException {
+        System.setProperty("java.awt.headless", "true");
+        BufferedImage image = new BufferedImage(WIDTH, HEIGHT, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = image.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+        g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+        g.setColor(BACKGROUND);
+        g.fillRect(0, 0, WIDTH, HEIGHT);
+        g.setColor(Color.BLACK);
+        g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 18));
+        g.drawString(title, LEFT, 30);
+        double maxSecond = samples.isEmpty() ? 1 : Math.max(1, samples.get(samples.size() - 1).second());
+        Axis x = new Axis(0, maxSecond, LEFT, RIGHT);
+        int top = 60;
+        int h = (HEIGHT - top - 35) / 3;
+        panel(g, samples, story, drainStartSecond, x, top, h - 45, "events per second", 1,
+                List.of(new Series("arrivals", ARRIVALS, Sample::arrivalsPerSecond),
+                        new Series("processed", PROCESSED, Sample::processedPerSecond)));
+        panel(g, samples, story, drainStartSecond, x, top + h, h - 45, "events", 1,
+                List.of(new Series("backlog (lag; in the drain: shed lane left)", BACKLOG, s -> s.backlog()),
+                        new Series("shed so far", SHED, s -> s.shed())));
+        panel(g, samples, story, drainStartSecond, x, top + 2 * h, h - 45, "p99 age at processing (s)", 1000,
+                List.of(new Series("high", HIGH_AGE, Sample::p99HighMillis),
+                        new Series("normal + low (live lane)", OTHER_AGE, Sample::p99OtherMillis)));
+        g.setColor(Color.DARK_GRAY);
+        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
+        g.drawString("story clock (one second of the demo stands for one minute of the Monday)", LEFT,
+                HEIGHT - 15);
+        g.dispose();
+        ImageIO.write(image, "png", png.toFile());
+    }
+
+    private static void panel(Graphics2D g, List<Sample> samples, Story story, double drainStart, Axis x, int top,
+            int height, String yLabel, double divisor, List<Series> series) {
+        double max = 1e-9;
+        for (Sample s : samples) {
+            for (Series se : series) {
+                max = Math.max(max, se.value().applyAsDouble(s) / divisor);
+            }
+        }
+        double step = niceStep(max / 5);
+        Axis y = new Axis(0, Math.ceil(max / step) * step, top + height, top);
+        g.setColor(FLOOD);
+        int f0 = x.at(story.floodStartSecond());
+        g.fillRect(f0, top, Math.min(x.at(story.floodEndSecond()), RIGHT) - f0, height);
+        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+        for (double v = 0; v <= y.max + step / 2; v += step) {
+            g.setColor(new Color(225, 225, 225));
+            g.drawLine(LEFT, y.at(v), RIGHT, y.at(v));
+            g.setColor(Color.DARK_GRAY);
+            String label = v >= 10_000 ? String.format("%.0fk", v / 1000) : v % 1 == 0 ? String.format("%.0f", v)
+                    : String.format("%.1f", v);
+            g.drawString(label, LEFT - 8 - g.getFontMetrics().stringWidth(label), y.at(v) + 4);
+        }
+        double tick = niceStep(x.max / 10);
+        for (double t = 0; t <= x.max; t += tick) {
+            g.setColor(Color.DARK_GRAY);
+            g.drawLine(x.at(t), top + height, x.at(t), top + height + 4);
+            String clock = story.clockAt(t);
+            g.drawString(clock, x.at(t) - g.getFontMetrics().stringWidth(clock) / 2, top + height + 17);
+        }
+        if (drainStart > 0) {
+            g.setColor(Color.GRAY);
+            g.setStroke(new BasicStroke(1, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10, new float[] {6, 4}, 0));
+            g.drawLine(x.at(drainStart), top, x.at(drainStart), top + height);
+            g.drawString("savepoint, drain", x.at(drainStart) + 4, top + 12);
+        }
+        g.setStroke(new BasicStroke(2.5f));
+        for (Series se : series) {
+            g.setColor(se.color());
+            int px = -1;
+            int py = -1;
+            for (Sample s : samples) {
+                double v = se.value().applyAsDouble(s);
+                if (v < 0) { // no value this second (no event of the kind processed)
+                    px = -1;
+                    continue;
+                }
+                int cx = x.at(s.second());
+                int cy = y.at(v / divisor);
+                if (px >= 0) {
+                    g.drawLine(px, py, cx, cy);
+                }
+                px = cx;
+                py = cy;
+            }
+        }
+        g.setStroke(new BasicStroke(1));
+        g.setColor(Color.BLACK);
+        g.drawRect(LEFT, top, RIGHT - LEFT, height);
+        g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 13));
+        g.drawString(yLabel, LEFT, top - 8);
+        legend(g, series, top);
+    }
+
+    private static void legend(Graphics2D g, List<Series> series, int top) {
+        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+        int x = RIGHT - 8;
+        for (int i = series.size() - 1; i >= -1; i--) {
+            String name = i < 0 ? "flood" : series.get(i).name();
+            x -= g.getFontMetrics().stringWidth(name) + 30;
+            g.setColor(i < 0 ? FLOOD : series.get(i).color());
+            g.fillRect(x, top - 16, 18, 8);
+            g.setColor(Color.BLACK);
+            g.drawString(name, x + 22, top - 8);
+        }
+    }
+
+    static double niceStep(double raw) {
+        if (!(raw > 0)) {
+            return 1;
+        }
+        double magnitude = Math.pow(10, Math.floor(Math.log10(raw)));
+        double r = raw / magnitude;
+        return (r <= 1 ? 1 : r <= 2 ? 2 : r <= 5 ? 5 : 10) * magnitude;
+    }
+
+    /** A linear map from values to pixels. */
+    private record Axis(double min, double max, int from, int to) {
+        int at(double v) {
+            return (int) Math.round(from + (v - min) / (max - min) * (to - from));
+        }
+    }
+}

@@ -1,0 +1,95 @@
+package dev.floodgate.demo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.awt.Color;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The Monday flood demo, short (about 30 s of story): the whole command end to end on its own broker, service
+ * and cluster. Reconcile passes after the drain, the flood shed and the drain processed every shed event, and
+ * the report is there: a Markdown summary with the verdict and a PNG chart with every series plotted.
+ */
+@Timeout(value = 6, unit = TimeUnit.MINUTES)
+class FloodDemoITCase {
+    @TempDir
+    Path output;
+
+    @Test
+    void shortStoryReconcilesAndReportsWithAChart() throws Exception {
+        DemoOptions o = DemoOptions.parse(new String[] {"--calm", "5s", "--flood", "20s", "--calm-after", "5s",
+            "--rest-port", Integer.toString(freePort()), "--prometheus-port", Integer.toString(freePort()),
+            "--output", output.toString()});
+
+        DemoSummary summary = FloodDemo.run(o);
+
+        assertThat(summary.reconcile().passed()).as(summary.reconcile().render()).isTrue();
+        assertThat(summary.reconcile().processedOnce()).isEqualTo(summary.sentValid());
+        assertThat(summary.shed()).as("the flood shed low-priority work").isPositive();
+        assertThat(summary.processedBy("backfill")).as("the drain processed the shed lane")
+                .isEqualTo((int) summary.shed());
+        assertThat(summary.deadLetters()).isEqualTo(summary.sentPoison());
+        assertThat(summary.checkpoints().completed()).isGreaterThanOrEqualTo(5);
+
+        String md = Files.readString(output.resolve(DemoReport.MARKDOWN));
+        assertThat(md).contains("reconcile PASSED", "](" + DemoReport.CHART + ")",
+                String.format("%,d", summary.sentValid()));
+        assertThat(Files.readAllLines(output.resolve(DemoReport.CSV))).hasSizeGreaterThan(25);
+        assertChartPlotsEverySeries(output.resolve(DemoReport.CHART));
+    }
+
+    private static void assertChartPlotsEverySeries(Path png) throws IOException {
+        BufferedImage image = ImageIO.read(png.toFile());
+        assertThat(image).as("a PNG image").isNotNull();
+        assertThat(image.getWidth()).isEqualTo(DemoChart.WIDTH);
+        assertThat(image.getHeight()).isEqualTo(DemoChart.HEIGHT);
+        int drawn = 0;
+        int flood = 0;
+        int[] series = new int[6];
+        Color[] colors = {DemoChart.ARRIVALS, DemoChart.PROCESSED, DemoChart.BACKLOG, DemoChart.SHED,
+            DemoChart.HIGH_AGE, DemoChart.OTHER_AGE};
+        for (int y = 60; y < image.getHeight() - 60; y++) {
+            for (int x = DemoChart.LEFT + 1; x < DemoChart.RIGHT; x++) {
+                Color c = new Color(image.getRGB(x, y));
+                if (!c.equals(DemoChart.BACKGROUND)) {
+                    drawn++;
+                }
+                if (c.equals(DemoChart.FLOOD)) {
+                    flood++;
+                }
+                for (int i = 0; i < colors.length; i++) {
+                    if (near(c, colors[i])) {
+                        series[i]++;
+                    }
+                }
+            }
+        }
+        int plotArea = (DemoChart.RIGHT - DemoChart.LEFT) * (image.getHeight() - 120);
+        assertThat(drawn).as("pixels drawn in the plot areas").isGreaterThan(plotArea / 20);
+        assertThat(flood).as("the flood is shaded").isGreaterThan(plotArea / 20);
+        for (int i = 0; i < colors.length; i++) {
+            // the legend swatches alone are 18 x 8 = 144 pixels; a plotted line adds hundreds
+            assertThat(series[i]).as("pixels of series %d (%s)", i, colors[i]).isGreaterThan(400);
+        }
+    }
+
+    private static boolean near(Color a, Color b) {
+        return Math.abs(a.getRed() - b.getRed()) + Math.abs(a.getGreen() - b.getGreen())
+                + Math.abs(a.getBlue() - b.getBlue()) < 30;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+}

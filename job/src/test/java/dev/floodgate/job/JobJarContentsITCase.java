@@ -1,0 +1,50 @@
+package dev.floodgate.job;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.jar.JarFile;
+import java.util.zip.ZipEntry;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The job jar is what a cluster runs: the jobs, the tools and the connectors they use, nothing else. Test kit,
+ * demo and benchmark classes (an in-process broker, a MiniCluster launcher, a load generator, a fake service)
+ * must never ship in it.
+ */
+class JobJarContentsITCase {
+
+    private static List<String> entries() throws IOException {
+        Path jar = Path.of(System.getProperty("floodgate.job.jar"));
+        assertThat(jar).as("the shaded job jar, built in the package phase").exists();
+        try (JarFile file = new JarFile(jar.toFile())) {
+            return file.stream().map(ZipEntry::getName).toList();
+        }
+    }
+
+    @Test
+    void holdsTheJobsAndTheTools() throws IOException {
+        assertThat(entries()).contains(
+                "dev/floodgate/job/FloodgateJob.class",
+                "dev/floodgate/job/BackfillJob.class",
+                "dev/floodgate/job/tools/Tools.class",
+                "dev/floodgate/operators/ordering/OrderPerCustomer.class",
+                "dev/floodgate/contract/ContractV1Reader.class",
+                "org/apache/flink/connector/kafka/sink/KafkaSink.class");
+    }
+
+    @Test
+    void holdsNoTestKitDemoOrBenchmarkClass() throws IOException {
+        assertThat(entries())
+                .noneMatch(e -> e.startsWith("dev/floodgate/testkit/"))
+                .noneMatch(e -> e.startsWith("dev/floodgate/demo/"))
+                .noneMatch(e -> e.startsWith("dev/floodgate/bench/"))
+                .noneMatch(e -> e.startsWith("org/apache/kafka/common/test/"))
+                .noneMatch(e -> e.startsWith("kafka/server/"))
+                .noneMatch(e -> e.startsWith("org/junit/"))
+                .noneMatch(e -> e.matches(".*(EmbeddedKafka|CapacityLimitedService|FloodDemo|FloodGenerator"
+                        + "|LocalFlinkCluster|FlinkRest|KafkaClusterTestKit).*"));
+    }
+}

@@ -1,0 +1,134 @@
+package dev.floodgate.testkit.service;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.floodgate.model.Channel;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.util.EnumMap;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A processing service with a fixed capacity, for demos and tests: real HTTP on 127.0.0.1, {@code POST /voice},
+ * {@code /chat}, {@code /image}. Each channel serves at most {@code concurrency} requests at a time, each taking
+ * {@code latency}, so its throughput is about {@code concurrency / latency}; requests beyond that wait in a FIFO
+ * queue, they are not rejected (like a GPU pool with a queue in front). A request whose body contains the
+ * failure marker is answered with the failure status after its latency. {@code GET /stats} reports calls and
+ * failures per channel as JSON. Options: {@link ServiceOptions}.
+ */
+public final class CapacityLimitedService implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(CapacityLimitedService.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final ServiceOptions options;
+    private final Map<Channel, ChannelCapacity> channels = new EnumMap<>(Channel.class);
+    private HttpServer server;
+    private ExecutorService workers;
+
+    public CapacityLimitedService(ServiceOptions options) {
+        this.options = options;
+        for (Channel c : Channel.values()) {
+            channels.put(c, new ChannelCapacity(c, options.concurrency(c), options.latency(c)));
+        }
+    }
+
+    public CapacityLimitedService start() throws IOException {
+        AtomicInteger threads = new AtomicInteger();
+        // unbounded on purpose: a waiting request holds a thread while it queues for a permit
+        workers = Executors.newCachedThreadPool(r -> {
+            Thread t = new Thread(r, "capacity-service-" + threads.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
+        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), options.port()), 256);
+        server.setExecutor(workers);
+        for (Channel c : Channel.values()) {
+            server.createContext("/" + c.wireName(), exchange -> serve(channels.get(c), exchange));
+        }
+        server.createContext("/stats", this::stats);
+        server.start();
+        LOG.info("Capacity-limited service on {}: {}", baseUri(), channels.values());
+        return this;
+    }
+
+    private void serve(ChannelCapacity channel, HttpExchange exchange) throws IOException {
+        try (exchange) {
+            if (!"POST".equals(exchange.getRequestMethod())) {
+                Exchanges.respond(exchange, 405, "{\"error\":\"POST only\"}");
+                return;
+            }
+            byte[] request = Exchanges.readAll(exchange.getRequestBody());
+            String body = new String(request, StandardCharsets.UTF_8);
+            boolean fail = options.failureMarker() != null && body.contains(options.failureMarker());
+            channel.process(fail);
+            if (fail) {
+                Exchanges.respond(exchange, options.failureStatus(), "{\"error\":\"injected failure\"}");
+                return;
+            }
+            ObjectNode result = JSON.createObjectNode();
+            result.put("channel", channel.channel().wireName());
+            JsonNode in = Exchanges.parseQuietly(JSON, request);
+            result.put("event_id", in == null ? null : in.path("event_id").asText(null));
+            result.put("result", "processed");
+            Exchanges.respond(exchange, 200, JSON.writeValueAsString(result));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void stats(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            Exchanges.readAll(exchange.getRequestBody());
+            Exchanges.respond(exchange, 200, statsJson());
+        }
+    }
+
+    /** Calls and failures per channel, with each channel's capacity, as one JSON object. */
+    public String statsJson() {
+        ObjectNode root = JSON.createObjectNode();
+        channels.forEach((c, cap) -> cap.writeTo(root.putObject(c.wireName())));
+        return root.toString();
+    }
+
+    /** Requests served on {@code channel} (answered, failures included). */
+    public long calls(Channel channel) {
+        return channels.get(channel).calls();
+    }
+
+    public long failures(Channel channel) {
+        return channels.get(channel).failures();
+    }
+
+    public int port() {
+        return server.getAddress().getPort();
+    }
+
+    public URI baseUri() {
+        return URI.create("http://127.0.0.1:" + port());
+    }
+
+    public URI endpoint(Channel channel) {
+        return URI.create(baseUri() + "/" + channel.wireName());
+    }
+
+    @Override
+    public void close() {
+        if (server != null) {
+            server.stop(0);
+            workers.shutdownNow();
+            LOG.info("Capacity-limited service stopped: {}", statsJson());
+            server = null;
+        }
+    }
+}

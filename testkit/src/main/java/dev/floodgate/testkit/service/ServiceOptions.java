@@ -1,0 +1,76 @@
+package dev.floodgate.testkit.service;
+
+import dev.floodgate.model.Channel;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
+
+/**
+ * Options of {@link CapacityLimitedService}. Defaults (demo scale, speech-to-text the slowest): voice 2 at a time
+ * x 200 ms (about 10 calls/s), image 4 x 100 ms (about 40/s), chat 16 x 5 ms (about 3,200/s); any free port; no
+ * failure injection; failure status 500 (retryable).
+ */
+public final class ServiceOptions {
+    private final Map<Channel, Integer> concurrency = new EnumMap<>(Channel.class);
+    private final Map<Channel, Duration> latency = new EnumMap<>(Channel.class);
+    private int port;
+    private String failureMarker;
+    private int failureStatus = 500;
+
+    public ServiceOptions() {
+        channel(Channel.VOICE, 2, Duration.ofMillis(200));
+        channel(Channel.IMAGE, 4, Duration.ofMillis(100));
+        channel(Channel.CHAT, 16, Duration.ofMillis(5));
+    }
+
+    public static ServiceOptions defaults() {
+        return new ServiceOptions();
+    }
+
+    /** Throughput of {@code channel}: {@code concurrency} requests at a time, each taking {@code latency}. */
+    public ServiceOptions channel(Channel channel, int concurrency, Duration latency) {
+        if (concurrency < 1 || latency.isNegative()) {
+            throw new IllegalArgumentException("concurrency must be >= 1 and latency >= 0 for " + channel);
+        }
+        this.concurrency.put(channel, concurrency);
+        this.latency.put(channel, latency);
+        return this;
+    }
+
+    /** Port to bind on 127.0.0.1; 0 (the default) picks a free one. */
+    public ServiceOptions port(int port) {
+        this.port = port;
+        return this;
+    }
+
+    /** Every request whose body contains {@code marker} is answered with {@link #failureStatus(int)}. */
+    public ServiceOptions failWhenBodyContains(String marker) {
+        this.failureMarker = marker;
+        return this;
+    }
+
+    public ServiceOptions failureStatus(int status) {
+        this.failureStatus = status;
+        return this;
+    }
+
+    int concurrency(Channel channel) {
+        return concurrency.get(channel);
+    }
+
+    Duration latency(Channel channel) {
+        return latency.get(channel);
+    }
+
+    int port() {
+        return port;
+    }
+
+    String failureMarker() {
+        return failureMarker;
+    }
+
+    int failureStatus() {
+        return failureStatus;
+    }
+}
