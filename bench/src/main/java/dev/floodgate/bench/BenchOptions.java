@@ -8,12 +8,13 @@ import java.util.Set;
 import org.apache.flink.util.TimeUtils;
 
 /**
- * Options of {@link Benchmarks}: which sections to run and their sizes. Defaults are the full benchmark of
- * docs/benchmarks.md; {@code --smoke} gives sizes that run every section in seconds (CI). A bad option stops the
- * program with a message naming it.
+ * Options of {@link Benchmarks}: which sections to run and their sizes. Defaults are the full
+ * benchmark of docs/benchmarks.md; {@code --smoke} gives sizes that run every section in seconds
+ * (CI). A bad option stops the program with a message naming it.
  */
 public final class BenchOptions {
-    public static final List<String> SECTIONS = List.of("throughput", "flood", "recovery", "state", "backfill");
+    public static final List<String> SECTIONS =
+            List.of("throughput", "flood", "recovery", "state", "backfill");
 
     Set<String> sections = new LinkedHashSet<>(SECTIONS);
     int events = 2_000_000;
@@ -23,11 +24,17 @@ public final class BenchOptions {
     Duration checkpointInterval = Duration.ofSeconds(10);
     int rawPipeThreads = 1;
     int warmUpPasses = 6;
-    /** Measured rounds of the throughput section, each the raw pipe then the job: medians are reported. */
+
+    /**
+     * Measured rounds of the throughput section, each the raw pipe then the job: medians are
+     * reported.
+     */
     int repeats = 3;
+
     boolean profile = true;
     Duration floodTime = Duration.ofSeconds(30);
-    List<String> floodRuns = List.of("shedding-on-unaligned", "shedding-off-unaligned", "shedding-off-aligned");
+    List<String> floodRuns =
+            List.of("shedding-on-unaligned", "shedding-off-unaligned", "shedding-off-aligned");
     double recoveryRate = 5_000;
     Duration recoveryTime = Duration.ofSeconds(60);
     List<Integer> stateCustomers = List.of(100_000, 1_000_000);
@@ -52,13 +59,25 @@ public final class BenchOptions {
         for (int i = 0; i < args.size(); i++) {
             String a = args.get(i);
             String key = a.contains("=") ? a.substring(0, a.indexOf('=')) : a;
-            String value = a.contains("=") ? a.substring(a.indexOf('=') + 1)
-                    : i + 1 < args.size() && !args.get(i + 1).startsWith("--") ? args.get(++i) : "";
+            String value =
+                    a.contains("=")
+                            ? a.substring(a.indexOf('=') + 1)
+                            : i + 1 < args.size() && !args.get(i + 1).startsWith("--")
+                                    ? args.get(++i)
+                                    : "";
             try {
                 o.set(key, value);
             } catch (RuntimeException e) {
-                throw new IllegalArgumentException("option " + key + " has a bad value '" + value + "': "
-                        + e.getMessage() + "\n" + usage(), e);
+                throw new IllegalArgumentException(
+                        "option "
+                                + key
+                                + " has a bad value '"
+                                + value
+                                + "': "
+                                + e.getMessage()
+                                + "\n"
+                                + usage(),
+                        e);
             }
         }
         return o;
@@ -88,7 +107,8 @@ public final class BenchOptions {
                     } else if (SECTIONS.contains(s)) {
                         sections.add(s);
                     } else {
-                        throw new IllegalArgumentException("unknown section " + s + ", expected all or " + SECTIONS);
+                        throw new IllegalArgumentException(
+                                "unknown section " + s + ", expected all or " + SECTIONS);
                     }
                 }
             }
@@ -105,7 +125,8 @@ public final class BenchOptions {
             case "--flood-runs" -> {
                 for (String run : v.split(",")) {
                     if (!run.matches("shedding-(on|off)-(unaligned|aligned)")) {
-                        throw new IllegalArgumentException("expected shedding-on|off-unaligned|aligned, was " + run);
+                        throw new IllegalArgumentException(
+                                "expected shedding-on|off-unaligned|aligned, was " + run);
                     }
                 }
                 floodRuns = List.of(v.split(","));
@@ -122,7 +143,8 @@ public final class BenchOptions {
             case "--state-backends" -> {
                 for (String b : v.split(",")) {
                     if (!b.equals("hashmap") && !b.equals("rocksdb")) {
-                        throw new IllegalArgumentException("expected hashmap and/or rocksdb, was " + b);
+                        throw new IllegalArgumentException(
+                                "expected hashmap and/or rocksdb, was " + b);
                     }
                 }
                 stateBackends = List.of(v.split(","));
@@ -141,7 +163,9 @@ public final class BenchOptions {
     }
 
     public static String usage() {
-        return "Usage: Benchmarks [--smoke] [--sections all|" + String.join(",", SECTIONS) + "]\n"
+        return "Usage: Benchmarks [--smoke] [--sections all|"
+                + String.join(",", SECTIONS)
+                + "]\n"
                 + "  [--events 2000000] [--customers 10000] [--event-bytes 300] [--parallelism 2]\n"
                 + "  [--checkpoint-interval 10s] [--raw-pipe-threads 1] [--warm-up-passes 6]\n"
                 + "  [--repeats 3]\n"

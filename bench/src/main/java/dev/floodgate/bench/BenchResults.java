@@ -5,8 +5,8 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * The numbers a benchmark run measured, by {@code section.metric}, in the order they were measured; each is
- * printed as it arrives. The smoke test reads them back.
+ * The numbers a benchmark run measured, by {@code section.metric}, in the order they were measured;
+ * each is printed as it arrives. The smoke test reads them back.
  */
 public final class BenchResults {
     private final Map<String, Double> values = new LinkedHashMap<>();

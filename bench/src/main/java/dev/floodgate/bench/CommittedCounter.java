@@ -14,9 +14,10 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
- * Counts the records committed to some topics ({@code read_committed}), from their beginning, as they become
- * visible: the finish line of a throughput run. Keeps each partition's first and last value (the earliest and
- * latest results) and the range of the records' timestamps, nothing else. One thread: the caller's.
+ * Counts the records committed to some topics ({@code read_committed}), from their beginning, as
+ * they become visible: the finish line of a throughput run. Keeps each partition's first and last
+ * value (the earliest and latest results) and the range of the records' timestamps, nothing else.
+ * One thread: the caller's.
  */
 final class CommittedCounter implements AutoCloseable {
     private final KafkaConsumer<byte[], byte[]> consumer;
@@ -35,15 +36,17 @@ final class CommittedCounter implements AutoCloseable {
         consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         List<TopicPartition> partitions = new ArrayList<>();
         for (String topic : topics) {
-            consumer.partitionsFor(topic).forEach(i -> partitions.add(new TopicPartition(topic, i.partition())));
+            consumer.partitionsFor(topic)
+                    .forEach(i -> partitions.add(new TopicPartition(topic, i.partition())));
         }
         consumer.assign(partitions);
         consumer.seekToBeginning(partitions);
     }
 
     /**
-     * Polls until {@code expected} records are visible and returns {@link System#nanoTime()} at that moment.
-     * Fails after {@code timeout}, or as soon as {@code failed} says the producing job died.
+     * Polls until {@code expected} records are visible and returns {@link System#nanoTime()} at
+     * that moment. Fails after {@code timeout}, or as soon as {@code failed} says the producing job
+     * died.
      */
     long awaitCount(long expected, Duration timeout, BooleanSupplier failed) {
         long deadline = System.nanoTime() + timeout.toNanos();
@@ -58,11 +61,17 @@ final class CommittedCounter implements AutoCloseable {
                 count++;
             }
             long now = System.nanoTime();
-            if (count < expected && now > nextCheck) { // asking the cluster costs: once a second is enough
+            if (count < expected
+                    && now > nextCheck) { // asking the cluster costs: once a second is enough
                 nextCheck = now + 1_000_000_000L;
                 if (now > deadline || failed.getAsBoolean()) {
-                    throw new IllegalStateException("only " + count + " of " + expected + " records committed"
-                            + (now > deadline ? " within " + timeout : ": the job failed"));
+                    throw new IllegalStateException(
+                            "only "
+                                    + count
+                                    + " of "
+                                    + expected
+                                    + " records committed"
+                                    + (now > deadline ? " within " + timeout : ": the job failed"));
                 }
             }
         }
@@ -74,8 +83,8 @@ final class CommittedCounter implements AutoCloseable {
     }
 
     /**
-     * Seconds between the smallest and the largest record timestamp seen: on a LogAppendTime topic, the span in
-     * which the broker appended them.
+     * Seconds between the smallest and the largest record timestamp seen: on a LogAppendTime topic,
+     * the span in which the broker appended them.
      */
     double timestampSpanSeconds() {
         return count == 0 ? 0 : (maxTimestamp - minTimestamp) / 1000.0;
@@ -84,12 +93,13 @@ final class CommittedCounter implements AutoCloseable {
     /** The first and the last value seen in each partition of {@code topic}. */
     List<byte[]> edges(String topic) {
         List<byte[]> out = new ArrayList<>();
-        first.forEach((tp, v) -> {
-            if (tp.topic().equals(topic)) {
-                out.add(v);
-                out.add(last.get(tp));
-            }
-        });
+        first.forEach(
+                (tp, v) -> {
+                    if (tp.topic().equals(topic)) {
+                        out.add(v);
+                        out.add(last.get(tp));
+                    }
+                });
         return out;
     }
 

@@ -3,10 +3,11 @@ package dev.floodgate.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 
 /**
- * Commits a job's output at the end of the log, as the raw pipe does: a watcher thread reads the job's sink writers'
- * record counters in-process ({@link SinkProgress}, every 2 ms) and triggers one checkpoint over REST once they have
- * handed {@code events} records to their producers. {@link #close} stops the watcher; {@link #result} reads the
- * triggered checkpoint's outcome, which the cluster otherwise keeps and waits for when it shuts down.
+ * Commits a job's output at the end of the log, as the raw pipe does: a watcher thread reads the
+ * job's sink writers' record counters in-process ({@link SinkProgress}, every 2 ms) and triggers
+ * one checkpoint over REST once they have handed {@code events} records to their producers. {@link
+ * #close} stops the watcher; {@link #result} reads the triggered checkpoint's outcome, which the
+ * cluster otherwise keeps and waits for when it shuts down.
  */
 final class EndOfLogTrigger implements AutoCloseable {
     private final BenchContext ctx;
@@ -20,30 +21,35 @@ final class EndOfLogTrigger implements AutoCloseable {
     EndOfLogTrigger(BenchContext ctx, String jobId, long events, String... sinks) {
         this.ctx = ctx;
         this.jobId = jobId;
-        watcher = new Thread(() -> {
-            try {
-                while (SinkProgress.sent(jobId, sinks) < events) {
-                    Thread.sleep(2);
-                }
-                triggeredAt = System.nanoTime();
-                requestId = ctx.rest().triggerCheckpoint(jobId);
-            } catch (InterruptedException e) {
-                // the run ended (or failed) first
-            } catch (Exception e) {
-                failure = e;
-            }
-        }, "end-of-log-checkpoint");
+        watcher =
+                new Thread(
+                        () -> {
+                            try {
+                                while (SinkProgress.sent(jobId, sinks) < events) {
+                                    Thread.sleep(2);
+                                }
+                                triggeredAt = System.nanoTime();
+                                requestId = ctx.rest().triggerCheckpoint(jobId);
+                            } catch (InterruptedException e) {
+                                // the run ended (or failed) first
+                            } catch (Exception e) {
+                                failure = e;
+                            }
+                        },
+                        "end-of-log-checkpoint");
         watcher.setDaemon(true);
         watcher.start();
     }
 
     /**
-     * When the sinks had sent every event and the checkpoint was triggered (System.nanoTime()), or NaN if they
-     * never had (a periodic checkpoint may still complete before the triggered one: that run then did not need it).
+     * When the sinks had sent every event and the checkpoint was triggered (System.nanoTime()), or
+     * NaN if they never had (a periodic checkpoint may still complete before the triggered one:
+     * that run then did not need it).
      */
     double triggeredAt() {
         if (failure != null) {
-            throw new IllegalStateException("triggering the end-of-log checkpoint failed: " + failure, failure);
+            throw new IllegalStateException(
+                    "triggering the end-of-log checkpoint failed: " + failure, failure);
         }
         return triggeredAt == 0 ? Double.NaN : triggeredAt;
     }
@@ -55,8 +61,9 @@ final class EndOfLogTrigger implements AutoCloseable {
     }
 
     /**
-     * How the triggered checkpoint ended (completed, or failed by the job's cancel if a periodic one committed
-     * everything first), waiting up to a minute for it; read once, then remembered. Call after {@link #close}.
+     * How the triggered checkpoint ended (completed, or failed by the job's cancel if a periodic
+     * one committed everything first), waiting up to a minute for it; read once, then remembered.
+     * Call after {@link #close}.
      */
     synchronized String result() {
         if (result != null) {
@@ -71,8 +78,10 @@ final class EndOfLogTrigger implements AutoCloseable {
                 JsonNode r = ctx.rest().checkpointTrigger(jobId, requestId);
                 if (r.path("status").path("id").asText().equals("COMPLETED")) {
                     JsonNode op = r.path("operation");
-                    return result = op.has("checkpointId") ? "completed, checkpoint " + op.path("checkpointId").asLong()
-                            : "failed: " + op.path("failureCause").path("class").asText();
+                    return result =
+                            op.has("checkpointId")
+                                    ? "completed, checkpoint " + op.path("checkpointId").asLong()
+                                    : "failed: " + op.path("failureCause").path("class").asText();
                 }
                 Thread.sleep(50);
             }

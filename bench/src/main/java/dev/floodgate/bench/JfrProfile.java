@@ -15,13 +15,16 @@ import jdk.jfr.consumer.RecordedStackTrace;
 import jdk.jfr.consumer.RecordingFile;
 
 /**
- * Where the CPU goes, from a Java Flight Recorder recording of this process (the broker, the Flink cluster and
- * the job all run here): execution samples grouped by thread (Flink names task threads after their operator
- * chain), by the method on top of the stack (self time), and by component (the first frame of a stack, from
- * the top, that belongs to one of {@link #COMPONENTS}).
+ * Where the CPU goes, from a Java Flight Recorder recording of this process (the broker, the Flink
+ * cluster and the job all run here): execution samples grouped by thread (Flink names task threads
+ * after their operator chain), by the method on top of the stack (self time), and by component (the
+ * first frame of a stack, from the top, that belongs to one of {@link #COMPONENTS}).
  */
 final class JfrProfile implements AutoCloseable {
-    /** Package or class prefixes, in the order they are tried; the first match on a stack, from the top, wins. */
+    /**
+     * Package or class prefixes, in the order they are tried; the first match on a stack, from the
+     * top, wins.
+     */
     static final Map<String, String> COMPONENTS = new LinkedHashMap<>();
 
     static {
@@ -51,8 +54,9 @@ final class JfrProfile implements AutoCloseable {
     }
 
     /**
-     * Execution samples only, every 10 ms: the measured job must not pay for what the report does not read
-     * (JFR's "profile" settings also record allocations, thread parks and locks; the raw pipe runs unprofiled).
+     * Execution samples only, every 10 ms: the measured job must not pay for what the report does
+     * not read (JFR's "profile" settings also record allocations, thread parks and locks; the raw
+     * pipe runs unprofiled).
      */
     static JfrProfile start() {
         Recording r = new Recording();
@@ -62,8 +66,8 @@ final class JfrProfile implements AutoCloseable {
     }
 
     /**
-     * Stops the recording, writes it to {@code file} and prints the summary of the samples taken from {@code since}
-     * on through {@code results}.
+     * Stops the recording, writes it to {@code file} and prints the summary of the samples taken
+     * from {@code since} on through {@code results}.
      */
     void stopAndReport(Path file, Instant since, BenchResults results, int top) throws IOException {
         recording.stop();
@@ -73,18 +77,25 @@ final class JfrProfile implements AutoCloseable {
         Map<String, Integer> components = new HashMap<>();
         int total = 0;
         for (RecordedEvent e : RecordingFile.readAllEvents(file)) {
-            if (!e.getEventType().getName().equals("jdk.ExecutionSample") || e.getStackTrace() == null
+            if (!e.getEventType().getName().equals("jdk.ExecutionSample")
+                    || e.getStackTrace() == null
                     || e.getStartTime().isBefore(since)) {
                 continue;
             }
             total++;
-            String thread = e.getThread("sampledThread") == null ? "?" : e.getThread("sampledThread").getJavaName();
+            String thread =
+                    e.getThread("sampledThread") == null
+                            ? "?"
+                            : e.getThread("sampledThread").getJavaName();
             threads.merge(normalize(thread), 1, Integer::sum);
             RecordedStackTrace st = e.getStackTrace();
             List<RecordedFrame> frames = st.getFrames();
             if (!frames.isEmpty()) {
                 RecordedFrame f = frames.get(0);
-                methods.merge(f.getMethod().getType().getName() + "." + f.getMethod().getName(), 1, Integer::sum);
+                methods.merge(
+                        f.getMethod().getType().getName() + "." + f.getMethod().getName(),
+                        1,
+                        Integer::sum);
             }
             components.merge(component(frames), 1, Integer::sum);
         }
@@ -106,15 +117,28 @@ final class JfrProfile implements AutoCloseable {
         return "JDK / other";
     }
 
-    /** Task threads without their subtask index and attempt: "parse (1/2)#0" and "parse (2/2)#0" together. */
+    /**
+     * Task threads without their subtask index and attempt: "parse (1/2)#0" and "parse (2/2)#0"
+     * together.
+     */
     static String normalize(String thread) {
         return thread.replaceAll(" \\(\\d+/\\d+\\)#\\d+", "").replaceAll("[-#]?\\d+$", "");
     }
 
-    private static void print(BenchResults results, String kind, Map<String, Integer> counts, int total, int top) {
-        counts.entrySet().stream().sorted(Map.Entry.<String, Integer>comparingByValue().reversed()).limit(top)
-                .forEach(e -> results.note("profile", String.format("%-9s %5.1f%%  %s", kind,
-                        100.0 * e.getValue() / Math.max(1, total), e.getKey())));
+    private static void print(
+            BenchResults results, String kind, Map<String, Integer> counts, int total, int top) {
+        counts.entrySet().stream()
+                .sorted(Map.Entry.<String, Integer>comparingByValue().reversed())
+                .limit(top)
+                .forEach(
+                        e ->
+                                results.note(
+                                        "profile",
+                                        String.format(
+                                                "%-9s %5.1f%%  %s",
+                                                kind,
+                                                100.0 * e.getValue() / Math.max(1, total),
+                                                e.getKey())));
     }
 
     @Override

@@ -1,11 +1,11 @@
 package dev.floodgate.bench;
 
+import dev.floodgate.contract.OutputCodec;
 import dev.floodgate.job.FloodgateJob;
 import dev.floodgate.job.FloodgateOptions;
 import dev.floodgate.job.JobKind;
-import dev.floodgate.testkit.kafka.Topics;
-import dev.floodgate.contract.OutputCodec;
 import dev.floodgate.model.ProcessedEvent;
+import dev.floodgate.testkit.kafka.Topics;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Duration;
@@ -18,21 +18,26 @@ import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.core.execution.JobClient;
 
 /**
- * The live job ({@link FloodgateJob#submit}: parse, ordering, shed check, pass-through processing, exactly-once
- * Kafka sinks) run from the start of a filled log until every event is committed as processed or shed, with the
- * options a user would give. Shedding and hot-key detection run but cannot trigger (SLOs of an hour, a hot-key
- * rate of a million per second): a pre-filled log is old by the time the job reads it, and the count must not
- * depend on shedding.
+ * The live job ({@link FloodgateJob#submit}: parse, ordering, shed check, pass-through processing,
+ * exactly-once Kafka sinks) run from the start of a filled log until every event is committed as
+ * processed or shed, with the options a user would give. Shedding and hot-key detection run but
+ * cannot trigger (SLOs of an hour, a hot-key rate of a million per second): a pre-filled log is old
+ * by the time the job reads it, and the count must not depend on shedding.
  */
 final class LiveJobRun {
     /**
-     * What one run measured: seconds from submit to every event committed, split into start-up (submit to the
-     * first {@code processed_at}), processing (first to last {@code processed_at}) and the wait for the commit
-     * (last {@code processed_at} until a {@code read_committed} consumer has seen every event: the rest of the
-     * checkpoint interval, the checkpoint and the transaction commit); and, with {@link Commit#AT_END_OF_LOG}, the
-     * seconds from submit until the sinks had sent every event and the checkpoint was triggered (else NaN).
+     * What one run measured: seconds from submit to every event committed, split into start-up
+     * (submit to the first {@code processed_at}), processing (first to last {@code processed_at})
+     * and the wait for the commit (last {@code processed_at} until a {@code read_committed}
+     * consumer has seen every event: the rest of the checkpoint interval, the checkpoint and the
+     * transaction commit); and, with {@link Commit#AT_END_OF_LOG}, the seconds from submit until
+     * the sinks had sent every event and the checkpoint was triggered (else NaN).
      */
-    record Measured(long events, double submitToCommittedSeconds, double startUpSeconds, double processingSeconds,
+    record Measured(
+            long events,
+            double submitToCommittedSeconds,
+            double startUpSeconds,
+            double processingSeconds,
             double checkpointTriggeredSeconds) {
         double endToEndRate() {
             return events / submitToCommittedSeconds;
@@ -42,43 +47,75 @@ final class LiveJobRun {
             return events / processingSeconds;
         }
 
-        double commitWaitSeconds() { // wall-clock spans from a monotonic total: can round below zero
+        double commitWaitSeconds() { // wall-clock spans from a monotonic total: can round below
+            // zero
             return Math.max(0, submitToCommittedSeconds - startUpSeconds - processingSeconds);
         }
     }
 
     /** When the job's sinks commit what they wrote. */
     enum Commit {
-        /** At the checkpoints of the interval only, the first at a random delay (Flink spreads jobs' checkpoints). */
+        /**
+         * At the checkpoints of the interval only, the first at a random delay (Flink spreads jobs'
+         * checkpoints).
+         */
         PERIODIC,
         /**
-         * Also at a checkpoint triggered over REST as soon as the sinks have handed the last event to their
-         * producers: the counterpart of the raw pipe's commit when it reaches the end offsets it found at start.
+         * Also at a checkpoint triggered over REST as soon as the sinks have handed the last event
+         * to their producers: the counterpart of the raw pipe's commit when it reaches the end
+         * offsets it found at start.
          */
         AT_END_OF_LOG
     }
 
-    /** The sink writers whose records the run counts (the names {@code FloodgateJob} gives them). */
+    /**
+     * The sink writers whose records the run counts (the names {@code FloodgateJob} gives them).
+     */
     private static final String[] COUNTED_SINKS = {"processed -> kafka", "shed lane -> kafka"};
 
-    /** Called after every event is committed, before the job is cancelled (e.g. to take a savepoint). */
+    /**
+     * Called after every event is committed, before the job is cancelled (e.g. to take a
+     * savepoint).
+     */
     interface BeforeCancel {
         void accept(JobClient job) throws Exception;
     }
 
     private LiveJobRun() {}
 
-    static Measured run(BenchContext ctx, String name, String log, long events, Configuration jobConf,
-            BeforeCancel beforeCancel) throws Exception {
+    static Measured run(
+            BenchContext ctx,
+            String name,
+            String log,
+            long events,
+            Configuration jobConf,
+            BeforeCancel beforeCancel)
+            throws Exception {
         return run(ctx, name, log, events, jobConf, Commit.PERIODIC, beforeCancel);
     }
 
-    static Measured run(BenchContext ctx, String name, String log, long events, Configuration jobConf, Commit commit,
-            BeforeCancel beforeCancel) throws Exception {
+    static Measured run(
+            BenchContext ctx,
+            String name,
+            String log,
+            long events,
+            Configuration jobConf,
+            Commit commit,
+            BeforeCancel beforeCancel)
+            throws Exception {
         String processed = name + ".processed";
         String shed = name + ".shed";
-        FloodgateOptions options = options(ctx, name, log, "--shed-voice", "1h/30min", "--shed-image", "1h/30min",
-                "--hot-key-rate", "1000000");
+        FloodgateOptions options =
+                options(
+                        ctx,
+                        name,
+                        log,
+                        "--shed-voice",
+                        "1h/30min",
+                        "--shed-image",
+                        "1h/30min",
+                        "--hot-key-rate",
+                        "1000000");
         Configuration conf = new Configuration(jobConf);
         conf.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
         try (CommittedCounter counter = new CommittedCounter(ctx.bootstrap, processed, shed)) {
@@ -86,28 +123,56 @@ final class LiveJobRun {
             long submittedAt = System.currentTimeMillis();
             JobClient job = FloodgateJob.submit(ctx.environment(conf), options);
             VertexLoad load = new VertexLoad(ctx.rest(), job.getJobID().toString());
-            EndOfLogTrigger trigger = commit == Commit.AT_END_OF_LOG
-                    ? new EndOfLogTrigger(ctx, job.getJobID().toString(), events, COUNTED_SINKS) : null;
+            EndOfLogTrigger trigger =
+                    commit == Commit.AT_END_OF_LOG
+                            ? new EndOfLogTrigger(
+                                    ctx, job.getJobID().toString(), events, COUNTED_SINKS)
+                            : null;
             try {
-                return measure(ctx, name, processed, events, counter, job, load, trigger, beforeCancel, t0,
+                return measure(
+                        ctx,
+                        name,
+                        processed,
+                        events,
+                        counter,
+                        job,
+                        load,
+                        trigger,
+                        beforeCancel,
+                        t0,
                         submittedAt);
             } finally {
                 if (trigger != null) {
-                    trigger.result(); // read it also after a failure: the cluster waits for unread results at shutdown
+                    trigger.result(); // read it also after a failure: the cluster waits for unread
+                    // results at shutdown
                 }
             }
         }
     }
 
-    /** The rest of {@link #run} once the job is submitted: waits for every event, cancels, splits the time. */
-    private static Measured measure(BenchContext ctx, String name, String processed, long events,
-            CommittedCounter counter, JobClient job, VertexLoad load, EndOfLogTrigger trigger,
-            BeforeCancel beforeCancel, long t0, long submittedAt) throws Exception {
+    /**
+     * The rest of {@link #run} once the job is submitted: waits for every event, cancels, splits
+     * the time.
+     */
+    private static Measured measure(
+            BenchContext ctx,
+            String name,
+            String processed,
+            long events,
+            CommittedCounter counter,
+            JobClient job,
+            VertexLoad load,
+            EndOfLogTrigger trigger,
+            BeforeCancel beforeCancel,
+            long t0,
+            long submittedAt)
+            throws Exception {
         long done;
         try {
             done = counter.awaitCount(events, ctx.options.timeout, () -> failed(ctx, job));
         } catch (IllegalStateException e) {
-            throw new IllegalStateException(e.getMessage() + "; root exception: " + rootException(ctx, job), e);
+            throw new IllegalStateException(
+                    e.getMessage() + "; root exception: " + rootException(ctx, job), e);
         } finally {
             if (trigger != null) {
                 trigger.close();
@@ -115,8 +180,12 @@ final class LiveJobRun {
         }
         double triggered = trigger == null ? Double.NaN : trigger.triggeredAt();
         if (trigger != null && Double.isNaN(triggered)) {
-            throw new IllegalStateException("the end-of-log checkpoint was never triggered: the sinks' record"
-                    + " counters (" + String.join(", ", COUNTED_SINKS) + ") did not reach " + events);
+            throw new IllegalStateException(
+                    "the end-of-log checkpoint was never triggered: the sinks' record"
+                            + " counters ("
+                            + String.join(", ", COUNTED_SINKS)
+                            + ") did not reach "
+                            + events);
         }
         load.report(ctx.results, "load");
         if (beforeCancel != null) {
@@ -124,7 +193,8 @@ final class LiveJobRun {
         }
         job.cancel().get(1, TimeUnit.MINUTES);
         if (trigger != null) {
-            ctx.results.note("throughput", "end-of-log checkpoint of " + name + ": " + trigger.result());
+            ctx.results.note(
+                    "throughput", "end-of-log checkpoint of " + name + ": " + trigger.result());
         }
         long first = Long.MAX_VALUE;
         long last = Long.MIN_VALUE;
@@ -136,38 +206,76 @@ final class LiveJobRun {
         if (first > last) { // everything was shed: no processing span to measure
             first = last = submittedAt;
         }
-        return new Measured(events, (done - t0) / 1e9, Math.max(0, first - submittedAt) / 1000.0,
-                Math.max(last - first, 1) / 1000.0, (triggered - t0) / 1e9);
+        return new Measured(
+                events,
+                (done - t0) / 1e9,
+                Math.max(0, first - submittedAt) / 1000.0,
+                Math.max(last - first, 1) / 1000.0,
+                (triggered - t0) / 1e9);
     }
 
     /**
-     * The live job's options for a run named {@code name} (its topics {@code name.processed|shed|dlq}, created
-     * here, its group and transactional ids) on {@code log}, from the earliest offset, plus {@code extra}.
+     * The live job's options for a run named {@code name} (its topics {@code
+     * name.processed|shed|dlq}, created here, its group and transactional ids) on {@code log}, from
+     * the earliest offset, plus {@code extra}.
      */
-    static FloodgateOptions options(BenchContext ctx, String name, String log, String... extra) throws Exception {
-        Topics.create(ctx.bootstrap, 4, Duration.ofDays(1), name + ".processed", name + ".shed", name + ".dlq");
-        List<String> args = new ArrayList<>(List.of(
-            "--bootstrap-servers", ctx.bootstrap, "--input-topic", log, "--processed-topic", name + ".processed",
-            "--shed-topic", name + ".shed", "--dlq-topic", name + ".dlq", "--group-id", name,
-            "--transactional-id-prefix", name, "--starting-offsets", "earliest",
-            "--checkpoint-interval", ctx.options.checkpointInterval.toMillis() + "ms",
-            "--parallelism", Integer.toString(ctx.options.parallelism), "--transaction-timeout", "10min"));
+    static FloodgateOptions options(BenchContext ctx, String name, String log, String... extra)
+            throws Exception {
+        Topics.create(
+                ctx.bootstrap,
+                4,
+                Duration.ofDays(1),
+                name + ".processed",
+                name + ".shed",
+                name + ".dlq");
+        List<String> args =
+                new ArrayList<>(
+                        List.of(
+                                "--bootstrap-servers",
+                                ctx.bootstrap,
+                                "--input-topic",
+                                log,
+                                "--processed-topic",
+                                name + ".processed",
+                                "--shed-topic",
+                                name + ".shed",
+                                "--dlq-topic",
+                                name + ".dlq",
+                                "--group-id",
+                                name,
+                                "--transactional-id-prefix",
+                                name,
+                                "--starting-offsets",
+                                "earliest",
+                                "--checkpoint-interval",
+                                ctx.options.checkpointInterval.toMillis() + "ms",
+                                "--parallelism",
+                                Integer.toString(ctx.options.parallelism),
+                                "--transaction-timeout",
+                                "10min"));
         args.addAll(List.of(extra));
         return FloodgateOptions.fromArgs(args.toArray(new String[0]), JobKind.LIVE);
     }
 
-    /** The job's root exception as the REST API reports it, for the error message of a failed run. */
+    /**
+     * The job's root exception as the REST API reports it, for the error message of a failed run.
+     */
     static String rootException(BenchContext ctx, JobClient job) {
         try {
-            String text = job.getJobStatus().get(10, TimeUnit.SECONDS) + ": "
-                    + ctx.rest().get("/jobs/" + job.getJobID() + "/exceptions").toString();
+            String text =
+                    job.getJobStatus().get(10, TimeUnit.SECONDS)
+                            + ": "
+                            + ctx.rest().get("/jobs/" + job.getJobID() + "/exceptions").toString();
             return text.length() > 3000 ? text.substring(0, 3000) : text;
         } catch (Exception e) {
             return "(not available: " + e + ")";
         }
     }
 
-    /** Whether the job failed or was cancelled, asked over REST (the JobClient opens a connection per call). */
+    /**
+     * Whether the job failed or was cancelled, asked over REST (the JobClient opens a connection
+     * per call).
+     */
     static boolean failed(BenchContext ctx, JobClient job) {
         try {
             String s = ctx.rest().get("/jobs/" + job.getJobID()).path("state").asText();

@@ -19,22 +19,29 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
- * The physical limit of reading and writing every event exactly once on this machine, without Flink: plain
- * {@link KafkaConsumer}s copy a topic to another through transactional {@link KafkaProducer}s (consume-transform-
- * produce: the consumed offsets are committed in the same transaction), one transaction per commit interval.
- * Producer batching is the job's sink's (linger 20 ms, 256 KiB batches, lz4). {@code threads} copy loops share
- * the partitions.
+ * The physical limit of reading and writing every event exactly once on this machine, without
+ * Flink: plain {@link KafkaConsumer}s copy a topic to another through transactional {@link
+ * KafkaProducer}s (consume-transform- produce: the consumed offsets are committed in the same
+ * transaction), one transaction per commit interval. Producer batching is the job's sink's (linger
+ * 20 ms, 256 KiB batches, lz4). {@code threads} copy loops share the partitions.
  */
 final class RawPipe {
     private RawPipe() {}
 
     /** Copies everything up to the end offsets found at start; returns the seconds it took. */
-    static double copy(String bootstrap, String from, String to, String group, Duration commitInterval, int threads)
+    static double copy(
+            String bootstrap,
+            String from,
+            String to,
+            String group,
+            Duration commitInterval,
+            int threads)
             throws Exception {
         List<TopicPartition> partitions = new ArrayList<>();
         Map<TopicPartition, Long> end;
         try (KafkaConsumer<byte[], byte[]> probe = consumer(bootstrap, group)) {
-            probe.partitionsFor(from).forEach(i -> partitions.add(new TopicPartition(from, i.partition())));
+            probe.partitionsFor(from)
+                    .forEach(i -> partitions.add(new TopicPartition(from, i.partition())));
             end = probe.endOffsets(partitions);
         }
         AtomicReference<Throwable> failure = new AtomicReference<>();
@@ -46,13 +53,16 @@ final class RawPipe {
                 mine.add(partitions.get(i));
             }
             String id = group + "-" + t;
-            Thread loop = new Thread(() -> {
-                try {
-                    copyLoop(bootstrap, group, id, mine, end, to, commitInterval);
-                } catch (Throwable e) {
-                    failure.compareAndSet(null, e);
-                }
-            }, "raw-pipe-" + t);
+            Thread loop =
+                    new Thread(
+                            () -> {
+                                try {
+                                    copyLoop(bootstrap, group, id, mine, end, to, commitInterval);
+                                } catch (Throwable e) {
+                                    failure.compareAndSet(null, e);
+                                }
+                            },
+                            "raw-pipe-" + t);
             loops.add(loop);
             loop.start();
         }
@@ -65,8 +75,14 @@ final class RawPipe {
         return (System.nanoTime() - t0) / 1e9;
     }
 
-    private static void copyLoop(String bootstrap, String group, String transactionalId, List<TopicPartition> mine,
-            Map<TopicPartition, Long> end, String to, Duration commitInterval) {
+    private static void copyLoop(
+            String bootstrap,
+            String group,
+            String transactionalId,
+            List<TopicPartition> mine,
+            Map<TopicPartition, Long> end,
+            String to,
+            Duration commitInterval) {
         Properties p = new Properties();
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
@@ -76,7 +92,8 @@ final class RawPipe {
         AtomicReference<Exception> sendFailure = new AtomicReference<>();
         try (KafkaConsumer<byte[], byte[]> consumer = consumer(bootstrap, group);
                 KafkaProducer<byte[], byte[]> producer =
-                        new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer())) {
+                        new KafkaProducer<>(
+                                p, new ByteArraySerializer(), new ByteArraySerializer())) {
             producer.initTransactions();
             consumer.assign(mine);
             consumer.seekToBeginning(mine);
@@ -85,12 +102,16 @@ final class RawPipe {
             Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
             while (mine.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
                 for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(100))) {
-                    producer.send(new ProducerRecord<>(to, r.key(), r.value()), (m, e) -> {
-                        if (e != null) {
-                            sendFailure.compareAndSet(null, e);
-                        }
-                    });
-                    offsets.put(new TopicPartition(r.topic(), r.partition()), new OffsetAndMetadata(r.offset() + 1));
+                    producer.send(
+                            new ProducerRecord<>(to, r.key(), r.value()),
+                            (m, e) -> {
+                                if (e != null) {
+                                    sendFailure.compareAndSet(null, e);
+                                }
+                            });
+                    offsets.put(
+                            new TopicPartition(r.topic(), r.partition()),
+                            new OffsetAndMetadata(r.offset() + 1));
                 }
                 if (System.nanoTime() >= nextCommit) {
                     commit(producer, consumer, offsets, sendFailure);
@@ -102,12 +123,16 @@ final class RawPipe {
         }
     }
 
-    private static void commit(KafkaProducer<byte[], byte[]> producer, KafkaConsumer<byte[], byte[]> consumer,
-            Map<TopicPartition, OffsetAndMetadata> offsets, AtomicReference<Exception> sendFailure) {
+    private static void commit(
+            KafkaProducer<byte[], byte[]> producer,
+            KafkaConsumer<byte[], byte[]> consumer,
+            Map<TopicPartition, OffsetAndMetadata> offsets,
+            AtomicReference<Exception> sendFailure) {
         producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
         producer.commitTransaction(); // flushes: every send of the transaction has its result now
         if (sendFailure.get() != null) {
-            throw new IllegalStateException("a record was not written: " + sendFailure.get(), sendFailure.get());
+            throw new IllegalStateException(
+                    "a record was not written: " + sendFailure.get(), sendFailure.get());
         }
     }
 

@@ -1,23 +1,23 @@
 package dev.floodgate.bench;
 
+import dev.floodgate.contract.InteractionCodec;
+import dev.floodgate.contract.OutputCodec;
 import dev.floodgate.job.FloodgateJob;
 import dev.floodgate.job.FloodgateOptions;
+import dev.floodgate.job.testing.FloodRun;
+import dev.floodgate.model.ProcessedEvent;
+import dev.floodgate.model.RawRecord;
 import dev.floodgate.testkit.events.FloodGenerator;
 import dev.floodgate.testkit.events.FloodGenerator.Phase;
 import dev.floodgate.testkit.events.FloodGenerator.Profile;
 import dev.floodgate.testkit.kafka.KafkaIO;
 import dev.floodgate.testkit.kafka.Topics;
-import dev.floodgate.job.testing.FloodRun;
-import dev.floodgate.contract.InteractionCodec;
-import dev.floodgate.contract.OutputCodec;
-import dev.floodgate.model.ProcessedEvent;
-import dev.floodgate.model.RawRecord;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashSet;
-import java.util.Set;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
@@ -25,11 +25,12 @@ import org.apache.flink.core.execution.JobClient;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 /**
- * Section 3: recovery at steady load. The live job processes a steady stream ({@code --recovery-rate}); after 40%
- * of {@code --recovery-time}, half a checkpoint interval after a completed checkpoint, the cluster's TaskManager
- * is terminated and a new one started (a lost pod and its replacement), under the production restart strategy
- * (exponential delay from 1 s). From the committed results: the time from the kill to the first event processed
- * again, and to the backlog drained (the last event processed older than max(1 s, twice the p99 age before)).
+ * Section 3: recovery at steady load. The live job processes a steady stream ({@code
+ * --recovery-rate}); after 40% of {@code --recovery-time}, half a checkpoint interval after a
+ * completed checkpoint, the cluster's TaskManager is terminated and a new one started (a lost pod
+ * and its replacement), under the production restart strategy (exponential delay from 1 s). From
+ * the committed results: the time from the kill to the first event processed again, and to the
+ * backlog drained (the last event processed older than max(1 s, twice the p99 age before)).
  */
 final class RecoveryBench {
     private RecoveryBench() {}
@@ -46,10 +47,21 @@ final class RecoveryBench {
         JobClient job = FloodgateJob.submit(ctx.environment(conf), options);
         String jobId = job.getJobID().toString();
 
-        FloodGenerator generator = new FloodGenerator(ctx.bootstrap, log,
-                new Profile(o.customers, 0.12, 0.09, 0.1, 0, 0, 0, 0), 5);
-        Thread producer = new Thread(() -> generator.run(
-                List.of(new Phase("steady", o.recoveryRate, o.recoveryTime)), p -> {}), "recovery-producer");
+        FloodGenerator generator =
+                new FloodGenerator(
+                        ctx.bootstrap,
+                        log,
+                        new Profile(o.customers, 0.12, 0.09, 0.1, 0, 0, 0, 0),
+                        5);
+        Thread producer =
+                new Thread(
+                        () ->
+                                generator.run(
+                                        List.of(
+                                                new Phase(
+                                                        "steady", o.recoveryRate, o.recoveryTime)),
+                                        p -> {}),
+                        "recovery-producer");
         long start = System.nanoTime();
         producer.start();
         long killAt = start + (long) (0.4 * o.recoveryTime.toNanos());
@@ -71,14 +83,16 @@ final class RecoveryBench {
         producer.join();
 
         int sent = generator.sentValid().size();
-        try (CommittedCounter counter = new CommittedCounter(ctx.bootstrap, name + ".processed", name + ".shed")) {
+        try (CommittedCounter counter =
+                new CommittedCounter(ctx.bootstrap, name + ".processed", name + ".shed")) {
             counter.awaitCount(sent, o.timeout, () -> LiveJobRun.failed(ctx, job));
         }
         job.cancel().get(1, TimeUnit.MINUTES);
         report(r, ctx.bootstrap, name, generator, killed);
     }
 
-    private static void report(BenchResults r, String bootstrap, String name, FloodGenerator generator, long killed)
+    private static void report(
+            BenchResults r, String bootstrap, String name, FloodGenerator generator, long killed)
             throws Exception {
         List<Long> agesBefore = new ArrayList<>();
         long firstAfter = Long.MAX_VALUE;
@@ -87,12 +101,23 @@ final class RecoveryBench {
         generator.sentValid().forEach(i -> sent.add(i.eventId));
         Set<String> seen = new HashSet<>();
         int outputs = 0;
-        for (ConsumerRecord<byte[], byte[]> rec : KafkaIO.readCommitted(bootstrap, name + ".shed")) {
+        for (ConsumerRecord<byte[], byte[]> rec :
+                KafkaIO.readCommitted(bootstrap, name + ".shed")) {
             outputs++;
-            seen.add(InteractionCodec.parse(new RawRecord(rec.key(), rec.value(), rec.topic(), rec.partition(),
-                    rec.offset(), rec.timestamp()), Integer.MAX_VALUE).eventId);
+            seen.add(
+                    InteractionCodec.parse(
+                                    new RawRecord(
+                                            rec.key(),
+                                            rec.value(),
+                                            rec.topic(),
+                                            rec.partition(),
+                                            rec.offset(),
+                                            rec.timestamp()),
+                                    Integer.MAX_VALUE)
+                            .eventId);
         }
-        for (ConsumerRecord<byte[], byte[]> rec : KafkaIO.readCommitted(bootstrap, name + ".processed")) {
+        for (ConsumerRecord<byte[], byte[]> rec :
+                KafkaIO.readCommitted(bootstrap, name + ".processed")) {
             ProcessedEvent p = OutputCodec.readProcessed(rec.value());
             outputs++;
             seen.add(p.eventId);
@@ -115,19 +140,32 @@ final class RecoveryBench {
             }
         }
         r.put("recovery", "events sent at steady load", sent.size(), "events");
-        r.put("recovery", "exactly once: duplicates in processed + shed", outputs - seen.size(), "events");
+        r.put(
+                "recovery",
+                "exactly once: duplicates in processed + shed",
+                outputs - seen.size(),
+                "events");
         seen.retainAll(sent);
-        r.put("recovery", "exactly once: missing from processed + shed", sent.size() - seen.size(), "events");
+        r.put(
+                "recovery",
+                "exactly once: missing from processed + shed",
+                sent.size() - seen.size(),
+                "events");
         r.put("recovery", "age at processing before the kill, p99", p99Before, "ms");
         r.put("recovery", "kill to first event processed again", firstAfter - killed, "ms");
         r.put("recovery", "stale threshold: max(1 s, 2 x p99 before)", stale, "ms");
-        r.put("recovery", "kill to backlog drained (no older event after)", lastStale - killed, "ms");
+        r.put(
+                "recovery",
+                "kill to backlog drained (no older event after)",
+                lastStale - killed,
+                "ms");
         r.put("recovery", "max age at processing after the kill", maxAge, "ms");
     }
 
     private static void requireBefore(long deadlineNanos, String what) {
         if (System.nanoTime() > deadlineNanos) {
-            throw new IllegalStateException("recovery benchmark: no " + what + " within 2 minutes: checkpoints stalled");
+            throw new IllegalStateException(
+                    "recovery benchmark: no " + what + " within 2 minutes: checkpoints stalled");
         }
     }
 }

@@ -27,10 +27,10 @@ import org.apache.flink.runtime.jobgraph.OperatorID;
 import org.apache.flink.state.api.runtime.OperatorIDGenerator;
 
 /**
- * Section 4: state bytes per customer of the whole live job, from the size on disk of a savepoint (canonical and
- * native format) taken
- * after every customer sent one event (so every customer has ordering state, and a hot-key rate window that has
- * not expired yet), with the heap and the RocksDB state backend; split by operator from the savepoint's metadata.
+ * Section 4: state bytes per customer of the whole live job, from the size on disk of a savepoint
+ * (canonical and native format) taken after every customer sent one event (so every customer has
+ * ordering state, and a hot-key rate window that has not expired yet), with the heap and the
+ * RocksDB state backend; split by operator from the savepoint's metadata.
  */
 final class StateBench {
     private StateBench() {}
@@ -39,48 +39,74 @@ final class StateBench {
         for (int customers : ctx.options.stateCustomers) {
             String log = "bench.state-" + customers + ".interactions";
             Topics.create(ctx.bootstrap, 4, Duration.ofDays(1), log);
-            LogFiller.fill(ctx.bootstrap, log, customers, customers, ctx.options.eventBytes, 7, true);
+            LogFiller.fill(
+                    ctx.bootstrap, log, customers, customers, ctx.options.eventBytes, 7, true);
             for (String backend : ctx.options.stateBackends) {
                 measure(ctx, customers, log, backend);
             }
         }
     }
 
-    private static void measure(BenchContext ctx, int customers, String log, String backend) throws Exception {
+    private static void measure(BenchContext ctx, int customers, String log, String backend)
+            throws Exception {
         Configuration conf = new Configuration();
         conf.set(StateBackendOptions.STATE_BACKEND, backend);
         Map<SavepointFormatType, String> savepoints = new EnumMap<>(SavepointFormatType.class);
         Map<SavepointFormatType, Long> millis = new EnumMap<>(SavepointFormatType.class);
-        LiveJobRun.run(ctx, "bench.state-" + customers + "-" + backend, log, customers, conf, job -> {
-            for (SavepointFormatType format : SavepointFormatType.values()) {
-                Path dir = ctx.work.resolve("savepoints-" + backend + "-" + customers + "-" + format);
-                long t0 = System.nanoTime();
-                savepoints.put(format, job.triggerSavepoint(dir.toUri().toString(), format).get(5, TimeUnit.MINUTES));
-                millis.put(format, (System.nanoTime() - t0) / 1_000_000);
-            }
-        });
+        LiveJobRun.run(
+                ctx,
+                "bench.state-" + customers + "-" + backend,
+                log,
+                customers,
+                conf,
+                job -> {
+                    for (SavepointFormatType format : SavepointFormatType.values()) {
+                        Path dir =
+                                ctx.work.resolve(
+                                        "savepoints-" + backend + "-" + customers + "-" + format);
+                        long t0 = System.nanoTime();
+                        savepoints.put(
+                                format,
+                                job.triggerSavepoint(dir.toUri().toString(), format)
+                                        .get(5, TimeUnit.MINUTES));
+                        millis.put(format, (System.nanoTime() - t0) / 1_000_000);
+                    }
+                });
         BenchResults r = ctx.results;
         for (SavepointFormatType format : SavepointFormatType.values()) {
             String location = savepoints.get(format);
-            Path path = Path.of(URI.create(location.startsWith("file:") ? location : "file://" + location));
+            Path path =
+                    Path.of(
+                            URI.create(
+                                    location.startsWith("file:")
+                                            ? location
+                                            : "file://" + location));
             long bytes;
             try (Stream<Path> files = Files.walk(path)) {
                 bytes = files.filter(Files::isRegularFile).mapToLong(StateBench::size).sum();
             }
-            String n = String.format("%,d customers, %s, %s savepoint", customers, backend,
-                    format.name().toLowerCase(Locale.ROOT));
+            String n =
+                    String.format(
+                            "%,d customers, %s, %s savepoint",
+                            customers, backend, format.name().toLowerCase(Locale.ROOT));
             r.put("state", n + ": on disk", bytes, "bytes");
             r.put("state", n + ": bytes per customer", (double) bytes / customers, "bytes");
             r.put("state", n + ": took", millis.get(format), "ms");
             for (Map.Entry<String, Long> e : byOperator(path).entrySet()) {
-                r.put("state", n + ": bytes per customer in " + e.getKey(), (double) e.getValue() / customers,
+                r.put(
+                        "state",
+                        n + ": bytes per customer in " + e.getKey(),
+                        (double) e.getValue() / customers,
                         "bytes");
             }
         }
     }
 
-    /** State size of the two keyed operators, and of all others together, from {@code _metadata}. */
-    private static Map<String, Long> byOperator(Path savepoint) throws IOException, IllegalAccessException {
+    /**
+     * State size of the two keyed operators, and of all others together, from {@code _metadata}.
+     */
+    private static Map<String, Long> byOperator(Path savepoint)
+            throws IOException, IllegalAccessException {
         Map<OperatorID, String> uids = new HashMap<>();
         for (Field f : Uids.class.getFields()) {
             if (Modifier.isStatic(f.getModifiers()) && f.getType() == String.class) {
@@ -90,12 +116,18 @@ final class StateBench {
         }
         Map<String, Long> sizes = new java.util.TreeMap<>();
         try (InputStream in = Files.newInputStream(savepoint.resolve("_metadata"))) {
-            CheckpointMetadata metadata = Checkpoints.loadCheckpointMetadata(new DataInputStream(in),
-                    StateBench.class.getClassLoader(), savepoint.toString());
+            CheckpointMetadata metadata =
+                    Checkpoints.loadCheckpointMetadata(
+                            new DataInputStream(in),
+                            StateBench.class.getClassLoader(),
+                            savepoint.toString());
             for (OperatorState s : metadata.getOperatorStates()) {
                 String uid = uids.get(s.getOperatorID());
                 boolean keyed = Uids.ORDER_PER_CUSTOMER.equals(uid) || Uids.SHED.equals(uid);
-                sizes.merge(keyed ? uid : "other operators (source, process, sinks)", s.getStateSize(), Long::sum);
+                sizes.merge(
+                        keyed ? uid : "other operators (source, process, sinks)",
+                        s.getStateSize(),
+                        Long::sum);
             }
         }
         return sizes;

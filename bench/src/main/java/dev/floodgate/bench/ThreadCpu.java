@@ -9,10 +9,10 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * CPU time by thread group over a phase, from the JVM's per-thread CPU clocks, sampled twice a second so that
- * threads which end during the phase (a finished job's task threads) are counted too. What no Java thread used
- * (garbage collection, JIT compilation, the VM itself) is the process's CPU time minus the threads' sum: the part
- * that execution samples cannot show.
+ * CPU time by thread group over a phase, from the JVM's per-thread CPU clocks, sampled twice a
+ * second so that threads which end during the phase (a finished job's task threads) are counted
+ * too. What no Java thread used (garbage collection, JIT compilation, the VM itself) is the
+ * process's CPU time minus the threads' sum: the part that execution samples cannot show.
  */
 final class ThreadCpu implements AutoCloseable {
     private final ThreadMXBean threads = ManagementFactory.getThreadMXBean();
@@ -22,22 +22,26 @@ final class ThreadCpu implements AutoCloseable {
     private final ProcessCpu process = new ProcessCpu();
     private final long gcMillis0 = gcMillis();
     private final long gcCount0 = gcCount();
-    private final long jitMillis0 = ManagementFactory.getCompilationMXBean().getTotalCompilationTime();
+    private final long jitMillis0 =
+            ManagementFactory.getCompilationMXBean().getTotalCompilationTime();
     private final Thread sampler;
     private volatile boolean running = true;
 
     ThreadCpu() {
         sample(true);
-        sampler = new Thread(() -> {
-            while (running) {
-                try {
-                    Thread.sleep(500);
-                } catch (InterruptedException e) {
-                    return;
-                }
-                sample(false);
-            }
-        }, "thread-cpu");
+        sampler =
+                new Thread(
+                        () -> {
+                            while (running) {
+                                try {
+                                    Thread.sleep(500);
+                                } catch (InterruptedException e) {
+                                    return;
+                                }
+                                sample(false);
+                            }
+                        },
+                        "thread-cpu");
         sampler.setDaemon(true);
         sampler.start();
     }
@@ -61,12 +65,14 @@ final class ThreadCpu implements AutoCloseable {
 
     private static long gcMillis() {
         return ManagementFactory.getGarbageCollectorMXBeans().stream()
-                .mapToLong(GarbageCollectorMXBean::getCollectionTime).sum();
+                .mapToLong(GarbageCollectorMXBean::getCollectionTime)
+                .sum();
     }
 
     private static long gcCount() {
         return ManagementFactory.getGarbageCollectorMXBeans().stream()
-                .mapToLong(GarbageCollectorMXBean::getCollectionCount).sum();
+                .mapToLong(GarbageCollectorMXBean::getCollectionCount)
+                .sum();
     }
 
     /** Stops sampling. */
@@ -76,7 +82,9 @@ final class ThreadCpu implements AutoCloseable {
         sampler.interrupt();
     }
 
-    /** Stops sampling and prints CPU seconds and shares by thread group, the top {@code top} groups. */
+    /**
+     * Stops sampling and prints CPU seconds and shares by thread group, the top {@code top} groups.
+     */
     synchronized void report(BenchResults results, String section, int top) {
         sample(false);
         close();
@@ -89,12 +97,28 @@ final class ThreadCpu implements AutoCloseable {
             javaThreads += seconds;
         }
         groups.put("(not a Java thread: GC, JIT compiler, VM)", Math.max(0, total - javaThreads));
-        results.note(section, String.format("CPU of this process in the phase: %.1f s; garbage collections: %d,"
-                + " %.1f s of pauses; JIT compilation: %.1f s", total, gcCount() - gcCount0,
-                (gcMillis() - gcMillis0) / 1e3,
-                (ManagementFactory.getCompilationMXBean().getTotalCompilationTime() - jitMillis0) / 1e3));
-        groups.entrySet().stream().sorted(Map.Entry.<String, Double>comparingByValue().reversed()).limit(top)
-                .forEach(e -> results.note(section, String.format("cpu %6.1f s %5.1f%%  %s", e.getValue(),
-                        100 * e.getValue() / Math.max(1e-9, total), e.getKey())));
+        results.note(
+                section,
+                String.format(
+                        "CPU of this process in the phase: %.1f s; garbage collections: %d,"
+                                + " %.1f s of pauses; JIT compilation: %.1f s",
+                        total,
+                        gcCount() - gcCount0,
+                        (gcMillis() - gcMillis0) / 1e3,
+                        (ManagementFactory.getCompilationMXBean().getTotalCompilationTime()
+                                        - jitMillis0)
+                                / 1e3));
+        groups.entrySet().stream()
+                .sorted(Map.Entry.<String, Double>comparingByValue().reversed())
+                .limit(top)
+                .forEach(
+                        e ->
+                                results.note(
+                                        section,
+                                        String.format(
+                                                "cpu %6.1f s %5.1f%%  %s",
+                                                e.getValue(),
+                                                100 * e.getValue() / Math.max(1e-9, total),
+                                                e.getKey())));
     }
 }

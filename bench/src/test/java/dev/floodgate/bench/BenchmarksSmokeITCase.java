@@ -10,8 +10,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * The benchmark program at tiny sizes ({@code --smoke}): every section runs and prints positive, sane numbers.
- * Timings are not asserted (a shared CI machine); what is asserted is that each section measured what it says.
+ * The benchmark program at tiny sizes ({@code --smoke}): every section runs and prints positive,
+ * sane numbers. Timings are not asserted (a shared CI machine); what is asserted is that each
+ * section measured what it says.
  */
 @Timeout(value = 4, unit = TimeUnit.MINUTES)
 class BenchmarksSmokeITCase {
@@ -19,37 +20,54 @@ class BenchmarksSmokeITCase {
     @Test
     void everySectionRunsAtTinySizeAndPrintsSaneNumbers() throws Exception {
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
-        BenchResults r = Benchmarks.run(BenchOptions.smoke(), new PrintStream(printed, true, StandardCharsets.UTF_8));
+        BenchResults r =
+                Benchmarks.run(
+                        BenchOptions.smoke(),
+                        new PrintStream(printed, true, StandardCharsets.UTF_8));
         String out = printed.toString(StandardCharsets.UTF_8);
 
         assertThat(r.get("log.filled: mean value size")).isBetween(280.0, 330.0);
         assertThat(r.get("throughput.raw pipe (consumer -> transactional producer)")).isPositive();
         assertThat(r.get("throughput.Kafka ConsumerPerformance (read only)")).isPositive();
         assertThat(r.get("throughput.live job, submit to all committed")).isPositive();
-        assertThat(r.get("throughput.ratio live job / raw pipe (submit to all committed, job at periodic checkpoints"
-                + " only)")).isPositive();
+        assertThat(
+                        r.get(
+                                "throughput.ratio live job / raw pipe (submit to all committed, job at periodic checkpoints"
+                                        + " only)"))
+                .isPositive();
         String atEnd = "throughput.live job, checkpoint at the end of the log: ";
-        assertThat(r.get(atEnd + "seconds to all sent (trigger)")).as("the end-of-log checkpoint was triggered")
-                .isPositive().isLessThanOrEqualTo(r.get(atEnd + "seconds to all committed"));
-        assertThat(r.get("throughput.ratio live job / raw pipe (submit to all committed, both commit at the end of"
-                + " the log)")).isPositive();
+        assertThat(r.get(atEnd + "seconds to all sent (trigger)"))
+                .as("the end-of-log checkpoint was triggered")
+                .isPositive()
+                .isLessThanOrEqualTo(r.get(atEnd + "seconds to all committed"));
+        assertThat(
+                        r.get(
+                                "throughput.ratio live job / raw pipe (submit to all committed, both commit at the end of"
+                                        + " the log)"))
+                .isPositive();
 
         String on = "flood.shedding-on-unaligned: ";
         assertThat(r.get(on + "shed")).as("the flood sheds").isPositive();
-        assertThat(r.get(on + "processed") + r.get(on + "shed")).isEqualTo(r.get(on + "valid events sent"));
-        assertThat(r.get(on + "high age p99")).isGreaterThanOrEqualTo(r.get(on + "high age p50")).isPositive();
+        assertThat(r.get(on + "processed") + r.get(on + "shed"))
+                .isEqualTo(r.get(on + "valid events sent"));
+        assertThat(r.get(on + "high age p99"))
+                .isGreaterThanOrEqualTo(r.get(on + "high age p50"))
+                .isPositive();
         // unaligned checkpoints complete within about a second under full backpressure
         assertThat(r.get(on + "checkpoints completed during the flood")).isPositive();
-        assertThat(r.get(on + "checkpoint duration max")).isGreaterThanOrEqualTo(
-                r.get(on + "checkpoint duration p50")).isPositive();
+        assertThat(r.get(on + "checkpoint duration max"))
+                .isGreaterThanOrEqualTo(r.get(on + "checkpoint duration p50"))
+                .isPositive();
         String off = "flood.shedding-off-aligned: ";
         assertThat(r.get(off + "shed")).isZero();
         assertThat(r.get(off + "processed")).isPositive();
-        // aligned ones queue behind the in-flight data (6 to 9 s in the full benchmark): in a 4 s flood on a
+        // aligned ones queue behind the in-flight data (6 to 9 s in the full benchmark): in a 4 s
+        // flood on a
         // loaded machine none may complete, and that is the point of the comparison, not a failure
         if (r.get(off + "checkpoints completed during the flood") > 0) {
-            assertThat(r.get(off + "checkpoint duration max")).isGreaterThanOrEqualTo(
-                    r.get(off + "checkpoint duration p50")).isPositive();
+            assertThat(r.get(off + "checkpoint duration max"))
+                    .isGreaterThanOrEqualTo(r.get(off + "checkpoint duration p50"))
+                    .isPositive();
         }
 
         assertThat(r.get("recovery.kill to first event processed again")).isPositive();

@@ -13,10 +13,10 @@ import java.util.function.ToDoubleFunction;
 import javax.imageio.ImageIO;
 
 /**
- * Draws the run as a PNG with Java2D (headless): three panels over the same time axis (the story's clock) with
- * the flood shaded and the start of the drain marked: events per second (arrivals, processed), events
- * (backlog, shed so far), and the p99 age in seconds of {@code high} and of the rest. Each panel has its axes,
- * grid and legend.
+ * Draws the run as a PNG with Java2D (headless): three panels over the same time axis (the story's
+ * clock) with the flood shaded and the start of the drain marked: events per second (arrivals,
+ * processed), events (backlog, shed so far), and the p99 age in seconds of {@code high} and of the
+ * rest. Each panel has its axes, grid and legend.
  */
 final class DemoChart {
     static final Color ARRIVALS = new Color(31, 119, 180);
@@ -29,49 +29,98 @@ final class DemoChart {
     static final Color FLOOD = new Color(255, 228, 225);
     static final int WIDTH = 1200;
     static final int HEIGHT = 900;
+
     /** Left and right edges of every panel's plot area. */
     static final int LEFT = 90;
+
     static final int RIGHT = WIDTH - 30;
 
     private record Series(String name, Color color, ToDoubleFunction<Sample> value) {}
 
     private DemoChart() {}
 
-    static void write(List<Sample> samples, Story story, double drainStartSecond, String title, Path png)
+    static void write(
+            List<Sample> samples, Story story, double drainStartSecond, String title, Path png)
             throws IOException {
         System.setProperty("java.awt.headless", "true");
         BufferedImage image = new BufferedImage(WIDTH, HEIGHT, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = image.createGraphics();
         g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-        g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+        g.setRenderingHint(
+                RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
         g.setColor(BACKGROUND);
         g.fillRect(0, 0, WIDTH, HEIGHT);
         g.setColor(Color.BLACK);
         g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 18));
         g.drawString(title, LEFT, 30);
-        double maxSecond = samples.isEmpty() ? 1 : Math.max(1, samples.get(samples.size() - 1).second());
+        double maxSecond =
+                samples.isEmpty() ? 1 : Math.max(1, samples.get(samples.size() - 1).second());
         Axis x = new Axis(0, maxSecond, LEFT, RIGHT);
         int top = 60;
         int h = (HEIGHT - top - 35) / 3;
-        panel(g, samples, story, drainStartSecond, x, top, h - 45, "events per second", 1,
-                List.of(new Series("arrivals", ARRIVALS, Sample::arrivalsPerSecond),
+        panel(
+                g,
+                samples,
+                story,
+                drainStartSecond,
+                x,
+                top,
+                h - 45,
+                "events per second",
+                1,
+                List.of(
+                        new Series("arrivals", ARRIVALS, Sample::arrivalsPerSecond),
                         new Series("processed", PROCESSED, Sample::processedPerSecond)));
-        panel(g, samples, story, drainStartSecond, x, top + h, h - 45, "events", 1,
-                List.of(new Series("backlog (lag; in the drain: shed lane left)", BACKLOG, s -> s.backlog()),
+        panel(
+                g,
+                samples,
+                story,
+                drainStartSecond,
+                x,
+                top + h,
+                h - 45,
+                "events",
+                1,
+                List.of(
+                        new Series(
+                                "backlog (lag; in the drain: shed lane left)",
+                                BACKLOG,
+                                s -> s.backlog()),
                         new Series("shed so far", SHED, s -> s.shed())));
-        panel(g, samples, story, drainStartSecond, x, top + 2 * h, h - 45, "p99 age at processing (s)", 1000,
-                List.of(new Series("high", HIGH_AGE, Sample::p99HighMillis),
+        panel(
+                g,
+                samples,
+                story,
+                drainStartSecond,
+                x,
+                top + 2 * h,
+                h - 45,
+                "p99 age at processing (s)",
+                1000,
+                List.of(
+                        new Series("high", HIGH_AGE, Sample::p99HighMillis),
                         new Series("normal + low (live lane)", OTHER_AGE, Sample::p99OtherMillis)));
         g.setColor(Color.DARK_GRAY);
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
-        g.drawString("story clock (one second of the demo stands for one minute of the Monday)", LEFT,
+        g.drawString(
+                "story clock (one second of the demo stands for one minute of the Monday)",
+                LEFT,
                 HEIGHT - 15);
         g.dispose();
         ImageIO.write(image, "png", png.toFile());
     }
 
-    private static void panel(Graphics2D g, List<Sample> samples, Story story, double drainStart, Axis x, int top,
-            int height, String yLabel, double divisor, List<Series> series) {
+    private static void panel(
+            Graphics2D g,
+            List<Sample> samples,
+            Story story,
+            double drainStart,
+            Axis x,
+            int top,
+            int height,
+            String yLabel,
+            double divisor,
+            List<Series> series) {
         double max = 1e-9;
         for (Sample s : samples) {
             for (Series se : series) {
@@ -88,8 +137,10 @@ final class DemoChart {
             g.setColor(new Color(225, 225, 225));
             g.drawLine(LEFT, y.at(v), RIGHT, y.at(v));
             g.setColor(Color.DARK_GRAY);
-            String label = v >= 10_000 ? String.format("%.0fk", v / 1000) : v % 1 == 0 ? String.format("%.0f", v)
-                    : String.format("%.1f", v);
+            String label =
+                    v >= 10_000
+                            ? String.format("%.0fk", v / 1000)
+                            : v % 1 == 0 ? String.format("%.0f", v) : String.format("%.1f", v);
             g.drawString(label, LEFT - 8 - g.getFontMetrics().stringWidth(label), y.at(v) + 4);
         }
         double tick = niceStep(x.max / 10);
@@ -97,11 +148,19 @@ final class DemoChart {
             g.setColor(Color.DARK_GRAY);
             g.drawLine(x.at(t), top + height, x.at(t), top + height + 4);
             String clock = story.clockAt(t);
-            g.drawString(clock, x.at(t) - g.getFontMetrics().stringWidth(clock) / 2, top + height + 17);
+            g.drawString(
+                    clock, x.at(t) - g.getFontMetrics().stringWidth(clock) / 2, top + height + 17);
         }
         if (drainStart > 0) {
             g.setColor(Color.GRAY);
-            g.setStroke(new BasicStroke(1, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10, new float[] {6, 4}, 0));
+            g.setStroke(
+                    new BasicStroke(
+                            1,
+                            BasicStroke.CAP_BUTT,
+                            BasicStroke.JOIN_MITER,
+                            10,
+                            new float[] {6, 4},
+                            0));
             g.drawLine(x.at(drainStart), top, x.at(drainStart), top + height);
             g.drawString("savepoint, drain", x.at(drainStart) + 4, top + 12);
         }

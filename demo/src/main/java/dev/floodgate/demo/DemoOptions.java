@@ -5,9 +5,10 @@ import java.time.Duration;
 import org.apache.flink.util.TimeUtils;
 
 /**
- * Options of the Monday flood demo ({@code --key value} or {@code --key=value}). A bad option stops the demo
- * with a message naming it and the form it expects. Rates are events per second of the whole stream; the
- * processing capacity is that of the bottleneck, speech-to-text, in voice calls per second.
+ * Options of the Monday flood demo ({@code --key value} or {@code --key=value}). A bad option stops
+ * the demo with a message naming it and the form it expects. Rates are events per second of the
+ * whole stream; the processing capacity is that of the bottleneck, speech-to-text, in voice calls
+ * per second.
  */
 final class DemoOptions {
     Duration calm = Duration.ofSeconds(30);
@@ -33,14 +34,21 @@ final class DemoOptions {
 
     static DemoOptions parse(String[] given) {
         // Maven passes -Ddemo.args="--flood 60s --keep-running" as one argument: split it
-        String[] args = java.util.Arrays.stream(given).flatMap(a -> java.util.Arrays.stream(a.trim().split("\\s+")))
-                .filter(a -> !a.isEmpty()).toArray(String[]::new);
+        String[] args =
+                java.util.Arrays.stream(given)
+                        .flatMap(a -> java.util.Arrays.stream(a.trim().split("\\s+")))
+                        .filter(a -> !a.isEmpty())
+                        .toArray(String[]::new);
         DemoOptions o = new DemoOptions();
         for (int i = 0; i < args.length; i++) {
             String a = args[i];
             String key = a.contains("=") ? a.substring(0, a.indexOf('=')) : a;
-            String value = a.contains("=") ? a.substring(a.indexOf('=') + 1)
-                    : (i + 1 < args.length && !args[i + 1].startsWith("--") ? args[++i] : "");
+            String value =
+                    a.contains("=")
+                            ? a.substring(a.indexOf('=') + 1)
+                            : (i + 1 < args.length && !args[i + 1].startsWith("--")
+                                    ? args[++i]
+                                    : "");
             try {
                 switch (key) {
                     case "--calm" -> o.calm = duration(value);
@@ -69,18 +77,29 @@ final class DemoOptions {
                 if (e.getMessage() != null && e.getMessage().startsWith("unknown option")) {
                     throw e;
                 }
-                throw new IllegalArgumentException("option " + key + " has a bad value '" + value + "': "
-                        + (e instanceof NumberFormatException ? "expected a number" : e.getMessage()));
+                throw new IllegalArgumentException(
+                        "option "
+                                + key
+                                + " has a bad value '"
+                                + value
+                                + "': "
+                                + (e instanceof NumberFormatException
+                                        ? "expected a number"
+                                        : e.getMessage()));
             }
         }
         if (o.generateOnly && o.bootstrapServers == null) {
-            throw new IllegalArgumentException("option --generate-only needs --bootstrap-servers: it writes the "
-                    + "story to an external broker and starts nothing else");
+            throw new IllegalArgumentException(
+                    "option --generate-only needs --bootstrap-servers: it writes the "
+                            + "story to an external broker and starts nothing else");
         }
         return o;
     }
 
-    /** Events per second of the whole stream that the processing keeps up with: voice is the bottleneck. */
+    /**
+     * Events per second of the whole stream that the processing keeps up with: voice is the
+     * bottleneck.
+     */
     double capacityEventsPerSecond(double voiceShare) {
         return voiceCapacity / voiceShare;
     }
@@ -93,7 +112,8 @@ final class DemoOptions {
             throw new IllegalArgumentException("expected a duration such as 20s or 2min");
         }
         if (d.isNegative() || d.isZero()) {
-            throw new IllegalArgumentException("expected a duration above zero such as 20s or 2min");
+            throw new IllegalArgumentException(
+                    "expected a duration above zero such as 20s or 2min");
         }
         return d;
     }
@@ -137,7 +157,8 @@ final class DemoOptions {
     }
 
     static String usage() {
-        return String.join("\n",
+        return String.join(
+                "\n",
                 "Usage: FloodDemo [options]   (through Maven: -Ddemo.args=\"--flood 60s --keep-running\")",
                 "The story (one demo second stands for one minute of the Monday):",
                 "  --calm 30s              calm before the flood, at --calm-factor x capacity",

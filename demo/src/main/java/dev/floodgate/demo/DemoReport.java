@@ -7,9 +7,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Writes the report folder: {@code demo-chart.png} (see {@link DemoChart}), {@code samples.csv} (one line a
- * second, the chart's data) and {@code report.md} (the story's settings, the counts, the shedding moments,
- * the reconcile verdict, the chart embedded).
+ * Writes the report folder: {@code demo-chart.png} (see {@link DemoChart}), {@code samples.csv}
+ * (one line a second, the chart's data) and {@code report.md} (the story's settings, the counts,
+ * the shedding moments, the reconcile verdict, the chart embedded).
  */
 final class DemoReport {
     static final String CHART = "demo-chart.png";
@@ -18,12 +18,25 @@ final class DemoReport {
 
     private DemoReport() {}
 
-    static Path write(Path folder, DemoOptions o, Story story, Progress progress, double drainStartSecond,
-            DemoSummary s) throws IOException {
+    static Path write(
+            Path folder,
+            DemoOptions o,
+            Story story,
+            Progress progress,
+            double drainStartSecond,
+            DemoSummary s)
+            throws IOException {
         Files.createDirectories(folder);
-        DemoChart.write(progress.samples(), story, drainStartSecond, String.format(
-                "The Monday flood: %.0f events/s at %.0fx capacity, shedding %s", story.phases().get(1)
-                        .eventsPerSecond(), o.floodFactor, o.shedding ? "on" : "off"), folder.resolve(CHART));
+        DemoChart.write(
+                progress.samples(),
+                story,
+                drainStartSecond,
+                String.format(
+                        "The Monday flood: %.0f events/s at %.0fx capacity, shedding %s",
+                        story.phases().get(1).eventsPerSecond(),
+                        o.floodFactor,
+                        o.shedding ? "on" : "off"),
+                folder.resolve(CHART));
         List<String> csv = new ArrayList<>();
         csv.add(Sample.CSV_HEADER);
         progress.samples().forEach(x -> csv.add(x.csv()));
@@ -35,16 +48,33 @@ final class DemoReport {
     private static String markdown(DemoOptions o, Story story, Progress progress, DemoSummary s) {
         StringBuilder md = new StringBuilder();
         md.append("# The Monday flood: report\n\n");
-        md.append(String.format("Verdict: **reconcile %s**. Run time %s.%n%n", s.reconcile().passed() ? "PASSED"
-                : "FAILED", DemoSummary.human(s.runTime())));
-        md.append(String.format("Story: calm %s at %.0f events/s, flood %s at %.0f events/s (%.1fx the capacity of "
-                + "%.0f events/s: speech-to-text %.0f calls/s, %.0f%% voice), calm %s; one demo second stands for "
-                + "one minute. Shedding %s (voice %s, image %s; chat never; high never). Drain at %.0f voice "
-                + "calls/s.%n%n", o.calm, story.phases().get(0).eventsPerSecond(), o.flood,
-                story.phases().get(1).eventsPerSecond(), o.floodFactor, story.capacity(), o.voiceCapacity,
-                story.profile().voiceShare() * 100, o.calmAfter, o.shedding ? "on" : "off", o.shedVoice, o.shedImage,
-                o.backfillCapacity));
-        md.append("![arrivals, processed, backlog, shed and age over time](").append(CHART).append(")\n\n");
+        md.append(
+                String.format(
+                        "Verdict: **reconcile %s**. Run time %s.%n%n",
+                        s.reconcile().passed() ? "PASSED" : "FAILED",
+                        DemoSummary.human(s.runTime())));
+        md.append(
+                String.format(
+                        "Story: calm %s at %.0f events/s, flood %s at %.0f events/s (%.1fx the capacity of "
+                                + "%.0f events/s: speech-to-text %.0f calls/s, %.0f%% voice), calm %s; one demo second stands for "
+                                + "one minute. Shedding %s (voice %s, image %s; chat never; high never). Drain at %.0f voice "
+                                + "calls/s.%n%n",
+                        o.calm,
+                        story.phases().get(0).eventsPerSecond(),
+                        o.flood,
+                        story.phases().get(1).eventsPerSecond(),
+                        o.floodFactor,
+                        story.capacity(),
+                        o.voiceCapacity,
+                        story.profile().voiceShare() * 100,
+                        o.calmAfter,
+                        o.shedding ? "on" : "off",
+                        o.shedVoice,
+                        o.shedImage,
+                        o.backfillCapacity));
+        md.append("![arrivals, processed, backlog, shed and age over time](")
+                .append(CHART)
+                .append(")\n\n");
         md.append("| what | count |\n|---|---|\n");
         row(md, "records written to the interaction log", s.recordsSent());
         row(md, "distinct valid events", s.sentValid());
@@ -55,28 +85,52 @@ final class DemoReport {
         row(md, "shed to the durable lane", s.shed());
         row(md, "dead letters " + s.deadLettersByReason(), s.deadLetters());
         row(md, "archived raw (exactly once, redeliveries included)", s.archived());
-        row(md, "missing / duplicated (reconcile)", s.reconcile().missing().size() + s.reconcile().duplicated().size());
+        row(
+                md,
+                "missing / duplicated (reconcile)",
+                s.reconcile().missing().size() + s.reconcile().duplicated().size());
         row(md, "largest backlog (consumer lag, events)", s.maxBacklog());
-        row(md, "live job checkpoints completed / failed", s.checkpoints().completed() + " / "
-                + s.checkpoints().failed());
-        md.append(String.format("| p99 age at processing, live lane: high / normal + low | %s / %s |%n",
-                Progress.seconds(s.p99HighMillis()), Progress.seconds(s.p99OtherMillis())));
-        md.append(String.format("| p99 age at processing, backfill lane (the shed events, after the flood) | %s |%n",
-                Progress.seconds(s.p99BackfillMillis())));
-        md.append(String.format("| drain of the shed lane | %s |%n%n", DemoSummary.human(s.drainTime())));
+        row(
+                md,
+                "live job checkpoints completed / failed",
+                s.checkpoints().completed() + " / " + s.checkpoints().failed());
+        md.append(
+                String.format(
+                        "| p99 age at processing, live lane: high / normal + low | %s / %s |%n",
+                        Progress.seconds(s.p99HighMillis()), Progress.seconds(s.p99OtherMillis())));
+        md.append(
+                String.format(
+                        "| p99 age at processing, backfill lane (the shed events, after the flood) | %s |%n",
+                        Progress.seconds(s.p99BackfillMillis())));
+        md.append(
+                String.format(
+                        "| drain of the shed lane | %s |%n%n", DemoSummary.human(s.drainTime())));
         md.append("## Shedding\n\n");
         if (progress.moments().isEmpty()) {
             md.append("No channel shed.\n");
         }
-        progress.moments().forEach(m -> md.append("- ").append(m.clock()).append(" ").append(m.text()).append('\n'));
+        progress.moments()
+                .forEach(
+                        m ->
+                                md.append("- ")
+                                        .append(m.clock())
+                                        .append(" ")
+                                        .append(m.text())
+                                        .append('\n'));
         md.append("\n## Reconcile\n\n```\n").append(s.reconcile().render()).append("```\n\n");
-        md.append("Savepoint of the live job: `").append(s.savepoint()).append("`. The data of the chart: `")
-                .append(CSV).append("`.\n");
+        md.append("Savepoint of the live job: `")
+                .append(s.savepoint())
+                .append("`. The data of the chart: `")
+                .append(CSV)
+                .append("`.\n");
         return md.toString();
     }
 
     private static void row(StringBuilder md, String what, Object count) {
-        md.append("| ").append(what).append(" | ").append(count instanceof Number n ? String.format("%,d",
-                n.longValue()) : count).append(" |\n");
+        md.append("| ")
+                .append(what)
+                .append(" | ")
+                .append(count instanceof Number n ? String.format("%,d", n.longValue()) : count)
+                .append(" |\n");
     }
 }

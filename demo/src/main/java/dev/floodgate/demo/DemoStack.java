@@ -1,11 +1,10 @@
 package dev.floodgate.demo;
 
-import dev.floodgate.testkit.flink.LocalFlinkCluster;
-
 import dev.floodgate.job.FloodgateOptions;
+import dev.floodgate.model.Channel;
+import dev.floodgate.testkit.flink.LocalFlinkCluster;
 import dev.floodgate.testkit.kafka.EmbeddedKafka;
 import dev.floodgate.testkit.kafka.Topics;
-import dev.floodgate.model.Channel;
 import dev.floodgate.testkit.service.CapacityLimitedService;
 import dev.floodgate.testkit.service.ServiceOptions;
 import java.time.Duration;
@@ -18,10 +17,10 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
 
 /**
- * Everything the demo runs on, started in order and stopped in reverse, once, whether the demo ends, fails or
- * is stopped with Ctrl-C (a shutdown hook): the Kafka broker (embedded unless {@code --bootstrap-servers}) with
- * the topics, the capacity-limited processing service over real HTTP, the local Flink cluster, and the jobs
- * submitted to it (cancelled if still running).
+ * Everything the demo runs on, started in order and stopped in reverse, once, whether the demo
+ * ends, fails or is stopped with Ctrl-C (a shutdown hook): the Kafka broker (embedded unless {@code
+ * --bootstrap-servers}) with the topics, the capacity-limited processing service over real HTTP,
+ * the local Flink cluster, and the jobs submitted to it (cancelled if still running).
  */
 final class DemoStack implements AutoCloseable {
     /** Latency of one speech-to-text call; the capacity option sets how many run at a time. */
@@ -36,13 +35,18 @@ final class DemoStack implements AutoCloseable {
 
     static DemoStack start(DemoOptions o, FloodgateOptions topics) throws Exception {
         DemoStack stack = new DemoStack();
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            if (!stack.closed.get()) {
-                System.out.println("stopping: the jobs, the Flink cluster, the processing services, Kafka");
-                stack.close();
-                System.out.println("stopped");
-            }
-        }, "demo-shutdown"));
+        Runtime.getRuntime()
+                .addShutdownHook(
+                        new Thread(
+                                () -> {
+                                    if (!stack.closed.get()) {
+                                        System.out.println(
+                                                "stopping: the jobs, the Flink cluster, the processing services, Kafka");
+                                        stack.close();
+                                        System.out.println("stopped");
+                                    }
+                                },
+                                "demo-shutdown"));
         try {
             if (o.bootstrapServers == null) {
                 EmbeddedKafka kafka = quietly(EmbeddedKafka::start);
@@ -51,12 +55,21 @@ final class DemoStack implements AutoCloseable {
             } else {
                 stack.bootstrap = o.bootstrapServers;
             }
-            Topics.create(stack.bootstrap, 4, Duration.ofDays(1), topics.get(FloodgateOptions.INPUT_TOPIC),
-                    topics.get(FloodgateOptions.PROCESSED_TOPIC), topics.get(FloodgateOptions.SHED_TOPIC),
+            Topics.create(
+                    stack.bootstrap,
+                    4,
+                    Duration.ofDays(1),
+                    topics.get(FloodgateOptions.INPUT_TOPIC),
+                    topics.get(FloodgateOptions.PROCESSED_TOPIC),
+                    topics.get(FloodgateOptions.SHED_TOPIC),
                     topics.get(FloodgateOptions.DLQ_TOPIC));
             stack.service = stack.service(o.voiceCapacity);
-            stack.flink = LocalFlinkCluster.start(o.restPort, o.prometheusPort, Math.max(2, o.parallelism * 2),
-                    new Configuration());
+            stack.flink =
+                    LocalFlinkCluster.start(
+                            o.restPort,
+                            o.prometheusPort,
+                            Math.max(2, o.parallelism * 2),
+                            new Configuration());
             stack.started.add(stack.flink);
             return stack;
         } catch (Exception | Error e) {
@@ -81,17 +94,29 @@ final class DemoStack implements AutoCloseable {
     }
 
     /**
-     * A processing service: speech-to-text at {@code voiceCallsPerSecond}, image embedding at twenty times that,
-     * chat (cheap) at thousands a second (64 at a time: on a loaded machine a 2 ms sleep lasts longer). Image and
-     * chat stay short because the live job's async processing is ordered: a slow request at the head of its
-     * in-flight queue holds back the answers behind it. Stopped with the stack.
+     * A processing service: speech-to-text at {@code voiceCallsPerSecond}, image embedding at
+     * twenty times that, chat (cheap) at thousands a second (64 at a time: on a loaded machine a 2
+     * ms sleep lasts longer). Image and chat stay short because the live job's async processing is
+     * ordered: a slow request at the head of its in-flight queue holds back the answers behind it.
+     * Stopped with the stack.
      */
     CapacityLimitedService service(double voiceCallsPerSecond) throws Exception {
-        int voice = (int) Math.max(1, Math.round(voiceCallsPerSecond * VOICE_LATENCY.toMillis() / 1000.0));
-        CapacityLimitedService s = new CapacityLimitedService(ServiceOptions.defaults()
-                .channel(Channel.VOICE, voice, VOICE_LATENCY)
-                .channel(Channel.IMAGE, 2 * voice, VOICE_LATENCY.dividedBy(10))
-                .channel(Channel.CHAT, 64, Duration.ofMillis(2))).start();
+        int voice =
+                (int)
+                        Math.max(
+                                1,
+                                Math.round(
+                                        voiceCallsPerSecond * VOICE_LATENCY.toMillis() / 1000.0));
+        CapacityLimitedService s =
+                new CapacityLimitedService(
+                                ServiceOptions.defaults()
+                                        .channel(Channel.VOICE, voice, VOICE_LATENCY)
+                                        .channel(
+                                                Channel.IMAGE,
+                                                2 * voice,
+                                                VOICE_LATENCY.dividedBy(10))
+                                        .channel(Channel.CHAT, 64, Duration.ofMillis(2)))
+                        .start();
         started.add(s);
         return s;
     }
@@ -132,7 +157,8 @@ final class DemoStack implements AutoCloseable {
             try {
                 started.get(i).close();
             } catch (Exception e) {
-                org.slf4j.LoggerFactory.getLogger(DemoStack.class).warn("could not stop {}: {}", started.get(i), e);
+                org.slf4j.LoggerFactory.getLogger(DemoStack.class)
+                        .warn("could not stop {}: {}", started.get(i), e);
             }
         }
     }

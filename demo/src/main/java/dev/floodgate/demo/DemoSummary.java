@@ -5,13 +5,25 @@ import java.time.Duration;
 import java.util.Map;
 
 /**
- * What went where in one run: what the generator wrote, what the live job did with it (shed, dead letters, the
- * p99 age of {@code high} and of the rest at processing, the largest backlog, its checkpoints), the drain, and
- * the reconcile verdict over the live and backfill lanes.
+ * What went where in one run: what the generator wrote, what the live job did with it (shed, dead
+ * letters, the p99 age of {@code high} and of the rest at processing, the largest backlog, its
+ * checkpoints), the drain, and the reconcile verdict over the live and backfill lanes.
  */
-record DemoSummary(long recordsSent, int sentValid, int sentPoison, long shed, Map<String, Long> deadLettersByReason,
-        long archived, long p99HighMillis, long p99OtherMillis, long p99BackfillMillis, long maxBacklog,
-        JobProbe.Checkpoints checkpoints, String savepoint, Duration drainTime, Duration runTime,
+record DemoSummary(
+        long recordsSent,
+        int sentValid,
+        int sentPoison,
+        long shed,
+        Map<String, Long> deadLettersByReason,
+        long archived,
+        long p99HighMillis,
+        long p99OtherMillis,
+        long p99BackfillMillis,
+        long maxBacklog,
+        JobProbe.Checkpoints checkpoints,
+        String savepoint,
+        Duration drainTime,
+        Duration runTime,
         Reconcile.Report reconcile) {
 
     long deadLetters() {
@@ -23,21 +35,36 @@ record DemoSummary(long recordsSent, int sentValid, int sentPoison, long shed, M
     }
 
     String render() {
-        return String.format("%nWhat went where%n"
-                + "  written to the interaction log : %,d records: %,d distinct valid events, %,d poison, "
-                + "the rest redeliveries%n"
-                + "  processed live                 : %,d   p99 age: high %s, normal + low %s%n"
-                + "  shed to the durable lane       : %,d   drained by the backfill job: %,d in %s, p99 age %s%n"
-                + "  dead letters                   : %,d %s%n"
-                + "  archived (raw, exactly once)   : %,d records, redeliveries included%n"
-                + "  largest backlog (consumer lag) : %,d%n"
-                + "  live job checkpoints           : %,d completed, %,d failed; stopped with savepoint %s%n"
-                + "  run time                       : %s%n%n%s",
-                recordsSent, sentValid, sentPoison, processedBy("live"), Progress.seconds(p99HighMillis),
-                Progress.seconds(p99OtherMillis), shed, processedBy("backfill"), human(drainTime),
-                Progress.seconds(p99BackfillMillis), deadLetters(),
-                deadLettersByReason, archived, maxBacklog, checkpoints.completed(), checkpoints.failed(), savepoint,
-                human(runTime), reconcile.render());
+        return String.format(
+                "%nWhat went where%n"
+                        + "  written to the interaction log : %,d records: %,d distinct valid events, %,d poison, "
+                        + "the rest redeliveries%n"
+                        + "  processed live                 : %,d   p99 age: high %s, normal + low %s%n"
+                        + "  shed to the durable lane       : %,d   drained by the backfill job: %,d in %s, p99 age %s%n"
+                        + "  dead letters                   : %,d %s%n"
+                        + "  archived (raw, exactly once)   : %,d records, redeliveries included%n"
+                        + "  largest backlog (consumer lag) : %,d%n"
+                        + "  live job checkpoints           : %,d completed, %,d failed; stopped with savepoint %s%n"
+                        + "  run time                       : %s%n%n%s",
+                recordsSent,
+                sentValid,
+                sentPoison,
+                processedBy("live"),
+                Progress.seconds(p99HighMillis),
+                Progress.seconds(p99OtherMillis),
+                shed,
+                processedBy("backfill"),
+                human(drainTime),
+                Progress.seconds(p99BackfillMillis),
+                deadLetters(),
+                deadLettersByReason,
+                archived,
+                maxBacklog,
+                checkpoints.completed(),
+                checkpoints.failed(),
+                savepoint,
+                human(runTime),
+                reconcile.render());
     }
 
     static String human(Duration d) {

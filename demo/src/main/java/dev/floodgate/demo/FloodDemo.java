@@ -1,15 +1,14 @@
 package dev.floodgate.demo;
 
-import dev.floodgate.testkit.flink.LocalFlinkCluster;
-
 import dev.floodgate.job.BackfillJob;
 import dev.floodgate.job.FloodgateJob;
 import dev.floodgate.job.FloodgateOptions;
 import dev.floodgate.job.JobKind;
-import dev.floodgate.testkit.events.FloodGenerator;
-import dev.floodgate.testkit.flink.FlinkRest;
 import dev.floodgate.job.tools.Reconcile;
 import dev.floodgate.model.Lane;
+import dev.floodgate.testkit.events.FloodGenerator;
+import dev.floodgate.testkit.flink.FlinkRest;
+import dev.floodgate.testkit.flink.LocalFlinkCluster;
 import dev.floodgate.testkit.service.CapacityLimitedService;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -24,16 +23,21 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The Monday flood in one command (see the README): a Kafka broker, the processing service and a Flink cluster
- * with its web UI; the live job; the story's stream (calm, a flood at three times the capacity, calm) with the
- * live view once a second; then the live job stopped with a savepoint, the shed lane drained by the backfill
- * job, reconcile, and a report (chart and summary). With {@code --keep-running} the live job starts again from
- * its savepoint and everything stays up until Ctrl-C. Everything it starts, it stops.
+ * The Monday flood in one command (see the README): a Kafka broker, the processing service and a
+ * Flink cluster with its web UI; the live job; the story's stream (calm, a flood at three times the
+ * capacity, calm) with the live view once a second; then the live job stopped with a savepoint, the
+ * shed lane drained by the backfill job, reconcile, and a report (chart and summary). With {@code
+ * --keep-running} the live job starts again from its savepoint and everything stays up until
+ * Ctrl-C. Everything it starts, it stops.
  */
 public final class FloodDemo {
     private static final Logger OUT = LoggerFactory.getLogger("floodgate.demo");
     private static final Duration CATCH_UP_TIMEOUT = Duration.ofMinutes(5);
-    /** Once the log is read to its end, this many seconds without output means the job will not account for more. */
+
+    /**
+     * Once the log is read to its end, this many seconds without output means the job will not
+     * account for more.
+     */
     private static final int QUIET_SECONDS = 15;
 
     private FloodDemo() {}
@@ -62,71 +66,131 @@ public final class FloodDemo {
             String bootstrap = stack.bootstrapServers();
             FloodgateOptions job = jobOptions(o, bootstrap, stack.service().baseUri().toString());
             LocalFlinkCluster flink = stack.flink();
-            JobClient live = stack.track(FloodgateJob.submit(flink.environment(jobConf(null)), job));
-            JobProbe probe = new JobProbe(new FlinkRest(flink.webUrl()), live.getJobID().toString());
+            JobClient live =
+                    stack.track(FloodgateJob.submit(flink.environment(jobConf(null)), job));
+            JobProbe probe =
+                    new JobProbe(new FlinkRest(flink.webUrl()), live.getJobID().toString());
             probe.awaitRunning(120_000);
-            OUT.info("Kafka at {}; processing service at {}; Flink web UI at {}", bootstrap,
-                    stack.service().baseUri(), flink.webUrl());
+            OUT.info(
+                    "Kafka at {}; processing service at {}; Flink web UI at {}",
+                    bootstrap,
+                    stack.service().baseUri(),
+                    flink.webUrl());
             if (flink.prometheusUrl() != null) {
-                OUT.info("Prometheus metrics at {} ({} Flink series now)", flink.prometheusUrl(),
+                OUT.info(
+                        "Prometheus metrics at {} ({} Flink series now)",
+                        flink.prometheusUrl(),
                         flink.prometheusSeries());
             }
-            OUT.info("live job {} running; watch the flood in the backpressure tab: {}", live.getJobID(),
+            OUT.info(
+                    "live job {} running; watch the flood in the backpressure tab: {}",
+                    live.getJobID(),
                     probe.backpressureUrl(flink.webUrl()));
 
             Story story = new Story(o);
-            FloodGenerator generator = new FloodGenerator(bootstrap, job.get(FloodgateOptions.INPUT_TOPIC),
-                    story.profile(), o.seed);
-            try (LogLag log = new LogLag(bootstrap, job.get(FloodgateOptions.INPUT_TOPIC),
-                            job.get(FloodgateOptions.GROUP_ID));
-                    OutputTail outputs = new OutputTail(bootstrap, job.get(FloodgateOptions.PROCESSED_TOPIC),
-                            job.get(FloodgateOptions.SHED_TOPIC), job.get(FloodgateOptions.DLQ_TOPIC))) {
-                OUT.info("the story: {} of Monday morning in {}, about {} events; capacity {} events/s",
-                        story.clockAt(0) + "-" + story.clockAt(story.length().toSeconds()), story.length(),
-                        String.format("%,d", story.expectedEvents()), String.format("%.0f", story.capacity()));
+            FloodGenerator generator =
+                    new FloodGenerator(
+                            bootstrap,
+                            job.get(FloodgateOptions.INPUT_TOPIC),
+                            story.profile(),
+                            o.seed);
+            try (LogLag log =
+                            new LogLag(
+                                    bootstrap,
+                                    job.get(FloodgateOptions.INPUT_TOPIC),
+                                    job.get(FloodgateOptions.GROUP_ID));
+                    OutputTail outputs =
+                            new OutputTail(
+                                    bootstrap,
+                                    job.get(FloodgateOptions.PROCESSED_TOPIC),
+                                    job.get(FloodgateOptions.SHED_TOPIC),
+                                    job.get(FloodgateOptions.DLQ_TOPIC))) {
+                OUT.info(
+                        "the story: {} of Monday morning in {}, about {} events; capacity {} events/s",
+                        story.clockAt(0) + "-" + story.clockAt(story.length().toSeconds()),
+                        story.length(),
+                        String.format("%,d", story.expectedEvents()),
+                        String.format("%.0f", story.capacity()));
                 Progress progress = new Progress(story, log, outputs, System.nanoTime());
                 progress.watch(probe);
                 Thread writer = LoadTool.start(generator, story);
-                long deadline = System.nanoTime() + story.length().toNanos() + CATCH_UP_TIMEOUT.toNanos();
+                long deadline =
+                        System.nanoTime() + story.length().toNanos() + CATCH_UP_TIMEOUT.toNanos();
                 int quiet = 0;
                 while (writer.isAlive() || !caughtUp(outputs, generator)) {
                     if (System.nanoTime() > deadline) {
-                        throw new IllegalStateException("the live job did not catch up within " + CATCH_UP_TIMEOUT
-                                + " after the story; the web UI shows why: " + flink.webUrl());
+                        throw new IllegalStateException(
+                                "the live job did not catch up within "
+                                        + CATCH_UP_TIMEOUT
+                                        + " after the story; the web UI shows why: "
+                                        + flink.webUrl());
                     }
                     Sample s = progress.next();
-                    quiet = !writer.isAlive() && s.backlog() == 0 && s.processedPerSecond() == 0 ? quiet + 1 : 0;
+                    quiet =
+                            !writer.isAlive() && s.backlog() == 0 && s.processedPerSecond() == 0
+                                    ? quiet + 1
+                                    : 0;
                     if (quiet >= QUIET_SECONDS) {
-                        OUT.info("the log is read to its end and nothing has come out for {} s, yet some events are "
-                                + "neither processed, shed nor dead letters: reconcile names them", QUIET_SECONDS);
+                        OUT.info(
+                                "the log is read to its end and nothing has come out for {} s, yet some events are "
+                                        + "neither processed, shed nor dead letters: reconcile names them",
+                                QUIET_SECONDS);
                         break;
                     }
                 }
                 LoadTool.rethrow(writer);
                 JobProbe.Checkpoints checkpoints = probe.checkpoints();
-                OUT.info("{} the flood is over and the live job has caught up: stop with a savepoint",
-                        story.clockAt(progress.samples().get(progress.samples().size() - 1).second()));
-                String savepoint = live.stopWithSavepoint(false, o.output.resolve("savepoints").toAbsolutePath()
-                        .toUri().toString(), SavepointFormatType.CANONICAL).get(2, TimeUnit.MINUTES);
+                OUT.info(
+                        "{} the flood is over and the live job has caught up: stop with a savepoint",
+                        story.clockAt(
+                                progress.samples().get(progress.samples().size() - 1).second()));
+                String savepoint =
+                        live.stopWithSavepoint(
+                                        false,
+                                        o.output
+                                                .resolve("savepoints")
+                                                .toAbsolutePath()
+                                                .toUri()
+                                                .toString(),
+                                        SavepointFormatType.CANONICAL)
+                                .get(2, TimeUnit.MINUTES);
                 OUT.info("savepoint {}", savepoint);
                 progress.draining();
 
                 double drainStart = progress.samples().get(progress.samples().size() - 1).second();
                 Duration drainTime = drain(o, stack, bootstrap, progress);
                 Reconcile.Report verdict = Reconcile.run(job, EnumSet.of(Lane.LIVE, Lane.BACKFILL));
-                DemoSummary summary = new DemoSummary(generator.recordsSent(), generator.sentValid().size(),
-                        generator.sentPoison().values().stream().mapToInt(Integer::intValue).sum(), outputs.shed(),
-                        outputs.deadLettersByReason(),
-                        ArchiveFolder.records(o.output.resolve("archive")),
-                        Progress.percentile(progress.allHighAges(), 0.99),
-                        Progress.percentile(progress.allOtherAges(), 0.99),
-                        Progress.percentile(progress.allBackfillAges(), 0.99),
-                        progress.samples().stream().filter(x -> !x.phase().equals("drain")).mapToLong(Sample::backlog)
-                                .max().orElse(0), checkpoints,
-                        savepoint, drainTime, Duration.ofNanos(System.nanoTime() - t0), verdict);
+                DemoSummary summary =
+                        new DemoSummary(
+                                generator.recordsSent(),
+                                generator.sentValid().size(),
+                                generator.sentPoison().values().stream()
+                                        .mapToInt(Integer::intValue)
+                                        .sum(),
+                                outputs.shed(),
+                                outputs.deadLettersByReason(),
+                                ArchiveFolder.records(o.output.resolve("archive")),
+                                Progress.percentile(progress.allHighAges(), 0.99),
+                                Progress.percentile(progress.allOtherAges(), 0.99),
+                                Progress.percentile(progress.allBackfillAges(), 0.99),
+                                progress.samples().stream()
+                                        .filter(x -> !x.phase().equals("drain"))
+                                        .mapToLong(Sample::backlog)
+                                        .max()
+                                        .orElse(0),
+                                checkpoints,
+                                savepoint,
+                                drainTime,
+                                Duration.ofNanos(System.nanoTime() - t0),
+                                verdict);
                 OUT.info(summary.render());
                 Path report = DemoReport.write(o.output, o, story, progress, drainStart, summary);
-                OUT.info("report: {} ({}, {}, {})", report, DemoReport.MARKDOWN, DemoReport.CHART, DemoReport.CSV);
+                OUT.info(
+                        "report: {} ({}, {}, {})",
+                        report,
+                        DemoReport.MARKDOWN,
+                        DemoReport.CHART,
+                        DemoReport.CSV);
                 if (o.keepRunning) {
                     keepRunning(stack, job, savepoint);
                 }
@@ -135,14 +199,39 @@ public final class FloodDemo {
         }
     }
 
-    /** The live job's options for the demo: time-scaled shedding, the demo's service, checkpoints every 2 s. */
+    /**
+     * The live job's options for the demo: time-scaled shedding, the demo's service, checkpoints
+     * every 2 s.
+     */
     static FloodgateOptions jobOptions(DemoOptions o, String bootstrap, String processorUrl) {
-        return FloodgateOptions.fromArgs(new String[] {"--bootstrap-servers", bootstrap,
-            "--checkpoint-interval", "2s", "--starting-offsets", "committed", "--transaction-timeout", "5min",
-            "--processor-url", processorUrl, "--parallelism", Integer.toString(o.parallelism),
-            "--shedding", Boolean.toString(o.shedding), "--shed-voice", o.shedVoice, "--shed-image", o.shedImage,
-            "--hot-key-rate", "5", "--log-retention", "1d",
-            "--archive-path", o.output.resolve("archive").toAbsolutePath().toUri().toString()}, JobKind.LIVE);
+        return FloodgateOptions.fromArgs(
+                new String[] {
+                    "--bootstrap-servers",
+                    bootstrap,
+                    "--checkpoint-interval",
+                    "2s",
+                    "--starting-offsets",
+                    "committed",
+                    "--transaction-timeout",
+                    "5min",
+                    "--processor-url",
+                    processorUrl,
+                    "--parallelism",
+                    Integer.toString(o.parallelism),
+                    "--shedding",
+                    Boolean.toString(o.shedding),
+                    "--shed-voice",
+                    o.shedVoice,
+                    "--shed-image",
+                    o.shedImage,
+                    "--hot-key-rate",
+                    "5",
+                    "--log-retention",
+                    "1d",
+                    "--archive-path",
+                    o.output.resolve("archive").toAbsolutePath().toUri().toString()
+                },
+                JobKind.LIVE);
     }
 
     private static Configuration jobConf(String savepoint) {
@@ -154,22 +243,44 @@ public final class FloodDemo {
         return conf;
     }
 
-    /** Every valid event sent is processed, shed or a processing dead letter, as the outputs show them. */
+    /**
+     * Every valid event sent is processed, shed or a processing dead letter, as the outputs show
+     * them.
+     */
     private static boolean caughtUp(OutputTail outputs, FloodGenerator generator) {
         return outputs.accountsFor(generator.sentValid().stream().map(i -> i.eventId)::iterator);
     }
 
     /** The backfill job drains the shed lane through a service scaled out for the afternoon. */
-    private static Duration drain(DemoOptions o, DemoStack stack, String bootstrap, Progress progress)
-            throws Exception {
+    private static Duration drain(
+            DemoOptions o, DemoStack stack, String bootstrap, Progress progress) throws Exception {
         CapacityLimitedService afternoon = stack.service(o.backfillCapacity);
-        FloodgateOptions backfill = FloodgateOptions.fromArgs(new String[] {"--bootstrap-servers", bootstrap,
-            "--mode", "drain", "--checkpoint-interval", "2s", "--transaction-timeout", "5min",
-            "--processor-url", afternoon.baseUri().toString(), "--max-in-flight", "32",
-            "--parallelism", Integer.toString(o.parallelism), "--max-rate", "2000"}, JobKind.BACKFILL);
+        FloodgateOptions backfill =
+                FloodgateOptions.fromArgs(
+                        new String[] {
+                            "--bootstrap-servers",
+                            bootstrap,
+                            "--mode",
+                            "drain",
+                            "--checkpoint-interval",
+                            "2s",
+                            "--transaction-timeout",
+                            "5min",
+                            "--processor-url",
+                            afternoon.baseUri().toString(),
+                            "--max-in-flight",
+                            "32",
+                            "--parallelism",
+                            Integer.toString(o.parallelism),
+                            "--max-rate",
+                            "2000"
+                        },
+                        JobKind.BACKFILL);
         long t0 = System.nanoTime();
-        OUT.info("drain: the backfill job processes the shed lane ({} events) at {} voice calls/s",
-                String.format("%,d", progress.outputs().shed()), String.format("%.0f", o.backfillCapacity));
+        OUT.info(
+                "drain: the backfill job processes the shed lane ({} events) at {} voice calls/s",
+                String.format("%,d", progress.outputs().shed()),
+                String.format("%.0f", o.backfillCapacity));
         var env = stack.flink().environment(jobConf(null));
         BackfillJob.build(env, backfill);
         JobClient drain = stack.track(env.executeAsync("floodgate-backfill-drain"));
@@ -177,18 +288,28 @@ public final class FloodDemo {
             progress.next();
         }
         if (!DemoStack.finished(drain)) {
-            throw new IllegalStateException("the backfill drain ended " + drain.getJobStatus().get());
+            throw new IllegalStateException(
+                    "the backfill drain ended " + drain.getJobStatus().get());
         }
         Duration took = Duration.ofNanos(System.nanoTime() - t0);
-        OUT.info("drain finished in {}: {} events processed in the backfill lane", DemoSummary.human(took),
+        OUT.info(
+                "drain finished in {}: {} events processed in the backfill lane",
+                DemoSummary.human(took),
                 String.format("%,d", progress.outputs().processed(Lane.BACKFILL)));
         return took;
     }
 
-    private static void keepRunning(DemoStack stack, FloodgateOptions job, String savepoint) throws Exception {
-        JobClient again = stack.track(FloodgateJob.submit(stack.flink().environment(jobConf(savepoint)), job));
-        OUT.info("--keep-running: the live job runs again from its savepoint ({}); web UI {}, Kafka {}. "
-                + "Ctrl-C stops everything.", again.getJobID(), stack.flink().webUrl(), stack.bootstrapServers());
+    private static void keepRunning(DemoStack stack, FloodgateOptions job, String savepoint)
+            throws Exception {
+        JobClient again =
+                stack.track(
+                        FloodgateJob.submit(stack.flink().environment(jobConf(savepoint)), job));
+        OUT.info(
+                "--keep-running: the live job runs again from its savepoint ({}); web UI {}, Kafka {}. "
+                        + "Ctrl-C stops everything.",
+                again.getJobID(),
+                stack.flink().webUrl(),
+                stack.bootstrapServers());
         Thread.currentThread().join();
     }
 }

@@ -7,10 +7,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The story's generator on its own thread; and, with {@code --generate-only --bootstrap-servers}, a load tool:
- * it writes the story (calm, flood, calm; the seed's mix, poison, redeliveries, out-of-order) to an external
- * broker's interaction log and shows the same live view, reading the lag of the live job's group and the
- * output topics of whatever Floodgate job runs there. It starts nothing else and creates missing topics.
+ * The story's generator on its own thread; and, with {@code --generate-only --bootstrap-servers}, a
+ * load tool: it writes the story (calm, flood, calm; the seed's mix, poison, redeliveries,
+ * out-of-order) to an external broker's interaction log and shows the same live view, reading the
+ * lag of the live job's group and the output topics of whatever Floodgate job runs there. It starts
+ * nothing else and creates missing topics.
  */
 final class LoadTool {
     private static final Logger OUT = LoggerFactory.getLogger("floodgate.demo");
@@ -20,8 +21,18 @@ final class LoadTool {
 
     static Thread start(FloodGenerator generator, Story story) {
         FAILURE.set(null);
-        Thread t = new Thread(() -> generator.run(story.phases(), p -> OUT.info("phase {}: {} events/s for {}",
-                p.name(), String.format("%.0f", p.eventsPerSecond()), p.duration())), "story-generator");
+        Thread t =
+                new Thread(
+                        () ->
+                                generator.run(
+                                        story.phases(),
+                                        p ->
+                                                OUT.info(
+                                                        "phase {}: {} events/s for {}",
+                                                        p.name(),
+                                                        String.format("%.0f", p.eventsPerSecond()),
+                                                        p.duration())),
+                        "story-generator");
         t.setUncaughtExceptionHandler((thread, e) -> FAILURE.set(e));
         t.setDaemon(true);
         t.start();
@@ -38,16 +49,32 @@ final class LoadTool {
 
     static void run(DemoOptions o) throws Exception {
         FloodgateOptions topics = FloodDemo.jobOptions(o, o.bootstrapServers, "none");
-        dev.floodgate.testkit.kafka.Topics.create(o.bootstrapServers, 4, java.time.Duration.ofDays(1),
-                topics.get(FloodgateOptions.INPUT_TOPIC), topics.get(FloodgateOptions.PROCESSED_TOPIC),
-                topics.get(FloodgateOptions.SHED_TOPIC), topics.get(FloodgateOptions.DLQ_TOPIC));
+        dev.floodgate.testkit.kafka.Topics.create(
+                o.bootstrapServers,
+                4,
+                java.time.Duration.ofDays(1),
+                topics.get(FloodgateOptions.INPUT_TOPIC),
+                topics.get(FloodgateOptions.PROCESSED_TOPIC),
+                topics.get(FloodgateOptions.SHED_TOPIC),
+                topics.get(FloodgateOptions.DLQ_TOPIC));
         Story story = new Story(o);
-        FloodGenerator generator = new FloodGenerator(o.bootstrapServers, topics.get(FloodgateOptions.INPUT_TOPIC),
-                story.profile(), o.seed);
-        try (LogLag log = new LogLag(o.bootstrapServers, topics.get(FloodgateOptions.INPUT_TOPIC),
-                        topics.get(FloodgateOptions.GROUP_ID));
-                OutputTail outputs = new OutputTail(o.bootstrapServers, topics.get(FloodgateOptions.PROCESSED_TOPIC),
-                        topics.get(FloodgateOptions.SHED_TOPIC), topics.get(FloodgateOptions.DLQ_TOPIC))) {
+        FloodGenerator generator =
+                new FloodGenerator(
+                        o.bootstrapServers,
+                        topics.get(FloodgateOptions.INPUT_TOPIC),
+                        story.profile(),
+                        o.seed);
+        try (LogLag log =
+                        new LogLag(
+                                o.bootstrapServers,
+                                topics.get(FloodgateOptions.INPUT_TOPIC),
+                                topics.get(FloodgateOptions.GROUP_ID));
+                OutputTail outputs =
+                        new OutputTail(
+                                o.bootstrapServers,
+                                topics.get(FloodgateOptions.PROCESSED_TOPIC),
+                                topics.get(FloodgateOptions.SHED_TOPIC),
+                                topics.get(FloodgateOptions.DLQ_TOPIC))) {
             Progress progress = new Progress(story, log, outputs, System.nanoTime());
             Thread writer = start(generator, story);
             while (writer.isAlive()) {
@@ -55,8 +82,12 @@ final class LoadTool {
             }
             rethrow(writer);
         }
-        OUT.info("wrote {} records to {} on {}: {} distinct valid events, {} poison, the rest redeliveries",
-                generator.recordsSent(), topics.get(FloodgateOptions.INPUT_TOPIC), o.bootstrapServers,
-                generator.sentValid().size(), generator.sentPoison().values().stream().mapToInt(i -> i).sum());
+        OUT.info(
+                "wrote {} records to {} on {}: {} distinct valid events, {} poison, the rest redeliveries",
+                generator.recordsSent(),
+                topics.get(FloodgateOptions.INPUT_TOPIC),
+                o.bootstrapServers,
+                generator.sentValid().size(),
+                generator.sentPoison().values().stream().mapToInt(i -> i).sum());
     }
 }

@@ -14,11 +14,11 @@ import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * The interaction log and the live job's consumer lag: the log's end offsets minus the job's position. The
- * position is the offset its group committed (as {@code kafka-consumer-groups} shows it; the Kafka source
- * commits on each checkpoint, asynchronously, so this trails by a checkpoint or more), or the source's own
- * reading position when the caller knows a later one. A partition with neither counts from where this probe
- * started.
+ * The interaction log and the live job's consumer lag: the log's end offsets minus the job's
+ * position. The position is the offset its group committed (as {@code kafka-consumer-groups} shows
+ * it; the Kafka source commits on each checkpoint, asynchronously, so this trails by a checkpoint
+ * or more), or the source's own reading position when the caller knows a later one. A partition
+ * with neither counts from where this probe started.
  */
 final class LogLag implements AutoCloseable {
     /** One look: records written to the log since the probe started, and the group's lag. */
@@ -30,29 +30,43 @@ final class LogLag implements AutoCloseable {
     private final List<TopicPartition> partitions;
     private final Map<TopicPartition, Long> startOffsets;
 
-    LogLag(String bootstrap, String topic, String groupId) throws ExecutionException, InterruptedException {
+    LogLag(String bootstrap, String topic, String groupId)
+            throws ExecutionException, InterruptedException {
         Properties p = new Properties();
         p.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         this.admin = Admin.create(p);
         this.topic = topic;
         this.groupId = groupId;
-        this.partitions = admin.describeTopics(List.of(topic)).allTopicNames().get().get(topic).partitions().stream()
-                .map(i -> new TopicPartition(topic, i.partition())).collect(Collectors.toList());
+        this.partitions =
+                admin
+                        .describeTopics(List.of(topic))
+                        .allTopicNames()
+                        .get()
+                        .get(topic)
+                        .partitions()
+                        .stream()
+                        .map(i -> new TopicPartition(topic, i.partition()))
+                        .collect(Collectors.toList());
         this.startOffsets = endOffsets();
     }
 
-    /** @param readPositions the job's reading position by partition where known (may be empty) */
+    /**
+     * @param readPositions the job's reading position by partition where known (may be empty)
+     */
     Reading read(Map<Integer, Long> readPositions) throws ExecutionException, InterruptedException {
         Map<TopicPartition, Long> end = endOffsets();
         ListConsumerGroupOffsetsResult result = admin.listConsumerGroupOffsets(groupId);
-        Map<TopicPartition, OffsetAndMetadata> committed = result.partitionsToOffsetAndMetadata().get();
+        Map<TopicPartition, OffsetAndMetadata> committed =
+                result.partitionsToOffsetAndMetadata().get();
         long arrived = 0;
         long lag = 0;
         for (TopicPartition tp : partitions) {
             long e = end.get(tp);
             OffsetAndMetadata c = committed.get(tp);
-            long position = Math.max(c == null ? startOffsets.get(tp) : c.offset(),
-                    readPositions.getOrDefault(tp.partition(), -1L));
+            long position =
+                    Math.max(
+                            c == null ? startOffsets.get(tp) : c.offset(),
+                            readPositions.getOrDefault(tp.partition(), -1L));
             arrived += e - startOffsets.get(tp);
             lag += Math.max(0, e - position);
         }

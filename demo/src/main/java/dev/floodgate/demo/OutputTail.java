@@ -1,10 +1,10 @@
 package dev.floodgate.demo;
 
-import dev.floodgate.model.DeadLetter;
 import dev.floodgate.contract.InteractionCodec;
 import dev.floodgate.contract.InvalidRecordException;
-import dev.floodgate.model.Lane;
 import dev.floodgate.contract.OutputCodec;
+import dev.floodgate.model.DeadLetter;
+import dev.floodgate.model.Lane;
 import dev.floodgate.model.Priority;
 import dev.floodgate.model.ProcessedEvent;
 import dev.floodgate.model.RawRecord;
@@ -26,10 +26,11 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
- * Follows the output topics (processed, shed, dead letters) from where they ended when the demo started, for
- * the live view: counts per lane, the event ids accounted for, and the ages of the events processed since the
- * last look. It reads {@code read_uncommitted}, to see records as the job writes them rather than in jumps at
- * each checkpoint; the verdict comes from {@code Reconcile}, which reads {@code read_committed}.
+ * Follows the output topics (processed, shed, dead letters) from where they ended when the demo
+ * started, for the live view: counts per lane, the event ids accounted for, and the ages of the
+ * events processed since the last look. It reads {@code read_uncommitted}, to see records as the
+ * job writes them rather than in jumps at each checkpoint; the verdict comes from {@code
+ * Reconcile}, which reads {@code read_committed}.
  */
 final class OutputTail implements AutoCloseable {
     private final KafkaConsumer<byte[], byte[]> consumer;
@@ -49,16 +50,21 @@ final class OutputTail implements AutoCloseable {
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted");
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
         p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Integer.toString(4 << 20));
-        p.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, "20"); // a look once a second sees what is there now
-        this.consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        p.put(
+                ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG,
+                "20"); // a look once a second sees what is there now
+        this.consumer =
+                new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         this.processedTopic = processedTopic;
         this.shedTopic = shedTopic;
         List<TopicPartition> partitions = new ArrayList<>();
         for (String topic : List.of(processedTopic, shedTopic, dlqTopic)) {
-            consumer.partitionsFor(topic).forEach(i -> partitions.add(new TopicPartition(topic, i.partition())));
+            consumer.partitionsFor(topic)
+                    .forEach(i -> partitions.add(new TopicPartition(topic, i.partition())));
         }
         consumer.assign(partitions);
-        consumer.seekToEnd(partitions); // this run's records only, also on a broker with earlier runs' data
+        consumer.seekToEnd(
+                partitions); // this run's records only, also on a broker with earlier runs' data
         partitions.forEach(consumer::position);
     }
 
@@ -96,20 +102,31 @@ final class OutputTail implements AutoCloseable {
     private void onDeadLetter(DeadLetter d) {
         deadLettersByReason.merge(d.reason.wireName(), 1L, Long::sum);
         if ("process".equals(d.stage)) {
-            accounted.add(parse(new RawRecord(d.key, d.value, d.topic, d.partition, d.offset, d.logTimestamp))
-                    .eventId);
+            accounted.add(
+                    parse(
+                                    new RawRecord(
+                                            d.key,
+                                            d.value,
+                                            d.topic,
+                                            d.partition,
+                                            d.offset,
+                                            d.logTimestamp))
+                            .eventId);
         }
     }
 
     private static dev.floodgate.model.Interaction parse(ConsumerRecord<byte[], byte[]> r) {
-        return parse(new RawRecord(r.key(), r.value(), r.topic(), r.partition(), r.offset(), r.timestamp()));
+        return parse(
+                new RawRecord(
+                        r.key(), r.value(), r.topic(), r.partition(), r.offset(), r.timestamp()));
     }
 
     private static dev.floodgate.model.Interaction parse(RawRecord raw) {
         try {
             return InteractionCodec.parse(raw, Integer.MAX_VALUE);
         } catch (InvalidRecordException e) {
-            throw new IllegalStateException("an output record of the job is not contract v1: " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "an output record of the job is not contract v1: " + e.getMessage(), e);
         }
     }
 
@@ -129,7 +146,9 @@ final class OutputTail implements AutoCloseable {
         return deadLettersByReason;
     }
 
-    /** Whether every one of {@code eventIds} was processed, shed or dead-lettered by the processing. */
+    /**
+     * Whether every one of {@code eventIds} was processed, shed or dead-lettered by the processing.
+     */
     boolean accountsFor(Iterable<String> eventIds) {
         for (String id : eventIds) {
             if (!accounted.contains(id)) {
@@ -139,7 +158,9 @@ final class OutputTail implements AutoCloseable {
         return true;
     }
 
-    /** Ages (ms) of the live lane's {@code high} events processed since the last call; clears them. */
+    /**
+     * Ages (ms) of the live lane's {@code high} events processed since the last call; clears them.
+     */
     List<Long> takeHighAges() {
         return take(highAges);
     }

@@ -13,16 +13,19 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The live view, one line a second: the story's clock and phase, arrivals and processed per second (over the
- * last {@value #RATE_WINDOW} seconds), the
- * backlog (the live job's consumer lag), shed and dead-letter totals, the p99 age of {@code high} and of the
- * rest over the last {@value #AGE_WINDOW} seconds, and the checkpoint status; plus a line whenever a channel's
- * shedding starts or stops. Keeps every sample and those lines for the report.
+ * The live view, one line a second: the story's clock and phase, arrivals and processed per second
+ * (over the last {@value #RATE_WINDOW} seconds), the backlog (the live job's consumer lag), shed
+ * and dead-letter totals, the p99 age of {@code high} and of the rest over the last {@value
+ * #AGE_WINDOW} seconds, and the checkpoint status; plus a line whenever a channel's shedding starts
+ * or stops. Keeps every sample and those lines for the report.
  */
 final class Progress {
     private static final Logger OUT = LoggerFactory.getLogger("floodgate.demo");
     static final int AGE_WINDOW = 5;
-    /** Rates are over the last few seconds: the job's output becomes visible in bursts, not evenly. */
+
+    /**
+     * Rates are over the last few seconds: the job's output becomes visible in bursts, not evenly.
+     */
     static final int RATE_WINDOW = 3;
 
     /** A moment worth a line of its own (shedding starts or stops), at a second of the story. */
@@ -38,8 +41,10 @@ final class Progress {
     private final Deque<List<Long>> otherAges = new ArrayDeque<>();
     private final Map<Channel, Boolean> shedding = new EnumMap<>(Channel.class);
     private JobProbe job;
+
     /** The last {@value #RATE_WINDOW} seconds' looks: second, records arrived, events processed. */
     private final Deque<double[]> recent = new ArrayDeque<>();
+
     private long lastCheckpoints;
     private String checkpointText = "";
     private long failedCheckpoints;
@@ -56,19 +61,26 @@ final class Progress {
         this.startNanos = startNanos;
     }
 
-    /** The live job to ask for checkpoints, shedding and its reading position (none: the load tool). */
+    /**
+     * The live job to ask for checkpoints, shedding and its reading position (none: the load tool).
+     */
     void watch(JobProbe job) {
         this.job = job;
     }
 
-    /** The live job has stopped and the drain runs: the backlog is now the shed lane left to drain. */
+    /**
+     * The live job has stopped and the drain runs: the backlog is now the shed lane left to drain.
+     */
     void draining() {
         this.job = null;
         this.draining = true;
         this.drainStartBackfill = outputs.processed(Lane.BACKFILL);
     }
 
-    /** Waits for the next whole second of the run, then samples: one line a second, however long a look takes. */
+    /**
+     * Waits for the next whole second of the run, then samples: one line a second, however long a
+     * look takes.
+     */
     Sample next() throws Exception {
         long now = System.nanoTime();
         long due = startNanos + ((now - startNanos) / 1_000_000_000L + 1) * 1_000_000_000L;
@@ -89,8 +101,14 @@ final class Progress {
             checkpointText = "live job stopped";
         }
         // once the live job has stopped, the backlog is what the drain has left of the shed lane
-        long backlog = !draining ? reading.lag()
-                : Math.max(0, outputs.shed() - outputs.processed(Lane.BACKFILL) - drainStartBackfill);
+        long backlog =
+                !draining
+                        ? reading.lag()
+                        : Math.max(
+                                0,
+                                outputs.shed()
+                                        - outputs.processed(Lane.BACKFILL)
+                                        - drainStartBackfill);
         List<Long> high = outputs.takeHighAges();
         List<Long> other = outputs.takeOtherAges();
         allBackfillAges.addAll(outputs.takeBackfillAges());
@@ -99,15 +117,34 @@ final class Progress {
         recent.addLast(new double[] {second, reading.arrived(), processed});
         double[] first = recent.size() > RATE_WINDOW ? recent.removeFirst() : recent.getFirst();
         double elapsed = Math.max(0.001, second - first[0]);
-        Sample s = new Sample(second, clock, draining ? "drain" : story.phaseAt(second),
-                (reading.arrived() - first[1]) / elapsed, (processed - first[2]) / elapsed, backlog, outputs.shed(),
-                outputs.deadLetters(),
-                p99(highAges, high), p99(otherAges, other), lastCheckpoints);
+        Sample s =
+                new Sample(
+                        second,
+                        clock,
+                        draining ? "drain" : story.phaseAt(second),
+                        (reading.arrived() - first[1]) / elapsed,
+                        (processed - first[2]) / elapsed,
+                        backlog,
+                        outputs.shed(),
+                        outputs.deadLetters(),
+                        p99(highAges, high),
+                        p99(otherAges, other),
+                        lastCheckpoints);
         samples.add(s);
-        OUT.info(String.format("%s %-5s in %,5.0f/s  out %,5.0f/s  backlog %,7d  shed %,6d  dlq %,3d  "
-                + "p99 age high %5s  others %5s  %s", clock, s.phase(), s.arrivalsPerSecond(), s.processedPerSecond(),
-                s.backlog(), s.shed(), s.deadLetters(), seconds(s.p99HighMillis()), seconds(s.p99OtherMillis()),
-                checkpointText));
+        OUT.info(
+                String.format(
+                        "%s %-5s in %,5.0f/s  out %,5.0f/s  backlog %,7d  shed %,6d  dlq %,3d  "
+                                + "p99 age high %5s  others %5s  %s",
+                        clock,
+                        s.phase(),
+                        s.arrivalsPerSecond(),
+                        s.processedPerSecond(),
+                        s.backlog(),
+                        s.shed(),
+                        s.deadLetters(),
+                        seconds(s.p99HighMillis()),
+                        seconds(s.p99OtherMillis()),
+                        checkpointText));
         return s;
     }
 
@@ -121,9 +158,12 @@ final class Progress {
         for (Map.Entry<Channel, Boolean> e : job.shedding().entrySet()) {
             boolean was = shedding.getOrDefault(e.getKey(), false);
             if (e.getValue() != was) {
-                String text = "shedding " + e.getKey().wireName() + (e.getValue()
-                        ? " STARTS: its low and normal events go to the shed lane (high never)"
-                        : " STOPS: its events are fresh again");
+                String text =
+                        "shedding "
+                                + e.getKey().wireName()
+                                + (e.getValue()
+                                        ? " STARTS: its low and normal events go to the shed lane (high never)"
+                                        : " STOPS: its events are fresh again");
                 moments.add(new Moment(second, clock, text));
                 OUT.info("{} >>> {}", clock, text);
             }

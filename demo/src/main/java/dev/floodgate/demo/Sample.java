@@ -1,19 +1,41 @@
 package dev.floodgate.demo;
 
 /**
- * One second of the live view: where the story is, the rates over the last second, the backlog, the running
- * totals, and the p99 age (ms) of the live lane's {@code high} events and of the rest over the last few seconds
- * ({@code -1} when none was processed).
+ * One second of the live view: where the story is, the rates over the last second, the backlog, the
+ * running totals, and the p99 age (ms) of the live lane's {@code high} events and of the rest over
+ * the last few seconds ({@code -1} when none was processed).
  */
-record Sample(double second, String clock, String phase, double arrivalsPerSecond, double processedPerSecond,
-        long backlog, long shed, long deadLetters, long p99HighMillis, long p99OtherMillis, long checkpoints) {
+record Sample(
+        double second,
+        String clock,
+        String phase,
+        double arrivalsPerSecond,
+        double processedPerSecond,
+        long backlog,
+        long shed,
+        long deadLetters,
+        long p99HighMillis,
+        long p99OtherMillis,
+        long checkpoints) {
 
-    static final String CSV_HEADER = "second,clock,phase,arrivals_per_s,processed_per_s,backlog,shed_total,"
-            + "dead_letters_total,p99_age_high_ms,p99_age_other_ms,checkpoints_completed";
+    static final String CSV_HEADER =
+            "second,clock,phase,arrivals_per_s,processed_per_s,backlog,shed_total,"
+                    + "dead_letters_total,p99_age_high_ms,p99_age_other_ms,checkpoints_completed";
 
     String csv() {
-        return String.format(java.util.Locale.ROOT, "%.1f,%s,%s,%.1f,%.1f,%d,%d,%d,%d,%d,%d", second, clock, phase,
-                arrivalsPerSecond, processedPerSecond, backlog, shed, deadLetters, p99HighMillis, p99OtherMillis,
+        return String.format(
+                java.util.Locale.ROOT,
+                "%.1f,%s,%s,%.1f,%.1f,%d,%d,%d,%d,%d,%d",
+                second,
+                clock,
+                phase,
+                arrivalsPerSecond,
+                processedPerSecond,
+                backlog,
+                shed,
+                deadLetters,
+                p99HighMillis,
+                p99OtherMillis,
                 checkpoints);
     }
 }

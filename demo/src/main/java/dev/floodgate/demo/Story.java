@@ -7,9 +7,9 @@ import java.time.LocalTime;
 import java.util.List;
 
 /**
- * The Monday of the seed, time-scaled: one demo second stands for one minute. Calm from 08:30, the flood at
- * 09:00 at {@code floodFactor} times the processing capacity, calm again after it. Knows which phase a moment
- * of the run falls in and what time it is on the story's clock.
+ * The Monday of the seed, time-scaled: one demo second stands for one minute. Calm from 08:30, the
+ * flood at 09:00 at {@code floodFactor} times the processing capacity, calm again after it. Knows
+ * which phase a moment of the run falls in and what time it is on the story's clock.
  */
 final class Story {
     static final LocalTime START = LocalTime.of(9, 0);
@@ -21,10 +21,11 @@ final class Story {
     Story(DemoOptions o) {
         this.profile = Profile.monday(o.customers);
         this.capacity = o.capacityEventsPerSecond(profile.voiceShare());
-        this.phases = List.of(
-                new Phase("calm", o.calmFactor * capacity, o.calm),
-                new Phase("flood", o.floodFactor * capacity, o.flood),
-                new Phase("calm", o.calmFactor * capacity, o.calmAfter));
+        this.phases =
+                List.of(
+                        new Phase("calm", o.calmFactor * capacity, o.calm),
+                        new Phase("flood", o.floodFactor * capacity, o.flood),
+                        new Phase("calm", o.calmFactor * capacity, o.calmAfter));
     }
 
     Profile profile() {
@@ -67,13 +68,17 @@ final class Story {
 
     /** The story's clock: the flood starts at 09:00, one demo second is one minute. */
     String clockAt(double second) {
-        LocalTime t = START.minusSeconds(Math.round(floodStartSecond()) * 60).plusSeconds(Math.round(second) * 60);
+        LocalTime t =
+                START.minusSeconds(Math.round(floodStartSecond()) * 60)
+                        .plusSeconds(Math.round(second) * 60);
         return String.format("%02d:%02d", t.getHour(), t.getMinute());
     }
 
     /** Valid events expected, roughly: for the opening line. */
     long expectedEvents() {
-        return Math.round(phases.stream().mapToDouble(p -> p.eventsPerSecond() * p.duration().toMillis() / 1000.0)
-                .sum());
+        return Math.round(
+                phases.stream()
+                        .mapToDouble(p -> p.eventsPerSecond() * p.duration().toMillis() / 1000.0)
+                        .sum());
     }
 }

@@ -1,10 +1,9 @@
 package dev.floodgate.demo;
 
-import dev.floodgate.testkit.flink.LocalFlinkCluster;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.floodgate.testkit.flink.LocalFlinkCluster;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -26,7 +25,8 @@ class DemoOptionsTest {
     @Test
     void badOptionsNameTheOption() {
         assertThatThrownBy(() -> DemoOptions.parse(new String[] {"--flood", "soon"}))
-                .hasMessageContaining("--flood").hasMessageContaining("duration");
+                .hasMessageContaining("--flood")
+                .hasMessageContaining("duration");
         assertThatThrownBy(() -> DemoOptions.parse(new String[] {"--capacity=-3"}))
                 .hasMessageContaining("--capacity");
         assertThatThrownBy(() -> DemoOptions.parse(new String[] {"--rest-port", "99999"}))
@@ -40,8 +40,12 @@ class DemoOptionsTest {
     @Test
     void aTakenPortSaysWhichAndHowToChooseAnother() throws IOException {
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            assertThatThrownBy(() -> LocalFlinkCluster.requireFree(taken.getLocalPort(), "--rest-port", "Flink"))
-                    .hasMessageContaining("port " + taken.getLocalPort()).hasMessageContaining("--rest-port");
+            assertThatThrownBy(
+                            () ->
+                                    LocalFlinkCluster.requireFree(
+                                            taken.getLocalPort(), "--rest-port", "Flink"))
+                    .hasMessageContaining("port " + taken.getLocalPort())
+                    .hasMessageContaining("--rest-port");
         }
     }
 }

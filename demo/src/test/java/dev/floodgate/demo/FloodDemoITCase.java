@@ -15,34 +15,51 @@ import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The Monday flood demo, short (about 30 s of story): the whole command end to end on its own broker, service
- * and cluster. Reconcile passes after the drain, the flood shed and the drain processed every shed event, and
- * the report is there: a Markdown summary with the verdict and a PNG chart with every series plotted.
+ * The Monday flood demo, short (about 30 s of story): the whole command end to end on its own
+ * broker, service and cluster. Reconcile passes after the drain, the flood shed and the drain
+ * processed every shed event, and the report is there: a Markdown summary with the verdict and a
+ * PNG chart with every series plotted.
  */
 @Timeout(value = 6, unit = TimeUnit.MINUTES)
 class FloodDemoITCase {
-    @TempDir
-    Path output;
+    @TempDir Path output;
 
     @Test
     void shortStoryReconcilesAndReportsWithAChart() throws Exception {
-        DemoOptions o = DemoOptions.parse(new String[] {"--calm", "5s", "--flood", "20s", "--calm-after", "5s",
-            "--rest-port", Integer.toString(freePort()), "--prometheus-port", Integer.toString(freePort()),
-            "--output", output.toString()});
+        DemoOptions o =
+                DemoOptions.parse(
+                        new String[] {
+                            "--calm",
+                            "5s",
+                            "--flood",
+                            "20s",
+                            "--calm-after",
+                            "5s",
+                            "--rest-port",
+                            Integer.toString(freePort()),
+                            "--prometheus-port",
+                            Integer.toString(freePort()),
+                            "--output",
+                            output.toString()
+                        });
 
         DemoSummary summary = FloodDemo.run(o);
 
         assertThat(summary.reconcile().passed()).as(summary.reconcile().render()).isTrue();
         assertThat(summary.reconcile().processedOnce()).isEqualTo(summary.sentValid());
         assertThat(summary.shed()).as("the flood shed low-priority work").isPositive();
-        assertThat(summary.processedBy("backfill")).as("the drain processed the shed lane")
+        assertThat(summary.processedBy("backfill"))
+                .as("the drain processed the shed lane")
                 .isEqualTo((int) summary.shed());
         assertThat(summary.deadLetters()).isEqualTo(summary.sentPoison());
         assertThat(summary.checkpoints().completed()).isGreaterThanOrEqualTo(5);
 
         String md = Files.readString(output.resolve(DemoReport.MARKDOWN));
-        assertThat(md).contains("reconcile PASSED", "](" + DemoReport.CHART + ")",
-                String.format("%,d", summary.sentValid()));
+        assertThat(md)
+                .contains(
+                        "reconcile PASSED",
+                        "](" + DemoReport.CHART + ")",
+                        String.format("%,d", summary.sentValid()));
         assertThat(Files.readAllLines(output.resolve(DemoReport.CSV))).hasSizeGreaterThan(25);
         assertChartPlotsEverySeries(output.resolve(DemoReport.CHART));
     }
@@ -55,8 +72,14 @@ class FloodDemoITCase {
         int drawn = 0;
         int flood = 0;
         int[] series = new int[6];
-        Color[] colors = {DemoChart.ARRIVALS, DemoChart.PROCESSED, DemoChart.BACKLOG, DemoChart.SHED,
-            DemoChart.HIGH_AGE, DemoChart.OTHER_AGE};
+        Color[] colors = {
+            DemoChart.ARRIVALS,
+            DemoChart.PROCESSED,
+            DemoChart.BACKLOG,
+            DemoChart.SHED,
+            DemoChart.HIGH_AGE,
+            DemoChart.OTHER_AGE
+        };
         for (int y = 60; y < image.getHeight() - 60; y++) {
             for (int x = DemoChart.LEFT + 1; x < DemoChart.RIGHT; x++) {
                 Color c = new Color(image.getRGB(x, y));
@@ -83,8 +106,10 @@ class FloodDemoITCase {
     }
 
     private static boolean near(Color a, Color b) {
-        return Math.abs(a.getRed() - b.getRed()) + Math.abs(a.getGreen() - b.getGreen())
-                + Math.abs(a.getBlue() - b.getBlue()) < 30;
+        return Math.abs(a.getRed() - b.getRed())
+                        + Math.abs(a.getGreen() - b.getGreen())
+                        + Math.abs(a.getBlue() - b.getBlue())
+                < 30;
     }
 
     private static int freePort() throws IOException {

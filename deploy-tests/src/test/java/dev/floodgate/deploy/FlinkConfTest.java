@@ -19,7 +19,10 @@ import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.junit.jupiter.api.Test;
 
-/** flink-conf/config.yaml: every key a Flink 2.2 key, every value parseable, the production choices in place. */
+/**
+ * flink-conf/config.yaml: every key a Flink 2.2 key, every value parseable, the production choices
+ * in place.
+ */
 class FlinkConfTest {
     private static final Path DIR = Manifests.root().resolve("flink-conf");
 
@@ -29,7 +32,9 @@ class FlinkConfTest {
 
     @Test
     void optionClassesWereFound() {
-        assertThat(FlinkOptionKeys.size()).as("ConfigOptions found on the class path").isGreaterThan(500);
+        assertThat(FlinkOptionKeys.size())
+                .as("ConfigOptions found on the class path")
+                .isGreaterThan(500);
     }
 
     @Test
@@ -59,7 +64,8 @@ class FlinkConfTest {
     @Test
     void productionChoices() {
         Configuration conf = conf();
-        assertThat(conf.get(CheckpointingOptions.CHECKPOINTING_CONSISTENCY_MODE)).isEqualTo(CheckpointingMode.EXACTLY_ONCE);
+        assertThat(conf.get(CheckpointingOptions.CHECKPOINTING_CONSISTENCY_MODE))
+                .isEqualTo(CheckpointingMode.EXACTLY_ONCE);
         assertThat(conf.get(CheckpointingOptions.CHECKPOINTING_INTERVAL)).isNotNull();
         assertThat(conf.get(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION))
                 .isEqualTo(ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
@@ -70,25 +76,37 @@ class FlinkConfTest {
         assertThat(conf.get(CheckpointingOptions.INCREMENTAL_CHECKPOINTS)).isTrue();
         assertThat(conf.get(CheckpointingOptions.CHECKPOINTS_DIRECTORY)).isNotBlank();
         assertThat(conf.get(CheckpointingOptions.SAVEPOINT_DIRECTORY)).isNotBlank();
-        assertThat(conf.get(RestartStrategyOptions.RESTART_STRATEGY)).isEqualTo("exponential-delay");
+        assertThat(conf.get(RestartStrategyOptions.RESTART_STRATEGY))
+                .isEqualTo("exponential-delay");
         assertThat(conf.get(TaskManagerOptions.BUFFER_DEBLOAT_ENABLED)).isTrue();
-        assertThat(conf.toMap()).containsEntry("metrics.reporter.prom.factory.class",
-                "org.apache.flink.metrics.prometheus.PrometheusReporterFactory");
+        assertThat(conf.toMap())
+                .containsEntry(
+                        "metrics.reporter.prom.factory.class",
+                        "org.apache.flink.metrics.prometheus.PrometheusReporterFactory");
         assertThat(conf.toMap()).containsKey("metrics.reporter.prom.port");
     }
 
-    /** A Kafka transaction must outlive the checkpoint that commits it (FACTS trap 1 is the other bound). */
+    /**
+     * A Kafka transaction must outlive the checkpoint that commits it (FACTS trap 1 is the other
+     * bound).
+     */
     @Test
     void checkpointTimeoutIsBelowTheSinksTransactionTimeout() {
-        Duration transactionTimeout = FloodgateOptions.fromArgs(new String[] {"--bootstrap-servers", "k:9092"},
-                JobKind.LIVE).get(FloodgateOptions.TRANSACTION_TIMEOUT);
-        assertThat(conf().get(CheckpointingOptions.CHECKPOINTING_TIMEOUT)).isLessThan(transactionTimeout);
+        Duration transactionTimeout =
+                FloodgateOptions.fromArgs(
+                                new String[] {"--bootstrap-servers", "k:9092"}, JobKind.LIVE)
+                        .get(FloodgateOptions.TRANSACTION_TIMEOUT);
+        assertThat(conf().get(CheckpointingOptions.CHECKPOINTING_TIMEOUT))
+                .isLessThan(transactionTimeout);
     }
 
     @Test
     void logConfigurationsExist() {
         assertThat(DIR.resolve("log4j.properties")).exists().content().contains("${sys:log.file}");
-        assertThat(DIR.resolve("log4j-console.properties")).exists().content().contains("appender.console.type");
+        assertThat(DIR.resolve("log4j-console.properties"))
+                .exists()
+                .content()
+                .contains("appender.console.type");
         assertThat(DIR.resolve("README.md")).exists();
     }
 }

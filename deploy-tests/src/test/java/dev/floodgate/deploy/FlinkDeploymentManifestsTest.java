@@ -26,20 +26,25 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * k8s/live-job.yaml and k8s/backfill-job.yaml against the Flink Kubernetes Operator's CRD schema and model, Flink
- * 2.2's configuration keys and Floodgate's job options.
+ * k8s/live-job.yaml and k8s/backfill-job.yaml against the Flink Kubernetes Operator's CRD schema
+ * and model, Flink 2.2's configuration keys and Floodgate's job options.
  */
 class FlinkDeploymentManifestsTest {
     static final String LIVE = "live-job.yaml";
     static final String BACKFILL = "backfill-job.yaml";
     static final String JAR_URI = "local:///opt/flink/usrlib/floodgate-job.jar";
-    /** The backfill job's own option (BackfillJob, not yet written): everything else is a FloodgateOptions key. */
+
+    /**
+     * The backfill job's own option (BackfillJob, not yet written): everything else is a
+     * FloodgateOptions key.
+     */
     static final Set<String> BACKFILL_MODES = Set.of("drain", "replay");
 
     /**
-     * flink-kubernetes-operator-api 1.10.0 (the newest release that resolves here) knows flinkVersion up to v1_20;
-     * v2_0..v2_2 came with operator 1.11..1.13. The manifests name the Flink version the job is built with; the
-     * schema and model checks run with the newest value this API knows in its place.
+     * flink-kubernetes-operator-api 1.10.0 (the newest release that resolves here) knows
+     * flinkVersion up to v1_20; v2_0..v2_2 came with operator 1.11..1.13. The manifests name the
+     * Flink version the job is built with; the schema and model checks run with the newest value
+     * this API knows in its place.
      */
     static final String NEWEST_VERSION_THIS_API_KNOWS = "v1_20";
 
@@ -51,7 +56,10 @@ class FlinkDeploymentManifestsTest {
         return Manifests.document(Manifests.k8s(file));
     }
 
-    /** The manifest as the 1.10 API can read it: the Flink 2 version swapped for the newest it knows. */
+    /**
+     * The manifest as the 1.10 API can read it: the Flink 2 version swapped for the newest it
+     * knows.
+     */
     static ObjectNode forThisApi(JsonNode manifest) {
         ObjectNode copy = Manifests.copy(manifest);
         ((ObjectNode) copy.path("spec")).put("flinkVersion", NEWEST_VERSION_THIS_API_KNOWS);
@@ -62,7 +70,8 @@ class FlinkDeploymentManifestsTest {
     @MethodSource("manifests")
     void flinkVersionIsTheOneTheJobIsBuiltWith(String file) {
         String[] v = EnvironmentInformation.getVersion().split("\\.");
-        assertThat(manifest(file).path("spec").path("flinkVersion").asText()).isEqualTo("v" + v[0] + "_" + v[1]);
+        assertThat(manifest(file).path("spec").path("flinkVersion").asText())
+                .isEqualTo("v" + v[0] + "_" + v[1]);
     }
 
     @ParameterizedTest
@@ -96,7 +105,9 @@ class FlinkDeploymentManifestsTest {
         Configuration c = Configuration.fromMap(conf);
         for (String key : conf.keySet()) {
             if (FlinkOptionKeys.option(key) != null) {
-                assertThatCode(() -> c.get(FlinkOptionKeys.option(key))).as(key).doesNotThrowAnyException();
+                assertThatCode(() -> c.get(FlinkOptionKeys.option(key)))
+                        .as(key)
+                        .doesNotThrowAnyException();
             }
         }
     }
@@ -104,16 +115,22 @@ class FlinkDeploymentManifestsTest {
     @ParameterizedTest
     @MethodSource("manifests")
     void savepointUpgradesHaveTheirDirectoriesAndHa(String file) throws Exception {
-        FlinkDeployment d = Manifests.YAML.treeToValue(forThisApi(manifest(file)), FlinkDeployment.class);
+        FlinkDeployment d =
+                Manifests.YAML.treeToValue(forThisApi(manifest(file)), FlinkDeployment.class);
         JobSpec job = d.getSpec().getJob();
         assertThat(job.getJarURI()).isEqualTo(JAR_URI);
         Configuration conf = Configuration.fromMap(d.getSpec().getFlinkConfiguration());
         if (job.getUpgradeMode() != UpgradeMode.STATELESS) {
-            // What the operator's validator requires (either the Flink 2 key or the deprecated state.* one).
-            assertThat(conf.get(CheckpointingOptions.CHECKPOINTS_DIRECTORY)).as("checkpoint dir").isNotBlank();
+            // What the operator's validator requires (either the Flink 2 key or the deprecated
+            // state.* one).
+            assertThat(conf.get(CheckpointingOptions.CHECKPOINTS_DIRECTORY))
+                    .as("checkpoint dir")
+                    .isNotBlank();
         }
         if (job.getUpgradeMode() == UpgradeMode.SAVEPOINT) {
-            assertThat(conf.get(CheckpointingOptions.SAVEPOINT_DIRECTORY)).as("savepoint dir").isNotBlank();
+            assertThat(conf.get(CheckpointingOptions.SAVEPOINT_DIRECTORY))
+                    .as("savepoint dir")
+                    .isNotBlank();
         }
         assertThat(conf.get(HighAvailabilityOptions.HA_MODE)).isEqualToIgnoringCase("kubernetes");
         assertThat(conf.get(HighAvailabilityOptions.HA_STORAGE_PATH)).isNotBlank();
@@ -142,14 +159,19 @@ class FlinkDeploymentManifestsTest {
     @Test
     void liveJobArgsAreLiveJobOptions() {
         JsonNode live = manifest(LIVE);
-        assertThat(live.path("spec").path("job").path("entryClass").asText()).isEqualTo("dev.floodgate.job.FloodgateJob");
-        assertThat(live.path("spec").path("job").path("upgradeMode").asText()).isEqualTo("savepoint");
+        assertThat(live.path("spec").path("job").path("entryClass").asText())
+                .isEqualTo("dev.floodgate.job.FloodgateJob");
+        assertThat(live.path("spec").path("job").path("upgradeMode").asText())
+                .isEqualTo("savepoint");
         List<String> args = Manifests.args(live);
-        FloodgateOptions options = FloodgateOptions.fromArgs(args.toArray(new String[0]), JobKind.LIVE);
+        FloodgateOptions options =
+                FloodgateOptions.fromArgs(args.toArray(new String[0]), JobKind.LIVE);
         assertThat(options.get(FloodgateOptions.GROUP_ID)).isEqualTo("floodgate-live");
-        assertThat(options.get(FloodgateOptions.TRANSACTIONAL_ID_PREFIX)).isEqualTo("floodgate-live");
+        assertThat(options.get(FloodgateOptions.TRANSACTIONAL_ID_PREFIX))
+                .isEqualTo("floodgate-live");
         // FACTS trap 1: below the brokers' default transaction.max.timeout.ms.
-        assertThat(options.get(FloodgateOptions.TRANSACTION_TIMEOUT)).isLessThanOrEqualTo(Duration.ofMinutes(15));
+        assertThat(options.get(FloodgateOptions.TRANSACTION_TIMEOUT))
+                .isLessThanOrEqualTo(Duration.ofMinutes(15));
     }
 
     @Test
@@ -161,13 +183,16 @@ class FlinkDeploymentManifestsTest {
         assertThat(job.path("allowNonRestoredState").asBoolean()).isTrue();
         List<String> args = new ArrayList<>(Manifests.args(backfill));
         assertThat(Manifests.arg(args, "mode")).isIn(BACKFILL_MODES);
-        // Until BackfillJob exists: --mode is its own option, the rest must be FloodgateOptions keys.
+        // Until BackfillJob exists: --mode is its own option, the rest must be FloodgateOptions
+        // keys.
         int i = args.indexOf("--mode");
         args.remove(i + 1);
         args.remove(i);
-        FloodgateOptions options = FloodgateOptions.fromArgs(args.toArray(new String[0]), JobKind.BACKFILL);
+        FloodgateOptions options =
+                FloodgateOptions.fromArgs(args.toArray(new String[0]), JobKind.BACKFILL);
         assertThat(options.get(FloodgateOptions.GROUP_ID)).isEqualTo("floodgate-backfill");
-        assertThat(options.get(FloodgateOptions.TRANSACTIONAL_ID_PREFIX)).isEqualTo("floodgate-backfill");
+        assertThat(options.get(FloodgateOptions.TRANSACTIONAL_ID_PREFIX))
+                .isEqualTo("floodgate-backfill");
     }
 
     @Test
@@ -178,14 +203,22 @@ class FlinkDeploymentManifestsTest {
         List<String> backfillArgs = Manifests.args(backfill);
         for (String key : List.of("group-id", "transactional-id-prefix")) {
             assertThat(Manifests.arg(liveArgs, key)).as(key).isNotNull();
-            assertThat(Manifests.arg(backfillArgs, key)).as(key).isNotNull().isNotEqualTo(Manifests.arg(liveArgs, key));
+            assertThat(Manifests.arg(backfillArgs, key))
+                    .as(key)
+                    .isNotNull()
+                    .isNotEqualTo(Manifests.arg(liveArgs, key));
         }
-        assertThat(Manifests.arg(backfillArgs, "bootstrap-servers")).isEqualTo(Manifests.arg(liveArgs, "bootstrap-servers"));
-        assertThat(live.path("metadata").path("name").asText()).isNotEqualTo(backfill.path("metadata").path("name").asText());
+        assertThat(Manifests.arg(backfillArgs, "bootstrap-servers"))
+                .isEqualTo(Manifests.arg(liveArgs, "bootstrap-servers"));
+        assertThat(live.path("metadata").path("name").asText())
+                .isNotEqualTo(backfill.path("metadata").path("name").asText());
         Map<String, String> l = Manifests.flinkConfiguration(live);
         Map<String, String> b = Manifests.flinkConfiguration(backfill);
-        for (String key : List.of("execution.checkpointing.dir", "execution.checkpointing.savepoint-dir",
-                "high-availability.storageDir")) {
+        for (String key :
+                List.of(
+                        "execution.checkpointing.dir",
+                        "execution.checkpointing.savepoint-dir",
+                        "high-availability.storageDir")) {
             assertThat(b.get(key)).as(key).isNotEqualTo(l.get(key));
         }
         // The backfill starts from the live job's savepoints.
@@ -196,7 +229,8 @@ class FlinkDeploymentManifestsTest {
     // ------------------------------------------------------------------------------------------------ helpers
 
     static JsonNode crdSchema() {
-        JsonNode crd = Manifests.resource("META-INF/fabric8/flinkdeployments.flink.apache.org-v1.yml");
+        JsonNode crd =
+                Manifests.resource("META-INF/fabric8/flinkdeployments.flink.apache.org-v1.yml");
         for (JsonNode v : crd.path("spec").path("versions")) {
             if (v.path("name").asText().equals("v1beta1")) {
                 return v.path("schema").path("openAPIV3Schema");

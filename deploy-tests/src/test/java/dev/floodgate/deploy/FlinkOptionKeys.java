@@ -17,24 +17,39 @@ import org.apache.flink.configuration.ConfigOption;
 import org.apache.flink.configuration.FallbackKey;
 
 /**
- * Every configuration key Flink 2.2 knows: the {@link ConfigOption} constants of the Flink jars on the test class
- * path (flink-core, flink-runtime, flink-clients, flink-runtime-web, flink-statebackend-rocksdb, ...). Flink
- * ignores unknown keys silently, so a misspelt key in flink-conf/ or a manifest would quietly do nothing.
+ * Every configuration key Flink 2.2 knows: the {@link ConfigOption} constants of the Flink jars on
+ * the test class path (flink-core, flink-runtime, flink-clients, flink-runtime-web,
+ * flink-statebackend-rocksdb, ...). Flink ignores unknown keys silently, so a misspelt key in
+ * flink-conf/ or a manifest would quietly do nothing.
  */
 final class FlinkOptionKeys {
     /** Suffixes of {@code metrics.reporter.<name>.<suffix>} (MetricOptions' reporter options). */
-    static final Set<String> REPORTER_SUFFIXES = Set.of("factory.class", "interval", "scope.delimiter",
-            "scope.variables.additional", "scope.variables.excludes", "filter.includes", "filter.excludes");
+    static final Set<String> REPORTER_SUFFIXES =
+            Set.of(
+                    "factory.class",
+                    "interval",
+                    "scope.delimiter",
+                    "scope.variables.additional",
+                    "scope.variables.excludes",
+                    "filter.includes",
+                    "filter.excludes");
+
     /** The Prometheus reporter's own arguments (PrometheusReporterFactory reads "port"). */
-    static final Set<String> PROMETHEUS_REPORTER_ARGS = Set.of("port", "filterLabelValueCharacters");
-    private static final Pattern REPORTER_KEY = Pattern.compile("metrics\\.reporter\\.([^.]+)\\.(.+)");
+    static final Set<String> PROMETHEUS_REPORTER_ARGS =
+            Set.of("port", "filterLabelValueCharacters");
+
+    private static final Pattern REPORTER_KEY =
+            Pattern.compile("metrics\\.reporter\\.([^.]+)\\.(.+)");
 
     /**
-     * The operator's own options used in k8s/ (KubernetesOperatorConfigOptions, in the operator jar, not its
-     * API jar): checked by hand against the operator's 1.13 source.
+     * The operator's own options used in k8s/ (KubernetesOperatorConfigOptions, in the operator
+     * jar, not its API jar): checked by hand against the operator's 1.13 source.
      */
-    static final Set<String> OPERATOR_KEYS = Set.of("kubernetes.operator.periodic.savepoint.interval",
-            "kubernetes.operator.savepoint.history.max.age", "kubernetes.operator.savepoint.history.max.count");
+    static final Set<String> OPERATOR_KEYS =
+            Set.of(
+                    "kubernetes.operator.periodic.savepoint.interval",
+                    "kubernetes.operator.savepoint.history.max.age",
+                    "kubernetes.operator.savepoint.history.max.count");
 
     private static Map<String, ConfigOption<?>> options;
     private static Map<String, String> deprecatedKeys;
@@ -63,7 +78,8 @@ final class FlinkOptionKeys {
         }
         Matcher m = REPORTER_KEY.matcher(key);
         if (m.matches()) {
-            if (REPORTER_SUFFIXES.contains(m.group(2)) || PROMETHEUS_REPORTER_ARGS.contains(m.group(2))) {
+            if (REPORTER_SUFFIXES.contains(m.group(2))
+                    || PROMETHEUS_REPORTER_ARGS.contains(m.group(2))) {
                 return "";
             }
             return key + ": no reporter option " + m.group(2);
@@ -87,14 +103,18 @@ final class FlinkOptionKeys {
         deprecatedKeys = new HashMap<>();
         for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
             String name = new File(entry).getName();
-            if (!name.startsWith("flink-") || !name.endsWith(".jar") || name.startsWith("flink-shaded")
+            if (!name.startsWith("flink-")
+                    || !name.endsWith(".jar")
+                    || name.startsWith("flink-shaded")
                     || name.startsWith("flink-kubernetes-operator")) {
                 continue;
             }
             try (JarFile jar = new JarFile(entry)) {
                 for (Enumeration<JarEntry> e = jar.entries(); e.hasMoreElements(); ) {
                     String file = e.nextElement().getName();
-                    if (file.startsWith("org/apache/flink/") && file.endsWith(".class") && !file.contains("$")
+                    if (file.startsWith("org/apache/flink/")
+                            && file.endsWith(".class")
+                            && !file.contains("$")
                             && (file.contains("Options") || file.contains("Config"))) {
                         register(file.substring(0, file.length() - 6).replace('/', '.'));
                     }
@@ -108,12 +128,15 @@ final class FlinkOptionKeys {
     private static void register(String className) {
         Field[] fields;
         try {
-            fields = Class.forName(className, false, FlinkOptionKeys.class.getClassLoader()).getDeclaredFields();
+            fields =
+                    Class.forName(className, false, FlinkOptionKeys.class.getClassLoader())
+                            .getDeclaredFields();
         } catch (Throwable t) {
             return;
         }
         for (Field f : fields) {
-            if (!Modifier.isStatic(f.getModifiers()) || !ConfigOption.class.isAssignableFrom(f.getType())) {
+            if (!Modifier.isStatic(f.getModifiers())
+                    || !ConfigOption.class.isAssignableFrom(f.getType())) {
                 continue;
             }
             try {
@@ -129,7 +152,8 @@ final class FlinkOptionKeys {
                     }
                 }
             } catch (Throwable t) {
-                // an option class that cannot initialise here (a missing optional dependency): not ours
+                // an option class that cannot initialise here (a missing optional dependency): not
+                // ours
             }
         }
     }

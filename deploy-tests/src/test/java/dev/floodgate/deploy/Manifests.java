@@ -62,7 +62,8 @@ final class Manifests {
     }
 
     static Map<String, String> flinkConfiguration(JsonNode flinkDeployment) {
-        return YAML.convertValue(flinkDeployment.path("spec").path("flinkConfiguration"),
+        return YAML.convertValue(
+                flinkDeployment.path("spec").path("flinkConfiguration"),
                 YAML.getTypeFactory().constructMapType(Map.class, String.class, String.class));
     }
 

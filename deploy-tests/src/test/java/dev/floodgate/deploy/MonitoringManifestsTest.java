@@ -11,27 +11,38 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
-/** k8s/monitoring.yaml: a PodMonitor that finds the Flink pods' metrics port, and the alerts Floodgate needs. */
+/**
+ * k8s/monitoring.yaml: a PodMonitor that finds the Flink pods' metrics port, and the alerts
+ * Floodgate needs.
+ */
 class MonitoringManifestsTest {
     /**
-     * Metric names as Flink's Prometheus reporter exposes them, scraped from the live job on a standalone cluster
-     * (StandaloneClusterITCase); the shed operator's from its ShedMetrics (channel and priority groups).
+     * Metric names as Flink's Prometheus reporter exposes them, scraped from the live job on a
+     * standalone cluster (StandaloneClusterITCase); the shed operator's from its ShedMetrics
+     * (channel and priority groups).
      */
-    static final Set<String> KNOWN_METRICS = Set.of(
-            "flink_taskmanager_job_task_operator_pendingRecords",
-            "flink_taskmanager_job_task_operator_deserializer_partition_retentionHeadroomMs",
-            "flink_taskmanager_job_task_operator_deserializer_partition_eventAgeAtReadMs",
-            "flink_taskmanager_job_task_operator_deadLetters",
-            "flink_taskmanager_job_task_operator_validEvents",
-            "flink_taskmanager_job_task_operator_KafkaSourceReader_topic_partition_currentOffset",
-            "flink_taskmanager_job_task_operator_KafkaSourceReader_topic_partition_committedOffset",
-            "flink_jobmanager_job_numberOfFailedCheckpoints",
-            "flink_jobmanager_job_lastCheckpointCompletedTimestamp",
-            "flink_jobmanager_job_numRestarts",
-            "flink_taskmanager_job_task_operator_channel_sheddingActive",
-            "flink_taskmanager_job_task_operator_channel_priority_shedEvents");
-    static final Set<String> REQUIRED_ALERTS = Set.of("FloodgateConsumerLagGrowing", "FloodgateRetentionHeadroomLow",
-            "FloodgateDeadLetters", "FloodgateCheckpointsFailing", "FloodgateSheddingTooLong");
+    static final Set<String> KNOWN_METRICS =
+            Set.of(
+                    "flink_taskmanager_job_task_operator_pendingRecords",
+                    "flink_taskmanager_job_task_operator_deserializer_partition_retentionHeadroomMs",
+                    "flink_taskmanager_job_task_operator_deserializer_partition_eventAgeAtReadMs",
+                    "flink_taskmanager_job_task_operator_deadLetters",
+                    "flink_taskmanager_job_task_operator_validEvents",
+                    "flink_taskmanager_job_task_operator_KafkaSourceReader_topic_partition_currentOffset",
+                    "flink_taskmanager_job_task_operator_KafkaSourceReader_topic_partition_committedOffset",
+                    "flink_jobmanager_job_numberOfFailedCheckpoints",
+                    "flink_jobmanager_job_lastCheckpointCompletedTimestamp",
+                    "flink_jobmanager_job_numRestarts",
+                    "flink_taskmanager_job_task_operator_channel_sheddingActive",
+                    "flink_taskmanager_job_task_operator_channel_priority_shedEvents");
+
+    static final Set<String> REQUIRED_ALERTS =
+            Set.of(
+                    "FloodgateConsumerLagGrowing",
+                    "FloodgateRetentionHeadroomLow",
+                    "FloodgateDeadLetters",
+                    "FloodgateCheckpointsFailing",
+                    "FloodgateSheddingTooLong");
     private static final Pattern METRIC = Pattern.compile("\\bflink_[A-Za-z0-9_:]+");
 
     static List<JsonNode> docs() {
@@ -39,7 +50,9 @@ class MonitoringManifestsTest {
     }
 
     static JsonNode kind(String kind) {
-        return docs().stream().filter(d -> d.path("kind").asText().equals(kind)).findFirst()
+        return docs().stream()
+                .filter(d -> d.path("kind").asText().equals(kind))
+                .findFirst()
                 .orElseThrow(() -> new AssertionError("no " + kind + " in k8s/monitoring.yaml"));
     }
 
@@ -54,12 +67,23 @@ class MonitoringManifestsTest {
         JsonNode selector = pm.path("spec").path("selector").path("matchLabels");
         assertThat(selector.size()).isPositive();
         for (String file : List.of("live-job.yaml", "backfill-job.yaml")) {
-            JsonNode labels = Manifests.document(Manifests.k8s(file)).path("spec").path("podTemplate")
-                    .path("metadata").path("labels");
-            selector.fields().forEachRemaining(e ->
-                    assertThat(labels.path(e.getKey()).asText()).as(file + " label " + e.getKey())
-                            .isEqualTo(e.getValue().asText()));
-            assertThat(Manifests.document(Manifests.k8s(file)).path("metadata").path("namespace").asText())
+            JsonNode labels =
+                    Manifests.document(Manifests.k8s(file))
+                            .path("spec")
+                            .path("podTemplate")
+                            .path("metadata")
+                            .path("labels");
+            selector.fields()
+                    .forEachRemaining(
+                            e ->
+                                    assertThat(labels.path(e.getKey()).asText())
+                                            .as(file + " label " + e.getKey())
+                                            .isEqualTo(e.getValue().asText()));
+            assertThat(
+                            Manifests.document(Manifests.k8s(file))
+                                    .path("metadata")
+                                    .path("namespace")
+                                    .asText())
                     .isIn(toList(pm.path("spec").path("namespaceSelector").path("matchNames")));
         }
     }
@@ -78,7 +102,8 @@ class MonitoringManifestsTest {
                 if (r.path("expr").asText().isBlank()) {
                     errors.add(alert + ": no expr");
                 }
-                if (!Set.of("warning", "critical").contains(r.path("labels").path("severity").asText())) {
+                if (!Set.of("warning", "critical")
+                        .contains(r.path("labels").path("severity").asText())) {
                     errors.add(alert + ": severity must be warning or critical");
                 }
                 if (r.path("annotations").path("summary").asText().isBlank()) {

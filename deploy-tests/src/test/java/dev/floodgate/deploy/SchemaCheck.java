@@ -7,8 +7,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * A structural OpenAPI v3 check of a manifest against a CRD schema, as the API server would do it: unknown keys
- * (the API server prunes them silently), types, enums and required keys.
+ * A structural OpenAPI v3 check of a manifest against a CRD schema, as the API server would do it:
+ * unknown keys (the API server prunes them silently), types, enums and required keys.
  */
 final class SchemaCheck {
     private SchemaCheck() {}
@@ -17,7 +17,8 @@ final class SchemaCheck {
         if (schema == null || schema.isMissingNode()) {
             return;
         }
-        boolean preserveUnknown = schema.path("x-kubernetes-preserve-unknown-fields").asBoolean(false);
+        boolean preserveUnknown =
+                schema.path("x-kubernetes-preserve-unknown-fields").asBoolean(false);
         if (schema.path("x-kubernetes-int-or-string").asBoolean(false)) {
             if (!value.isNumber() && !value.isTextual()) {
                 errors.add(path + ": expected an int or a string, got " + value);
@@ -76,14 +77,17 @@ final class SchemaCheck {
             for (Iterator<Map.Entry<String, JsonNode>> it = value.fields(); it.hasNext(); ) {
                 Map.Entry<String, JsonNode> e = it.next();
                 String p = path + "/" + e.getKey();
-                if (path.isEmpty() && Set.of("apiVersion", "kind", "metadata").contains(e.getKey())) {
-                    continue; // type and ObjectMeta: validated by the API server itself, not by the CRD's schema
+                if (path.isEmpty()
+                        && Set.of("apiVersion", "kind", "metadata").contains(e.getKey())) {
+                    continue; // type and ObjectMeta: validated by the API server itself, not by the
+                    // CRD's schema
                 }
                 if (properties != null && properties.has(e.getKey())) {
                     check(e.getValue(), properties.get(e.getKey()), p, errors);
                 } else if (additional != null && additional.isObject()) {
                     check(e.getValue(), additional, p, errors);
-                } else if (!preserveUnknown && !(additional != null && additional.asBoolean(false))) {
+                } else if (!preserveUnknown
+                        && !(additional != null && additional.asBoolean(false))) {
                     errors.add(p + ": unknown key");
                 }
             }

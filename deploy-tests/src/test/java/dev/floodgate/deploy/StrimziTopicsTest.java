@@ -17,7 +17,10 @@ import java.util.Set;
 import org.apache.kafka.common.config.TopicConfig;
 import org.junit.jupiter.api.Test;
 
-/** k8s/topics.yaml: Strimzi KafkaTopics for the four topics, durable and LogAppendTime, matching the job. */
+/**
+ * k8s/topics.yaml: Strimzi KafkaTopics for the four topics, durable and LogAppendTime, matching the
+ * job.
+ */
 class StrimziTopicsTest {
     static final Set<String> SPEC_KEYS = Set.of("topicName", "partitions", "replicas", "config");
 
@@ -26,7 +29,10 @@ class StrimziTopicsTest {
         for (JsonNode doc : Manifests.documents(Manifests.k8s("topics.yaml"))) {
             assertThat(doc.path("apiVersion").asText()).isEqualTo("kafka.strimzi.io/v1beta2");
             assertThat(doc.path("kind").asText()).isEqualTo("KafkaTopic");
-            String name = doc.path("spec").path("topicName").asText(doc.path("metadata").path("name").asText());
+            String name =
+                    doc.path("spec")
+                            .path("topicName")
+                            .asText(doc.path("metadata").path("name").asText());
             byName.put(name, doc);
         }
         return byName;
@@ -35,46 +41,76 @@ class StrimziTopicsTest {
     @Test
     void theJobsTopicsAreAllThere() {
         JsonNode live = Manifests.document(Manifests.k8s("live-job.yaml"));
-        FloodgateOptions o = FloodgateOptions.fromArgs(Manifests.args(live).toArray(new String[0]), JobKind.LIVE);
-        assertThat(topics().keySet()).containsExactlyInAnyOrder(o.get(FloodgateOptions.INPUT_TOPIC),
-                o.get(FloodgateOptions.PROCESSED_TOPIC), o.get(FloodgateOptions.SHED_TOPIC),
-                o.get(FloodgateOptions.DLQ_TOPIC));
+        FloodgateOptions o =
+                FloodgateOptions.fromArgs(
+                        Manifests.args(live).toArray(new String[0]), JobKind.LIVE);
+        assertThat(topics().keySet())
+                .containsExactlyInAnyOrder(
+                        o.get(FloodgateOptions.INPUT_TOPIC),
+                        o.get(FloodgateOptions.PROCESSED_TOPIC),
+                        o.get(FloodgateOptions.SHED_TOPIC),
+                        o.get(FloodgateOptions.DLQ_TOPIC));
     }
 
     @Test
     void everyTopicIsDurableAndUsesLogAppendTime() {
         Set<String> kafkaTopicConfigs = topicConfigNames();
         List<String> errors = new ArrayList<>();
-        topics().forEach((name, doc) -> {
-            assertThat(doc.path("metadata").path("labels").path("strimzi.io/cluster").asText()).as(name).isNotBlank();
-            JsonNode spec = doc.path("spec");
-            spec.fieldNames().forEachRemaining(k -> {
-                if (!SPEC_KEYS.contains(k)) {
-                    errors.add(name + ": unknown spec key " + k);
-                }
-            });
-            assertThat(spec.path("partitions").asInt()).as(name).isPositive();
-            assertThat(spec.path("replicas").asInt()).as(name).isEqualTo(3);
-            JsonNode config = spec.path("config");
-            config.fieldNames().forEachRemaining(k -> {
-                if (!kafkaTopicConfigs.contains(k)) {
-                    errors.add(name + ": " + k + " is not a Kafka topic config");
-                }
-            });
-            assertThat(config.path("min.insync.replicas").asInt()).as(name).isEqualTo(2);
-            assertThat(config.path("retention.ms").asLong()).as(name).isPositive();
-            assertThat(config.path("message.timestamp.type").asText()).as(name).isEqualTo("LogAppendTime");
-        });
+        topics().forEach(
+                        (name, doc) -> {
+                            assertThat(
+                                            doc.path("metadata")
+                                                    .path("labels")
+                                                    .path("strimzi.io/cluster")
+                                                    .asText())
+                                    .as(name)
+                                    .isNotBlank();
+                            JsonNode spec = doc.path("spec");
+                            spec.fieldNames()
+                                    .forEachRemaining(
+                                            k -> {
+                                                if (!SPEC_KEYS.contains(k)) {
+                                                    errors.add(name + ": unknown spec key " + k);
+                                                }
+                                            });
+                            assertThat(spec.path("partitions").asInt()).as(name).isPositive();
+                            assertThat(spec.path("replicas").asInt()).as(name).isEqualTo(3);
+                            JsonNode config = spec.path("config");
+                            config.fieldNames()
+                                    .forEachRemaining(
+                                            k -> {
+                                                if (!kafkaTopicConfigs.contains(k)) {
+                                                    errors.add(
+                                                            name
+                                                                    + ": "
+                                                                    + k
+                                                                    + " is not a Kafka topic config");
+                                                }
+                                            });
+                            assertThat(config.path("min.insync.replicas").asInt())
+                                    .as(name)
+                                    .isEqualTo(2);
+                            assertThat(config.path("retention.ms").asLong()).as(name).isPositive();
+                            assertThat(config.path("message.timestamp.type").asText())
+                                    .as(name)
+                                    .isEqualTo("LogAppendTime");
+                        });
         assertThat(errors).isEmpty();
     }
 
-    /** The retention-edge headroom metric is computed from --log-retention: it must be the topic's. */
+    /**
+     * The retention-edge headroom metric is computed from --log-retention: it must be the topic's.
+     */
     @Test
     void liveJobLogRetentionIsTheInputTopicsRetention() {
         JsonNode live = Manifests.document(Manifests.k8s("live-job.yaml"));
-        FloodgateOptions o = FloodgateOptions.fromArgs(Manifests.args(live).toArray(new String[0]), JobKind.LIVE);
+        FloodgateOptions o =
+                FloodgateOptions.fromArgs(
+                        Manifests.args(live).toArray(new String[0]), JobKind.LIVE);
         JsonNode input = topics().get(o.get(FloodgateOptions.INPUT_TOPIC));
-        assertThat(Duration.ofMillis(input.path("spec").path("config").path("retention.ms").asLong()))
+        assertThat(
+                        Duration.ofMillis(
+                                input.path("spec").path("config").path("retention.ms").asLong()))
                 .isEqualTo(o.get(FloodgateOptions.LOG_RETENTION));
     }
 
@@ -82,7 +118,9 @@ class StrimziTopicsTest {
     static Set<String> topicConfigNames() {
         Set<String> names = new HashSet<>();
         for (Field f : TopicConfig.class.getFields()) {
-            if (Modifier.isStatic(f.getModifiers()) && f.getName().endsWith("_CONFIG") && f.getType() == String.class) {
+            if (Modifier.isStatic(f.getModifiers())
+                    && f.getName().endsWith("_CONFIG")
+                    && f.getType() == String.class) {
                 try {
                     names.add((String) f.get(null));
                 } catch (IllegalAccessException e) {

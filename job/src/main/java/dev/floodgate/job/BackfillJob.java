@@ -1,6 +1,5 @@
 package dev.floodgate.job;
 
-import dev.floodgate.job.SavepointPositions;
 import dev.floodgate.model.DeadLetter;
 import dev.floodgate.model.Interaction;
 import dev.floodgate.model.Lane;
@@ -27,16 +26,18 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The backfill job: a separate, bounded job in the same jar, submitted on its own, with its own consumer group
- * and transactional id prefix. It finishes by itself.
+ * The backfill job: a separate, bounded job in the same jar, submitted on its own, with its own
+ * consumer group and transactional id prefix. It finishes by itself.
+ *
  * <ul>
- *   <li>{@code --mode drain}: reads the shed lane from its group's committed position to the end offsets found at
- *       start, processes every event (no shedding) at most {@code --max-rate}, writes lane {@code backfill}.</li>
- *   <li>{@code --mode replay}: started from a savepoint of the live job. Reads the log from the positions the
- *       savepoint recorded (read with the State Processor API) to {@code --until}, restores the per-customer
- *       ordering state and the in-flight requests through the live job's uids, reprocesses with today's code,
- *       writes lane {@code replay}. Live-only state (its source, shedding, sinks) is not restored: submit with
- *       allow-non-restored-state.</li>
+ *   <li>{@code --mode drain}: reads the shed lane from its group's committed position to the end
+ *       offsets found at start, processes every event (no shedding) at most {@code --max-rate},
+ *       writes lane {@code backfill}.
+ *   <li>{@code --mode replay}: started from a savepoint of the live job. Reads the log from the
+ *       positions the savepoint recorded (read with the State Processor API) to {@code --until},
+ *       restores the per-customer ordering state and the in-flight requests through the live job's
+ *       uids, reprocesses with today's code, writes lane {@code replay}. Live-only state (its
+ *       source, shedding, sinks) is not restored: submit with allow-non-restored-state.
  * </ul>
  */
 public final class BackfillJob {
@@ -59,28 +60,52 @@ public final class BackfillJob {
     public static void build(StreamExecutionEnvironment env, FloodgateOptions o) throws Exception {
         FloodgateJob.configure(env, o);
         Pipeline pipeline = Pipeline.from(o);
-        ExactlyOnceKafkaSinks kafka = new ExactlyOnceKafkaSinks(o.get(FloodgateOptions.BOOTSTRAP_SERVERS),
-                o.get(FloodgateOptions.TRANSACTIONAL_ID_PREFIX) + "-" + o.get(FloodgateOptions.MODE),
-                o.get(FloodgateOptions.TRANSACTION_TIMEOUT));
+        ExactlyOnceKafkaSinks kafka =
+                new ExactlyOnceKafkaSinks(
+                        o.get(FloodgateOptions.BOOTSTRAP_SERVERS),
+                        o.get(FloodgateOptions.TRANSACTIONAL_ID_PREFIX)
+                                + "-"
+                                + o.get(FloodgateOptions.MODE),
+                        o.get(FloodgateOptions.TRANSACTION_TIMEOUT));
         if (o.get(FloodgateOptions.MODE).equals("drain")) {
-            Source<RawRecord, ?, ?> shedLane = InteractionLogSource.toEndOffsets(
-                    o.get(FloodgateOptions.BOOTSTRAP_SERVERS), o.get(FloodgateOptions.SHED_TOPIC),
-                    o.get(FloodgateOptions.GROUP_ID), "committed", o.get(FloodgateOptions.LOG_RETENTION));
-            defineDrain(env, shedLane, kafka.processed(o.get(FloodgateOptions.PROCESSED_TOPIC)),
-                    kafka.deadLetters(o.get(FloodgateOptions.DLQ_TOPIC), "backfill"), pipeline,
+            Source<RawRecord, ?, ?> shedLane =
+                    InteractionLogSource.toEndOffsets(
+                            o.get(FloodgateOptions.BOOTSTRAP_SERVERS),
+                            o.get(FloodgateOptions.SHED_TOPIC),
+                            o.get(FloodgateOptions.GROUP_ID),
+                            "committed",
+                            o.get(FloodgateOptions.LOG_RETENTION));
+            defineDrain(
+                    env,
+                    shedLane,
+                    kafka.processed(o.get(FloodgateOptions.PROCESSED_TOPIC)),
+                    kafka.deadLetters(o.get(FloodgateOptions.DLQ_TOPIC), "backfill"),
+                    pipeline,
                     o.get(FloodgateOptions.MAX_RATE));
         } else {
             String savepoint = savepointPath(env, o);
             Map<TopicPartition, Long> positions = SavepointPositions.read(savepoint);
             String until = o.get(FloodgateOptions.UNTIL);
-            LOG.info("replaying {} from savepoint {} positions {} until {}", o.get(FloodgateOptions.INPUT_TOPIC),
-                    savepoint, positions, until);
-            Source<RawRecord, ?, ?> log = InteractionLogSource.bounded(o.get(FloodgateOptions.BOOTSTRAP_SERVERS),
-                    o.get(FloodgateOptions.INPUT_TOPIC), o.get(FloodgateOptions.GROUP_ID), positions,
-                    until.equals("end") ? -1 : Instant.parse(until).toEpochMilli(),
-                    o.get(FloodgateOptions.LOG_RETENTION));
-            defineReplay(env, log, kafka.processed(o.get(FloodgateOptions.REPLAY_TOPIC)),
-                    kafka.deadLetters(o.get(FloodgateOptions.DLQ_TOPIC), "replay"), pipeline,
+            LOG.info(
+                    "replaying {} from savepoint {} positions {} until {}",
+                    o.get(FloodgateOptions.INPUT_TOPIC),
+                    savepoint,
+                    positions,
+                    until);
+            Source<RawRecord, ?, ?> log =
+                    InteractionLogSource.bounded(
+                            o.get(FloodgateOptions.BOOTSTRAP_SERVERS),
+                            o.get(FloodgateOptions.INPUT_TOPIC),
+                            o.get(FloodgateOptions.GROUP_ID),
+                            positions,
+                            until.equals("end") ? -1 : Instant.parse(until).toEpochMilli(),
+                            o.get(FloodgateOptions.LOG_RETENTION));
+            defineReplay(
+                    env,
+                    log,
+                    kafka.processed(o.get(FloodgateOptions.REPLAY_TOPIC)),
+                    kafka.deadLetters(o.get(FloodgateOptions.DLQ_TOPIC), "replay"),
+                    pipeline,
                     o.get(FloodgateOptions.MAX_RATE));
         }
     }
@@ -93,52 +118,92 @@ public final class BackfillJob {
         }
         String restored = env.getConfiguration().get(StateRecoveryOptions.SAVEPOINT_PATH);
         if (restored == null) {
-            throw new IllegalArgumentException("Invalid options:\noption --savepoint is required for --mode replay "
-                    + "unless the job is started from a savepoint (flink run -s <path>, "
-                    + "execution.state-recovery.path, or initialSavepointPath)");
+            throw new IllegalArgumentException(
+                    "Invalid options:\noption --savepoint is required for --mode replay "
+                            + "unless the job is started from a savepoint (flink run -s <path>, "
+                            + "execution.state-recovery.path, or initialSavepointPath)");
         }
         return restored;
     }
 
-    /** Shed lane -> parse -> rate limit -> keyBy -> process (lane backfill) -> processed, dead letters. */
-    public static void defineDrain(StreamExecutionEnvironment env, Source<RawRecord, ?, ?> shedLane,
+    /**
+     * Shed lane -> parse -> rate limit -> keyBy -> process (lane backfill) -> processed, dead
+     * letters.
+     */
+    public static void defineDrain(
+            StreamExecutionEnvironment env,
+            Source<RawRecord, ?, ?> shedLane,
             org.apache.flink.api.connector.sink2.Sink<ProcessedEvent> processed,
-            org.apache.flink.api.connector.sink2.Sink<DeadLetter> deadLetters, Pipeline pipeline, double maxRate) {
-        DataStream<RawRecord> raw = env.fromSource(shedLane, WatermarkStrategy.noWatermarks(), "shed lane")
-                .uid(Uids.SOURCE_SHED);
+            org.apache.flink.api.connector.sink2.Sink<DeadLetter> deadLetters,
+            Pipeline pipeline,
+            double maxRate) {
+        DataStream<RawRecord> raw =
+                env.fromSource(shedLane, WatermarkStrategy.noWatermarks(), "shed lane")
+                        .uid(Uids.SOURCE_SHED);
         finish(raw, processed, deadLetters, pipeline, maxRate, Lane.BACKFILL, false);
     }
 
-    /** Log from the savepoint's positions -> parse -> keyBy -> order (restored) -> process (lane replay). */
-    public static void defineReplay(StreamExecutionEnvironment env, Source<RawRecord, ?, ?> log,
+    /**
+     * Log from the savepoint's positions -> parse -> keyBy -> order (restored) -> process (lane
+     * replay).
+     */
+    public static void defineReplay(
+            StreamExecutionEnvironment env,
+            Source<RawRecord, ?, ?> log,
             org.apache.flink.api.connector.sink2.Sink<ProcessedEvent> processed,
-            org.apache.flink.api.connector.sink2.Sink<DeadLetter> deadLetters, Pipeline pipeline, double maxRate) {
-        DataStream<RawRecord> raw = env.fromSource(log, InteractionLogSource.logClock(), "interaction log (replay)")
-                .uid(Uids.SOURCE_REPLAY);
+            org.apache.flink.api.connector.sink2.Sink<DeadLetter> deadLetters,
+            Pipeline pipeline,
+            double maxRate) {
+        DataStream<RawRecord> raw =
+                env.fromSource(log, InteractionLogSource.logClock(), "interaction log (replay)")
+                        .uid(Uids.SOURCE_REPLAY);
         finish(raw, processed, deadLetters, pipeline, maxRate, Lane.REPLAY, true);
     }
 
-    private static void finish(DataStream<RawRecord> raw,
+    private static void finish(
+            DataStream<RawRecord> raw,
             org.apache.flink.api.connector.sink2.Sink<ProcessedEvent> processedSink,
-            org.apache.flink.api.connector.sink2.Sink<DeadLetter> deadLetterSink, Pipeline pipeline, double maxRate,
-            Lane lane, boolean ordered) {
-        SingleOutputStreamOperator<Interaction> valid = raw.process(new ParseInteractions(pipeline.maxRecordBytes()))
-                .uid(Uids.PARSE).name("parse + validate");
-        KeyedStream<Interaction, String> keyed = valid.map(new RateLimit<Interaction>(maxRate))
-                .uid(Uids.RATE_LIMIT).name("rate limit").keyBy(CustomerKey.INSTANCE);
+            org.apache.flink.api.connector.sink2.Sink<DeadLetter> deadLetterSink,
+            Pipeline pipeline,
+            double maxRate,
+            Lane lane,
+            boolean ordered) {
+        SingleOutputStreamOperator<Interaction> valid =
+                raw.process(new ParseInteractions(pipeline.maxRecordBytes()))
+                        .uid(Uids.PARSE)
+                        .name("parse + validate");
+        KeyedStream<Interaction, String> keyed =
+                valid.map(new RateLimit<Interaction>(maxRate))
+                        .uid(Uids.RATE_LIMIT)
+                        .name("rate limit")
+                        .keyBy(CustomerKey.INSTANCE);
         DataStream<Interaction> events = keyed;
         if (ordered) {
             SingleOutputStreamOperator<Interaction> inOrder = FloodgateJob.order(keyed, pipeline);
-            // The replay has no later lane: events arriving after their gap was skipped are processed now.
+            // The replay has no later lane: events arriving after their gap was skipped are
+            // processed now.
             events = inOrder.union(inOrder.getSideOutput(OrderPerCustomer.LATE));
         }
-        // The replay continues the live job's in-flight requests (same uid); the drain must never pick them up,
+        // The replay continues the live job's in-flight requests (same uid); the drain must never
+        // pick them up,
         // even when someone starts it from a live savepoint.
-        SingleOutputStreamOperator<ProcessedEvent> processed = ordered
-                ? FloodgateJob.process(events, pipeline, lane)
-                : FloodgateJob.process(events, pipeline, lane, Uids.DRAIN_PROCESS, Uids.DRAIN_SPLIT_OUTCOMES);
-        processed.sinkTo(processedSink).uid(Uids.SINK_BACKFILL_PROCESSED).name(lane.wireName() + " -> kafka");
-        valid.getSideOutput(ParseInteractions.DEAD_LETTERS).union(processed.getSideOutput(SplitOutcomes.FAILED))
-                .sinkTo(deadLetterSink).uid(Uids.SINK_BACKFILL_DEAD_LETTERS).name("dead letters -> kafka");
+        SingleOutputStreamOperator<ProcessedEvent> processed =
+                ordered
+                        ? FloodgateJob.process(events, pipeline, lane)
+                        : FloodgateJob.process(
+                                events,
+                                pipeline,
+                                lane,
+                                Uids.DRAIN_PROCESS,
+                                Uids.DRAIN_SPLIT_OUTCOMES);
+        processed
+                .sinkTo(processedSink)
+                .uid(Uids.SINK_BACKFILL_PROCESSED)
+                .name(lane.wireName() + " -> kafka");
+        valid.getSideOutput(ParseInteractions.DEAD_LETTERS)
+                .union(processed.getSideOutput(SplitOutcomes.FAILED))
+                .sinkTo(deadLetterSink)
+                .uid(Uids.SINK_BACKFILL_DEAD_LETTERS)
+                .name("dead letters -> kafka");
     }
 }

@@ -1,6 +1,9 @@
 package dev.floodgate.job;
 
-/** Command-line conventions shared by Floodgate's entry points: usage on --help, option errors up front. */
+/**
+ * Command-line conventions shared by Floodgate's entry points: usage on --help, option errors up
+ * front.
+ */
 final class Cli {
     private Cli() {}
 

@@ -12,8 +12,8 @@ import dev.floodgate.operators.process.EventProcessor;
 import dev.floodgate.operators.process.ProcessEvents;
 import dev.floodgate.operators.process.ProcessOutcome;
 import dev.floodgate.operators.process.Processing;
-import dev.floodgate.operators.shed.ShedByFreshness;
 import dev.floodgate.operators.process.SplitOutcomes;
+import dev.floodgate.operators.shed.ShedByFreshness;
 import dev.floodgate.sinks.ArchiveSink;
 import dev.floodgate.sinks.ExactlyOnceKafkaSinks;
 import dev.floodgate.sources.InteractionLogSource;
@@ -29,9 +29,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The live job: interaction log -> parse -> archive -> keyBy customer -> process -> processed topic, with dead
- * letters to their topic, all exactly once. {@link #main} builds the real Kafka source and sinks;
- * {@link #defineWorkflow} builds the graph from whatever edges it is given.
+ * The live job: interaction log -> parse -> archive -> keyBy customer -> process -> processed
+ * topic, with dead letters to their topic, all exactly once. {@link #main} builds the real Kafka
+ * source and sinks; {@link #defineWorkflow} builds the graph from whatever edges it is given.
  */
 public final class FloodgateJob {
     private static final Logger LOG = LoggerFactory.getLogger(FloodgateJob.class);
@@ -53,7 +53,8 @@ public final class FloodgateJob {
     public static final String JOB_NAME = "floodgate-live";
 
     /** Builds the live job with its real edges on {@code env} and submits it without waiting. */
-    public static JobClient submit(StreamExecutionEnvironment env, FloodgateOptions options) throws Exception {
+    public static JobClient submit(StreamExecutionEnvironment env, FloodgateOptions options)
+            throws Exception {
         configure(env, options);
         defineWorkflow(env, source(options), sinks(options), Pipeline.from(options));
         return env.executeAsync(JOB_NAME);
@@ -63,7 +64,8 @@ public final class FloodgateJob {
     static void configure(StreamExecutionEnvironment env, FloodgateOptions options) {
         env.getConfig().setGlobalJobParameters(options.asGlobalJobParameters());
         enableObjectReuse(env);
-        env.enableCheckpointing(options.get(FloodgateOptions.CHECKPOINT_INTERVAL).toMillis(),
+        env.enableCheckpointing(
+                options.get(FloodgateOptions.CHECKPOINT_INTERVAL).toMillis(),
                 CheckpointingMode.EXACTLY_ONCE);
         int parallelism = options.get(FloodgateOptions.PARALLELISM);
         if (parallelism > 0) {
@@ -72,89 +74,124 @@ public final class FloodgateJob {
     }
 
     /**
-     * Hands records between chained operators by reference instead of a serializer copy per hop (five hops per
-     * event in the live job; the benchmark's profile showed the copies). Safe here because no operator changes a
-     * record it received or emitted, and the ones that keep a record get their own: keyed state is read from the
-     * network (a fresh object per record), and async I/O copies its input when object reuse is on.
+     * Hands records between chained operators by reference instead of a serializer copy per hop
+     * (five hops per event in the live job; the benchmark's profile showed the copies). Safe here
+     * because no operator changes a record it received or emitted, and the ones that keep a record
+     * get their own: keyed state is read from the network (a fresh object per record), and async
+     * I/O copies its input when object reuse is on.
      */
     public static void enableObjectReuse(StreamExecutionEnvironment env) {
         env.getConfig().enableObjectReuse();
     }
 
     static Source<RawRecord, ?, ?> source(FloodgateOptions o) {
-        return InteractionLogSource.unbounded(o.get(FloodgateOptions.BOOTSTRAP_SERVERS),
-                o.get(FloodgateOptions.INPUT_TOPIC), o.get(FloodgateOptions.GROUP_ID),
-                o.get(FloodgateOptions.STARTING_OFFSETS), o.get(FloodgateOptions.LOG_RETENTION));
+        return InteractionLogSource.unbounded(
+                o.get(FloodgateOptions.BOOTSTRAP_SERVERS),
+                o.get(FloodgateOptions.INPUT_TOPIC),
+                o.get(FloodgateOptions.GROUP_ID),
+                o.get(FloodgateOptions.STARTING_OFFSETS),
+                o.get(FloodgateOptions.LOG_RETENTION));
     }
 
     static JobSinks sinks(FloodgateOptions o) {
-        ExactlyOnceKafkaSinks kafka = new ExactlyOnceKafkaSinks(o.get(FloodgateOptions.BOOTSTRAP_SERVERS),
-                o.get(FloodgateOptions.TRANSACTIONAL_ID_PREFIX), o.get(FloodgateOptions.TRANSACTION_TIMEOUT));
+        ExactlyOnceKafkaSinks kafka =
+                new ExactlyOnceKafkaSinks(
+                        o.get(FloodgateOptions.BOOTSTRAP_SERVERS),
+                        o.get(FloodgateOptions.TRANSACTIONAL_ID_PREFIX),
+                        o.get(FloodgateOptions.TRANSACTION_TIMEOUT));
         String archive = o.get(FloodgateOptions.ARCHIVE_PATH);
         if (!o.isSet(FloodgateOptions.ARCHIVE_PATH)) {
-            LOG.warn("--{} is none: valid events are not archived beyond the topic's retention",
+            LOG.warn(
+                    "--{} is none: valid events are not archived beyond the topic's retention",
                     FloodgateOptions.ARCHIVE_PATH.key);
         }
         if (!o.isSet(FloodgateOptions.PROCESSOR_URL)) {
-            LOG.warn("--{} is none: events pass through unprocessed (dry run)", FloodgateOptions.PROCESSOR_URL.key);
+            LOG.warn(
+                    "--{} is none: events pass through unprocessed (dry run)",
+                    FloodgateOptions.PROCESSOR_URL.key);
         }
-        return new JobSinks(kafka.processed(o.get(FloodgateOptions.PROCESSED_TOPIC)),
+        return new JobSinks(
+                kafka.processed(o.get(FloodgateOptions.PROCESSED_TOPIC)),
                 kafka.shed(o.get(FloodgateOptions.SHED_TOPIC)),
                 kafka.deadLetters(o.get(FloodgateOptions.DLQ_TOPIC), "all"),
                 o.isSet(FloodgateOptions.ARCHIVE_PATH) ? ArchiveSink.create(archive) : null);
     }
 
     /** Builds the live job's graph between the given source and sinks. */
-    public static void defineWorkflow(StreamExecutionEnvironment env, Source<RawRecord, ?, ?> source,
-            JobSinks sinks, Pipeline pipeline) {
-        DataStream<RawRecord> raw = env.fromSource(source, InteractionLogSource.logClock(), "interaction log")
-                .uid(Uids.SOURCE_INTERACTIONS);
-        SingleOutputStreamOperator<Interaction> valid = raw
-                .process(new ParseInteractions(pipeline.maxRecordBytes()))
-                .uid(Uids.PARSE).name("parse + validate");
+    public static void defineWorkflow(
+            StreamExecutionEnvironment env,
+            Source<RawRecord, ?, ?> source,
+            JobSinks sinks,
+            Pipeline pipeline) {
+        DataStream<RawRecord> raw =
+                env.fromSource(source, InteractionLogSource.logClock(), "interaction log")
+                        .uid(Uids.SOURCE_INTERACTIONS);
+        SingleOutputStreamOperator<Interaction> valid =
+                raw.process(new ParseInteractions(pipeline.maxRecordBytes()))
+                        .uid(Uids.PARSE)
+                        .name("parse + validate");
         if (sinks.archive() != null) {
             valid.sinkTo(sinks.archive()).uid(Uids.SINK_ARCHIVE).name("archive");
         }
-        SingleOutputStreamOperator<Interaction> ordered = order(valid.keyBy(CustomerKey.INSTANCE), pipeline);
-        SingleOutputStreamOperator<Interaction> live = DataStreamUtils
-                .reinterpretAsKeyedStream(ordered, CustomerKey.INSTANCE)
-                .process(new ShedByFreshness(pipeline.shedPolicy()))
-                .uid(Uids.SHED).name("shed by freshness and priority");
-        // Events that arrive after their gap was skipped join the shed lane: processed later, out of the live
-        // lane's order (stragglers beyond the last 16 skipped ranges count as duplicates; see OrderPerCustomer).
-        live.getSideOutput(ShedByFreshness.SHED).union(ordered.getSideOutput(OrderPerCustomer.LATE))
-                .sinkTo(sinks.shed()).uid(Uids.SINK_SHED).name("shed lane -> kafka");
+        SingleOutputStreamOperator<Interaction> ordered =
+                order(valid.keyBy(CustomerKey.INSTANCE), pipeline);
+        SingleOutputStreamOperator<Interaction> live =
+                DataStreamUtils.reinterpretAsKeyedStream(ordered, CustomerKey.INSTANCE)
+                        .process(new ShedByFreshness(pipeline.shedPolicy()))
+                        .uid(Uids.SHED)
+                        .name("shed by freshness and priority");
+        // Events that arrive after their gap was skipped join the shed lane: processed later, out
+        // of the live
+        // lane's order (stragglers beyond the last 16 skipped ranges count as duplicates; see
+        // OrderPerCustomer).
+        live.getSideOutput(ShedByFreshness.SHED)
+                .union(ordered.getSideOutput(OrderPerCustomer.LATE))
+                .sinkTo(sinks.shed())
+                .uid(Uids.SINK_SHED)
+                .name("shed lane -> kafka");
         SingleOutputStreamOperator<ProcessedEvent> processed = process(live, pipeline, Lane.LIVE);
         processed.sinkTo(sinks.processed()).uid(Uids.SINK_PROCESSED).name("processed -> kafka");
-        DataStream<DeadLetter> deadLetters = valid.getSideOutput(ParseInteractions.DEAD_LETTERS)
-                .union(processed.getSideOutput(SplitOutcomes.FAILED));
-        deadLetters.sinkTo(sinks.deadLetters()).uid(Uids.SINK_DEAD_LETTERS).name("dead letters -> kafka");
+        DataStream<DeadLetter> deadLetters =
+                valid.getSideOutput(ParseInteractions.DEAD_LETTERS)
+                        .union(processed.getSideOutput(SplitOutcomes.FAILED));
+        deadLetters
+                .sinkTo(sinks.deadLetters())
+                .uid(Uids.SINK_DEAD_LETTERS)
+                .name("dead letters -> kafka");
     }
 
     /**
-     * Per-customer order with keyed state (live job and replay share it, by uid). Its output stays partitioned by
-     * customer, so the next keyed step is chained to it, not shuffled again.
+     * Per-customer order with keyed state (live job and replay share it, by uid). Its output stays
+     * partitioned by customer, so the next keyed step is chained to it, not shuffled again.
      */
-    static SingleOutputStreamOperator<Interaction> order(KeyedStream<Interaction, String> keyed, Pipeline pipeline) {
+    static SingleOutputStreamOperator<Interaction> order(
+            KeyedStream<Interaction, String> keyed, Pipeline pipeline) {
         return keyed.process(new OrderPerCustomer(pipeline.ordering()))
-                .uid(Uids.ORDER_PER_CUSTOMER).name("order per customer");
+                .uid(Uids.ORDER_PER_CUSTOMER)
+                .name("order per customer");
     }
 
     /**
-     * The processing call: async, ordered, retried, at most {@code maxInFlight} requests in flight per subtask.
-     * Failed requests are on the {@link SplitOutcomes#FAILED} side output of the returned stream.
+     * The processing call: async, ordered, retried, at most {@code maxInFlight} requests in flight
+     * per subtask. Failed requests are on the {@link SplitOutcomes#FAILED} side output of the
+     * returned stream.
      */
-    static SingleOutputStreamOperator<ProcessedEvent> process(DataStream<Interaction> events, Pipeline pipeline,
-            Lane lane) {
+    static SingleOutputStreamOperator<ProcessedEvent> process(
+            DataStream<Interaction> events, Pipeline pipeline, Lane lane) {
         return process(events, pipeline, lane, Uids.PROCESS, Uids.SPLIT_OUTCOMES);
     }
 
-    static SingleOutputStreamOperator<ProcessedEvent> process(DataStream<Interaction> events, Pipeline pipeline,
-            Lane lane, String processUid, String splitUid) {
+    static SingleOutputStreamOperator<ProcessedEvent> process(
+            DataStream<Interaction> events,
+            Pipeline pipeline,
+            Lane lane,
+            String processUid,
+            String splitUid) {
         EventProcessor processor = pipeline.processor();
-        SingleOutputStreamOperator<ProcessOutcome> outcomes = Processing
-                .apply(events, new ProcessEvents(processor, lane), pipeline.processing())
-                .uid(processUid).name("process (" + processor.name() + ")");
+        SingleOutputStreamOperator<ProcessOutcome> outcomes =
+                Processing.apply(events, new ProcessEvents(processor, lane), pipeline.processing())
+                        .uid(processUid)
+                        .name("process (" + processor.name() + ")");
         return outcomes.process(new SplitOutcomes()).uid(splitUid).name("split results / failures");
     }
 }

@@ -11,9 +11,10 @@ import org.apache.flink.util.ParameterTool;
 import org.apache.flink.util.TimeUtils;
 
 /**
- * The job options: key constants, typed getters, validation. Every value is checked at start; a missing or
- * malformed option stops the job with a message naming the option and the expected form. The resolved values
- * are registered as global job parameters, so the web UI shows what the job runs with.
+ * The job options: key constants, typed getters, validation. Every value is checked at start; a
+ * missing or malformed option stops the job with a message naming the option and the expected form.
+ * The resolved values are registered as global job parameters, so the web UI shows what the job
+ * runs with.
  */
 public final class FloodgateOptions {
 
@@ -25,7 +26,12 @@ public final class FloodgateOptions {
         final String description;
         final Function<String, T> parser;
 
-        Option(String key, String form, String defaultValue, String description, Function<String, T> parser) {
+        Option(
+                String key,
+                String form,
+                String defaultValue,
+                String description,
+                Function<String, T> parser) {
             this.key = key;
             this.form = form;
             this.defaultValue = defaultValue;
@@ -35,129 +41,228 @@ public final class FloodgateOptions {
         }
 
         /**
-         * Parses a value of this option alone (its default when {@code null}), for tools that take a few of the
-         * job's options; a bad value is rejected with the same message, naming the option, as in the jobs.
+         * Parses a value of this option alone (its default when {@code null}), for tools that take
+         * a few of the job's options; a bad value is rejected with the same message, naming the
+         * option, as in the jobs.
          */
         public T parse(String value) {
             String v = value == null ? defaultValue : value.trim();
             if (v == null || v.isEmpty() || JOB_DEFAULT.equals(v)) {
-                throw new IllegalArgumentException("option --" + key + " is required: " + form + " (" + description + ")");
+                throw new IllegalArgumentException(
+                        "option --" + key + " is required: " + form + " (" + description + ")");
             }
             try {
                 return parser.apply(v);
             } catch (RuntimeException e) {
-                throw new IllegalArgumentException("option --" + key + " has a bad value '" + value + "': expected "
-                        + form + (e.getMessage() == null ? "" : " (" + e.getMessage() + ")"), e);
+                throw new IllegalArgumentException(
+                        "option --"
+                                + key
+                                + " has a bad value '"
+                                + value
+                                + "': expected "
+                                + form
+                                + (e.getMessage() == null ? "" : " (" + e.getMessage() + ")"),
+                        e);
             }
         }
     }
 
     private static final Map<String, Option<?>> ALL = new LinkedHashMap<>();
+
     /** Marks a default that depends on the job (see {@link JobKind}). */
     private static final String JOB_DEFAULT = "<job>";
+
     public static final String NONE = "none";
 
     // Kafka
-    public static final Option<String> BOOTSTRAP_SERVERS = text("bootstrap-servers", null,
-            "Kafka bootstrap servers, host:port[,host:port]");
-    public static final Option<String> INPUT_TOPIC = text("input-topic", "interactions", "the interaction log");
-    public static final Option<String> PROCESSED_TOPIC = text("processed-topic", "interactions.processed",
-            "where results go, exactly once");
-    public static final Option<String> SHED_TOPIC = text("shed-topic", "interactions.shed",
-            "the durable lane of events whose processing was shed");
-    public static final Option<String> DLQ_TOPIC = text("dlq-topic", "interactions.dlq",
-            "dead letters: original bytes, position, reason");
-    public static final Option<String> GROUP_ID = text("group-id", JOB_DEFAULT,
-            "Kafka consumer group (offsets are committed on checkpoints, for lag monitoring)");
-    public static final Option<String> STARTING_OFFSETS = new Option<>("starting-offsets",
-            "committed|earliest|latest|timestamp:<epoch ms>", "committed",
-            "where to start without restored state; committed falls back to earliest", FloodgateOptions::offsets);
-    public static final Option<String> TRANSACTIONAL_ID_PREFIX = text("transactional-id-prefix", JOB_DEFAULT,
-            "prefix of the Kafka sinks' transactional ids; distinct per job");
-    public static final Option<Duration> TRANSACTION_TIMEOUT = duration("transaction-timeout", "10min",
-            "Kafka transaction timeout: above the longest checkpoint plus restart, at most the broker's "
-                    + "transaction.max.timeout.ms (15min by default)");
-    public static final Option<Duration> LOG_RETENTION = duration("log-retention", "7d",
-            "retention of the input topic, for the retention-edge headroom metric");
+    public static final Option<String> BOOTSTRAP_SERVERS =
+            text("bootstrap-servers", null, "Kafka bootstrap servers, host:port[,host:port]");
+    public static final Option<String> INPUT_TOPIC =
+            text("input-topic", "interactions", "the interaction log");
+    public static final Option<String> PROCESSED_TOPIC =
+            text("processed-topic", "interactions.processed", "where results go, exactly once");
+    public static final Option<String> SHED_TOPIC =
+            text(
+                    "shed-topic",
+                    "interactions.shed",
+                    "the durable lane of events whose processing was shed");
+    public static final Option<String> DLQ_TOPIC =
+            text("dlq-topic", "interactions.dlq", "dead letters: original bytes, position, reason");
+    public static final Option<String> GROUP_ID =
+            text(
+                    "group-id",
+                    JOB_DEFAULT,
+                    "Kafka consumer group (offsets are committed on checkpoints, for lag monitoring)");
+    public static final Option<String> STARTING_OFFSETS =
+            new Option<>(
+                    "starting-offsets",
+                    "committed|earliest|latest|timestamp:<epoch ms>",
+                    "committed",
+                    "where to start without restored state; committed falls back to earliest",
+                    FloodgateOptions::offsets);
+    public static final Option<String> TRANSACTIONAL_ID_PREFIX =
+            text(
+                    "transactional-id-prefix",
+                    JOB_DEFAULT,
+                    "prefix of the Kafka sinks' transactional ids; distinct per job");
+    public static final Option<Duration> TRANSACTION_TIMEOUT =
+            duration(
+                    "transaction-timeout",
+                    "10min",
+                    "Kafka transaction timeout: above the longest checkpoint plus restart, at most the broker's "
+                            + "transaction.max.timeout.ms (15min by default)");
+    public static final Option<Duration> LOG_RETENTION =
+            duration(
+                    "log-retention",
+                    "7d",
+                    "retention of the input topic, for the retention-edge headroom metric");
 
     // Flink
-    public static final Option<Duration> CHECKPOINT_INTERVAL = duration("checkpoint-interval", "10s",
-            "exactly-once checkpoint interval; output becomes visible to read_committed readers on each one");
-    public static final Option<Integer> PARALLELISM = new Option<>("parallelism", "a positive integer or 'default'",
-            "default", "job parallelism", s -> s.equals("default") ? -1 : positiveInt(s));
+    public static final Option<Duration> CHECKPOINT_INTERVAL =
+            duration(
+                    "checkpoint-interval",
+                    "10s",
+                    "exactly-once checkpoint interval; output becomes visible to read_committed readers on each one");
+    public static final Option<Integer> PARALLELISM =
+            new Option<>(
+                    "parallelism",
+                    "a positive integer or 'default'",
+                    "default",
+                    "job parallelism",
+                    s -> s.equals("default") ? -1 : positiveInt(s));
 
     // Records
-    public static final Option<Integer> MAX_RECORD_BYTES = new Option<>("max-record-bytes", "a positive integer",
-            "1048576", "larger records are dead letters (reason oversized)", FloodgateOptions::positiveInt);
-    public static final Option<String> ARCHIVE_PATH = text("archive-path", NONE,
-            "file system URI of the raw archive of every valid event (exactly once); 'none' disables it");
+    public static final Option<Integer> MAX_RECORD_BYTES =
+            new Option<>(
+                    "max-record-bytes",
+                    "a positive integer",
+                    "1048576",
+                    "larger records are dead letters (reason oversized)",
+                    FloodgateOptions::positiveInt);
+    public static final Option<String> ARCHIVE_PATH =
+            text(
+                    "archive-path",
+                    NONE,
+                    "file system URI of the raw archive of every valid event (exactly once); 'none' disables it");
 
     // Processing
-    public static final Option<String> PROCESSOR_URL = text("processor-url", NONE,
-            "base URL of the processing service (POST <url>/voice, /chat, /image); 'none' processes nothing "
-                    + "(pass-through, for dry runs)");
-    public static final Option<String> PROCESSOR_VERSION = text("processor-version", "v1",
-            "version written into every result as processor http-<version>");
-    public static final Option<Duration> REQUEST_TIMEOUT = duration("request-timeout", "10s",
-            "timeout of one request to the processing service");
-    public static final Option<Integer> MAX_IN_FLIGHT = integer("max-in-flight", "16",
-            "requests in flight per subtask: beyond it the operator stops taking input (backpressure)");
-    public static final Option<Integer> RETRIES = new Option<>("retries", "an integer >= 0", "3",
-            "retries of a failed request, with exponential backoff, before it becomes a dead letter", s -> {
-                int v = Integer.parseInt(s);
-                if (v < 0) {
-                    throw new IllegalArgumentException("must be at least 0");
-                }
-                return v;
-            });
-    public static final Option<Duration> PROCESSING_TIMEOUT = duration("processing-timeout", "60s",
-            "all attempts of one event together; then it becomes a dead letter");
+    public static final Option<String> PROCESSOR_URL =
+            text(
+                    "processor-url",
+                    NONE,
+                    "base URL of the processing service (POST <url>/voice, /chat, /image); 'none' processes nothing "
+                            + "(pass-through, for dry runs)");
+    public static final Option<String> PROCESSOR_VERSION =
+            text(
+                    "processor-version",
+                    "v1",
+                    "version written into every result as processor http-<version>");
+    public static final Option<Duration> REQUEST_TIMEOUT =
+            duration("request-timeout", "10s", "timeout of one request to the processing service");
+    public static final Option<Integer> MAX_IN_FLIGHT =
+            integer(
+                    "max-in-flight",
+                    "16",
+                    "requests in flight per subtask: beyond it the operator stops taking input (backpressure)");
+    public static final Option<Integer> RETRIES =
+            new Option<>(
+                    "retries",
+                    "an integer >= 0",
+                    "3",
+                    "retries of a failed request, with exponential backoff, before it becomes a dead letter",
+                    s -> {
+                        int v = Integer.parseInt(s);
+                        if (v < 0) {
+                            throw new IllegalArgumentException("must be at least 0");
+                        }
+                        return v;
+                    });
+    public static final Option<Duration> PROCESSING_TIMEOUT =
+            duration(
+                    "processing-timeout",
+                    "60s",
+                    "all attempts of one event together; then it becomes a dead letter");
 
     // Ordering
-    public static final Option<Duration> ORDERING_MAX_WAIT = duration("ordering-max-wait", "2s",
-            "how long (in log time) an early event waits for a missing seq before the gap is skipped and reported");
-    public static final Option<Integer> ORDERING_MAX_BUFFERED = integer("ordering-max-buffered", "256",
-            "events held per customer while waiting; overflow releases the oldest run with a gap record");
-    public static final Option<Duration> ORDERING_STATE_TTL = duration("ordering-state-ttl", "7d",
-            "idle customers' ordering state expires after this; keep it equal between live job and replay");
+    public static final Option<Duration> ORDERING_MAX_WAIT =
+            duration(
+                    "ordering-max-wait",
+                    "2s",
+                    "how long (in log time) an early event waits for a missing seq before the gap is skipped and reported");
+    public static final Option<Integer> ORDERING_MAX_BUFFERED =
+            integer(
+                    "ordering-max-buffered",
+                    "256",
+                    "events held per customer while waiting; overflow releases the oldest run with a gap record");
+    public static final Option<Duration> ORDERING_STATE_TTL =
+            duration(
+                    "ordering-state-ttl",
+                    "7d",
+                    "idle customers' ordering state expires after this; keep it equal between live job and replay");
 
     // Shedding
-    public static final Option<Boolean> SHEDDING = flag("shedding", "true",
-            "shed low-priority processing of stale events to the shed topic; false: everything waits its turn");
+    public static final Option<Boolean> SHEDDING =
+            flag(
+                    "shedding",
+                    "true",
+                    "shed low-priority processing of stale events to the shed topic; false: everything waits its turn");
     public static final Option<String> SHED_VOICE = shedChannel("shed-voice", "30s/10s");
     public static final Option<String> SHED_IMAGE = shedChannel("shed-image", "60s/20s");
     public static final Option<String> SHED_CHAT = shedChannel("shed-chat", "off");
-    public static final Option<String> HOT_KEY_RATE = new Option<>("hot-key-rate", "events per second, or off",
-            "10", "a customer above this rate has its low and normal events shed regardless of age", s -> {
-                if (!s.equals("off") && !(Double.parseDouble(s) > 0)) {
-                    throw new IllegalArgumentException("must be above 0");
-                }
-                return s;
-            });
+    public static final Option<String> HOT_KEY_RATE =
+            new Option<>(
+                    "hot-key-rate",
+                    "events per second, or off",
+                    "10",
+                    "a customer above this rate has its low and normal events shed regardless of age",
+                    s -> {
+                        if (!s.equals("off") && !(Double.parseDouble(s) > 0)) {
+                            throw new IllegalArgumentException("must be above 0");
+                        }
+                        return s;
+                    });
 
     // Backfill job
-    public static final Option<String> MODE = new Option<>("mode", "drain|replay", "drain",
-            "backfill job only: drain the shed lane, or replay the log from a savepoint of the live job", s -> {
-                if (!s.equals("drain") && !s.equals("replay")) {
-                    throw new IllegalArgumentException("neither drain nor replay");
-                }
-                return s;
-            });
-    public static final Option<Double> MAX_RATE = decimal("max-rate", "500",
-            "backfill job only: events per second, all subtasks together, so the live job keeps its capacity");
-    public static final Option<String> UNTIL = new Option<>("until", "end|<ISO-8601 instant>", "end",
-            "replay only: stop at the end offsets found at start, or at the first record logged at or after a time",
-            s -> {
-                if (!s.equals("end")) {
-                    java.time.Instant.parse(s);
-                }
-                return s;
-            });
-    public static final Option<String> REPLAY_TOPIC = text("replay-topic", "interactions.processed",
-            "replay only: where the replay lane is written");
-    public static final Option<String> SAVEPOINT = text("savepoint", "from-cluster",
-            "replay only: the live job's savepoint; by default the path the job is restored from "
-                    + "(flink run -s, execution.state-recovery.path, initialSavepointPath)");
+    public static final Option<String> MODE =
+            new Option<>(
+                    "mode",
+                    "drain|replay",
+                    "drain",
+                    "backfill job only: drain the shed lane, or replay the log from a savepoint of the live job",
+                    s -> {
+                        if (!s.equals("drain") && !s.equals("replay")) {
+                            throw new IllegalArgumentException("neither drain nor replay");
+                        }
+                        return s;
+                    });
+    public static final Option<Double> MAX_RATE =
+            decimal(
+                    "max-rate",
+                    "500",
+                    "backfill job only: events per second, all subtasks together, so the live job keeps its capacity");
+    public static final Option<String> UNTIL =
+            new Option<>(
+                    "until",
+                    "end|<ISO-8601 instant>",
+                    "end",
+                    "replay only: stop at the end offsets found at start, or at the first record logged at or after a time",
+                    s -> {
+                        if (!s.equals("end")) {
+                            java.time.Instant.parse(s);
+                        }
+                        return s;
+                    });
+    public static final Option<String> REPLAY_TOPIC =
+            text(
+                    "replay-topic",
+                    "interactions.processed",
+                    "replay only: where the replay lane is written");
+    public static final Option<String> SAVEPOINT =
+            text(
+                    "savepoint",
+                    "from-cluster",
+                    "replay only: the live job's savepoint; by default the path the job is restored from "
+                            + "(flink run -s, execution.state-recovery.path, initialSavepointPath)");
 
     private final Map<String, String> values;
 
@@ -196,7 +301,8 @@ public final class FloodgateOptions {
         return from(new LinkedHashMap<>(given), kind, new ArrayList<>());
     }
 
-    private static FloodgateOptions from(Map<String, String> given, JobKind kind, List<String> errors) {
+    private static FloodgateOptions from(
+            Map<String, String> given, JobKind kind, List<String> errors) {
         Map<String, String> resolved = new LinkedHashMap<>();
         for (String key : given.keySet()) {
             if (!ALL.containsKey(key)) {
@@ -249,11 +355,20 @@ public final class FloodgateOptions {
 
     /** The option list, for {@code --help}. */
     public static String usage(String command, JobKind kind) {
-        StringBuilder sb = new StringBuilder("Usage: ").append(command).append(" --bootstrap-servers host:port [options]\n\n");
+        StringBuilder sb =
+                new StringBuilder("Usage: ")
+                        .append(command)
+                        .append(" --bootstrap-servers host:port [options]\n\n");
         for (Option<?> o : ALL.values()) {
             String def = JOB_DEFAULT.equals(o.defaultValue) ? kind.defaultIdentity : o.defaultValue;
-            sb.append(String.format("  --%-28s %s%n  %-30s %s%n", o.key, o.form, "",
-                    o.description + (def == null ? " (required)" : " (default: " + def + ")")));
+            sb.append(
+                    String.format(
+                            "  --%-28s %s%n  %-30s %s%n",
+                            o.key,
+                            o.form,
+                            "",
+                            o.description
+                                    + (def == null ? " (required)" : " (default: " + def + ")")));
         }
         return sb.toString();
     }
@@ -263,21 +378,30 @@ public final class FloodgateOptions {
     }
 
     static Option<Duration> duration(String key, String defaultValue, String description) {
-        return new Option<>(key, "a duration such as 500ms, 10s, 5min, 2h, 7d", defaultValue, description,
+        return new Option<>(
+                key,
+                "a duration such as 500ms, 10s, 5min, 2h, 7d",
+                defaultValue,
+                description,
                 FloodgateOptions::positiveDuration);
     }
 
     static Option<String> shedChannel(String key, String defaultValue) {
-        return new Option<>(key, "<age SLO>/<low-water mark> such as 30s/10s, or off", defaultValue,
+        return new Option<>(
+                key,
+                "<age SLO>/<low-water mark> such as 30s/10s, or off",
+                defaultValue,
                 "when the channel's low and normal events are shed: above the SLO, until ages stay below the "
-                        + "low-water mark for as long as the mark (high is never shed)", s -> {
+                        + "low-water mark for as long as the mark (high is never shed)",
+                s -> {
                     if (!s.equals("off")) {
                         String[] parts = s.split("/");
                         if (parts.length != 2) {
                             throw new IllegalArgumentException("not two durations separated by /");
                         }
                         if (positiveDuration(parts[1]).compareTo(positiveDuration(parts[0])) > 0) {
-                            throw new IllegalArgumentException("the low-water mark is above the SLO");
+                            throw new IllegalArgumentException(
+                                    "the low-water mark is above the SLO");
                         }
                     }
                     return s;
@@ -285,29 +409,44 @@ public final class FloodgateOptions {
     }
 
     static Option<Integer> integer(String key, String defaultValue, String description) {
-        return new Option<>(key, "a positive integer", defaultValue, description, FloodgateOptions::positiveInt);
+        return new Option<>(
+                key,
+                "a positive integer",
+                defaultValue,
+                description,
+                FloodgateOptions::positiveInt);
     }
 
     static Option<Double> decimal(String key, String defaultValue, String description) {
-        return new Option<>(key, "a positive number", defaultValue, description, s -> {
-            double d = Double.parseDouble(s);
-            if (!(d > 0) || Double.isInfinite(d)) {
-                throw new IllegalArgumentException("must be above 0");
-            }
-            return d;
-        });
+        return new Option<>(
+                key,
+                "a positive number",
+                defaultValue,
+                description,
+                s -> {
+                    double d = Double.parseDouble(s);
+                    if (!(d > 0) || Double.isInfinite(d)) {
+                        throw new IllegalArgumentException("must be above 0");
+                    }
+                    return d;
+                });
     }
 
     static Option<Boolean> flag(String key, String defaultValue, String description) {
-        return new Option<>(key, "true|false", defaultValue, description, s -> {
-            if (s.equals("true") || s.isEmpty()) {
-                return true;
-            }
-            if (s.equals("false")) {
-                return false;
-            }
-            throw new IllegalArgumentException("not true or false");
-        });
+        return new Option<>(
+                key,
+                "true|false",
+                defaultValue,
+                description,
+                s -> {
+                    if (s.equals("true") || s.isEmpty()) {
+                        return true;
+                    }
+                    if (s.equals("false")) {
+                        return false;
+                    }
+                    throw new IllegalArgumentException("not true or false");
+                });
     }
 
     static int positiveInt(String s) {

@@ -14,5 +14,7 @@ import org.apache.flink.api.connector.sink2.Sink;
  * @param archive the raw archive of every valid event, or null when disabled
  */
 public record JobSinks(
-        Sink<ProcessedEvent> processed, Sink<Interaction> shed, Sink<DeadLetter> deadLetters,
+        Sink<ProcessedEvent> processed,
+        Sink<Interaction> shed,
+        Sink<DeadLetter> deadLetters,
         Sink<Interaction> archive) {}

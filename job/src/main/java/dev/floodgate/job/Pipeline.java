@@ -19,19 +19,33 @@ import org.apache.flink.util.TimeUtils;
  * The settings of the graph between the edges: validation, shedding and processing. Built from
  * {@link FloodgateOptions} by the jobs, or directly by tests.
  */
-public record Pipeline(int maxRecordBytes, OrderingConfig ordering, ShedPolicy shedPolicy, EventProcessor processor,
-        ProcessingConfig processing) implements Serializable {
+public record Pipeline(
+        int maxRecordBytes,
+        OrderingConfig ordering,
+        ShedPolicy shedPolicy,
+        EventProcessor processor,
+        ProcessingConfig processing)
+        implements Serializable {
 
     public static Pipeline from(FloodgateOptions o) {
-        ProcessingConfig processing = ProcessingConfig.defaults()
-                .withMaxInFlight(o.get(FloodgateOptions.MAX_IN_FLIGHT))
-                .withTotalTimeout(o.get(FloodgateOptions.PROCESSING_TIMEOUT))
-                .withRetries(o.get(FloodgateOptions.RETRIES), Duration.ofMillis(200), Duration.ofSeconds(5));
-        OrderingConfig ordering = OrderingConfig.defaults()
-                .withMaxWait(o.get(FloodgateOptions.ORDERING_MAX_WAIT))
-                .withMaxBuffered(o.get(FloodgateOptions.ORDERING_MAX_BUFFERED))
-                .withStateTtl(o.get(FloodgateOptions.ORDERING_STATE_TTL));
-        return new Pipeline(o.get(FloodgateOptions.MAX_RECORD_BYTES), ordering, shedPolicy(o), processor(o),
+        ProcessingConfig processing =
+                ProcessingConfig.defaults()
+                        .withMaxInFlight(o.get(FloodgateOptions.MAX_IN_FLIGHT))
+                        .withTotalTimeout(o.get(FloodgateOptions.PROCESSING_TIMEOUT))
+                        .withRetries(
+                                o.get(FloodgateOptions.RETRIES),
+                                Duration.ofMillis(200),
+                                Duration.ofSeconds(5));
+        OrderingConfig ordering =
+                OrderingConfig.defaults()
+                        .withMaxWait(o.get(FloodgateOptions.ORDERING_MAX_WAIT))
+                        .withMaxBuffered(o.get(FloodgateOptions.ORDERING_MAX_BUFFERED))
+                        .withStateTtl(o.get(FloodgateOptions.ORDERING_STATE_TTL));
+        return new Pipeline(
+                o.get(FloodgateOptions.MAX_RECORD_BYTES),
+                ordering,
+                shedPolicy(o),
+                processor(o),
                 processing);
     }
 
@@ -39,8 +53,10 @@ public record Pipeline(int maxRecordBytes, OrderingConfig ordering, ShedPolicy s
         if (!o.isSet(FloodgateOptions.PROCESSOR_URL)) {
             return new PassThroughProcessor(o.get(FloodgateOptions.PROCESSOR_VERSION));
         }
-        return HttpEventProcessor.forBaseUri(URI.create(o.get(FloodgateOptions.PROCESSOR_URL)),
-                o.get(FloodgateOptions.REQUEST_TIMEOUT), o.get(FloodgateOptions.PROCESSOR_VERSION));
+        return HttpEventProcessor.forBaseUri(
+                URI.create(o.get(FloodgateOptions.PROCESSOR_URL)),
+                o.get(FloodgateOptions.REQUEST_TIMEOUT),
+                o.get(FloodgateOptions.PROCESSOR_VERSION));
     }
 
     static ShedPolicy shedPolicy(FloodgateOptions o) {
@@ -52,8 +68,10 @@ public record Pipeline(int maxRecordBytes, OrderingConfig ordering, ShedPolicy s
                 .withChannel(Channel.VOICE, channel(o.get(FloodgateOptions.SHED_VOICE)))
                 .withChannel(Channel.IMAGE, channel(o.get(FloodgateOptions.SHED_IMAGE)))
                 .withChannel(Channel.CHAT, channel(o.get(FloodgateOptions.SHED_CHAT)))
-                .withHotKey(hot.equals("off") ? HotKeyPolicy.disabled()
-                        : HotKeyPolicy.of(Double.parseDouble(hot), Duration.ofSeconds(10)));
+                .withHotKey(
+                        hot.equals("off")
+                                ? HotKeyPolicy.disabled()
+                                : HotKeyPolicy.of(Double.parseDouble(hot), Duration.ofSeconds(10)));
     }
 
     private static ChannelPolicy channel(String spec) {
@@ -61,13 +79,20 @@ public record Pipeline(int maxRecordBytes, OrderingConfig ordering, ShedPolicy s
             return ChannelPolicy.never();
         }
         String[] parts = spec.split("/");
-        return ChannelPolicy.shed(TimeUtils.parseDuration(parts[0]), TimeUtils.parseDuration(parts[1]),
-                Priority.LOW, Priority.NORMAL);
+        return ChannelPolicy.shed(
+                TimeUtils.parseDuration(parts[0]),
+                TimeUtils.parseDuration(parts[1]),
+                Priority.LOW,
+                Priority.NORMAL);
     }
 
     /** Defaults for tests: pass-through processing, default shedding. */
     public static Pipeline defaults() {
-        return new Pipeline(1 << 20, OrderingConfig.defaults(), ShedPolicy.defaults(), new PassThroughProcessor(),
+        return new Pipeline(
+                1 << 20,
+                OrderingConfig.defaults(),
+                ShedPolicy.defaults(),
+                new PassThroughProcessor(),
                 ProcessingConfig.defaults());
     }
 

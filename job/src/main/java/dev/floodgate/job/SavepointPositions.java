@@ -1,6 +1,5 @@
 package dev.floodgate.job;
 
-import dev.floodgate.job.Uids;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -26,10 +25,11 @@ import org.apache.flink.state.api.runtime.SavepointLoader;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * Reads the Kafka positions that a savepoint of the live job recorded: the split state of its source
- * ({@link Uids#SOURCE_INTERACTIONS}), one next-offset per partition. It reads the savepoint's metadata and restores
- * that one operator's list state in this process, without running a job: the replay calls it from its
- * {@code main}, where a client or a cluster's web submission forbids starting a local Flink environment.
+ * Reads the Kafka positions that a savepoint of the live job recorded: the split state of its
+ * source ({@link Uids#SOURCE_INTERACTIONS}), one next-offset per partition. It reads the
+ * savepoint's metadata and restores that one operator's list state in this process, without running
+ * a job: the replay calls it from its {@code main}, where a client or a cluster's web submission
+ * forbids starting a local Flink environment.
  */
 public final class SavepointPositions {
     /** The source operator's list state of serialized splits (Flink's SourceOperator). */
@@ -48,23 +48,42 @@ public final class SavepointPositions {
                 }
             }
         }
-        Map<TopicPartition, Long> positions = new TreeMap<>((a, b) -> a.topic().equals(b.topic())
-                ? Integer.compare(a.partition(), b.partition()) : a.topic().compareTo(b.topic()));
+        Map<TopicPartition, Long> positions =
+                new TreeMap<>(
+                        (a, b) ->
+                                a.topic().equals(b.topic())
+                                        ? Integer.compare(a.partition(), b.partition())
+                                        : a.topic().compareTo(b.topic()));
         KafkaPartitionSplitSerializer serializer = new KafkaPartitionSplitSerializer();
         try (CloseableRegistry registry = new CloseableRegistry()) {
-            DefaultOperatorStateBackend backend = new DefaultOperatorStateBackendBuilder(
-                    SavepointPositions.class.getClassLoader(), new ExecutionConfig(), false, handles, registry)
-                    .build();
+            DefaultOperatorStateBackend backend =
+                    new DefaultOperatorStateBackendBuilder(
+                                    SavepointPositions.class.getClassLoader(),
+                                    new ExecutionConfig(),
+                                    false,
+                                    handles,
+                                    registry)
+                            .build();
             try {
-                for (byte[] bytes : backend.getListState(
-                        new ListStateDescriptor<>(SPLITS_STATE, BytePrimitiveArraySerializer.INSTANCE)).get()) {
+                for (byte[] bytes :
+                        backend.getListState(
+                                        new ListStateDescriptor<>(
+                                                SPLITS_STATE,
+                                                BytePrimitiveArraySerializer.INSTANCE))
+                                .get()) {
                     KafkaPartitionSplit split = decode(serializer, bytes);
                     if (split.getStartingOffset() < 0) {
-                        // A placeholder (committed/earliest/latest) the reader had not resolved: no real position.
-                        throw new IllegalArgumentException("savepoint " + savepointPath + " records no offset for "
-                                + split.getTopicPartition() + " (placeholder " + split.getStartingOffset()
-                                + "): it was taken by a job that had not read that partition since it started with "
-                                + "an unresolved starting position; take a new savepoint of the current live job");
+                        // A placeholder (committed/earliest/latest) the reader had not resolved: no
+                        // real position.
+                        throw new IllegalArgumentException(
+                                "savepoint "
+                                        + savepointPath
+                                        + " records no offset for "
+                                        + split.getTopicPartition()
+                                        + " (placeholder "
+                                        + split.getStartingOffset()
+                                        + "): it was taken by a job that had not read that partition since it started with "
+                                        + "an unresolved starting position; take a new savepoint of the current live job");
                     }
                     positions.put(split.getTopicPartition(), split.getStartingOffset());
                 }
@@ -73,14 +92,18 @@ public final class SavepointPositions {
             }
         }
         if (positions.isEmpty()) {
-            throw new IllegalArgumentException("savepoint " + savepointPath + " holds no Kafka positions for operator "
-                    + Uids.SOURCE_INTERACTIONS + ": is it a savepoint of the live job?");
+            throw new IllegalArgumentException(
+                    "savepoint "
+                            + savepointPath
+                            + " holds no Kafka positions for operator "
+                            + Uids.SOURCE_INTERACTIONS
+                            + ": is it a savepoint of the live job?");
         }
         return new LinkedHashMap<>(positions); // sorted, and serializable without the comparator
     }
 
-    private static KafkaPartitionSplit decode(KafkaPartitionSplitSerializer serializer, byte[] bytes)
-            throws IOException {
+    private static KafkaPartitionSplit decode(
+            KafkaPartitionSplitSerializer serializer, byte[] bytes) throws IOException {
         return SimpleVersionedSerialization.readVersionAndDeSerialize(serializer, bytes);
     }
 }

@@ -1,8 +1,9 @@
 package dev.floodgate.job;
 
 /**
- * Operator ids, in one place. Savepoints map state to operators by these ids: never change one of a stateful
- * operator or sink without a state migration. The backfill job and the savepoint tools use the same constants.
+ * Operator ids, in one place. Savepoints map state to operators by these ids: never change one of a
+ * stateful operator or sink without a state migration. The backfill job and the savepoint tools use
+ * the same constants.
  */
 public final class Uids {
     public static final String SOURCE_INTERACTIONS = "source-interactions";
@@ -16,14 +17,22 @@ public final class Uids {
     public static final String SINK_SHED = "sink-shed";
     public static final String SINK_DEAD_LETTERS = "sink-dlq";
 
-    /** Backfill-only operators: never in the live job, so a live savepoint has no state for them. */
+    /**
+     * Backfill-only operators: never in the live job, so a live savepoint has no state for them.
+     */
     public static final String SOURCE_SHED = "source-shed";
+
     public static final String SOURCE_REPLAY = "source-replay";
     public static final String RATE_LIMIT = "rate-limit";
     public static final String DRAIN_PROCESS = "drain-process";
     public static final String DRAIN_SPLIT_OUTCOMES = "drain-split-outcomes";
-    /** The backfill's own sinks: never the live sinks' ids, so a replay never restores the live transactions. */
+
+    /**
+     * The backfill's own sinks: never the live sinks' ids, so a replay never restores the live
+     * transactions.
+     */
     public static final String SINK_BACKFILL_PROCESSED = "sink-backfill-processed";
+
     public static final String SINK_BACKFILL_DEAD_LETTERS = "sink-backfill-dlq";
 
     private Uids() {}

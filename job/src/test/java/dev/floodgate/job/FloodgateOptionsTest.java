@@ -10,22 +10,42 @@ class FloodgateOptionsTest {
 
     @Test
     void defaultsDifferPerJobSoTransactionsNeverFence() {
-        FloodgateOptions live = FloodgateOptions.fromArgs(new String[] {"--bootstrap-servers", "k:9092"}, JobKind.LIVE);
+        FloodgateOptions live =
+                FloodgateOptions.fromArgs(
+                        new String[] {"--bootstrap-servers", "k:9092"}, JobKind.LIVE);
         FloodgateOptions backfill =
-                FloodgateOptions.fromArgs(new String[] {"--bootstrap-servers=k:9092"}, JobKind.BACKFILL);
+                FloodgateOptions.fromArgs(
+                        new String[] {"--bootstrap-servers=k:9092"}, JobKind.BACKFILL);
         assertThat(live.get(FloodgateOptions.TRANSACTIONAL_ID_PREFIX))
                 .isNotEqualTo(backfill.get(FloodgateOptions.TRANSACTIONAL_ID_PREFIX));
-        assertThat(live.get(FloodgateOptions.GROUP_ID)).isNotEqualTo(backfill.get(FloodgateOptions.GROUP_ID));
-        assertThat(live.get(FloodgateOptions.CHECKPOINT_INTERVAL)).isEqualTo(Duration.ofSeconds(10));
-        assertThat(live.get(FloodgateOptions.TRANSACTION_TIMEOUT)).isLessThanOrEqualTo(Duration.ofMinutes(15));
-        assertThat(live.asMap()).containsEntry("bootstrap-servers", "k:9092").containsKey("input-topic");
+        assertThat(live.get(FloodgateOptions.GROUP_ID))
+                .isNotEqualTo(backfill.get(FloodgateOptions.GROUP_ID));
+        assertThat(live.get(FloodgateOptions.CHECKPOINT_INTERVAL))
+                .isEqualTo(Duration.ofSeconds(10));
+        assertThat(live.get(FloodgateOptions.TRANSACTION_TIMEOUT))
+                .isLessThanOrEqualTo(Duration.ofMinutes(15));
+        assertThat(live.asMap())
+                .containsEntry("bootstrap-servers", "k:9092")
+                .containsKey("input-topic");
     }
 
     @Test
     void typedValuesAreParsed() {
-        FloodgateOptions o = FloodgateOptions.fromArgs(new String[] {"--bootstrap-servers", "k:1",
-            "--checkpoint-interval", "2s", "--max-record-bytes", "100", "--starting-offsets", "timestamp:1700000000000",
-            "--parallelism", "3"}, JobKind.LIVE);
+        FloodgateOptions o =
+                FloodgateOptions.fromArgs(
+                        new String[] {
+                            "--bootstrap-servers",
+                            "k:1",
+                            "--checkpoint-interval",
+                            "2s",
+                            "--max-record-bytes",
+                            "100",
+                            "--starting-offsets",
+                            "timestamp:1700000000000",
+                            "--parallelism",
+                            "3"
+                        },
+                        JobKind.LIVE);
         assertThat(o.get(FloodgateOptions.CHECKPOINT_INTERVAL)).isEqualTo(Duration.ofSeconds(2));
         assertThat(o.get(FloodgateOptions.MAX_RECORD_BYTES)).isEqualTo(100);
         assertThat(o.get(FloodgateOptions.PARALLELISM)).isEqualTo(3);
@@ -42,21 +62,45 @@ class FloodgateOptionsTest {
 
     @Test
     void malformedValuesNameTheOptionAndTheExpectedForm() {
-        assertThatThrownBy(() -> FloodgateOptions.fromArgs(new String[] {"--bootstrap-servers", "k:1",
-            "--checkpoint-interval", "often", "--max-record-bytes", "-5", "--starting-offsets", "yesterday"},
-                JobKind.LIVE))
-                .hasMessageContaining("--checkpoint-interval has a bad value 'often': expected a duration")
-                .hasMessageContaining("--max-record-bytes has a bad value '-5': expected a positive integer")
+        assertThatThrownBy(
+                        () ->
+                                FloodgateOptions.fromArgs(
+                                        new String[] {
+                                            "--bootstrap-servers",
+                                            "k:1",
+                                            "--checkpoint-interval",
+                                            "often",
+                                            "--max-record-bytes",
+                                            "-5",
+                                            "--starting-offsets",
+                                            "yesterday"
+                                        },
+                                        JobKind.LIVE))
+                .hasMessageContaining(
+                        "--checkpoint-interval has a bad value 'often': expected a duration")
+                .hasMessageContaining(
+                        "--max-record-bytes has a bad value '-5': expected a positive integer")
                 .hasMessageContaining("--starting-offsets has a bad value 'yesterday'");
     }
 
     @Test
     void unknownOptionsAndStrayArgumentsAreRejected() {
-        assertThatThrownBy(() -> FloodgateOptions.fromArgs(new String[] {"--bootstrap-servers", "k:1",
-            "--bootstrap-server", "k:2"}, JobKind.LIVE))
+        assertThatThrownBy(
+                        () ->
+                                FloodgateOptions.fromArgs(
+                                        new String[] {
+                                            "--bootstrap-servers",
+                                            "k:1",
+                                            "--bootstrap-server",
+                                            "k:2"
+                                        },
+                                        JobKind.LIVE))
                 .hasMessageContaining("unknown option --bootstrap-server");
-        assertThatThrownBy(() -> FloodgateOptions.fromArgs(new String[] {"--bootstrap-servers", "k:1", "a", "b"},
-                JobKind.LIVE))
+        assertThatThrownBy(
+                        () ->
+                                FloodgateOptions.fromArgs(
+                                        new String[] {"--bootstrap-servers", "k:1", "a", "b"},
+                                        JobKind.LIVE))
                 .hasMessageContaining("unexpected argument 'b'");
     }
 
@@ -64,12 +108,22 @@ class FloodgateOptionsTest {
     void helpListsEveryOption() {
         assertThat(FloodgateOptions.wantsHelp(new String[] {"--help"})).isTrue();
         String usage = FloodgateOptions.usage("floodgate-live", JobKind.LIVE);
-        assertThat(usage).contains("--bootstrap-servers", "(required)", "--transaction-timeout", "floodgate-live");
+        assertThat(usage)
+                .contains(
+                        "--bootstrap-servers",
+                        "(required)",
+                        "--transaction-timeout",
+                        "floodgate-live");
     }
 
     @Test
     void mainStopsAtStartWithTheOptionNamed() {
-        assertThatThrownBy(() -> FloodgateJob.main(new String[] {"--bootstrap-servers", "k:1", "--parallelism", "0"}))
+        assertThatThrownBy(
+                        () ->
+                                FloodgateJob.main(
+                                        new String[] {
+                                            "--bootstrap-servers", "k:1", "--parallelism", "0"
+                                        }))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageStartingWith("Invalid options:")
                 .hasMessageContaining("--parallelism");

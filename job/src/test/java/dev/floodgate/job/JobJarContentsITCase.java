@@ -10,9 +10,9 @@ import java.util.zip.ZipEntry;
 import org.junit.jupiter.api.Test;
 
 /**
- * The job jar is what a cluster runs: the jobs, the tools and the connectors they use, nothing else. Test kit,
- * demo and benchmark classes (an in-process broker, a MiniCluster launcher, a load generator, a fake service)
- * must never ship in it.
+ * The job jar is what a cluster runs: the jobs, the tools and the connectors they use, nothing
+ * else. Test kit, demo and benchmark classes (an in-process broker, a MiniCluster launcher, a load
+ * generator, a fake service) must never ship in it.
  */
 class JobJarContentsITCase {
 
@@ -26,13 +26,14 @@ class JobJarContentsITCase {
 
     @Test
     void holdsTheJobsAndTheTools() throws IOException {
-        assertThat(entries()).contains(
-                "dev/floodgate/job/FloodgateJob.class",
-                "dev/floodgate/job/BackfillJob.class",
-                "dev/floodgate/job/tools/Tools.class",
-                "dev/floodgate/operators/ordering/OrderPerCustomer.class",
-                "dev/floodgate/contract/ContractV1Reader.class",
-                "org/apache/flink/connector/kafka/sink/KafkaSink.class");
+        assertThat(entries())
+                .contains(
+                        "dev/floodgate/job/FloodgateJob.class",
+                        "dev/floodgate/job/BackfillJob.class",
+                        "dev/floodgate/job/tools/Tools.class",
+                        "dev/floodgate/operators/ordering/OrderPerCustomer.class",
+                        "dev/floodgate/contract/ContractV1Reader.class",
+                        "org/apache/flink/connector/kafka/sink/KafkaSink.class");
     }
 
     @Test
@@ -44,7 +45,10 @@ class JobJarContentsITCase {
                 .noneMatch(e -> e.startsWith("org/apache/kafka/common/test/"))
                 .noneMatch(e -> e.startsWith("kafka/server/"))
                 .noneMatch(e -> e.startsWith("org/junit/"))
-                .noneMatch(e -> e.matches(".*(EmbeddedKafka|CapacityLimitedService|FloodDemo|FloodGenerator"
-                        + "|LocalFlinkCluster|FlinkRest|KafkaClusterTestKit).*"));
+                .noneMatch(
+                        e ->
+                                e.matches(
+                                        ".*(EmbeddedKafka|CapacityLimitedService|FloodDemo|FloodGenerator"
+                                                + "|LocalFlinkCluster|FlinkRest|KafkaClusterTestKit).*"));
     }
 }

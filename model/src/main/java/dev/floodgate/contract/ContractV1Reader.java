@@ -4,20 +4,20 @@ import dev.floodgate.model.Channel;
 import dev.floodgate.model.DeadLetterReason;
 import dev.floodgate.model.Interaction;
 import dev.floodgate.model.Priority;
-
 import java.nio.charset.StandardCharsets;
 import java.time.format.DateTimeParseException;
 import java.util.Arrays;
 
 /**
- * Reads and validates the value of one record of contract v1 straight from its bytes, field by field: the live
- * job's per-record parse. It accepts and rejects what the Jackson parser it replaced did, with the same
- * {@link DeadLetterReason} and, for every reason but {@link DeadLetterReason#BAD_JSON}, the same message: a field
- * of the wrong type (and {@code seq} below 1) is rejected as soon as it is read, even if the JSON breaks later;
- * the other checks run on the whole object in a fixed order. Duplicate fields are allowed, the last one wins;
- * unknown fields are skipped (and checked as JSON). The caller checks the value's size and key, and looks for
- * invalid UTF-8 in the rest of a rejected value (the reader checks only the bytes before the point where it
- * stopped).
+ * Reads and validates the value of one record of contract v1 straight from its bytes, field by
+ * field: the live job's per-record parse. It accepts and rejects what the Jackson parser it
+ * replaced did, with the same {@link DeadLetterReason} and, for every reason but {@link
+ * DeadLetterReason#BAD_JSON}, the same message: a field of the wrong type (and {@code seq} below 1)
+ * is rejected as soon as it is read, even if the JSON breaks later; the other checks run on the
+ * whole object in a fixed order. Duplicate fields are allowed, the last one wins; unknown fields
+ * are skipped (and checked as JSON). The caller checks the value's size and key, and looks for
+ * invalid UTF-8 in the rest of a rejected value (the reader checks only the bytes before the point
+ * where it stopped).
  */
 final class ContractV1Reader {
     private static final int SCHEMA = 0;
@@ -29,16 +29,27 @@ final class ContractV1Reader {
     private static final int OCCURRED_AT = 6;
     private static final int BODY = 7;
     private static final int URI = 8;
+
     /** Indexed by the constants above. */
-    private static final String[] FIELDS =
-            {"schema", "event_id", "customer_id", "seq", "channel", "priority", "occurred_at", "body", "uri"};
+    private static final String[] FIELDS = {
+        "schema",
+        "event_id",
+        "customer_id",
+        "seq",
+        "channel",
+        "priority",
+        "occurred_at",
+        "body",
+        "uri"
+    };
+
     private static final byte[][] FIELD_BYTES = ascii(FIELDS);
 
-    private static final String[] CHANNELS = Arrays.stream(Channel.values()).map(Channel::wireName)
-            .toArray(String[]::new);
+    private static final String[] CHANNELS =
+            Arrays.stream(Channel.values()).map(Channel::wireName).toArray(String[]::new);
     private static final byte[][] CHANNEL_BYTES = ascii(CHANNELS);
-    private static final String[] PRIORITIES = Arrays.stream(Priority.values()).map(Priority::wireName)
-            .toArray(String[]::new);
+    private static final String[] PRIORITIES =
+            Arrays.stream(Priority.values()).map(Priority::wireName).toArray(String[]::new);
     private static final byte[][] PRIORITY_BYTES = ascii(PRIORITIES);
 
     private ContractV1Reader() {}
@@ -117,14 +128,19 @@ final class ContractV1Reader {
         return in;
     }
 
-    private static void validate(Interaction in, Integer schema, String channel, String priority, String occurredAt)
+    private static void validate(
+            Interaction in, Integer schema, String channel, String priority, String occurredAt)
             throws InvalidRecordException {
         if (schema == null) {
             throw missing("schema");
         }
         if (schema != InteractionCodec.SCHEMA_VERSION) {
-            throw new InvalidRecordException(DeadLetterReason.UNSUPPORTED_SCHEMA, "schema " + schema
-                    + " is not supported; this job reads schema " + InteractionCodec.SCHEMA_VERSION);
+            throw new InvalidRecordException(
+                    DeadLetterReason.UNSUPPORTED_SCHEMA,
+                    "schema "
+                            + schema
+                            + " is not supported; this job reads schema "
+                            + InteractionCodec.SCHEMA_VERSION);
         }
         requireText(in.eventId, "event_id");
         requireText(in.customerId, "customer_id");
@@ -133,17 +149,19 @@ final class ContractV1Reader {
         requireText(occurredAt, "occurred_at");
         in.channel = Channel.fromWire(channel);
         if (in.channel == null) {
-            throw new InvalidRecordException(DeadLetterReason.UNKNOWN_CHANNEL, "unknown channel '" + channel + "'");
+            throw new InvalidRecordException(
+                    DeadLetterReason.UNKNOWN_CHANNEL, "unknown channel '" + channel + "'");
         }
         in.priority = Priority.fromWire(priority);
         if (in.priority == null) {
-            throw new InvalidRecordException(DeadLetterReason.UNKNOWN_PRIORITY,
-                    "unknown priority '" + priority + "'");
+            throw new InvalidRecordException(
+                    DeadLetterReason.UNKNOWN_PRIORITY, "unknown priority '" + priority + "'");
         }
         try {
             in.occurredAt = IsoInstant.parseMillis(occurredAt);
         } catch (DateTimeParseException | ArithmeticException e) {
-            throw new InvalidRecordException(DeadLetterReason.INVALID_VALUE,
+            throw new InvalidRecordException(
+                    DeadLetterReason.INVALID_VALUE,
                     "occurred_at '" + occurredAt + "' is not an ISO-8601 instant");
         }
         if (in.channel == Channel.CHAT) {
@@ -154,7 +172,8 @@ final class ContractV1Reader {
     }
 
     private static InvalidRecordException missing(String field) {
-        return new InvalidRecordException(DeadLetterReason.MISSING_FIELD, "missing field '" + field + "'");
+        return new InvalidRecordException(
+                DeadLetterReason.MISSING_FIELD, "missing field '" + field + "'");
     }
 
     private static void requireText(String value, String field) throws InvalidRecordException {
@@ -162,13 +181,15 @@ final class ContractV1Reader {
             throw missing(field);
         }
         if (value.isEmpty()) {
-            throw new InvalidRecordException(DeadLetterReason.INVALID_VALUE, "field '" + field + "' is empty");
+            throw new InvalidRecordException(
+                    DeadLetterReason.INVALID_VALUE, "field '" + field + "' is empty");
         }
     }
 
     /**
-     * The field whose name is next, or -1 for an unknown one. FIELDS are in the order producers (and
-     * {@link InteractionCodec#write}) write them, so it is most likely {@code likely}, the one after the last.
+     * The field whose name is next, or -1 for an unknown one. FIELDS are in the order producers
+     * (and {@link InteractionCodec#write}) write them, so it is most likely {@code likely}, the one
+     * after the last.
      */
     private static int field(JsonCursor json, int likely) throws InvalidRecordException {
         if (likely < FIELDS.length && json.skipStringIf(FIELD_BYTES[likely])) {
@@ -184,10 +205,11 @@ final class ContractV1Reader {
     }
 
     /**
-     * A string field's value, or null. When it is one of the {@code known} texts (ASCII, as {@code knownBytes})
-     * that instance is returned: the channel and priority cost no allocation.
+     * A string field's value, or null. When it is one of the {@code known} texts (ASCII, as {@code
+     * knownBytes}) that instance is returned: the channel and priority cost no allocation.
      */
-    private static String text(JsonCursor json, int token, int field, String[] known, byte[][] knownBytes)
+    private static String text(
+            JsonCursor json, int token, int field, String[] known, byte[][] knownBytes)
             throws InvalidRecordException {
         if (token == JsonCursor.NULL) {
             return null;
@@ -217,37 +239,49 @@ final class ContractV1Reader {
         }
         long seq = json.numberValue();
         if (seq < 1) {
-            throw new InvalidRecordException(DeadLetterReason.INVALID_VALUE, "seq " + seq + " is below 1");
+            throw new InvalidRecordException(
+                    DeadLetterReason.INVALID_VALUE, "seq " + seq + " is below 1");
         }
         return seq;
     }
 
     /**
-     * Jackson skipped an object or array of the wrong type before the error (so broken JSON inside it is
-     * BAD_JSON), and never read a string of the wrong type (so a broken string there is WRONG_TYPE).
+     * Jackson skipped an object or array of the wrong type before the error (so broken JSON inside
+     * it is BAD_JSON), and never read a string of the wrong type (so a broken string there is
+     * WRONG_TYPE).
      */
-    private static InvalidRecordException wrongType(JsonCursor json, int token, String field, String expected)
+    private static InvalidRecordException wrongType(
+            JsonCursor json, int token, String field, String expected)
             throws InvalidRecordException {
         if (token == JsonCursor.OBJECT || token == JsonCursor.ARRAY) {
             json.skipValue(token);
         }
-        return new InvalidRecordException(DeadLetterReason.WRONG_TYPE,
+        return new InvalidRecordException(
+                DeadLetterReason.WRONG_TYPE,
                 "field '" + field + "' must be " + expected + ", was " + describe(token));
     }
 
     private static String describe(int token) {
         switch (token) {
-            case JsonCursor.STRING: return "a string";
-            case JsonCursor.INT: return "an integer";
-            case JsonCursor.FLOAT: return "a decimal number";
+            case JsonCursor.STRING:
+                return "a string";
+            case JsonCursor.INT:
+                return "an integer";
+            case JsonCursor.FLOAT:
+                return "a decimal number";
             case JsonCursor.TRUE:
-            case JsonCursor.FALSE: return "a boolean";
-            case JsonCursor.OBJECT: return "an object";
-            default: return "an array";
+            case JsonCursor.FALSE:
+                return "a boolean";
+            case JsonCursor.OBJECT:
+                return "an object";
+            default:
+                return "an array";
         }
     }
 
     private static byte[][] ascii(String[] texts) {
-        return Arrays.stream(texts).map(t -> t.getBytes(StandardCharsets.US_ASCII)).toArray(byte[][]::new);
+        return Arrays.stream(texts)
+                .map(t -> t.getBytes(StandardCharsets.US_ASCII))
+                .toArray(byte[][]::new);
     }
 }

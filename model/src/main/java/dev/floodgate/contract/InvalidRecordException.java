@@ -2,7 +2,10 @@ package dev.floodgate.contract;
 
 import dev.floodgate.model.DeadLetterReason;
 
-/** A record that breaks contract v1. Carries the dead-letter reason; no stack trace (it is data, not a bug). */
+/**
+ * A record that breaks contract v1. Carries the dead-letter reason; no stack trace (it is data, not
+ * a bug).
+ */
 public class InvalidRecordException extends Exception {
     private static final long serialVersionUID = 1L;
 

@@ -6,16 +6,21 @@ import java.time.Instant;
 import java.time.LocalDate;
 
 /**
- * ISO-8601 instants in epoch milliseconds, exactly as {@link Instant#parse} and {@link Instant#toString} read and
- * write them, without their cost on the common form: {@code yyyy-MM-ddTHH:mm:ss[.fraction]Z} with a 4-digit year.
- * Every other form (offsets, lower case, leap seconds, other years) and every invalid value goes to
- * {@link Instant} itself, so what is accepted, rejected and produced is the same. The live job parses one and
- * writes three per event; {@code java.time}'s formatter was a third of the parse thread and a tenth of the keyed
- * thread in the benchmark's profile.
+ * ISO-8601 instants in epoch milliseconds, exactly as {@link Instant#parse} and {@link
+ * Instant#toString} read and write them, without their cost on the common form: {@code
+ * yyyy-MM-ddTHH:mm:ss[.fraction]Z} with a 4-digit year. Every other form (offsets, lower case, leap
+ * seconds, other years) and every invalid value goes to {@link Instant} itself, so what is
+ * accepted, rejected and produced is the same. The live job parses one and writes three per event;
+ * {@code java.time}'s formatter was a third of the parse thread and a tenth of the keyed thread in
+ * the benchmark's profile.
  */
 public final class IsoInstant {
-    /** 0000-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z: the 4-digit years {@link Instant#toString} writes. */
+    /**
+     * 0000-01-01T00:00:00Z and 9999-12-31T23:59:59.999Z: the 4-digit years {@link Instant#toString}
+     * writes.
+     */
     private static final long MIN_FAST = -62_167_219_200_000L;
+
     private static final long MAX_FAST = 253_402_300_799_999L;
 
     private IsoInstant() {}
@@ -27,13 +32,15 @@ public final class IsoInstant {
     public static String format(long millis) {
         byte[] c = new byte[MAX_FAST_LENGTH];
         int n = writeAscii(millis, c, 0);
-        return n < 0 ? Instant.ofEpochMilli(millis).toString() : new String(c, 0, n, StandardCharsets.ISO_8859_1);
+        return n < 0
+                ? Instant.ofEpochMilli(millis).toString()
+                : new String(c, 0, n, StandardCharsets.ISO_8859_1);
     }
 
     /**
-     * Writes {@link #format}{@code (millis)} as ASCII into {@code into} from {@code at} on and returns the index
-     * after it, when it has a 4-digit year; writes nothing and returns -1 otherwise. Needs
-     * {@link #MAX_FAST_LENGTH} bytes of room.
+     * Writes {@link #format}{@code (millis)} as ASCII into {@code into} from {@code at} on and
+     * returns the index after it, when it has a 4-digit year; writes nothing and returns -1
+     * otherwise. Needs {@link #MAX_FAST_LENGTH} bytes of room.
      */
     static int writeAscii(long millis, byte[] into, int at) {
         if (millis < MIN_FAST || millis > MAX_FAST) {
@@ -50,7 +57,9 @@ public final class IsoInstant {
         int milli = milliOfDay - secondOfDay * 1000;
         int minuteOfDay = secondOfDay / 60;
         byte[] date = day.text;
-        for (int i = 0; i < 10; i++) { // for 10 bytes, a plain loop is cheaper than the call to System.arraycopy
+        for (int i = 0;
+                i < 10;
+                i++) { // for 10 bytes, a plain loop is cheaper than the call to System.arraycopy
             into[at + i] = date[i];
         }
         into[at + 10] = 'T';
@@ -71,8 +80,9 @@ public final class IsoInstant {
     }
 
     /**
-     * The last formatted date ({@code yyyy-MM-dd}): the three timestamps of a result are almost always on the
-     * same day as the previous result's. Immutable, so sharing it between threads through a plain field is safe.
+     * The last formatted date ({@code yyyy-MM-dd}): the three timestamps of a result are almost
+     * always on the same day as the previous result's. Immutable, so sharing it between threads
+     * through a plain field is safe.
      */
     private static final class Day {
         final long epochDay;
@@ -92,14 +102,21 @@ public final class IsoInstant {
     private static Day lastDay = new Day(0);
 
     /**
-     * {@code Instant.parse(text).toEpochMilli()}: the same value, and the same exceptions
-     * ({@link java.time.format.DateTimeParseException}, {@link ArithmeticException}) for the same inputs.
+     * {@code Instant.parse(text).toEpochMilli()}: the same value, and the same exceptions ({@link
+     * java.time.format.DateTimeParseException}, {@link ArithmeticException}) for the same inputs.
      */
     public static long parseMillis(String text) {
         int n = text.length();
-        if (n < 20 || n > 30 || text.charAt(n - 1) != 'Z' || text.charAt(4) != '-' || text.charAt(7) != '-'
-                || text.charAt(10) != 'T' || text.charAt(13) != ':' || text.charAt(16) != ':'
-                || (n > 20 && (n == 21 || text.charAt(19) != '.')) || (n == 20 && text.charAt(19) != 'Z')) {
+        if (n < 20
+                || n > 30
+                || text.charAt(n - 1) != 'Z'
+                || text.charAt(4) != '-'
+                || text.charAt(7) != '-'
+                || text.charAt(10) != 'T'
+                || text.charAt(13) != ':'
+                || text.charAt(16) != ':'
+                || (n > 20 && (n == 21 || text.charAt(19) != '.'))
+                || (n == 20 && text.charAt(19) != 'Z')) {
             return Instant.parse(text).toEpochMilli();
         }
         int year = number(text, 0, 4);
@@ -114,9 +131,17 @@ public final class IsoInstant {
             if (d < 0) {
                 return Instant.parse(text).toEpochMilli();
             }
-            milli += d * scale; // digits beyond the third add 0: toEpochMilli drops sub-millisecond nanos
+            milli += d * scale; // digits beyond the third add 0: toEpochMilli drops
+            // sub-millisecond nanos
         }
-        if (year < 0 || month < 0 || day < 0 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0
+        if (year < 0
+                || month < 0
+                || day < 0
+                || hour < 0
+                || hour > 23
+                || minute < 0
+                || minute > 59
+                || second < 0
                 || second > 59) {
             return Instant.parse(text).toEpochMilli();
         }

@@ -3,14 +3,16 @@ package dev.floodgate.contract;
 import dev.floodgate.model.DeadLetterReason;
 
 /**
- * A forward-only reader of the JSON tokens in one byte array, for {@link ContractV1Reader}: whitespace, strings,
- * numbers, literals and skipping whole values. It accepts exactly what Jackson 2.18's default parser accepts: RFC
- * 8259 (no comments, leading zeros, NaN, single quotes, unquoted names or trailing commas) within Jackson's default
- * limits (1000 levels of nesting, 1000 digits per number, 50,000 UTF-8 bytes per name, 20,000,000 chars per string
- * read). Every byte it steps over is checked, including the UTF-8 inside strings: anything wrong throws
- * {@link InvalidRecordException}, {@link DeadLetterReason#INVALID_UTF8} or {@link DeadLetterReason#BAD_JSON} naming
- * the byte offset. A string is only checked when scanned, so a caller can reject a value by its type without
- * reading it, as Jackson does. One instance per value; not thread-safe.
+ * A forward-only reader of the JSON tokens in one byte array, for {@link ContractV1Reader}:
+ * whitespace, strings, numbers, literals and skipping whole values. It accepts exactly what Jackson
+ * 2.18's default parser accepts: RFC 8259 (no comments, leading zeros, NaN, single quotes, unquoted
+ * names or trailing commas) within Jackson's default limits (1000 levels of nesting, 1000 digits
+ * per number, 50,000 UTF-8 bytes per name, 20,000,000 chars per string read). Every byte it steps
+ * over is checked, including the UTF-8 inside strings: anything wrong throws {@link
+ * InvalidRecordException}, {@link DeadLetterReason#INVALID_UTF8} or {@link
+ * DeadLetterReason#BAD_JSON} naming the byte offset. A string is only checked when scanned, so a
+ * caller can reject a value by its type without reading it, as Jackson does. One instance per
+ * value; not thread-safe.
  */
 final class JsonCursor {
     static final int STRING = 0;
@@ -35,14 +37,17 @@ final class JsonCursor {
 
     /** The last scanned string: its content is b[strStart, strEnd). */
     private int strStart;
+
     private int strEnd;
     private boolean strEscaped;
     private boolean strAscii;
+
     /** The UTF-8 length of the decoded content minus its raw length (escapes make them differ). */
     private int strUtf8Delta;
 
     /** The last number: an integer that fits a long has its value here. */
     private boolean numFitsLong;
+
     private long numValue;
 
     JsonCursor(byte[] b) {
@@ -50,7 +55,9 @@ final class JsonCursor {
         this.end = b.length;
     }
 
-    /** Skips a UTF-8 byte order mark (Jackson did), then whitespace; see {@link #skipWhitespace}. */
+    /**
+     * Skips a UTF-8 byte order mark (Jackson did), then whitespace; see {@link #skipWhitespace}.
+     */
     int skipBomAndWhitespace() {
         if (end >= 3 && b[0] == (byte) 0xEF && b[1] == (byte) 0xBB && b[2] == (byte) 0xBF) {
             pos = 3;
@@ -58,7 +65,9 @@ final class JsonCursor {
         return skipWhitespace();
     }
 
-    /** Skips space, tab, CR and LF; returns the next byte (0 to 255), or -1 at the end of the value. */
+    /**
+     * Skips space, tab, CR and LF; returns the next byte (0 to 255), or -1 at the end of the value.
+     */
     int skipWhitespace() {
         while (pos < end) {
             int c = b[pos];
@@ -84,18 +93,25 @@ final class JsonCursor {
     }
 
     /**
-     * Reads the start of the value at the cursor and returns its token. Numbers and literals are read whole;
-     * strings, objects and arrays are left for {@link #scanString}, {@link #string} or {@link #skipValue}.
+     * Reads the start of the value at the cursor and returns its token. Numbers and literals are
+     * read whole; strings, objects and arrays are left for {@link #scanString}, {@link #string} or
+     * {@link #skipValue}.
      */
     int valueToken() throws InvalidRecordException {
         int c = pos < end ? b[pos] : -1;
         switch (c) {
-            case '"': return STRING;
-            case '{': return OBJECT;
-            case '[': return ARRAY;
-            case 't': return literal("true", TRUE);
-            case 'f': return literal("false", FALSE);
-            case 'n': return literal("null", NULL);
+            case '"':
+                return STRING;
+            case '{':
+                return OBJECT;
+            case '[':
+                return ARRAY;
+            case 't':
+                return literal("true", TRUE);
+            case 'f':
+                return literal("false", FALSE);
+            case 'n':
+                return literal("null", NULL);
             default:
                 if (c == '-' || (c >= '0' && c <= '9')) {
                     return number();
@@ -157,7 +173,10 @@ final class JsonCursor {
                 return;
             }
             if (c != ',') {
-                throw fail(object ? "',' or '}' after a field value" : "',' or ']' after an array element");
+                throw fail(
+                        object
+                                ? "',' or '}' after a field value"
+                                : "',' or ']' after an array element");
             }
             pos++;
             c = skipWhitespace();
@@ -172,7 +191,10 @@ final class JsonCursor {
         }
     }
 
-    /** Scans the string whose opening quote is next, up to and past its closing quote, checking its content. */
+    /**
+     * Scans the string whose opening quote is next, up to and past its closing quote, checking its
+     * content.
+     */
     void scanString() throws InvalidRecordException {
         int start = pos + 1;
         int i = JsonStrings.plainRun(b, start, end);
@@ -199,14 +221,16 @@ final class JsonCursor {
             if (c == '\\') {
                 int ch = escape(i);
                 int raw = JsonStrings.escapeLength(b, i);
-                // Jackson measures a name in UTF-8 with each escaped char, surrogates too, encoded on its own.
+                // Jackson measures a name in UTF-8 with each escaped char, surrogates too, encoded
+                // on its own.
                 delta += (ch < 0x80 ? 1 : ch < 0x800 ? 2 : 3) - raw;
                 escaped = true;
                 i += raw;
             } else if (c < 0) {
                 int len = Utf8.sequenceLength(b, i, end);
                 if (len < 0) {
-                    throw new InvalidRecordException(DeadLetterReason.INVALID_UTF8, "invalid UTF-8 at byte " + i);
+                    throw new InvalidRecordException(
+                            DeadLetterReason.INVALID_UTF8, "invalid UTF-8 at byte " + i);
                 }
                 ascii = false;
                 i += len;
@@ -238,7 +262,9 @@ final class JsonCursor {
             throw fail("an escaped character after '\\'");
         }
         if (b[i + 1] != 'u') {
-            throw error(i, "unknown escape in a string, a backslash followed by " + describe(i + 1) + ",");
+            throw error(
+                    i,
+                    "unknown escape in a string, a backslash followed by " + describe(i + 1) + ",");
         }
         pos = i + 2;
         while (pos < i + 6 && pos < end && Character.digit(b[pos], 16) >= 0) {
@@ -248,9 +274,9 @@ final class JsonCursor {
     }
 
     /**
-     * If the string whose opening quote is next is exactly {@code ascii} (no escapes), steps over it and returns
-     * true; otherwise stays and returns false. A comparison costs less than a scan, so it pays to try the text a
-     * string most likely is.
+     * If the string whose opening quote is next is exactly {@code ascii} (no escapes), steps over
+     * it and returns true; otherwise stays and returns false. A comparison costs less than a scan,
+     * so it pays to try the text a string most likely is.
      */
     boolean skipStringIf(byte[] ascii) {
         int start = pos + 1;
@@ -295,9 +321,13 @@ final class JsonCursor {
                 throw error(pos, "unrecognized token: expected '" + word + "'");
             }
         }
-        // Jackson rejects a literal run on into a letter, digit or non-ASCII byte ("truex") there and then
+        // Jackson rejects a literal run on into a letter, digit or non-ASCII byte ("truex") there
+        // and then
         int next = pos + n < end ? b[pos + n] & 0xFF : -1;
-        if (next >= '0' && next != ']' && next != '}' && (next >= 0x80 || Character.isJavaIdentifierPart(next))) {
+        if (next >= '0'
+                && next != ']'
+                && next != '}'
+                && (next >= 0x80 || Character.isJavaIdentifierPart(next))) {
             throw error(pos, "unrecognized token: expected '" + word + "' followed by a delimiter");
         }
         pos += n;
@@ -356,7 +386,10 @@ final class JsonCursor {
         return i < end && b[i] >= '0' && b[i] <= '9';
     }
 
-    /** Sets numValue to the integer b[start, pos) and returns true, or returns false if it does not fit a long. */
+    /**
+     * Sets numValue to the integer b[start, pos) and returns true, or returns false if it does not
+     * fit a long.
+     */
     private boolean toLong(int start, int intStart) {
         long v = 0; // negative, so that Long.MIN_VALUE fits
         for (int i = intStart; i < pos; i++) {
@@ -382,7 +415,8 @@ final class JsonCursor {
         if (pos < 2 && pos < end && b[pos] == 0) {
             found += " (contract v1 is UTF-8; UTF-16 and UTF-32 are not read)";
         }
-        return new InvalidRecordException(DeadLetterReason.BAD_JSON,
+        return new InvalidRecordException(
+                DeadLetterReason.BAD_JSON,
                 "expected " + expected + " at byte " + pos + ", found " + found);
     }
 

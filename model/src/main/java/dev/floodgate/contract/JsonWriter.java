@@ -4,13 +4,14 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
 /**
- * Writes one flat JSON object as UTF-8, by hand: the live job writes one result per event, and a Jackson
- * generator per record (buffers, recycler lookups, a stream to copy out of) cost more than the whole object.
- * Strings are escaped per RFC 8259: quote, backslash and control characters; a surrogate pair becomes its
- * four-byte UTF-8 form, a lone surrogate a {@code \\uXXXX} escape, so every Java string round-trips exactly.
- * ASCII strings, the common case, are scanned eight bytes at a time and copied in bulk, into the same bytes as
- * the general path's. Field names are written as given: callers pass plain ASCII literals. A writer is used by
- * one thread at a time, and can be {@linkplain #reset reset} to write the next object in the same buffer.
+ * Writes one flat JSON object as UTF-8, by hand: the live job writes one result per event, and a
+ * Jackson generator per record (buffers, recycler lookups, a stream to copy out of) cost more than
+ * the whole object. Strings are escaped per RFC 8259: quote, backslash and control characters; a
+ * surrogate pair becomes its four-byte UTF-8 form, a lone surrogate a {@code \\uXXXX} escape, so
+ * every Java string round-trips exactly. ASCII strings, the common case, are scanned eight bytes at
+ * a time and copied in bulk, into the same bytes as the general path's. Field names are written as
+ * given: callers pass plain ASCII literals. A writer is used by one thread at a time, and can be
+ * {@linkplain #reset reset} to write the next object in the same buffer.
  */
 final class JsonWriter {
     private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
@@ -46,7 +47,10 @@ final class JsonWriter {
         }
     }
 
-    /** A string value encoded once, for the few values (wire names of enums) written in every record. */
+    /**
+     * A string value encoded once, for the few values (wire names of enums) written in every
+     * record.
+     */
     static final class Literal {
         private final byte[] quoted;
 
@@ -74,7 +78,10 @@ final class JsonWriter {
         return value(value);
     }
 
-    /** A field whose value is {@link IsoInstant#format}{@code (epochMillis)}, written without the string. */
+    /**
+     * A field whose value is {@link IsoInstant#format}{@code (epochMillis)}, written without the
+     * string.
+     */
     JsonWriter instantField(Name name, long epochMillis) {
         name(name);
         ensure(2 + IsoInstant.MAX_FAST_LENGTH);
@@ -88,7 +95,10 @@ final class JsonWriter {
         return this;
     }
 
-    /** A field name given as text: encoded on each call, for records written rarely (dead letters, gaps). */
+    /**
+     * A field name given as text: encoded on each call, for records written rarely (dead letters,
+     * gaps).
+     */
     JsonWriter field(String name, String value) {
         return field(new Name(name), value);
     }
@@ -97,7 +107,10 @@ final class JsonWriter {
         return field(new Name(name), value);
     }
 
-    /** The general form of {@link #field(Name, String)}, for any string: the ASCII path is checked against it. */
+    /**
+     * The general form of {@link #field(Name, String)}, for any string: the ASCII path is checked
+     * against it.
+     */
     JsonWriter fieldByChars(Name name, String value) {
         name(name);
         return value == null ? nullValue() : chars(value);
@@ -107,7 +120,8 @@ final class JsonWriter {
         if (value == null) {
             return nullValue();
         }
-        // intrinsic for the common Latin-1 string; as many bytes as characters exactly when every character is
+        // intrinsic for the common Latin-1 string; as many bytes as characters exactly when every
+        // character is
         // ASCII or a lone surrogate, which the encoder replaces with '?'
         byte[] utf8 = value.getBytes(StandardCharsets.UTF_8);
         return utf8.length == value.length() ? ascii(value, utf8) : chars(value);
@@ -123,8 +137,9 @@ final class JsonWriter {
     }
 
     /**
-     * {@code value} from its {@code bytes}, one per character: the runs that need no escape copied in bulk, the
-     * rest escaped; a '?' that stands for a lone surrogate sends the whole string to {@link #chars}.
+     * {@code value} from its {@code bytes}, one per character: the runs that need no escape copied
+     * in bulk, the rest escaped; a '?' that stands for a lone surrogate sends the whole string to
+     * {@link #chars}.
      */
     private JsonWriter ascii(String value, byte[] bytes) {
         int start = len;
@@ -153,15 +168,22 @@ final class JsonWriter {
         return this;
     }
 
-    /** Index of the first quote, backslash, control byte or '?' in ASCII {@code s} from {@code from}, or its length. */
+    /**
+     * Index of the first quote, backslash, control byte or '?' in ASCII {@code s} from {@code
+     * from}, or its length.
+     */
     private static int firstSpecial(byte[] s, int from) {
         int i = from;
         for (; i + 8 <= s.length; i += 8) {
             long w = (long) JsonStrings.LONGS.get(s, i);
-            // every byte is below 0x80, so no sum carries into the next byte: a byte's top bit is set in each term
+            // every byte is below 0x80, so no sum carries into the next byte: a byte's top bit is
+            // set in each term
             // exactly when that byte is >= 0x20, differs from '"', from '\\', from '?'
-            long plain = (w + 0x60 * ONES) & ((w ^ '"' * ONES) + 0x7f * ONES)
-                    & ((w ^ '\\' * ONES) + 0x7f * ONES) & ((w ^ '?' * ONES) + 0x7f * ONES);
+            long plain =
+                    (w + 0x60 * ONES)
+                            & ((w ^ '"' * ONES) + 0x7f * ONES)
+                            & ((w ^ '\\' * ONES) + 0x7f * ONES)
+                            & ((w ^ '?' * ONES) + 0x7f * ONES);
             long special = ~plain & 0x80 * ONES;
             if (special != 0) {
                 return i + (Long.numberOfTrailingZeros(special) >>> 3);
@@ -180,7 +202,8 @@ final class JsonWriter {
         int n = value.length();
         ensure(2 + 6 * n);
         buf[len++] = '"';
-        // one bulk copy of the characters, then a plain array loop: String.charAt per character (bounds and coder
+        // one bulk copy of the characters, then a plain array loop: String.charAt per character
+        // (bounds and coder
         // checks) was a tenth of the keyed task's time for the 300-character results
         char[] chars = new char[n];
         value.getChars(0, n, chars, 0);
@@ -196,7 +219,9 @@ final class JsonWriter {
                     escape(c);
                     at = len;
                 }
-            } else if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(chars[i + 1])) {
+            } else if (Character.isHighSurrogate(c)
+                    && i + 1 < n
+                    && Character.isLowSurrogate(chars[i + 1])) {
                 at = JsonStrings.putUtf8(b, at, Character.toCodePoint(c, chars[++i]));
             } else if (Character.isSurrogate(c)) {
                 len = at;
@@ -259,11 +284,21 @@ final class JsonWriter {
     private void escape(char c) {
         buf[len++] = '\\';
         switch (c) {
-            case '"': buf[len++] = '"'; return;
-            case '\\': buf[len++] = '\\'; return;
-            case '\n': buf[len++] = 'n'; return;
-            case '\r': buf[len++] = 'r'; return;
-            case '\t': buf[len++] = 't'; return;
+            case '"':
+                buf[len++] = '"';
+                return;
+            case '\\':
+                buf[len++] = '\\';
+                return;
+            case '\n':
+                buf[len++] = 'n';
+                return;
+            case '\r':
+                buf[len++] = 'r';
+                return;
+            case '\t':
+                buf[len++] = 't';
+                return;
             default:
                 buf[len++] = 'u';
                 buf[len++] = HEX[c >> 12 & 0xf];

@@ -1,5 +1,7 @@
 package dev.floodgate.contract;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.floodgate.model.Channel;
 import dev.floodgate.model.DeadLetter;
 import dev.floodgate.model.DeadLetterReason;
@@ -8,17 +10,15 @@ import dev.floodgate.model.Interaction;
 import dev.floodgate.model.Lane;
 import dev.floodgate.model.Priority;
 import dev.floodgate.model.ProcessedEvent;
-
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.util.Arrays;
 import java.util.Base64;
 import java.util.function.Function;
 
 /**
- * JSON forms of the job's outputs: processed results, dead letters and gaps (documented in the README). Written
- * with {@link JsonWriter} (for results, on the live job's hot path, one reused per thread), read back with Jackson.
+ * JSON forms of the job's outputs: processed results, dead letters and gaps (documented in the
+ * README). Written with {@link JsonWriter} (for results, on the live job's hot path, one reused per
+ * thread), read back with Jackson.
  */
 public final class OutputCodec {
     private static final ObjectMapper MAPPER = new ObjectMapper();
@@ -41,15 +41,19 @@ public final class OutputCodec {
     private static final JsonWriter.Name SOURCE_OFFSET = new JsonWriter.Name("source_offset");
 
     /** The enums' wire names, encoded once, by ordinal. */
-    private static final JsonWriter.Literal[] CHANNELS = literals(Channel.values(), Channel::wireName);
-    private static final JsonWriter.Literal[] PRIORITIES = literals(Priority.values(), Priority::wireName);
+    private static final JsonWriter.Literal[] CHANNELS =
+            literals(Channel.values(), Channel::wireName);
+
+    private static final JsonWriter.Literal[] PRIORITIES =
+            literals(Priority.values(), Priority::wireName);
     private static final JsonWriter.Literal[] LANES = literals(Lane.values(), Lane::wireName);
 
     /**
-     * One writer per thread for results, emptied for each: a fresh buffer for every record, besides the array
-     * returned, was a third of the time of writing one in a timing loop.
+     * One writer per thread for results, emptied for each: a fresh buffer for every record, besides
+     * the array returned, was a third of the time of writing one in a timing loop.
      */
-    private static final ThreadLocal<JsonWriter> RESULT_WRITER = ThreadLocal.withInitial(() -> new JsonWriter(1024));
+    private static final ThreadLocal<JsonWriter> RESULT_WRITER =
+            ThreadLocal.withInitial(() -> new JsonWriter(1024));
 
     public static byte[] write(ProcessedEvent p) {
         JsonWriter g = RESULT_WRITER.get().reset();
@@ -71,8 +75,10 @@ public final class OutputCodec {
                 .toBytes();
     }
 
-    private static <E extends Enum<E>> JsonWriter.Literal[] literals(E[] values, Function<E, String> wireName) {
-        return Arrays.stream(values).map(e -> new JsonWriter.Literal(wireName.apply(e)))
+    private static <E extends Enum<E>> JsonWriter.Literal[] literals(
+            E[] values, Function<E, String> wireName) {
+        return Arrays.stream(values)
+                .map(e -> new JsonWriter.Literal(wireName.apply(e)))
                 .toArray(JsonWriter.Literal[]::new);
     }
 
@@ -98,15 +104,16 @@ public final class OutputCodec {
 
     public static byte[] write(DeadLetter d) {
         Base64.Encoder b64 = Base64.getEncoder();
-        JsonWriter g = new JsonWriter(512)
-                .field("reason", d.reason.wireName())
-                .field("error", d.error)
-                .field("stage", d.stage)
-                .field("topic", d.topic)
-                .field("partition", d.partition)
-                .field("offset", d.offset)
-                .field("logged_at", IsoInstant.format(d.logTimestamp))
-                .field("failed_at", IsoInstant.format(d.failedAt));
+        JsonWriter g =
+                new JsonWriter(512)
+                        .field("reason", d.reason.wireName())
+                        .field("error", d.error)
+                        .field("stage", d.stage)
+                        .field("topic", d.topic)
+                        .field("partition", d.partition)
+                        .field("offset", d.offset)
+                        .field("logged_at", IsoInstant.format(d.logTimestamp))
+                        .field("failed_at", IsoInstant.format(d.failedAt));
         if (d.key != null) {
             g.field("key_base64", b64.encodeToString(d.key));
         }
@@ -121,7 +128,9 @@ public final class OutputCodec {
         JsonNode n = MAPPER.readTree(json);
         Base64.Decoder b64 = Base64.getDecoder();
         DeadLetter d = new DeadLetter();
-        d.reason = DeadLetterReason.valueOf(n.path("reason").asText().toUpperCase(java.util.Locale.ROOT));
+        d.reason =
+                DeadLetterReason.valueOf(
+                        n.path("reason").asText().toUpperCase(java.util.Locale.ROOT));
         d.error = n.path("error").asText();
         d.stage = n.path("stage").asText();
         d.topic = n.path("topic").asText();

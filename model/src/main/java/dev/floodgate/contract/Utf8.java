@@ -1,10 +1,15 @@
 package dev.floodgate.contract;
 
-/** A strict UTF-8 check without allocation (rejects overlongs, surrogates and code points above U+10FFFF). */
+/**
+ * A strict UTF-8 check without allocation (rejects overlongs, surrogates and code points above
+ * U+10FFFF).
+ */
 final class Utf8 {
     private Utf8() {}
 
-    /** Index of the first byte of an invalid sequence, or -1 when all of {@code b} is valid UTF-8. */
+    /**
+     * Index of the first byte of an invalid sequence, or -1 when all of {@code b} is valid UTF-8.
+     */
     static int firstInvalidByte(byte[] b) {
         int i = 0;
         int n = b.length;
@@ -23,8 +28,8 @@ final class Utf8 {
     }
 
     /**
-     * For a non-ASCII byte at {@code b[i]}: the length (2 to 4) of the valid UTF-8 sequence it starts within
-     * {@code b[i..end)}, or -1 when it does not start one.
+     * For a non-ASCII byte at {@code b[i]}: the length (2 to 4) of the valid UTF-8 sequence it
+     * starts within {@code b[i..end)}, or -1 when it does not start one.
      */
     static int sequenceLength(byte[] b, int i, int end) {
         int c = b[i] & 0xFF;

@@ -18,10 +18,14 @@ public enum Channel {
     /** Returns the channel for a wire name, or {@code null} when it is not one. */
     public static Channel fromWire(String name) {
         switch (name) {
-            case "voice": return VOICE;
-            case "chat": return CHAT;
-            case "image": return IMAGE;
-            default: return null;
+            case "voice":
+                return VOICE;
+            case "chat":
+                return CHAT;
+            case "image":
+                return IMAGE;
+            default:
+                return null;
         }
     }
 }

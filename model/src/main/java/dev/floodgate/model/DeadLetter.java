@@ -1,8 +1,8 @@
 package dev.floodgate.model;
 
 /**
- * A poison record with everything needed to find, understand and replay it: the original key and value bytes,
- * its position in the log, the reason, the error text, and when and where it failed.
+ * A poison record with everything needed to find, understand and replay it: the original key and
+ * value bytes, its position in the log, the reason, the error text, and when and where it failed.
  */
 public class DeadLetter {
     public byte[] key;
@@ -13,14 +13,17 @@ public class DeadLetter {
     public long logTimestamp;
     public DeadLetterReason reason;
     public String error;
+
     /** Epoch milliseconds at which the record was rejected. */
     public long failedAt;
+
     /** {@code parse} or {@code process}. */
     public String stage;
 
     public DeadLetter() {}
 
-    public static DeadLetter of(RawRecord raw, DeadLetterReason reason, String error, long failedAt) {
+    public static DeadLetter of(
+            RawRecord raw, DeadLetterReason reason, String error, long failedAt) {
         DeadLetter d = new DeadLetter();
         d.key = raw.key;
         d.value = raw.value;
@@ -37,6 +40,16 @@ public class DeadLetter {
 
     @Override
     public String toString() {
-        return "DeadLetter{" + reason + " " + topic + "-" + partition + "@" + offset + ": " + error + "}";
+        return "DeadLetter{"
+                + reason
+                + " "
+                + topic
+                + "-"
+                + partition
+                + "@"
+                + offset
+                + ": "
+                + error
+                + "}";
     }
 }

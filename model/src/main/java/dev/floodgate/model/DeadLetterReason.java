@@ -14,7 +14,10 @@ public enum DeadLetterReason {
     MISSING_FIELD,
     /** A field has the wrong JSON type. */
     WRONG_TYPE,
-    /** A field has the right type but an impossible value (seq below 1, timestamp that does not parse). */
+    /**
+     * A field has the right type but an impossible value (seq below 1, timestamp that does not
+     * parse).
+     */
     INVALID_VALUE,
     UNKNOWN_CHANNEL,
     UNKNOWN_PRIORITY,

@@ -3,13 +3,20 @@ package dev.floodgate.model;
 /** A range of a customer's sequence numbers that never arrived in time and was skipped. */
 public class Gap {
     public String customerId;
+
     /** First missing seq (inclusive). */
     public long fromSeq;
+
     /** Last missing seq (inclusive). */
     public long toSeq;
+
     /** How long the operator waited before skipping, milliseconds. */
     public long waitedMillis;
-    /** {@code timeout} (the maximum wait passed), {@code overflow} (the buffer was full) or {@code end_of_input}. */
+
+    /**
+     * {@code timeout} (the maximum wait passed), {@code overflow} (the buffer was full) or {@code
+     * end_of_input}.
+     */
     public String cause;
 
     public Gap() {}
@@ -24,6 +31,16 @@ public class Gap {
 
     @Override
     public String toString() {
-        return "Gap{" + customerId + " " + fromSeq + ".." + toSeq + " waited " + waitedMillis + "ms " + cause + "}";
+        return "Gap{"
+                + customerId
+                + " "
+                + fromSeq
+                + ".."
+                + toSeq
+                + " waited "
+                + waitedMillis
+                + "ms "
+                + cause
+                + "}";
     }
 }

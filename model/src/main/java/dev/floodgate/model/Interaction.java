@@ -4,9 +4,9 @@ import java.util.Objects;
 import org.apache.flink.api.common.typeinfo.TypeInfo;
 
 /**
- * A valid interaction, record contract v1, plus where it sits in the log. Serialized by Flink with the
- * hand-written {@link InteractionSerializer} (through {@link InteractionTypeInfo}): a new field must be added there
- * too, with a new serializer snapshot version.
+ * A valid interaction, record contract v1, plus where it sits in the log. Serialized by Flink with
+ * the hand-written {@link InteractionSerializer} (through {@link InteractionTypeInfo}): a new field
+ * must be added there too, with a new serializer snapshot version.
  */
 @TypeInfo(InteractionTypeInfo.Factory.class)
 public class Interaction {
@@ -15,19 +15,25 @@ public class Interaction {
 
     public String eventId;
     public String customerId;
+
     /** Per-customer sequence number starting at 1, or {@link #NO_SEQ}. */
     public long seq;
+
     public Channel channel;
     public Priority priority;
+
     /** When the interaction happened, epoch milliseconds. */
     public long occurredAt;
+
     /** Chat text; {@code null} for voice and image. */
     public String body;
+
     /** Object-store address of the raw audio or image; {@code null} for chat. */
     public String uri;
 
     /** Log timestamp (LogAppendTime): the age of the event is now minus this. */
     public long logTimestamp;
+
     public String sourceTopic;
     public int sourcePartition;
     public long sourceOffset;
@@ -66,11 +72,18 @@ public class Interaction {
             return false;
         }
         Interaction i = (Interaction) o;
-        return seq == i.seq && occurredAt == i.occurredAt && logTimestamp == i.logTimestamp
-                && sourcePartition == i.sourcePartition && sourceOffset == i.sourceOffset
-                && Objects.equals(eventId, i.eventId) && Objects.equals(customerId, i.customerId)
-                && channel == i.channel && priority == i.priority && Objects.equals(body, i.body)
-                && Objects.equals(uri, i.uri) && Objects.equals(sourceTopic, i.sourceTopic);
+        return seq == i.seq
+                && occurredAt == i.occurredAt
+                && logTimestamp == i.logTimestamp
+                && sourcePartition == i.sourcePartition
+                && sourceOffset == i.sourceOffset
+                && Objects.equals(eventId, i.eventId)
+                && Objects.equals(customerId, i.customerId)
+                && channel == i.channel
+                && priority == i.priority
+                && Objects.equals(body, i.body)
+                && Objects.equals(uri, i.uri)
+                && Objects.equals(sourceTopic, i.sourceTopic);
     }
 
     @Override
@@ -80,7 +93,20 @@ public class Interaction {
 
     @Override
     public String toString() {
-        return "Interaction{" + customerId + "#" + seq + " " + eventId + " " + channel + "/" + priority + " @"
-                + sourcePartition + ":" + sourceOffset + "}";
+        return "Interaction{"
+                + customerId
+                + "#"
+                + seq
+                + " "
+                + eventId
+                + " "
+                + channel
+                + "/"
+                + priority
+                + " @"
+                + sourcePartition
+                + ":"
+                + sourceOffset
+                + "}";
     }
 }

@@ -1,25 +1,27 @@
 package dev.floodgate.model;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import org.apache.flink.api.common.typeutils.SimpleTypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.TypeSerializerSnapshot;
 import org.apache.flink.api.common.typeutils.base.TypeSerializerSingleton;
 import org.apache.flink.core.memory.DataInputView;
 import org.apache.flink.core.memory.DataOutputView;
-import java.nio.charset.StandardCharsets;
 
 /**
- * Flink's serializer for {@link Interaction}, written by hand: it is on the hottest path of the live job (every
- * event crosses the {@code keyBy} shuffle, and async I/O copies every input when object reuse is on), where
- * Flink's reflective POJO serializer was a quarter of the keyed task's time. Also the serializer of the
- * ordering buffer ({@code MapState<Long, Interaction>}) and of async I/O's in-flight elements in savepoints.
+ * Flink's serializer for {@link Interaction}, written by hand: it is on the hottest path of the
+ * live job (every event crosses the {@code keyBy} shuffle, and async I/O copies every input when
+ * object reuse is on), where Flink's reflective POJO serializer was a quarter of the keyed task's
+ * time. Also the serializer of the ordering buffer ({@code MapState<Long, Interaction>}) and of
+ * async I/O's in-flight elements in savepoints.
  *
- * <p>Format, fields in declaration order: strings as a 4-byte header and the characters in bulk ({@link
- * #writeString}: one byte per character when all are Latin-1, as the ids, topics and most text are, else two;
- * read with one bulk copy, where Flink's {@code StringValue} reads byte by byte through an interface call and was
- * a quarter of the keyed task's time with this serializer); longs and ints fixed width, {@code channel} and {@code priority} as one byte each ({@link #code}: 0 is
- * null, then a fixed number per constant, never the ordinal, so reordering the enums cannot corrupt state).
- * Changing the format needs a new {@link Snapshot} version that still reads the old one.
+ * <p>Format, fields in declaration order: strings as a 4-byte header and the characters in bulk
+ * ({@link #writeString}: one byte per character when all are Latin-1, as the ids, topics and most
+ * text are, else two; read with one bulk copy, where Flink's {@code StringValue} reads byte by byte
+ * through an interface call and was a quarter of the keyed task's time with this serializer); longs
+ * and ints fixed width, {@code channel} and {@code priority} as one byte each ({@link #code}: 0 is
+ * null, then a fixed number per constant, never the ordinal, so reordering the enums cannot corrupt
+ * state). Changing the format needs a new {@link Snapshot} version that still reads the old one.
  */
 public final class InteractionSerializer extends TypeSerializerSingleton<Interaction> {
     private static final long serialVersionUID = 1L;
@@ -27,7 +29,9 @@ public final class InteractionSerializer extends TypeSerializerSingleton<Interac
     public static final InteractionSerializer INSTANCE = new InteractionSerializer();
 
     private static final Channel[] CHANNELS = {null, Channel.VOICE, Channel.CHAT, Channel.IMAGE};
-    private static final Priority[] PRIORITIES = {null, Priority.HIGH, Priority.NORMAL, Priority.LOW};
+    private static final Priority[] PRIORITIES = {
+        null, Priority.HIGH, Priority.NORMAL, Priority.LOW
+    };
 
     @Override
     public boolean isImmutableType() {
@@ -110,7 +114,9 @@ public final class InteractionSerializer extends TypeSerializerSingleton<Interac
         return new Snapshot();
     }
 
-    /** Header: -1 for null, else {@code length << 1 | wide}; then the characters, 1 or 2 bytes each. */
+    /**
+     * Header: -1 for null, else {@code length << 1 | wide}; then the characters, 1 or 2 bytes each.
+     */
     static void writeString(String s, DataOutputView out) throws IOException {
         if (s == null) {
             out.writeInt(-1);
@@ -122,7 +128,8 @@ public final class InteractionSerializer extends TypeSerializerSingleton<Interac
             latin1 = s.charAt(i) <= 0xff;
         }
         out.writeInt(n << 1 | (latin1 ? 0 : 1));
-        // not out.writeBytes/writeChars: Flink 2.2's DataOutputSerializer.writeBytes(String) advances its
+        // not out.writeBytes/writeChars: Flink 2.2's DataOutputSerializer.writeBytes(String)
+        // advances its
         // position twice (it calls writeByte, which advances, then adds the length again)
         if (latin1) {
             out.write(s.getBytes(StandardCharsets.ISO_8859_1));

@@ -8,9 +8,9 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeutils.TypeSerializer;
 
 /**
- * Type information of {@link Interaction}, so that every stream, side output and state of interactions uses
- * {@link InteractionSerializer} (found through the {@code @TypeInfo} annotation on the class, also by
- * {@code TypeInformation.of(Interaction.class)}).
+ * Type information of {@link Interaction}, so that every stream, side output and state of
+ * interactions uses {@link InteractionSerializer} (found through the {@code @TypeInfo} annotation
+ * on the class, also by {@code TypeInformation.of(Interaction.class)}).
  */
 public final class InteractionTypeInfo extends TypeInformation<Interaction> {
     private static final long serialVersionUID = 1L;
@@ -75,7 +75,8 @@ public final class InteractionTypeInfo extends TypeInformation<Interaction> {
     /** Named on {@link Interaction}'s {@code @TypeInfo}. */
     public static final class Factory extends TypeInfoFactory<Interaction> {
         @Override
-        public TypeInformation<Interaction> createTypeInfo(Type t, Map<String, TypeInformation<?>> generics) {
+        public TypeInformation<Interaction> createTypeInfo(
+                Type t, Map<String, TypeInformation<?>> generics) {
             return INSTANCE;
         }
     }

@@ -17,10 +17,14 @@ public enum Priority {
     /** Returns the priority for a wire name, or {@code null} when it is not one. */
     public static Priority fromWire(String name) {
         switch (name) {
-            case "high": return HIGH;
-            case "normal": return NORMAL;
-            case "low": return LOW;
-            default: return null;
+            case "high":
+                return HIGH;
+            case "normal":
+                return NORMAL;
+            case "low":
+                return LOW;
+            default:
+                return null;
         }
     }
 }

@@ -11,16 +11,20 @@ public class ProcessedEvent {
     public long occurredAt;
     public long logTimestamp;
     public long processedAt;
+
     /** The service's output: transcript, embedding reference or index id. */
     public String result;
+
     /** Name and version of the processor that produced {@link #result}. */
     public String processor;
+
     public int sourcePartition;
     public long sourceOffset;
 
     public ProcessedEvent() {}
 
-    public static ProcessedEvent of(Interaction in, Lane lane, String result, String processor, long processedAt) {
+    public static ProcessedEvent of(
+            Interaction in, Lane lane, String result, String processor, long processedAt) {
         ProcessedEvent p = new ProcessedEvent();
         p.eventId = in.eventId;
         p.customerId = in.customerId;

@@ -3,8 +3,9 @@ package dev.floodgate.model;
 import java.util.Arrays;
 
 /**
- * One record of the interaction log exactly as the broker returned it: bytes and position. Parsing happens in
- * the job (never in the source), so a poison record becomes a dead letter instead of a failing source.
+ * One record of the interaction log exactly as the broker returned it: bytes and position. Parsing
+ * happens in the job (never in the source), so a poison record becomes a dead letter instead of a
+ * failing source.
  */
 public class RawRecord {
     public byte[] key;
@@ -12,12 +13,14 @@ public class RawRecord {
     public String topic;
     public int partition;
     public long offset;
+
     /** The record's log timestamp (LogAppendTime on Floodgate's topics), epoch milliseconds. */
     public long timestamp;
 
     public RawRecord() {}
 
-    public RawRecord(byte[] key, byte[] value, String topic, int partition, long offset, long timestamp) {
+    public RawRecord(
+            byte[] key, byte[] value, String topic, int partition, long offset, long timestamp) {
         this.key = key;
         this.value = value;
         this.topic = topic;
@@ -32,8 +35,11 @@ public class RawRecord {
             return false;
         }
         RawRecord r = (RawRecord) o;
-        return partition == r.partition && offset == r.offset && timestamp == r.timestamp
-                && Arrays.equals(key, r.key) && Arrays.equals(value, r.value)
+        return partition == r.partition
+                && offset == r.offset
+                && timestamp == r.timestamp
+                && Arrays.equals(key, r.key)
+                && Arrays.equals(value, r.value)
                 && java.util.Objects.equals(topic, r.topic);
     }
 

@@ -1,14 +1,11 @@
 package dev.floodgate.contract;
 
-import dev.floodgate.contract.ContractV1ReaderProperties;
-import dev.floodgate.model.DeadLetterReason;
-import dev.floodgate.contract.JacksonContractOracle;
-import dev.floodgate.model.RawRecord;
-
 import static dev.floodgate.contract.ContractV1ReaderProperties.assertAgree;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.floodgate.contract.ContractV1ReaderProperties.Outcome;
+import dev.floodgate.model.DeadLetterReason;
+import dev.floodgate.model.RawRecord;
 import java.nio.charset.StandardCharsets;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -18,12 +15,13 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The corners of Jackson's behaviour that {@link ContractV1Reader} reproduces, each checked against
- * {@link JacksonContractOracle}, plus the reader's own messages. {@code %s} in a value is replaced by a valid
- * record's fields, so only the part under test varies.
+ * {@link JacksonContractOracle}, plus the reader's own messages. {@code %s} in a value is replaced
+ * by a valid record's fields, so only the part under test varies.
  */
 class ContractV1ReaderTest {
-    private static final String FIELDS = "\"schema\":1,\"event_id\":\"e-1\",\"customer_id\":\"k\",\"seq\":41,"
-            + "\"channel\":\"chat\",\"priority\":\"high\",\"occurred_at\":\"2026-11-23T09:00:01.123Z\"";
+    private static final String FIELDS =
+            "\"schema\":1,\"event_id\":\"e-1\",\"customer_id\":\"k\",\"seq\":41,"
+                    + "\"channel\":\"chat\",\"priority\":\"high\",\"occurred_at\":\"2026-11-23T09:00:01.123Z\"";
     private static final byte[] KEY = "k".getBytes(StandardCharsets.UTF_8);
 
     private static Outcome agree(String value) {
@@ -35,22 +33,38 @@ class ContractV1ReaderTest {
     }
 
     private static Outcome mine(String value) {
-        return ContractV1ReaderProperties.outcome(InteractionCodec::parse, new RawRecord(KEY,
-                value.replace("%s", FIELDS).getBytes(StandardCharsets.UTF_8), "interactions", 0, 0L, 0L));
+        return ContractV1ReaderProperties.outcome(
+                InteractionCodec::parse,
+                new RawRecord(
+                        KEY,
+                        value.replace("%s", FIELDS).getBytes(StandardCharsets.UTF_8),
+                        "interactions",
+                        0,
+                        0L,
+                        0L));
     }
 
     static Stream<Arguments> accepted() {
         return Stream.of(
                 Arguments.of("raw DEL in a string", "{%s,`body`:`a\u007fb`}", "a\u007fb"),
-                Arguments.of("escaped lone surrogates", "{%s,`body`:`\\uD800-\\udc00`}", "\uD800-\uDC00"),
-                Arguments.of("escaped surrogate pair", "{%s,`body`:`\\uD83D\\uDE00`}", "\uD83D\uDE00"),
-                Arguments.of("every short escape", "{%s,`body`:`\\`\\\\\\/\\b\\f\\n\\r\\t`}",
+                Arguments.of(
+                        "escaped lone surrogates",
+                        "{%s,`body`:`\\uD800-\\udc00`}",
+                        "\uD800-\uDC00"),
+                Arguments.of(
+                        "escaped surrogate pair", "{%s,`body`:`\\uD83D\\uDE00`}", "\uD83D\uDE00"),
+                Arguments.of(
+                        "every short escape",
+                        "{%s,`body`:`\\`\\\\\\/\\b\\f\\n\\r\\t`}",
                         "`\\/\b\f\n\r\t"),
                 Arguments.of("escaped field name", "{%s,`b\\u006Fdy`:`x`}", "x"),
                 Arguments.of("duplicate field, last wins", "{%s,`body`:`x`,`body`:`y`}", "y"),
                 Arguments.of("null then a value", "{%s,`body`:null,`body`:`y`}", "y"),
                 Arguments.of("whitespace everywhere", "\t\r\n{ %s ,`body` :\n`y` } \r\n\t", "y"),
-                Arguments.of("nested unknown fields", "{`x`:{`a`:[1,-0.5e-3,true,null,{}]},%s,`body`:`y`}", "y"));
+                Arguments.of(
+                        "nested unknown fields",
+                        "{`x`:{`a`:[1,-0.5e-3,true,null,{}]},%s,`body`:`y`}",
+                        "y"));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -66,8 +80,12 @@ class ContractV1ReaderTest {
         byte[] bom = {(byte) 0xEF, (byte) 0xBB, (byte) 0xBF};
         byte[] json = ("{" + FIELDS + ",\"body\":\"y\"}").getBytes(StandardCharsets.UTF_8);
         assertThat(agree(ContractV1ReaderProperties.concat(bom, json)).reason()).isNull();
-        assertThat(agree(ContractV1ReaderProperties.concat(bom, ContractV1ReaderProperties.concat(bom, json)))
-                .reason()).isEqualTo(DeadLetterReason.BAD_JSON);
+        assertThat(
+                        agree(
+                                        ContractV1ReaderProperties.concat(
+                                                bom, ContractV1ReaderProperties.concat(bom, json)))
+                                .reason())
+                .isEqualTo(DeadLetterReason.BAD_JSON);
     }
 
     static Stream<Arguments> rejected() {
@@ -75,41 +93,65 @@ class ContractV1ReaderTest {
                 Arguments.of("leading zero", "{%s,`body`:`y`,`n`:01}", DeadLetterReason.BAD_JSON),
                 Arguments.of("NaN", "{%s,`body`:`y`,`n`:NaN}", DeadLetterReason.BAD_JSON),
                 Arguments.of("plus sign", "{%s,`body`:`y`,`n`:+1}", DeadLetterReason.BAD_JSON),
-                Arguments.of("bare decimal point", "{%s,`body`:`y`,`n`:.5}", DeadLetterReason.BAD_JSON),
+                Arguments.of(
+                        "bare decimal point", "{%s,`body`:`y`,`n`:.5}", DeadLetterReason.BAD_JSON),
                 Arguments.of("comment", "{%s,`body`:`y`/*c*/}", DeadLetterReason.BAD_JSON),
                 Arguments.of("single quotes", "{%s,'body':'y'}", DeadLetterReason.BAD_JSON),
                 Arguments.of("unquoted name", "{%s,body:`y`}", DeadLetterReason.BAD_JSON),
                 Arguments.of("trailing comma", "{%s,`body`:`y`,}", DeadLetterReason.BAD_JSON),
-                Arguments.of("trailing comma in array", "{%s,`body`:`y`,`a`:[1,]}", DeadLetterReason.BAD_JSON),
-                Arguments.of("raw tab in a string", "{%s,`body`:`a\tb`}", DeadLetterReason.BAD_JSON),
+                Arguments.of(
+                        "trailing comma in array",
+                        "{%s,`body`:`y`,`a`:[1,]}",
+                        DeadLetterReason.BAD_JSON),
+                Arguments.of(
+                        "raw tab in a string", "{%s,`body`:`a\tb`}", DeadLetterReason.BAD_JSON),
                 Arguments.of("unknown escape", "{%s,`body`:`\\x`}", DeadLetterReason.BAD_JSON),
-                Arguments.of("short unicode escape", "{%s,`body`:`\\u12`}", DeadLetterReason.BAD_JSON),
-                Arguments.of("form feed as whitespace", "{%s,\f`body`:`y`}", DeadLetterReason.BAD_JSON),
+                Arguments.of(
+                        "short unicode escape", "{%s,`body`:`\\u12`}", DeadLetterReason.BAD_JSON),
+                Arguments.of(
+                        "form feed as whitespace", "{%s,\f`body`:`y`}", DeadLetterReason.BAD_JSON),
                 Arguments.of("a second object", "{%s,`body`:`y`} {}", DeadLetterReason.BAD_JSON),
-                Arguments.of("a literal run on", "{%s,`body`:`y`,`a`:nullx}", DeadLetterReason.BAD_JSON),
+                Arguments.of(
+                        "a literal run on", "{%s,`body`:`y`,`a`:nullx}", DeadLetterReason.BAD_JSON),
                 Arguments.of("seq: true then junk", "{`seq`:true#", DeadLetterReason.WRONG_TYPE),
                 Arguments.of("seq: true run on", "{`seq`:truex", DeadLetterReason.BAD_JSON),
-                Arguments.of("seq: true run on, DEL", "{`seq`:true\u007f", DeadLetterReason.BAD_JSON),
+                Arguments.of(
+                        "seq: true run on, DEL", "{`seq`:true\u007f", DeadLetterReason.BAD_JSON),
                 Arguments.of("seq: true run on, é", "{`seq`:true\u00e9", DeadLetterReason.BAD_JSON),
                 Arguments.of("seq: true then ':'", "{`seq`:true:", DeadLetterReason.WRONG_TYPE),
                 Arguments.of("seq: true at the end", "{`seq`:true", DeadLetterReason.WRONG_TYPE),
-                Arguments.of("seq: string never read", "{`seq`:`\t\\x", DeadLetterReason.WRONG_TYPE),
-                Arguments.of("schema: string never read", "{`schema`:`", DeadLetterReason.WRONG_TYPE),
-                Arguments.of("body: broken string read", "{`body`:`\\x`,%s}", DeadLetterReason.BAD_JSON),
+                Arguments.of(
+                        "seq: string never read", "{`seq`:`\t\\x", DeadLetterReason.WRONG_TYPE),
+                Arguments.of(
+                        "schema: string never read", "{`schema`:`", DeadLetterReason.WRONG_TYPE),
+                Arguments.of(
+                        "body: broken string read", "{`body`:`\\x`,%s}", DeadLetterReason.BAD_JSON),
                 Arguments.of("body: array, broken", "{`body`:[1,}", DeadLetterReason.BAD_JSON),
-                Arguments.of("body: array, then broken", "{`body`:[1],", DeadLetterReason.WRONG_TYPE),
+                Arguments.of(
+                        "body: array, then broken", "{`body`:[1],", DeadLetterReason.WRONG_TYPE),
                 Arguments.of("seq 0, then broken", "{`seq`:0 x", DeadLetterReason.INVALID_VALUE),
                 Arguments.of("seq -0", "{%s,`seq`:-0,`body`:`y`}", DeadLetterReason.INVALID_VALUE),
-                Arguments.of("seq: long min",
-                        "{%s,`seq`:-9223372036854775808,`body`:`y`}", DeadLetterReason.INVALID_VALUE),
-                Arguments.of("seq: beyond long",
-                        "{%s,`seq`:9223372036854775808,`body`:`y`}", DeadLetterReason.WRONG_TYPE),
-                Arguments.of("schema: beyond int", "{`schema`:2147483648}", DeadLetterReason.WRONG_TYPE),
-                Arguments.of("schema: int min", "{`schema`:-2147483648}", DeadLetterReason.UNSUPPORTED_SCHEMA),
+                Arguments.of(
+                        "seq: long min",
+                        "{%s,`seq`:-9223372036854775808,`body`:`y`}",
+                        DeadLetterReason.INVALID_VALUE),
+                Arguments.of(
+                        "seq: beyond long",
+                        "{%s,`seq`:9223372036854775808,`body`:`y`}",
+                        DeadLetterReason.WRONG_TYPE),
+                Arguments.of(
+                        "schema: beyond int", "{`schema`:2147483648}", DeadLetterReason.WRONG_TYPE),
+                Arguments.of(
+                        "schema: int min",
+                        "{`schema`:-2147483648}",
+                        DeadLetterReason.UNSUPPORTED_SCHEMA),
                 Arguments.of("schema -0", "{`schema`:-0}", DeadLetterReason.UNSUPPORTED_SCHEMA),
                 Arguments.of("schema 1.0", "{`schema`:1.0}", DeadLetterReason.WRONG_TYPE),
                 Arguments.of("schema 1e0", "{`schema`:1e0}", DeadLetterReason.WRONG_TYPE),
-                Arguments.of("body null", "{%s,`body`:`y`,`body`:null}", DeadLetterReason.MISSING_FIELD));
+                Arguments.of(
+                        "body null",
+                        "{%s,`body`:`y`,`body`:null}",
+                        DeadLetterReason.MISSING_FIELD));
     }
 
     @ParameterizedTest(name = "{0}")
@@ -136,12 +178,30 @@ class ContractV1ReaderTest {
         assertThat(agree("{%s,\"body\":\"y\",\"a\":" + "1".repeat(1000) + "}").reason()).isNull();
         assertThat(agree("{%s,\"body\":\"y\",\"a\":" + "1".repeat(1001) + "}").reason())
                 .isEqualTo(DeadLetterReason.BAD_JSON);
-        assertThat(agree("{%s,\"body\":\"y\",\"a\":-" + "1".repeat(500) + "." + "1".repeat(499) + "e1}").reason())
+        assertThat(
+                        agree(
+                                        "{%s,\"body\":\"y\",\"a\":-"
+                                                + "1".repeat(500)
+                                                + "."
+                                                + "1".repeat(499)
+                                                + "e1}")
+                                .reason())
                 .isNull();
-        assertThat(agree("{%s,\"body\":\"y\",\"a\":" + "1".repeat(500) + "." + "1".repeat(500) + "e1}").reason())
+        assertThat(
+                        agree(
+                                        "{%s,\"body\":\"y\",\"a\":"
+                                                + "1".repeat(500)
+                                                + "."
+                                                + "1".repeat(500)
+                                                + "e1}")
+                                .reason())
                 .isEqualTo(DeadLetterReason.BAD_JSON);
-        // names: 50,000 bytes of UTF-8, an escaped char counted as its own UTF-8 (3 bytes for a surrogate)
-        for (String unit : new String[] {"n", "\u00e9", "\u20ac", "\uD83D\uDE00", "\\u0041", "\\uD83D\\uDE00"}) {
+        // names: 50,000 bytes of UTF-8, an escaped char counted as its own UTF-8 (3 bytes for a
+        // surrogate)
+        for (String unit :
+                new String[] {
+                    "n", "\u00e9", "\u20ac", "\uD83D\uDE00", "\\u0041", "\\uD83D\\uDE00"
+                }) {
             for (int extra = -1; extra <= 1; extra++) {
                 int units = 50_000 / utf8Length(unit) + extra;
                 agree("{%s,\"body\":\"y\",\"" + unit.repeat(units) + "\":1}");
@@ -151,21 +211,32 @@ class ContractV1ReaderTest {
     }
 
     private static int utf8Length(String unit) {
-        return unit.equals("\\u0041") ? 1 : unit.equals("\\uD83D\\uDE00") ? 6
-                : unit.getBytes(StandardCharsets.UTF_8).length;
+        return unit.equals("\\u0041")
+                ? 1
+                : unit.equals("\\uD83D\\uDE00") ? 6 : unit.getBytes(StandardCharsets.UTF_8).length;
     }
 
     @Test
     void aStringReadIsAtMost20MillionChars() {
         int max = 20_000_000;
-        for (String body : new String[] {"x".repeat(max), "x".repeat(max + 1), "x".repeat(max - 1) + "\\n",
-                "x".repeat(max) + "\\n", "\uD83D\uDE00".repeat(max / 2), "\uD83D\uDE00".repeat(max / 2) + "x"}) {
-            byte[] value = ("{" + FIELDS + ",\"body\":\"" + body + "\"}").getBytes(StandardCharsets.UTF_8);
+        for (String body :
+                new String[] {
+                    "x".repeat(max),
+                    "x".repeat(max + 1),
+                    "x".repeat(max - 1) + "\\n",
+                    "x".repeat(max) + "\\n",
+                    "\uD83D\uDE00".repeat(max / 2),
+                    "\uD83D\uDE00".repeat(max / 2) + "x"
+                }) {
+            byte[] value =
+                    ("{" + FIELDS + ",\"body\":\"" + body + "\"}").getBytes(StandardCharsets.UTF_8);
             RawRecord raw = new RawRecord(KEY, value, "interactions", 0, 0L, 0L);
-            Outcome expected = ContractV1ReaderProperties.outcome(
-                    (r, m) -> JacksonContractOracle.parse(r, Integer.MAX_VALUE), raw);
-            Outcome actual = ContractV1ReaderProperties.outcome(
-                    (r, m) -> InteractionCodec.parse(r, Integer.MAX_VALUE), raw);
+            Outcome expected =
+                    ContractV1ReaderProperties.outcome(
+                            (r, m) -> JacksonContractOracle.parse(r, Integer.MAX_VALUE), raw);
+            Outcome actual =
+                    ContractV1ReaderProperties.outcome(
+                            (r, m) -> InteractionCodec.parse(r, Integer.MAX_VALUE), raw);
             assertThat(actual.reason()).isEqualTo(expected.reason());
             if (expected.reason() == null) {
                 assertThat(actual.in().body).isEqualTo(expected.in().body);
@@ -175,59 +246,119 @@ class ContractV1ReaderTest {
 
     @Test
     void keysAreComparedAsDecodedText() {
-        byte[] value = ("{" + FIELDS.replace("\"k\"", "\"\uFFFD\u00e9\"") + ",\"body\":\"y\"}")
-                .getBytes(StandardCharsets.UTF_8);
-        for (byte[] key : new byte[][] {{(byte) 0xFF, (byte) 0xC3, (byte) 0xA9}, "\uFFFD\u00e9".getBytes(
-                StandardCharsets.UTF_8), {(byte) 0xC3, (byte) 0xA9}, {'k'}, {}}) {
+        byte[] value =
+                ("{" + FIELDS.replace("\"k\"", "\"\uFFFD\u00e9\"") + ",\"body\":\"y\"}")
+                        .getBytes(StandardCharsets.UTF_8);
+        for (byte[] key :
+                new byte[][] {
+                    {(byte) 0xFF, (byte) 0xC3, (byte) 0xA9},
+                    "\uFFFD\u00e9".getBytes(StandardCharsets.UTF_8),
+                    {(byte) 0xC3, (byte) 0xA9},
+                    {'k'},
+                    {}
+                }) {
             assertAgree(key, value);
         }
     }
 
-    /** The one difference, on purpose: Jackson read a value with a NUL in its first two bytes as UTF-16/32. */
+    /**
+     * The one difference, on purpose: Jackson read a value with a NUL in its first two bytes as
+     * UTF-16/32.
+     */
     @Test
     void utf16IsBadJsonNow() {
         byte[] utf16 = ("{" + FIELDS + ",\"body\":\"y\"}").getBytes(StandardCharsets.UTF_16LE);
         RawRecord raw = new RawRecord(KEY, utf16, "interactions", 0, 0L, 0L);
-        assertThat(ContractV1ReaderProperties.outcome(JacksonContractOracle::parse, raw).in().body).isEqualTo("y");
+        assertThat(ContractV1ReaderProperties.outcome(JacksonContractOracle::parse, raw).in().body)
+                .isEqualTo("y");
         Outcome o = ContractV1ReaderProperties.outcome(InteractionCodec::parse, raw);
         assertThat(o.reason()).isEqualTo(DeadLetterReason.BAD_JSON);
-        assertThat(o.message()).isEqualTo("expected '\"' to open a field name at byte 1, found byte 0x00 "
-                + "(contract v1 is UTF-8; UTF-16 and UTF-32 are not read)");
+        assertThat(o.message())
+                .isEqualTo(
+                        "expected '\"' to open a field name at byte 1, found byte 0x00 "
+                                + "(contract v1 is UTF-8; UTF-16 and UTF-32 are not read)");
     }
 
     static Stream<Arguments> badJson() {
         return Stream.of(
-                Arguments.of("not an object", "[1]",
+                Arguments.of(
+                        "not an object",
+                        "[1]",
                         "expected '{': the value is not a JSON object at byte 0, found '['"),
-                Arguments.of("ends early", "{`a`:1",
+                Arguments.of(
+                        "ends early",
+                        "{`a`:1",
                         "expected ',' or '}' after a field value at byte 6, found the end of the value"),
-                Arguments.of("no colon", "{`a` 1}", "expected ':' after the field name at byte 5, found '1'"),
-                Arguments.of("trailing", "{} x",
+                Arguments.of(
+                        "no colon",
+                        "{`a` 1}",
+                        "expected ':' after the field name at byte 5, found '1'"),
+                Arguments.of(
+                        "trailing",
+                        "{} x",
                         "expected the end of the value after the JSON object at byte 3, found 'x'"),
-                Arguments.of("trailing comma", "{`a`:1,}", "expected '`' to open a field name at byte 7, found '}'"),
-                Arguments.of("open string", "{`body`:`abc", "the value ends inside the string that starts at byte 8"),
-                Arguments.of("control char", "{`body`:`a\u0001`}",
+                Arguments.of(
+                        "trailing comma",
+                        "{`a`:1,}",
+                        "expected '`' to open a field name at byte 7, found '}'"),
+                Arguments.of(
+                        "open string",
+                        "{`body`:`abc",
+                        "the value ends inside the string that starts at byte 8"),
+                Arguments.of(
+                        "control char",
+                        "{`body`:`a\u0001`}",
                         "unescaped control character 0x01 in a string at byte 10"),
-                Arguments.of("bad escape", "{`body`:`\\q`}",
+                Arguments.of(
+                        "bad escape",
+                        "{`body`:`\\q`}",
                         "unknown escape in a string, a backslash followed by 'q', at byte 9"),
-                Arguments.of("bad hex", "{`body`:`\\u12x4`}",
+                Arguments.of(
+                        "bad hex",
+                        "{`body`:`\\u12x4`}",
                         "expected a hex digit in the \\u escape at byte 13, found 'x'"),
-                Arguments.of("escape at the end", "{`body`:`\\",
+                Arguments.of(
+                        "escape at the end",
+                        "{`body`:`\\",
                         "expected an escaped character after '\\' at byte 10, found the end of the value"),
-                Arguments.of("leading zero", "{`a`:-012}", "leading zeros are not allowed in a number at byte 5"),
-                Arguments.of("no fraction", "{`a`:1.}",
+                Arguments.of(
+                        "leading zero",
+                        "{`a`:-012}",
+                        "leading zeros are not allowed in a number at byte 5"),
+                Arguments.of(
+                        "no fraction",
+                        "{`a`:1.}",
                         "expected a digit after the decimal point at byte 7, found '}'"),
-                Arguments.of("no exponent", "{`a`:1e+}", "expected a digit in the exponent at byte 8, found '}'"),
-                Arguments.of("lone minus", "{`a`:-}", "expected a digit after '-' at byte 6, found '}'"),
-                Arguments.of("bad literal", "{`a`:nul}", "unrecognized token: expected 'null' at byte 5"),
-                Arguments.of("run-on literal", "{`a`:falsely}",
+                Arguments.of(
+                        "no exponent",
+                        "{`a`:1e+}",
+                        "expected a digit in the exponent at byte 8, found '}'"),
+                Arguments.of(
+                        "lone minus", "{`a`:-}", "expected a digit after '-' at byte 6, found '}'"),
+                Arguments.of(
+                        "bad literal",
+                        "{`a`:nul}",
+                        "unrecognized token: expected 'null' at byte 5"),
+                Arguments.of(
+                        "run-on literal",
+                        "{`a`:falsely}",
                         "unrecognized token: expected 'false' followed by a delimiter at byte 5"),
-                Arguments.of("no value", "{`a`:}",
+                Arguments.of(
+                        "no value",
+                        "{`a`:}",
                         "expected a value (string, number, object, array, true, false or null) at byte 5, found '}'"),
-                Arguments.of("array", "{`a`:[1 2]}", "expected ',' or ']' after an array element at byte 8, found '2'"),
-                Arguments.of("non-ASCII outside a string", "{\u00e9}",
+                Arguments.of(
+                        "array",
+                        "{`a`:[1 2]}",
+                        "expected ',' or ']' after an array element at byte 8, found '2'"),
+                Arguments.of(
+                        "non-ASCII outside a string",
+                        "{\u00e9}",
                         "expected '`' to open a field name at byte 1, found byte 0xC3"),
-                Arguments.of("too deep", "{`a`:" + "[".repeat(1000), "nesting deeper than 1000 levels at byte 1004"));
+                Arguments.of(
+                        "too deep",
+                        "{`a`:" + "[".repeat(1000),
+                        "nesting deeper than 1000 levels at byte 1004"));
     }
 
     @ParameterizedTest(name = "{0}")

@@ -1,15 +1,14 @@
 package dev.floodgate.contract;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.floodgate.model.Channel;
 import dev.floodgate.model.DeadLetter;
 import dev.floodgate.model.DeadLetterReason;
 import dev.floodgate.model.Interaction;
 import dev.floodgate.model.Priority;
 import dev.floodgate.model.RawRecord;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -17,13 +16,19 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 class InteractionCodecTest {
     private static final int MAX = 4096;
-    private static final String VALID = "{\"schema\":1,\"event_id\":\"e-1\",\"customer_id\":\"88213\",\"seq\":41,"
-            + "\"channel\":\"chat\",\"priority\":\"high\",\"occurred_at\":\"2026-11-23T09:00:01.123Z\","
-            + "\"body\":\"payment failed again\"}";
+    private static final String VALID =
+            "{\"schema\":1,\"event_id\":\"e-1\",\"customer_id\":\"88213\",\"seq\":41,"
+                    + "\"channel\":\"chat\",\"priority\":\"high\",\"occurred_at\":\"2026-11-23T09:00:01.123Z\","
+                    + "\"body\":\"payment failed again\"}";
 
     private static RawRecord raw(String key, byte[] value) {
-        return new RawRecord(key == null ? null : key.getBytes(StandardCharsets.UTF_8), value, "interactions", 3,
-                90412L, 1_700_000_000_000L);
+        return new RawRecord(
+                key == null ? null : key.getBytes(StandardCharsets.UTF_8),
+                value,
+                "interactions",
+                3,
+                90412L,
+                1_700_000_000_000L);
     }
 
     private static RawRecord raw(String key, String value) {
@@ -48,7 +53,8 @@ class InteractionCodecTest {
         assertThat(in.seq).isEqualTo(41);
         assertThat(in.channel).isEqualTo(Channel.CHAT);
         assertThat(in.priority).isEqualTo(Priority.HIGH);
-        assertThat(in.occurredAt).isEqualTo(java.time.Instant.parse("2026-11-23T09:00:01.123Z").toEpochMilli());
+        assertThat(in.occurredAt)
+                .isEqualTo(java.time.Instant.parse("2026-11-23T09:00:01.123Z").toEpochMilli());
         assertThat(in.body).isEqualTo("payment failed again");
         assertThat(in.uri).isNull();
         assertThat(in.sourcePartition).isEqualTo(3);
@@ -58,11 +64,17 @@ class InteractionCodecTest {
 
     @Test
     void validRecordsRoundTrip() throws Exception {
-        Interaction voice = InteractionCodec.parse(raw("7", "{\"schema\":1,\"event_id\":\"v\",\"customer_id\":\"7\","
-                + "\"channel\":\"voice\",\"priority\":\"low\",\"occurred_at\":\"2026-11-23T09:00:00Z\","
-                + "\"uri\":\"s3://raw/audio/7/1.wav\",\"extra\":{\"ignored\":[1,2]}}"), MAX);
+        Interaction voice =
+                InteractionCodec.parse(
+                        raw(
+                                "7",
+                                "{\"schema\":1,\"event_id\":\"v\",\"customer_id\":\"7\","
+                                        + "\"channel\":\"voice\",\"priority\":\"low\",\"occurred_at\":\"2026-11-23T09:00:00Z\","
+                                        + "\"uri\":\"s3://raw/audio/7/1.wav\",\"extra\":{\"ignored\":[1,2]}}"),
+                        MAX);
         assertThat(voice.hasSeq()).isFalse();
-        for (Interaction in : new Interaction[] {voice, InteractionCodec.parse(raw("88213", VALID), MAX)}) {
+        for (Interaction in :
+                new Interaction[] {voice, InteractionCodec.parse(raw("88213", VALID), MAX)}) {
             RawRecord again = raw(in.customerId, InteractionCodec.write(in));
             again.partition = in.sourcePartition;
             again.offset = in.sourceOffset;
@@ -90,8 +102,10 @@ class InteractionCodecTest {
         assertThat(reasonFor(raw("88213", v))).isEqualTo(DeadLetterReason.INVALID_UTF8);
         byte[] overlong = VALID.replace("again", "ag\u0000in").getBytes(StandardCharsets.UTF_8);
         // 0xC0 0x80 is an overlong NUL: valid-looking, forbidden by UTF-8.
-        byte[] withOverlong = new String(overlong, StandardCharsets.UTF_8).replace("\u0000", "@")
-                .getBytes(StandardCharsets.UTF_8);
+        byte[] withOverlong =
+                new String(overlong, StandardCharsets.UTF_8)
+                        .replace("\u0000", "@")
+                        .getBytes(StandardCharsets.UTF_8);
         int at = new String(withOverlong, StandardCharsets.UTF_8).indexOf('@');
         byte[] patched = new byte[withOverlong.length + 1];
         System.arraycopy(withOverlong, 0, patched, 0, at);
@@ -102,12 +116,14 @@ class InteractionCodecTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @CsvSource(delimiter = '|', value = {
-        "not json at all     | hello",
-        "truncated object    | {\"schema\":1,\"event_id\":\"e\"",
-        "array not object    | [1,2,3]",
-        "trailing garbage    | {\"schema\":1} {}",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "not json at all     | hello",
+                "truncated object    | {\"schema\":1,\"event_id\":\"e\"",
+                "array not object    | [1,2,3]",
+                "trailing garbage    | {\"schema\":1} {}",
+            })
     void badJson(String name, String value) {
         assertThat(reasonFor(raw("88213", value))).isEqualTo(DeadLetterReason.BAD_JSON);
     }
@@ -115,7 +131,8 @@ class InteractionCodecTest {
     @ParameterizedTest(name = "missing {0}")
     @CsvSource({"schema", "event_id", "customer_id", "channel", "priority", "occurred_at", "body"})
     void missingField(String field) {
-        String value = VALID.replaceAll("\"" + field + "\":(\"[^\"]*\"|\\d+),?", "").replace(",}", "}");
+        String value =
+                VALID.replaceAll("\"" + field + "\":(\"[^\"]*\"|\\d+),?", "").replace(",}", "}");
         assertThat(reasonFor(raw("88213", value))).isEqualTo(DeadLetterReason.MISSING_FIELD);
     }
 
@@ -126,14 +143,16 @@ class InteractionCodecTest {
     }
 
     @ParameterizedTest(name = "{0}")
-    @CsvSource(delimiter = '|', value = {
-        "seq as string        | \"seq\":41             | \"seq\":\"41\"",
-        "seq as decimal       | \"seq\":41             | \"seq\":41.5",
-        "schema as string     | \"schema\":1           | \"schema\":\"1\"",
-        "customer_id as number| \"customer_id\":\"88213\" | \"customer_id\":88213",
-        "body as object       | \"body\":\"payment failed again\" | \"body\":{\"t\":1}",
-        "channel as array     | \"channel\":\"chat\"   | \"channel\":[\"chat\"]",
-    })
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "seq as string        | \"seq\":41             | \"seq\":\"41\"",
+                "seq as decimal       | \"seq\":41             | \"seq\":41.5",
+                "schema as string     | \"schema\":1           | \"schema\":\"1\"",
+                "customer_id as number| \"customer_id\":\"88213\" | \"customer_id\":88213",
+                "body as object       | \"body\":\"payment failed again\" | \"body\":{\"t\":1}",
+                "channel as array     | \"channel\":\"chat\"   | \"channel\":[\"chat\"]",
+            })
     void wrongType(String name, String from, String to) {
         assertThat(reasonFor(raw("88213", VALID.replace(from.trim(), to.trim()))))
                 .isEqualTo(DeadLetterReason.WRONG_TYPE);
@@ -172,7 +191,12 @@ class InteractionCodecTest {
     @Test
     void deadLetterEnvelopeKeepsTheOriginalBytes() throws Exception {
         byte[] value = {'{', (byte) 0xFF, '}'};
-        DeadLetter d = DeadLetter.of(raw("k", value), DeadLetterReason.INVALID_UTF8, "invalid UTF-8 at byte 1", 5L);
+        DeadLetter d =
+                DeadLetter.of(
+                        raw("k", value),
+                        DeadLetterReason.INVALID_UTF8,
+                        "invalid UTF-8 at byte 1",
+                        5L);
         DeadLetter back = OutputCodec.readDeadLetter(OutputCodec.write(d));
         assertThat(back.value).isEqualTo(value);
         assertThat(back.key).isEqualTo("k".getBytes(StandardCharsets.UTF_8));

@@ -1,26 +1,26 @@
 package dev.floodgate.contract;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonToken;
 import dev.floodgate.model.Channel;
 import dev.floodgate.model.DeadLetterReason;
 import dev.floodgate.model.Interaction;
 import dev.floodgate.model.Priority;
 import dev.floodgate.model.RawRecord;
-
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.core.JsonToken;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.format.DateTimeParseException;
 
 /**
- * The test oracle for {@link ContractV1Reader}: {@link InteractionCodec#parse} as it was before the reader replaced
- * it, a strict UTF-8 check of the whole value followed by Jackson's streaming parser (default {@link JsonFactory}),
- * kept verbatim so the properties can check that the two accept the same records with the same fields and reject
- * the others for the same {@link DeadLetterReason}. It runs on the Jackson the build pins (2.18): its limits
- * (nesting, number, name and string lengths) changed in 2.15 and 2.16, so a Jackson upgrade can fail the
- * properties without any change in production, and should be read as a change of the oracle.
+ * The test oracle for {@link ContractV1Reader}: {@link InteractionCodec#parse} as it was before the
+ * reader replaced it, a strict UTF-8 check of the whole value followed by Jackson's streaming
+ * parser (default {@link JsonFactory}), kept verbatim so the properties can check that the two
+ * accept the same records with the same fields and reject the others for the same {@link
+ * DeadLetterReason}. It runs on the Jackson the build pins (2.18): its limits (nesting, number,
+ * name and string lengths) changed in 2.15 and 2.16, so a Jackson upgrade can fail the properties
+ * without any change in production, and should be read as a change of the oracle.
  */
 final class JacksonContractOracle {
     private static final int SCHEMA_VERSION = InteractionCodec.SCHEMA_VERSION;
@@ -35,19 +35,27 @@ final class JacksonContractOracle {
             throw new InvalidRecordException(DeadLetterReason.EMPTY_VALUE, "record has no value");
         }
         if (value.length > maxRecordBytes) {
-            throw new InvalidRecordException(DeadLetterReason.OVERSIZED,
+            throw new InvalidRecordException(
+                    DeadLetterReason.OVERSIZED,
                     "value is " + value.length + " bytes, the maximum is " + maxRecordBytes);
         }
         int bad = Utf8.firstInvalidByte(value);
         if (bad >= 0) {
-            throw new InvalidRecordException(DeadLetterReason.INVALID_UTF8, "invalid UTF-8 at byte " + bad);
+            throw new InvalidRecordException(
+                    DeadLetterReason.INVALID_UTF8, "invalid UTF-8 at byte " + bad);
         }
         Interaction in = parseJson(value);
         String key = raw.key == null ? null : new String(raw.key, StandardCharsets.UTF_8);
         if (!in.customerId.equals(key)) {
-            throw new InvalidRecordException(DeadLetterReason.KEY_MISMATCH,
-                    key == null ? "record has no key; expected customer_id " + in.customerId
-                            : "key '" + key + "' disagrees with customer_id '" + in.customerId + "'");
+            throw new InvalidRecordException(
+                    DeadLetterReason.KEY_MISMATCH,
+                    key == null
+                            ? "record has no key; expected customer_id " + in.customerId
+                            : "key '"
+                                    + key
+                                    + "' disagrees with customer_id '"
+                                    + in.customerId
+                                    + "'");
         }
         in.logTimestamp = raw.timestamp;
         in.sourceTopic = raw.topic;
@@ -64,7 +72,8 @@ final class JacksonContractOracle {
         String occurredAt = null;
         try (JsonParser p = JSON.createParser(value)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
-                throw new InvalidRecordException(DeadLetterReason.BAD_JSON, "value is not a JSON object");
+                throw new InvalidRecordException(
+                        DeadLetterReason.BAD_JSON, "value is not a JSON object");
             }
             JsonToken t;
             while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
@@ -103,19 +112,25 @@ final class JacksonContractOracle {
                 }
             }
             if (t != JsonToken.END_OBJECT || p.nextToken() != null) {
-                throw new InvalidRecordException(DeadLetterReason.BAD_JSON, "trailing content after the JSON object");
+                throw new InvalidRecordException(
+                        DeadLetterReason.BAD_JSON, "trailing content after the JSON object");
             }
         } catch (JsonProcessingException e) {
             throw new InvalidRecordException(DeadLetterReason.BAD_JSON, e.getOriginalMessage());
         } catch (IOException e) {
-            throw new InvalidRecordException(DeadLetterReason.BAD_JSON, String.valueOf(e.getMessage()));
+            throw new InvalidRecordException(
+                    DeadLetterReason.BAD_JSON, String.valueOf(e.getMessage()));
         }
         if (schema == null) {
             throw missing("schema");
         }
         if (schema != SCHEMA_VERSION) {
-            throw new InvalidRecordException(DeadLetterReason.UNSUPPORTED_SCHEMA,
-                    "schema " + schema + " is not supported; this job reads schema " + SCHEMA_VERSION);
+            throw new InvalidRecordException(
+                    DeadLetterReason.UNSUPPORTED_SCHEMA,
+                    "schema "
+                            + schema
+                            + " is not supported; this job reads schema "
+                            + SCHEMA_VERSION);
         }
         requireText(in.eventId, "event_id");
         requireText(in.customerId, "customer_id");
@@ -124,17 +139,19 @@ final class JacksonContractOracle {
         requireText(occurredAt, "occurred_at");
         in.channel = Channel.fromWire(channel);
         if (in.channel == null) {
-            throw new InvalidRecordException(DeadLetterReason.UNKNOWN_CHANNEL, "unknown channel '" + channel + "'");
+            throw new InvalidRecordException(
+                    DeadLetterReason.UNKNOWN_CHANNEL, "unknown channel '" + channel + "'");
         }
         in.priority = Priority.fromWire(priority);
         if (in.priority == null) {
-            throw new InvalidRecordException(DeadLetterReason.UNKNOWN_PRIORITY,
-                    "unknown priority '" + priority + "'");
+            throw new InvalidRecordException(
+                    DeadLetterReason.UNKNOWN_PRIORITY, "unknown priority '" + priority + "'");
         }
         try {
             in.occurredAt = IsoInstant.parseMillis(occurredAt);
         } catch (DateTimeParseException | ArithmeticException e) {
-            throw new InvalidRecordException(DeadLetterReason.INVALID_VALUE,
+            throw new InvalidRecordException(
+                    DeadLetterReason.INVALID_VALUE,
                     "occurred_at '" + occurredAt + "' is not an ISO-8601 instant");
         }
         if (in.channel == Channel.CHAT) {
@@ -146,7 +163,8 @@ final class JacksonContractOracle {
     }
 
     private static InvalidRecordException missing(String field) {
-        return new InvalidRecordException(DeadLetterReason.MISSING_FIELD, "missing field '" + field + "'");
+        return new InvalidRecordException(
+                DeadLetterReason.MISSING_FIELD, "missing field '" + field + "'");
     }
 
     private static void requireText(String value, String field) throws InvalidRecordException {
@@ -154,7 +172,8 @@ final class JacksonContractOracle {
             throw missing(field);
         }
         if (value.isEmpty()) {
-            throw new InvalidRecordException(DeadLetterReason.INVALID_VALUE, "field '" + field + "' is empty");
+            throw new InvalidRecordException(
+                    DeadLetterReason.INVALID_VALUE, "field '" + field + "' is empty");
         }
     }
 
@@ -170,7 +189,8 @@ final class JacksonContractOracle {
         return p.getText();
     }
 
-    private static int intField(JsonParser p, JsonToken v, String field) throws IOException, InvalidRecordException {
+    private static int intField(JsonParser p, JsonToken v, String field)
+            throws IOException, InvalidRecordException {
         if (v != JsonToken.VALUE_NUMBER_INT || p.getNumberType() != JsonParser.NumberType.INT) {
             p.skipChildren();
             throw wrongType(field, "an integer", v);
@@ -178,33 +198,45 @@ final class JacksonContractOracle {
         return p.getIntValue();
     }
 
-    private static long seqField(JsonParser p, JsonToken v) throws IOException, InvalidRecordException {
-        if (v != JsonToken.VALUE_NUMBER_INT || p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
+    private static long seqField(JsonParser p, JsonToken v)
+            throws IOException, InvalidRecordException {
+        if (v != JsonToken.VALUE_NUMBER_INT
+                || p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
             p.skipChildren();
             throw wrongType("seq", "an integer", v);
         }
         long seq = p.getLongValue();
         if (seq < 1) {
-            throw new InvalidRecordException(DeadLetterReason.INVALID_VALUE, "seq " + seq + " is below 1");
+            throw new InvalidRecordException(
+                    DeadLetterReason.INVALID_VALUE, "seq " + seq + " is below 1");
         }
         return seq;
     }
 
-    private static InvalidRecordException wrongType(String field, String expected, JsonToken actual) {
-        return new InvalidRecordException(DeadLetterReason.WRONG_TYPE,
+    private static InvalidRecordException wrongType(
+            String field, String expected, JsonToken actual) {
+        return new InvalidRecordException(
+                DeadLetterReason.WRONG_TYPE,
                 "field '" + field + "' must be " + expected + ", was " + describe(actual));
     }
 
     private static String describe(JsonToken t) {
         switch (t) {
-            case VALUE_STRING: return "a string";
-            case VALUE_NUMBER_INT: return "an integer";
-            case VALUE_NUMBER_FLOAT: return "a decimal number";
+            case VALUE_STRING:
+                return "a string";
+            case VALUE_NUMBER_INT:
+                return "an integer";
+            case VALUE_NUMBER_FLOAT:
+                return "a decimal number";
             case VALUE_TRUE:
-            case VALUE_FALSE: return "a boolean";
-            case START_OBJECT: return "an object";
-            case START_ARRAY: return "an array";
-            default: return t.toString();
+            case VALUE_FALSE:
+                return "a boolean";
+            case START_OBJECT:
+                return "an object";
+            case START_ARRAY:
+                return "an array";
+            default:
+                return t.toString();
         }
     }
 }

@@ -4,10 +4,10 @@ import java.util.List;
 import java.util.Random;
 
 /**
- * Test helper: a small JSON model (null, Boolean, {@link Num}, String, List, {@link Obj}) and a writer that spells
- * the same value many ways, picking at random (from a seed) where whitespace goes and how each character of a
- * string is written: raw, as a short escape or as a backslash-u escape in lower or upper case (surrogate pairs as
- * two, lone surrogates always escaped).
+ * Test helper: a small JSON model (null, Boolean, {@link Num}, String, List, {@link Obj}) and a
+ * writer that spells the same value many ways, picking at random (from a seed) where whitespace
+ * goes and how each character of a string is written: raw, as a short escape or as a backslash-u
+ * escape in lower or upper case (surrogate pairs as two, lone surrogates always escaped).
  */
 final class JsonText {
     /** A number exactly as written, e.g. {@code -0}, {@code 1.5E+3}, or 30 digits. */
@@ -89,8 +89,10 @@ final class JsonText {
         out.append('"');
         for (int i = 0; i < s.length(); i++) {
             char c = s.charAt(i);
-            boolean pair = Character.isHighSurrogate(c) && i + 1 < s.length()
-                    && Character.isLowSurrogate(s.charAt(i + 1));
+            boolean pair =
+                    Character.isHighSurrogate(c)
+                            && i + 1 < s.length()
+                            && Character.isLowSurrogate(s.charAt(i + 1));
             boolean lone = Character.isSurrogate(c) && !pair;
             boolean mustEscape = c < 0x20 || c == '"' || c == '\\' || lone;
             if (!mustEscape && (plain || random.nextInt(8) != 0)) {
@@ -115,20 +117,33 @@ final class JsonText {
 
     private void unicodeEscape(char c) {
         String hex = String.format("%04x", (int) c);
-        out.append("\\u").append(!plain && random.nextBoolean() ? hex.toUpperCase(java.util.Locale.ROOT) : hex);
+        out.append("\\u")
+                .append(
+                        !plain && random.nextBoolean()
+                                ? hex.toUpperCase(java.util.Locale.ROOT)
+                                : hex);
     }
 
     private static String shortEscape(char c) {
         switch (c) {
-            case '"': return "\\\"";
-            case '\\': return "\\\\";
-            case '/': return "\\/";
-            case '\b': return "\\b";
-            case '\f': return "\\f";
-            case '\n': return "\\n";
-            case '\r': return "\\r";
-            case '\t': return "\\t";
-            default: return null;
+            case '"':
+                return "\\\"";
+            case '\\':
+                return "\\\\";
+            case '/':
+                return "\\/";
+            case '\b':
+                return "\\b";
+            case '\f':
+                return "\\f";
+            case '\n':
+                return "\\n";
+            case '\r':
+                return "\\r";
+            case '\t':
+                return "\\t";
+            default:
+                return null;
         }
     }
 }

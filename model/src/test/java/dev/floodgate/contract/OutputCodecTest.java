@@ -1,13 +1,12 @@
 package dev.floodgate.contract;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.floodgate.model.Channel;
 import dev.floodgate.model.Interaction;
 import dev.floodgate.model.Lane;
 import dev.floodgate.model.Priority;
 import dev.floodgate.model.ProcessedEvent;
-
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import net.jqwik.api.ForAll;
@@ -16,21 +15,24 @@ import net.jqwik.api.constraints.LongRange;
 import org.junit.jupiter.api.Test;
 
 /**
- * A result's exact bytes: pinned for two records (as the writer wrote them before its fast paths), and for any
- * record the same as the writer's general path writes, one result after another through the reused writer.
+ * A result's exact bytes: pinned for two records (as the writer wrote them before its fast paths),
+ * and for any record the same as the writer's general path writes, one result after another through
+ * the reused writer.
  */
 class OutputCodecTest {
 
     @Test
     void writesTheSameBytesAsBefore() {
         ProcessedEvent p = event();
-        assertThat(latin1(OutputCodec.write(p))).isEqualTo("{\"event_id\":\"ba419d35-0dfe-8af7-aee7-bbe10c45c028\","
-                + "\"customer_id\":\"cust-069970\",\"seq\":87526,\"channel\":\"image\",\"priority\":\"low\","
-                + "\"lane\":\"backfill\",\"occurred_at\":\"2026-11-23T09:19:59.030Z\","
-                + "\"logged_at\":\"2026-11-23T09:19:59Z\",\"processed_at\":\"2026-11-23T09:20:01.123Z\","
-                + "\"age_ms\":2123,\"processor\":\"passthrough-v2\",\"result\":\"say \\\"hi\\\"\\\\ \\u0000\\u001f"
-                + "\u007f\\n\\t? caf\u00c3\u00a9 \u00e4\u00b8\u0096 \u00f0\u009f\u0098\u0080 \\ud800?\","
-                + "\"source_partition\":11,\"source_offset\":819572292}");
+        assertThat(latin1(OutputCodec.write(p)))
+                .isEqualTo(
+                        "{\"event_id\":\"ba419d35-0dfe-8af7-aee7-bbe10c45c028\","
+                                + "\"customer_id\":\"cust-069970\",\"seq\":87526,\"channel\":\"image\",\"priority\":\"low\","
+                                + "\"lane\":\"backfill\",\"occurred_at\":\"2026-11-23T09:19:59.030Z\","
+                                + "\"logged_at\":\"2026-11-23T09:19:59Z\",\"processed_at\":\"2026-11-23T09:20:01.123Z\","
+                                + "\"age_ms\":2123,\"processor\":\"passthrough-v2\",\"result\":\"say \\\"hi\\\"\\\\ \\u0000\\u001f"
+                                + "\u007f\\n\\t? caf\u00c3\u00a9 \u00e4\u00b8\u0096 \u00f0\u009f\u0098\u0080 \\ud800?\","
+                                + "\"source_partition\":11,\"source_offset\":819572292}");
 
         p.seq = Interaction.NO_SEQ;
         p.result = null;
@@ -41,16 +43,21 @@ class OutputCodecTest {
         p.occurredAt = -62_167_219_200_001L;
         p.logTimestamp = 0;
         p.processedAt = 253_402_300_800_000L;
-        assertThat(latin1(OutputCodec.write(p))).isEqualTo("{\"event_id\":\"e\",\"customer_id\":\"cust-069970\","
-                + "\"channel\":\"voice\",\"priority\":\"normal\",\"lane\":\"live\","
-                + "\"occurred_at\":\"-0001-12-31T23:59:59.999Z\",\"logged_at\":\"1970-01-01T00:00:00Z\","
-                + "\"processed_at\":\"+10000-01-01T00:00:00Z\",\"age_ms\":253402300800000,"
-                + "\"processor\":\"passthrough-v2\",\"result\":null,\"source_partition\":11,"
-                + "\"source_offset\":819572292}");
+        assertThat(latin1(OutputCodec.write(p)))
+                .isEqualTo(
+                        "{\"event_id\":\"e\",\"customer_id\":\"cust-069970\","
+                                + "\"channel\":\"voice\",\"priority\":\"normal\",\"lane\":\"live\","
+                                + "\"occurred_at\":\"-0001-12-31T23:59:59.999Z\",\"logged_at\":\"1970-01-01T00:00:00Z\","
+                                + "\"processed_at\":\"+10000-01-01T00:00:00Z\",\"age_ms\":253402300800000,"
+                                + "\"processor\":\"passthrough-v2\",\"result\":null,\"source_partition\":11,"
+                                + "\"source_offset\":819572292}");
     }
 
     @Property(tries = 1000)
-    void writesWhatTheGeneralPathWrites(@ForAll String result, @ForAll String id, @ForAll long seq,
+    void writesWhatTheGeneralPathWrites(
+            @ForAll String result,
+            @ForAll String id,
+            @ForAll long seq,
             @ForAll @LongRange(min = -62_167_219_300_000L, max = 253_402_300_900_000L) long at) {
         ProcessedEvent p = event();
         p.result = result;
@@ -67,19 +74,30 @@ class OutputCodecTest {
         assertThat(first).isEqualTo(generalPath(p));
     }
 
-    /** What {@link OutputCodec#write(ProcessedEvent)} wrote before the fast paths, with the writer's general one. */
+    /**
+     * What {@link OutputCodec#write(ProcessedEvent)} wrote before the fast paths, with the writer's
+     * general one.
+     */
     private static byte[] generalPath(ProcessedEvent p) {
-        JsonWriter g = new JsonWriter(16).fieldByChars(new JsonWriter.Name("event_id"), p.eventId)
-                .fieldByChars(new JsonWriter.Name("customer_id"), p.customerId);
+        JsonWriter g =
+                new JsonWriter(16)
+                        .fieldByChars(new JsonWriter.Name("event_id"), p.eventId)
+                        .fieldByChars(new JsonWriter.Name("customer_id"), p.customerId);
         if (p.seq != Interaction.NO_SEQ) {
             g.field("seq", p.seq);
         }
         return g.fieldByChars(new JsonWriter.Name("channel"), p.channel.wireName())
                 .fieldByChars(new JsonWriter.Name("priority"), p.priority.wireName())
                 .fieldByChars(new JsonWriter.Name("lane"), p.lane.wireName())
-                .fieldByChars(new JsonWriter.Name("occurred_at"), Instant.ofEpochMilli(p.occurredAt).toString())
-                .fieldByChars(new JsonWriter.Name("logged_at"), Instant.ofEpochMilli(p.logTimestamp).toString())
-                .fieldByChars(new JsonWriter.Name("processed_at"), Instant.ofEpochMilli(p.processedAt).toString())
+                .fieldByChars(
+                        new JsonWriter.Name("occurred_at"),
+                        Instant.ofEpochMilli(p.occurredAt).toString())
+                .fieldByChars(
+                        new JsonWriter.Name("logged_at"),
+                        Instant.ofEpochMilli(p.logTimestamp).toString())
+                .fieldByChars(
+                        new JsonWriter.Name("processed_at"),
+                        Instant.ofEpochMilli(p.processedAt).toString())
                 .field("age_ms", p.ageMillis())
                 .fieldByChars(new JsonWriter.Name("processor"), p.processor)
                 .fieldByChars(new JsonWriter.Name("result"), p.result)

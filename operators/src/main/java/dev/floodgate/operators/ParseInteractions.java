@@ -1,9 +1,9 @@
 package dev.floodgate.operators;
 
-import dev.floodgate.model.DeadLetter;
-import dev.floodgate.model.Interaction;
 import dev.floodgate.contract.InteractionCodec;
 import dev.floodgate.contract.InvalidRecordException;
+import dev.floodgate.model.DeadLetter;
+import dev.floodgate.model.Interaction;
 import dev.floodgate.model.RawRecord;
 import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.metrics.Counter;
@@ -12,9 +12,9 @@ import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 
 /**
- * Parses and validates log records into {@link Interaction}s (contract v1). Never throws on bad input: a record
- * that breaks the contract goes to {@link #DEAD_LETTERS} with its original bytes, position and reason, so one
- * poison record never stalls a partition. Stateless; no timers.
+ * Parses and validates log records into {@link Interaction}s (contract v1). Never throws on bad
+ * input: a record that breaks the contract goes to {@link #DEAD_LETTERS} with its original bytes,
+ * position and reason, so one poison record never stalls a partition. Stateless; no timers.
  */
 public class ParseInteractions extends ProcessFunction<RawRecord, Interaction> {
     private static final long serialVersionUID = 1L;
@@ -43,8 +43,13 @@ public class ParseInteractions extends ProcessFunction<RawRecord, Interaction> {
             out.collect(in);
         } catch (InvalidRecordException e) {
             deadLetters.inc();
-            ctx.output(DEAD_LETTERS,
-                    DeadLetter.of(raw, e.reason(), e.getMessage(), ctx.timerService().currentProcessingTime()));
+            ctx.output(
+                    DEAD_LETTERS,
+                    DeadLetter.of(
+                            raw,
+                            e.reason(),
+                            e.getMessage(),
+                            ctx.timerService().currentProcessingTime()));
         }
     }
 }

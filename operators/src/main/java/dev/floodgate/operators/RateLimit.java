@@ -5,9 +5,10 @@ import org.apache.flink.api.common.functions.OpenContext;
 import org.apache.flink.api.common.functions.RichMapFunction;
 
 /**
- * Passes records on at most {@code eventsPerSecond} across all subtasks (each takes its share). Waiting blocks the
- * task, so the limit turns into backpressure on the source: a backfill reads the log no faster than it may
- * process, and leaves the processing service's capacity to the live job. No state, no timers.
+ * Passes records on at most {@code eventsPerSecond} across all subtasks (each takes its share).
+ * Waiting blocks the task, so the limit turns into backpressure on the source: a backfill reads the
+ * log no faster than it may process, and leaves the processing service's capacity to the live job.
+ * No state, no timers.
  */
 public class RateLimit<T> extends RichMapFunction<T, T> {
     private static final long serialVersionUID = 1L;
@@ -18,7 +19,8 @@ public class RateLimit<T> extends RichMapFunction<T, T> {
 
     public RateLimit(double eventsPerSecond) {
         if (!(eventsPerSecond > 0)) {
-            throw new IllegalArgumentException("eventsPerSecond must be above 0, was " + eventsPerSecond);
+            throw new IllegalArgumentException(
+                    "eventsPerSecond must be above 0, was " + eventsPerSecond);
         }
         this.eventsPerSecond = eventsPerSecond;
     }

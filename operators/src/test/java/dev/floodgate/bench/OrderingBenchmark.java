@@ -10,9 +10,9 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Random;
 import org.apache.flink.api.common.typeinfo.Types;
-import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.MemorySize;
+import org.apache.flink.core.execution.SavepointFormatType;
 import org.apache.flink.runtime.checkpoint.SavepointType;
 import org.apache.flink.runtime.event.WatermarkEvent;
 import org.apache.flink.runtime.state.StateBackend;
@@ -32,19 +32,21 @@ import org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness;
 import org.apache.flink.util.OutputTag;
 
 /**
- * Throughput of {@link OrderPerCustomer} on one thread, and its state bytes per idle customer, with the heap and
- * the RocksDB state backend. Not a test: a program that prints numbers. Run from the repository root:
+ * Throughput of {@link OrderPerCustomer} on one thread, and its state bytes per idle customer, with
+ * the heap and the RocksDB state backend. Not a test: a program that prints numbers. Run from the
+ * repository root:
  *
  * <pre>
  * mvn -B -q -pl operators test-compile exec:java -Dexec.mainClass=dev.floodgate.bench.OrderingBenchmark \
  *     -Dexec.classpathScope=test [-Dexec.args="customers eventsPerCustomer"]
  * </pre>
  *
- * Events: {@code eventsPerCustomer} per customer, customers interleaved round by round in a shuffled order; in
- * each customer's sequence 10% of events (rounded) are swapped with their predecessor, so they arrive early and
- * wait in the buffer for one round. Processing time does not move, so no gap times out: every early event is
- * buffered, then released by its predecessor (timer registered and deleted). Events are built before the clock
- * starts; the operator's output goes to a counting sink, not the harness's copying list.
+ * Events: {@code eventsPerCustomer} per customer, customers interleaved round by round in a
+ * shuffled order; in each customer's sequence 10% of events (rounded) are swapped with their
+ * predecessor, so they arrive early and wait in the buffer for one round. Processing time does not
+ * move, so no gap times out: every early event is buffered, then released by its predecessor (timer
+ * registered and deleted). Events are built before the clock starts; the operator's output goes to
+ * a counting sink, not the harness's copying list.
  */
 public final class OrderingBenchmark {
     private static final double OUT_OF_ORDER = 0.10;
@@ -58,8 +60,12 @@ public final class OrderingBenchmark {
         for (int i = 0; i < events.size(); i++) {
             early += events.get(i).seq != 1 && isEarly(events, i, customers) ? 1 : 0;
         }
-        System.out.printf("customers=%,d events=%,d early (out of order)=%.1f%% cores=%d java=%s%n", customers,
-                events.size(), 100.0 * early / events.size(), Runtime.getRuntime().availableProcessors(),
+        System.out.printf(
+                "customers=%,d events=%,d early (out of order)=%.1f%% cores=%d java=%s%n",
+                customers,
+                events.size(),
+                100.0 * early / events.size(),
+                Runtime.getRuntime().availableProcessors(),
                 System.getProperty("java.version"));
         run("heap (HashMapStateBackend)", new HashMapStateBackend(), events, customers);
         run("RocksDB, 256 MB per slot", rocksDb(false), events, customers);
@@ -67,19 +73,24 @@ public final class OrderingBenchmark {
     }
 
     /**
-     * RocksDB with a fixed 256 MB for the slot instead of the harness's 3 MB of managed memory, which starves the
-     * block cache and write buffers (about 10k events/s). Checkpoints are RocksDB's default (incremental).
+     * RocksDB with a fixed 256 MB for the slot instead of the harness's 3 MB of managed memory,
+     * which starves the block cache and write buffers (about 10k events/s). Checkpoints are
+     * RocksDB's default (incremental).
      */
     private static StateBackend rocksDb(boolean bloomFilter) {
         Configuration conf = new Configuration();
         conf.set(RocksDBOptions.FIX_PER_SLOT_MEMORY_SIZE, MemorySize.parse("256mb"));
         conf.set(RocksDBConfigurableOptions.USE_BLOOM_FILTER, bloomFilter);
-        return new EmbeddedRocksDBStateBackend(false).configure(conf, OrderingBenchmark.class.getClassLoader());
+        return new EmbeddedRocksDBStateBackend(false)
+                .configure(conf, OrderingBenchmark.class.getClassLoader());
     }
 
-    private static void run(String name, StateBackend backend, List<Interaction> events, int customers)
+    private static void run(
+            String name, StateBackend backend, List<Interaction> events, int customers)
             throws Exception {
-        measure(backend, events.subList(0, events.size() / 3)); // warm up the JIT on a throwaway operator
+        measure(
+                backend,
+                events.subList(0, events.size() / 3)); // warm up the JIT on a throwaway operator
         List<Double> rates = new ArrayList<>();
         Result r = null;
         for (int i = 0; i < REPEATS; i++) {
@@ -87,11 +98,19 @@ public final class OrderingBenchmark {
             rates.add(events.size() / r.seconds);
         }
         Collections.sort(rates);
-        System.out.printf("%-40s %,9.0f events/s median of %d (min %,.0f, max %,.0f; %,d emitted per run)%n",
-                name, rates.get(REPEATS / 2), REPEATS, rates.get(0), rates.get(REPEATS - 1), r.emitted);
-        System.out.printf("%-40s %,9.1f bytes per idle customer in a canonical savepoint (%,d bytes)%n", name,
-                (double) r.savepointBytes / customers, r.savepointBytes);
-        System.out.printf("%-40s %,9.1f bytes per idle customer in a checkpoint (%,d bytes; %d timers left)%n",
+        System.out.printf(
+                "%-40s %,9.0f events/s median of %d (min %,.0f, max %,.0f; %,d emitted per run)%n",
+                name,
+                rates.get(REPEATS / 2),
+                REPEATS,
+                rates.get(0),
+                rates.get(REPEATS - 1),
+                r.emitted);
+        System.out.printf(
+                "%-40s %,9.1f bytes per idle customer in a canonical savepoint (%,d bytes)%n",
+                name, (double) r.savepointBytes / customers, r.savepointBytes);
+        System.out.printf(
+                "%-40s %,9.1f bytes per idle customer in a checkpoint (%,d bytes; %d timers left)%n",
                 name, (double) r.checkpointBytes / customers, r.checkpointBytes, r.timers);
     }
 
@@ -100,9 +119,11 @@ public final class OrderingBenchmark {
         try (KeyedOneInputStreamOperatorTestHarness<String, Interaction, Interaction> h =
                 new KeyedOneInputStreamOperatorTestHarness<>(
                         new KeyedProcessOperator<>(new OrderPerCustomer(OrderingConfig.defaults())),
-                        CustomerKey.INSTANCE, Types.STRING)) {
+                        CustomerKey.INSTANCE,
+                        Types.STRING)) {
             h.setStateBackend(backend);
-            h.setCheckpointStorage(new JobManagerCheckpointStorage(256 * 1024 * 1024)); // snapshots kept in memory
+            h.setCheckpointStorage(
+                    new JobManagerCheckpointStorage(256 * 1024 * 1024)); // snapshots kept in memory
             h.setOutputCreator(serializer -> out);
             h.setup();
             h.initializeEmptyState();
@@ -112,14 +133,21 @@ public final class OrderingBenchmark {
                 h.processElement(new StreamRecord<>(e));
             }
             double seconds = (System.nanoTime() - start) / 1e9;
-            long savepoint = h.snapshotWithLocalState(1, 1, SavepointType.savepoint(SavepointFormatType.CANONICAL))
-                    .getJobManagerOwnedState().getStateSize();
+            long savepoint =
+                    h.snapshotWithLocalState(
+                                    1, 1, SavepointType.savepoint(SavepointFormatType.CANONICAL))
+                            .getJobManagerOwnedState()
+                            .getStateSize();
             long checkpoint = h.snapshot(2, 2).getStateSize();
-            return new Result(seconds, out.emitted, savepoint, checkpoint, h.numProcessingTimeTimers());
+            return new Result(
+                    seconds, out.emitted, savepoint, checkpoint, h.numProcessingTimeTimers());
         }
     }
 
-    /** Round-robin over shuffled customers; in each customer, 10% of events swapped with their predecessor. */
+    /**
+     * Round-robin over shuffled customers; in each customer, 10% of events swapped with their
+     * predecessor.
+     */
     static List<Interaction> generate(int customers, int perCustomer, Random random) {
         long[][] order = new long[customers][perCustomer];
         for (int c = 0; c < customers; c++) {
@@ -134,7 +162,9 @@ public final class OrderingBenchmark {
             boolean[] swapped = new boolean[perCustomer];
             int swaps = (int) Math.round(perCustomer * OUT_OF_ORDER);
             for (int i : starts) {
-                if (swaps > 0 && !swapped[i - 1] && !swapped[i]) { // disjoint pairs: each swap makes one event early
+                if (swaps > 0
+                        && !swapped[i - 1]
+                        && !swapped[i]) { // disjoint pairs: each swap makes one event early
                     long t = order[c][i];
                     order[c][i] = order[c][i - 1];
                     order[c][i - 1] = t;
@@ -163,7 +193,8 @@ public final class OrderingBenchmark {
         return next < events.size() && events.get(next).seq == events.get(i).seq - 1;
     }
 
-    private record Result(double seconds, long emitted, long savepointBytes, long checkpointBytes, int timers) {}
+    private record Result(
+            double seconds, long emitted, long savepointBytes, long checkpointBytes, int timers) {}
 
     /** Counts emitted records instead of copying them into a list. */
     private static final class CountingOutput implements Output<StreamRecord<Interaction>> {

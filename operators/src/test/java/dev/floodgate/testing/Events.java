@@ -5,11 +5,13 @@ import dev.floodgate.model.Interaction;
 import dev.floodgate.model.Priority;
 
 /**
- * Builds valid {@link Interaction}s for tests. Event ids are deterministic ({@code customer#seq}), so building
- * the same event twice gives a redelivery: same event id, equal object.
+ * Builds valid {@link Interaction}s for tests. Event ids are deterministic ({@code customer#seq}),
+ * so building the same event twice gives a redelivery: same event id, equal object.
  */
 public final class Events {
-    /** Log timestamp of built events; tests that care about age set {@code logTimestamp} themselves. */
+    /**
+     * Log timestamp of built events; tests that care about age set {@code logTimestamp} themselves.
+     */
     public static final long LOG_TIMESTAMP = 1_700_000_000_000L;
 
     private Events() {}
@@ -36,7 +38,9 @@ public final class Events {
         return in;
     }
 
-    /** An event without seq ({@link Interaction#NO_SEQ}): log order stands, {@code eventId} dedupes. */
+    /**
+     * An event without seq ({@link Interaction#NO_SEQ}): log order stands, {@code eventId} dedupes.
+     */
     public static Interaction unsequenced(String customer, String eventId) {
         return event(customer, Interaction.NO_SEQ, eventId);
     }

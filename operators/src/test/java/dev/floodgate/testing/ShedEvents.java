@@ -4,14 +4,21 @@ import dev.floodgate.model.Channel;
 import dev.floodgate.model.Interaction;
 import dev.floodgate.model.Priority;
 
-/** Builds valid {@link Interaction}s for shed and processing tests: chat carries a body, voice and image a uri. */
+/**
+ * Builds valid {@link Interaction}s for shed and processing tests: chat carries a body, voice and
+ * image a uri.
+ */
 public final class ShedEvents {
     public static final String TOPIC = "interactions";
 
     private ShedEvents() {}
 
-    /** An event of {@code customer} whose log timestamp is {@code logTimestamp} (its age is now minus that). */
-    public static Interaction event(String customer, long seq, Channel channel, Priority priority, long logTimestamp) {
+    /**
+     * An event of {@code customer} whose log timestamp is {@code logTimestamp} (its age is now
+     * minus that).
+     */
+    public static Interaction event(
+            String customer, long seq, Channel channel, Priority priority, long logTimestamp) {
         Interaction e = new Interaction();
         e.eventId = customer + "-" + seq;
         e.customerId = customer;
@@ -32,7 +39,12 @@ public final class ShedEvents {
     }
 
     /** An event that is {@code ageMillis} old at {@code now}. */
-    public static Interaction aged(String customer, long seq, Channel channel, Priority priority, long now,
+    public static Interaction aged(
+            String customer,
+            long seq,
+            Channel channel,
+            Priority priority,
+            long now,
             long ageMillis) {
         return event(customer, seq, channel, priority, now - ageMillis);
     }

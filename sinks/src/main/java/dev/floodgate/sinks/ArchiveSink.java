@@ -1,7 +1,7 @@
 package dev.floodgate.sinks;
 
-import dev.floodgate.model.Interaction;
 import dev.floodgate.contract.InteractionCodec;
+import dev.floodgate.model.Interaction;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.time.Instant;
@@ -17,9 +17,9 @@ import org.apache.flink.streaming.api.functions.sink.filesystem.bucketassigners.
 import org.apache.flink.streaming.api.functions.sink.filesystem.rollingpolicies.OnCheckpointRollingPolicy;
 
 /**
- * The raw archive: every valid event as a contract v1 JSON line, stored before any lossy decision. Files roll on
- * each checkpoint and become visible (lose their in-progress prefix) only when it completes: exactly once.
- * Buckets are hours of the log timestamp, {@code dt=2026-11-23/hour=09}.
+ * The raw archive: every valid event as a contract v1 JSON line, stored before any lossy decision.
+ * Files roll on each checkpoint and become visible (lose their in-progress prefix) only when it
+ * completes: exactly once. Buckets are hours of the log timestamp, {@code dt=2026-11-23/hour=09}.
  */
 public final class ArchiveSink {
     private ArchiveSink() {}
@@ -28,7 +28,11 @@ public final class ArchiveSink {
         return FileSink.forRowFormat(new Path(basePath), new JsonLineEncoder())
                 .withBucketAssigner(new LogHourBuckets())
                 .withRollingPolicy(OnCheckpointRollingPolicy.build())
-                .withOutputFileConfig(OutputFileConfig.builder().withPartPrefix("interactions").withPartSuffix(".jsonl").build())
+                .withOutputFileConfig(
+                        OutputFileConfig.builder()
+                                .withPartPrefix("interactions")
+                                .withPartSuffix(".jsonl")
+                                .build())
                 .build();
     }
 

@@ -9,15 +9,16 @@ import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
 
 /**
- * The job's transactional Kafka sinks. Each sink of a job gets its own transactional id prefix derived from the
- * job's prefix, so two sinks (or two jobs) never fence each other's transactions.
+ * The job's transactional Kafka sinks. Each sink of a job gets its own transactional id prefix
+ * derived from the job's prefix, so two sinks (or two jobs) never fence each other's transactions.
  */
 public final class ExactlyOnceKafkaSinks {
     private final String bootstrapServers;
     private final String transactionalIdPrefix;
     private final Duration transactionTimeout;
 
-    public ExactlyOnceKafkaSinks(String bootstrapServers, String transactionalIdPrefix, Duration transactionTimeout) {
+    public ExactlyOnceKafkaSinks(
+            String bootstrapServers, String transactionalIdPrefix, Duration transactionTimeout) {
         this.bootstrapServers = bootstrapServers;
         this.transactionalIdPrefix = transactionalIdPrefix;
         this.transactionTimeout = transactionTimeout;
@@ -41,7 +42,8 @@ public final class ExactlyOnceKafkaSinks {
                 .setBootstrapServers(bootstrapServers)
                 .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
                 .setTransactionalIdPrefix(transactionalIdPrefix + "-" + sinkName)
-                // The connector's default (1 h) is above the broker's transaction.max.timeout.ms (15 min) and
+                // The connector's default (1 h) is above the broker's transaction.max.timeout.ms
+                // (15 min) and
                 // fails every start: always set it explicitly.
                 .setProperty("transaction.timeout.ms", Long.toString(transactionTimeout.toMillis()))
                 .setProperty("linger.ms", "20")

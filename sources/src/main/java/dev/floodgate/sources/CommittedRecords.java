@@ -18,15 +18,19 @@ import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
-/** Reads topics outside Flink (their committed records, which exist): for the reconcile tool and the tests. */
+/**
+ * Reads topics outside Flink (their committed records, which exist): for the reconcile tool and the
+ * tests.
+ */
 public final class CommittedRecords {
     private CommittedRecords() {}
 
     /**
-     * Everything committed to {@code topic} right now, read with {@code isolation.level=read_committed}: reads
-     * each partition up to its last stable offset.
+     * Everything committed to {@code topic} right now, read with {@code
+     * isolation.level=read_committed}: reads each partition up to its last stable offset.
      */
-    public static List<ConsumerRecord<byte[], byte[]>> readAll(String bootstrapServers, String topic) {
+    public static List<ConsumerRecord<byte[], byte[]>> readAll(
+            String bootstrapServers, String topic) {
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
@@ -34,9 +38,10 @@ public final class CommittedRecords {
         p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Integer.toString(4 << 20));
         try (KafkaConsumer<byte[], byte[]> consumer =
                 new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-                    .map(i -> new TopicPartition(topic, i.partition()))
-                    .collect(Collectors.toList());
+            List<TopicPartition> partitions =
+                    consumer.partitionsFor(topic).stream()
+                            .map(i -> new TopicPartition(topic, i.partition()))
+                            .collect(Collectors.toList());
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
@@ -44,7 +49,8 @@ public final class CommittedRecords {
             long deadline = System.currentTimeMillis() + 60_000;
             while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
                 if (System.currentTimeMillis() > deadline) {
-                    throw new IllegalStateException("could not read " + topic + " to its end offsets " + end);
+                    throw new IllegalStateException(
+                            "could not read " + topic + " to its end offsets " + end);
                 }
                 consumer.poll(Duration.ofMillis(200)).forEach(out::add);
             }
@@ -52,15 +58,21 @@ public final class CommittedRecords {
         }
     }
 
-    /** The names among {@code names} that are not topics of the cluster; waits at most {@code timeout}. */
-    public static List<String> missingTopics(String bootstrapServers, Duration timeout, List<String> names)
+    /**
+     * The names among {@code names} that are not topics of the cluster; waits at most {@code
+     * timeout}.
+     */
+    public static List<String> missingTopics(
+            String bootstrapServers, Duration timeout, List<String> names)
             throws InterruptedException, ExecutionException, TimeoutException {
         Properties props = new Properties();
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        props.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, Long.toString(timeout.toMillis()));
+        props.put(
+                AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, Long.toString(timeout.toMillis()));
         props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, Long.toString(timeout.toMillis()));
         try (Admin admin = Admin.create(props)) {
-            Set<String> existing = admin.listTopics().names().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            Set<String> existing =
+                    admin.listTopics().names().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             return names.stream().filter(n -> !existing.contains(n)).toList();
         }
     }

@@ -13,41 +13,54 @@ import org.apache.kafka.common.TopicPartition;
 
 /** Builds the Kafka sources that read Floodgate's topics as {@link RawRecord}s. */
 public final class InteractionLogSource {
-    /** A partition without records this long stops holding back the log clock (time backpressured excluded). */
+    /**
+     * A partition without records this long stops holding back the log clock (time backpressured
+     * excluded).
+     */
     public static final Duration IDLE_PARTITION = Duration.ofSeconds(5);
 
     private InteractionLogSource() {}
 
     /**
-     * The log clock: watermarks from the records' append timestamps (topics use LogAppendTime, so they increase
-     * per partition), generated per partition by the Kafka source, the minimum over partitions. A partition idle
-     * for {@link #IDLE_PARTITION} is left out; the idleness clock pauses while the source is backpressured, so a
-     * backlog never counts as idle. Ordering's gap waits run on this clock.
+     * The log clock: watermarks from the records' append timestamps (topics use LogAppendTime, so
+     * they increase per partition), generated per partition by the Kafka source, the minimum over
+     * partitions. A partition idle for {@link #IDLE_PARTITION} is left out; the idleness clock
+     * pauses while the source is backpressured, so a backlog never counts as idle. Ordering's gap
+     * waits run on this clock.
      */
     public static WatermarkStrategy<RawRecord> logClock() {
         return WatermarkStrategy.<RawRecord>forMonotonousTimestamps().withIdleness(IDLE_PARTITION);
     }
 
     /**
-     * The live job's unbounded source. Offsets are committed to {@code groupId} on each checkpoint: not for
-     * recovery (that uses the checkpoint) but so that consumer lag is visible to Kafka tooling.
+     * The live job's unbounded source. Offsets are committed to {@code groupId} on each checkpoint:
+     * not for recovery (that uses the checkpoint) but so that consumer lag is visible to Kafka
+     * tooling.
      *
-     * @param startingOffsets {@code committed} (falls back to earliest), {@code earliest}, {@code latest} or
-     *     {@code timestamp:<epoch ms>}
+     * @param startingOffsets {@code committed} (falls back to earliest), {@code earliest}, {@code
+     *     latest} or {@code timestamp:<epoch ms>}
      */
-    public static KafkaSource<RawRecord> unbounded(String bootstrapServers, String topic, String groupId,
-            String startingOffsets, Duration retention) {
+    public static KafkaSource<RawRecord> unbounded(
+            String bootstrapServers,
+            String topic,
+            String groupId,
+            String startingOffsets,
+            Duration retention) {
         return base(bootstrapServers, topic, groupId, retention)
                 .setStartingOffsets(startingPosition(startingOffsets))
                 .build();
     }
 
     /**
-     * A bounded source from a starting position to the end offsets found when the job starts: it reads what
-     * was there at start and then finishes (the shed-lane drain, tests).
+     * A bounded source from a starting position to the end offsets found when the job starts: it
+     * reads what was there at start and then finishes (the shed-lane drain, tests).
      */
-    public static KafkaSource<RawRecord> toEndOffsets(String bootstrapServers, String topic, String groupId,
-            String startingOffsets, Duration retention) {
+    public static KafkaSource<RawRecord> toEndOffsets(
+            String bootstrapServers,
+            String topic,
+            String groupId,
+            String startingOffsets,
+            Duration retention) {
         return base(bootstrapServers, topic, groupId, retention)
                 .setStartingOffsets(startingPosition(startingOffsets))
                 .setBounded(OffsetsInitializer.latest())
@@ -55,27 +68,38 @@ public final class InteractionLogSource {
     }
 
     /**
-     * A bounded source from explicit offsets per partition (a savepoint's positions; partitions it does not name
-     * start at the earliest offset) to a stop point: the end offsets found at start ({@code untilMillis < 0}) or
-     * the first record logged at or after {@code untilMillis}.
+     * A bounded source from explicit offsets per partition (a savepoint's positions; partitions it
+     * does not name start at the earliest offset) to a stop point: the end offsets found at start
+     * ({@code untilMillis < 0}) or the first record logged at or after {@code untilMillis}.
      */
-    public static KafkaSource<RawRecord> bounded(String bootstrapServers, String topic, String groupId,
-            Map<TopicPartition, Long> startOffsets, long untilMillis, Duration retention) {
+    public static KafkaSource<RawRecord> bounded(
+            String bootstrapServers,
+            String topic,
+            String groupId,
+            Map<TopicPartition, Long> startOffsets,
+            long untilMillis,
+            Duration retention) {
         return base(bootstrapServers, topic, groupId, retention)
-                .setStartingOffsets(OffsetsInitializer.offsets(startOffsets, OffsetResetStrategy.EARLIEST))
-                .setBounded(untilMillis < 0 ? OffsetsInitializer.latest() : OffsetsInitializer.timestamp(untilMillis))
+                .setStartingOffsets(
+                        OffsetsInitializer.offsets(startOffsets, OffsetResetStrategy.EARLIEST))
+                .setBounded(
+                        untilMillis < 0
+                                ? OffsetsInitializer.latest()
+                                : OffsetsInitializer.timestamp(untilMillis))
                 .build();
     }
 
-    private static KafkaSourceBuilder<RawRecord> base(String bootstrapServers, String topic, String groupId,
-            Duration retention) {
+    private static KafkaSourceBuilder<RawRecord> base(
+            String bootstrapServers, String topic, String groupId, Duration retention) {
         Properties props = new Properties();
-        // Read only what producers committed: a gateway that writes transactionally never leaks aborted events.
+        // Read only what producers committed: a gateway that writes transactionally never leaks
+        // aborted events.
         props.setProperty("isolation.level", "read_committed");
         props.setProperty("commit.offsets.on.checkpoint", "true");
         props.setProperty("partition.discovery.interval.ms", "60000");
         props.setProperty("client.id.prefix", groupId);
-        // Up to 5,000 records per poll (Kafka's default is 500): the fetcher thread hands the reader a tenth as many
+        // Up to 5,000 records per poll (Kafka's default is 500): the fetcher thread hands the
+        // reader a tenth as many
         // batches when catching up; the reader's queue holds two, about 3 MB of 300-byte events.
         props.setProperty("max.poll.records", "5000");
         return KafkaSource.<RawRecord>builder()
@@ -96,7 +120,8 @@ public final class InteractionLogSource {
                 return new ResolvedOffsets(ResolvedOffsets.From.LATEST);
             default:
                 if (spec.startsWith("timestamp:")) {
-                    return OffsetsInitializer.timestamp(Long.parseLong(spec.substring("timestamp:".length())));
+                    return OffsetsInitializer.timestamp(
+                            Long.parseLong(spec.substring("timestamp:".length())));
                 }
                 throw new IllegalArgumentException("unknown starting position " + spec);
         }

@@ -10,16 +10,21 @@ import org.apache.kafka.clients.consumer.OffsetResetStrategy;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * Starting offsets resolved to real numbers when the enumerator assigns a partition. The connector's own
- * {@code committed}, {@code earliest} and {@code latest} initializers hand the reader placeholders (-3, -2, -1) that
- * it resolves itself, and a split keeps its placeholder in every checkpoint until it reads a record: a savepoint
- * of a partition that had nothing to read would then record no position, and a replay started from it would read
- * from the wrong place. With real numbers, every savepoint says exactly where each partition stands.
+ * Starting offsets resolved to real numbers when the enumerator assigns a partition. The
+ * connector's own {@code committed}, {@code earliest} and {@code latest} initializers hand the
+ * reader placeholders (-3, -2, -1) that it resolves itself, and a split keeps its placeholder in
+ * every checkpoint until it reads a record: a savepoint of a partition that had nothing to read
+ * would then record no position, and a replay started from it would read from the wrong place. With
+ * real numbers, every savepoint says exactly where each partition stands.
  */
 final class ResolvedOffsets implements OffsetsInitializer {
     private static final long serialVersionUID = 1L;
 
-    enum From { COMMITTED_OR_EARLIEST, EARLIEST, LATEST }
+    enum From {
+        COMMITTED_OR_EARLIEST,
+        EARLIEST,
+        LATEST
+    }
 
     private final From from;
 
@@ -28,18 +33,21 @@ final class ResolvedOffsets implements OffsetsInitializer {
     }
 
     @Override
-    public Map<TopicPartition, Long> getPartitionOffsets(Collection<TopicPartition> partitions,
-            PartitionOffsetsRetriever retriever) {
+    public Map<TopicPartition, Long> getPartitionOffsets(
+            Collection<TopicPartition> partitions, PartitionOffsetsRetriever retriever) {
         if (from == From.LATEST) {
             return retriever.endOffsets(partitions);
         }
         Map<TopicPartition, Long> offsets = new HashMap<>();
         if (from == From.COMMITTED_OR_EARLIEST) {
-            retriever.committedOffsets(partitions).forEach((tp, offset) -> {
-                if (offset != null && offset >= 0) {
-                    offsets.put(tp, offset);
-                }
-            });
+            retriever
+                    .committedOffsets(partitions)
+                    .forEach(
+                            (tp, offset) -> {
+                                if (offset != null && offset >= 0) {
+                                    offsets.put(tp, offset);
+                                }
+                            });
         }
         List<TopicPartition> rest = new ArrayList<>(partitions);
         rest.removeAll(offsets.keySet());
@@ -49,7 +57,10 @@ final class ResolvedOffsets implements OffsetsInitializer {
         return offsets;
     }
 
-    /** When a resolved offset is no longer in the log (retention), start at the earliest one still there. */
+    /**
+     * When a resolved offset is no longer in the log (retention), start at the earliest one still
+     * there.
+     */
     @Override
     public OffsetResetStrategy getAutoOffsetResetStrategy() {
         return OffsetResetStrategy.EARLIEST;

@@ -2,8 +2,8 @@ package dev.floodgate.job.tools;
 
 import dev.floodgate.job.FloodgateOptions;
 import dev.floodgate.job.JobKind;
-import dev.floodgate.sources.CommittedRecords;
 import dev.floodgate.model.Lane;
+import dev.floodgate.sources.CommittedRecords;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.LinkedHashSet;
@@ -15,21 +15,35 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
- * {@code reconcile --bootstrap-servers host:port [topic options] [--lanes live,backfill] [--json]}: runs
- * {@link Reconcile} and prints its report. Exit status {@link Tools#OK} when every valid event was processed
- * exactly once across the counted lanes and every invalid record is a dead letter, {@link Tools#FAILED} on any
- * loss or duplicate. Topics that do not exist are {@link ToolArgs.Unreadable}, not an empty (passing) reconcile.
+ * {@code reconcile --bootstrap-servers host:port [topic options] [--lanes live,backfill] [--json]}:
+ * runs {@link Reconcile} and prints its report. Exit status {@link Tools#OK} when every valid event
+ * was processed exactly once across the counted lanes and every invalid record is a dead letter,
+ * {@link Tools#FAILED} on any loss or duplicate. Topics that do not exist are {@link
+ * ToolArgs.Unreadable}, not an empty (passing) reconcile.
  */
 final class ReconcileCommand {
     static final String LANES = "lanes";
     static final String DEFAULT_LANES = "live,backfill";
-    /** The job options reconcile reads: the broker, the four topics, and what counts as a valid record. */
-    static final List<FloodgateOptions.Option<?>> OPTIONS = List.of(FloodgateOptions.BOOTSTRAP_SERVERS,
-            FloodgateOptions.INPUT_TOPIC, FloodgateOptions.PROCESSED_TOPIC, FloodgateOptions.SHED_TOPIC,
-            FloodgateOptions.DLQ_TOPIC, FloodgateOptions.MAX_RECORD_BYTES);
-    static final String USAGE = "reconcile --bootstrap-servers host:port [--input-topic interactions] "
-            + "[--processed-topic interactions.processed] [--shed-topic interactions.shed] [--dlq-topic interactions.dlq] "
-            + "[--max-record-bytes 1048576] [--lanes " + DEFAULT_LANES + "] [--json]";
+
+    /**
+     * The job options reconcile reads: the broker, the four topics, and what counts as a valid
+     * record.
+     */
+    static final List<FloodgateOptions.Option<?>> OPTIONS =
+            List.of(
+                    FloodgateOptions.BOOTSTRAP_SERVERS,
+                    FloodgateOptions.INPUT_TOPIC,
+                    FloodgateOptions.PROCESSED_TOPIC,
+                    FloodgateOptions.SHED_TOPIC,
+                    FloodgateOptions.DLQ_TOPIC,
+                    FloodgateOptions.MAX_RECORD_BYTES);
+
+    static final String USAGE =
+            "reconcile --bootstrap-servers host:port [--input-topic interactions] "
+                    + "[--processed-topic interactions.processed] [--shed-topic interactions.shed] [--dlq-topic interactions.dlq] "
+                    + "[--max-record-bytes 1048576] [--lanes "
+                    + DEFAULT_LANES
+                    + "] [--json]";
     private static final Duration METADATA_TIMEOUT = Duration.ofSeconds(20);
 
     private ReconcileCommand() {}
@@ -38,17 +52,25 @@ final class ReconcileCommand {
     record Request(FloodgateOptions options, Set<Lane> lanes, boolean json) {}
 
     static Request parse(List<String> args) {
-        Set<String> keys = OPTIONS.stream().map(o -> o.key).collect(Collectors.toCollection(LinkedHashSet::new));
+        Set<String> keys =
+                OPTIONS.stream()
+                        .map(o -> o.key)
+                        .collect(Collectors.toCollection(LinkedHashSet::new));
         keys.add(LANES);
         ToolArgs a = ToolArgs.parse(args, Set.of(Tools.JSON), keys);
         if (!a.positionals().isEmpty()) {
-            throw new ToolArgs.BadArguments("unexpected argument '" + a.positionals().get(0)
-                    + "': reconcile takes options only");
+            throw new ToolArgs.BadArguments(
+                    "unexpected argument '"
+                            + a.positionals().get(0)
+                            + "': reconcile takes options only");
         }
         String lanes = a.options().remove(LANES);
         try {
             FloodgateOptions options = FloodgateOptions.fromMap(a.options(), JobKind.LIVE);
-            return new Request(options, Reconcile.lanes(lanes == null ? DEFAULT_LANES : lanes), a.flag(Tools.JSON));
+            return new Request(
+                    options,
+                    Reconcile.lanes(lanes == null ? DEFAULT_LANES : lanes),
+                    a.flag(Tools.JSON));
         } catch (IllegalArgumentException e) {
             throw new ToolArgs.BadArguments(e.getMessage());
         }
@@ -58,24 +80,42 @@ final class ReconcileCommand {
         Request r = parse(args);
         FloodgateOptions o = r.options();
         String bootstrap = o.get(FloodgateOptions.BOOTSTRAP_SERVERS);
-        List<String> topics = Stream.of(FloodgateOptions.INPUT_TOPIC, FloodgateOptions.PROCESSED_TOPIC,
-                FloodgateOptions.SHED_TOPIC, FloodgateOptions.DLQ_TOPIC).map(o::get).toList();
+        List<String> topics =
+                Stream.of(
+                                FloodgateOptions.INPUT_TOPIC,
+                                FloodgateOptions.PROCESSED_TOPIC,
+                                FloodgateOptions.SHED_TOPIC,
+                                FloodgateOptions.DLQ_TOPIC)
+                        .map(o::get)
+                        .toList();
         Reconcile.Report report;
         try {
-            List<String> missing = CommittedRecords.missingTopics(bootstrap, METADATA_TIMEOUT, topics);
+            List<String> missing =
+                    CommittedRecords.missingTopics(bootstrap, METADATA_TIMEOUT, topics);
             if (!missing.isEmpty()) {
-                throw new ToolArgs.Unreadable("no such topic on " + bootstrap + ": " + missing, null);
+                throw new ToolArgs.Unreadable(
+                        "no such topic on " + bootstrap + ": " + missing, null);
             }
             report = Reconcile.run(o, r.lanes());
         } catch (ToolArgs.Unreadable e) {
             throw e;
         } catch (Exception e) {
-            Throwable cause = e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
-            if (cause instanceof TimeoutException || cause instanceof org.apache.kafka.common.errors.TimeoutException) {
-                throw new ToolArgs.Unreadable("no answer from Kafka at " + bootstrap + " within "
-                        + METADATA_TIMEOUT.toSeconds() + " s (--" + FloodgateOptions.BOOTSTRAP_SERVERS.key + ")", e);
+            Throwable cause =
+                    e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+            if (cause instanceof TimeoutException
+                    || cause instanceof org.apache.kafka.common.errors.TimeoutException) {
+                throw new ToolArgs.Unreadable(
+                        "no answer from Kafka at "
+                                + bootstrap
+                                + " within "
+                                + METADATA_TIMEOUT.toSeconds()
+                                + " s (--"
+                                + FloodgateOptions.BOOTSTRAP_SERVERS.key
+                                + ")",
+                        e);
             }
-            throw new ToolArgs.Unreadable("cannot reconcile the topics on " + bootstrap + ": " + cause, e);
+            throw new ToolArgs.Unreadable(
+                    "cannot reconcile the topics on " + bootstrap + ": " + cause, e);
         }
         out.print(r.json() ? report.toJson() + System.lineSeparator() : report.render());
         return report.passed() ? Tools.OK : Tools.FAILED;

@@ -8,13 +8,15 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * {@code savepoint inspect <path> [--json] [--ordering-state-ttl 7d] [--waiting 10]}: prints what a savepoint of
- * the live job holds ({@link SavepointInspection}). A path that is not a savepoint of the live job is
- * {@link ToolArgs.Unreadable}.
+ * {@code savepoint inspect <path> [--json] [--ordering-state-ttl 7d] [--waiting 10]}: prints what a
+ * savepoint of the live job holds ({@link SavepointInspection}). A path that is not a savepoint of
+ * the live job is {@link ToolArgs.Unreadable}.
  */
 final class SavepointInspectCommand {
-    static final String USAGE = "savepoint inspect <savepoint path or URI> [--json] [--"
-            + FloodgateOptions.ORDERING_STATE_TTL.key + " <the live job's, default 7d>] [--waiting <n, default 10>]";
+    static final String USAGE =
+            "savepoint inspect <savepoint path or URI> [--json] [--"
+                    + FloodgateOptions.ORDERING_STATE_TTL.key
+                    + " <the live job's, default 7d>] [--waiting <n, default 10>]";
     static final String WAITING = "waiting";
 
     private SavepointInspectCommand() {}
@@ -23,15 +25,23 @@ final class SavepointInspectCommand {
     record Request(String path, boolean json, Duration stateTtl, int listWaiting) {}
 
     static Request parse(List<String> args) {
-        ToolArgs a = ToolArgs.parse(args, Set.of(Tools.JSON), Set.of(FloodgateOptions.ORDERING_STATE_TTL.key, WAITING));
+        ToolArgs a =
+                ToolArgs.parse(
+                        args,
+                        Set.of(Tools.JSON),
+                        Set.of(FloodgateOptions.ORDERING_STATE_TTL.key, WAITING));
         if (a.positionals().size() != 1) {
-            throw new ToolArgs.BadArguments(a.positionals().isEmpty() ? "savepoint inspect needs the savepoint path"
-                    : "savepoint inspect takes one savepoint path, got " + a.positionals());
+            throw new ToolArgs.BadArguments(
+                    a.positionals().isEmpty()
+                            ? "savepoint inspect needs the savepoint path"
+                            : "savepoint inspect takes one savepoint path, got " + a.positionals());
         }
         Duration ttl;
         int waiting;
         try {
-            ttl = FloodgateOptions.ORDERING_STATE_TTL.parse(a.option(FloodgateOptions.ORDERING_STATE_TTL.key));
+            ttl =
+                    FloodgateOptions.ORDERING_STATE_TTL.parse(
+                            a.option(FloodgateOptions.ORDERING_STATE_TTL.key));
         } catch (IllegalArgumentException e) {
             throw new ToolArgs.BadArguments(e.getMessage());
         }
@@ -41,8 +51,12 @@ final class SavepointInspectCommand {
             waiting = -1;
         }
         if (waiting < 0) {
-            throw new ToolArgs.BadArguments("option --" + WAITING + " has a bad value '" + a.option(WAITING)
-                    + "': expected an integer >= 0");
+            throw new ToolArgs.BadArguments(
+                    "option --"
+                            + WAITING
+                            + " has a bad value '"
+                            + a.option(WAITING)
+                            + "': expected an integer >= 0");
         }
         return new Request(a.positionals().get(0), a.flag(Tools.JSON), ttl, waiting);
     }
@@ -53,11 +67,18 @@ final class SavepointInspectCommand {
         try {
             inspection = SavepointInspection.read(r.path(), r.stateTtl(), r.listWaiting());
         } catch (Exception e) {
-            throw new ToolArgs.Unreadable("cannot read " + r.path() + " as a savepoint of the live job: "
-                    + rootMessage(e), e);
+            throw new ToolArgs.Unreadable(
+                    "cannot read "
+                            + r.path()
+                            + " as a savepoint of the live job: "
+                            + rootMessage(e),
+                    e);
         }
         Instant now = Instant.now();
-        out.print(r.json() ? inspection.toJson(now) + System.lineSeparator() : inspection.render(now));
+        out.print(
+                r.json()
+                        ? inspection.toJson(now) + System.lineSeparator()
+                        : inspection.render(now));
         return Tools.OK;
     }
 

@@ -8,9 +8,9 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The arguments of one tool command: positional arguments, flags ({@code --json}) and options ({@code --key value}
- * or {@code --key=value}) from a fixed list. Anything else is rejected with {@link BadArguments}, naming the
- * option; all problems are reported at once.
+ * The arguments of one tool command: positional arguments, flags ({@code --json}) and options
+ * ({@code --key value} or {@code --key=value}) from a fixed list. Anything else is rejected with
+ * {@link BadArguments}, naming the option; all problems are reported at once.
  */
 final class ToolArgs {
     /** Arguments the command cannot run with; the message names what is wrong. Exit status 2. */
@@ -22,7 +22,10 @@ final class ToolArgs {
         }
     }
 
-    /** The input could not be read (not a savepoint of the live job, broker unreachable, no such topic). Exit 3. */
+    /**
+     * The input could not be read (not a savepoint of the live job, broker unreachable, no such
+     * topic). Exit 3.
+     */
     static final class Unreadable extends RuntimeException {
         private static final long serialVersionUID = 1L;
 

@@ -6,14 +6,16 @@ import java.util.List;
 
 /**
  * The command-line tools of the job jar, one entry point:
+ *
  * <pre>
  *   savepoint inspect &lt;path&gt; [--json] ...   what a savepoint of the live job holds
  *   reconcile --bootstrap-servers ... [--json]   every valid event processed exactly once?
  * </pre>
- * Results go to standard output (one JSON object with {@code --json}), problems to standard error. Exit status:
- * {@link #OK}; {@link #FAILED} when reconcile finds a loss or a duplicate; {@link #BAD_ARGUMENTS}, with a message
- * naming the option; {@link #UNREADABLE} when the input cannot be read (not a savepoint of the live job, broker
- * unreachable, missing topic).
+ *
+ * Results go to standard output (one JSON object with {@code --json}), problems to standard error.
+ * Exit status: {@link #OK}; {@link #FAILED} when reconcile finds a loss or a duplicate; {@link
+ * #BAD_ARGUMENTS}, with a message naming the option; {@link #UNREADABLE} when the input cannot be
+ * read (not a savepoint of the live job, broker unreachable, missing topic).
  */
 public final class Tools {
     public static final int OK = 0;
@@ -22,23 +24,26 @@ public final class Tools {
     public static final int UNREADABLE = 3;
     static final String JSON = "json";
 
-    static final String USAGE = String.join(System.lineSeparator(),
-            "Usage: dev.floodgate.job.tools.Tools <command>",
-            "",
-            "  " + SavepointInspectCommand.USAGE,
-            "      Kafka positions per partition, customers in the ordering state, events held for gaps and the",
-            "      oldest of them, the customers waiting longest on a gap.",
-            "  " + ReconcileCommand.USAGE,
-            "      Per valid input event: processed exactly once across the lanes, missing, or duplicated.",
-            "  --help",
-            "",
-            "Exit status: 0 ok; 1 reconcile found a loss or a duplicate; 2 bad arguments; 3 input unreadable.",
-            "");
+    static final String USAGE =
+            String.join(
+                    System.lineSeparator(),
+                    "Usage: dev.floodgate.job.tools.Tools <command>",
+                    "",
+                    "  " + SavepointInspectCommand.USAGE,
+                    "      Kafka positions per partition, customers in the ordering state, events held for gaps and the",
+                    "      oldest of them, the customers waiting longest on a gap.",
+                    "  " + ReconcileCommand.USAGE,
+                    "      Per valid input event: processed exactly once across the lanes, missing, or duplicated.",
+                    "  --help",
+                    "",
+                    "Exit status: 0 ok; 1 reconcile found a loss or a duplicate; 2 bad arguments; 3 input unreadable.",
+                    "");
 
     private Tools() {}
 
     public static void main(String[] args) {
-        // Exit explicitly: the local Flink environment of savepoint inspect may leave non-daemon threads.
+        // Exit explicitly: the local Flink environment of savepoint inspect may leave non-daemon
+        // threads.
         System.exit(run(args, System.out, System.err));
     }
 
@@ -46,7 +51,10 @@ public final class Tools {
     public static int run(String[] args, PrintStream out, PrintStream err) {
         List<String> a = Arrays.asList(args);
         try {
-            if (a.isEmpty() || a.get(0).equals("--help") || a.get(0).equals("-h") || a.get(0).equals("help")) {
+            if (a.isEmpty()
+                    || a.get(0).equals("--help")
+                    || a.get(0).equals("-h")
+                    || a.get(0).equals("help")) {
                 (a.isEmpty() ? err : out).print(USAGE);
                 return a.isEmpty() ? BAD_ARGUMENTS : OK;
             }
@@ -60,8 +68,10 @@ public final class Tools {
             if (a.get(0).equals("reconcile")) {
                 return ReconcileCommand.run(a.subList(1, a.size()), out);
             }
-            throw new ToolArgs.BadArguments("unknown command '" + String.join(" ", a.subList(0, Math.min(2, a.size())))
-                    + "': expected 'savepoint inspect' or 'reconcile'");
+            throw new ToolArgs.BadArguments(
+                    "unknown command '"
+                            + String.join(" ", a.subList(0, Math.min(2, a.size())))
+                            + "': expected 'savepoint inspect' or 'reconcile'");
         } catch (ToolArgs.BadArguments e) {
             err.println("Invalid arguments:");
             err.println(e.getMessage());

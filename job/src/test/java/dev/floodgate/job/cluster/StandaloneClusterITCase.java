@@ -4,17 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.floodgate.testkit.events.InteractionRecords;
-import dev.floodgate.testkit.flink.FlinkRest;
-import dev.floodgate.testkit.kafka.KafkaIO;
+import dev.floodgate.contract.OutputCodec;
 import dev.floodgate.model.Channel;
 import dev.floodgate.model.DeadLetter;
 import dev.floodgate.model.DeadLetterReason;
 import dev.floodgate.model.Interaction;
 import dev.floodgate.model.Lane;
-import dev.floodgate.contract.OutputCodec;
 import dev.floodgate.model.Priority;
 import dev.floodgate.model.ProcessedEvent;
+import dev.floodgate.testkit.events.InteractionRecords;
+import dev.floodgate.testkit.flink.FlinkRest;
+import dev.floodgate.testkit.kafka.KafkaIO;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.net.URI;
@@ -51,13 +51,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The production shape on one machine: a real standalone Flink session cluster (JobManager and TaskManager as
- * separate JVMs, from Maven Central jars) and a real Kafka broker process, both started by
- * {@code scripts/cluster.sh}; the live job jar submitted through the REST API; events in, results read back
- * {@code read_committed}; the REST overview and backpressure endpoints; the TaskManager's Prometheus endpoint
- * with Floodgate's metrics; a savepoint through REST. Everything is stopped by pid afterwards, even on failure.
+ * The production shape on one machine: a real standalone Flink session cluster (JobManager and
+ * TaskManager as separate JVMs, from Maven Central jars) and a real Kafka broker process, both
+ * started by {@code scripts/cluster.sh}; the live job jar submitted through the REST API; events
+ * in, results read back {@code read_committed}; the REST overview and backpressure endpoints; the
+ * TaskManager's Prometheus endpoint with Floodgate's metrics; a savepoint through REST. Everything
+ * is stopped by pid afterwards, even on failure.
  *
- * <p>Runs in the {@code cluster} profile: {@code mvn -B verify -Pcluster -pl job -Dit.test=StandaloneClusterITCase}.
+ * <p>Runs in the {@code cluster} profile: {@code mvn -B verify -Pcluster -pl job
+ * -Dit.test=StandaloneClusterITCase}.
  */
 @Timeout(value = 10, unit = TimeUnit.MINUTES)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -65,33 +67,36 @@ class StandaloneClusterITCase {
     private static final Logger LOG = LoggerFactory.getLogger(StandaloneClusterITCase.class);
 
     /**
-     * Floodgate's metrics as the Prometheus reporter names them (logical scope + name, '.' -> '_'), that must be
-     * on the TaskManager's endpoint once events flowed. Extend this list as operators gain metrics (shed counts,
-     * event age per lane, reorder buffer, gaps).
+     * Floodgate's metrics as the Prometheus reporter names them (logical scope + name, '.' -> '_'),
+     * that must be on the TaskManager's endpoint once events flowed. Extend this list as operators
+     * gain metrics (shed counts, event age per lane, reorder buffer, gaps).
      */
-    static final List<String> EXPECTED_TASKMANAGER_METRICS = List.of(
-            // RawRecordDeserializer, per partition (label partition="<p>")
-            "flink_taskmanager_job_task_operator_deserializer_partition_retentionHeadroomMs",
-            "flink_taskmanager_job_task_operator_deserializer_partition_eventAgeAtReadMs",
-            // ParseInteractions
-            "flink_taskmanager_job_task_operator_validEvents",
-            "flink_taskmanager_job_task_operator_deadLetters",
-            // KafkaSource: records behind the end of the log per reader (sum of its partitions' lag)
-            "flink_taskmanager_job_task_operator_pendingRecords",
-            "flink_taskmanager_job_task_operator_KafkaSourceReader_KafkaConsumer_records_lag_max",
-            // KafkaSource, per partition (labels topic, partition)
-            "flink_taskmanager_job_task_operator_KafkaSourceReader_topic_partition_currentOffset",
-            "flink_taskmanager_job_task_operator_KafkaSourceReader_topic_partition_committedOffset",
-            // Backpressure as the web UI computes it
-            "flink_taskmanager_job_task_backPressuredTimeMsPerSecond",
-            "flink_taskmanager_job_task_busyTimeMsPerSecond");
+    static final List<String> EXPECTED_TASKMANAGER_METRICS =
+            List.of(
+                    // RawRecordDeserializer, per partition (label partition="<p>")
+                    "flink_taskmanager_job_task_operator_deserializer_partition_retentionHeadroomMs",
+                    "flink_taskmanager_job_task_operator_deserializer_partition_eventAgeAtReadMs",
+                    // ParseInteractions
+                    "flink_taskmanager_job_task_operator_validEvents",
+                    "flink_taskmanager_job_task_operator_deadLetters",
+                    // KafkaSource: records behind the end of the log per reader (sum of its
+                    // partitions' lag)
+                    "flink_taskmanager_job_task_operator_pendingRecords",
+                    "flink_taskmanager_job_task_operator_KafkaSourceReader_KafkaConsumer_records_lag_max",
+                    // KafkaSource, per partition (labels topic, partition)
+                    "flink_taskmanager_job_task_operator_KafkaSourceReader_topic_partition_currentOffset",
+                    "flink_taskmanager_job_task_operator_KafkaSourceReader_topic_partition_committedOffset",
+                    // Backpressure as the web UI computes it
+                    "flink_taskmanager_job_task_backPressuredTimeMsPerSecond",
+                    "flink_taskmanager_job_task_busyTimeMsPerSecond");
 
     /** The JobManager's metrics the checkpoint alerts use. */
-    static final List<String> EXPECTED_JOBMANAGER_METRICS = List.of(
-            "flink_jobmanager_job_numberOfFailedCheckpoints",
-            "flink_jobmanager_job_numberOfCompletedCheckpoints",
-            "flink_jobmanager_job_lastCheckpointDuration",
-            "flink_jobmanager_job_numRestarts");
+    static final List<String> EXPECTED_JOBMANAGER_METRICS =
+            List.of(
+                    "flink_jobmanager_job_numberOfFailedCheckpoints",
+                    "flink_jobmanager_job_numberOfCompletedCheckpoints",
+                    "flink_jobmanager_job_lastCheckpointDuration",
+                    "flink_jobmanager_job_numRestarts");
 
     private static final String BACKFILL_CLASS = "dev.floodgate.job.BackfillJob";
     private static final int PARTITIONS = 4;
@@ -107,14 +112,21 @@ class StandaloneClusterITCase {
     private static String jobId;
     private static String savepoint;
     private static String drainJobId;
-    private static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private static final HttpClient HTTP =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     @BeforeAll
     static void startClusterAndBroker() throws Exception {
         root = Paths.get(System.getProperty("floodgate.root", "..")).toAbsolutePath().normalize();
-        clusterDir = Paths.get(System.getProperty("floodgate.cluster.dir", "target/cluster-it")).toAbsolutePath();
-        Path jobJar = Paths.get(System.getProperty("floodgate.job.jar",
-                root.resolve("job/target/floodgate-job-0.1.0-SNAPSHOT-job.jar").toString()));
+        clusterDir =
+                Paths.get(System.getProperty("floodgate.cluster.dir", "target/cluster-it"))
+                        .toAbsolutePath();
+        Path jobJar =
+                Paths.get(
+                        System.getProperty(
+                                "floodgate.job.jar",
+                                root.resolve("job/target/floodgate-job-0.1.0-SNAPSHOT-job.jar")
+                                        .toString()));
         assertThat(jobJar).as("the shaded job jar (mvn package)").exists();
         deleteRecursively(clusterDir);
 
@@ -126,15 +138,19 @@ class StandaloneClusterITCase {
         env.put("FLOODGATE_RPC_PORT", Integer.toString(ports[1]));
         env.put("FLOODGATE_KAFKA_PORT", Integer.toString(ports[2]));
         env.put("FLOODGATE_KAFKA_CONTROLLER_PORT", Integer.toString(ports[3]));
-        // Two free ports for the two reporters: never the 9249-9260 of a cluster someone runs by hand.
+        // Two free ports for the two reporters: never the 9249-9260 of a cluster someone runs by
+        // hand.
         env.put("FLOODGATE_PROM_PORTS", ports[4] + "," + ports[5]);
         // Room for the backfill job next to the live job (parallelism 2 each).
         env.put("FLOODGATE_TM_SLOTS", "4");
         // FACTS trap 2: a job that fails must fail the test, not restart forever.
-        env.put("FLOODGATE_EXTRA_CONF", String.join("\n",
-                "restart-strategy.type: fixed-delay",
-                "restart-strategy.fixed-delay.attempts: 2",
-                "restart-strategy.fixed-delay.delay: 1s"));
+        env.put(
+                "FLOODGATE_EXTRA_CONF",
+                String.join(
+                        "\n",
+                        "restart-strategy.type: fixed-delay",
+                        "restart-strategy.fixed-delay.attempts: 2",
+                        "restart-strategy.fixed-delay.delay: 1s"));
         bootstrap = "127.0.0.1:" + ports[2];
         restUrl = "http://127.0.0.1:" + ports[0];
         rest = new FlinkRest(restUrl);
@@ -154,15 +170,19 @@ class StandaloneClusterITCase {
         try {
             script(Duration.ofMinutes(2), "down");
         } finally {
-            // Whatever the script could not stop: the processes of this cluster dir's pid files, and nothing else.
+            // Whatever the script could not stop: the processes of this cluster dir's pid files,
+            // and nothing else.
             for (String name : List.of("taskmanager", "jobmanager", "kafka")) {
                 Path pidFile = clusterDir.resolve("run/" + name + ".pid");
                 if (Files.exists(pidFile)) {
                     long pid = Long.parseLong(Files.readString(pidFile).trim());
-                    ProcessHandle.of(pid).ifPresent(p -> {
-                        LOG.warn("{} (pid {}) still running: killing it", name, pid);
-                        p.destroyForcibly();
-                    });
+                    ProcessHandle.of(pid)
+                            .ifPresent(
+                                    p -> {
+                                        LOG.warn(
+                                                "{} (pid {}) still running: killing it", name, pid);
+                                        p.destroyForcibly();
+                                    });
                 }
             }
         }
@@ -171,8 +191,17 @@ class StandaloneClusterITCase {
     @Test
     @Order(1)
     void liveJobProcessesEventsExactlyOnceAndReportsMetrics() throws Exception {
-        jobId = script(Duration.ofMinutes(2), "submit", "--parallelism", "2", "--checkpoint-interval", "2s",
-                "--starting-offsets", "earliest").trim();
+        jobId =
+                script(
+                                Duration.ofMinutes(2),
+                                "submit",
+                                "--parallelism",
+                                "2",
+                                "--checkpoint-interval",
+                                "2s",
+                                "--starting-offsets",
+                                "earliest")
+                        .trim();
         assertThat(jobId).matches("[0-9a-f]{32}");
 
         // Events in: valid ones over many customers and partitions, plus a few poison records.
@@ -183,64 +212,97 @@ class StandaloneClusterITCase {
         long now = System.currentTimeMillis();
         for (int i = 0; i < EVENTS; i++) {
             String customer = "c" + (i % CUSTOMERS);
-            Interaction in = InteractionRecords.event(customer, i / CUSTOMERS + 1, channels[i % channels.length],
-                    priorities[i % priorities.length], now);
+            Interaction in =
+                    InteractionRecords.event(
+                            customer,
+                            i / CUSTOMERS + 1,
+                            channels[i % channels.length],
+                            priorities[i % priorities.length],
+                            now);
             sent.add(in.eventId);
             records.add(InteractionRecords.record("interactions", in));
         }
-        List<DeadLetterReason> poisonKinds = List.of(DeadLetterReason.BAD_JSON, DeadLetterReason.MISSING_FIELD,
-                DeadLetterReason.UNKNOWN_CHANNEL);
+        List<DeadLetterReason> poisonKinds =
+                List.of(
+                        DeadLetterReason.BAD_JSON,
+                        DeadLetterReason.MISSING_FIELD,
+                        DeadLetterReason.UNKNOWN_CHANNEL);
         for (int i = 0; i < poisonKinds.size(); i++) {
             records.add(InteractionRecords.poison("interactions", poisonKinds.get(i), i, 1 << 20));
         }
         KafkaIO.produce(bootstrap, records);
 
-        // Results out, exactly once, visible to read_committed readers after the checkpoints that commit them.
-        List<ProcessedEvent> processed = awaitCommitted("interactions.processed", EVENTS, Duration.ofMinutes(3))
-                .stream().map(r -> read(() -> OutputCodec.readProcessed(r.value()))).collect(Collectors.toList());
+        // Results out, exactly once, visible to read_committed readers after the checkpoints that
+        // commit them.
+        List<ProcessedEvent> processed =
+                awaitCommitted("interactions.processed", EVENTS, Duration.ofMinutes(3)).stream()
+                        .map(r -> read(() -> OutputCodec.readProcessed(r.value())))
+                        .collect(Collectors.toList());
         assertThat(processed).hasSize(EVENTS);
-        assertThat(processed.stream().map(p -> p.eventId).collect(Collectors.toSet())).isEqualTo(sent);
+        assertThat(processed.stream().map(p -> p.eventId).collect(Collectors.toSet()))
+                .isEqualTo(sent);
         assertThat(processed).allMatch(p -> p.lane == Lane.LIVE);
-        List<DeadLetter> dead = awaitCommitted("interactions.dlq", poisonKinds.size(), Duration.ofMinutes(1))
-                .stream().map(r -> read(() -> OutputCodec.readDeadLetter(r.value()))).collect(Collectors.toList());
+        List<DeadLetter> dead =
+                awaitCommitted("interactions.dlq", poisonKinds.size(), Duration.ofMinutes(1))
+                        .stream()
+                        .map(r -> read(() -> OutputCodec.readDeadLetter(r.value())))
+                        .collect(Collectors.toList());
         assertThat(dead).extracting(d -> d.reason).containsExactlyInAnyOrderElementsOf(poisonKinds);
 
         // The REST API an operator looks at.
         JsonNode overview = rest.get("/jobs/overview");
-        assertThat(overview.path("jobs")).anySatisfy(j -> {
-            assertThat(j.path("jid").asText()).isEqualTo(jobId);
-            assertThat(j.path("state").asText()).isEqualTo("RUNNING");
-        });
+        assertThat(overview.path("jobs"))
+                .anySatisfy(
+                        j -> {
+                            assertThat(j.path("jid").asText()).isEqualTo(jobId);
+                            assertThat(j.path("state").asText()).isEqualTo("RUNNING");
+                        });
         String processVertex = vertexId(jobId, "process (");
         JsonNode backpressure = awaitBackpressure(jobId, processVertex, Duration.ofSeconds(60));
         LOG.info("backpressure of the processing vertex: {}", backpressure);
         assertThat(backpressure.path("backpressureLevel").asText()).isIn("ok", "low", "high");
         assertThat(backpressure.path("subtasks")).hasSize(2);
 
-        // Prometheus: the TaskManager's and the JobManager's endpoints (ports chosen at start: from their logs).
-        Map<String, List<String>> tmMetrics = awaitMetrics("taskmanager", EXPECTED_TASKMANAGER_METRICS,
-                Duration.ofSeconds(60));
-        List<String> headroom = tmMetrics.get(
-                "flink_taskmanager_job_task_operator_deserializer_partition_retentionHeadroomMs");
+        // Prometheus: the TaskManager's and the JobManager's endpoints (ports chosen at start: from
+        // their logs).
+        Map<String, List<String>> tmMetrics =
+                awaitMetrics("taskmanager", EXPECTED_TASKMANAGER_METRICS, Duration.ofSeconds(60));
+        List<String> headroom =
+                tmMetrics.get(
+                        "flink_taskmanager_job_task_operator_deserializer_partition_retentionHeadroomMs");
         assertThat(labelValues(headroom, "partition"))
-                .containsExactlyInAnyOrderElementsOf(IntStream.range(0, PARTITIONS).mapToObj(Integer::toString)
-                        .collect(Collectors.toList()));
-        List<String> offsets = tmMetrics.get(
-                "flink_taskmanager_job_task_operator_KafkaSourceReader_topic_partition_currentOffset");
+                .containsExactlyInAnyOrderElementsOf(
+                        IntStream.range(0, PARTITIONS)
+                                .mapToObj(Integer::toString)
+                                .collect(Collectors.toList()));
+        List<String> offsets =
+                tmMetrics.get(
+                        "flink_taskmanager_job_task_operator_KafkaSourceReader_topic_partition_currentOffset");
         assertThat(labelValues(offsets, "topic")).containsExactly("interactions");
         assertThat(labelValues(offsets, "partition")).hasSize(PARTITIONS);
-        double deadLetters = tmMetrics.get("flink_taskmanager_job_task_operator_deadLetters").stream()
-                .mapToDouble(StandaloneClusterITCase::value).sum();
+        double deadLetters =
+                tmMetrics.get("flink_taskmanager_job_task_operator_deadLetters").stream()
+                        .mapToDouble(StandaloneClusterITCase::value)
+                        .sum();
         assertThat(deadLetters).isEqualTo(poisonKinds.size());
-        double valid = tmMetrics.get("flink_taskmanager_job_task_operator_validEvents").stream()
-                .mapToDouble(StandaloneClusterITCase::value).sum();
+        double valid =
+                tmMetrics.get("flink_taskmanager_job_task_operator_validEvents").stream()
+                        .mapToDouble(StandaloneClusterITCase::value)
+                        .sum();
         assertThat(valid).isEqualTo(EVENTS);
         awaitMetrics("jobmanager", EXPECTED_JOBMANAGER_METRICS, Duration.ofSeconds(60));
-        LOG.info("Floodgate metrics on the TaskManager's endpoint:\n{}", tmMetrics.keySet().stream()
-                .filter(n -> n.contains("deserializer") || n.contains("KafkaSourceReader_topic")
-                        || n.endsWith("_validEvents") || n.endsWith("_deadLetters") || n.endsWith("_pendingRecords")
-                        || n.endsWith("_records_lag_max"))
-                .collect(Collectors.joining("\n")));
+        LOG.info(
+                "Floodgate metrics on the TaskManager's endpoint:\n{}",
+                tmMetrics.keySet().stream()
+                        .filter(
+                                n ->
+                                        n.contains("deserializer")
+                                                || n.contains("KafkaSourceReader_topic")
+                                                || n.endsWith("_validEvents")
+                                                || n.endsWith("_deadLetters")
+                                                || n.endsWith("_pendingRecords")
+                                                || n.endsWith("_records_lag_max"))
+                        .collect(Collectors.joining("\n")));
 
         // A savepoint through REST, while the job keeps running.
         savepoint = script(Duration.ofMinutes(3), "savepoint", jobId).trim();
@@ -252,13 +314,27 @@ class StandaloneClusterITCase {
     @Test
     @Order(2)
     void backfillStartsFromTheLiveSavepoint() throws Exception {
-        assumeTrue(classExists(BACKFILL_CLASS), BACKFILL_CLASS + " does not exist yet: backfill submission not tested");
+        assumeTrue(
+                classExists(BACKFILL_CLASS),
+                BACKFILL_CLASS + " does not exist yet: backfill submission not tested");
         assumeTrue(savepoint != null, "no savepoint of the live job");
-        String backfill = script(Duration.ofMinutes(2), "submit-backfill", savepoint, "--mode", "drain",
-                "--parallelism", "2", "--checkpoint-interval", "2s").trim();
+        String backfill =
+                script(
+                                Duration.ofMinutes(2),
+                                "submit-backfill",
+                                savepoint,
+                                "--mode",
+                                "drain",
+                                "--parallelism",
+                                "2",
+                                "--checkpoint-interval",
+                                "2s")
+                        .trim();
         long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
         String state = jobState(backfill);
-        while (!state.equals("RUNNING") && !state.equals("FINISHED") && System.nanoTime() < deadline) {
+        while (!state.equals("RUNNING")
+                && !state.equals("FINISHED")
+                && System.nanoTime() < deadline) {
             assertThat(state).isNotIn("FAILED", "FAILING", "CANCELED");
             Thread.sleep(500);
             state = jobState(backfill);
@@ -271,12 +347,25 @@ class StandaloneClusterITCase {
     @Order(3)
     void replayStartsFromTheLiveSavepointAndFinishesByItself() throws Exception {
         assumeTrue(drainJobId != null, "no drain job: its slots would not be known to be free");
-        assertThat(awaitJobState(drainJobId, Duration.ofMinutes(2))).as("the drain ends by itself")
+        assertThat(awaitJobState(drainJobId, Duration.ofMinutes(2)))
+                .as("the drain ends by itself")
                 .isEqualTo("FINISHED");
-        // The replay's main reads the savepoint's Kafka positions inside the cluster's web submission, where no
-        // local Flink environment may be started; then restores the ordering state and finishes at the end offsets.
-        String replay = script(Duration.ofMinutes(2), "submit-backfill", savepoint, "--mode", "replay",
-                "--parallelism", "2", "--checkpoint-interval", "2s").trim();
+        // The replay's main reads the savepoint's Kafka positions inside the cluster's web
+        // submission, where no
+        // local Flink environment may be started; then restores the ordering state and finishes at
+        // the end offsets.
+        String replay =
+                script(
+                                Duration.ofMinutes(2),
+                                "submit-backfill",
+                                savepoint,
+                                "--mode",
+                                "replay",
+                                "--parallelism",
+                                "2",
+                                "--checkpoint-interval",
+                                "2s")
+                        .trim();
         assertThat(awaitJobState(replay, Duration.ofMinutes(2))).isEqualTo("FINISHED");
     }
 
@@ -284,7 +373,8 @@ class StandaloneClusterITCase {
     private static String awaitJobState(String job, Duration timeout) throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         String state = jobState(job);
-        while (!List.of("FINISHED", "FAILED", "CANCELED").contains(state) && System.nanoTime() < deadline) {
+        while (!List.of("FINISHED", "FAILED", "CANCELED").contains(state)
+                && System.nanoTime() < deadline) {
             Thread.sleep(500);
             state = jobState(job);
         }
@@ -307,19 +397,27 @@ class StandaloneClusterITCase {
         byte[] out = p.getInputStream().readAllBytes();
         if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
             p.destroyForcibly();
-            throw new AssertionError("cluster.sh " + String.join(" ", args) + " did not finish in " + timeout);
+            throw new AssertionError(
+                    "cluster.sh " + String.join(" ", args) + " did not finish in " + timeout);
         }
         String stderr = Files.readString(err);
         LOG.info("cluster.sh {}:\n{}", String.join(" ", args), stderr.strip());
         if (p.exitValue() != 0) {
-            throw new AssertionError("cluster.sh " + String.join(" ", args) + " failed (" + p.exitValue() + "):\n"
-                    + stderr + "\nlogs: " + clusterDir.resolve("log"));
+            throw new AssertionError(
+                    "cluster.sh "
+                            + String.join(" ", args)
+                            + " failed ("
+                            + p.exitValue()
+                            + "):\n"
+                            + stderr
+                            + "\nlogs: "
+                            + clusterDir.resolve("log"));
         }
         return new String(out, StandardCharsets.UTF_8);
     }
 
-    private static List<ConsumerRecord<byte[], byte[]>> awaitCommitted(String topic, int n, Duration timeout)
-            throws InterruptedException {
+    private static List<ConsumerRecord<byte[], byte[]>> awaitCommitted(
+            String topic, int n, Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         List<ConsumerRecord<byte[], byte[]>> got = KafkaIO.readCommitted(bootstrap, topic);
         while (got.size() < n && System.nanoTime() < deadline) {
@@ -347,8 +445,12 @@ class StandaloneClusterITCase {
         throw new AssertionError("no vertex named ..." + namePart + "... in job " + job);
     }
 
-    /** The first backpressure answer with per-subtask figures (the web frontend fetches metrics periodically). */
-    private static JsonNode awaitBackpressure(String job, String vertex, Duration timeout) throws Exception {
+    /**
+     * The first backpressure answer with per-subtask figures (the web frontend fetches metrics
+     * periodically).
+     */
+    private static JsonNode awaitBackpressure(String job, String vertex, Duration timeout)
+            throws Exception {
         long deadline = System.nanoTime() + timeout.toNanos();
         JsonNode bp = rest.get("/jobs/" + job + "/vertices/" + vertex + "/backpressure");
         while (!(bp.path("status").asText().equals("ok") && bp.path("subtasks").size() > 0)
@@ -360,11 +462,15 @@ class StandaloneClusterITCase {
         return bp;
     }
 
-    private static final Pattern REPORTER_PORT = Pattern.compile("Started PrometheusReporter HTTP server on port (\\d+)");
+    private static final Pattern REPORTER_PORT =
+            Pattern.compile("Started PrometheusReporter HTTP server on port (\\d+)");
 
-    /** Scrapes the process's endpoint until every expected metric is there; returns the samples by metric name. */
-    private static Map<String, List<String>> awaitMetrics(String process, List<String> expected, Duration timeout)
-            throws Exception {
+    /**
+     * Scrapes the process's endpoint until every expected metric is there; returns the samples by
+     * metric name.
+     */
+    private static Map<String, List<String>> awaitMetrics(
+            String process, List<String> expected, Duration timeout) throws Exception {
         Path log = clusterDir.resolve("log/flink-" + process + ".log");
         Matcher m = REPORTER_PORT.matcher(Files.readString(log));
         assertThat(m.find()).as("the " + process + " log names its Prometheus port").isTrue();
@@ -373,11 +479,19 @@ class StandaloneClusterITCase {
         Map<String, List<String>> samples;
         Set<String> missing;
         do {
-            String body = HTTP.send(HttpRequest.newBuilder(uri).GET().build(), HttpResponse.BodyHandlers.ofString())
-                    .body();
-            samples = body.lines().filter(l -> !l.startsWith("#") && !l.isBlank())
-                    .collect(Collectors.groupingBy(StandaloneClusterITCase::metricName, LinkedHashMap::new,
-                            Collectors.toList()));
+            String body =
+                    HTTP.send(
+                                    HttpRequest.newBuilder(uri).GET().build(),
+                                    HttpResponse.BodyHandlers.ofString())
+                            .body();
+            samples =
+                    body.lines()
+                            .filter(l -> !l.startsWith("#") && !l.isBlank())
+                            .collect(
+                                    Collectors.groupingBy(
+                                            StandaloneClusterITCase::metricName,
+                                            LinkedHashMap::new,
+                                            Collectors.toList()));
             missing = new TreeSet<>(expected);
             missing.removeAll(samples.keySet());
             if (!missing.isEmpty()) {
@@ -455,7 +569,9 @@ class StandaloneClusterITCase {
             return;
         }
         try (var paths = Files.walk(dir)) {
-            for (Path p : paths.sorted((a, b) -> b.getNameCount() - a.getNameCount()).collect(Collectors.toList())) {
+            for (Path p :
+                    paths.sorted((a, b) -> b.getNameCount() - a.getNameCount())
+                            .collect(Collectors.toList())) {
                 Files.deleteIfExists(p);
             }
         }

@@ -9,9 +9,10 @@ import java.util.concurrent.locks.LockSupport;
 import org.apache.flink.api.common.state.CheckpointListener;
 
 /**
- * Pass-through processing that throws once, in the task thread, on the first event after the first completed
- * checkpoint: the injected failure of the exactly-once tests (the flink-connector-kafka KafkaSinkITCase pattern).
- * Until it has fired it runs at a steady slow pace, so the job is still reading when the checkpoint completes.
+ * Pass-through processing that throws once, in the task thread, on the first event after the first
+ * completed checkpoint: the injected failure of the exactly-once tests (the flink-connector-kafka
+ * KafkaSinkITCase pattern). Until it has fired it runs at a steady slow pace, so the job is still
+ * reading when the checkpoint completes.
  */
 public final class FailOnceProcessor implements EventProcessor, CheckpointListener {
     private static final long serialVersionUID = 1L;
@@ -58,7 +59,8 @@ public final class FailOnceProcessor implements EventProcessor, CheckpointListen
     @Override
     public CompletableFuture<String> process(Interaction event) {
         if (ARMED.get() && FIRED.compareAndSet(false, true)) {
-            // An Error, not an exception: a crash of the task, which a processor bug (a dead letter) is not.
+            // An Error, not an exception: a crash of the task, which a processor bug (a dead
+            // letter) is not.
             throw new AssertionError("injected failure (test)");
         }
         if (enabled && !FIRED.get()) {

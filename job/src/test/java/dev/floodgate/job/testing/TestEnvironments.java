@@ -13,23 +13,30 @@ import org.apache.flink.test.junit5.MiniClusterExtension;
 public final class TestEnvironments {
     private TestEnvironments() {}
 
-    /** The ITCases' Flink cluster: one TaskManager with two slots (the jobs run at parallelism 2). */
+    /**
+     * The ITCases' Flink cluster: one TaskManager with two slots (the jobs run at parallelism 2).
+     */
     public static MiniClusterExtension miniCluster() {
-        return new MiniClusterExtension(new MiniClusterResourceConfiguration.Builder()
-                .setNumberTaskManagers(1).setNumberSlotsPerTaskManager(2).build());
+        return new MiniClusterExtension(
+                new MiniClusterResourceConfiguration.Builder()
+                        .setNumberTaskManagers(1)
+                        .setNumberSlotsPerTaskManager(2)
+                        .build());
     }
 
     /**
-     * Object reuse (as in production), exactly-once checkpoints and a bounded restart strategy (two restarts): an injected failure recovers, a
-     * real bug fails the test instead of restarting forever.
+     * Object reuse (as in production), exactly-once checkpoints and a bounded restart strategy (two
+     * restarts): an injected failure recovers, a real bug fails the test instead of restarting
+     * forever.
      */
-    public static StreamExecutionEnvironment withBoundedRestarts(int parallelism, long checkpointMillis) {
+    public static StreamExecutionEnvironment withBoundedRestarts(
+            int parallelism, long checkpointMillis) {
         return withBoundedRestarts(parallelism, checkpointMillis, new Configuration());
     }
 
     /** The same, with more settings, e.g. the savepoint to start from. */
-    public static StreamExecutionEnvironment withBoundedRestarts(int parallelism, long checkpointMillis,
-            Configuration settings) {
+    public static StreamExecutionEnvironment withBoundedRestarts(
+            int parallelism, long checkpointMillis, Configuration settings) {
         Configuration conf = new Configuration(settings);
         conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
         conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 2);

@@ -9,13 +9,22 @@ import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
-/** Argument handling of the tools: what is accepted, and that every rejection names the option (exit 2). */
+/**
+ * Argument handling of the tools: what is accepted, and that every rejection names the option (exit
+ * 2).
+ */
 class ToolsTest {
 
     @Test
     void inspectTakesAPathAndTheLiveJobsStateTtl() {
-        SavepointInspectCommand.Request r = SavepointInspectCommand.parse(
-                List.of("file:///sp/savepoint-1", "--json", "--ordering-state-ttl=2d", "--waiting", "3"));
+        SavepointInspectCommand.Request r =
+                SavepointInspectCommand.parse(
+                        List.of(
+                                "file:///sp/savepoint-1",
+                                "--json",
+                                "--ordering-state-ttl=2d",
+                                "--waiting",
+                                "3"));
         assertThat(r.path()).isEqualTo("file:///sp/savepoint-1");
         assertThat(r.json()).isTrue();
         assertThat(r.stateTtl()).isEqualTo(Duration.ofDays(2));
@@ -28,24 +37,39 @@ class ToolsTest {
     @Test
     void inspectRejectsBadArgumentsNamingThem() {
         assertThatThrownBy(() -> SavepointInspectCommand.parse(List.of()))
-                .isInstanceOf(ToolArgs.BadArguments.class).hasMessageContaining("needs the savepoint path");
+                .isInstanceOf(ToolArgs.BadArguments.class)
+                .hasMessageContaining("needs the savepoint path");
         assertThatThrownBy(() -> SavepointInspectCommand.parse(List.of("/a", "/b")))
                 .hasMessageContaining("one savepoint path");
-        assertThatThrownBy(() -> SavepointInspectCommand.parse(List.of("/sp", "--ordering-state-ttl", "forever")))
+        assertThatThrownBy(
+                        () ->
+                                SavepointInspectCommand.parse(
+                                        List.of("/sp", "--ordering-state-ttl", "forever")))
                 .isInstanceOf(ToolArgs.BadArguments.class)
-                .hasMessageContaining("option --ordering-state-ttl has a bad value 'forever': expected a duration");
+                .hasMessageContaining(
+                        "option --ordering-state-ttl has a bad value 'forever': expected a duration");
         assertThatThrownBy(() -> SavepointInspectCommand.parse(List.of("/sp", "--waiting", "-1")))
                 .hasMessageContaining("option --waiting has a bad value '-1'");
-        assertThatThrownBy(() -> SavepointInspectCommand.parse(List.of("/sp", "--jsn", "--json=yes")))
-                .hasMessageContaining("unknown option --jsn").hasMessageContaining("option --json takes no value");
+        assertThatThrownBy(
+                        () -> SavepointInspectCommand.parse(List.of("/sp", "--jsn", "--json=yes")))
+                .hasMessageContaining("unknown option --jsn")
+                .hasMessageContaining("option --json takes no value");
         assertThatThrownBy(() -> SavepointInspectCommand.parse(List.of("/sp", "--waiting")))
                 .hasMessageContaining("option --waiting needs a value");
     }
 
     @Test
     void reconcileTakesTheJobsTopicOptionsAndLanes() {
-        ReconcileCommand.Request r = ReconcileCommand.parse(List.of("--bootstrap-servers", "k:9092",
-                "--processed-topic", "p", "--lanes", "live,replay", "--json"));
+        ReconcileCommand.Request r =
+                ReconcileCommand.parse(
+                        List.of(
+                                "--bootstrap-servers",
+                                "k:9092",
+                                "--processed-topic",
+                                "p",
+                                "--lanes",
+                                "live,replay",
+                                "--json"));
         assertThat(r.options().get(FloodgateOptions.BOOTSTRAP_SERVERS)).isEqualTo("k:9092");
         assertThat(r.options().get(FloodgateOptions.PROCESSED_TOPIC)).isEqualTo("p");
         assertThat(r.options().get(FloodgateOptions.INPUT_TOPIC)).isEqualTo("interactions");
@@ -58,14 +82,40 @@ class ToolsTest {
     @Test
     void reconcileRejectsBadArgumentsNamingThem() {
         assertThatThrownBy(() -> ReconcileCommand.parse(List.of()))
-                .isInstanceOf(ToolArgs.BadArguments.class).hasMessageContaining("option --bootstrap-servers is required");
-        assertThatThrownBy(() -> ReconcileCommand.parse(List.of("--bootstrap-servers", "k:1", "--lanes", "live,later")))
+                .isInstanceOf(ToolArgs.BadArguments.class)
+                .hasMessageContaining("option --bootstrap-servers is required");
+        assertThatThrownBy(
+                        () ->
+                                ReconcileCommand.parse(
+                                        List.of(
+                                                "--bootstrap-servers",
+                                                "k:1",
+                                                "--lanes",
+                                                "live,later")))
                 .hasMessageContaining("option --lanes has a bad value 'live,later'");
-        assertThatThrownBy(() -> ReconcileCommand.parse(List.of("--bootstrap-servers", "k:1", "--max-record-bytes", "0")))
+        assertThatThrownBy(
+                        () ->
+                                ReconcileCommand.parse(
+                                        List.of(
+                                                "--bootstrap-servers",
+                                                "k:1",
+                                                "--max-record-bytes",
+                                                "0")))
                 .hasMessageContaining("option --max-record-bytes has a bad value '0'");
-        assertThatThrownBy(() -> ReconcileCommand.parse(List.of("--bootstrap-servers", "k:1", "--shedding", "false")))
-                .as("a job option reconcile does not read").hasMessageContaining("unknown option --shedding");
-        assertThatThrownBy(() -> ReconcileCommand.parse(List.of("--bootstrap-servers", "k:1", "extra")))
+        assertThatThrownBy(
+                        () ->
+                                ReconcileCommand.parse(
+                                        List.of(
+                                                "--bootstrap-servers",
+                                                "k:1",
+                                                "--shedding",
+                                                "false")))
+                .as("a job option reconcile does not read")
+                .hasMessageContaining("unknown option --shedding");
+        assertThatThrownBy(
+                        () ->
+                                ReconcileCommand.parse(
+                                        List.of("--bootstrap-servers", "k:1", "extra")))
                 .hasMessageContaining("unexpected argument 'extra'");
     }
 
@@ -82,6 +132,7 @@ class ToolsTest {
         assertThat(badOption.status()).isEqualTo(Tools.BAD_ARGUMENTS);
         assertThat(badOption.err()).contains("option --lanes has a bad value 'all'");
         assertThat(badOption.out()).isEmpty();
-        assertThat(ToolRun.of("savepoint", "inspect", "/sp", "--help").status()).isEqualTo(Tools.OK);
+        assertThat(ToolRun.of("savepoint", "inspect", "/sp", "--help").status())
+                .isEqualTo(Tools.OK);
     }
 }

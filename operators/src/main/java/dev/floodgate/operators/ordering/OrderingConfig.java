@@ -5,18 +5,25 @@ import java.time.Duration;
 import java.util.Objects;
 
 /**
- * Settings of {@link OrderPerCustomer}. Immutable; start from {@link #defaults()} and change with the
- * {@code with...} methods. The gap wait is log time (the watermark of append timestamps); the state TTL is
- * processing time.
+ * Settings of {@link OrderPerCustomer}. Immutable; start from {@link #defaults()} and change with
+ * the {@code with...} methods. The gap wait is log time (the watermark of append timestamps); the
+ * state TTL is processing time.
  *
  * @param maxWait how long a gap in a customer's sequence is awaited before the operator skips it
  * @param maxBuffered the most early events held per customer; one more forces an overflow release
- * @param stateTtl how long a customer's state outlives their last write (idle customers are forgotten after it)
+ * @param stateTtl how long a customer's state outlives their last write (idle customers are
+ *     forgotten after it)
  * @param recentIdsWindow how many recent event ids per customer dedupe events that carry no seq
- * @param duplicatesToSideOutput whether dropped duplicates are also emitted to {@link OrderPerCustomer#DUPLICATES}
+ * @param duplicatesToSideOutput whether dropped duplicates are also emitted to {@link
+ *     OrderPerCustomer#DUPLICATES}
  */
-public record OrderingConfig(Duration maxWait, int maxBuffered, Duration stateTtl, int recentIdsWindow,
-        boolean duplicatesToSideOutput) implements Serializable {
+public record OrderingConfig(
+        Duration maxWait,
+        int maxBuffered,
+        Duration stateTtl,
+        int recentIdsWindow,
+        boolean duplicatesToSideOutput)
+        implements Serializable {
     private static final long serialVersionUID = 1L;
 
     public OrderingConfig {
@@ -29,28 +36,36 @@ public record OrderingConfig(Duration maxWait, int maxBuffered, Duration stateTt
             throw new IllegalArgumentException("maxBuffered must be at least 1, is " + maxBuffered);
         }
         if (stateTtl.compareTo(maxWait) <= 0) {
-            throw new IllegalArgumentException("stateTtl (" + stateTtl + ") must exceed maxWait (" + maxWait + ")");
+            throw new IllegalArgumentException(
+                    "stateTtl (" + stateTtl + ") must exceed maxWait (" + maxWait + ")");
         }
         if (recentIdsWindow < 1) {
-            throw new IllegalArgumentException("recentIdsWindow must be at least 1, is " + recentIdsWindow);
+            throw new IllegalArgumentException(
+                    "recentIdsWindow must be at least 1, is " + recentIdsWindow);
         }
     }
 
-    /** Wait 2 s for a gap, hold at most 256 early events per customer, forget a customer idle for 7 days. */
+    /**
+     * Wait 2 s for a gap, hold at most 256 early events per customer, forget a customer idle for 7
+     * days.
+     */
     public static OrderingConfig defaults() {
         return new OrderingConfig(Duration.ofSeconds(2), 256, Duration.ofDays(7), 32, false);
     }
 
     public OrderingConfig withMaxWait(Duration value) {
-        return new OrderingConfig(value, maxBuffered, stateTtl, recentIdsWindow, duplicatesToSideOutput);
+        return new OrderingConfig(
+                value, maxBuffered, stateTtl, recentIdsWindow, duplicatesToSideOutput);
     }
 
     public OrderingConfig withMaxBuffered(int value) {
-        return new OrderingConfig(maxWait, value, stateTtl, recentIdsWindow, duplicatesToSideOutput);
+        return new OrderingConfig(
+                maxWait, value, stateTtl, recentIdsWindow, duplicatesToSideOutput);
     }
 
     public OrderingConfig withStateTtl(Duration value) {
-        return new OrderingConfig(maxWait, maxBuffered, value, recentIdsWindow, duplicatesToSideOutput);
+        return new OrderingConfig(
+                maxWait, maxBuffered, value, recentIdsWindow, duplicatesToSideOutput);
     }
 
     public OrderingConfig withRecentIdsWindow(int value) {

@@ -12,14 +12,17 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What {@link OrderPerCustomer} reports: side outputs, debug logs and metrics, per subtask:
+ *
  * <ul>
- *   <li>{@code bufferedEvents}: early events held now (counter moved up and down). Counts from task start: after
- *       a restore it starts at 0 and reads below zero while restored buffers drain.</li>
- *   <li>{@code gaps}, {@code gapSeqsSkipped}: ranges skipped (timeout or overflow) and how many seqs they span.</li>
- *   <li>{@code duplicates}: events dropped as duplicates.</li>
- *   <li>{@code lateEvents}: events that arrived after their seq was skipped, sent to the late side output.</li>
- *   <li>{@code gapWaitMillis} (histogram over the last 1,000 waits) and {@code gapWaitMillisTotal}: how long
- *       each wait for a gap lasted, whether it ended filled, by timeout or by overflow.</li>
+ *   <li>{@code bufferedEvents}: early events held now (counter moved up and down). Counts from task
+ *       start: after a restore it starts at 0 and reads below zero while restored buffers drain.
+ *   <li>{@code gaps}, {@code gapSeqsSkipped}: ranges skipped (timeout or overflow) and how many
+ *       seqs they span.
+ *   <li>{@code duplicates}: events dropped as duplicates.
+ *   <li>{@code lateEvents}: events that arrived after their seq was skipped, sent to the late side
+ *       output.
+ *   <li>{@code gapWaitMillis} (histogram over the last 1,000 waits) and {@code gapWaitMillisTotal}:
+ *       how long each wait for a gap lasted, whether it ended filled, by timeout or by overflow.
  * </ul>
  */
 final class OrderingReports {
@@ -50,7 +53,8 @@ final class OrderingReports {
         gapWaitMillisTotal.inc(waitedMillis);
     }
 
-    void duplicate(Interaction in, KeyedProcessFunction<String, Interaction, Interaction>.Context ctx) {
+    void duplicate(
+            Interaction in, KeyedProcessFunction<String, Interaction, Interaction>.Context ctx) {
         duplicates.inc();
         LOG.debug("Dropped duplicate {}", in);
         if (duplicatesToSideOutput) {
@@ -64,8 +68,12 @@ final class OrderingReports {
         ctx.output(OrderPerCustomer.LATE, in);
     }
 
-    void gap(KeyedProcessFunction<String, Interaction, Interaction>.Context ctx, long from, long to,
-            long waitedMillis, String cause) {
+    void gap(
+            KeyedProcessFunction<String, Interaction, Interaction>.Context ctx,
+            long from,
+            long to,
+            long waitedMillis,
+            String cause) {
         gaps.inc();
         gapSeqsSkipped.inc(to - from + 1);
         Gap gap = new Gap(ctx.getCurrentKey(), from, to, waitedMillis, cause);

@@ -10,46 +10,67 @@ import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
 
 /**
- * The keyed state of {@link OrderPerCustomer} (uid {@code order-per-customer}, key {@code CustomerKey.INSTANCE}).
- * The live job, the backfill job and State Processor API tools must build their descriptors here, with the same
- * TTL ({@link OrderingConfig#stateTtl()}): a TTL descriptor's serializer differs from a plain one. Each call
- * returns a new descriptor (descriptors are mutable; never share one).
+ * The keyed state of {@link OrderPerCustomer} (uid {@code order-per-customer}, key {@code
+ * CustomerKey.INSTANCE}). The live job, the backfill job and State Processor API tools must build
+ * their descriptors here, with the same TTL ({@link OrderingConfig#stateTtl()}): a TTL descriptor's
+ * serializer differs from a plain one. Each call returns a new descriptor (descriptors are mutable;
+ * never share one).
  *
- * <p>{@code next-seq}, read and written for every event, has no TTL: it carries its own last-write time and the
- * operator's idle timer (one processing-time timer per customer, registered once and moved only when it fires)
- * clears it, and {@code skipped}, {@code stateTtl} after its last write. A TTL on it cost a quarter of the keyed task's
- * time in the throughput benchmark (a wrapper per value, a clock read per access, and an incremental cleanup step
- * on every read and every write). The rarely touched {@code recent-ids} and {@code skipped} keep a TTL (they exist
- * without {@code next-seq} for customers that send no seq). {@code buffer} and {@code gap-wait} have none on
- * purpose: they are cleared by the operator whenever the buffer empties, a timer guarantees that it does, and a
- * TTL could silently drop a held event.
+ * <p>{@code next-seq}, read and written for every event, has no TTL: it carries its own last-write
+ * time and the operator's idle timer (one processing-time timer per customer, registered once and
+ * moved only when it fires) clears it, and {@code skipped}, {@code stateTtl} after its last write.
+ * A TTL on it cost a quarter of the keyed task's time in the throughput benchmark (a wrapper per
+ * value, a clock read per access, and an incremental cleanup step on every read and every write).
+ * The rarely touched {@code recent-ids} and {@code skipped} keep a TTL (they exist without {@code
+ * next-seq} for customers that send no seq). {@code buffer} and {@code gap-wait} have none on
+ * purpose: they are cleared by the operator whenever the buffer empties, a timer guarantees that it
+ * does, and a TTL could silently drop a held event.
  */
 public final class OrderingState {
     /**
-     * {@code ValueState<long[]>}: {@code [next expected seq, last written at (processing time), gap-wait flag]}. The
-     * only state of an idle customer. No TTL: the idle timer clears it. The flag is 1 while {@code gap-wait} exists
-     * and 0 while it does not; only a 0 lets the operator skip reading {@code gap-wait}. A two-element cursor, written
-     * before the flag existed, says nothing about {@code gap-wait}: it is read, and the next write adds the flag. So
-     * savepoints of either length restore; the descriptor and its type must stay as they are, and readers must
-     * accept both lengths. A version without the flag starts gap waits without setting it: after running one on
-     * state written by a version with it, move forward again only from a drained stop ({@code flink stop --drain}).
+     * {@code ValueState<long[]>}: {@code [next expected seq, last written at (processing time),
+     * gap-wait flag]}. The only state of an idle customer. No TTL: the idle timer clears it. The
+     * flag is 1 while {@code gap-wait} exists and 0 while it does not; only a 0 lets the operator
+     * skip reading {@code gap-wait}. A two-element cursor, written before the flag existed, says
+     * nothing about {@code gap-wait}: it is read, and the next write adds the flag. So savepoints
+     * of either length restore; the descriptor and its type must stay as they are, and readers must
+     * accept both lengths. A version without the flag starts gap waits without setting it: after
+     * running one on state written by a version with it, move forward again only from a drained
+     * stop ({@code flink stop --drain}).
      */
     public static final String NEXT_SEQ = "next-seq";
-    /** {@code MapState<Long, Interaction>}: early events by seq; empty unless a gap is awaited. No TTL. */
+
+    /**
+     * {@code MapState<Long, Interaction>}: early events by seq; empty unless a gap is awaited. No
+     * TTL.
+     */
     public static final String BUFFER = "buffer";
-    /** {@code ValueState<GapWait>}: wait start and buffer size; present only while the buffer is non-empty. No TTL. */
+
+    /**
+     * {@code ValueState<GapWait>}: wait start and buffer size; present only while the buffer is
+     * non-empty. No TTL.
+     */
     public static final String GAP_WAIT = "gap-wait";
-    /** {@code ValueState<long[]>}: 64-bit hashes of recent event ids of events without seq, oldest first. */
+
+    /**
+     * {@code ValueState<long[]>}: 64-bit hashes of recent event ids of events without seq, oldest
+     * first.
+     */
     public static final String RECENT_IDS = "recent-ids";
-    /** {@code ValueState<long[]>}: recently skipped seq ranges, {@code [from, to]} pairs, oldest first. */
+
+    /**
+     * {@code ValueState<long[]>}: recently skipped seq ranges, {@code [from, to]} pairs, oldest
+     * first.
+     */
     public static final String SKIPPED = "skipped";
 
     private OrderingState() {}
 
     /**
-     * Processing-time TTL, refreshed on write; expired state is never returned. Expired entries are dropped from
-     * full snapshots and savepoints, by RocksDB compactions, and on the heap backend incrementally: one entry is
-     * checked per state access (Flink's default of 5 made the TTL scan most of the operator's CPU time on heap).
+     * Processing-time TTL, refreshed on write; expired state is never returned. Expired entries are
+     * dropped from full snapshots and savepoints, by RocksDB compactions, and on the heap backend
+     * incrementally: one entry is checked per state access (Flink's default of 5 made the TTL scan
+     * most of the operator's CPU time on heap).
      */
     public static StateTtlConfig ttl(Duration stateTtl) {
         return StateTtlConfig.newBuilder(stateTtl)
@@ -63,7 +84,8 @@ public final class OrderingState {
     }
 
     public static ValueStateDescriptor<long[]> nextSeq() {
-        return new ValueStateDescriptor<>(NEXT_SEQ, PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO);
+        return new ValueStateDescriptor<>(
+                NEXT_SEQ, PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO);
     }
 
     public static MapStateDescriptor<Long, Interaction> buffer() {
@@ -75,16 +97,21 @@ public final class OrderingState {
     }
 
     public static ValueStateDescriptor<long[]> recentIds(Duration stateTtl) {
-        return withTtl(new ValueStateDescriptor<>(RECENT_IDS, PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO),
+        return withTtl(
+                new ValueStateDescriptor<>(
+                        RECENT_IDS, PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO),
                 stateTtl);
     }
 
     public static ValueStateDescriptor<long[]> skipped(Duration stateTtl) {
-        return withTtl(new ValueStateDescriptor<>(SKIPPED, PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO),
+        return withTtl(
+                new ValueStateDescriptor<>(
+                        SKIPPED, PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO),
                 stateTtl);
     }
 
-    private static <T> ValueStateDescriptor<T> withTtl(ValueStateDescriptor<T> d, Duration stateTtl) {
+    private static <T> ValueStateDescriptor<T> withTtl(
+            ValueStateDescriptor<T> d, Duration stateTtl) {
         d.enableTimeToLive(ttl(stateTtl));
         return d;
     }

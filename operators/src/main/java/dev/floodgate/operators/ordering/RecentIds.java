@@ -5,10 +5,11 @@ import java.util.Arrays;
 import org.apache.flink.api.common.state.ValueState;
 
 /**
- * The current customer's window of recent event ids (state {@code recent-ids}), kept as 64-bit hashes (8 bytes per
- * id instead of a 36-character uuid) in a {@code long[]}, oldest first. Arrays are never changed in place, so a
- * value read from heap state is never mutated behind the backend's back. A false "seen" needs two ids in one
- * customer's window with equal 64-bit hashes: negligible for ids that are not chosen adversarially.
+ * The current customer's window of recent event ids (state {@code recent-ids}), kept as 64-bit
+ * hashes (8 bytes per id instead of a 36-character uuid) in a {@code long[]}, oldest first. Arrays
+ * are never changed in place, so a value read from heap state is never mutated behind the backend's
+ * back. A false "seen" needs two ids in one customer's window with equal 64-bit hashes: negligible
+ * for ids that are not chosen adversarially.
  */
 final class RecentIds {
     private static final long FNV_OFFSET = 0xcbf29ce484222325L;
@@ -22,7 +23,10 @@ final class RecentIds {
         this.window = window;
     }
 
-    /** Whether {@code eventId} is new in the window; if so it is remembered. A null id is always new. */
+    /**
+     * Whether {@code eventId} is new in the window; if so it is remembered. A null id is always
+     * new.
+     */
     boolean firstSeen(String eventId) throws IOException {
         if (eventId == null) {
             return true;
@@ -36,7 +40,9 @@ final class RecentIds {
         return true;
     }
 
-    /** FNV-1a over the UTF-16 code units, then a finalizer (MurmurHash3 fmix64) to spread the bits. */
+    /**
+     * FNV-1a over the UTF-16 code units, then a finalizer (MurmurHash3 fmix64) to spread the bits.
+     */
     static long hash(String id) {
         long h = FNV_OFFSET;
         for (int i = 0; i < id.length(); i++) {

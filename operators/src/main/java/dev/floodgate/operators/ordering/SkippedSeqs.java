@@ -5,10 +5,11 @@ import java.util.Arrays;
 import org.apache.flink.api.common.state.ValueState;
 
 /**
- * The current customer's recently skipped seq ranges (state {@code skipped}), so that an event arriving after its
- * gap was skipped is told apart from a redelivery: the first is late data and must not be lost, the second is a
- * duplicate. Kept as {@code [from, to]} pairs in a {@code long[]}, oldest first, at most {@link #MAX_RANGES}
- * ranges (older ones are forgotten: their stragglers count as duplicates). Arrays are never changed in place.
+ * The current customer's recently skipped seq ranges (state {@code skipped}), so that an event
+ * arriving after its gap was skipped is told apart from a redelivery: the first is late data and
+ * must not be lost, the second is a duplicate. Kept as {@code [from, to]} pairs in a {@code
+ * long[]}, oldest first, at most {@link #MAX_RANGES} ranges (older ones are forgotten: their
+ * stragglers count as duplicates). Arrays are never changed in place.
  */
 final class SkippedSeqs {
     static final int MAX_RANGES = 16;
@@ -36,7 +37,10 @@ final class SkippedSeqs {
         state.update(next);
     }
 
-    /** Whether {@code seq} was skipped and has not arrived since; if so it is taken out of its range. */
+    /**
+     * Whether {@code seq} was skipped and has not arrived since; if so it is taken out of its
+     * range.
+     */
     boolean take(long seq) throws IOException {
         long[] ranges = state.value();
         if (ranges == null) {

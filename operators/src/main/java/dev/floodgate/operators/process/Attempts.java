@@ -12,21 +12,23 @@ import java.util.function.BiConsumer;
 import org.apache.flink.streaming.api.functions.async.ResultFuture;
 
 /**
- * The attempts of one event whose first call was not a success when {@link EventProcessor#process} returned:
- * retries with exponential backoff and the total timeout of {@link ProcessingConfig}, counted from the return of
- * the first call. An event whose first call is already a success never gets here.
+ * The attempts of one event whose first call was not a success when {@link EventProcessor#process}
+ * returned: retries with exponential backoff and the total timeout of {@link ProcessingConfig},
+ * counted from the return of the first call. An event whose first call is already a success never
+ * gets here.
  *
- * <p>Threads and timers: created on the task thread. A call's result is handled on the thread that completes the
- * processor's future (or inline, if it is already complete). The timeout and the retries are tasks on the
- * subtask's one scheduler thread ({@link ProcessEvents#open}), so a retry calls {@link EventProcessor#process}
- * on that thread. The timeout is scheduled once per event, when a call is still running as {@code process}
- * returns, and cancelled when the event completes; a call that is already complete schedules nothing. A retry
- * whose backoff would end after the total timeout is not made: the failure at hand is the result.
+ * <p>Threads and timers: created on the task thread. A call's result is handled on the thread that
+ * completes the processor's future (or inline, if it is already complete). The timeout and the
+ * retries are tasks on the subtask's one scheduler thread ({@link ProcessEvents#open}), so a retry
+ * calls {@link EventProcessor#process} on that thread. The timeout is scheduled once per event,
+ * when a call is still running as {@code process} returns, and cancelled when the event completes;
+ * a call that is already complete schedules nothing. A retry whose backoff would end after the
+ * total timeout is not made: the failure at hand is the result.
  *
- * <p>Completion: the result future is completed exactly once, by whichever of a call's result and the timeout
- * comes first (an atomic flag; the loser is dropped), and never exceptionally for a processing failure. Only an
- * {@link Error} thrown by {@code process} in a retry completes it exceptionally, failing the task as the same
- * error thrown on the task thread does.
+ * <p>Completion: the result future is completed exactly once, by whichever of a call's result and
+ * the timeout comes first (an atomic flag; the loser is dropped), and never exceptionally for a
+ * processing failure. Only an {@link Error} thrown by {@code process} in a retry completes it
+ * exceptionally, failing the task as the same error thrown on the task thread does.
  */
 final class Attempts implements BiConsumer<String, Throwable> {
     private final ProcessEvents fn;
@@ -36,12 +38,21 @@ final class Attempts implements BiConsumer<String, Throwable> {
     private final ResultFuture<ProcessOutcome> result;
     private final long deadline;
     private final AtomicBoolean done = new AtomicBoolean();
-    /** Retries started so far; attempts follow each other, with a happens-before edge from one to the next. */
+
+    /**
+     * Retries started so far; attempts follow each other, with a happens-before edge from one to
+     * the next.
+     */
     private int retries;
+
     private volatile Future<?> timeout;
     private volatile Future<?> retry;
 
-    Attempts(ProcessEvents fn, ScheduledExecutorService scheduler, ProcessingConfig cfg, Interaction event,
+    Attempts(
+            ProcessEvents fn,
+            ScheduledExecutorService scheduler,
+            ProcessingConfig cfg,
+            Interaction event,
             ResultFuture<ProcessOutcome> result) {
         this.fn = fn;
         this.scheduler = scheduler;
@@ -70,7 +81,8 @@ final class Attempts implements BiConsumer<String, Throwable> {
             return;
         }
         long delay = backoffNanos(cfg, retries);
-        if (ProcessEvents.isPermanent(error) || retries >= cfg.maxRetries
+        if (ProcessEvents.isPermanent(error)
+                || retries >= cfg.maxRetries
                 || System.nanoTime() + delay - deadline >= 0) {
             complete(fn.failed(event, error));
             return;
@@ -110,8 +122,11 @@ final class Attempts implements BiConsumer<String, Throwable> {
             return;
         }
         try {
-            timeout = scheduler.schedule(this::timeOut, Math.max(0, deadline - System.nanoTime()),
-                    TimeUnit.NANOSECONDS);
+            timeout =
+                    scheduler.schedule(
+                            this::timeOut,
+                            Math.max(0, deadline - System.nanoTime()),
+                            TimeUnit.NANOSECONDS);
         } catch (RejectedExecutionException closed) {
             return; // the function is closed: nobody waits for the result any more
         }
@@ -138,7 +153,10 @@ final class Attempts implements BiConsumer<String, Throwable> {
         }
     }
 
-    /** The wait before retry {@code n} (0 for the first): {@code initialBackoff * multiplier^n}, at most maxBackoff. */
+    /**
+     * The wait before retry {@code n} (0 for the first): {@code initialBackoff * multiplier^n}, at
+     * most maxBackoff.
+     */
     static long backoffNanos(ProcessingConfig cfg, int n) {
         double nanos = cfg.initialBackoff.toNanos() * Math.pow(cfg.backoffMultiplier, n);
         return (long) Math.min(nanos, cfg.maxBackoff.toNanos());

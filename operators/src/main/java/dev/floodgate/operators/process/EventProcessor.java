@@ -5,21 +5,25 @@ import java.io.Serializable;
 import java.util.concurrent.CompletableFuture;
 
 /**
- * The expensive per-event work (speech-to-text, embedding, indexing) behind one asynchronous call. Created on
- * the client, shipped to the task managers, opened once per subtask.
+ * The expensive per-event work (speech-to-text, embedding, indexing) behind one asynchronous call.
+ * Created on the client, shipped to the task managers, opened once per subtask.
  */
 public interface EventProcessor extends Serializable, AutoCloseable {
 
-    /** Name and version written into every result, so a replay with corrected code can be told apart. */
+    /**
+     * Name and version written into every result, so a replay with corrected code can be told
+     * apart.
+     */
     String name();
 
     /** Called once per subtask before the first {@link #process}. */
     default void open() throws Exception {}
 
     /**
-     * Starts processing one event; the future completes with the service's result or fails. A first call runs
-     * on the task thread, a retry on the subtask's timeout thread, possibly at the same time: implementations
-     * must be thread-safe, and a call that blocks delays the timeouts and retries of the other events.
+     * Starts processing one event; the future completes with the service's result or fails. A first
+     * call runs on the task thread, a retry on the subtask's timeout thread, possibly at the same
+     * time: implementations must be thread-safe, and a call that blocks delays the timeouts and
+     * retries of the other events.
      */
     CompletableFuture<String> process(Interaction event);
 

@@ -16,11 +16,12 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 /**
- * Processes an event by POSTing it as JSON ({@code event_id, customer_id, seq, channel, priority, body|uri}) to
- * the endpoint of its channel; the response body is the result. A non-2xx answer completes exceptionally with a
- * {@link ProcessingException} naming the status; a request longer than {@code requestTimeout} completes with
- * {@link java.net.http.HttpTimeoutException}. The JDK {@link HttpClient} and its callback threads are created in
- * {@link #open()} and released in {@link #close()}.
+ * Processes an event by POSTing it as JSON ({@code event_id, customer_id, seq, channel, priority,
+ * body|uri}) to the endpoint of its channel; the response body is the result. A non-2xx answer
+ * completes exceptionally with a {@link ProcessingException} naming the status; a request longer
+ * than {@code requestTimeout} completes with {@link java.net.http.HttpTimeoutException}. The JDK
+ * {@link HttpClient} and its callback threads are created in {@link #open()} and released in {@link
+ * #close()}.
  */
 public class HttpEventProcessor implements EventProcessor {
     private static final long serialVersionUID = 1L;
@@ -34,7 +35,8 @@ public class HttpEventProcessor implements EventProcessor {
     private transient HttpClient client;
     private transient ExecutorService callbacks;
 
-    public HttpEventProcessor(Map<Channel, URI> endpoints, Duration requestTimeout, String version) {
+    public HttpEventProcessor(
+            Map<Channel, URI> endpoints, Duration requestTimeout, String version) {
         this.endpoints = new EnumMap<>(endpoints);
         this.requestTimeout = requestTimeout;
         this.version = version;
@@ -57,16 +59,19 @@ public class HttpEventProcessor implements EventProcessor {
 
     @Override
     public void open() {
-        callbacks = Executors.newCachedThreadPool(r -> {
-            Thread t = new Thread(r, "http-processor-" + version);
-            t.setDaemon(true);
-            return t;
-        });
-        client = HttpClient.newBuilder()
-                .version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(requestTimeout)
-                .executor(callbacks)
-                .build();
+        callbacks =
+                Executors.newCachedThreadPool(
+                        r -> {
+                            Thread t = new Thread(r, "http-processor-" + version);
+                            t.setDaemon(true);
+                            return t;
+                        });
+        client =
+                HttpClient.newBuilder()
+                        .version(HttpClient.Version.HTTP_1_1)
+                        .connectTimeout(requestTimeout)
+                        .executor(callbacks)
+                        .build();
     }
 
     @Override
@@ -74,27 +79,41 @@ public class HttpEventProcessor implements EventProcessor {
         URI endpoint = endpoints.get(event.channel);
         if (endpoint == null) {
             return CompletableFuture.failedFuture(
-                    new ProcessingException(0, "no endpoint configured for channel " + event.channel, false));
+                    new ProcessingException(
+                            0, "no endpoint configured for channel " + event.channel, false));
         }
         HttpRequest request;
         try {
-            request = HttpRequest.newBuilder(endpoint)
-                    .timeout(requestTimeout)
-                    .header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofByteArray(JSON.writeValueAsBytes(payload(event))))
-                    .build();
+            request =
+                    HttpRequest.newBuilder(endpoint)
+                            .timeout(requestTimeout)
+                            .header("Content-Type", "application/json")
+                            .POST(
+                                    HttpRequest.BodyPublishers.ofByteArray(
+                                            JSON.writeValueAsBytes(payload(event))))
+                            .build();
         } catch (Exception e) {
             return CompletableFuture.failedFuture(e);
         }
-        return client.sendAsync(request, HttpResponse.BodyHandlers.ofString()).thenApply(response -> {
-            int status = response.statusCode();
-            if (status / 100 != 2) {
-                String body = response.body();
-                throw ProcessingException.ofHttpStatus(status, "HTTP " + status + " from " + endpoint + ": "
-                        + (body.length() > MAX_ERROR_BODY ? body.substring(0, MAX_ERROR_BODY) + "..." : body));
-            }
-            return response.body();
-        });
+        return client.sendAsync(request, HttpResponse.BodyHandlers.ofString())
+                .thenApply(
+                        response -> {
+                            int status = response.statusCode();
+                            if (status / 100 != 2) {
+                                String body = response.body();
+                                throw ProcessingException.ofHttpStatus(
+                                        status,
+                                        "HTTP "
+                                                + status
+                                                + " from "
+                                                + endpoint
+                                                + ": "
+                                                + (body.length() > MAX_ERROR_BODY
+                                                        ? body.substring(0, MAX_ERROR_BODY) + "..."
+                                                        : body));
+                            }
+                            return response.body();
+                        });
     }
 
     static ObjectNode payload(Interaction event) {

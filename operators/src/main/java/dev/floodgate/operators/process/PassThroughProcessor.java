@@ -3,7 +3,9 @@ package dev.floodgate.operators.process;
 import dev.floodgate.model.Interaction;
 import java.util.concurrent.CompletableFuture;
 
-/** Zero-cost processing: the result is the event's own content. For tests, benchmarks and dry runs. */
+/**
+ * Zero-cost processing: the result is the event's own content. For tests, benchmarks and dry runs.
+ */
 public class PassThroughProcessor implements EventProcessor {
     private static final long serialVersionUID = 1L;
 

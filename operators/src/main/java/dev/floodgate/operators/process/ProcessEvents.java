@@ -1,9 +1,9 @@
 package dev.floodgate.operators.process;
 
+import dev.floodgate.contract.InteractionCodec;
 import dev.floodgate.model.DeadLetter;
 import dev.floodgate.model.DeadLetterReason;
 import dev.floodgate.model.Interaction;
-import dev.floodgate.contract.InteractionCodec;
 import dev.floodgate.model.Lane;
 import dev.floodgate.model.ProcessedEvent;
 import java.nio.charset.StandardCharsets;
@@ -19,17 +19,19 @@ import org.apache.flink.streaming.api.functions.async.ResultFuture;
 import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
 
 /**
- * Calls the {@link EventProcessor} for each event through Flink async I/O. The capacity (requests in flight) is
- * set where the operator is added ({@link Processing#apply}); when it is reached the operator stops taking input,
- * and backpressure reaches the Kafka source. The total timeout and the retries ({@link ProcessingConfig}) are
- * done here, not by Flink: a call whose future is already a success when {@code process} returns completes at
- * once, with no timer; any other call is followed by {@link Attempts}, on one scheduler thread per subtask
- * (created in {@link #open}, shut down in {@link #close}). A failure is completed as a dead letter (stage
- * {@code process}), never exceptionally, so it can never fail the job: failures are retried unless
- * {@link #isPermanent} (a {@link ProcessingException} that is not retryable) and the last one is emitted; a
- * timed-out event is not retried. No state.
+ * Calls the {@link EventProcessor} for each event through Flink async I/O. The capacity (requests
+ * in flight) is set where the operator is added ({@link Processing#apply}); when it is reached the
+ * operator stops taking input, and backpressure reaches the Kafka source. The total timeout and the
+ * retries ({@link ProcessingConfig}) are done here, not by Flink: a call whose future is already a
+ * success when {@code process} returns completes at once, with no timer; any other call is followed
+ * by {@link Attempts}, on one scheduler thread per subtask (created in {@link #open}, shut down in
+ * {@link #close}). A failure is completed as a dead letter (stage {@code process}), never
+ * exceptionally, so it can never fail the job: failures are retried unless {@link #isPermanent} (a
+ * {@link ProcessingException} that is not retryable) and the last one is emitted; a timed-out event
+ * is not retried. No state.
  */
-public class ProcessEvents extends RichAsyncFunction<Interaction, ProcessOutcome> implements CheckpointListener {
+public class ProcessEvents extends RichAsyncFunction<Interaction, ProcessOutcome>
+        implements CheckpointListener {
     private static final long serialVersionUID = 1L;
 
     private final EventProcessor processor;
@@ -38,7 +40,10 @@ public class ProcessEvents extends RichAsyncFunction<Interaction, ProcessOutcome
     private transient String processorName;
     private transient ScheduledThreadPoolExecutor scheduler;
 
-    /** With {@link ProcessingConfig#defaults()}; {@link Processing#apply} sets the job's configuration. */
+    /**
+     * With {@link ProcessingConfig#defaults()}; {@link Processing#apply} sets the job's
+     * configuration.
+     */
     public ProcessEvents(EventProcessor processor, Lane lane) {
         this(processor, lane, ProcessingConfig.defaults());
     }
@@ -58,18 +63,22 @@ public class ProcessEvents extends RichAsyncFunction<Interaction, ProcessOutcome
     public void open(OpenContext openContext) throws Exception {
         processor.open();
         processorName = processor.name(); // built by concatenation: once, not for every result
-        scheduler = new ScheduledThreadPoolExecutor(1, r -> {
-            Thread t = new Thread(r, "process-timeouts (" + processorName + ")");
-            t.setDaemon(true);
-            return t;
-        });
+        scheduler =
+                new ScheduledThreadPoolExecutor(
+                        1,
+                        r -> {
+                            Thread t = new Thread(r, "process-timeouts (" + processorName + ")");
+                            t.setDaemon(true);
+                            return t;
+                        });
         scheduler.setRemoveOnCancelPolicy(true);
     }
 
     @Override
     public void close() throws Exception {
         if (scheduler != null) {
-            // first, so that no queued retry starts on a closed processor; one already calling it is let finish
+            // first, so that no queued retry starts on a closed processor; one already calling it
+            // is let finish
             // (calls only start a request), briefly: on cancel the task must not hang here
             scheduler.shutdownNow();
             scheduler.awaitTermination(1, TimeUnit.SECONDS);
@@ -77,7 +86,9 @@ public class ProcessEvents extends RichAsyncFunction<Interaction, ProcessOutcome
         processor.close();
     }
 
-    /** Processors that batch or hold resources per checkpoint may listen for completed checkpoints. */
+    /**
+     * Processors that batch or hold resources per checkpoint may listen for completed checkpoints.
+     */
     @Override
     public void notifyCheckpointComplete(long checkpointId) throws Exception {
         if (processor instanceof CheckpointListener) {
@@ -105,7 +116,8 @@ public class ProcessEvents extends RichAsyncFunction<Interaction, ProcessOutcome
     }
 
     ProcessOutcome succeeded(Interaction event, String result) {
-        return ProcessOutcome.ok(ProcessedEvent.of(event, lane, result, processorName, System.currentTimeMillis()));
+        return ProcessOutcome.ok(
+                ProcessedEvent.of(event, lane, result, processorName, System.currentTimeMillis()));
     }
 
     ProcessOutcome failed(Interaction event, Throwable error) {
@@ -115,12 +127,20 @@ public class ProcessEvents extends RichAsyncFunction<Interaction, ProcessOutcome
     /** The total timeout covers all attempts: what is left of it would not fit another one. */
     ProcessOutcome timedOut(Interaction event) {
         return ProcessOutcome.failed(
-                deadLetter(event, new TimeoutException("processing timed out"), System.currentTimeMillis()));
+                deadLetter(
+                        event,
+                        new TimeoutException("processing timed out"),
+                        System.currentTimeMillis()));
     }
 
-    /** Whether another attempt cannot fix {@code error}: the service rejected the request itself. */
+    /**
+     * Whether another attempt cannot fix {@code error}: the service rejected the request itself.
+     */
     static boolean isPermanent(Throwable error) {
-        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        Throwable cause =
+                error instanceof CompletionException && error.getCause() != null
+                        ? error.getCause()
+                        : error;
         return cause instanceof ProcessingException && !((ProcessingException) cause).retryable();
     }
 
@@ -135,7 +155,9 @@ public class ProcessEvents extends RichAsyncFunction<Interaction, ProcessOutcome
         return scheduler;
     }
 
-    /** A processing failure as a dead letter: the event in contract v1 form, at its log position. */
+    /**
+     * A processing failure as a dead letter: the event in contract v1 form, at its log position.
+     */
     static DeadLetter deadLetter(Interaction event, Throwable error, long now) {
         DeadLetter d = new DeadLetter();
         d.key = event.customerId.getBytes(StandardCharsets.UTF_8);
@@ -145,8 +167,10 @@ public class ProcessEvents extends RichAsyncFunction<Interaction, ProcessOutcome
         d.offset = event.sourceOffset;
         d.logTimestamp = event.logTimestamp;
         d.reason = DeadLetterReason.PROCESSING_FAILED;
-        Throwable cause = error instanceof CompletionException && error.getCause() != null
-                ? error.getCause() : error;
+        Throwable cause =
+                error instanceof CompletionException && error.getCause() != null
+                        ? error.getCause()
+                        : error;
         d.error = cause.getClass().getSimpleName() + ": " + cause.getMessage();
         d.failedAt = now;
         d.stage = "process";

@@ -1,8 +1,9 @@
 package dev.floodgate.operators.process;
 
 /**
- * A processing service answered with an error. {@link #retryable()} tells {@link ProcessEvents} whether another
- * attempt may succeed (server errors, throttling) or not (the service rejected the request itself).
+ * A processing service answered with an error. {@link #retryable()} tells {@link ProcessEvents}
+ * whether another attempt may succeed (server errors, throttling) or not (the service rejected the
+ * request itself).
  */
 public class ProcessingException extends RuntimeException {
     private static final long serialVersionUID = 1L;

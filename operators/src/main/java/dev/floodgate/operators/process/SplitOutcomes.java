@@ -6,7 +6,10 @@ import org.apache.flink.streaming.api.functions.ProcessFunction;
 import org.apache.flink.util.Collector;
 import org.apache.flink.util.OutputTag;
 
-/** Results go on; requests that failed after their retries go to {@link #FAILED}. Stateless; no timers. */
+/**
+ * Results go on; requests that failed after their retries go to {@link #FAILED}. Stateless; no
+ * timers.
+ */
 public class SplitOutcomes extends ProcessFunction<ProcessOutcome, ProcessedEvent> {
     private static final long serialVersionUID = 1L;
 

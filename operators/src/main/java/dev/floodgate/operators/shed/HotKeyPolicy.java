@@ -8,11 +8,12 @@ import java.util.EnumSet;
 import java.util.Set;
 
 /**
- * When a customer counts as a hot key: more than {@code eventsPerSecond} on average over one {@code window}.
- * A hot customer's events of the sheddable priorities (any channel, chat included: a bot loop floods chat too)
- * are shed regardless of age until it has stayed below the rate for a whole window. Reports are rate limited:
- * at most one log line per customer per {@code logInterval}, at most {@code maxLogsPerInterval} in total, and
- * at most {@code maxTracked} customers remembered for reporting.
+ * When a customer counts as a hot key: more than {@code eventsPerSecond} on average over one {@code
+ * window}. A hot customer's events of the sheddable priorities (any channel, chat included: a bot
+ * loop floods chat too) are shed regardless of age until it has stayed below the rate for a whole
+ * window. Reports are rate limited: at most one log line per customer per {@code logInterval}, at
+ * most {@code maxLogsPerInterval} in total, and at most {@code maxTracked} customers remembered for
+ * reporting.
  */
 public final class HotKeyPolicy implements Serializable {
     private static final long serialVersionUID = 1L;
@@ -24,29 +25,55 @@ public final class HotKeyPolicy implements Serializable {
     private final int maxLogsPerInterval;
     private final int maxTracked;
 
-    public HotKeyPolicy(double eventsPerSecond, Duration window, Set<Priority> sheddable, Duration logInterval,
-            int maxLogsPerInterval, int maxTracked) {
+    public HotKeyPolicy(
+            double eventsPerSecond,
+            Duration window,
+            Set<Priority> sheddable,
+            Duration logInterval,
+            int maxLogsPerInterval,
+            int maxTracked) {
         if (sheddable.contains(Priority.HIGH)) {
-            throw new IllegalArgumentException("priority HIGH is never shed; remove it from the hot-key set");
+            throw new IllegalArgumentException(
+                    "priority HIGH is never shed; remove it from the hot-key set");
         }
-        if (eventsPerSecond < 0 || window.toMillis() <= 0 || logInterval.isNegative() || maxLogsPerInterval < 0
+        if (eventsPerSecond < 0
+                || window.toMillis() <= 0
+                || logInterval.isNegative()
+                || maxLogsPerInterval < 0
                 || maxTracked < 1) {
-            throw new IllegalArgumentException("invalid hot-key policy: rate=" + eventsPerSecond + "/s window="
-                    + window + " logInterval=" + logInterval + " maxLogs=" + maxLogsPerInterval
-                    + " maxTracked=" + maxTracked);
+            throw new IllegalArgumentException(
+                    "invalid hot-key policy: rate="
+                            + eventsPerSecond
+                            + "/s window="
+                            + window
+                            + " logInterval="
+                            + logInterval
+                            + " maxLogs="
+                            + maxLogsPerInterval
+                            + " maxTracked="
+                            + maxTracked);
         }
         this.eventsPerSecond = eventsPerSecond;
         this.windowMillis = window.toMillis();
-        this.sheddable = sheddable.isEmpty() ? EnumSet.noneOf(Priority.class) : EnumSet.copyOf(sheddable);
+        this.sheddable =
+                sheddable.isEmpty() ? EnumSet.noneOf(Priority.class) : EnumSet.copyOf(sheddable);
         this.logIntervalMillis = logInterval.toMillis();
         this.maxLogsPerInterval = maxLogsPerInterval;
         this.maxTracked = maxTracked;
     }
 
-    /** Hot above {@code eventsPerSecond} over {@code window}; sheds LOW and NORMAL; logs once a minute. */
+    /**
+     * Hot above {@code eventsPerSecond} over {@code window}; sheds LOW and NORMAL; logs once a
+     * minute.
+     */
     public static HotKeyPolicy of(double eventsPerSecond, Duration window) {
-        return new HotKeyPolicy(eventsPerSecond, window, EnumSet.of(Priority.LOW, Priority.NORMAL),
-                Duration.ofMinutes(1), 20, 1000);
+        return new HotKeyPolicy(
+                eventsPerSecond,
+                window,
+                EnumSet.of(Priority.LOW, Priority.NORMAL),
+                Duration.ofMinutes(1),
+                20,
+                1000);
     }
 
     /** Default: 10 events/s over 10 s (100 events), far above a human customer's rate. */
@@ -56,7 +83,8 @@ public final class HotKeyPolicy implements Serializable {
 
     /** No hot-key detection: no keyed state is kept at all. */
     public static HotKeyPolicy disabled() {
-        return new HotKeyPolicy(0, Duration.ofSeconds(1), EnumSet.noneOf(Priority.class), Duration.ZERO, 0, 1);
+        return new HotKeyPolicy(
+                0, Duration.ofSeconds(1), EnumSet.noneOf(Priority.class), Duration.ZERO, 0, 1);
     }
 
     public boolean enabled() {
@@ -98,6 +126,8 @@ public final class HotKeyPolicy implements Serializable {
 
     @Override
     public String toString() {
-        return enabled() ? eventsPerSecond + "/s over " + windowMillis + "ms shed=" + sheddable : "disabled";
+        return enabled()
+                ? eventsPerSecond + "/s over " + windowMillis + "ms shed=" + sheddable
+                : "disabled";
     }
 }

@@ -7,10 +7,11 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Reports hot keys of one subtask: a rate-limited log line naming the customer, and the number of customers
- * currently hot (for a gauge). Operator-local and bounded: at most {@code maxTracked} customers are remembered
- * (least recently reported evicted first), at most one line per customer per log interval and at most
- * {@code maxLogsPerInterval} lines per interval overall. Not checkpointed: it only drives reporting.
+ * Reports hot keys of one subtask: a rate-limited log line naming the customer, and the number of
+ * customers currently hot (for a gauge). Operator-local and bounded: at most {@code maxTracked}
+ * customers are remembered (least recently reported evicted first), at most one line per customer
+ * per log interval and at most {@code maxLogsPerInterval} lines per interval overall. Not
+ * checkpointed: it only drives reporting.
  *
  * <p>The hot-key count follows the stream's processing time: it is refreshed as events arrive.
  */
@@ -19,8 +20,13 @@ final class HotKeyReporter {
     private static final long NEVER = Long.MIN_VALUE;
 
     private final HotKeyPolicy policy;
-    /** customer -> {hotUntil, lastLoggedAt}; access order, so eviction drops the least recently seen. */
+
+    /**
+     * customer -> {hotUntil, lastLoggedAt}; access order, so eviction drops the least recently
+     * seen.
+     */
     private final LinkedHashMap<String, long[]> tracked;
+
     private long budgetWindowStart = NEVER;
     private int logsInWindow;
     private long lastPrune = NEVER;
@@ -30,12 +36,13 @@ final class HotKeyReporter {
     HotKeyReporter(HotKeyPolicy policy) {
         this.policy = policy;
         int max = policy.maxTracked();
-        this.tracked = new LinkedHashMap<>(16, 0.75f, true) {
-            @Override
-            protected boolean removeEldestEntry(Map.Entry<String, long[]> eldest) {
-                return size() > max;
-            }
-        };
+        this.tracked =
+                new LinkedHashMap<>(16, 0.75f, true) {
+                    @Override
+                    protected boolean removeEldestEntry(Map.Entry<String, long[]> eldest) {
+                        return size() > max;
+                    }
+                };
     }
 
     /** Records that an event of hot customer {@code customerId} was shed. */
@@ -50,9 +57,13 @@ final class HotKeyReporter {
         if (since(now, entry[1]) >= policy.logIntervalMillis() && takeLogBudget(now)) {
             entry[1] = now;
             logged++;
-            LOG.warn("Hot key: customer {} sends {} events/s (limit {}/s over {} ms); shedding its {} events",
-                    customerId, String.format("%.1f", ratePerSecond), policy.eventsPerSecond(),
-                    policy.windowMillis(), policy.sheddable());
+            LOG.warn(
+                    "Hot key: customer {} sends {} events/s (limit {}/s over {} ms); shedding its {} events",
+                    customerId,
+                    String.format("%.1f", ratePerSecond),
+                    policy.eventsPerSecond(),
+                    policy.windowMillis(),
+                    policy.sheddable());
         }
         if (added) {
             lastPrune = NEVER;
@@ -60,7 +71,10 @@ final class HotKeyReporter {
         refresh(now);
     }
 
-    /** Drops customers that cooled down and updates the hot-key count; at most once a second of stream time. */
+    /**
+     * Drops customers that cooled down and updates the hot-key count; at most once a second of
+     * stream time.
+     */
     void refresh(long now) {
         long sincePrune = since(now, lastPrune);
         if (sincePrune >= 0 && sincePrune < 1000L) {
@@ -70,7 +84,8 @@ final class HotKeyReporter {
         int hot = 0;
         for (Iterator<long[]> it = tracked.values().iterator(); it.hasNext(); ) {
             long[] e = it.next();
-            // keep cooled customers for one log interval, so a flapping key is not logged on every flap
+            // keep cooled customers for one log interval, so a flapping key is not logged on every
+            // flap
             if (e[0] <= now && since(now, e[1]) >= policy.logIntervalMillis()) {
                 it.remove();
             } else if (e[0] > now) {

@@ -11,13 +11,16 @@ import org.apache.flink.metrics.MetricGroup;
 import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
 
 /**
- * Metrics of {@link ShedByFreshness}, registered under key/value groups so the Prometheus reporter turns them
- * into labels:
+ * Metrics of {@link ShedByFreshness}, registered under key/value groups so the Prometheus reporter
+ * turns them into labels:
+ *
  * <ul>
- *   <li>{@code channel=<c>,priority=<p>: shedEvents} counter, for every non-HIGH priority;</li>
- *   <li>{@code channel=<c>: sheddingActive} gauge, 0 or 1;</li>
- *   <li>{@code channel=<c>,lane=live|shed: eventAgeMs} histogram over the last {@value #WINDOW} events;</li>
- *   <li>{@code hotKeySheds} counter and {@code hotKeys} gauge (customers currently hot on this subtask).</li>
+ *   <li>{@code channel=<c>,priority=<p>: shedEvents} counter, for every non-HIGH priority;
+ *   <li>{@code channel=<c>: sheddingActive} gauge, 0 or 1;
+ *   <li>{@code channel=<c>,lane=live|shed: eventAgeMs} histogram over the last {@value #WINDOW}
+ *       events;
+ *   <li>{@code hotKeySheds} counter and {@code hotKeys} gauge (customers currently hot on this
+ *       subtask).
  * </ul>
  */
 final class ShedMetrics {
@@ -34,16 +37,21 @@ final class ShedMetrics {
             Map<Priority, Counter> byPriority = new EnumMap<>(Priority.class);
             for (Priority p : Priority.values()) {
                 if (p != Priority.HIGH) {
-                    byPriority.put(p, channel.addGroup("priority", p.wireName()).counter("shedEvents"));
+                    byPriority.put(
+                            p, channel.addGroup("priority", p.wireName()).counter("shedEvents"));
                 }
             }
             shed.put(c, byPriority);
             ChannelShedding sw = switches.get(c);
             channel.gauge("sheddingActive", () -> sw.active() ? 1 : 0);
-            liveAge.put(c, channel.addGroup("lane", "live")
-                    .histogram("eventAgeMs", new DescriptiveStatisticsHistogram(WINDOW)));
-            shedAge.put(c, channel.addGroup("lane", "shed")
-                    .histogram("eventAgeMs", new DescriptiveStatisticsHistogram(WINDOW)));
+            liveAge.put(
+                    c,
+                    channel.addGroup("lane", "live")
+                            .histogram("eventAgeMs", new DescriptiveStatisticsHistogram(WINDOW)));
+            shedAge.put(
+                    c,
+                    channel.addGroup("lane", "shed")
+                            .histogram("eventAgeMs", new DescriptiveStatisticsHistogram(WINDOW)));
         }
         hotKeySheds = group.counter("hotKeySheds");
         group.gauge("hotKeys", hotKeys::getAsInt);

@@ -8,15 +8,17 @@ import java.util.EnumMap;
 import java.util.Map;
 
 /**
- * Configuration of {@link ShedByFreshness}: one {@link ChannelPolicy} per channel and the {@link HotKeyPolicy}.
- * Immutable; the {@code with...} methods return a copy.
+ * Configuration of {@link ShedByFreshness}: one {@link ChannelPolicy} per channel and the {@link
+ * HotKeyPolicy}. Immutable; the {@code with...} methods return a copy.
  *
  * <p>Defaults ({@link #defaults()}), sized for speech-to-text being the bottleneck:
+ *
  * <ul>
- *   <li>voice: SLO 30 s, low-water 10 s, sheds LOW and NORMAL (transcription is the expensive call);</li>
- *   <li>image: SLO 60 s, low-water 20 s, sheds LOW and NORMAL;</li>
- *   <li>chat: never shed (cheap to process, and the copilot's most recent context);</li>
- *   <li>hot key: above 10 events/s over 10 s, LOW and NORMAL of every channel are shed.</li>
+ *   <li>voice: SLO 30 s, low-water 10 s, sheds LOW and NORMAL (transcription is the expensive
+ *       call);
+ *   <li>image: SLO 60 s, low-water 20 s, sheds LOW and NORMAL;
+ *   <li>chat: never shed (cheap to process, and the copilot's most recent context);
+ *   <li>hot key: above 10 events/s over 10 s, LOW and NORMAL of every channel are shed.
  * </ul>
  */
 public final class ShedPolicy implements Serializable {
@@ -35,10 +37,20 @@ public final class ShedPolicy implements Serializable {
 
     public static ShedPolicy defaults() {
         Map<Channel, ChannelPolicy> m = new EnumMap<>(Channel.class);
-        m.put(Channel.VOICE, ChannelPolicy.shed(Duration.ofSeconds(30), Duration.ofSeconds(10),
-                Priority.LOW, Priority.NORMAL));
-        m.put(Channel.IMAGE, ChannelPolicy.shed(Duration.ofSeconds(60), Duration.ofSeconds(20),
-                Priority.LOW, Priority.NORMAL));
+        m.put(
+                Channel.VOICE,
+                ChannelPolicy.shed(
+                        Duration.ofSeconds(30),
+                        Duration.ofSeconds(10),
+                        Priority.LOW,
+                        Priority.NORMAL));
+        m.put(
+                Channel.IMAGE,
+                ChannelPolicy.shed(
+                        Duration.ofSeconds(60),
+                        Duration.ofSeconds(20),
+                        Priority.LOW,
+                        Priority.NORMAL));
         m.put(Channel.CHAT, ChannelPolicy.never());
         return new ShedPolicy(m, HotKeyPolicy.defaults());
     }

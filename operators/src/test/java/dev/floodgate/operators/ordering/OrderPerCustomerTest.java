@@ -32,12 +32,13 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(60)
 class OrderPerCustomerTest {
     private static final long T0 = 1_000_000L;
-    private static final OrderingConfig CONFIG = OrderingConfig.defaults()
-            .withMaxWait(Duration.ofMillis(100))
-            .withMaxBuffered(3)
-            .withStateTtl(Duration.ofHours(1))
-            .withRecentIdsWindow(2)
-            .withDuplicatesToSideOutput(true);
+    private static final OrderingConfig CONFIG =
+            OrderingConfig.defaults()
+                    .withMaxWait(Duration.ofMillis(100))
+                    .withMaxBuffered(3)
+                    .withStateTtl(Duration.ofHours(1))
+                    .withRecentIdsWindow(2)
+                    .withDuplicatesToSideOutput(true);
 
     private KeyedOneInputStreamOperatorTestHarness<String, Interaction, Interaction> h;
 
@@ -75,7 +76,14 @@ class OrderPerCustomerTest {
     @Test
     void duplicatesAreDroppedWhetherEmittedOrHeld() throws Exception {
         h = OrderingHarness.open(CONFIG, null, T0);
-        send(h, event("a", 1), event("a", 2), event("a", 2), event("a", 1), event("a", 4), event("a", 4));
+        send(
+                h,
+                event("a", 1),
+                event("a", 2),
+                event("a", 2),
+                event("a", 1),
+                event("a", 4),
+                event("a", 4));
         send(h, event("a", 3), event("a", 3));
 
         assertThat(ids(h)).containsExactly("a#1", "a#2", "a#3", "a#4");
@@ -104,11 +112,14 @@ class OrderPerCustomerTest {
         at(h, T0 + 100);
 
         assertThat(ids(h)).containsExactly("a#1", "a#3", "a#4", "a#7");
-        assertThat(gaps(h)).usingRecursiveFieldByFieldElementComparator().containsExactly(
-                new Gap("a", 2, 2, 100, "timeout"), new Gap("a", 5, 6, 100, "timeout"));
+        assertThat(gaps(h))
+                .usingRecursiveFieldByFieldElementComparator()
+                .containsExactly(
+                        new Gap("a", 2, 2, 100, "timeout"), new Gap("a", 5, 6, 100, "timeout"));
         assertDrained(1, 1);
 
-        // Late, not duplicate: a skipped seq that arrives goes to the late output once; a second copy is a duplicate.
+        // Late, not duplicate: a skipped seq that arrives goes to the late output once; a second
+        // copy is a duplicate.
         send(h, event("a", 2), event("a", 8), event("a", 6), event("a", 2), event("a", 5));
         assertThat(ids(h)).endsWith("a#7", "a#8");
         assertThat(lateIds(h)).containsExactly("a#2", "a#6", "a#5");
@@ -116,12 +127,16 @@ class OrderPerCustomerTest {
         assertDrained(1, 0);
     }
 
-    /** Backpressure: records queue in front of the operator, processing time runs, the log clock does not. */
+    /**
+     * Backpressure: records queue in front of the operator, processing time runs, the log clock
+     * does not.
+     */
     @Test
     void aWaitDoesNotRunOutWhileTheLogStandsStill() throws Exception {
         h = OrderingHarness.open(CONFIG, null, T0);
         send(h, event("a", 1), event("a", 3));
-        h.setProcessingTime(T0 + 50 * CONFIG.maxWait().toMillis()); // the awaited event is still in the queue
+        h.setProcessingTime(
+                T0 + 50 * CONFIG.maxWait().toMillis()); // the awaited event is still in the queue
 
         send(h, event("a", 2));
 
@@ -161,7 +176,8 @@ class OrderPerCustomerTest {
         at(h, T0 + 180);
 
         assertThat(ids(h)).containsExactly("a#1", "a#2", "a#3", "a#5");
-        assertThat(gaps(h)).usingRecursiveFieldByFieldElementComparator()
+        assertThat(gaps(h))
+                .usingRecursiveFieldByFieldElementComparator()
                 .containsExactly(new Gap("a", 4, 4, 100, "timeout"));
         assertDrained(1, 1);
     }
@@ -174,7 +190,8 @@ class OrderPerCustomerTest {
         send(h, event("a", 7));
 
         assertThat(ids(h)).containsExactly("a#1", "a#3", "a#4");
-        assertThat(gaps(h)).usingRecursiveFieldByFieldElementComparator()
+        assertThat(gaps(h))
+                .usingRecursiveFieldByFieldElementComparator()
                 .containsExactly(new Gap("a", 2, 2, 10, "overflow"));
         assertThat(h.numEventTimeTimers()).isEqualTo(1);
 
@@ -186,7 +203,13 @@ class OrderPerCustomerTest {
     @Test
     void aNewCustomerStartsAtSeqOneOrAfterWaitingAtTheLowestSeen() throws Exception {
         h = OrderingHarness.open(CONFIG, null, T0);
-        send(h, event("one", 1), event("late", 3), event("mid", 42), event("mid", 41), event("late", 1));
+        send(
+                h,
+                event("one", 1),
+                event("late", 3),
+                event("mid", 42),
+                event("mid", 41),
+                event("late", 1));
         assertThat(ids(h)).containsExactly("one#1", "late#1");
 
         send(h, event("late", 2));
@@ -204,7 +227,12 @@ class OrderPerCustomerTest {
     @Test
     void eventsWithoutSeqPassInLogOrderDedupedOverARecentWindow() throws Exception {
         h = OrderingHarness.open(CONFIG, null, T0);
-        send(h, unsequenced("a", "x"), unsequenced("a", "y"), unsequenced("a", "x"), unsequenced("b", "x"));
+        send(
+                h,
+                unsequenced("a", "x"),
+                unsequenced("a", "y"),
+                unsequenced("a", "x"),
+                unsequenced("b", "x"));
         send(h, unsequenced("a", "z"), unsequenced("a", "x"));
 
         assertThat(ids(h)).containsExactly("x", "y", "x", "z", "x");
@@ -218,7 +246,9 @@ class OrderPerCustomerTest {
         h = OrderingHarness.open(CONFIG, null, T0);
         send(h, event("a", 1), event("a", 2), unsequenced("b", "x"));
         assertThat(h.numKeyedStateEntries()).as("a's next-seq, b's recent-ids").isEqualTo(2);
-        assertThat(h.numProcessingTimeTimers()).as("a's idle timer (b's ids have a TTL)").isEqualTo(1);
+        assertThat(h.numProcessingTimeTimers())
+                .as("a's idle timer (b's ids have a TTL)")
+                .isEqualTo(1);
 
         at(h, T0 + Duration.ofHours(1).toMillis() + 1);
         OperatorSubtaskState snapshot = h.snapshot(1, T0);
@@ -230,7 +260,10 @@ class OrderPerCustomerTest {
         assertThat(ids(h)).containsExactly("x", "a#1");
     }
 
-    /** The idle timer clears a customer exactly once it has been idle for the TTL: state and timers to zero. */
+    /**
+     * The idle timer clears a customer exactly once it has been idle for the TTL: state and timers
+     * to zero.
+     */
     @Test
     void idleTimersForgetQuietCustomersWhileRunningAndFollowActiveOnes() throws Exception {
         h = OrderingHarness.open(CONFIG, null, T0);
@@ -249,8 +282,10 @@ class OrderPerCustomerTest {
         assertThat(h.numProcessingTimeTimers()).isEqualTo(2);
 
         send(h, event("held", 1), event("held", 3)); // seq 3 held, waiting for 2
-        h.setProcessingTime(T0 + 2 * hour + 1); // an hour of processing time, while the log stands still
-        assertThat(h.numKeyedStateEntries()).as("held is not idle while it waits; idle0 and busy forgotten")
+        h.setProcessingTime(
+                T0 + 2 * hour + 1); // an hour of processing time, while the log stands still
+        assertThat(h.numKeyedStateEntries())
+                .as("held is not idle while it waits; idle0 and busy forgotten")
                 .isEqualTo(3);
         at(h, T0 + 2 * hour + 2); // the log moves on: the wait runs out and releases seq 3
         assertThat(ids(h)).endsWith("held#1", "held#3");
@@ -302,7 +337,8 @@ class OrderPerCustomerTest {
         List<String> all = new ArrayList<>(before);
         all.addAll(ids(h));
         assertThat(all).containsExactly("a#1", "b#1", "a#2", "a#3", "a#4", "b#3");
-        assertThat(gaps(h)).usingRecursiveFieldByFieldElementComparator()
+        assertThat(gaps(h))
+                .usingRecursiveFieldByFieldElementComparator()
                 .containsExactly(new Gap("b", 2, 2, 100, "timeout"));
         assertThat(duplicateIds(h)).containsExactly("a#3", "b#1");
         assertDrained(2, 1);
@@ -311,8 +347,9 @@ class OrderPerCustomerTest {
     @Test
     void theOperatorAndItsConfigSurviveJavaSerialization() throws Exception {
         OrderPerCustomer copy = InstantiationUtil.clone(new OrderPerCustomer(CONFIG));
-        h = new KeyedOneInputStreamOperatorTestHarness<>(new KeyedProcessOperator<>(copy), CustomerKey.INSTANCE,
-                Types.STRING);
+        h =
+                new KeyedOneInputStreamOperatorTestHarness<>(
+                        new KeyedProcessOperator<>(copy), CustomerKey.INSTANCE, Types.STRING);
         h.open();
         send(h, event("a", 2), event("a", 1));
         assertThat(ids(h)).containsExactly("a#1", "a#2");
@@ -320,11 +357,14 @@ class OrderPerCustomerTest {
 
     @Test
     void configRejectsSettingsThatCannotWork() {
-        assertThatThrownBy(() -> CONFIG.withMaxBuffered(0)).isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> CONFIG.withMaxWait(Duration.ZERO)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> CONFIG.withMaxBuffered(0))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> CONFIG.withMaxWait(Duration.ZERO))
+                .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> CONFIG.withStateTtl(Duration.ofMillis(100)))
                 .isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> CONFIG.withRecentIdsWindow(0)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> CONFIG.withRecentIdsWindow(0))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test
@@ -337,7 +377,8 @@ class OrderPerCustomerTest {
         h.processWatermark(Long.MAX_VALUE);
 
         assertThat(ids(h)).containsExactly("a#1", "c#1", "a#3", "a#5", "b#4");
-        assertThat(gaps(h)).extracting(g -> g.customerId + ":" + g.fromSeq + ".." + g.toSeq + ":" + g.cause)
+        assertThat(gaps(h))
+                .extracting(g -> g.customerId + ":" + g.fromSeq + ".." + g.toSeq + ":" + g.cause)
                 .containsExactly("a:2..2:end_of_input", "a:4..4:end_of_input");
         assertDrained(3, 1);
     }
@@ -355,7 +396,12 @@ class OrderPerCustomerTest {
         send(h, event("a", 4));
         assertCursor("a", 6, false);
 
-        send(h, event("a", 7), event("a", 8), event("a", 10), event("a", 11)); // overflow: 7 and 8 go, 10 and 11 stay
+        send(
+                h,
+                event("a", 7),
+                event("a", 8),
+                event("a", 10),
+                event("a", 11)); // overflow: 7 and 8 go, 10 and 11 stay
         assertCursor("a", 9, true);
         at(h, T0 + 100);
         assertCursor("a", 12, false);
@@ -367,9 +413,12 @@ class OrderPerCustomerTest {
         send(h, event("new", 2));
         assertCursor("new", 4, false);
 
-        assertThat(ids(h)).containsExactly("a#1", "a#2", "a#3", "a#4", "a#5", "a#7", "a#8", "a#10", "a#11", "new#1",
-                "new#2", "new#3");
-        assertThat(gaps(h)).extracting(g -> g.fromSeq + ".." + g.toSeq + ":" + g.cause)
+        assertThat(ids(h))
+                .containsExactly(
+                        "a#1", "a#2", "a#3", "a#4", "a#5", "a#7", "a#8", "a#10", "a#11", "new#1",
+                        "new#2", "new#3");
+        assertThat(gaps(h))
+                .extracting(g -> g.fromSeq + ".." + g.toSeq + ":" + g.cause)
                 .containsExactly("6..6:overflow", "9..9:timeout");
         assertDrained(2, 1);
     }
@@ -377,8 +426,11 @@ class OrderPerCustomerTest {
     /** A savepoint of the version before the flag: its two-element cursors hide nothing held. */
     @Test
     void aCursorWithoutTheFlagStillReleasesHeldEventsWhenTheGapFills() throws Exception {
-        h = OrderingHarness.open(CONFIG, withoutTheFlag(event("a", 1), event("a", 3), event("a", 4), event("b", 1)),
-                T0 + 10);
+        h =
+                OrderingHarness.open(
+                        CONFIG,
+                        withoutTheFlag(event("a", 1), event("a", 3), event("a", 4), event("b", 1)),
+                        T0 + 10);
         assertThat(cursor("a")).containsExactly(2, T0);
 
         send(h, event("a", 3), event("a", 2));
@@ -404,7 +456,8 @@ class OrderPerCustomerTest {
         at(h, T0 + hour + 2);
 
         assertThat(ids(h)).containsExactly("a#3");
-        assertThat(gaps(h)).extracting(g -> g.fromSeq + ".." + g.toSeq + ":" + g.cause)
+        assertThat(gaps(h))
+                .extracting(g -> g.fromSeq + ".." + g.toSeq + ":" + g.cause)
                 .containsExactly("2..2:timeout");
         assertCursor("a", 4, false);
         assertDrained(1, 1);
@@ -413,11 +466,15 @@ class OrderPerCustomerTest {
         assertThat(h.numProcessingTimeTimers()).isZero();
     }
 
-    /** The state these events leave, with next-seq cut to {@code [next seq, last written at]} as before the flag. */
+    /**
+     * The state these events leave, with next-seq cut to {@code [next seq, last written at]} as
+     * before the flag.
+     */
     private static OperatorSubtaskState withoutTheFlag(Interaction... events) throws Exception {
         try (var before = OrderingHarness.open(CONFIG, null, T0)) {
             send(before, events);
-            for (String customer : Arrays.stream(events).map(e -> e.customerId).distinct().toList()) {
+            for (String customer :
+                    Arrays.stream(events).map(e -> e.customerId).distinct().toList()) {
                 ValueState<long[]> nextSeq = state(before, customer, OrderingState.nextSeq());
                 nextSeq.update(Arrays.copyOf(nextSeq.value(), 2));
             }
@@ -429,13 +486,21 @@ class OrderPerCustomerTest {
         return state(h, customer, OrderingState.nextSeq()).value();
     }
 
-    /** next-seq holds {@code next} and says whether events are held, and gap-wait and buffer agree. */
+    /**
+     * next-seq holds {@code next} and says whether events are held, and gap-wait and buffer agree.
+     */
     private void assertCursor(String customer, long next, boolean held) throws Exception {
         long[] cursor = cursor(customer);
-        assertThat(cursor).as("%s's next-seq", customer).hasSize(3).startsWith(next).endsWith(held ? 1 : 0);
-        assertThat(state(h, customer, OrderingState.gapWait()).value()).as("%s's gap-wait", customer)
+        assertThat(cursor)
+                .as("%s's next-seq", customer)
+                .hasSize(3)
+                .startsWith(next)
+                .endsWith(held ? 1 : 0);
+        assertThat(state(h, customer, OrderingState.gapWait()).value())
+                .as("%s's gap-wait", customer)
                 .matches(w -> (w != null) == held);
-        assertThat(state(h, customer, OrderingState.buffer()).isEmpty()).as("%s's buffer empty", customer)
+        assertThat(state(h, customer, OrderingState.buffer()).isEmpty())
+                .as("%s's buffer empty", customer)
                 .isEqualTo(!held);
     }
 
@@ -444,8 +509,10 @@ class OrderPerCustomerTest {
         assertDrained(customers, 0);
     }
 
-    /** Nothing held: no gap timers; one state entry (next-seq) and one idle timer per customer, and one more
-     * state entry (skipped) per customer with skipped seqs still unclaimed. */
+    /**
+     * Nothing held: no gap timers; one state entry (next-seq) and one idle timer per customer, and
+     * one more state entry (skipped) per customer with skipped seqs still unclaimed.
+     */
     private void assertDrained(int customers, int withSkipped) {
         assertThat(h.numProcessingTimeTimers()).as("idle timers").isEqualTo(customers);
         assertThat(h.numEventTimeTimers()).isZero();

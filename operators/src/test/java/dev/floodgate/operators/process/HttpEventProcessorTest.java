@@ -1,8 +1,5 @@
 package dev.floodgate.operators.process;
 
-import dev.floodgate.testkit.service.CapacityLimitedService;
-import dev.floodgate.testkit.service.ServiceOptions;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -10,6 +7,8 @@ import dev.floodgate.model.Channel;
 import dev.floodgate.model.Interaction;
 import dev.floodgate.model.Priority;
 import dev.floodgate.testing.ShedEvents;
+import dev.floodgate.testkit.service.CapacityLimitedService;
+import dev.floodgate.testkit.service.ServiceOptions;
 import java.net.URI;
 import java.net.http.HttpTimeoutException;
 import java.time.Duration;
@@ -27,11 +26,14 @@ class HttpEventProcessorTest {
 
     @BeforeAll
     static void startService() throws Exception {
-        service = new CapacityLimitedService(ServiceOptions.defaults()
-                .channel(Channel.VOICE, 2, Duration.ofMillis(10))
-                .channel(Channel.CHAT, 2, Duration.ZERO)
-                .channel(Channel.IMAGE, 1, Duration.ofSeconds(3))
-                .failWhenBodyContains("FAIL-ME")).start();
+        service =
+                new CapacityLimitedService(
+                                ServiceOptions.defaults()
+                                        .channel(Channel.VOICE, 2, Duration.ofMillis(10))
+                                        .channel(Channel.CHAT, 2, Duration.ZERO)
+                                        .channel(Channel.IMAGE, 1, Duration.ofSeconds(3))
+                                        .failWhenBodyContains("FAIL-ME"))
+                        .start();
     }
 
     @AfterAll
@@ -68,8 +70,10 @@ class HttpEventProcessorTest {
             Interaction poison = ShedEvents.chat("c2", 1, "please FAIL-ME", 1000);
             assertThatThrownBy(() -> processor.process(poison).get())
                     .isInstanceOf(ExecutionException.class)
-                    .cause().isInstanceOf(ProcessingException.class)
-                    .hasMessageContaining("HTTP 500").hasMessageContaining("/chat");
+                    .cause()
+                    .isInstanceOf(ProcessingException.class)
+                    .hasMessageContaining("HTTP 500")
+                    .hasMessageContaining("/chat");
             try {
                 processor.process(poison).get();
             } catch (ExecutionException e) {
@@ -89,7 +93,8 @@ class HttpEventProcessorTest {
             Interaction image = ShedEvents.event("c3", 1, Channel.IMAGE, Priority.NORMAL, 1000);
             assertThatThrownBy(() -> processor.process(image).get())
                     .isInstanceOf(ExecutionException.class)
-                    .cause().isInstanceOf(HttpTimeoutException.class);
+                    .cause()
+                    .isInstanceOf(HttpTimeoutException.class);
             assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(2500);
         } finally {
             processor.close();
@@ -98,12 +103,16 @@ class HttpEventProcessorTest {
 
     @Test
     void channelWithoutEndpointFailsWithoutCallingAnything() throws Exception {
-        HttpEventProcessor processor = new HttpEventProcessor(
-                Map.of(Channel.VOICE, URI.create(service.baseUri() + "/voice")), Duration.ofSeconds(1), "v1");
+        HttpEventProcessor processor =
+                new HttpEventProcessor(
+                        Map.of(Channel.VOICE, URI.create(service.baseUri() + "/voice")),
+                        Duration.ofSeconds(1),
+                        "v1");
         processor.open();
         try {
             Interaction chat = ShedEvents.chat("c4", 1, "hi", 1000);
-            assertThat(processor.process(chat)).failsWithin(Duration.ofSeconds(1))
+            assertThat(processor.process(chat))
+                    .failsWithin(Duration.ofSeconds(1))
                     .withThrowableOfType(ExecutionException.class)
                     .withMessageContaining("no endpoint configured for channel CHAT");
         } finally {

@@ -27,8 +27,10 @@ import org.junit.jupiter.api.Timeout;
 /** The retries and the total timeout of {@link ProcessEvents} ({@link Attempts}), without Flink. */
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ProcessEventsTest {
-    private static final ProcessingConfig FAST_RETRIES = ProcessingConfig.defaults()
-            .withTotalTimeout(Duration.ofSeconds(10)).withRetries(3, Duration.ofMillis(5), Duration.ofMillis(20));
+    private static final ProcessingConfig FAST_RETRIES =
+            ProcessingConfig.defaults()
+                    .withTotalTimeout(Duration.ofSeconds(10))
+                    .withRetries(3, Duration.ofMillis(5), Duration.ofMillis(20));
 
     private final ExecutorService background = Executors.newSingleThreadExecutor();
     private ProcessEvents fn;
@@ -43,9 +45,18 @@ class ProcessEventsTest {
 
     @Test
     void retriesUntilASuccess() throws Exception {
-        Scripted processor = new Scripted(attempt -> attempt == 1 ? failed(503)
-                : attempt == 2 ? later(() -> { throw ProcessingException.ofHttpStatus(500, "HTTP 500"); })
-                : later(() -> "done"));
+        Scripted processor =
+                new Scripted(
+                        attempt ->
+                                attempt == 1
+                                        ? failed(503)
+                                        : attempt == 2
+                                                ? later(
+                                                        () -> {
+                                                            throw ProcessingException.ofHttpStatus(
+                                                                    500, "HTTP 500");
+                                                        })
+                                                : later(() -> "done"));
         Result result = invoke(processor, FAST_RETRIES, event(1));
 
         ProcessOutcome o = result.await();
@@ -57,9 +68,16 @@ class ProcessEventsTest {
 
     @Test
     void aRetryableFailureAfterTheLastRetryIsADeadLetter() throws Exception {
-        Scripted processor = new Scripted(attempt -> attempt % 2 == 0 ? failed(500) : later(() -> {
-            throw ProcessingException.ofHttpStatus(500, "HTTP 500 from test");
-        }));
+        Scripted processor =
+                new Scripted(
+                        attempt ->
+                                attempt % 2 == 0
+                                        ? failed(500)
+                                        : later(
+                                                () -> {
+                                                    throw ProcessingException.ofHttpStatus(
+                                                            500, "HTTP 500 from test");
+                                                }));
         Result result = invoke(processor, FAST_RETRIES, event(7));
 
         ProcessOutcome o = result.await();
@@ -74,9 +92,14 @@ class ProcessEventsTest {
 
     @Test
     void aPermanentFailureIsNotRetried() throws Exception {
-        Scripted processor = new Scripted(attempt -> later(() -> {
-            throw ProcessingException.ofHttpStatus(400, "HTTP 400 bad request");
-        }));
+        Scripted processor =
+                new Scripted(
+                        attempt ->
+                                later(
+                                        () -> {
+                                            throw ProcessingException.ofHttpStatus(
+                                                    400, "HTTP 400 bad request");
+                                        }));
         Result result = invoke(processor, FAST_RETRIES, event(1));
 
         ProcessOutcome o = result.await();
@@ -90,7 +113,8 @@ class ProcessEventsTest {
     void aCallThatNeverCompletesTimesOutAsAPermanentFailure() throws Exception {
         Scripted processor = new Scripted(attempt -> new CompletableFuture<>());
         long start = System.nanoTime();
-        Result result = invoke(processor, FAST_RETRIES.withTotalTimeout(Duration.ofMillis(100)), event(3));
+        Result result =
+                invoke(processor, FAST_RETRIES.withTotalTimeout(Duration.ofMillis(100)), event(3));
 
         ProcessOutcome o = result.await();
         assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isBetween(90L, 5_000L);
@@ -102,13 +126,16 @@ class ProcessEventsTest {
     @Test
     void noRetryIsMadeThatWouldStartAfterTheTotalTimeout() throws Exception {
         Scripted processor = new Scripted(attempt -> failed(503));
-        ProcessingConfig cfg = ProcessingConfig.defaults().withTotalTimeout(Duration.ofMillis(200))
-                .withRetries(5, Duration.ofMillis(30), Duration.ofSeconds(1));
+        ProcessingConfig cfg =
+                ProcessingConfig.defaults()
+                        .withTotalTimeout(Duration.ofMillis(200))
+                        .withRetries(5, Duration.ofMillis(30), Duration.ofSeconds(1));
         long start = System.nanoTime();
         ProcessOutcome o = invoke(processor, cfg, event(1)).await();
 
         assertThat(o.failed.error).as("the failure at hand, not a timeout").contains("HTTP 503");
-        assertThat(processor.attempts.get()).as("retries after 30 and 60 ms fit, one after 120 more would not")
+        assertThat(processor.attempts.get())
+                .as("retries after 30 and 60 ms fit, one after 120 more would not")
                 .isEqualTo(3);
         assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(200);
     }
@@ -121,13 +148,15 @@ class ProcessEventsTest {
             Result result = new Result();
             fn.asyncInvoke(event(seq), result);
             assertThat(result.completions.get()).as("completed within asyncInvoke").isEqualTo(1);
-            assertThat(result.outcomes.getNow(null)).singleElement()
+            assertThat(result.outcomes.getNow(null))
+                    .singleElement()
                     .satisfies(o -> assertThat(o.processed.seq).isEqualTo(seq));
         }
         assertThat(fn.scheduler().getTaskCount()).isZero();
         assertThat(fn.scheduler().getPoolSize()).as("not even its thread was started").isZero();
 
-        // a call still running when process returns: one timeout, removed again when the call completes
+        // a call still running when process returns: one timeout, removed again when the call
+        // completes
         CompletableFuture<String> running = new CompletableFuture<>();
         ProcessEvents slow = open(new Scripted(attempt -> running), FAST_RETRIES);
         try {
@@ -147,14 +176,19 @@ class ProcessEventsTest {
         int runs = 1000;
         List<Result> results = new ArrayList<>();
         // the call completes about when the 1 ms total timeout fires
-        fn = open(new Scripted(attempt -> {
-            CompletableFuture<String> call = new CompletableFuture<>();
-            background.execute(() -> {
-                LockSupport.parkNanos(1_000_000);
-                call.complete("raced");
-            });
-            return call;
-        }), FAST_RETRIES.withTotalTimeout(Duration.ofMillis(1)));
+        fn =
+                open(
+                        new Scripted(
+                                attempt -> {
+                                    CompletableFuture<String> call = new CompletableFuture<>();
+                                    background.execute(
+                                            () -> {
+                                                LockSupport.parkNanos(1_000_000);
+                                                call.complete("raced");
+                                            });
+                                    return call;
+                                }),
+                        FAST_RETRIES.withTotalTimeout(Duration.ofMillis(1)));
         int timedOut = 0;
         for (int i = 0; i < runs; i++) {
             Result result = new Result();
@@ -165,18 +199,21 @@ class ProcessEventsTest {
             }
         }
         awaitQuiet(fn);
-        assertThat(results).as("%d of %d timed out", timedOut, runs)
+        assertThat(results)
+                .as("%d of %d timed out", timedOut, runs)
                 .allSatisfy(r -> assertThat(r.completions.get()).isEqualTo(1));
     }
 
     @Test
     void aRuntimeExceptionThrownByTheProcessorIsAFailedCallAndRetried() throws Exception {
-        Scripted processor = new Scripted(attempt -> {
-            if (attempt == 1) {
-                throw new IllegalStateException("connection pool closed");
-            }
-            return later(() -> "second time lucky");
-        });
+        Scripted processor =
+                new Scripted(
+                        attempt -> {
+                            if (attempt == 1) {
+                                throw new IllegalStateException("connection pool closed");
+                            }
+                            return later(() -> "second time lucky");
+                        });
         Result result = invoke(processor, FAST_RETRIES, event(4));
 
         assertThat(result.await().processed.result).isEqualTo("second time lucky");
@@ -187,11 +224,15 @@ class ProcessEventsTest {
     @Test
     void closingDropsQueuedRetriesAndTheTimeout() throws Exception {
         Scripted processor = new Scripted(attempt -> failed(503));
-        ProcessingConfig slowRetries = FAST_RETRIES.withRetries(3, Duration.ofMillis(300), Duration.ofMillis(300));
+        ProcessingConfig slowRetries =
+                FAST_RETRIES.withRetries(3, Duration.ofMillis(300), Duration.ofMillis(300));
         Result result = invoke(processor, slowRetries, event(5));
-        assertThat(fn.scheduler().getQueue()).as("the first retry waits for its backoff").hasSize(1);
+        assertThat(fn.scheduler().getQueue())
+                .as("the first retry waits for its backoff")
+                .hasSize(1);
 
-        fn.close(); // a cancel: the in-flight event is in the checkpoint, nobody waits for this result
+        fn.close(); // a cancel: the in-flight event is in the checkpoint, nobody waits for
+        // this result
         fn = null;
         Thread.sleep(500);
         assertThat(processor.attempts.get()).as("no retry after close").isEqualTo(1);
@@ -203,15 +244,23 @@ class ProcessEventsTest {
         int runs = 300;
         List<Result> results = new ArrayList<>();
         // failures 1 ms apart, retried after 1 ms, until the 4 ms total timeout cuts them off
-        fn = open(new Scripted(attempt -> {
-            CompletableFuture<String> call = new CompletableFuture<>();
-            background.execute(() -> {
-                LockSupport.parkNanos(1_000_000);
-                call.completeExceptionally(ProcessingException.ofHttpStatus(503, "HTTP 503"));
-            });
-            return call;
-        }), ProcessingConfig.defaults().withTotalTimeout(Duration.ofMillis(4))
-                .withRetries(1000, Duration.ofMillis(1), Duration.ofMillis(1)));
+        fn =
+                open(
+                        new Scripted(
+                                attempt -> {
+                                    CompletableFuture<String> call = new CompletableFuture<>();
+                                    background.execute(
+                                            () -> {
+                                                LockSupport.parkNanos(1_000_000);
+                                                call.completeExceptionally(
+                                                        ProcessingException.ofHttpStatus(
+                                                                503, "HTTP 503"));
+                                            });
+                                    return call;
+                                }),
+                        ProcessingConfig.defaults()
+                                .withTotalTimeout(Duration.ofMillis(4))
+                                .withRetries(1000, Duration.ofMillis(1), Duration.ofMillis(1)));
         for (int i = 0; i < runs; i++) {
             Result result = new Result();
             results.add(result);
@@ -224,12 +273,14 @@ class ProcessEventsTest {
 
     @Test
     void anErrorInARetryFailsTheTaskInsteadOfBecomingADeadLetter() throws Exception {
-        Scripted processor = new Scripted(attempt -> {
-            if (attempt == 2) {
-                throw new AssertionError("crash");
-            }
-            return failed(503);
-        });
+        Scripted processor =
+                new Scripted(
+                        attempt -> {
+                            if (attempt == 2) {
+                                throw new AssertionError("crash");
+                            }
+                            return failed(503);
+                        });
         Result result = invoke(processor, FAST_RETRIES, event(1));
         assertThat(result.error.get(10, TimeUnit.SECONDS)).isInstanceOf(AssertionError.class);
         assertThat(result.completions.get()).isEqualTo(1);
@@ -238,24 +289,29 @@ class ProcessEventsTest {
     @Test
     void theBackoffGrowsByTheMultiplierUpToTheMaximum() {
         ProcessingConfig cfg = ProcessingConfig.defaults(); // 200 ms, x2, at most 5 s
-        assertThat(List.of(0, 1, 2, 3, 4, 5, 30)).extracting(n -> Attempts.backoffNanos(cfg, n) / 1_000_000)
+        assertThat(List.of(0, 1, 2, 3, 4, 5, 30))
+                .extracting(n -> Attempts.backoffNanos(cfg, n) / 1_000_000)
                 .containsExactly(200L, 400L, 800L, 1600L, 3200L, 5000L, 5000L);
     }
 
-    private Result invoke(EventProcessor processor, ProcessingConfig cfg, Interaction event) throws Exception {
+    private Result invoke(EventProcessor processor, ProcessingConfig cfg, Interaction event)
+            throws Exception {
         fn = open(processor, cfg);
         Result result = new Result();
         fn.asyncInvoke(event, result);
         return result;
     }
 
-    private static ProcessEvents open(EventProcessor processor, ProcessingConfig cfg) throws Exception {
+    private static ProcessEvents open(EventProcessor processor, ProcessingConfig cfg)
+            throws Exception {
         ProcessEvents f = new ProcessEvents(processor, Lane.LIVE).withConfig(cfg);
         f.open(DefaultOpenContext.INSTANCE);
         return f;
     }
 
-    /** Until no timeout or retry is queued or running any more: late completions would show by then. */
+    /**
+     * Until no timeout or retry is queued or running any more: late completions would show by then.
+     */
     private static void awaitQuiet(ProcessEvents f) throws InterruptedException {
         while (!f.scheduler().getQueue().isEmpty() || f.scheduler().getActiveCount() > 0) {
             Thread.sleep(5);
@@ -268,14 +324,18 @@ class ProcessEventsTest {
     }
 
     private static CompletableFuture<String> failed(int status) {
-        return CompletableFuture.failedFuture(ProcessingException.ofHttpStatus(status, "HTTP " + status));
+        return CompletableFuture.failedFuture(
+                ProcessingException.ofHttpStatus(status, "HTTP " + status));
     }
 
     private CompletableFuture<String> later(java.util.function.Supplier<String> result) {
         return CompletableFuture.supplyAsync(result, background);
     }
 
-    /** Answers attempt n (from 1) with {@code script.apply(n)}; not shipped, so the script need not serialize. */
+    /**
+     * Answers attempt n (from 1) with {@code script.apply(n)}; not shipped, so the script need not
+     * serialize.
+     */
     private static final class Scripted implements EventProcessor {
         private static final long serialVersionUID = 1L;
         final AtomicInteger attempts = new AtomicInteger();

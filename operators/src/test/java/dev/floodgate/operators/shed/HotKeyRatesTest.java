@@ -9,7 +9,8 @@ import org.junit.jupiter.api.Test;
 
 class HotKeyRatesTest {
     private static final long T0 = 1_000_000L;
-    private final HotKeyPolicy policy = HotKeyPolicy.of(10, Duration.ofSeconds(10)); // 100 events per window
+    private final HotKeyPolicy policy =
+            HotKeyPolicy.of(10, Duration.ofSeconds(10)); // 100 events per window
 
     @Test
     void eachCustomerCountsInItsOwnWindowAcrossTableGrowth() {
@@ -41,7 +42,9 @@ class HotKeyRatesTest {
         // the next window: hot still, without a single event above the rate
         bot = rates.record("bot", T0 + 10_000);
         assertThat(rates.hotUntil(bot)).isEqualTo(T0 + 20_000);
-        assertThat(rates.ratePerSecond(bot, T0 + 10_000)).as("a new window counts from 1").isEqualTo(1.0);
+        assertThat(rates.ratePerSecond(bot, T0 + 10_000))
+                .as("a new window counts from 1")
+                .isEqualTo(1.0);
     }
 
     @Test
@@ -50,7 +53,9 @@ class HotKeyRatesTest {
         for (int i = 0; i < 101; i++) {
             rates.record("early-bot", T0);
         }
-        for (int c = 0; c < 3_000; c++) { // next generation (20 s later), enough to grow the table twice
+        for (int c = 0;
+                c < 3_000;
+                c++) { // next generation (20 s later), enough to grow the table twice
             rates.record("late-" + c, T0 + 20_000);
         }
         assertThat(rates.tracked()).isEqualTo(3_001);
@@ -75,13 +80,17 @@ class HotKeyRatesTest {
     @Test
     void customersComingAndGoingReuseTheSlotsOfTheForgotten() {
         HotKeyRates rates = new HotKeyRates(policy);
-        for (int g = 0; g < 20; g++) { // 500 new customers in each generation of 20 s, the others quiet
+        for (int g = 0;
+                g < 20;
+                g++) { // 500 new customers in each generation of 20 s, the others quiet
             for (int c = 0; c < 500; c++) {
                 rates.record("g" + g + "-" + c, T0 + g * 20_000L);
             }
         }
         assertThat(rates.tracked()).as("this generation's and the last one's").isEqualTo(1_000);
-        assertThat(rates.capacity()).as("10,000 customers came, at most 1,000 at a time").isLessThanOrEqualTo(4_096);
+        assertThat(rates.capacity())
+                .as("10,000 customers came, at most 1,000 at a time")
+                .isLessThanOrEqualTo(4_096);
     }
 
     @Test
@@ -95,12 +104,16 @@ class HotKeyRatesTest {
         for (int c = 0; c < 5_000; c++) {
             rates.record("after-" + c, T0 + 20_000);
         }
-        rates.record("after-0", T0 + 40_000); // 5,000 remembered: a quarter of the peak, the table stays
+        rates.record(
+                "after-0", T0 + 40_000); // 5,000 remembered: a quarter of the peak, the table stays
         assertThat(rates.capacity()).isEqualTo(peak);
-        rates.record("late", T0 + 60_000); // 1 remembered from the generation that ended: the table shrinks
+        rates.record(
+                "late",
+                T0 + 60_000); // 1 remembered from the generation that ended: the table shrinks
         assertThat(rates.capacity()).isEqualTo(1_024);
         assertThat(rates.tracked()).isEqualTo(2);
-        assertThat(rates.ratePerSecond(rates.record("after-0", T0 + 60_001), T0 + 60_001)).isEqualTo(1.0);
+        assertThat(rates.ratePerSecond(rates.record("after-0", T0 + 60_001), T0 + 60_001))
+                .isEqualTo(1.0);
     }
 
     @Test

@@ -1,11 +1,10 @@
 package dev.floodgate.testkit.events;
 
-import dev.floodgate.testkit.kafka.KafkaIO;
-
 import dev.floodgate.model.Channel;
 import dev.floodgate.model.DeadLetterReason;
 import dev.floodgate.model.Interaction;
 import dev.floodgate.model.Priority;
+import dev.floodgate.testkit.kafka.KafkaIO;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -19,9 +18,10 @@ import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
- * Writes a realistic stream of interactions to the log at a controlled rate, phase by phase (calm, flood, calm):
- * a channel mix, a share of {@code high} priority, a hot customer, poison records, redelivered duplicates and
- * swapped (out-of-order) neighbours. It remembers what it sent, so tests and the demo can check where it went.
+ * Writes a realistic stream of interactions to the log at a controlled rate, phase by phase (calm,
+ * flood, calm): a channel mix, a share of {@code high} priority, a hot customer, poison records,
+ * redelivered duplicates and swapped (out-of-order) neighbours. It remembers what it sent, so tests
+ * and the demo can check where it went.
  */
 public final class FloodGenerator {
 
@@ -29,8 +29,15 @@ public final class FloodGenerator {
     public record Phase(String name, double eventsPerSecond, Duration duration) {}
 
     /** The shape of the stream. Shares are fractions of all events. */
-    public record Profile(int customers, double voiceShare, double imageShare, double highShare,
-            double poisonShare, double duplicateShare, double outOfOrderShare, double hotCustomerShare) {
+    public record Profile(
+            int customers,
+            double voiceShare,
+            double imageShare,
+            double highShare,
+            double poisonShare,
+            double duplicateShare,
+            double outOfOrderShare,
+            double hotCustomerShare) {
 
         /** The seed's daily mix: about 12% voice, 79% chat, 9% image; 10% high; 0.1% poison. */
         public static Profile monday(int customers) {
@@ -82,25 +89,37 @@ public final class FloodGenerator {
             producer.flush();
         }
         if (failure.get() != null) {
-            throw new IllegalStateException("a record was not written: " + failure.get(), failure.get());
+            throw new IllegalStateException(
+                    "a record was not written: " + failure.get(), failure.get());
         }
     }
 
-    /** Sends asynchronously; the first failure is kept and fails {@link #run}: a lost write is never silent. */
-    private void send(KafkaProducer<byte[], byte[]> producer, ProducerRecord<byte[], byte[]> record) {
-        producer.send(record, (metadata, error) -> {
-            if (error != null) {
-                failure.compareAndSet(null, error);
-            }
-        });
+    /**
+     * Sends asynchronously; the first failure is kept and fails {@link #run}: a lost write is never
+     * silent.
+     */
+    private void send(
+            KafkaProducer<byte[], byte[]> producer, ProducerRecord<byte[], byte[]> record) {
+        producer.send(
+                record,
+                (metadata, error) -> {
+                    if (error != null) {
+                        failure.compareAndSet(null, error);
+                    }
+                });
     }
 
     private void sendOne(KafkaProducer<byte[], byte[]> producer) {
         sent.incrementAndGet();
         if (random.nextDouble() < profile.poisonShare()) {
-            DeadLetterReason[] kinds = {DeadLetterReason.BAD_JSON, DeadLetterReason.UNKNOWN_CHANNEL,
-                DeadLetterReason.KEY_MISMATCH, DeadLetterReason.INVALID_UTF8, DeadLetterReason.MISSING_FIELD,
-                DeadLetterReason.UNSUPPORTED_SCHEMA};
+            DeadLetterReason[] kinds = {
+                DeadLetterReason.BAD_JSON,
+                DeadLetterReason.UNKNOWN_CHANNEL,
+                DeadLetterReason.KEY_MISMATCH,
+                DeadLetterReason.INVALID_UTF8,
+                DeadLetterReason.MISSING_FIELD,
+                DeadLetterReason.UNSUPPORTED_SCHEMA
+            };
             DeadLetterReason kind = kinds[poisonCount % kinds.length];
             send(producer, InteractionRecords.poison(topic, kind, poisonCount++, 1 << 20));
             sentPoison.merge(kind, 1, Integer::sum);
@@ -108,7 +127,10 @@ public final class FloodGenerator {
         }
         if (!sentValid.isEmpty() && random.nextDouble() < profile.duplicateShare()) {
             // a gateway redelivers an event it already sent: same event_id, same seq
-            send(producer, InteractionRecords.record(topic, sentValid.get(random.nextInt(sentValid.size()))));
+            send(
+                    producer,
+                    InteractionRecords.record(
+                            topic, sentValid.get(random.nextInt(sentValid.size()))));
             return;
         }
         Interaction in = next();
@@ -126,18 +148,29 @@ public final class FloodGenerator {
     }
 
     private Interaction next() {
-        String customer = random.nextDouble() < profile.hotCustomerShare() ? "hot-1"
-                : "c" + random.nextInt(profile.customers());
+        String customer =
+                random.nextDouble() < profile.hotCustomerShare()
+                        ? "hot-1"
+                        : "c" + random.nextInt(profile.customers());
         if (held != null) {
-            customer = held.customerId; // the swap partner of a held event is the same customer's next event
+            customer =
+                    held.customerId; // the swap partner of a held event is the same customer's next
+            // event
         }
         long seq = nextSeq.merge(customer, 1L, Long::sum);
         double r = random.nextDouble();
-        Channel channel = r < profile.voiceShare() ? Channel.VOICE
-                : r < profile.voiceShare() + profile.imageShare() ? Channel.IMAGE : Channel.CHAT;
-        Priority priority = random.nextDouble() < profile.highShare() ? Priority.HIGH
-                : random.nextBoolean() ? Priority.NORMAL : Priority.LOW;
-        return InteractionRecords.event(customer, seq, channel, priority, System.currentTimeMillis());
+        Channel channel =
+                r < profile.voiceShare()
+                        ? Channel.VOICE
+                        : r < profile.voiceShare() + profile.imageShare()
+                                ? Channel.IMAGE
+                                : Channel.CHAT;
+        Priority priority =
+                random.nextDouble() < profile.highShare()
+                        ? Priority.HIGH
+                        : random.nextBoolean() ? Priority.NORMAL : Priority.LOW;
+        return InteractionRecords.event(
+                customer, seq, channel, priority, System.currentTimeMillis());
     }
 
     /** Every distinct valid event sent so far. */

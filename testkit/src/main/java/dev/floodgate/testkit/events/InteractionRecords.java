@@ -1,22 +1,23 @@
 package dev.floodgate.testkit.events;
 
+import dev.floodgate.contract.InteractionCodec;
 import dev.floodgate.model.Channel;
 import dev.floodgate.model.DeadLetterReason;
 import dev.floodgate.model.Interaction;
-import dev.floodgate.contract.InteractionCodec;
 import dev.floodgate.model.Priority;
 import java.nio.charset.StandardCharsets;
 import java.util.UUID;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
- * Builds interaction-log records: valid contract v1 events, and poison records of every kind the parser must
- * turn into dead letters. Used by the generator, the tests and the demo.
+ * Builds interaction-log records: valid contract v1 events, and poison records of every kind the
+ * parser must turn into dead letters. Used by the generator, the tests and the demo.
  */
 public final class InteractionRecords {
     private InteractionRecords() {}
 
-    public static Interaction event(String customerId, long seq, Channel channel, Priority priority, long occurredAt) {
+    public static Interaction event(
+            String customerId, long seq, Channel channel, Priority priority, long occurredAt) {
         Interaction in = new Interaction();
         in.eventId = UUID.randomUUID().toString();
         in.customerId = customerId;
@@ -33,35 +34,52 @@ public final class InteractionRecords {
     }
 
     public static ProducerRecord<byte[], byte[]> record(String topic, Interaction in) {
-        return new ProducerRecord<>(topic, in.customerId.getBytes(StandardCharsets.UTF_8), InteractionCodec.write(in));
+        return new ProducerRecord<>(
+                topic, in.customerId.getBytes(StandardCharsets.UTF_8), InteractionCodec.write(in));
     }
 
     /**
-     * A poison record of the given kind (every reason but {@code processing_failed}, which only the processing
-     * service can cause). {@code n} makes each record distinct.
+     * A poison record of the given kind (every reason but {@code processing_failed}, which only the
+     * processing service can cause). {@code n} makes each record distinct.
      */
-    public static ProducerRecord<byte[], byte[]> poison(String topic, DeadLetterReason kind, int n, int maxRecordBytes) {
+    public static ProducerRecord<byte[], byte[]> poison(
+            String topic, DeadLetterReason kind, int n, int maxRecordBytes) {
         String customer = "poison-" + n;
         byte[] key = customer.getBytes(StandardCharsets.UTF_8);
-        String valid = "\"event_id\":\"bad-" + n + "\",\"customer_id\":\"" + customer + "\",\"seq\":1,"
-                + "\"channel\":\"chat\",\"priority\":\"low\",\"occurred_at\":\"2026-11-23T09:00:00Z\",\"body\":\"x\"";
+        String valid =
+                "\"event_id\":\"bad-"
+                        + n
+                        + "\",\"customer_id\":\""
+                        + customer
+                        + "\",\"seq\":1,"
+                        + "\"channel\":\"chat\",\"priority\":\"low\",\"occurred_at\":\"2026-11-23T09:00:00Z\",\"body\":\"x\"";
         String json;
         switch (kind) {
             case EMPTY_VALUE:
                 return new ProducerRecord<>(topic, key, new byte[0]);
             case OVERSIZED:
-                json = "{\"schema\":1," + valid.replace("\"body\":\"x\"", "\"body\":\"" + "x".repeat(maxRecordBytes) + "\"") + "}";
+                json =
+                        "{\"schema\":1,"
+                                + valid.replace(
+                                        "\"body\":\"x\"",
+                                        "\"body\":\"" + "x".repeat(maxRecordBytes) + "\"")
+                                + "}";
                 break;
-            case INVALID_UTF8: {
-                byte[] v = ("{\"schema\":1," + valid + "}").getBytes(StandardCharsets.UTF_8);
-                v[v.length - 3] = (byte) 0xC3; // a lead byte followed by '"', not a continuation byte
-                return new ProducerRecord<>(topic, key, v);
-            }
+            case INVALID_UTF8:
+                {
+                    byte[] v = ("{\"schema\":1," + valid + "}").getBytes(StandardCharsets.UTF_8);
+                    v[v.length - 3] =
+                            (byte) 0xC3; // a lead byte followed by '"', not a continuation byte
+                    return new ProducerRecord<>(topic, key, v);
+                }
             case BAD_JSON:
                 json = "{\"schema\":1," + valid;
                 break;
             case MISSING_FIELD:
-                json = "{\"schema\":1," + valid.replace("\"event_id\":\"bad-" + n + "\",", "") + "}";
+                json =
+                        "{\"schema\":1,"
+                                + valid.replace("\"event_id\":\"bad-" + n + "\",", "")
+                                + "}";
                 break;
             case WRONG_TYPE:
                 json = "{\"schema\":1," + valid.replace("\"seq\":1", "\"seq\":\"one\"") + "}";
@@ -79,7 +97,9 @@ public final class InteractionRecords {
                 json = "{\"schema\":2," + valid + "}";
                 break;
             case KEY_MISMATCH:
-                return new ProducerRecord<>(topic, "someone-else".getBytes(StandardCharsets.UTF_8),
+                return new ProducerRecord<>(
+                        topic,
+                        "someone-else".getBytes(StandardCharsets.UTF_8),
                         ("{\"schema\":1," + valid + "}").getBytes(StandardCharsets.UTF_8));
             default:
                 throw new IllegalArgumentException("no poison record for " + kind);

@@ -14,10 +14,11 @@ import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
- * A local Flink cluster with the web UI, for the embedded default: one JobManager and one TaskManager in this
- * process, REST on 127.0.0.1, the Prometheus reporter, buffer debloating as in {@code flink-conf/}, and a 1 s
- * metrics fetch for the backpressure tab and the demo's live view. Jobs are submitted through REST, as to any
- * cluster, so several jobs (live job, backfill) can run on it one after another.
+ * A local Flink cluster with the web UI, for the embedded default: one JobManager and one
+ * TaskManager in this process, REST on 127.0.0.1, the Prometheus reporter, buffer debloating as in
+ * {@code flink-conf/}, and a 1 s metrics fetch for the backpressure tab and the demo's live view.
+ * Jobs are submitted through REST, as to any cluster, so several jobs (live job, backfill) can run
+ * on it one after another.
  */
 public final class LocalFlinkCluster implements AutoCloseable {
     private final MiniCluster cluster;
@@ -31,38 +32,53 @@ public final class LocalFlinkCluster implements AutoCloseable {
     }
 
     /** Starts the cluster; {@code prometheusPort} 0 leaves the Prometheus reporter out. */
-    public static LocalFlinkCluster start(int restPort, int prometheusPort, int slots, Configuration extra)
-            throws Exception {
+    public static LocalFlinkCluster start(
+            int restPort, int prometheusPort, int slots, Configuration extra) throws Exception {
         requireFree(restPort, "--rest-port", "Flink cluster");
         Configuration conf = new Configuration(extra);
         if (prometheusPort > 0) {
             requireFree(prometheusPort, "--prometheus-port", "Flink cluster's Prometheus endpoint");
             // the reporter binds all interfaces: it has no host option
-            conf.setString("metrics.reporter.prom.factory.class",
+            conf.setString(
+                    "metrics.reporter.prom.factory.class",
                     "org.apache.flink.metrics.prometheus.PrometheusReporterFactory");
             conf.setString("metrics.reporter.prom.port", Integer.toString(prometheusPort));
         }
         conf.set(TaskManagerOptions.BUFFER_DEBLOAT_ENABLED, true);
-        // the web UI's backpressure tab and the demo's live view read metrics through REST: fetch them each second
+        // the web UI's backpressure tab and the demo's live view read metrics through REST: fetch
+        // them each second
         conf.set(MetricOptions.METRIC_FETCHER_UPDATE_INTERVAL, Duration.ofSeconds(1));
         conf.set(RestOptions.BIND_ADDRESS, "127.0.0.1");
         conf.set(RestOptions.ADDRESS, "127.0.0.1");
         conf.set(RestOptions.PORT, restPort);
         conf.set(TaskManagerOptions.NUM_TASK_SLOTS, slots);
-        MiniCluster cluster = new MiniCluster(new MiniClusterConfiguration.Builder()
-                .setConfiguration(conf).setNumTaskManagers(1).setNumSlotsPerTaskManager(slots).build());
+        MiniCluster cluster =
+                new MiniCluster(
+                        new MiniClusterConfiguration.Builder()
+                                .setConfiguration(conf)
+                                .setNumTaskManagers(1)
+                                .setNumSlotsPerTaskManager(slots)
+                                .build());
         cluster.start();
         return new LocalFlinkCluster(cluster, restPort, prometheusPort);
     }
 
-    /** Fails early, naming the port and the option to choose another, when something already listens there. */
+    /**
+     * Fails early, naming the port and the option to choose another, when something already listens
+     * there.
+     */
     public static void requireFree(int port, String option, String what) {
         try (ServerSocket s = new ServerSocket()) {
             s.setReuseAddress(true);
             s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), port));
         } catch (IOException e) {
-            throw new IllegalArgumentException("port " + port + " on 127.0.0.1 is already in use (is another "
-                    + what + " or demo running?): stop it, or choose another port with " + option);
+            throw new IllegalArgumentException(
+                    "port "
+                            + port
+                            + " on 127.0.0.1 is already in use (is another "
+                            + what
+                            + " or demo running?): stop it, or choose another port with "
+                            + option);
         }
     }
 
@@ -74,9 +90,13 @@ public final class LocalFlinkCluster implements AutoCloseable {
     /** How many Flink series the Prometheus endpoint serves now (0 if it does not answer). */
     public long prometheusSeries() {
         try {
-            java.net.http.HttpResponse<java.util.stream.Stream<String>> r = java.net.http.HttpClient.newHttpClient()
-                    .send(java.net.http.HttpRequest.newBuilder(java.net.URI.create(prometheusUrl())).build(),
-                            java.net.http.HttpResponse.BodyHandlers.ofLines());
+            java.net.http.HttpResponse<java.util.stream.Stream<String>> r =
+                    java.net.http.HttpClient.newHttpClient()
+                            .send(
+                                    java.net.http.HttpRequest.newBuilder(
+                                                    java.net.URI.create(prometheusUrl()))
+                                            .build(),
+                                    java.net.http.HttpResponse.BodyHandlers.ofLines());
             try (java.util.stream.Stream<String> lines = r.body()) {
                 return lines.filter(l -> l.startsWith("flink_")).count();
             }
@@ -96,7 +116,10 @@ public final class LocalFlinkCluster implements AutoCloseable {
         return restPort;
     }
 
-    /** The cluster itself, for tools that stop and start TaskManagers (the benchmark's recovery run). */
+    /**
+     * The cluster itself, for tools that stop and start TaskManagers (the benchmark's recovery
+     * run).
+     */
     public MiniCluster miniCluster() {
         return cluster;
     }

@@ -6,8 +6,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A real Kafka broker in this process (KRaft, one combined broker+controller), on free ports of localhost, for
- * the tests and the embedded default. Not part of the job jar: a cluster brings its own Kafka.
+ * A real Kafka broker in this process (KRaft, one combined broker+controller), on free ports of
+ * localhost, for the tests and the embedded default. Not part of the job jar: a cluster brings its
+ * own Kafka.
  */
 public final class EmbeddedKafka implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(EmbeddedKafka.class);
@@ -20,19 +21,21 @@ public final class EmbeddedKafka implements AutoCloseable {
 
     public static EmbeddedKafka start() throws Exception {
         long t0 = System.nanoTime();
-        KafkaClusterTestKit cluster = new KafkaClusterTestKit.Builder(new TestKitNodes.Builder()
-                .setCombined(true)
-                .setNumBrokerNodes(1)
-                .setNumControllerNodes(1)
-                .build())
-                .setConfigProp("offsets.topic.replication.factor", "1")
-                .setConfigProp("offsets.topic.num.partitions", "4")
-                .setConfigProp("transaction.state.log.replication.factor", "1")
-                .setConfigProp("transaction.state.log.min.isr", "1")
-                .setConfigProp("transaction.state.log.num.partitions", "4")
-                .setConfigProp("group.initial.rebalance.delay.ms", "0")
-                .setConfigProp("auto.create.topics.enable", "false")
-                .build();
+        KafkaClusterTestKit cluster =
+                new KafkaClusterTestKit.Builder(
+                                new TestKitNodes.Builder()
+                                        .setCombined(true)
+                                        .setNumBrokerNodes(1)
+                                        .setNumControllerNodes(1)
+                                        .build())
+                        .setConfigProp("offsets.topic.replication.factor", "1")
+                        .setConfigProp("offsets.topic.num.partitions", "4")
+                        .setConfigProp("transaction.state.log.replication.factor", "1")
+                        .setConfigProp("transaction.state.log.min.isr", "1")
+                        .setConfigProp("transaction.state.log.num.partitions", "4")
+                        .setConfigProp("group.initial.rebalance.delay.ms", "0")
+                        .setConfigProp("auto.create.topics.enable", "false")
+                        .build();
         try {
             cluster.format();
             cluster.startup();
@@ -42,7 +45,10 @@ public final class EmbeddedKafka implements AutoCloseable {
             throw e;
         }
         EmbeddedKafka kafka = new EmbeddedKafka(cluster);
-        LOG.info("Kafka broker ready at {} in {} ms", kafka.bootstrapServers(), (System.nanoTime() - t0) / 1_000_000);
+        LOG.info(
+                "Kafka broker ready at {} in {} ms",
+                kafka.bootstrapServers(),
+                (System.nanoTime() - t0) / 1_000_000);
         return kafka;
     }
 

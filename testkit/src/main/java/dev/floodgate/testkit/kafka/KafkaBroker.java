@@ -1,13 +1,14 @@
 package dev.floodgate.testkit.kafka;
 
-import dev.floodgate.testkit.kafka.EmbeddedKafka;
-import dev.floodgate.testkit.kafka.KafkaIO;
 import java.time.Duration;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
-/** A real in-process Kafka broker (KRaft) for one test class: started before all tests, stopped after. */
+/**
+ * A real in-process Kafka broker (KRaft) for one test class: started before all tests, stopped
+ * after.
+ */
 public final class KafkaBroker implements BeforeAllCallback, AfterAllCallback {
     private EmbeddedKafka kafka;
 
@@ -28,16 +29,18 @@ public final class KafkaBroker implements BeforeAllCallback, AfterAllCallback {
     }
 
     /** {@link #awaitCommitted(String, int, Duration, String...)} on this broker. */
-    public int awaitCommitted(int records, Duration timeout, String... topics) throws InterruptedException {
+    public int awaitCommitted(int records, Duration timeout, String... topics)
+            throws InterruptedException {
         return awaitCommitted(bootstrapServers(), records, timeout, topics);
     }
 
     /**
      * Waits until {@code topics} together hold at least {@code records} committed records (read
-     * {@code read_committed}); returns how many they hold. Fails with an {@link AssertionError} after
-     * {@code timeout}.
+     * {@code read_committed}); returns how many they hold. Fails with an {@link AssertionError}
+     * after {@code timeout}.
      */
-    public static int awaitCommitted(String bootstrapServers, int records, Duration timeout, String... topics)
+    public static int awaitCommitted(
+            String bootstrapServers, int records, Duration timeout, String... topics)
             throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
@@ -49,8 +52,15 @@ public final class KafkaBroker implements BeforeAllCallback, AfterAllCallback {
                 return seen;
             }
             if (System.nanoTime() > deadline) {
-                throw new AssertionError(String.join(" + ", topics) + " did not reach " + records
-                        + " committed records within " + timeout + " (" + seen + " so far)");
+                throw new AssertionError(
+                        String.join(" + ", topics)
+                                + " did not reach "
+                                + records
+                                + " committed records within "
+                                + timeout
+                                + " ("
+                                + seen
+                                + " so far)");
             }
             Thread.sleep(300);
         }

@@ -1,24 +1,16 @@
 package dev.floodgate.testkit.kafka;
 
 import dev.floodgate.sources.CommittedRecords;
-
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
-import org.apache.kafka.clients.producer.RecordMetadata;
-import java.util.stream.Collectors;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /** Writes records to and reads committed records from a broker: for the tests and the demo. */
@@ -41,7 +33,8 @@ public final class KafkaIO {
     }
 
     /** Writes every record and fails if any was not acknowledged: a lost write is never silent. */
-    public static void produce(String bootstrapServers, List<ProducerRecord<byte[], byte[]>> records) {
+    public static void produce(
+            String bootstrapServers, List<ProducerRecord<byte[], byte[]>> records) {
         try (KafkaProducer<byte[], byte[]> producer = producer(bootstrapServers)) {
             List<Future<RecordMetadata>> acks = new ArrayList<>(records.size());
             for (ProducerRecord<byte[], byte[]> r : records) {
@@ -55,12 +48,14 @@ public final class KafkaIO {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while producing", e);
         } catch (ExecutionException e) {
-            throw new IllegalStateException("a record was not written: " + e.getCause(), e.getCause());
+            throw new IllegalStateException(
+                    "a record was not written: " + e.getCause(), e.getCause());
         }
     }
 
     /** Everything committed to {@code topic} right now ({@link CommittedRecords#readAll}). */
-    public static List<ConsumerRecord<byte[], byte[]>> readCommitted(String bootstrapServers, String topic) {
+    public static List<ConsumerRecord<byte[], byte[]>> readCommitted(
+            String bootstrapServers, String topic) {
         return CommittedRecords.readAll(bootstrapServers, topic);
     }
 }

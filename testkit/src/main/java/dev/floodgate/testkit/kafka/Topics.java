@@ -7,22 +7,21 @@ import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.errors.TopicExistsException;
 
 /**
- * Creates Floodgate's topics the way production has them: LogAppendTime (the age of an event is measured from
- * the broker's clock, not a producer's), a retention, and the given partition count.
+ * Creates Floodgate's topics the way production has them: LogAppendTime (the age of an event is
+ * measured from the broker's clock, not a producer's), a retention, and the given partition count.
  */
 public final class Topics {
     private Topics() {}
 
     /** Creates each topic that does not exist yet. */
-    public static void create(String bootstrapServers, int partitions, Duration retention, String... names)
+    public static void create(
+            String bootstrapServers, int partitions, Duration retention, String... names)
             throws InterruptedException, ExecutionException {
         Properties props = new Properties();
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
@@ -31,9 +30,14 @@ public final class Topics {
             List<NewTopic> topics = new ArrayList<>();
             for (String name : names) {
                 if (!existing.contains(name)) {
-                    topics.add(new NewTopic(name, partitions, (short) 1).configs(Map.of(
-                            "message.timestamp.type", "LogAppendTime",
-                            "retention.ms", Long.toString(retention.toMillis()))));
+                    topics.add(
+                            new NewTopic(name, partitions, (short) 1)
+                                    .configs(
+                                            Map.of(
+                                                    "message.timestamp.type",
+                                                    "LogAppendTime",
+                                                    "retention.ms",
+                                                    Long.toString(retention.toMillis()))));
                 }
             }
             try {

@@ -20,12 +20,13 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A processing service with a fixed capacity, for demos and tests: real HTTP on 127.0.0.1, {@code POST /voice},
- * {@code /chat}, {@code /image}. Each channel serves at most {@code concurrency} requests at a time, each taking
- * {@code latency}, so its throughput is about {@code concurrency / latency}; requests beyond that wait in a FIFO
- * queue, they are not rejected (like a GPU pool with a queue in front). A request whose body contains the
- * failure marker is answered with the failure status after its latency. {@code GET /stats} reports calls and
- * failures per channel as JSON. Options: {@link ServiceOptions}.
+ * A processing service with a fixed capacity, for demos and tests: real HTTP on 127.0.0.1, {@code
+ * POST /voice}, {@code /chat}, {@code /image}. Each channel serves at most {@code concurrency}
+ * requests at a time, each taking {@code latency}, so its throughput is about {@code concurrency /
+ * latency}; requests beyond that wait in a FIFO queue, they are not rejected (like a GPU pool with
+ * a queue in front). A request whose body contains the failure marker is answered with the failure
+ * status after its latency. {@code GET /stats} reports calls and failures per channel as JSON.
+ * Options: {@link ServiceOptions}.
  */
 public final class CapacityLimitedService implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CapacityLimitedService.class);
@@ -46,12 +47,18 @@ public final class CapacityLimitedService implements AutoCloseable {
     public CapacityLimitedService start() throws IOException {
         AtomicInteger threads = new AtomicInteger();
         // unbounded on purpose: a waiting request holds a thread while it queues for a permit
-        workers = Executors.newCachedThreadPool(r -> {
-            Thread t = new Thread(r, "capacity-service-" + threads.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
-        server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), options.port()), 256);
+        workers =
+                Executors.newCachedThreadPool(
+                        r -> {
+                            Thread t =
+                                    new Thread(r, "capacity-service-" + threads.incrementAndGet());
+                            t.setDaemon(true);
+                            return t;
+                        });
+        server =
+                HttpServer.create(
+                        new InetSocketAddress(InetAddress.getLoopbackAddress(), options.port()),
+                        256);
         server.setExecutor(workers);
         for (Channel c : Channel.values()) {
             server.createContext("/" + c.wireName(), exchange -> serve(channels.get(c), exchange));
@@ -70,10 +77,12 @@ public final class CapacityLimitedService implements AutoCloseable {
             }
             byte[] request = Exchanges.readAll(exchange.getRequestBody());
             String body = new String(request, StandardCharsets.UTF_8);
-            boolean fail = options.failureMarker() != null && body.contains(options.failureMarker());
+            boolean fail =
+                    options.failureMarker() != null && body.contains(options.failureMarker());
             channel.process(fail);
             if (fail) {
-                Exchanges.respond(exchange, options.failureStatus(), "{\"error\":\"injected failure\"}");
+                Exchanges.respond(
+                        exchange, options.failureStatus(), "{\"error\":\"injected failure\"}");
                 return;
             }
             ObjectNode result = JSON.createObjectNode();

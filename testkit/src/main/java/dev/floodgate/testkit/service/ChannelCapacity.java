@@ -7,7 +7,10 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
-/** One channel of {@link CapacityLimitedService}: a fair semaphore of {@code concurrency} permits and a latency. */
+/**
+ * One channel of {@link CapacityLimitedService}: a fair semaphore of {@code concurrency} permits
+ * and a latency.
+ */
 final class ChannelCapacity {
     private final Channel channel;
     private final int concurrency;
@@ -24,7 +27,10 @@ final class ChannelCapacity {
         this.permits = new Semaphore(concurrency, true);
     }
 
-    /** Waits for a permit (queueing, in arrival order), holds it for the latency, and counts the call. */
+    /**
+     * Waits for a permit (queueing, in arrival order), holds it for the latency, and counts the
+     * call.
+     */
     void process(boolean failed) throws InterruptedException {
         waiting.incrementAndGet();
         permits.acquire();
@@ -65,6 +71,11 @@ final class ChannelCapacity {
 
     @Override
     public String toString() {
-        return channel.wireName() + "{concurrency=" + concurrency + ", latency=" + latency.toMillis() + "ms}";
+        return channel.wireName()
+                + "{concurrency="
+                + concurrency
+                + ", latency="
+                + latency.toMillis()
+                + "ms}";
     }
 }

@@ -6,9 +6,9 @@ import java.util.EnumMap;
 import java.util.Map;
 
 /**
- * Options of {@link CapacityLimitedService}. Defaults (demo scale, speech-to-text the slowest): voice 2 at a time
- * x 200 ms (about 10 calls/s), image 4 x 100 ms (about 40/s), chat 16 x 5 ms (about 3,200/s); any free port; no
- * failure injection; failure status 500 (retryable).
+ * Options of {@link CapacityLimitedService}. Defaults (demo scale, speech-to-text the slowest):
+ * voice 2 at a time x 200 ms (about 10 calls/s), image 4 x 100 ms (about 40/s), chat 16 x 5 ms
+ * (about 3,200/s); any free port; no failure injection; failure status 500 (retryable).
  */
 public final class ServiceOptions {
     private final Map<Channel, Integer> concurrency = new EnumMap<>(Channel.class);
@@ -27,10 +27,14 @@ public final class ServiceOptions {
         return new ServiceOptions();
     }
 
-    /** Throughput of {@code channel}: {@code concurrency} requests at a time, each taking {@code latency}. */
+    /**
+     * Throughput of {@code channel}: {@code concurrency} requests at a time, each taking {@code
+     * latency}.
+     */
     public ServiceOptions channel(Channel channel, int concurrency, Duration latency) {
         if (concurrency < 1 || latency.isNegative()) {
-            throw new IllegalArgumentException("concurrency must be >= 1 and latency >= 0 for " + channel);
+            throw new IllegalArgumentException(
+                    "concurrency must be >= 1 and latency >= 0 for " + channel);
         }
         this.concurrency.put(channel, concurrency);
         this.latency.put(channel, latency);
@@ -43,7 +47,10 @@ public final class ServiceOptions {
         return this;
     }
 
-    /** Every request whose body contains {@code marker} is answered with {@link #failureStatus(int)}. */
+    /**
+     * Every request whose body contains {@code marker} is answered with {@link
+     * #failureStatus(int)}.
+     */
     public ServiceOptions failWhenBodyContains(String marker) {
         this.failureMarker = marker;
         return this;

@@ -19,7 +19,8 @@ import org.junit.jupiter.api.Timeout;
 
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
 class CapacityLimitedServiceTest {
-    private final HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private final HttpClient client =
+            HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     private HttpRequest post(URI uri, String body) {
         return HttpRequest.newBuilder(uri).POST(HttpRequest.BodyPublishers.ofString(body)).build();
@@ -27,13 +28,18 @@ class CapacityLimitedServiceTest {
 
     @Test
     void concurrencyAndLatencySetThroughputAndExtraRequestsQueue() throws Exception {
-        ServiceOptions options = ServiceOptions.defaults().channel(Channel.VOICE, 2, Duration.ofMillis(50));
+        ServiceOptions options =
+                ServiceOptions.defaults().channel(Channel.VOICE, 2, Duration.ofMillis(50));
         try (CapacityLimitedService service = new CapacityLimitedService(options).start()) {
             long start = System.nanoTime();
             List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
             for (int i = 0; i < 20; i++) {
-                calls.add(client.sendAsync(post(service.endpoint(Channel.VOICE), "{\"event_id\":\"e" + i + "\"}"),
-                        HttpResponse.BodyHandlers.ofString()));
+                calls.add(
+                        client.sendAsync(
+                                post(
+                                        service.endpoint(Channel.VOICE),
+                                        "{\"event_id\":\"e" + i + "\"}"),
+                                HttpResponse.BodyHandlers.ofString()));
             }
             for (CompletableFuture<HttpResponse<String>> call : calls) {
                 assertThat(call.get().statusCode()).as("queued, not rejected").isEqualTo(200);
@@ -49,26 +55,39 @@ class CapacityLimitedServiceTest {
 
     @Test
     void statsEndpointCountsCallsAndFailuresPerChannel() throws Exception {
-        ServiceOptions options = ServiceOptions.defaults()
-                .channel(Channel.CHAT, 4, Duration.ZERO)
-                .channel(Channel.IMAGE, 4, Duration.ZERO)
-                .failWhenBodyContains("POISON");
+        ServiceOptions options =
+                ServiceOptions.defaults()
+                        .channel(Channel.CHAT, 4, Duration.ZERO)
+                        .channel(Channel.IMAGE, 4, Duration.ZERO)
+                        .failWhenBodyContains("POISON");
         try (CapacityLimitedService service = new CapacityLimitedService(options).start()) {
-            HttpResponse<String> ok = client.send(post(service.endpoint(Channel.CHAT), "{\"event_id\":\"a\"}"),
+            HttpResponse<String> ok =
+                    client.send(
+                            post(service.endpoint(Channel.CHAT), "{\"event_id\":\"a\"}"),
+                            HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> bad =
+                    client.send(
+                            post(service.endpoint(Channel.CHAT), "{\"body\":\"POISON\"}"),
+                            HttpResponse.BodyHandlers.ofString());
+            client.send(
+                    post(service.endpoint(Channel.IMAGE), "{}"),
                     HttpResponse.BodyHandlers.ofString());
-            HttpResponse<String> bad = client.send(post(service.endpoint(Channel.CHAT), "{\"body\":\"POISON\"}"),
-                    HttpResponse.BodyHandlers.ofString());
-            client.send(post(service.endpoint(Channel.IMAGE), "{}"), HttpResponse.BodyHandlers.ofString());
-            HttpResponse<String> get = client.send(HttpRequest.newBuilder(service.endpoint(Channel.CHAT)).GET()
-                    .build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> get =
+                    client.send(
+                            HttpRequest.newBuilder(service.endpoint(Channel.CHAT)).GET().build(),
+                            HttpResponse.BodyHandlers.ofString());
 
             assertThat(ok.statusCode()).isEqualTo(200);
             assertThat(ok.body()).contains("\"event_id\":\"a\"");
             assertThat(bad.statusCode()).isEqualTo(500);
             assertThat(get.statusCode()).isEqualTo(405);
 
-            HttpResponse<String> stats = client.send(HttpRequest.newBuilder(
-                    URI.create(service.baseUri() + "/stats")).GET().build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> stats =
+                    client.send(
+                            HttpRequest.newBuilder(URI.create(service.baseUri() + "/stats"))
+                                    .GET()
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
             JsonNode json = new ObjectMapper().readTree(stats.body());
             assertThat(json.path("chat").path("calls").asLong()).isEqualTo(2);
             assertThat(json.path("chat").path("failures").asLong()).isEqualTo(1);
