@@ -9,7 +9,9 @@ import dev.floodgate.testkit.service.CapacityLimitedService;
 import dev.floodgate.testkit.service.ServiceOptions;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.flink.api.common.JobStatus;
@@ -101,24 +103,42 @@ final class DemoStack implements AutoCloseable {
      * Stopped with the stack.
      */
     CapacityLimitedService service(double voiceCallsPerSecond) throws Exception {
+        ServiceOptions options = ServiceOptions.defaults();
+        Map<Channel, Integer> slots = slots(voiceCallsPerSecond);
+        for (Channel c : Channel.values()) {
+            options = options.channel(c, slots.get(c), LATENCY.get(c));
+        }
+        CapacityLimitedService s = new CapacityLimitedService(options).start();
+        started.add(s);
+        return s;
+    }
+
+    /** Latency of one call per channel: speech-to-text, image embedding, chat indexing. */
+    static final Map<Channel, Duration> LATENCY =
+            Map.of(
+                    Channel.VOICE, VOICE_LATENCY,
+                    Channel.IMAGE, VOICE_LATENCY.dividedBy(10),
+                    Channel.CHAT, Duration.ofMillis(2));
+
+    /**
+     * Calls each channel's service runs at once, for {@code voiceCallsPerSecond} of speech-to-text.
+     */
+    static Map<Channel, Integer> slots(double voiceCallsPerSecond) {
         int voice =
                 (int)
                         Math.max(
                                 1,
                                 Math.round(
                                         voiceCallsPerSecond * VOICE_LATENCY.toMillis() / 1000.0));
-        CapacityLimitedService s =
-                new CapacityLimitedService(
-                                ServiceOptions.defaults()
-                                        .channel(Channel.VOICE, voice, VOICE_LATENCY)
-                                        .channel(
-                                                Channel.IMAGE,
-                                                2 * voice,
-                                                VOICE_LATENCY.dividedBy(10))
-                                        .channel(Channel.CHAT, 64, Duration.ofMillis(2)))
-                        .start();
-        started.add(s);
-        return s;
+        return Map.of(Channel.VOICE, voice, Channel.IMAGE, 2 * voice, Channel.CHAT, 64);
+    }
+
+    /** Calls per second each channel's service completes at most. */
+    static Map<Channel, Double> capacity(double voiceCallsPerSecond) {
+        Map<Channel, Double> m = new EnumMap<>(Channel.class);
+        slots(voiceCallsPerSecond)
+                .forEach((c, n) -> m.put(c, n * 1000.0 / LATENCY.get(c).toMillis()));
+        return m;
     }
 
     /** Remembers a submitted job, to cancel it on the way out if it still runs. */

@@ -5,6 +5,7 @@ import dev.floodgate.job.FloodgateJob;
 import dev.floodgate.job.FloodgateOptions;
 import dev.floodgate.job.JobKind;
 import dev.floodgate.job.tools.Reconcile;
+import dev.floodgate.model.Channel;
 import dev.floodgate.model.Lane;
 import dev.floodgate.testkit.events.FloodGenerator;
 import dev.floodgate.testkit.flink.FlinkRest;
@@ -12,7 +13,9 @@ import dev.floodgate.testkit.flink.LocalFlinkCluster;
 import dev.floodgate.testkit.service.CapacityLimitedService;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.EnumMap;
 import java.util.EnumSet;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
@@ -59,6 +62,34 @@ public final class FloodDemo {
         }
     }
 
+    private static Map<Channel, Long> serviceCalls(DemoStack stack) {
+        Map<Channel, Long> calls = new EnumMap<>(Channel.class);
+        for (Channel c : Channel.values()) {
+            calls.put(c, stack.service().calls(c));
+        }
+        return calls;
+    }
+
+    /** {@code summary.json}: the flood's freshness per channel and priority, machine-readable. */
+    private static void writeFreshness(
+            DemoOptions o, Story story, FreshnessStats freshness, long storyStart, boolean passed)
+            throws java.io.IOException {
+        Map<Channel, Long> callMillis = new EnumMap<>(Channel.class);
+        DemoStack.LATENCY.forEach((c, d) -> callMillis.put(c, d.toMillis()));
+        java.nio.file.Files.createDirectories(o.output);
+        freshness.write(
+                o.output.resolve(FreshnessStats.FILE),
+                freshness.summary(
+                        storyStart + Math.round(story.floodStartSecond() * 1000),
+                        storyStart + Math.round(story.floodEndSecond() * 1000),
+                        DemoStack.capacity(o.voiceCapacity),
+                        DemoStack.slots(o.voiceCapacity),
+                        callMillis,
+                        o.floodFactor,
+                        o.shedding,
+                        passed));
+    }
+
     static DemoSummary run(DemoOptions o) throws Exception {
         long t0 = System.nanoTime();
         ArchiveFolder.clear(o.output.resolve("archive")); // this run's archive only
@@ -88,6 +119,7 @@ public final class FloodDemo {
                     probe.backpressureUrl(flink.webUrl()));
 
             Story story = new Story(o);
+            FreshnessStats freshness = new FreshnessStats();
             FloodGenerator generator =
                     new FloodGenerator(
                             bootstrap,
@@ -104,7 +136,8 @@ public final class FloodDemo {
                                     bootstrap,
                                     job.get(FloodgateOptions.PROCESSED_TOPIC),
                                     job.get(FloodgateOptions.SHED_TOPIC),
-                                    job.get(FloodgateOptions.DLQ_TOPIC))) {
+                                    job.get(FloodgateOptions.DLQ_TOPIC),
+                                    freshness)) {
                 OUT.info(
                         "the story: {} of Monday morning in {}, about {} events; capacity {} events/s",
                         story.clockAt(0) + "-" + story.clockAt(story.length().toSeconds()),
@@ -113,6 +146,7 @@ public final class FloodDemo {
                         String.format("%.0f", story.capacity()));
                 Progress progress = new Progress(story, log, outputs, System.nanoTime());
                 progress.watch(probe);
+                long storyStart = System.currentTimeMillis();
                 Thread writer = LoadTool.start(generator, story);
                 long deadline =
                         System.nanoTime() + story.length().toNanos() + CATCH_UP_TIMEOUT.toNanos();
@@ -126,6 +160,7 @@ public final class FloodDemo {
                                         + flink.webUrl());
                     }
                     Sample s = progress.next();
+                    freshness.service(System.currentTimeMillis(), serviceCalls(stack));
                     quiet =
                             !writer.isAlive() && s.backlog() == 0 && s.processedPerSecond() == 0
                                     ? quiet + 1
@@ -184,6 +219,7 @@ public final class FloodDemo {
                                 Duration.ofNanos(System.nanoTime() - t0),
                                 verdict);
                 OUT.info(summary.render());
+                writeFreshness(o, story, freshness, storyStart, verdict.passed());
                 Path report = DemoReport.write(o.output, o, story, progress, drainStart, summary);
                 OUT.info(
                         "report: {} ({}, {}, {})",

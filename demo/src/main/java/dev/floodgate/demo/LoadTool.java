@@ -74,7 +74,8 @@ final class LoadTool {
                                 o.bootstrapServers,
                                 topics.get(FloodgateOptions.PROCESSED_TOPIC),
                                 topics.get(FloodgateOptions.SHED_TOPIC),
-                                topics.get(FloodgateOptions.DLQ_TOPIC))) {
+                                topics.get(FloodgateOptions.DLQ_TOPIC),
+                                new FreshnessStats())) {
             Progress progress = new Progress(story, log, outputs, System.nanoTime());
             Thread writer = start(generator, story);
             while (writer.isAlive()) {

@@ -8,8 +8,10 @@ import dev.floodgate.model.Lane;
 import dev.floodgate.model.Priority;
 import dev.floodgate.model.ProcessedEvent;
 import dev.floodgate.model.RawRecord;
+import dev.floodgate.sinks.ShedRecordSerializer;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
@@ -23,6 +25,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
@@ -44,7 +47,15 @@ final class OutputTail implements AutoCloseable {
     private final List<Long> backfillAges = new ArrayList<>();
     private long shed;
 
-    OutputTail(String bootstrap, String processedTopic, String shedTopic, String dlqTopic) {
+    private final FreshnessStats freshness;
+
+    OutputTail(
+            String bootstrap,
+            String processedTopic,
+            String shedTopic,
+            String dlqTopic,
+            FreshnessStats freshness) {
+        this.freshness = freshness;
         Properties p = new Properties();
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_uncommitted");
@@ -80,7 +91,9 @@ final class OutputTail implements AutoCloseable {
                     onProcessed(read(() -> OutputCodec.readProcessed(r.value())));
                 } else if (r.topic().equals(shedTopic)) {
                     shed++;
-                    accounted.add(parse(r).eventId);
+                    dev.floodgate.model.Interaction event = parse(r);
+                    accounted.add(event.eventId);
+                    freshness.shed(event.channel, loggedAt(r));
                 } else {
                     onDeadLetter(read(() -> OutputCodec.readDeadLetter(r.value())));
                 }
@@ -94,6 +107,7 @@ final class OutputTail implements AutoCloseable {
         accounted.add(p.eventId);
         if (p.lane == Lane.LIVE) {
             (p.priority == Priority.HIGH ? highAges : otherAges).add(p.ageMillis());
+            freshness.live(p.channel, p.priority, p.processedAt, p.ageMillis());
         } else if (p.lane == Lane.BACKFILL) {
             backfillAges.add(p.ageMillis());
         }
@@ -113,6 +127,16 @@ final class OutputTail implements AutoCloseable {
                                             d.logTimestamp))
                             .eventId);
         }
+    }
+
+    /**
+     * When the shed event was logged in the interaction log (its header), else on the shed topic.
+     */
+    private static long loggedAt(ConsumerRecord<byte[], byte[]> r) {
+        Header h = r.headers().lastHeader(ShedRecordSerializer.HEADER_LOGGED_AT);
+        return h == null
+                ? r.timestamp()
+                : Long.parseLong(new String(h.value(), StandardCharsets.UTF_8));
     }
 
     private static dev.floodgate.model.Interaction parse(ConsumerRecord<byte[], byte[]> r) {

@@ -2,12 +2,15 @@ package dev.floodgate.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.awt.Color;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import javax.imageio.ImageIO;
 import org.junit.jupiter.api.Test;
@@ -61,6 +64,20 @@ class FloodDemoITCase {
                         "](" + DemoReport.CHART + ")",
                         String.format("%,d", summary.sentValid()));
         assertThat(Files.readAllLines(output.resolve(DemoReport.CSV))).hasSizeGreaterThan(25);
+        JsonNode freshness =
+                new ObjectMapper().readTree(output.resolve(FreshnessStats.FILE).toFile());
+        assertThat(freshness.path("reconcile").asText()).isEqualTo("PASSED");
+        assertThat(freshness.path("shedding").asBoolean()).isTrue();
+        assertThat(freshness.path("capacity_per_s").path("voice").asDouble()).isEqualTo(10.0);
+        for (String channel : List.of("voice", "chat", "image")) {
+            assertThat(freshness.path("p99_age_s").path(channel).has("high")).as(channel).isTrue();
+            assertThat(freshness.path("live_per_s").path(channel).asDouble())
+                    .as(channel)
+                    .isPositive();
+        }
+        assertThat(freshness.path("shed_fraction").path("voice").asDouble())
+                .as("voice is the flooded channel")
+                .isPositive();
         assertChartPlotsEverySeries(output.resolve(DemoReport.CHART));
     }
 
