@@ -11,6 +11,8 @@ import dev.floodgate.testkit.events.FloodGenerator;
 import dev.floodgate.testkit.flink.FlinkRest;
 import dev.floodgate.testkit.flink.LocalFlinkCluster;
 import dev.floodgate.testkit.service.CapacityLimitedService;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumMap;
@@ -26,7 +28,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The Monday flood in one command (see the README): a Kafka broker, the processing service and a
+ * The Monday flood in one command (see docs/demo.md): a Kafka broker, the processing service and a
  * Flink cluster with its web UI; the live job; the story's stream (calm, a flood at three times the
  * capacity, calm) with the live view once a second; then the live job stopped with a savepoint, the
  * shed lane drained by the backfill job, reconcile, and a report (chart and summary). With {@code
@@ -73,10 +75,10 @@ public final class FloodDemo {
     /** {@code summary.json}: the flood's freshness per channel and priority, machine-readable. */
     private static void writeFreshness(
             DemoOptions o, Story story, FreshnessStats freshness, long storyStart, boolean passed)
-            throws java.io.IOException {
+            throws IOException {
         Map<Channel, Long> callMillis = new EnumMap<>(Channel.class);
         DemoStack.LATENCY.forEach((c, d) -> callMillis.put(c, d.toMillis()));
-        java.nio.file.Files.createDirectories(o.output);
+        Files.createDirectories(o.output);
         freshness.write(
                 o.output.resolve(FreshnessStats.FILE),
                 freshness.summary(

@@ -16,9 +16,9 @@ import java.util.Base64;
 import java.util.function.Function;
 
 /**
- * JSON forms of the job's outputs: processed results, dead letters and gaps (documented in the
- * README). Written with {@link JsonWriter} (for results, on the live job's hot path, one reused per
- * thread), read back with Jackson.
+ * JSON forms of the job's outputs: processed results, dead letters and gaps (documented in
+ * docs/contracts.md). Written with {@link JsonWriter} (for results, on the live job's hot path, one
+ * reused per thread), read back with Jackson.
  */
 public final class OutputCodec {
     private static final ObjectMapper MAPPER = new ObjectMapper();

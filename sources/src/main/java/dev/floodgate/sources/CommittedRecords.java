@@ -19,8 +19,8 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
- * Reads topics outside Flink (their committed records, which exist): for the reconcile tool and the
- * tests.
+ * Reads topics outside Flink, for the reconcile tool and the tests: which topics exist, and the
+ * records committed to one.
  */
 public final class CommittedRecords {
     private CommittedRecords() {}

@@ -58,8 +58,8 @@ import org.slf4j.LoggerFactory;
  * TaskManager's Prometheus endpoint with Floodgate's metrics; a savepoint through REST. Everything
  * is stopped by pid afterwards, even on failure.
  *
- * <p>Runs in the {@code cluster} profile: {@code mvn -B verify -Pcluster -pl job
- * -Dit.test=StandaloneClusterITCase}.
+ * <p>Runs in the {@code cluster} profile: {@code mvn -B verify -Pcluster -pl job -am
+ * -Dit.test=StandaloneClusterITCase -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false}.
  */
 @Timeout(value = 10, unit = TimeUnit.MINUTES)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
