@@ -123,9 +123,10 @@ final class StateBench {
                             savepoint.toString());
             for (OperatorState s : metadata.getOperatorStates()) {
                 String uid = uids.get(s.getOperatorID());
-                boolean keyed = Uids.ORDER_PER_CUSTOMER.equals(uid) || Uids.SHED.equals(uid);
+                boolean keyed =
+                        Uids.ORDER_PER_CUSTOMER.equals(uid) || Uids.PROCESS_LANES.equals(uid);
                 sizes.merge(
-                        keyed ? uid : "other operators (source, process, sinks)",
+                        keyed ? uid : "other operators (source, sinks)",
                         s.getStateSize(),
                         Long::sum);
             }

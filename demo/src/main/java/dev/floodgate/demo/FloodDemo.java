@@ -262,6 +262,12 @@ public final class FloodDemo {
                     o.shedVoice,
                     "--shed-image",
                     o.shedImage,
+                    "--max-in-flight-voice",
+                    Integer.toString(laneBudget(o, Channel.VOICE)),
+                    "--max-in-flight-image",
+                    Integer.toString(laneBudget(o, Channel.IMAGE)),
+                    "--max-in-flight-chat",
+                    Integer.toString(laneBudget(o, Channel.CHAT)),
                     "--hot-key-rate",
                     "5",
                     "--log-retention",
@@ -270,6 +276,16 @@ public final class FloodDemo {
                     o.output.resolve("archive").toAbsolutePath().toUri().toString()
                 },
                 JobKind.LIVE);
+    }
+
+    /**
+     * A lane's calls in flight per subtask: the service's slots shared by the subtasks, plus one so
+     * the service never idles between a result and the next call. Beyond that, calls would wait in
+     * the service's queue, where {@code high} cannot go first.
+     */
+    static int laneBudget(DemoOptions o, Channel channel) {
+        int slots = DemoStack.slots(o.voiceCapacity).get(channel);
+        return (slots + o.parallelism - 1) / o.parallelism + 1;
     }
 
     private static Configuration jobConf(String savepoint) {
@@ -306,7 +322,11 @@ public final class FloodDemo {
                             "5min",
                             "--processor-url",
                             afternoon.baseUri().toString(),
-                            "--max-in-flight",
+                            "--max-in-flight-voice",
+                            "32",
+                            "--max-in-flight-image",
+                            "32",
+                            "--max-in-flight-chat",
                             "32",
                             "--parallelism",
                             Integer.toString(o.parallelism),

@@ -5,11 +5,14 @@ import dev.floodgate.model.Interaction;
 import dev.floodgate.model.Lane;
 import dev.floodgate.model.ProcessedEvent;
 import dev.floodgate.model.RawRecord;
+import dev.floodgate.model.ShedEvent;
 import dev.floodgate.operators.CustomerKey;
 import dev.floodgate.operators.ParseInteractions;
 import dev.floodgate.operators.RateLimit;
 import dev.floodgate.operators.ordering.OrderPerCustomer;
-import dev.floodgate.operators.process.SplitOutcomes;
+import dev.floodgate.operators.process.ProcessEvents;
+import dev.floodgate.operators.process.ProcessInLanes;
+import dev.floodgate.operators.shed.AdmissionPolicy;
 import dev.floodgate.sinks.ExactlyOnceKafkaSinks;
 import dev.floodgate.sources.InteractionLogSource;
 import java.time.Instant;
@@ -18,6 +21,7 @@ import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.streaming.api.datastream.DataStream;
+import org.apache.flink.streaming.api.datastream.DataStreamUtils;
 import org.apache.flink.streaming.api.datastream.KeyedStream;
 import org.apache.flink.streaming.api.datastream.SingleOutputStreamOperator;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -177,33 +181,55 @@ public final class BackfillJob {
                         .uid(Uids.RATE_LIMIT)
                         .name("rate limit")
                         .keyBy(CustomerKey.INSTANCE);
-        DataStream<Interaction> events = keyed;
+        // the drain's events are keyed by the shuffle above; the replay's come out of the ordering
+        // operator, still partitioned by customer (reinterpreting a KeyedStream itself would
+        // replace its shuffle by a forward edge)
+        KeyedStream<Interaction, String> events = keyed;
         if (ordered) {
             SingleOutputStreamOperator<Interaction> inOrder = FloodgateJob.order(keyed, pipeline);
             // The replay has no later lane: events arriving after their gap was skipped are
             // processed now.
-            events = inOrder.union(inOrder.getSideOutput(OrderPerCustomer.LATE));
+            events =
+                    DataStreamUtils.reinterpretAsKeyedStream(
+                            inOrder.union(inOrder.getSideOutput(OrderPerCustomer.LATE)),
+                            CustomerKey.INSTANCE);
         }
-        // The replay continues the live job's in-flight requests (same uid); the drain must never
-        // pick them up,
-        // even when someone starts it from a live savepoint.
+        // The replay continues the live job's admitted events (same uid); the drain must never
+        // pick them up, even when someone starts it from a live savepoint. Neither sheds: a call
+        // that still fails after its retries is a dead letter here (the lane's circuit is off).
+        Pipeline noCircuit =
+                pipeline.withLanes(
+                        pipeline.lanes()
+                                .withCircuit(Integer.MAX_VALUE, pipeline.lanes().circuitOpenFor()));
         SingleOutputStreamOperator<ProcessedEvent> processed =
-                ordered
-                        ? FloodgateJob.process(events, pipeline, lane)
-                        : FloodgateJob.process(
-                                events,
-                                pipeline,
-                                lane,
-                                Uids.DRAIN_PROCESS,
-                                Uids.DRAIN_SPLIT_OUTCOMES);
+                FloodgateJob.processInLanes(
+                        events,
+                        noCircuit,
+                        AdmissionPolicy.admitAll(),
+                        lane,
+                        ordered ? Uids.PROCESS_LANES : Uids.DRAIN_PROCESS_LANES);
         processed
                 .sinkTo(processedSink)
                 .uid(Uids.SINK_BACKFILL_PROCESSED)
                 .name(lane.wireName() + " -> kafka");
+        DataStream<DeadLetter> unavailable =
+                processed
+                        .getSideOutput(ProcessInLanes.SHED)
+                        .map(BackfillJob::deadLetter)
+                        .uid(Uids.BACKFILL_SHED_TO_DLQ)
+                        .name("service unavailable -> dead letters");
         valid.getSideOutput(ParseInteractions.DEAD_LETTERS)
-                .union(processed.getSideOutput(SplitOutcomes.FAILED))
+                .union(processed.getSideOutput(ProcessInLanes.FAILED), unavailable)
                 .sinkTo(deadLetterSink)
                 .uid(Uids.SINK_BACKFILL_DEAD_LETTERS)
                 .name("dead letters -> kafka");
+    }
+
+    /** A call the backfill could not make (the service kept failing) as a dead letter. */
+    static DeadLetter deadLetter(ShedEvent shed) {
+        return ProcessEvents.deadLetter(
+                shed.event,
+                new java.io.IOException(shed.reason.wireName() + ": " + shed.detail),
+                System.currentTimeMillis());
     }
 }

@@ -5,18 +5,19 @@ import dev.floodgate.model.Interaction;
 import dev.floodgate.model.Lane;
 import dev.floodgate.model.ProcessedEvent;
 import dev.floodgate.model.RawRecord;
+import dev.floodgate.model.ShedEvent;
+import dev.floodgate.model.ShedReason;
 import dev.floodgate.operators.CustomerKey;
 import dev.floodgate.operators.ParseInteractions;
 import dev.floodgate.operators.ordering.OrderPerCustomer;
 import dev.floodgate.operators.process.EventProcessor;
-import dev.floodgate.operators.process.ProcessEvents;
-import dev.floodgate.operators.process.ProcessOutcome;
-import dev.floodgate.operators.process.Processing;
-import dev.floodgate.operators.process.SplitOutcomes;
-import dev.floodgate.operators.shed.ShedByFreshness;
+import dev.floodgate.operators.process.ProcessInLanes;
+import dev.floodgate.operators.process.ProcessInLanesFactory;
+import dev.floodgate.operators.shed.AdmissionPolicy;
 import dev.floodgate.sinks.ArchiveSink;
 import dev.floodgate.sinks.ExactlyOnceKafkaSinks;
 import dev.floodgate.sources.InteractionLogSource;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.core.execution.JobClient;
@@ -29,9 +30,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The live job: interaction log -> parse -> archive -> keyBy customer -> process -> processed
- * topic, with dead letters to their topic, all exactly once. {@link #main} builds the real Kafka
- * source and sinks; {@link #defineWorkflow} builds the graph from whatever edges it is given.
+ * The live job: interaction log -> parse -> archive -> keyBy customer -> order -> admission and
+ * processing lanes -> processed topic, with shed events to the shed topic and dead letters to
+ * theirs, all exactly once. {@link #main} builds the real Kafka source and sinks; {@link
+ * #defineWorkflow} builds the graph from whatever edges it is given.
  */
 public final class FloodgateJob {
     private static final Logger LOG = LoggerFactory.getLogger(FloodgateJob.class);
@@ -135,25 +137,32 @@ public final class FloodgateJob {
         }
         SingleOutputStreamOperator<Interaction> ordered =
                 order(valid.keyBy(CustomerKey.INSTANCE), pipeline);
-        SingleOutputStreamOperator<Interaction> live =
-                DataStreamUtils.reinterpretAsKeyedStream(ordered, CustomerKey.INSTANCE)
-                        .process(new ShedByFreshness(pipeline.shedPolicy()))
-                        .uid(Uids.SHED)
-                        .name("shed by freshness and priority");
+        SingleOutputStreamOperator<ProcessedEvent> processed =
+                processInLanes(
+                        DataStreamUtils.reinterpretAsKeyedStream(ordered, CustomerKey.INSTANCE),
+                        pipeline,
+                        pipeline.shedPolicy(),
+                        Lane.LIVE,
+                        Uids.PROCESS_LANES);
         // Events that arrive after their gap was skipped join the shed lane: processed later, out
-        // of the live
-        // lane's order (stragglers beyond the last 16 skipped ranges count as duplicates; see
-        // OrderPerCustomer).
-        live.getSideOutput(ShedByFreshness.SHED)
-                .union(ordered.getSideOutput(OrderPerCustomer.LATE))
+        // of the live lane's order (stragglers beyond the last 16 skipped ranges count as
+        // duplicates; see OrderPerCustomer).
+        DataStream<ShedEvent> late =
+                ordered.getSideOutput(OrderPerCustomer.LATE)
+                        .map(e -> ShedEvent.of(e, ShedReason.LATE, null))
+                        .returns(ShedEvent.class)
+                        .uid(Uids.LATE_TO_SHED)
+                        .name("late -> shed lane");
+        processed
+                .getSideOutput(ProcessInLanes.SHED)
+                .union(late)
                 .sinkTo(sinks.shed())
                 .uid(Uids.SINK_SHED)
                 .name("shed lane -> kafka");
-        SingleOutputStreamOperator<ProcessedEvent> processed = process(live, pipeline, Lane.LIVE);
         processed.sinkTo(sinks.processed()).uid(Uids.SINK_PROCESSED).name("processed -> kafka");
         DataStream<DeadLetter> deadLetters =
                 valid.getSideOutput(ParseInteractions.DEAD_LETTERS)
-                        .union(processed.getSideOutput(SplitOutcomes.FAILED));
+                        .union(processed.getSideOutput(ProcessInLanes.FAILED));
         deadLetters
                 .sinkTo(sinks.deadLetters())
                 .uid(Uids.SINK_DEAD_LETTERS)
@@ -172,26 +181,21 @@ public final class FloodgateJob {
     }
 
     /**
-     * The processing call: async, ordered, retried, at most {@code maxInFlight} requests in flight
-     * per subtask. Failed requests are on the {@link SplitOutcomes#FAILED} side output of the
-     * returned stream.
+     * Admission and the processing lanes on a stream keyed by customer: results are the main
+     * output, shed events on {@link ProcessInLanes#SHED}, permanent failures on {@link
+     * ProcessInLanes#FAILED}.
      */
-    static SingleOutputStreamOperator<ProcessedEvent> process(
-            DataStream<Interaction> events, Pipeline pipeline, Lane lane) {
-        return process(events, pipeline, lane, Uids.PROCESS, Uids.SPLIT_OUTCOMES);
-    }
-
-    static SingleOutputStreamOperator<ProcessedEvent> process(
-            DataStream<Interaction> events,
+    static SingleOutputStreamOperator<ProcessedEvent> processInLanes(
+            KeyedStream<Interaction, String> events,
             Pipeline pipeline,
+            AdmissionPolicy admission,
             Lane lane,
-            String processUid,
-            String splitUid) {
+            String uid) {
         EventProcessor processor = pipeline.processor();
-        SingleOutputStreamOperator<ProcessOutcome> outcomes =
-                Processing.apply(events, new ProcessEvents(processor, lane), pipeline.processing())
-                        .uid(processUid)
-                        .name("process (" + processor.name() + ")");
-        return outcomes.process(new SplitOutcomes()).uid(splitUid).name("split results / failures");
+        return events.transform(
+                        "process in lanes (" + processor.name() + ")",
+                        TypeInformation.of(ProcessedEvent.class),
+                        new ProcessInLanesFactory(processor, lane, pipeline.lanes(), admission))
+                .uid(uid);
     }
 }

@@ -1,5 +1,9 @@
 package dev.floodgate.job;
 
+import dev.floodgate.model.Channel;
+import dev.floodgate.model.OrderScope;
+import dev.floodgate.model.Priority;
+import dev.floodgate.operators.shed.ChannelPolicy;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -159,11 +163,30 @@ public final class FloodgateOptions {
                     "version written into every result as processor http-<version>");
     public static final Option<Duration> REQUEST_TIMEOUT =
             duration("request-timeout", "10s", "timeout of one request to the processing service");
-    public static final Option<Integer> MAX_IN_FLIGHT =
+    public static final Option<Integer> MAX_IN_FLIGHT_VOICE = laneBudget(Channel.VOICE, "8");
+    public static final Option<Integer> MAX_IN_FLIGHT_IMAGE = laneBudget(Channel.IMAGE, "16");
+    public static final Option<Integer> MAX_IN_FLIGHT_CHAT = laneBudget(Channel.CHAT, "32");
+    public static final Option<Integer> LANE_QUEUE =
             integer(
-                    "max-in-flight",
-                    "16",
-                    "requests in flight per subtask: beyond it the operator stops taking input (backpressure)");
+                    "lane-queue",
+                    "64",
+                    "admitted events waiting per lane and subtask; a full lane stops the input (backpressure): "
+                            + "keep it above target wait x the lane's calls per second, or admission never sheds");
+    public static final Option<OrderScope> ORDER_SCOPE =
+            new Option<>(
+                    "order-scope",
+                    "channel|customer",
+                    "channel",
+                    "channel: a customer's events are processed in seq order within each channel's lane; "
+                            + "customer: also across channels (a chat waits for the customer's earlier call)",
+                    s ->
+                            switch (s) {
+                                case "channel" -> OrderScope.CHANNEL;
+                                case "customer" -> OrderScope.CUSTOMER;
+                                default ->
+                                        throw new IllegalArgumentException(
+                                                "neither channel nor customer");
+                            });
     public static final Option<Integer> RETRIES =
             new Option<>(
                     "retries",
@@ -206,9 +229,9 @@ public final class FloodgateOptions {
                     "shedding",
                     "true",
                     "shed low-priority processing of stale events to the shed topic; false: everything waits its turn");
-    public static final Option<String> SHED_VOICE = shedChannel("shed-voice", "30s/10s");
-    public static final Option<String> SHED_IMAGE = shedChannel("shed-image", "60s/20s");
-    public static final Option<String> SHED_CHAT = shedChannel("shed-chat", "off");
+    public static final Option<ChannelPolicy> SHED_VOICE = shedChannel("shed-voice", "30s/10s");
+    public static final Option<ChannelPolicy> SHED_IMAGE = shedChannel("shed-image", "60s/20s");
+    public static final Option<ChannelPolicy> SHED_CHAT = shedChannel("shed-chat", "off");
     public static final Option<String> HOT_KEY_RATE =
             new Option<>(
                     "hot-key-rate",
@@ -386,26 +409,38 @@ public final class FloodgateOptions {
                 FloodgateOptions::positiveDuration);
     }
 
-    static Option<String> shedChannel(String key, String defaultValue) {
+    static Option<ChannelPolicy> shedChannel(String key, String defaultValue) {
         return new Option<>(
                 key,
-                "<age SLO>/<low-water mark> such as 30s/10s, or off",
+                "<age SLO>/<target wait> such as 30s/10s, or off",
                 defaultValue,
-                "when the channel's low and normal events are shed: above the SLO, until ages stay below the "
-                        + "low-water mark for as long as the mark (high is never shed)",
+                "the channel's low and normal events are shed when their age plus the predicted wait in the "
+                        + "lane would exceed the target (at most the SLO); high is never shed",
                 s -> {
-                    if (!s.equals("off")) {
-                        String[] parts = s.split("/");
-                        if (parts.length != 2) {
-                            throw new IllegalArgumentException("not two durations separated by /");
-                        }
-                        if (positiveDuration(parts[1]).compareTo(positiveDuration(parts[0])) > 0) {
-                            throw new IllegalArgumentException(
-                                    "the low-water mark is above the SLO");
-                        }
+                    if (s.equals("off")) {
+                        return ChannelPolicy.never();
                     }
-                    return s;
+                    String[] parts = s.split("/");
+                    if (parts.length != 2) {
+                        throw new IllegalArgumentException("not two durations separated by /");
+                    }
+                    Duration slo = positiveDuration(parts[0]);
+                    Duration target = positiveDuration(parts[1]);
+                    if (target.compareTo(slo) > 0) {
+                        throw new IllegalArgumentException("the target wait is above the SLO");
+                    }
+                    return ChannelPolicy.shed(slo, target, Priority.LOW, Priority.NORMAL);
                 });
+    }
+
+    static Option<Integer> laneBudget(Channel channel, String defaultValue) {
+        return integer(
+                "max-in-flight-" + channel.wireName(),
+                defaultValue,
+                "calls in flight per subtask to the "
+                        + channel.wireName()
+                        + " service; keep it near the service's own concurrency (beyond it calls queue "
+                        + "in the service, where high cannot go first)");
     }
 
     static Option<Integer> integer(String key, String defaultValue, String description) {

@@ -3,6 +3,7 @@ package dev.floodgate.job;
 import dev.floodgate.model.DeadLetter;
 import dev.floodgate.model.Interaction;
 import dev.floodgate.model.ProcessedEvent;
+import dev.floodgate.model.ShedEvent;
 import org.apache.flink.api.connector.sink2.Sink;
 
 /**
@@ -15,6 +16,6 @@ import org.apache.flink.api.connector.sink2.Sink;
  */
 public record JobSinks(
         Sink<ProcessedEvent> processed,
-        Sink<Interaction> shed,
+        Sink<ShedEvent> shed,
         Sink<DeadLetter> deadLetters,
         Sink<Interaction> archive) {}

@@ -1,41 +1,46 @@
 package dev.floodgate.job;
 
 import dev.floodgate.model.Channel;
-import dev.floodgate.model.Priority;
 import dev.floodgate.operators.ordering.OrderingConfig;
 import dev.floodgate.operators.process.EventProcessor;
 import dev.floodgate.operators.process.HttpEventProcessor;
+import dev.floodgate.operators.process.LanesConfig;
 import dev.floodgate.operators.process.PassThroughProcessor;
 import dev.floodgate.operators.process.ProcessingConfig;
-import dev.floodgate.operators.shed.ChannelPolicy;
 import dev.floodgate.operators.shed.HotKeyPolicy;
 import dev.floodgate.operators.shed.ShedPolicy;
 import java.io.Serializable;
 import java.net.URI;
 import java.time.Duration;
-import org.apache.flink.util.TimeUtils;
 
 /**
- * The settings of the graph between the edges: validation, shedding and processing. Built from
- * {@link FloodgateOptions} by the jobs, or directly by tests.
+ * The settings of the graph between the edges: validation, ordering, admission and the processing
+ * lanes. Built from {@link FloodgateOptions} by the jobs, or directly by tests.
  */
 public record Pipeline(
         int maxRecordBytes,
         OrderingConfig ordering,
         ShedPolicy shedPolicy,
         EventProcessor processor,
-        ProcessingConfig processing)
+        LanesConfig lanes)
         implements Serializable {
 
     public static Pipeline from(FloodgateOptions o) {
         ProcessingConfig processing =
                 ProcessingConfig.defaults()
-                        .withMaxInFlight(o.get(FloodgateOptions.MAX_IN_FLIGHT))
                         .withTotalTimeout(o.get(FloodgateOptions.PROCESSING_TIMEOUT))
                         .withRetries(
                                 o.get(FloodgateOptions.RETRIES),
                                 Duration.ofMillis(200),
                                 Duration.ofSeconds(5));
+        LanesConfig lanes =
+                LanesConfig.defaults()
+                        .withMaxInFlight(Channel.VOICE, o.get(FloodgateOptions.MAX_IN_FLIGHT_VOICE))
+                        .withMaxInFlight(Channel.IMAGE, o.get(FloodgateOptions.MAX_IN_FLIGHT_IMAGE))
+                        .withMaxInFlight(Channel.CHAT, o.get(FloodgateOptions.MAX_IN_FLIGHT_CHAT))
+                        .withMaxQueued(o.get(FloodgateOptions.LANE_QUEUE))
+                        .withOrderScope(o.get(FloodgateOptions.ORDER_SCOPE))
+                        .withProcessing(processing);
         OrderingConfig ordering =
                 OrderingConfig.defaults()
                         .withMaxWait(o.get(FloodgateOptions.ORDERING_MAX_WAIT))
@@ -46,7 +51,7 @@ public record Pipeline(
                 ordering,
                 shedPolicy(o),
                 processor(o),
-                processing);
+                lanes);
     }
 
     static EventProcessor processor(FloodgateOptions o) {
@@ -65,54 +70,47 @@ public record Pipeline(
         }
         String hot = o.get(FloodgateOptions.HOT_KEY_RATE);
         return ShedPolicy.none()
-                .withChannel(Channel.VOICE, channel(o.get(FloodgateOptions.SHED_VOICE)))
-                .withChannel(Channel.IMAGE, channel(o.get(FloodgateOptions.SHED_IMAGE)))
-                .withChannel(Channel.CHAT, channel(o.get(FloodgateOptions.SHED_CHAT)))
+                .withChannel(Channel.VOICE, o.get(FloodgateOptions.SHED_VOICE))
+                .withChannel(Channel.IMAGE, o.get(FloodgateOptions.SHED_IMAGE))
+                .withChannel(Channel.CHAT, o.get(FloodgateOptions.SHED_CHAT))
                 .withHotKey(
                         hot.equals("off")
                                 ? HotKeyPolicy.disabled()
                                 : HotKeyPolicy.of(Double.parseDouble(hot), Duration.ofSeconds(10)));
     }
 
-    private static ChannelPolicy channel(String spec) {
-        if (spec.equals("off")) {
-            return ChannelPolicy.never();
-        }
-        String[] parts = spec.split("/");
-        return ChannelPolicy.shed(
-                TimeUtils.parseDuration(parts[0]),
-                TimeUtils.parseDuration(parts[1]),
-                Priority.LOW,
-                Priority.NORMAL);
-    }
-
-    /** Defaults for tests: pass-through processing, default shedding. */
+    /** Defaults for tests: pass-through processing, default shedding and lanes. */
     public static Pipeline defaults() {
         return new Pipeline(
                 1 << 20,
                 OrderingConfig.defaults(),
                 ShedPolicy.defaults(),
                 new PassThroughProcessor(),
-                ProcessingConfig.defaults());
+                LanesConfig.defaults());
     }
 
     public Pipeline withProcessor(EventProcessor p) {
-        return new Pipeline(maxRecordBytes, ordering, shedPolicy, p, processing);
+        return new Pipeline(maxRecordBytes, ordering, shedPolicy, p, lanes);
     }
 
     public Pipeline withShedPolicy(ShedPolicy policy) {
-        return new Pipeline(maxRecordBytes, ordering, policy, processor, processing);
+        return new Pipeline(maxRecordBytes, ordering, policy, processor, lanes);
     }
 
     public Pipeline withOrdering(OrderingConfig config) {
-        return new Pipeline(maxRecordBytes, config, shedPolicy, processor, processing);
+        return new Pipeline(maxRecordBytes, config, shedPolicy, processor, lanes);
     }
 
-    public Pipeline withProcessing(ProcessingConfig config) {
+    public Pipeline withLanes(LanesConfig config) {
         return new Pipeline(maxRecordBytes, ordering, shedPolicy, processor, config);
     }
 
+    /** Timeouts and retries of the processing calls. */
+    public Pipeline withProcessing(ProcessingConfig config) {
+        return withLanes(lanes.withProcessing(config));
+    }
+
     public Pipeline withMaxRecordBytes(int bytes) {
-        return new Pipeline(bytes, ordering, shedPolicy, processor, processing);
+        return new Pipeline(bytes, ordering, shedPolicy, processor, lanes);
     }
 }

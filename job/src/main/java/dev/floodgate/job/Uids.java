@@ -10,9 +10,18 @@ public final class Uids {
     public static final String PARSE = "parse";
     public static final String SINK_ARCHIVE = "sink-archive";
     public static final String ORDER_PER_CUSTOMER = "order-per-customer";
-    public static final String SHED = "shed";
-    public static final String PROCESS = "process";
-    public static final String SPLIT_OUTCOMES = "split-outcomes";
+
+    /**
+     * Admission and the per-channel processing lanes ({@code ProcessInLanes}): keyed state of the
+     * admitted events. Replaces {@code shed} + {@code process} + {@code split-outcomes} of
+     * savepoints before the lanes (see docs/operating.md: an upgrade from those needs {@code flink
+     * stop --drain}).
+     */
+    public static final String PROCESS_LANES = "process-lanes";
+
+    /** Mapping the ordering operator's late events onto the shed lane (stateless). */
+    public static final String LATE_TO_SHED = "late-to-shed";
+
     public static final String SINK_PROCESSED = "sink-processed";
     public static final String SINK_SHED = "sink-shed";
     public static final String SINK_DEAD_LETTERS = "sink-dlq";
@@ -24,8 +33,18 @@ public final class Uids {
 
     public static final String SOURCE_REPLAY = "source-replay";
     public static final String RATE_LIMIT = "rate-limit";
-    public static final String DRAIN_PROCESS = "drain-process";
-    public static final String DRAIN_SPLIT_OUTCOMES = "drain-split-outcomes";
+    public static final String DRAIN_PROCESS_LANES = "drain-process-lanes";
+
+    /** The backfill's shed events (a service still failing) become dead letters (stateless). */
+    public static final String BACKFILL_SHED_TO_DLQ = "backfill-shed-to-dlq";
+
+    /**
+     * Ids of earlier versions, never to be reused: their savepoint state has another form. {@code
+     * process} held Flink async I/O's in-flight list state.
+     */
+    public static final java.util.List<String> RETIRED =
+            java.util.List.of(
+                    "shed", "process", "split-outcomes", "drain-process", "drain-split-outcomes");
 
     /**
      * The backfill's own sinks: never the live sinks' ids, so a replay never restores the live

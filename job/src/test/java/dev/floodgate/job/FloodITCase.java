@@ -65,18 +65,19 @@ class FloodITCase {
         FloodRun.Result flood =
                 run(client, new FloodRun.Settings("on", true, Duration.ofSeconds(30), true, true));
 
-        assertThat(flood.maxSourceBackpressure)
-                .as("the source was backpressured")
-                .isGreaterThan(0.5);
-        assertThat(flood.maxProcessBusy).as("the processing vertex was busy").isGreaterThan(0.5);
-        // the SLO, plus the wait behind the requests in flight, plus 2 s for a loaded 2-core CI
+        // high goes first in its lane: at most half the SLO, plus 1 s for a loaded 2-core CI
         // machine
-        long allowed = FloodRun.VOICE_SLO.toMillis() + FloodRun.inFlightWaitMillis() + 2000;
+        long allowed = FloodRun.VOICE_SLO.toMillis() / 2 + 1000;
         assertThat(flood.p99HighAgeMillis())
                 .as("p99 age of high events at processing")
                 .isLessThan(allowed);
+        // chat has its own lane: the voice flood does not make it wait (1 s for CI noise)
+        assertThat(FloodRun.percentile(flood.chatAges, 0.99))
+                .as("p99 age of chat at processing while voice is flooded")
+                .isLessThan(1000 + 1000);
         assertThat(flood.shed).as("the flood shed low-priority voice").isNotEmpty();
         assertThat(flood.shed).allSatisfy(i -> assertThat(i.priority).isNotEqualTo(Priority.HIGH));
+        assertThat(flood.shedReasons).containsOnlyKeys("predicted_wait");
         assertThat(flood.checkpointsDuringFlood)
                 .as("checkpoints completed during the flood")
                 .isGreaterThanOrEqualTo(5);
@@ -102,6 +103,10 @@ class FloodITCase {
                         client,
                         new FloodRun.Settings("off", false, Duration.ofSeconds(20), false, true));
         assertThat(flood.shed).isEmpty();
+        // without shedding the backlog stays in Kafka: the voice lane fills and holds the source
+        assertThat(flood.maxSourceBackpressure)
+                .as("the source was backpressured")
+                .isGreaterThan(0.5);
         assertThat(flood.p99HighAgeMillis())
                 .as("p99 age of high events without shedding")
                 .isGreaterThan(2 * (FloodRun.VOICE_SLO.toMillis() + FloodRun.inFlightWaitMillis()));
@@ -116,14 +121,17 @@ class FloodITCase {
                         StreamExecutionEnvironment::getExecutionEnvironment,
                         settings);
         LOG.info(
-                "flood {}: {} valid sent, {} processed, {} shed, {} dead letters, p99 high age {} ms, "
-                        + "max source backpressure {}, max process busy {}, {} checkpoints during the flood",
+                "flood {}: {} valid sent, {} processed, {} shed {}, {} dead letters, p99 high age {} ms, "
+                        + "p99 chat age {} ms, max source backpressure {}, max process busy {}, "
+                        + "{} checkpoints during the flood",
                 settings.name(),
                 flood.generator.sentValid().size(),
                 flood.processed.size(),
                 flood.shed.size(),
+                flood.shedReasons,
                 flood.deadLetters.size(),
                 flood.p99HighAgeMillis(),
+                FloodRun.percentile(flood.chatAges, 0.99),
                 flood.maxSourceBackpressure,
                 flood.maxProcessBusy,
                 flood.checkpointsDuringFlood);

@@ -1,8 +1,8 @@
 package dev.floodgate.sinks;
 
 import dev.floodgate.model.DeadLetter;
-import dev.floodgate.model.Interaction;
 import dev.floodgate.model.ProcessedEvent;
+import dev.floodgate.model.ShedEvent;
 import java.time.Duration;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
@@ -28,7 +28,7 @@ public final class ExactlyOnceKafkaSinks {
         return build(new ProcessedRecordSerializer(topic), "processed");
     }
 
-    public KafkaSink<Interaction> shed(String topic) {
+    public KafkaSink<ShedEvent> shed(String topic) {
         return build(new ShedRecordSerializer(topic), "shed");
     }
 

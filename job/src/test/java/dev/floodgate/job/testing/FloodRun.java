@@ -13,11 +13,12 @@ import dev.floodgate.model.Priority;
 import dev.floodgate.model.ProcessedEvent;
 import dev.floodgate.model.RawRecord;
 import dev.floodgate.operators.process.HttpEventProcessor;
-import dev.floodgate.operators.process.ProcessingConfig;
+import dev.floodgate.operators.process.LanesConfig;
 import dev.floodgate.operators.shed.ChannelPolicy;
 import dev.floodgate.operators.shed.HotKeyPolicy;
 import dev.floodgate.operators.shed.ShedPolicy;
 import dev.floodgate.sinks.ExactlyOnceKafkaSinks;
+import dev.floodgate.sinks.ShedRecordSerializer;
 import dev.floodgate.sources.InteractionLogSource;
 import dev.floodgate.testkit.events.FloodGenerator;
 import dev.floodgate.testkit.events.FloodGenerator.Phase;
@@ -28,6 +29,7 @@ import dev.floodgate.testkit.kafka.KafkaIO;
 import dev.floodgate.testkit.kafka.Topics;
 import dev.floodgate.testkit.service.CapacityLimitedService;
 import dev.floodgate.testkit.service.ServiceOptions;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -63,7 +65,10 @@ public final class FloodRun {
             VOICE_CONCURRENCY * 1000.0 / VOICE_LATENCY.toMillis() / VOICE_SHARE;
 
     public static final Duration VOICE_SLO = Duration.ofSeconds(3);
-    public static final int MAX_IN_FLIGHT = 4;
+
+    /** Voice calls in flight per subtask: the service's slots, shared, plus one. */
+    public static final int MAX_IN_FLIGHT = VOICE_CONCURRENCY / 2 + 1;
+
     public static final int PARALLELISM = 2;
 
     /**
@@ -81,6 +86,12 @@ public final class FloodRun {
         public final List<Interaction> shed = new ArrayList<>();
         public final List<DeadLetter> deadLetters = new ArrayList<>();
         public final List<Long> highAges = new ArrayList<>();
+
+        /** Ages at processing of the chat events (every priority), sorted. */
+        public final List<Long> chatAges = new ArrayList<>();
+
+        /** Shed records by their {@code floodgate.shed-reason} header. */
+        public final Map<String, Integer> shedReasons = new TreeMap<>();
 
         /** End-to-end durations of the checkpoints triggered during the flood, by checkpoint id. */
         public final Map<Long, Long> checkpointMillis = new TreeMap<>();
@@ -174,8 +185,9 @@ public final class FloodRun {
                             .withProcessor(
                                     HttpEventProcessor.forBaseUri(
                                             service.baseUri(), Duration.ofSeconds(10), "v1"))
-                            .withProcessing(
-                                    ProcessingConfig.defaults().withMaxInFlight(MAX_IN_FLIGHT));
+                            .withLanes(
+                                    LanesConfig.defaults()
+                                            .withMaxInFlight(Channel.VOICE, MAX_IN_FLIGHT));
             ExactlyOnceKafkaSinks kafka =
                     new ExactlyOnceKafkaSinks(bootstrap, prefix, Duration.ofMinutes(5));
             FloodgateJob.defineWorkflow(
@@ -298,7 +310,7 @@ public final class FloodRun {
                     result.lastSourceBackpressuredMs = backpressuredMs;
                     result.lastSampleMillis = now;
                 }
-            } else if (name.contains("process (")) {
+            } else if (name.contains("process in lanes (")) {
                 for (JsonNode sub : rest.get(vertex + "/backpressure").path("subtasks")) {
                     result.maxProcessBusy =
                             Math.max(result.maxProcessBusy, sub.path("busyRatio").asDouble());
@@ -344,9 +356,17 @@ public final class FloodRun {
             if (p.priority == Priority.HIGH) {
                 result.highAges.add(p.ageMillis());
             }
+            if (p.channel == Channel.CHAT) {
+                result.chatAges.add(p.ageMillis());
+            }
         }
         for (ConsumerRecord<byte[], byte[]> r :
                 KafkaIO.readCommitted(bootstrap, prefix + ".shed")) {
+            var reason = r.headers().lastHeader(ShedRecordSerializer.HEADER_SHED_REASON);
+            result.shedReasons.merge(
+                    reason == null ? "none" : new String(reason.value(), StandardCharsets.UTF_8),
+                    1,
+                    Integer::sum);
             result.shed.add(
                     InteractionCodec.parse(
                             new RawRecord(
@@ -362,5 +382,6 @@ public final class FloodRun {
             result.deadLetters.add(OutputCodec.readDeadLetter(r.value()));
         }
         Collections.sort(result.highAges);
+        Collections.sort(result.chatAges);
     }
 }

@@ -19,16 +19,15 @@ import org.apache.flink.streaming.api.functions.async.ResultFuture;
 import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
 
 /**
- * Calls the {@link EventProcessor} for each event through Flink async I/O. The capacity (requests
- * in flight) is set where the operator is added ({@link Processing#apply}); when it is reached the
- * operator stops taking input, and backpressure reaches the Kafka source. The total timeout and the
- * retries ({@link ProcessingConfig}) are done here, not by Flink: a call whose future is already a
- * success when {@code process} returns completes at once, with no timer; any other call is followed
- * by {@link Attempts}, on one scheduler thread per subtask (created in {@link #open}, shut down in
- * {@link #close}). A failure is completed as a dead letter (stage {@code process}), never
- * exceptionally, so it can never fail the job: failures are retried unless {@link #isPermanent} (a
- * {@link ProcessingException} that is not retryable) and the last one is emitted; a timed-out event
- * is not retried. No state.
+ * The calls of the {@link EventProcessor} for {@link ProcessInLanes}: one call per event, its
+ * result or failure as a {@link ProcessOutcome}. The total timeout and the retries ({@link
+ * ProcessingConfig}) are done here: a call whose future is already a success when {@code process}
+ * returns completes at once, with no timer; any other call is followed by {@link Attempts}, on one
+ * scheduler thread per subtask (created in {@link #open}, shut down in {@link #close}). A failure
+ * is completed as an outcome, never exceptionally, so it can never fail the job: failures are
+ * retried unless {@link #isPermanent} (a {@link ProcessingException} that is not retryable) and the
+ * last one is emitted, marked transient or permanent; a timed-out event is not retried. Also usable
+ * as a Flink async function on its own (no state).
  */
 public class ProcessEvents extends RichAsyncFunction<Interaction, ProcessOutcome>
         implements CheckpointListener {
@@ -40,10 +39,7 @@ public class ProcessEvents extends RichAsyncFunction<Interaction, ProcessOutcome
     private transient String processorName;
     private transient ScheduledThreadPoolExecutor scheduler;
 
-    /**
-     * With {@link ProcessingConfig#defaults()}; {@link Processing#apply} sets the job's
-     * configuration.
-     */
+    /** With {@link ProcessingConfig#defaults()}. */
     public ProcessEvents(EventProcessor processor, Lane lane) {
         this(processor, lane, ProcessingConfig.defaults());
     }
@@ -121,7 +117,8 @@ public class ProcessEvents extends RichAsyncFunction<Interaction, ProcessOutcome
     }
 
     ProcessOutcome failed(Interaction event, Throwable error) {
-        return ProcessOutcome.failed(deadLetter(event, error, System.currentTimeMillis()));
+        return ProcessOutcome.failed(
+                deadLetter(event, error, System.currentTimeMillis()), !isPermanent(error));
     }
 
     /** The total timeout covers all attempts: what is left of it would not fit another one. */
@@ -130,7 +127,8 @@ public class ProcessEvents extends RichAsyncFunction<Interaction, ProcessOutcome
                 deadLetter(
                         event,
                         new TimeoutException("processing timed out"),
-                        System.currentTimeMillis()));
+                        System.currentTimeMillis()),
+                true);
     }
 
     /**
@@ -144,7 +142,7 @@ public class ProcessEvents extends RichAsyncFunction<Interaction, ProcessOutcome
         return cause instanceof ProcessingException && !((ProcessingException) cause).retryable();
     }
 
-    /** Only if a Flink timeout is configured: {@link Processing#apply} configures none. */
+    /** Only if a Flink timeout is configured (the lanes use none). */
     @Override
     public void timeout(Interaction event, ResultFuture<ProcessOutcome> resultFuture) {
         resultFuture.complete(Collections.singleton(timedOut(event)));
@@ -158,7 +156,7 @@ public class ProcessEvents extends RichAsyncFunction<Interaction, ProcessOutcome
     /**
      * A processing failure as a dead letter: the event in contract v1 form, at its log position.
      */
-    static DeadLetter deadLetter(Interaction event, Throwable error, long now) {
+    public static DeadLetter deadLetter(Interaction event, Throwable error, long now) {
         DeadLetter d = new DeadLetter();
         d.key = event.customerId.getBytes(StandardCharsets.UTF_8);
         d.value = InteractionCodec.write(event);

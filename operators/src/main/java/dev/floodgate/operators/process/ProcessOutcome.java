@@ -10,6 +10,13 @@ public class ProcessOutcome {
     public ProcessedEvent processed;
     public DeadLetter failed;
 
+    /**
+     * With {@link #failed}: the last failure was transient (a timeout, refused connection, 5xx,
+     * 408, 429): the service may serve the event later, so the lanes shed it rather than
+     * dead-letter it.
+     */
+    public boolean transientFailure;
+
     public ProcessOutcome() {}
 
     public static ProcessOutcome ok(ProcessedEvent p) {
@@ -22,9 +29,10 @@ public class ProcessOutcome {
      * A failure after the last attempt ({@link ProcessEvents} decides on retries from the error,
      * not from here).
      */
-    public static ProcessOutcome failed(DeadLetter d) {
+    public static ProcessOutcome failed(DeadLetter d, boolean transientFailure) {
         ProcessOutcome o = new ProcessOutcome();
         o.failed = d;
+        o.transientFailure = transientFailure;
         return o;
     }
 }

@@ -4,12 +4,12 @@ import java.io.Serializable;
 import java.time.Duration;
 
 /**
- * How the processing call is bounded and retried ({@link Processing#apply}).
+ * How the processing call is bounded and retried ({@link ProcessEvents}, in {@link
+ * ProcessInLanes}).
  *
  * <ul>
- *   <li>{@code maxInFlight} (default 16): requests in flight per subtask, the async operator's
- *       capacity. When it is reached the operator stops taking input: this is what makes
- *       backpressure reach the Kafka source.
+ *   <li>{@code maxInFlight} (default 16): requests in flight per subtask when used as a Flink async
+ *       function; the lanes have their own budgets ({@link LanesConfig}).
  *   <li>{@code totalTimeout} (default 60 s): for all attempts of one event together; when it
  *       elapses the event becomes a dead letter. Counted from the return of the first call; keep it
  *       above {@code (maxRetries + 1) x} the processor's request timeout plus the backoffs. A retry

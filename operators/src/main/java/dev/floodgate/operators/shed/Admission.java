@@ -1,6 +1,5 @@
 package dev.floodgate.operators.shed;
 
-import dev.floodgate.model.Channel;
 import dev.floodgate.model.Interaction;
 import dev.floodgate.model.ShedReason;
 import javax.annotation.Nullable;
@@ -17,29 +16,14 @@ public interface Admission {
      * Decides for one event that is about to join its channel's lane.
      *
      * @param nowMillis the operator's processing time
-     * @param laneWork calls in flight plus events queued in the event's channel lane on this
-     *     subtask, before this event
+     * @param lane the load of the event's channel lane on this subtask, before this event
      * @return {@code null} to admit the event, or why its processing is shed
      */
     @Nullable
-    ShedReason decide(Interaction event, long nowMillis, int laneWork);
-
-    /**
-     * One call of {@code channel}'s lane finished (success or failure) at {@code nowMillis}; {@code
-     * laneWork} is what is left in flight and queued in that lane.
-     */
-    void completed(Channel channel, long nowMillis, int laneWork);
+    ShedReason decide(Interaction event, long nowMillis, LaneLoad lane);
 
     /** Admits everything (the backfill job's setting, and tests of the lanes). */
     static Admission admitAll() {
-        return new Admission() {
-            @Override
-            public ShedReason decide(Interaction event, long nowMillis, int laneWork) {
-                return null;
-            }
-
-            @Override
-            public void completed(Channel channel, long nowMillis, int laneWork) {}
-        };
+        return (event, nowMillis, lane) -> null;
     }
 }

@@ -8,44 +8,45 @@ import java.util.EnumSet;
 import java.util.Set;
 
 /**
- * Shedding rule of one channel: the age SLO above which the channel starts shedding, the low-water
- * mark below which it stops (hysteresis, so the lane does not flap), and the priorities that may be
- * shed. {@code HIGH} is never sheddable: a policy that lists it is rejected.
+ * Shedding rule of one channel: the freshness SLO (the age at which a result is stale: alerts and
+ * reports measure against it), the target wait below it that admission keeps the sheddable
+ * priorities within ({@link PredictiveAdmission}), and the priorities that may be shed. {@code
+ * HIGH} is never sheddable: a policy that lists it is rejected.
  */
 public final class ChannelPolicy implements Serializable {
     private static final long serialVersionUID = 1L;
 
     private final long sloMillis;
-    private final long lowWaterMillis;
+    private final long targetMillis;
     private final EnumSet<Priority> sheddable;
 
-    private ChannelPolicy(long sloMillis, long lowWaterMillis, Set<Priority> sheddable) {
+    private ChannelPolicy(long sloMillis, long targetMillis, Set<Priority> sheddable) {
         if (sheddable.contains(Priority.HIGH)) {
             throw new IllegalArgumentException(
                     "priority HIGH is never shed; remove it from the sheddable set");
         }
-        if (sloMillis <= 0 || lowWaterMillis < 0 || lowWaterMillis > sloMillis) {
+        if (sloMillis <= 0 || targetMillis < 0 || targetMillis > sloMillis) {
             throw new IllegalArgumentException(
-                    "need 0 <= lowWater <= slo and slo > 0, got slo="
+                    "need 0 <= target <= slo and slo > 0, got slo="
                             + sloMillis
-                            + "ms lowWater="
-                            + lowWaterMillis
+                            + "ms target="
+                            + targetMillis
                             + "ms");
         }
         this.sloMillis = sloMillis;
-        this.lowWaterMillis = lowWaterMillis;
+        this.targetMillis = targetMillis;
         this.sheddable =
                 sheddable.isEmpty() ? EnumSet.noneOf(Priority.class) : EnumSet.copyOf(sheddable);
     }
 
     /**
-     * Sheds {@code priorities} once an event is older than {@code slo}, until the channel's events
-     * have stayed younger than {@code lowWater} for a hold time ({@link ChannelShedding}).
+     * Sheds {@code priorities} when an event's age plus its predicted wait in the lane would exceed
+     * {@code target} (at most {@code slo}).
      */
-    public static ChannelPolicy shed(Duration slo, Duration lowWater, Priority... priorities) {
+    public static ChannelPolicy shed(Duration slo, Duration target, Priority... priorities) {
         Set<Priority> set = EnumSet.noneOf(Priority.class);
         Collections.addAll(set, priorities);
-        return new ChannelPolicy(slo.toMillis(), lowWater.toMillis(), set);
+        return new ChannelPolicy(slo.toMillis(), target.toMillis(), set);
     }
 
     /** Never sheds: every event of the channel goes to the live lane (chat: cheap to process). */
@@ -57,8 +58,8 @@ public final class ChannelPolicy implements Serializable {
         return sloMillis;
     }
 
-    public long lowWaterMillis() {
-        return lowWaterMillis;
+    public long targetMillis() {
+        return targetMillis;
     }
 
     public Set<Priority> sheddable() {
@@ -77,6 +78,6 @@ public final class ChannelPolicy implements Serializable {
     public String toString() {
         return sheddable.isEmpty()
                 ? "never"
-                : "slo=" + sloMillis + "ms lowWater=" + lowWaterMillis + "ms shed=" + sheddable;
+                : "slo=" + sloMillis + "ms target=" + targetMillis + "ms shed=" + sheddable;
     }
 }

@@ -2,26 +2,27 @@ package dev.floodgate.operators.shed;
 
 import dev.floodgate.model.Channel;
 import dev.floodgate.model.Priority;
-import java.io.Serializable;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
+import org.apache.flink.metrics.MetricGroup;
 
 /**
- * Configuration of {@link ShedByFreshness}: one {@link ChannelPolicy} per channel and the {@link
- * HotKeyPolicy}. Immutable; the {@code with...} methods return a copy.
+ * Configuration of admission control: one {@link ChannelPolicy} per channel and the {@link
+ * HotKeyPolicy}; creates a {@link PredictiveAdmission} per subtask. Immutable; the {@code with...}
+ * methods return a copy.
  *
  * <p>Defaults ({@link #defaults()}), sized for speech-to-text being the bottleneck:
  *
  * <ul>
- *   <li>voice: SLO 30 s, low-water 10 s, sheds LOW and NORMAL (transcription is the expensive
+ *   <li>voice: SLO 30 s, target wait 10 s, sheds LOW and NORMAL (transcription is the expensive
  *       call);
- *   <li>image: SLO 60 s, low-water 20 s, sheds LOW and NORMAL;
+ *   <li>image: SLO 60 s, target wait 20 s, sheds LOW and NORMAL;
  *   <li>chat: never shed (cheap to process, and the copilot's most recent context);
  *   <li>hot key: above 10 events/s over 10 s, LOW and NORMAL of every channel are shed.
  * </ul>
  */
-public final class ShedPolicy implements Serializable {
+public final class ShedPolicy implements AdmissionPolicy {
     private static final long serialVersionUID = 1L;
 
     private final EnumMap<Channel, ChannelPolicy> channels;
@@ -68,6 +69,11 @@ public final class ShedPolicy implements Serializable {
 
     public ShedPolicy withHotKey(HotKeyPolicy policy) {
         return new ShedPolicy(channels, policy);
+    }
+
+    @Override
+    public Admission create(MetricGroup group) {
+        return new PredictiveAdmission(this, group);
     }
 
     public ChannelPolicy channel(Channel channel) {

@@ -1,0 +1,112 @@
+package dev.floodgate.operators.process;
+
+import dev.floodgate.model.Channel;
+import dev.floodgate.operators.shed.LaneLoad;
+import java.util.ArrayDeque;
+
+/**
+ * One channel's lane on one subtask, for {@link ProcessInLanes}: its in-flight budget, the events
+ * ready to be called (the heads of their customers' queues), {@code high} first, and the measured
+ * call latency. The latency, as an exponentially weighted mean over completed calls, gives the
+ * predicted wait (Little's law: a lane with {@code budget} calls in flight completes {@code budget
+ * / latency} calls per second). Task thread only; the gauges read the volatile counts.
+ */
+final class ChannelLane implements LaneLoad {
+    private static final double ALPHA = 0.1;
+
+    final Channel channel;
+    final int budget;
+    final int maxQueued;
+    final CircuitBreaker circuit;
+
+    private final ArrayDeque<Pending> readyHigh = new ArrayDeque<>();
+    private final ArrayDeque<Pending> readyOther = new ArrayDeque<>();
+    volatile int inFlight;
+    volatile int queued;
+    private volatile double latencyMillis = -1;
+    private int queuedHigh;
+
+    /** Share of the calls started that were {@code high} (weighted mean): they go first. */
+    private double highShare;
+
+    /** Set when the lane may be able to start calls: {@link ProcessInLanes} pumps it. */
+    boolean kick;
+
+    ChannelLane(Channel channel, int budget, int maxQueued, CircuitBreaker circuit) {
+        this.channel = channel;
+        this.budget = budget;
+        this.maxQueued = maxQueued;
+        this.circuit = circuit;
+    }
+
+    /** An admitted event joins the lane (it waits until it is ready and has a slot). */
+    void admitted(Pending p) {
+        queued++;
+        if (p.high()) {
+            queuedHigh++;
+        }
+    }
+
+    /** {@code p} is the head of its customer's queue now: it may be called. */
+    void ready(Pending p) {
+        (p.high() ? readyHigh : readyOther).add(p);
+        kick = true;
+    }
+
+    /** The next event to call, {@code high} first; {@code null} if none is ready. */
+    Pending pollReady() {
+        Pending p = readyHigh.poll();
+        return p != null ? p : readyOther.poll();
+    }
+
+    /** {@code p} leaves the queue: it is called now, or shed. */
+    void dequeued(Pending p) {
+        queued--;
+        if (p.high()) {
+            queuedHigh--;
+        }
+    }
+
+    boolean hasSlot() {
+        return inFlight < circuit.allowedInFlight(budget);
+    }
+
+    boolean full() {
+        return queued >= maxQueued;
+    }
+
+    void started(Pending p) {
+        inFlight++;
+        highShare += ALPHA * ((p.high() ? 1 : 0) - highShare);
+    }
+
+    void finished(long latency) {
+        inFlight--;
+        double l = latencyMillis;
+        latencyMillis = l < 0 ? latency : l + ALPHA * (latency - l);
+    }
+
+    @Override
+    public int work() {
+        return inFlight + queued;
+    }
+
+    @Override
+    public long predictedWaitMillis(boolean high) {
+        double l = latencyMillis;
+        if (l < 0) {
+            return -1;
+        }
+        int ahead = (high ? queuedHigh : queued) + inFlight;
+        int waves = Math.max(0, ahead - budget + 1);
+        // high events arriving while a normal one waits are served before it: it gets the rest
+        double share = high ? 1.0 : Math.max(0.1, 1.0 - highShare);
+        return (long) (l + waves * l / budget / share);
+    }
+
+    /** Calls per second the lane completes when it is busy (0 before the first call). */
+    double completionRate() {
+        double l = latencyMillis;
+        return l <= 0 ? 0 : budget * 1000.0 / l;
+    }
+}

@@ -1,0 +1,75 @@
+package dev.floodgate.operators.process;
+
+import dev.floodgate.model.Interaction;
+import dev.floodgate.model.OrderScope;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+/**
+ * The admitted events of one customer in {@link ProcessInLanes}: one FIFO queue per channel (order
+ * scope {@code channel}) or one for all (scope {@code customer}). Only the head of a queue is ever
+ * in flight, so a customer's events in one queue are called, and emitted, in arrival order.
+ */
+final class CustomerQueues {
+    private final ArrayDeque<Pending>[] queues;
+    private final boolean perChannel;
+    private int size;
+
+    @SuppressWarnings("unchecked")
+    CustomerQueues(OrderScope scope, int channels) {
+        perChannel = scope == OrderScope.CHANNEL;
+        queues = new ArrayDeque[perChannel ? channels : 1];
+    }
+
+    private ArrayDeque<Pending> queueOf(Pending p) {
+        int i = perChannel ? p.lane.channel.ordinal() : 0;
+        ArrayDeque<Pending> q = queues[i];
+        if (q == null) {
+            q = queues[i] = new ArrayDeque<>(2);
+        }
+        return q;
+    }
+
+    /** Adds {@code p}; returns whether it is the head of its queue (ready to be called). */
+    boolean add(Pending p) {
+        ArrayDeque<Pending> q = queueOf(p);
+        q.add(p);
+        size++;
+        return q.size() == 1;
+    }
+
+    /**
+     * Removes the head {@code p} (completed or shed); returns the new head of its queue, if any.
+     */
+    Pending removeHead(Pending p) {
+        ArrayDeque<Pending> q = queueOf(p);
+        Pending head = q.poll();
+        if (head != p) {
+            throw new IllegalStateException("not the head of its queue: " + p.event);
+        }
+        size--;
+        return q.peek();
+    }
+
+    boolean isEmpty() {
+        return size == 0;
+    }
+
+    /** The events, in arrival order: what a checkpoint keeps of this customer. */
+    List<Interaction> inArrivalOrder() {
+        List<Pending> all = new ArrayList<>(size);
+        for (ArrayDeque<Pending> q : queues) {
+            if (q != null) {
+                all.addAll(q);
+            }
+        }
+        all.sort(Comparator.comparingLong(p -> p.arrival));
+        List<Interaction> events = new ArrayList<>(all.size());
+        for (Pending p : all) {
+            events.add(p.event);
+        }
+        return events;
+    }
+}

@@ -1,0 +1,145 @@
+package dev.floodgate.operators.process;
+
+import dev.floodgate.model.Channel;
+import dev.floodgate.model.OrderScope;
+import java.io.Serializable;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
+
+/**
+ * How {@link ProcessInLanes} runs each channel's lane. Immutable; {@code with...} returns a copy.
+ *
+ * <ul>
+ *   <li>{@code maxInFlight} per channel (defaults voice 8, image 16, chat 32): calls in flight per
+ *       subtask against that channel's service. Keep it near the service's own concurrency: a call
+ *       beyond it waits in the service's queue, where {@code high} cannot go first.
+ *   <li>{@code maxQueued} (default 64): admitted events waiting for a call slot, per lane and
+ *       subtask. When a lane is full the operator stops taking input (backpressure reaches Kafka).
+ *       It bounds memory and checkpoint size (the backlog belongs in Kafka); with shedding on,
+ *       admission keeps a lane near {@code target x rate}, so keep it above that.
+ *   <li>{@code orderScope} (default {@link OrderScope#CHANNEL}).
+ *   <li>circuit breaker: after {@code circuitFailures} (default 5) calls in a row failed for a
+ *       transient reason the lane opens for {@code circuitOpenFor} (default 10 s, doubling while
+ *       probes fail, at most 8x); {@code Integer.MAX_VALUE} failures turns it off.
+ *   <li>{@code processing}: timeouts and retries of each call ({@link ProcessingConfig}; its {@code
+ *       maxInFlight} is not used here).
+ * </ul>
+ */
+public final class LanesConfig implements Serializable {
+    private static final long serialVersionUID = 1L;
+
+    private final EnumMap<Channel, Integer> maxInFlight;
+    private final int maxQueued;
+    private final OrderScope orderScope;
+    private final int circuitFailures;
+    private final Duration circuitOpenFor;
+    private final ProcessingConfig processing;
+
+    private LanesConfig(
+            Map<Channel, Integer> maxInFlight,
+            int maxQueued,
+            OrderScope orderScope,
+            int circuitFailures,
+            Duration circuitOpenFor,
+            ProcessingConfig processing) {
+        for (Channel c : Channel.values()) {
+            Integer n = maxInFlight.get(c);
+            if (n == null || n < 1) {
+                throw new IllegalArgumentException(
+                        "max in flight of lane " + c.wireName() + " must be >= 1, got " + n);
+            }
+        }
+        if (maxQueued < 1 || circuitFailures < 1 || circuitOpenFor.toMillis() <= 0) {
+            throw new IllegalArgumentException(
+                    "need maxQueued >= 1, circuitFailures >= 1, circuitOpenFor > 0; got "
+                            + maxQueued
+                            + ", "
+                            + circuitFailures
+                            + ", "
+                            + circuitOpenFor);
+        }
+        this.maxInFlight = new EnumMap<>(maxInFlight);
+        this.maxQueued = maxQueued;
+        this.orderScope = orderScope;
+        this.circuitFailures = circuitFailures;
+        this.circuitOpenFor = circuitOpenFor;
+        this.processing = processing;
+    }
+
+    public static LanesConfig defaults() {
+        Map<Channel, Integer> m = new EnumMap<>(Channel.class);
+        m.put(Channel.VOICE, 8);
+        m.put(Channel.IMAGE, 16);
+        m.put(Channel.CHAT, 32);
+        return new LanesConfig(
+                m, 64, OrderScope.CHANNEL, 5, Duration.ofSeconds(10), ProcessingConfig.defaults());
+    }
+
+    public LanesConfig withMaxInFlight(Channel channel, int n) {
+        Map<Channel, Integer> m = new EnumMap<>(maxInFlight);
+        m.put(channel, n);
+        return new LanesConfig(
+                m, maxQueued, orderScope, circuitFailures, circuitOpenFor, processing);
+    }
+
+    public LanesConfig withMaxQueued(int n) {
+        return new LanesConfig(
+                maxInFlight, n, orderScope, circuitFailures, circuitOpenFor, processing);
+    }
+
+    public LanesConfig withOrderScope(OrderScope scope) {
+        return new LanesConfig(
+                maxInFlight, maxQueued, scope, circuitFailures, circuitOpenFor, processing);
+    }
+
+    public LanesConfig withCircuit(int failures, Duration openFor) {
+        return new LanesConfig(maxInFlight, maxQueued, orderScope, failures, openFor, processing);
+    }
+
+    public LanesConfig withProcessing(ProcessingConfig config) {
+        return new LanesConfig(
+                maxInFlight, maxQueued, orderScope, circuitFailures, circuitOpenFor, config);
+    }
+
+    public int maxInFlight(Channel channel) {
+        return maxInFlight.get(channel);
+    }
+
+    public int maxQueued() {
+        return maxQueued;
+    }
+
+    public OrderScope orderScope() {
+        return orderScope;
+    }
+
+    public int circuitFailures() {
+        return circuitFailures;
+    }
+
+    public Duration circuitOpenFor() {
+        return circuitOpenFor;
+    }
+
+    public ProcessingConfig processing() {
+        return processing;
+    }
+
+    @Override
+    public String toString() {
+        return "LanesConfig{maxInFlight="
+                + maxInFlight
+                + " maxQueued="
+                + maxQueued
+                + " order="
+                + orderScope.wireName()
+                + " circuit="
+                + circuitFailures
+                + "/"
+                + circuitOpenFor
+                + " "
+                + processing
+                + "}";
+    }
+}

@@ -1,0 +1,416 @@
+package dev.floodgate.operators.process;
+
+import dev.floodgate.model.Channel;
+import dev.floodgate.model.DeadLetter;
+import dev.floodgate.model.Interaction;
+import dev.floodgate.model.InteractionTypeInfo;
+import dev.floodgate.model.Lane;
+import dev.floodgate.model.ProcessedEvent;
+import dev.floodgate.model.ShedEvent;
+import dev.floodgate.model.ShedReason;
+import dev.floodgate.operators.shed.Admission;
+import dev.floodgate.operators.shed.AdmissionPolicy;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.apache.flink.api.common.operators.MailboxExecutor;
+import org.apache.flink.api.common.state.ListState;
+import org.apache.flink.api.common.state.ListStateDescriptor;
+import org.apache.flink.api.common.typeutils.TypeSerializer;
+import org.apache.flink.runtime.state.StateInitializationContext;
+import org.apache.flink.runtime.state.StateSnapshotContext;
+import org.apache.flink.runtime.state.VoidNamespace;
+import org.apache.flink.streaming.api.operators.AbstractStreamOperator;
+import org.apache.flink.streaming.api.operators.BoundedOneInput;
+import org.apache.flink.streaming.api.operators.OneInputStreamOperator;
+import org.apache.flink.streaming.api.operators.StreamOperatorParameters;
+import org.apache.flink.streaming.runtime.streamrecord.StreamRecord;
+import org.apache.flink.util.OutputTag;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Processes a stream keyed by customer in one lane per channel, each with its own in-flight budget
+ * against its own service ({@link LanesConfig}), so a slow or failing channel never stalls another.
+ *
+ * <p>Per event, on arrival: if the lane's circuit is open it is shed ({@code circuit_open}); else
+ * {@link Admission} decides (shed: {@code predicted_wait}, {@code hot_key}); else it joins its
+ * customer's queue ({@link CustomerQueues}: per channel, or across channels with order scope {@code
+ * customer}). Only a queue's head is called, so a customer's events in a queue are processed and
+ * emitted in order, while other customers' events pass a blocked customer. Ready heads are called
+ * {@code high} first, as the lane's budget allows. A result goes to the main output; a call that
+ * still failed for a transient reason after its retries ({@link Attempts}) is shed ({@code
+ * service_unavailable}): an outage is backlog, not poison; a permanent rejection is a dead letter
+ * ({@link #FAILED}). When a lane holds {@code maxQueued} events, the operator stops taking input
+ * until a call finishes: backpressure to the source.
+ *
+ * <p>Threads: results arrive on the processor's or the retry scheduler's threads and are handed to
+ * the task thread through the mailbox; all state is touched by the task thread only.
+ *
+ * <p>State: the admitted events (queued and in flight) of each customer, in arrival order, in keyed
+ * list state {@link #PENDING}, written for the customers that changed at each snapshot and cleared
+ * when a customer has none left; on restore (any parallelism: it is keyed) they are queued and
+ * called again, so an output is emitted exactly once, in the checkpoint after its call. No timers.
+ * Watermarks are forwarded as they come: outputs are not ordered against them (no downstream
+ * operator uses event time).
+ */
+public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
+        implements OneInputStreamOperator<Interaction, ProcessedEvent>, BoundedOneInput {
+    private static final long serialVersionUID = 1L;
+    private static final Logger LOG = LoggerFactory.getLogger(ProcessInLanes.class);
+
+    /** Events whose processing was shed, with the reason: to the shed topic. */
+    public static final OutputTag<ShedEvent> SHED = new OutputTag<>("shed") {};
+
+    /** Events the service rejected permanently: dead letters (stage {@code process}). */
+    public static final OutputTag<DeadLetter> FAILED = new OutputTag<>("processing-failed") {};
+
+    /** Admitted events not yet emitted, per customer, in arrival order. */
+    public static final ListStateDescriptor<Interaction> PENDING =
+            new ListStateDescriptor<>("lane-pending", new InteractionTypeInfo());
+
+    private final ProcessEvents calls;
+    private final LanesConfig config;
+    private final AdmissionPolicy admissionPolicy;
+    private final transient MailboxExecutor mailbox;
+
+    private transient Map<Channel, ChannelLane> lanes;
+    private transient ChannelLane[] laneArray;
+    private transient Map<String, CustomerQueues> customers;
+    private transient Set<String> dirty;
+    private transient ListState<Interaction> pendingState;
+    private transient List<Interaction> restored;
+    private transient Admission admission;
+    private transient LaneMetrics metrics;
+    private transient TypeSerializer<Interaction> copier;
+    private transient long arrivals;
+    private transient int pending;
+
+    ProcessInLanes(
+            StreamOperatorParameters<ProcessedEvent> parameters,
+            EventProcessor processor,
+            Lane outputLane,
+            LanesConfig config,
+            AdmissionPolicy admissionPolicy) {
+        super(parameters);
+        this.calls = new ProcessEvents(processor, outputLane, config.processing());
+        this.config = config;
+        this.admissionPolicy = admissionPolicy;
+        this.mailbox = parameters.getMailboxExecutor();
+    }
+
+    @Override
+    public void initializeState(StateInitializationContext context) throws Exception {
+        super.initializeState(context);
+        pendingState = context.getKeyedStateStore().getListState(PENDING);
+        restored = new ArrayList<>();
+        if (context.isRestored()) {
+            List<Object> keys;
+            try (Stream<Object> s =
+                    getKeyedStateBackend().getKeys(PENDING.getName(), VoidNamespace.INSTANCE)) {
+                keys = s.collect(Collectors.toList());
+            }
+            for (Object key : keys) {
+                setCurrentKey(key);
+                for (Interaction e : pendingState.get()) {
+                    restored.add(e);
+                }
+            }
+        }
+    }
+
+    @Override
+    public void open() throws Exception {
+        super.open();
+        calls.open(null);
+        lanes = new EnumMap<>(Channel.class);
+        laneArray = new ChannelLane[Channel.values().length];
+        long openFor = config.circuitOpenFor().toMillis();
+        for (Channel c : Channel.values()) {
+            ChannelLane lane =
+                    new ChannelLane(
+                            c,
+                            config.maxInFlight(c),
+                            config.maxQueued(),
+                            new CircuitBreaker(config.circuitFailures(), openFor));
+            lanes.put(c, lane);
+            laneArray[c.ordinal()] = lane;
+        }
+        customers = new HashMap<>();
+        dirty = new HashSet<>();
+        admission = admissionPolicy.create(getMetricGroup());
+        metrics = new LaneMetrics(getMetricGroup(), lanes);
+        copier =
+                getExecutionConfig().isObjectReuseEnabled()
+                        ? new InteractionTypeInfo()
+                                .createSerializer(getExecutionConfig().getSerializerConfig())
+                        : null;
+        if (!restored.isEmpty()) {
+            LOG.info(
+                    "restoring {} events admitted to the lanes before the checkpoint",
+                    restored.size());
+        }
+        for (Interaction e : restored) {
+            admit(e, lanes.get(e.channel)); // admitted before the checkpoint: admitted again
+        }
+        restored = null;
+        pump();
+    }
+
+    @Override
+    public void processElement(StreamRecord<Interaction> record) throws Exception {
+        Interaction event = copier == null ? record.getValue() : copier.copy(record.getValue());
+        ChannelLane lane = lanes.get(event.channel);
+        long now = getProcessingTimeService().getCurrentProcessingTime();
+        if (lane.circuit.rejects(now)) {
+            shed(
+                    event,
+                    ShedReason.CIRCUIT_OPEN,
+                    "circuit open until " + lane.circuit.openUntil(),
+                    now);
+            return;
+        }
+        ShedReason reason = admission.decide(event, now, lane);
+        if (reason != null) {
+            shed(event, reason, detail(reason, event, lane, now), now);
+            return;
+        }
+        while (lane.full()) {
+            mailbox.yield(); // results free room; until then the input waits (backpressure)
+        }
+        admit(event, lane);
+        pump();
+    }
+
+    private void admit(Interaction event, ChannelLane lane) {
+        metrics.admitted(event.channel, event.priority);
+        Pending p = new Pending(event, lane, arrivals++);
+        CustomerQueues q =
+                customers.computeIfAbsent(
+                        event.customerId,
+                        k -> new CustomerQueues(config.orderScope(), laneArray.length));
+        lane.admitted(p);
+        pending++;
+        dirty.add(event.customerId);
+        if (q.add(p)) {
+            lane.ready(p);
+        }
+    }
+
+    /**
+     * Starts what the lanes' budgets allow, and sheds what waits in a lane whose circuit opened.
+     */
+    private void pump() {
+        boolean again = true;
+        while (again) {
+            again = false;
+            for (ChannelLane lane : laneArray) {
+                if (lane.kick) {
+                    lane.kick = false;
+                    again = true;
+                    startReady(lane);
+                }
+            }
+        }
+    }
+
+    private void startReady(ChannelLane lane) {
+        while (true) {
+            if (lane.circuit.shedsWaiting()) {
+                Pending p = lane.pollReady();
+                if (p == null) {
+                    return;
+                }
+                lane.dequeued(p);
+                long now = getProcessingTimeService().getCurrentProcessingTime();
+                done(p);
+                shed(p.event, ShedReason.CIRCUIT_OPEN, "circuit opened while queued", now);
+                continue;
+            }
+            if (!lane.hasSlot()) {
+                return;
+            }
+            Pending p = lane.pollReady();
+            if (p == null) {
+                return;
+            }
+            lane.dequeued(p);
+            lane.started(p);
+            p.startedAt = getProcessingTimeService().getCurrentProcessingTime();
+            call(p);
+        }
+    }
+
+    private void call(Pending p) {
+        CompletableFuture<String> f = calls.call(p.event);
+        if (f.isDone() && !f.isCompletedExceptionally()) {
+            completed(p, calls.succeeded(p.event, f.join()));
+        } else {
+            new Attempts(calls, calls.scheduler(), config.processing(), p.event, new ToMailbox(p))
+                    .follow(f);
+        }
+    }
+
+    /** A call's final outcome, on the task thread. */
+    private void completed(Pending p, ProcessOutcome outcome) {
+        long now = getProcessingTimeService().getCurrentProcessingTime();
+        ChannelLane lane = p.lane;
+        lane.finished(now - p.startedAt);
+        done(p);
+        if (outcome.processed != null) {
+            lane.circuit.answered();
+            metrics.processed(p.event.channel, p.event.priority, outcome.processed.ageMillis());
+            output.collect(new StreamRecord<>(outcome.processed, p.event.logTimestamp));
+        } else if (outcome.transientFailure) {
+            if (lane.circuit.failed(now)) {
+                LOG.warn(
+                        "Lane {}: circuit open until {} after failures in a row, last: {}; its events go to the shed lane",
+                        lane.channel.wireName(),
+                        lane.circuit.openUntil(),
+                        outcome.failed.error);
+                lane.kick = true;
+            }
+            shed(p.event, ShedReason.SERVICE_UNAVAILABLE, outcome.failed.error, now);
+        } else {
+            lane.circuit.answered();
+            output.collect(FAILED, new StreamRecord<>(outcome.failed, p.event.logTimestamp));
+        }
+        lane.kick = true;
+        pump();
+    }
+
+    /** {@code p} left its customer's queue: the next one of the queue becomes ready. */
+    private void done(Pending p) {
+        pending--;
+        String customer = p.event.customerId;
+        CustomerQueues q = customers.get(customer);
+        Pending next = q.removeHead(p);
+        if (q.isEmpty()) {
+            customers.remove(customer);
+        }
+        dirty.add(customer);
+        if (next != null) {
+            next.lane.ready(next);
+        }
+    }
+
+    private void shed(Interaction event, ShedReason reason, String detail, long now) {
+        metrics.shed(event.channel, event.priority, reason, now);
+        output.collect(
+                SHED, new StreamRecord<>(ShedEvent.of(event, reason, detail), event.logTimestamp));
+    }
+
+    private static String detail(ShedReason reason, Interaction e, ChannelLane lane, long now) {
+        return reason == ShedReason.PREDICTED_WAIT
+                ? "age "
+                        + e.ageAt(now)
+                        + " ms, predicted wait "
+                        + lane.predictedWaitMillis(false)
+                        + " ms"
+                : null;
+    }
+
+    @Override
+    public void snapshotState(StateSnapshotContext context) throws Exception {
+        super.snapshotState(context);
+        for (String customer : dirty) {
+            setCurrentKey(customer);
+            CustomerQueues q = customers.get(customer);
+            if (q == null) {
+                pendingState.clear();
+            } else {
+                pendingState.update(q.inArrivalOrder());
+            }
+        }
+        dirty.clear();
+    }
+
+    /** Processors that batch or hold resources per checkpoint may listen for completed ones. */
+    @Override
+    public void notifyCheckpointComplete(long checkpointId) throws Exception {
+        super.notifyCheckpointComplete(checkpointId);
+        calls.notifyCheckpointComplete(checkpointId);
+    }
+
+    /** At the end of a bounded input (a drain, a replay): waits for every admitted event. */
+    @Override
+    public void endInput() throws Exception {
+        while (pending > 0) {
+            mailbox.yield();
+        }
+    }
+
+    @Override
+    public void close() throws Exception {
+        try {
+            calls.close();
+        } finally {
+            super.close();
+        }
+    }
+
+    /** Events admitted and not yet emitted on this subtask (for tests). */
+    int pending() {
+        return pending;
+    }
+
+    ChannelLane lane(Channel c) {
+        return lanes.get(c);
+    }
+
+    LaneMetrics metrics() {
+        return metrics;
+    }
+
+    /** Hands a call's outcome from the thread that completed it to the task thread. */
+    private final class ToMailbox
+            implements org.apache.flink.streaming.api.functions.async.ResultFuture<ProcessOutcome> {
+        private final Pending p;
+
+        ToMailbox(Pending p) {
+            this.p = p;
+        }
+
+        @Override
+        public void complete(java.util.Collection<ProcessOutcome> result) {
+            ProcessOutcome o = result.iterator().next();
+            try {
+                mailbox.execute(() -> completed(p, o), "lane result");
+            } catch (RejectedExecutionException closed) {
+                // the task is closing: the event is in the last checkpoint and is called again
+            }
+        }
+
+        @Override
+        public void complete(
+                org.apache.flink.streaming.api.functions.async.CollectionSupplier<ProcessOutcome>
+                        s) {
+            try {
+                complete(s.get());
+            } catch (Exception e) {
+                completeExceptionally(e);
+            }
+        }
+
+        @Override
+        public void completeExceptionally(Throwable error) {
+            try {
+                mailbox.execute(
+                        () -> {
+                            throw new IllegalStateException("processing crashed", error);
+                        },
+                        "lane crash");
+            } catch (RejectedExecutionException closed) {
+                // closing anyway
+            }
+        }
+    }
+}
