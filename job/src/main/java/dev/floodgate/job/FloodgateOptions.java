@@ -1,5 +1,6 @@
 package dev.floodgate.job;
 
+import dev.floodgate.contract.RecordLimits;
 import dev.floodgate.model.Channel;
 import dev.floodgate.model.OrderScope;
 import dev.floodgate.model.Priority;
@@ -139,10 +140,10 @@ public final class FloodgateOptions {
     public static final Option<Integer> MAX_RECORD_BYTES =
             new Option<>(
                     "max-record-bytes",
-                    "a positive integer",
-                    "1048576",
-                    "larger records are dead letters (reason oversized)",
-                    FloodgateOptions::positiveInt);
+                    "a positive integer, at most " + RecordLimits.MAX_RECORD_BYTES_LIMIT,
+                    Integer.toString(RecordLimits.DEFAULT_MAX_RECORD_BYTES),
+                    "records whose key and value together are larger are dead letters (reason oversized)",
+                    FloodgateOptions::maxRecordBytes);
     public static final Option<String> ARCHIVE_PATH =
             text(
                     "archive-path",
@@ -488,6 +489,18 @@ public final class FloodgateOptions {
         int v = Integer.parseInt(s);
         if (v < 1) {
             throw new IllegalArgumentException("must be at least 1");
+        }
+        return v;
+    }
+
+    /**
+     * A valid event is written again whole (shed lane, pass-through result) by producers whose
+     * max.request.size is fixed: a larger limit would let one record fail a sink at every restart.
+     */
+    static int maxRecordBytes(String s) {
+        int v = positiveInt(s);
+        if (v > RecordLimits.MAX_RECORD_BYTES_LIMIT) {
+            throw new IllegalArgumentException(RecordLimits.maxRecordBytesProblem(v));
         }
         return v;
     }

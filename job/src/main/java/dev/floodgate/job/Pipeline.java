@@ -1,5 +1,6 @@
 package dev.floodgate.job;
 
+import dev.floodgate.contract.RecordLimits;
 import dev.floodgate.model.Channel;
 import dev.floodgate.operators.ordering.OrderingConfig;
 import dev.floodgate.operators.process.EventProcessor;
@@ -24,6 +25,14 @@ public record Pipeline(
         EventProcessor processor,
         LanesConfig lanes)
         implements Serializable {
+
+    /** The sinks fit every valid event only up to a limit (see {@link RecordLimits}). */
+    public Pipeline {
+        String problem = RecordLimits.maxRecordBytesProblem(maxRecordBytes);
+        if (problem != null) {
+            throw new IllegalArgumentException(problem);
+        }
+    }
 
     public static Pipeline from(FloodgateOptions o) {
         ProcessingConfig processing =
@@ -82,7 +91,7 @@ public record Pipeline(
     /** Defaults for tests: pass-through processing, default shedding and lanes. */
     public static Pipeline defaults() {
         return new Pipeline(
-                1 << 20,
+                RecordLimits.DEFAULT_MAX_RECORD_BYTES,
                 OrderingConfig.defaults(),
                 ShedPolicy.defaults(),
                 new PassThroughProcessor(),

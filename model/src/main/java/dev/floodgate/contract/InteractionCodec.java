@@ -1,13 +1,8 @@
 package dev.floodgate.contract;
 
-import com.fasterxml.jackson.core.JsonFactory;
-import com.fasterxml.jackson.core.JsonGenerator;
 import dev.floodgate.model.DeadLetterReason;
 import dev.floodgate.model.Interaction;
 import dev.floodgate.model.RawRecord;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -15,26 +10,39 @@ import java.nio.charset.StandardCharsets;
  * InvalidRecordException}: every way a record can be wrong maps to one {@link DeadLetterReason}.
  * Unknown fields are ignored, so producers can add fields without breaking the job. Reading is
  * {@link ContractV1Reader}'s, straight from the bytes (it is the live job's per-record parse);
- * writing, off the hot path, uses Jackson.
+ * writing is {@link JsonWriter}'s.
  */
 public final class InteractionCodec {
     public static final int SCHEMA_VERSION = 1;
 
-    private static final JsonFactory JSON = new JsonFactory();
-
     private InteractionCodec() {}
 
-    /** Parses and validates one log record; the key must equal {@code customer_id}. */
+    /**
+     * Parses and validates one log record; the key must equal {@code customer_id}, and key and
+     * value together are at most {@code maxRecordBytes}.
+     */
     public static Interaction parse(RawRecord raw, int maxRecordBytes)
             throws InvalidRecordException {
         byte[] value = raw.value;
         if (value == null || value.length == 0) {
             throw new InvalidRecordException(DeadLetterReason.EMPTY_VALUE, "record has no value");
         }
-        if (value.length > maxRecordBytes) {
+        // The key counts too: it is the customer_id, written again with the event (the shed
+        // record's key, a result's key and field), so a record within the limit is one whose every
+        // output fits the sinks' budget (RecordLimits).
+        long size = (long) value.length + (raw.key == null ? 0 : raw.key.length);
+        if (size > maxRecordBytes) {
             throw new InvalidRecordException(
                     DeadLetterReason.OVERSIZED,
-                    "value is " + value.length + " bytes, the maximum is " + maxRecordBytes);
+                    (raw.key == null || raw.key.length == 0
+                                    ? "value is " + value.length + " bytes"
+                                    : "key and value are "
+                                            + size
+                                            + " bytes (value "
+                                            + value.length
+                                            + ")")
+                            + ", the maximum is "
+                            + maxRecordBytes);
         }
         Interaction in;
         try {
@@ -90,30 +98,42 @@ public final class InteractionCodec {
         return true;
     }
 
-    /** Writes the event as a contract v1 record (the form the shed topic and the archive hold). */
+    private static final JsonWriter.Name SCHEMA = new JsonWriter.Name("schema");
+    private static final JsonWriter.Name EVENT_ID = new JsonWriter.Name("event_id");
+    private static final JsonWriter.Name CUSTOMER_ID = new JsonWriter.Name("customer_id");
+    private static final JsonWriter.Name SEQ = new JsonWriter.Name("seq");
+    private static final JsonWriter.Name CHANNEL = new JsonWriter.Name("channel");
+    private static final JsonWriter.Name PRIORITY = new JsonWriter.Name("priority");
+    private static final JsonWriter.Name OCCURRED_AT = new JsonWriter.Name("occurred_at");
+    private static final JsonWriter.Name BODY = new JsonWriter.Name("body");
+    private static final JsonWriter.Name URI = new JsonWriter.Name("uri");
+
+    /**
+     * Writes the event as a contract v1 record (the form the shed topic, the archive and processing
+     * dead letters hold). Written with {@link JsonWriter}, not Jackson: non-ASCII text stays UTF-8
+     * and every escape is the shortest, so the record is never larger than the one it was read from
+     * but for a canonical {@code occurred_at} (a few bytes; Jackson wrote each emoji as 12).
+     */
     public static byte[] write(Interaction in) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
-        try (JsonGenerator g = JSON.createGenerator(out)) {
-            g.writeStartObject();
-            g.writeNumberField("schema", SCHEMA_VERSION);
-            g.writeStringField("event_id", in.eventId);
-            g.writeStringField("customer_id", in.customerId);
-            if (in.hasSeq()) {
-                g.writeNumberField("seq", in.seq);
-            }
-            g.writeStringField("channel", in.channel.wireName());
-            g.writeStringField("priority", in.priority.wireName());
-            g.writeStringField("occurred_at", IsoInstant.format(in.occurredAt));
-            if (in.body != null) {
-                g.writeStringField("body", in.body);
-            }
-            if (in.uri != null) {
-                g.writeStringField("uri", in.uri);
-            }
-            g.writeEndObject();
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
+        int text = length(in.eventId) + length(in.customerId) + length(in.body) + length(in.uri);
+        JsonWriter g = new JsonWriter(Math.min(160 + text, 1 << 16)).field(SCHEMA, SCHEMA_VERSION);
+        g.field(EVENT_ID, in.eventId).field(CUSTOMER_ID, in.customerId);
+        if (in.hasSeq()) {
+            g.field(SEQ, in.seq);
         }
-        return out.toByteArray();
+        g.field(CHANNEL, in.channel.wireName())
+                .field(PRIORITY, in.priority.wireName())
+                .instantField(OCCURRED_AT, in.occurredAt);
+        if (in.body != null) {
+            g.field(BODY, in.body);
+        }
+        if (in.uri != null) {
+            g.field(URI, in.uri);
+        }
+        return g.toBytes();
+    }
+
+    private static int length(String s) {
+        return s == null ? 0 : s.length();
     }
 }

@@ -8,10 +8,14 @@ import java.util.Arrays;
  * Jackson generator per record (buffers, recycler lookups, a stream to copy out of) cost more than
  * the whole object. Strings are escaped per RFC 8259: quote, backslash and control characters; a
  * surrogate pair becomes its four-byte UTF-8 form, a lone surrogate a {@code \\uXXXX} escape, so
- * every Java string round-trips exactly. ASCII strings, the common case, are scanned eight bytes at
- * a time and copied in bulk, into the same bytes as the general path's. Field names are written as
- * given: callers pass plain ASCII literals. A writer is used by one thread at a time, and can be
- * {@linkplain #reset reset} to write the next object in the same buffer.
+ * every Java string round-trips exactly. Every other character is written as itself in UTF-8 and
+ * every escape is the shortest JSON has ({@code \\b \\f \\n \\r \\t} too): a string is never
+ * written longer than in any JSON text that holds it, so an event written again is never much
+ * larger than the record it was read from (the size budget, {@link RecordLimits}, relies on it;
+ * Jackson writes an emoji as two 6-byte escapes). ASCII strings, the common case, are scanned eight
+ * bytes at a time and copied in bulk, into the same bytes as the general path's. Field names are
+ * written as given: callers pass plain ASCII literals. A writer is used by one thread at a time,
+ * and can be {@linkplain #reset reset} to write the next object in the same buffer.
  */
 final class JsonWriter {
     private static final byte[] HEX = "0123456789abcdef".getBytes(StandardCharsets.US_ASCII);
@@ -76,6 +80,20 @@ final class JsonWriter {
     JsonWriter field(Name name, long value) {
         name(name);
         return value(value);
+    }
+
+    JsonWriter field(Name name, boolean value) {
+        name(name);
+        return raw(value ? "true" : "false");
+    }
+
+    JsonWriter field(String name, boolean value) {
+        return field(new Name(name), value);
+    }
+
+    /** The bytes written so far, with the closing brace {@link #toBytes} adds. */
+    int length() {
+        return len + 1;
     }
 
     /**
@@ -298,6 +316,12 @@ final class JsonWriter {
                 return;
             case '\t':
                 buf[len++] = 't';
+                return;
+            case '\b':
+                buf[len++] = 'b';
+                return;
+            case '\f':
+                buf[len++] = 'f';
                 return;
             default:
                 buf[len++] = 'u';

@@ -20,6 +20,27 @@ public class DeadLetter {
     /** {@code parse} or {@code process}. */
     public String stage;
 
+    /** The event's id, for {@code stage} process (the value is the event); null for parse. */
+    public String eventId;
+
+    /**
+     * As read back from the dead-letter topic ({@code OutputCodec.readDeadLetter}): the original
+     * value's length and SHA-256 (lower-case hex), and whether {@link #value} holds only a prefix
+     * of it because the whole did not fit the record budget. The original is then found at {@link
+     * #topic}, {@link #partition}, {@link #offset} while the log retains it. Unset ({@code -1},
+     * null, false) on a dead letter the job has just made: it holds the whole value.
+     */
+    public long valueBytes = -1;
+
+    public String valueSha256;
+    public boolean valueTruncated;
+
+    /** The same three for the key. */
+    public long keyBytes = -1;
+
+    public String keySha256;
+    public boolean keyTruncated;
+
     public DeadLetter() {}
 
     public static DeadLetter of(

@@ -1,21 +1,44 @@
 package dev.floodgate.sinks;
 
+import dev.floodgate.contract.RecordLimits;
 import dev.floodgate.model.DeadLetter;
 import dev.floodgate.model.ProcessedEvent;
 import dev.floodgate.model.ShedEvent;
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import org.apache.flink.connector.base.DeliveryGuarantee;
 import org.apache.flink.connector.kafka.sink.KafkaRecordSerializationSchema;
 import org.apache.flink.connector.kafka.sink.KafkaSink;
+import org.apache.flink.connector.kafka.sink.KafkaSinkBuilder;
 
 /**
  * The job's transactional Kafka sinks. Each sink of a job gets its own transactional id prefix
  * derived from the job's prefix, so two sinks (or two jobs) never fence each other's transactions.
+ * Every producer's {@code max.request.size} is {@link RecordLimits#MAX_REQUEST_BYTES}, and every
+ * serializer writes records within {@link RecordLimits#RECORD_BUDGET_BYTES}: valid events because
+ * {@code --max-record-bytes} is at most {@link RecordLimits#MAX_RECORD_BYTES_LIMIT}, dead letters
+ * because their envelope is cut to fit.
  */
 public final class ExactlyOnceKafkaSinks {
     private final String bootstrapServers;
     private final String transactionalIdPrefix;
     private final Duration transactionTimeout;
+
+    /**
+     * The producer properties of every sink besides its transactional ones. {@code
+     * max.request.size} is set, not left to the client's default: the record budget every
+     * serializer keeps to ({@link RecordLimits}, checked against {@code --max-record-bytes} at
+     * start) is derived from it.
+     */
+    public static Map<String, String> producerProperties() {
+        Map<String, String> p = new LinkedHashMap<>();
+        p.put("max.request.size", Integer.toString(RecordLimits.MAX_REQUEST_BYTES));
+        p.put("linger.ms", "20");
+        p.put("batch.size", "262144");
+        p.put("compression.type", "lz4");
+        return p;
+    }
 
     public ExactlyOnceKafkaSinks(
             String bootstrapServers, String transactionalIdPrefix, Duration transactionTimeout) {
@@ -38,18 +61,18 @@ public final class ExactlyOnceKafkaSinks {
     }
 
     private <T> KafkaSink<T> build(KafkaRecordSerializationSchema<T> serializer, String sinkName) {
-        return KafkaSink.<T>builder()
-                .setBootstrapServers(bootstrapServers)
-                .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
-                .setTransactionalIdPrefix(transactionalIdPrefix + "-" + sinkName)
-                // The connector's default (1 h) is above the broker's transaction.max.timeout.ms
-                // (15 min) and
-                // fails every start: always set it explicitly.
-                .setProperty("transaction.timeout.ms", Long.toString(transactionTimeout.toMillis()))
-                .setProperty("linger.ms", "20")
-                .setProperty("batch.size", "262144")
-                .setProperty("compression.type", "lz4")
-                .setRecordSerializer(serializer)
-                .build();
+        KafkaSinkBuilder<T> b =
+                KafkaSink.<T>builder()
+                        .setBootstrapServers(bootstrapServers)
+                        .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
+                        .setTransactionalIdPrefix(transactionalIdPrefix + "-" + sinkName)
+                        // The connector's default (1 h) is above the broker's
+                        // transaction.max.timeout.ms (15 min) and fails every start: always set it
+                        // explicitly.
+                        .setProperty(
+                                "transaction.timeout.ms",
+                                Long.toString(transactionTimeout.toMillis()));
+        producerProperties().forEach(b::setProperty);
+        return b.setRecordSerializer(serializer).build();
     }
 }

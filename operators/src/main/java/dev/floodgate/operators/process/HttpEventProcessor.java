@@ -2,26 +2,37 @@ package dev.floodgate.operators.process;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.floodgate.contract.OutputCodec;
+import dev.floodgate.contract.RecordLimits;
 import dev.floodgate.model.Channel;
 import dev.floodgate.model.Interaction;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.charset.Charset;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Flow;
 
 /**
  * Processes an event by POSTing it as JSON ({@code event_id, customer_id, seq, channel, priority,
  * body|uri}) to the endpoint of its channel; the response body is the result. A non-2xx answer
- * completes exceptionally with a {@link ProcessingException} naming the status; a request longer
- * than {@code requestTimeout} completes with {@link java.net.http.HttpTimeoutException}. The JDK
- * {@link HttpClient} and its callback threads are created in {@link #open()} and released in {@link
- * #close()}.
+ * completes exceptionally with a {@link ProcessingException} naming the status. The body is read up
+ * to {@link RecordLimits#MAX_RESPONSE_BYTES}: a longer one, or a result whose processed record
+ * would not fit the sinks' budget, is a permanent {@link ProcessingException} (a dead letter, never
+ * a failing sink or a response held whole in memory). A request longer than {@code requestTimeout}
+ * completes with {@link java.net.http.HttpTimeoutException}. The JDK {@link HttpClient} and its
+ * callback threads are created in {@link #open()} and released in {@link #close()}.
  */
 public class HttpEventProcessor implements EventProcessor {
     private static final long serialVersionUID = 1L;
@@ -95,12 +106,12 @@ public class HttpEventProcessor implements EventProcessor {
         } catch (Exception e) {
             return CompletableFuture.failedFuture(e);
         }
-        return client.sendAsync(request, HttpResponse.BodyHandlers.ofString())
+        return client.sendAsync(request, info -> new BoundedBody(info, endpoint))
                 .thenApply(
                         response -> {
                             int status = response.statusCode();
+                            String body = response.body();
                             if (status / 100 != 2) {
-                                String body = response.body();
                                 throw ProcessingException.ofHttpStatus(
                                         status,
                                         "HTTP "
@@ -112,8 +123,134 @@ public class HttpEventProcessor implements EventProcessor {
                                                         ? body.substring(0, MAX_ERROR_BODY) + "..."
                                                         : body));
                             }
-                            return response.body();
+                            if (!OutputCodec.processedRecordFits(event, name(), body)) {
+                                throw new ProcessingException(
+                                        status,
+                                        "the response from "
+                                                + endpoint
+                                                + " ("
+                                                + body.length()
+                                                + " characters) does not fit a processed record of "
+                                                + RecordLimits.RECORD_BUDGET_BYTES
+                                                + " bytes",
+                                        false);
+                            }
+                            return body;
                         });
+    }
+
+    /**
+     * A response body read up to {@link RecordLimits#MAX_RESPONSE_BYTES}, decoded with the charset
+     * of its Content-Type (UTF-8 by default). A longer success body fails the call with a permanent
+     * {@link ProcessingException} (the same event would get the same answer: a dead letter, not a
+     * retry), without reading the rest; a longer error body is cut, its status decides. Either way
+     * no response can take more memory than the bound.
+     */
+    static final class BoundedBody implements HttpResponse.BodySubscriber<String> {
+        private final CompletableFuture<String> result = new CompletableFuture<>();
+        private final int status;
+        private final URI endpoint;
+        private final Charset charset;
+        private final long declaredLength;
+        private byte[] bytes = new byte[1024];
+        private int length;
+        private Flow.Subscription subscription;
+
+        BoundedBody(HttpResponse.ResponseInfo info, URI endpoint) {
+            this.status = info.statusCode();
+            this.endpoint = endpoint;
+            this.charset = charset(info.headers().firstValue("Content-Type").orElse(""));
+            this.declaredLength = info.headers().firstValueAsLong("Content-Length").orElse(-1);
+        }
+
+        @Override
+        public void onSubscribe(Flow.Subscription s) {
+            subscription = s;
+            if (status / 100 == 2 && declaredLength > RecordLimits.MAX_RESPONSE_BYTES) {
+                s.cancel();
+                result.completeExceptionally(tooLarge(declaredLength + " bytes"));
+            } else {
+                s.request(Long.MAX_VALUE);
+            }
+        }
+
+        @Override
+        public void onNext(List<ByteBuffer> items) {
+            if (result.isDone()) {
+                return;
+            }
+            for (ByteBuffer b : items) {
+                int n = b.remaining();
+                if ((long) length + n > RecordLimits.MAX_RESPONSE_BYTES) {
+                    subscription.cancel();
+                    if (status / 100 == 2) {
+                        result.completeExceptionally(tooLarge("over that"));
+                    } else {
+                        int take = RecordLimits.MAX_RESPONSE_BYTES - length;
+                        b.get(grow(take), length, take);
+                        length += take;
+                        result.complete(decoded());
+                    }
+                    return;
+                }
+                b.get(grow(n), length, n);
+                length += n;
+            }
+        }
+
+        @Override
+        public void onError(Throwable error) {
+            result.completeExceptionally(error);
+        }
+
+        @Override
+        public void onComplete() {
+            result.complete(decoded());
+        }
+
+        @Override
+        public CompletionStage<String> getBody() {
+            return result;
+        }
+
+        private byte[] grow(int more) {
+            if (length + more > bytes.length) {
+                bytes = Arrays.copyOf(bytes, Math.max(length + more, 2 * bytes.length));
+            }
+            return bytes;
+        }
+
+        private String decoded() {
+            return new String(bytes, 0, length, charset);
+        }
+
+        private ProcessingException tooLarge(String size) {
+            return new ProcessingException(
+                    status,
+                    "the response body from "
+                            + endpoint
+                            + " is "
+                            + size
+                            + ": at most "
+                            + RecordLimits.MAX_RESPONSE_BYTES
+                            + " bytes are read",
+                    false);
+        }
+
+        /** The charset parameter of a Content-Type, UTF-8 if there is none or it is unknown. */
+        static Charset charset(String contentType) {
+            for (String part : contentType.split(";")) {
+                String p = part.trim();
+                if (p.regionMatches(true, 0, "charset=", 0, 8)) {
+                    try {
+                        return Charset.forName(p.substring(8).replace("\"", "").trim());
+                    } catch (RuntimeException e) {
+                        return StandardCharsets.UTF_8;
+                    }
+                }
+            }
+            return StandardCharsets.UTF_8;
+        }
     }
 
     static ObjectNode payload(Interaction event) {

@@ -154,10 +154,13 @@ public class ProcessEvents extends RichAsyncFunction<Interaction, ProcessOutcome
     }
 
     /**
-     * A processing failure as a dead letter: the event in contract v1 form, at its log position.
+     * A processing failure as a dead letter: the event in contract v1 form, at its log position,
+     * with its id (which stays readable when the dead-letter sink can carry only a prefix of a
+     * large event).
      */
     public static DeadLetter deadLetter(Interaction event, Throwable error, long now) {
         DeadLetter d = new DeadLetter();
+        d.eventId = event.eventId;
         d.key = event.customerId.getBytes(StandardCharsets.UTF_8);
         d.value = InteractionCodec.write(event);
         d.topic = event.sourceTopic;
