@@ -21,6 +21,10 @@ final class DemoOptions {
     String shedVoice = "5s/2s";
     String shedImage = "10s/4s";
     boolean shedding = true;
+
+    /** How long the voice service is down, from a third into the flood; zero: no outage. */
+    Duration voiceOutage = Duration.ZERO;
+
     int customers = 2000;
     int parallelism = 2;
     int restPort = 8081;
@@ -61,6 +65,7 @@ final class DemoOptions {
                     case "--shed-voice" -> o.shedVoice = value;
                     case "--shed-image" -> o.shedImage = value;
                     case "--shedding" -> o.shedding = bool(value);
+                    case "--voice-outage" -> o.voiceOutage = duration(value);
                     case "--customers" -> o.customers = (int) whole(value);
                     case "--parallelism" -> o.parallelism = (int) whole(value);
                     case "--rest-port" -> o.restPort = port(value);
@@ -170,6 +175,7 @@ final class DemoOptions {
                 "  --backfill-capacity 100 voice calls/s for the drain after the flood (the pool scaled out)",
                 "  --shed-voice 5s/2s      --shed-image 10s/4s   shedding SLO/low-water mark (time-scaled)",
                 "  --shedding true|false   false: everything waits its turn (compare the high age)",
+                "  --voice-outage 30s      the voice service answers 503 for this long, a third into the flood",
                 "  --customers 2000        --seed 7   --parallelism 2",
                 "Where:",
                 "  --rest-port 8081        Flink web UI and REST on 127.0.0.1",

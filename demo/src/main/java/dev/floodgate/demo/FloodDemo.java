@@ -79,8 +79,7 @@ public final class FloodDemo {
         Map<Channel, Long> callMillis = new EnumMap<>(Channel.class);
         DemoStack.LATENCY.forEach((c, d) -> callMillis.put(c, d.toMillis()));
         Files.createDirectories(o.output);
-        freshness.write(
-                o.output.resolve(FreshnessStats.FILE),
+        com.fasterxml.jackson.databind.node.ObjectNode summary =
                 freshness.summary(
                         storyStart + Math.round(story.floodStartSecond() * 1000),
                         storyStart + Math.round(story.floodEndSecond() * 1000),
@@ -89,7 +88,9 @@ public final class FloodDemo {
                         callMillis,
                         o.floodFactor,
                         o.shedding,
-                        passed));
+                        passed);
+        summary.put("voice_outage_s", o.voiceOutage.toSeconds());
+        freshness.write(o.output.resolve(FreshnessStats.FILE), summary);
     }
 
     static DemoSummary run(DemoOptions o) throws Exception {
@@ -153,7 +154,24 @@ public final class FloodDemo {
                 long deadline =
                         System.nanoTime() + story.length().toNanos() + CATCH_UP_TIMEOUT.toNanos();
                 int quiet = 0;
+                long outageAt =
+                        storyStart
+                                + Math.round(
+                                        (story.floodStartSecond()
+                                                        + (story.floodEndSecond()
+                                                                        - story.floodStartSecond())
+                                                                / 3)
+                                                * 1000);
+                boolean outageDone = o.voiceOutage.isZero();
                 while (writer.isAlive() || !caughtUp(outputs, generator)) {
+                    if (!outageDone && System.currentTimeMillis() >= outageAt) {
+                        OUT.info(
+                                "{} the speech-to-text service goes down for {}",
+                                story.clockAt((System.currentTimeMillis() - storyStart) / 1000),
+                                o.voiceOutage);
+                        stack.service().outage(Channel.VOICE, o.voiceOutage);
+                        outageDone = true;
+                    }
                     if (System.nanoTime() > deadline) {
                         throw new IllegalStateException(
                                 "the live job did not catch up within "

@@ -10,7 +10,7 @@ import java.util.Map;
 /**
  * What the live job says about itself through the cluster's REST API, as the web UI shows it:
  * checkpoint counts and the last one's duration ({@code /jobs/:id/checkpoints}), the shedding
- * switch of each channel (the {@code sheddingActive} gauge of the shed operator, highest over its
+ * switch of each channel (the {@code sheddingActive} gauge of the lanes operator, highest over its
  * subtasks), and the source's backpressure.
  */
 final class JobProbe {
@@ -48,7 +48,7 @@ final class JobProbe {
     }
 
     /**
-     * Waits until every vertex of the job runs, then finds the source and the shed operator's
+     * Waits until every vertex of the job runs, then finds the source and the lanes operator's
      * metrics.
      */
     void awaitRunning(long timeoutMillis) throws IOException, InterruptedException {
@@ -65,7 +65,7 @@ final class JobProbe {
             if (name.startsWith("Source: interaction log")) {
                 sourceVertex = v.path("id").asText();
             }
-            if (name.contains("shed by freshness")) {
+            if (name.contains("process in lanes")) {
                 shedVertex = v.path("id").asText();
             }
         }
@@ -131,7 +131,7 @@ final class JobProbe {
     }
 
     /**
-     * Whether each channel sheds on any subtask; empty until the shed operator's metrics are
+     * Whether each channel sheds on any subtask; empty until the lanes operator's metrics are
      * registered.
      */
     Map<Channel, Boolean> shedding() throws IOException, InterruptedException {

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 class MonitoringManifestsTest {
     /**
      * Metric names as Flink's Prometheus reporter exposes them, scraped from the live job on a
-     * standalone cluster (StandaloneClusterITCase); the shed operator's from its ShedMetrics
+     * standalone cluster (StandaloneClusterITCase); the lanes operator's from its LaneMetrics
      * (channel and priority groups).
      */
     static final Set<String> KNOWN_METRICS =

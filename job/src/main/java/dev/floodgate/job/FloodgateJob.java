@@ -79,8 +79,8 @@ public final class FloodgateJob {
      * Hands records between chained operators by reference instead of a serializer copy per hop
      * (five hops per event in the live job; the benchmark's profile showed the copies). Safe here
      * because no operator changes a record it received or emitted, and the ones that keep a record
-     * get their own: keyed state is read from the network (a fresh object per record), and async
-     * I/O copies its input when object reuse is on.
+     * get their own: keyed state is read from the network (a fresh object per record), and the
+     * processing lanes copy the events they queue when object reuse is on.
      */
     public static void enableObjectReuse(StreamExecutionEnvironment env) {
         env.getConfig().enableObjectReuse();

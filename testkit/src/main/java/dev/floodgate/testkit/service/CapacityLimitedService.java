@@ -11,6 +11,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.ExecutorService;
@@ -76,6 +77,11 @@ public final class CapacityLimitedService implements AutoCloseable {
                 return;
             }
             byte[] request = Exchanges.readAll(exchange.getRequestBody());
+            if (System.nanoTime() - channel.downUntilNanos() < 0) {
+                channel.refused();
+                Exchanges.respond(exchange, 503, "{\"error\":\"service down (outage)\"}");
+                return;
+            }
             String body = new String(request, StandardCharsets.UTF_8);
             boolean fail =
                     options.failureMarker() != null && body.contains(options.failureMarker());
@@ -101,6 +107,15 @@ public final class CapacityLimitedService implements AutoCloseable {
             Exchanges.readAll(exchange.getRequestBody());
             Exchanges.respond(exchange, 200, statsJson());
         }
+    }
+
+    /**
+     * Takes {@code channel} down for {@code duration} from now: its requests are answered 503 at
+     * once (a transient failure), as a crashed GPU pool behind a load balancer would answer.
+     */
+    public void outage(Channel channel, Duration duration) {
+        LOG.info("outage: {} answers 503 for {}", channel.wireName(), duration);
+        channels.get(channel).downFor(duration);
     }
 
     /** Calls and failures per channel, with each channel's capacity, as one JSON object. */

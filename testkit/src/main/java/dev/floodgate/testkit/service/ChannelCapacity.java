@@ -19,6 +19,8 @@ final class ChannelCapacity {
     private final AtomicLong calls = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
     private final AtomicInteger waiting = new AtomicInteger();
+    private final AtomicLong refused = new AtomicLong();
+    private volatile long downUntilNanos = System.nanoTime();
 
     ChannelCapacity(Channel channel, int concurrency, Duration latency) {
         this.channel = channel;
@@ -48,6 +50,18 @@ final class ChannelCapacity {
         }
     }
 
+    void downFor(Duration d) {
+        downUntilNanos = System.nanoTime() + d.toNanos();
+    }
+
+    long downUntilNanos() {
+        return downUntilNanos;
+    }
+
+    void refused() {
+        refused.incrementAndGet();
+    }
+
     Channel channel() {
         return channel;
     }
@@ -63,6 +77,7 @@ final class ChannelCapacity {
     void writeTo(ObjectNode node) {
         node.put("calls", calls.get());
         node.put("failures", failures.get());
+        node.put("refused_in_outage", refused.get());
         node.put("waiting", waiting.get());
         node.put("busy", concurrency - permits.availablePermits());
         node.put("concurrency", concurrency);
