@@ -25,6 +25,7 @@ final class DemoChart {
     static final Color SHED = new Color(148, 103, 189);
     static final Color HIGH_AGE = new Color(214, 39, 40);
     static final Color OTHER_AGE = new Color(140, 86, 75);
+    static final Color CHAT_AGE = new Color(44, 160, 44);
     static final Color BACKGROUND = Color.WHITE;
     static final Color FLOOD = new Color(255, 228, 225);
     static final int WIDTH = 1200;
@@ -98,8 +99,9 @@ final class DemoChart {
                 "p99 age at processing (s)",
                 1000,
                 List.of(
-                        new Series("high", HIGH_AGE, Sample::p99HighMillis),
-                        new Series("normal + low (live lane)", OTHER_AGE, Sample::p99OtherMillis)));
+                        new Series("voice high", HIGH_AGE, Sample::p99HighMillis),
+                        new Series("voice normal + low (live)", OTHER_AGE, Sample::p99OtherMillis),
+                        new Series("chat", CHAT_AGE, Sample::p99ChatMillis)));
         g.setColor(Color.DARK_GRAY);
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
         g.drawString(

@@ -24,7 +24,8 @@ final class DemoReport {
             Story story,
             Progress progress,
             double drainStartSecond,
-            DemoSummary s)
+            DemoSummary s,
+            com.fasterxml.jackson.databind.JsonNode perChannel)
             throws IOException {
         Files.createDirectories(folder);
         DemoChart.write(
@@ -96,7 +97,7 @@ final class DemoReport {
                 s.checkpoints().completed() + " / " + s.checkpoints().failed());
         md.append(
                 String.format(
-                        "| p99 age at processing, live lane: high / normal + low | %s / %s |%n",
+                        "| p99 age at processing, live lane, voice: high / normal + low | %s / %s |%n",
                         Progress.seconds(s.p99HighMillis()), Progress.seconds(s.p99OtherMillis())));
         md.append(
                 String.format(
@@ -105,6 +106,7 @@ final class DemoReport {
         md.append(
                 String.format(
                         "| drain of the shed lane | %s |%n%n", DemoSummary.human(s.drainTime())));
+        freshness(md, perChannel);
         md.append("## Shedding\n\n");
         if (progress.moments().isEmpty()) {
             md.append("No channel shed.\n");
@@ -132,5 +134,29 @@ final class DemoReport {
                 .append(" | ")
                 .append(count instanceof Number n ? String.format("%,d", n.longValue()) : count)
                 .append(" |\n");
+    }
+
+    /** The flood's freshness per channel and priority, from {@code summary.json}. */
+    static void freshness(StringBuilder md, com.fasterxml.jackson.databind.JsonNode f) {
+        md.append("## Freshness per channel during the flood\n\n")
+                .append("After the first 10 s of the flood; the age is log append to result.\n\n")
+                .append(
+                        "| channel | p99 age high | normal | low | live /s | capacity /s | shed |\n")
+                .append("|---|---|---|---|---|---|---|\n");
+        for (String c : new String[] {"voice", "image", "chat"}) {
+            com.fasterxml.jackson.databind.JsonNode ages = f.path("p99_age_s").path(c);
+            md.append(
+                    String.format(
+                            java.util.Locale.ROOT,
+                            "| %s | %.2f s | %.2f s | %.2f s | %.1f | %.1f | %.1f%% |%n",
+                            c,
+                            ages.path("high").asDouble(),
+                            ages.path("normal").asDouble(),
+                            ages.path("low").asDouble(),
+                            f.path("live_per_s").path(c).asDouble(),
+                            f.path("capacity_per_s").path(c).asDouble(),
+                            100 * f.path("shed_fraction").path(c).asDouble()));
+        }
+        md.append('\n');
     }
 }

@@ -6,8 +6,8 @@ import java.util.Map;
 
 /**
  * What went where in one run: what the generator wrote, what the live job did with it (shed, dead
- * letters, the p99 age of {@code high} and of the rest at processing, the largest backlog, its
- * checkpoints), the drain, and the reconcile verdict over the live and backfill lanes.
+ * letters, the p99 age of {@code high} voice calls and of the other ones at processing, the largest
+ * backlog, its checkpoints), the drain, and the reconcile verdict over the live and backfill lanes.
  */
 record DemoSummary(
         long recordsSent,
@@ -39,7 +39,7 @@ record DemoSummary(
                 "%nWhat went where%n"
                         + "  written to the interaction log : %,d records: %,d distinct valid events, %,d poison, "
                         + "the rest redeliveries%n"
-                        + "  processed live                 : %,d   p99 age: high %s, normal + low %s%n"
+                        + "  processed live                 : %,d   p99 age of voice: high %s, normal + low %s%n"
                         + "  shed to the durable lane       : %,d   drained by the backfill job: %,d in %s, p99 age %s%n"
                         + "  dead letters                   : %,d %s%n"
                         + "  archived (raw, exactly once)   : %,d records, redeliveries included%n"

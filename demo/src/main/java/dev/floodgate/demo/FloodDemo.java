@@ -73,7 +73,7 @@ public final class FloodDemo {
     }
 
     /** {@code summary.json}: the flood's freshness per channel and priority, machine-readable. */
-    private static void writeFreshness(
+    private static com.fasterxml.jackson.databind.node.ObjectNode writeFreshness(
             DemoOptions o, Story story, FreshnessStats freshness, long storyStart, boolean passed)
             throws IOException {
         Map<Channel, Long> callMillis = new EnumMap<>(Channel.class);
@@ -91,6 +91,7 @@ public final class FloodDemo {
                         passed);
         summary.put("voice_outage_s", o.voiceOutage.toSeconds());
         freshness.write(o.output.resolve(FreshnessStats.FILE), summary);
+        return summary;
     }
 
     static DemoSummary run(DemoOptions o) throws Exception {
@@ -239,8 +240,10 @@ public final class FloodDemo {
                                 Duration.ofNanos(System.nanoTime() - t0),
                                 verdict);
                 OUT.info(summary.render());
-                writeFreshness(o, story, freshness, storyStart, verdict.passed());
-                Path report = DemoReport.write(o.output, o, story, progress, drainStart, summary);
+                var perChannel = writeFreshness(o, story, freshness, storyStart, verdict.passed());
+                Path report =
+                        DemoReport.write(
+                                o.output, o, story, progress, drainStart, summary, perChannel);
                 OUT.info(
                         "report: {} ({}, {}, {})",
                         report,

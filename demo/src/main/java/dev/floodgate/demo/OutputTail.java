@@ -3,6 +3,7 @@ package dev.floodgate.demo;
 import dev.floodgate.contract.InteractionCodec;
 import dev.floodgate.contract.InvalidRecordException;
 import dev.floodgate.contract.OutputCodec;
+import dev.floodgate.model.Channel;
 import dev.floodgate.model.DeadLetter;
 import dev.floodgate.model.Lane;
 import dev.floodgate.model.Priority;
@@ -43,6 +44,7 @@ final class OutputTail implements AutoCloseable {
     private final Set<String> accounted = new HashSet<>();
     private final Map<String, Long> deadLettersByReason = new TreeMap<>();
     private final List<Long> highAges = new ArrayList<>();
+    private final List<Long> chatAges = new ArrayList<>();
     private final List<Long> otherAges = new ArrayList<>();
     private final List<Long> backfillAges = new ArrayList<>();
     private long shed;
@@ -106,7 +108,11 @@ final class OutputTail implements AutoCloseable {
         processedByLane.merge(p.lane, 1L, Long::sum);
         accounted.add(p.eventId);
         if (p.lane == Lane.LIVE) {
-            (p.priority == Priority.HIGH ? highAges : otherAges).add(p.ageMillis());
+            if (p.channel == Channel.CHAT) {
+                chatAges.add(p.ageMillis());
+            } else if (p.channel == Channel.VOICE) {
+                (p.priority == Priority.HIGH ? highAges : otherAges).add(p.ageMillis());
+            }
             freshness.live(p.channel, p.priority, p.processedAt, p.ageMillis());
         } else if (p.lane == Lane.BACKFILL) {
             backfillAges.add(p.ageMillis());
@@ -183,15 +189,24 @@ final class OutputTail implements AutoCloseable {
     }
 
     /**
-     * Ages (ms) of the live lane's {@code high} events processed since the last call; clears them.
+     * Ages (ms) of the live lane's {@code high} voice calls processed since the last call; clears
+     * them.
      */
     List<Long> takeHighAges() {
         return take(highAges);
     }
 
-    /** Ages (ms) of the live lane's other events processed since the last call; clears them. */
+    /**
+     * Ages (ms) of the live lane's {@code normal} and {@code low} voice calls processed since the
+     * last call; clears them.
+     */
     List<Long> takeOtherAges() {
         return take(otherAges);
+    }
+
+    /** Ages (ms) of the live lane's chat events processed since the last call; clears them. */
+    List<Long> takeChatAges() {
+        return take(chatAges);
     }
 
     /** Ages (ms) of the backfill lane's events processed since the last call; clears them. */

@@ -38,6 +38,7 @@ final class Progress {
     private final List<Sample> samples = new ArrayList<>();
     private final List<Moment> moments = new ArrayList<>();
     private final Deque<List<Long>> highAges = new ArrayDeque<>();
+    private final Deque<List<Long>> chatAges = new ArrayDeque<>();
     private final Deque<List<Long>> otherAges = new ArrayDeque<>();
     private final Map<Channel, Boolean> shedding = new EnumMap<>(Channel.class);
     private JobProbe job;
@@ -111,6 +112,7 @@ final class Progress {
                                         - drainStartBackfill);
         List<Long> high = outputs.takeHighAges();
         List<Long> other = outputs.takeOtherAges();
+        List<Long> chat = outputs.takeChatAges();
         allBackfillAges.addAll(outputs.takeBackfillAges());
         allHighAges.addAll(high);
         allOtherAges.addAll(other);
@@ -129,12 +131,13 @@ final class Progress {
                         outputs.deadLetters(),
                         p99(highAges, high),
                         p99(otherAges, other),
+                        p99(chatAges, chat),
                         lastCheckpoints);
         samples.add(s);
         OUT.info(
                 String.format(
                         "%s %-5s in %,5.0f/s  out %,5.0f/s  backlog %,7d  shed %,6d  dlq %,3d  "
-                                + "p99 age high %5s  others %5s  %s",
+                                + "p99 age voice high %5s  others %5s  chat %5s  %s",
                         clock,
                         s.phase(),
                         s.arrivalsPerSecond(),
@@ -144,6 +147,7 @@ final class Progress {
                         s.deadLetters(),
                         seconds(s.p99HighMillis()),
                         seconds(s.p99OtherMillis()),
+                        seconds(s.p99ChatMillis()),
                         checkpointText));
         return s;
     }

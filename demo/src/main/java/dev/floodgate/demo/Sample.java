@@ -2,8 +2,8 @@ package dev.floodgate.demo;
 
 /**
  * One second of the live view: where the story is, the rates over the last second, the backlog, the
- * running totals, and the p99 age (ms) of the live lane's {@code high} events and of the rest over
- * the last few seconds ({@code -1} when none was processed).
+ * running totals, and the p99 age (ms) over the last few seconds of the live lane's {@code high}
+ * voice calls, its other voice calls, and its chat ({@code -1} when none was processed).
  */
 record Sample(
         double second,
@@ -16,16 +16,18 @@ record Sample(
         long deadLetters,
         long p99HighMillis,
         long p99OtherMillis,
+        long p99ChatMillis,
         long checkpoints) {
 
     static final String CSV_HEADER =
             "second,clock,phase,arrivals_per_s,processed_per_s,backlog,shed_total,"
-                    + "dead_letters_total,p99_age_high_ms,p99_age_other_ms,checkpoints_completed";
+                    + "dead_letters_total,p99_age_voice_high_ms,p99_age_voice_other_ms,p99_age_chat_ms,"
+                    + "checkpoints_completed";
 
     String csv() {
         return String.format(
                 java.util.Locale.ROOT,
-                "%.1f,%s,%s,%.1f,%.1f,%d,%d,%d,%d,%d,%d",
+                "%.1f,%s,%s,%.1f,%.1f,%d,%d,%d,%d,%d,%d,%d",
                 second,
                 clock,
                 phase,
@@ -36,6 +38,7 @@ record Sample(
                 deadLetters,
                 p99HighMillis,
                 p99OtherMillis,
+                p99ChatMillis,
                 checkpoints);
     }
 }
