@@ -42,11 +42,16 @@ final class DemoReport {
         csv.add(Sample.CSV_HEADER);
         progress.samples().forEach(x -> csv.add(x.csv()));
         Files.write(folder.resolve(CSV), csv);
-        Files.writeString(folder.resolve(MARKDOWN), markdown(o, story, progress, s));
+        Files.writeString(folder.resolve(MARKDOWN), markdown(o, story, progress, s, perChannel));
         return folder.toAbsolutePath();
     }
 
-    private static String markdown(DemoOptions o, Story story, Progress progress, DemoSummary s) {
+    private static String markdown(
+            DemoOptions o,
+            Story story,
+            Progress progress,
+            DemoSummary s,
+            com.fasterxml.jackson.databind.JsonNode perChannel) {
         StringBuilder md = new StringBuilder();
         md.append("# The Monday flood: report\n\n");
         md.append(
