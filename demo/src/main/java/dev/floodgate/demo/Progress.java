@@ -166,8 +166,8 @@ final class Progress {
                         "shedding "
                                 + e.getKey().wireName()
                                 + (e.getValue()
-                                        ? " STARTS: its low and normal events go to the shed lane (high never)"
-                                        : " STOPS: its events are fresh again");
+                                        ? " STARTS: the lane sheds low and normal it could not serve in time (high too only while its service is down)"
+                                        : " STOPS: the lane serves everything again");
                 moments.add(new Moment(second, clock, text));
                 OUT.info("{} >>> {}", clock, text);
             }

@@ -16,8 +16,9 @@ import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
  * <ul>
  *   <li>{@code channel=<c>}: gauges {@code inFlight}, {@code queued}, {@code completionRate} (calls
  *       per second when busy), {@code predictedWaitMs} (of a {@code normal} event joining now),
- *       {@code circuitOpen} and {@code sheddingActive} (0/1: an event of the channel was shed in
- *       the last {@value #SHEDDING_ACTIVE_MS} ms);
+ *       {@code circuitOpen} and {@code sheddingActive} (0/1: the lane shed an event in the last
+ *       {@value #SHEDDING_ACTIVE_MS} ms for its load or its service: not for one hot or late
+ *       customer);
  *   <li>{@code channel=<c>,priority=<p>}: counters {@code admittedEvents}, {@code shedEvents},
  *       {@code processedEvents}, and histogram {@code ageAtProcessingMs} (log append to result,
  *       over the last {@value #WINDOW} results);
@@ -81,7 +82,9 @@ final class LaneMetrics {
     void shed(Channel c, Priority p, ShedReason reason, long now) {
         shed[c.ordinal()][p.ordinal()].inc();
         shedByReason[c.ordinal()][reason.ordinal()].inc();
-        lastShedAt[c.ordinal()] = now;
+        if (reason != ShedReason.HOT_KEY && reason != ShedReason.LATE) {
+            lastShedAt[c.ordinal()] = now; // the lane sheds, not one customer
+        }
     }
 
     void processed(Channel c, Priority p, long ageMillis) {
