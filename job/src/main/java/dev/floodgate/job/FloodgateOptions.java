@@ -397,6 +397,38 @@ public final class FloodgateOptions {
         return sb.toString();
     }
 
+    /**
+     * The options as a Markdown table, in declaration order: what {@code docs/options.md} holds
+     * (generated from the options themselves; {@code OptionsDocTest} checks it is complete).
+     */
+    public static String markdownTable() {
+        StringBuilder sb =
+                new StringBuilder(
+                        "| option | form | default | what it is for |\n|---|---|---|---|\n");
+        for (Option<?> o : ALL.values()) {
+            String def =
+                    o.defaultValue == null
+                            ? "(required)"
+                            : JOB_DEFAULT.equals(o.defaultValue)
+                                    ? "`"
+                                            + JobKind.LIVE.defaultIdentity
+                                            + "` (live), `"
+                                            + JobKind.BACKFILL.defaultIdentity
+                                            + "` (backfill)"
+                                    : "`" + o.defaultValue + "`";
+            sb.append("| `--")
+                    .append(o.key)
+                    .append("` | ")
+                    .append(o.form.replace("|", "\\|"))
+                    .append(" | ")
+                    .append(def.replace("|", "\\|"))
+                    .append(" | ")
+                    .append(o.description.replace("|", "\\|"))
+                    .append(" |\n");
+        }
+        return sb.toString();
+    }
+
     static Option<String> text(String key, String defaultValue, String description) {
         return new Option<>(key, "a non-empty string", defaultValue, description, s -> s);
     }

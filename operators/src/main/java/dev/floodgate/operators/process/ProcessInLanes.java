@@ -266,7 +266,7 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
         lane.finished(now - p.startedAt);
         done(p);
         if (outcome.processed != null) {
-            lane.circuit.answered();
+            answered(lane);
             metrics.processed(p.event.channel, p.event.priority, outcome.processed.ageMillis());
             output.collect(new StreamRecord<>(outcome.processed, p.event.logTimestamp));
         } else if (outcome.transientFailure) {
@@ -280,11 +280,18 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
             }
             shed(p.event, ShedReason.SERVICE_UNAVAILABLE, outcome.failed.error, now);
         } else {
-            lane.circuit.answered();
+            answered(lane);
             output.collect(FAILED, new StreamRecord<>(outcome.failed, p.event.logTimestamp));
         }
         lane.kick = true;
         pump();
+    }
+
+    private static void answered(ChannelLane lane) {
+        if (lane.circuit.isOpen()) {
+            LOG.info("Lane {}: its service answers again, circuit closed", lane.channel.wireName());
+        }
+        lane.circuit.answered();
     }
 
     /** {@code p} left its customer's queue: the next one of the queue becomes ready. */
