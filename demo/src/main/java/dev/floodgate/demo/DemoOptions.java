@@ -21,6 +21,7 @@ final class DemoOptions {
     String shedVoice = "5s/2s";
     String shedImage = "10s/4s";
     boolean shedding = true;
+    String orderScope = "channel";
 
     /** How long the voice service is down, from a third into the flood; zero: no outage. */
     Duration voiceOutage = Duration.ZERO;
@@ -66,6 +67,7 @@ final class DemoOptions {
                     case "--shed-image" -> o.shedImage = value;
                     case "--shedding" -> o.shedding = bool(value);
                     case "--voice-outage" -> o.voiceOutage = duration(value);
+                    case "--order-scope" -> o.orderScope = nonEmpty(value);
                     case "--customers" -> o.customers = (int) whole(value);
                     case "--parallelism" -> o.parallelism = (int) whole(value);
                     case "--rest-port" -> o.restPort = port(value);
@@ -173,9 +175,10 @@ final class DemoOptions {
                 "                          10 calls/s is about 83 events/s of the whole stream)",
                 "  --flood-factor 3        --calm-factor 0.5",
                 "  --backfill-capacity 100 voice calls/s for the drain after the flood (the pool scaled out)",
-                "  --shed-voice 5s/2s      --shed-image 10s/4s   shedding SLO/low-water mark (time-scaled)",
+                "  --shed-voice 5s/2s      --shed-image 10s/4s   shedding SLO/target wait (time-scaled)",
                 "  --shedding true|false   false: everything waits its turn (compare the high age)",
                 "  --voice-outage 30s      the voice service answers 503 for this long, a third into the flood",
+                "  --order-scope channel   customer: a customer's chat waits for its earlier call (strict order)",
                 "  --customers 2000        --seed 7   --parallelism 2",
                 "Where:",
                 "  --rest-port 8081        Flink web UI and REST on 127.0.0.1",

@@ -283,6 +283,8 @@ public final class FloodDemo {
                     o.shedVoice,
                     "--shed-image",
                     o.shedImage,
+                    "--order-scope",
+                    o.orderScope,
                     "--max-in-flight-voice",
                     Integer.toString(laneBudget(o, Channel.VOICE)),
                     "--max-in-flight-image",
