@@ -26,7 +26,7 @@ import org.junit.jupiter.api.Test;
 class FlinkConfTest {
     private static final Path DIR = Manifests.root().resolve("flink-conf");
 
-    private static Configuration conf() {
+    static Configuration conf() {
         return GlobalConfiguration.loadConfiguration(DIR.toString());
     }
 

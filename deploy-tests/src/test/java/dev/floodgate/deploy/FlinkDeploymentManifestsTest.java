@@ -195,6 +195,30 @@ class FlinkDeploymentManifestsTest {
                 .isEqualTo("floodgate-backfill");
     }
 
+    /**
+     * Keyed state restores only at the max parallelism it was written with: the cluster
+     * configuration, both manifests and the jobs' own default agree, and every parallelism the
+     * manifests run at divides it evenly.
+     */
+    @Test
+    void maxParallelismIsPinnedEverywhere() {
+        int pinned = dev.floodgate.job.FloodgateJob.MAX_PARALLELISM;
+        assertThat(
+                        FlinkConfTest.conf()
+                                .get(
+                                        org.apache.flink.configuration.PipelineOptions
+                                                .MAX_PARALLELISM))
+                .isEqualTo(pinned);
+        for (String file : List.of(LIVE, BACKFILL)) {
+            JsonNode m = manifest(file);
+            assertThat(Manifests.flinkConfiguration(m).get("pipeline.max-parallelism"))
+                    .as(file)
+                    .isEqualTo(Integer.toString(pinned));
+            int parallelism = m.path("spec").path("job").path("parallelism").asInt();
+            assertThat(pinned % parallelism).as("%s: parallelism %d", file, parallelism).isZero();
+        }
+    }
+
     @Test
     void theTwoJobsNeverShareIdentityOrState() {
         JsonNode live = manifest(LIVE);

@@ -62,9 +62,21 @@ public final class FloodgateJob {
         return env.executeAsync(JOB_NAME);
     }
 
+    /**
+     * Key groups of every keyed operator: the most a job can ever be scaled to, and the unit keyed
+     * state moves in. 720 has many divisors (2, 3, 4, 5, 6, 8, 9, 10, 12, ...), so the autoscaler's
+     * parallelisms spread the key groups evenly. It must never change for a running deployment: a
+     * savepoint restores only at its own max parallelism. Set here unless the cluster configuration
+     * ({@code pipeline.max-parallelism}, in {@code flink-conf/} and the manifests) already does.
+     */
+    public static final int MAX_PARALLELISM = 720;
+
     /** Checkpointing, object reuse and global parameters common to Floodgate's jobs. */
     static void configure(StreamExecutionEnvironment env, FloodgateOptions options) {
         env.getConfig().setGlobalJobParameters(options.asGlobalJobParameters());
+        if (env.getConfig().getMaxParallelism() <= 0) {
+            env.setMaxParallelism(MAX_PARALLELISM);
+        }
         enableObjectReuse(env);
         env.enableCheckpointing(
                 options.get(FloodgateOptions.CHECKPOINT_INTERVAL).toMillis(),

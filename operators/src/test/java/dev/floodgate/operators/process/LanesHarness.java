@@ -38,13 +38,25 @@ final class LanesHarness implements AutoCloseable {
             int parallelism,
             int subtask)
             throws Exception {
+        this(processor, config, admission, restore, parallelism, subtask, 128);
+    }
+
+    LanesHarness(
+            ManualProcessor processor,
+            LanesConfig config,
+            AdmissionPolicy admission,
+            OperatorSubtaskState restore,
+            int parallelism,
+            int subtask,
+            int maxParallelism)
+            throws Exception {
         this.processor = processor;
         harness =
                 new KeyedOneInputStreamOperatorTestHarness<>(
                         new ProcessInLanesFactory(processor, Lane.LIVE, config, admission),
                         CustomerKey.INSTANCE,
                         Types.STRING,
-                        128,
+                        maxParallelism,
                         parallelism,
                         subtask);
         harness.setProcessingTime(T0);
