@@ -84,6 +84,7 @@ public final class BackfillJob {
                     shedLane,
                     kafka.processed(o.get(FloodgateOptions.PROCESSED_TOPIC)),
                     kafka.deadLetters(o.get(FloodgateOptions.DLQ_TOPIC), "backfill"),
+                    kafka.shed(o.get(FloodgateOptions.SHED_TOPIC)),
                     pipeline,
                     o.get(FloodgateOptions.MAX_RATE));
         } else {
@@ -132,19 +133,22 @@ public final class BackfillJob {
 
     /**
      * Shed lane -> parse -> rate limit -> keyBy -> process (lane backfill) -> processed, dead
-     * letters.
+     * letters; a call whose service still fails after its retries goes back to the shed lane
+     * ({@code shedAgain}, after the end offsets this drain reads to): backlog for the next drain,
+     * never a dead letter.
      */
     public static void defineDrain(
             StreamExecutionEnvironment env,
             Source<RawRecord, ?, ?> shedLane,
             org.apache.flink.api.connector.sink2.Sink<ProcessedEvent> processed,
             org.apache.flink.api.connector.sink2.Sink<DeadLetter> deadLetters,
+            org.apache.flink.api.connector.sink2.Sink<ShedEvent> shedAgain,
             Pipeline pipeline,
             double maxRate) {
         DataStream<RawRecord> raw =
                 env.fromSource(shedLane, WatermarkStrategy.noWatermarks(), "shed lane")
                         .uid(Uids.SOURCE_SHED);
-        finish(raw, processed, deadLetters, pipeline, maxRate, Lane.BACKFILL, false);
+        finish(raw, processed, deadLetters, shedAgain, pipeline, maxRate, Lane.BACKFILL, false);
     }
 
     /**
@@ -161,13 +165,14 @@ public final class BackfillJob {
         DataStream<RawRecord> raw =
                 env.fromSource(log, InteractionLogSource.logClock(), "interaction log (replay)")
                         .uid(Uids.SOURCE_REPLAY);
-        finish(raw, processed, deadLetters, pipeline, maxRate, Lane.REPLAY, true);
+        finish(raw, processed, deadLetters, null, pipeline, maxRate, Lane.REPLAY, true);
     }
 
     private static void finish(
             DataStream<RawRecord> raw,
             org.apache.flink.api.connector.sink2.Sink<ProcessedEvent> processedSink,
             org.apache.flink.api.connector.sink2.Sink<DeadLetter> deadLetterSink,
+            org.apache.flink.api.connector.sink2.Sink<ShedEvent> shedSink,
             Pipeline pipeline,
             double maxRate,
             Lane lane,
@@ -195,8 +200,8 @@ public final class BackfillJob {
                             CustomerKey.INSTANCE);
         }
         // The replay continues the live job's admitted events (same uid); the drain must never
-        // pick them up, even when someone starts it from a live savepoint. Neither sheds: a call
-        // that still fails after its retries is a dead letter here (the lane's circuit is off).
+        // pick them up, even when someone starts it from a live savepoint. Neither sheds for load
+        // (admit all) and the circuit is off: each call gets its retries.
         Pipeline noCircuit =
                 pipeline.withLanes(
                         pipeline.lanes()
@@ -212,14 +217,26 @@ public final class BackfillJob {
                 .sinkTo(processedSink)
                 .uid(Uids.SINK_BACKFILL_PROCESSED)
                 .name(lane.wireName() + " -> kafka");
-        DataStream<DeadLetter> unavailable =
-                processed
-                        .getSideOutput(ProcessInLanes.SHED)
-                        .map(BackfillJob::deadLetter)
-                        .uid(Uids.BACKFILL_SHED_TO_DLQ)
-                        .name("service unavailable -> dead letters");
-        valid.getSideOutput(ParseInteractions.DEAD_LETTERS)
-                .union(processed.getSideOutput(ProcessInLanes.FAILED), unavailable)
+        DataStream<DeadLetter> deadLetters =
+                valid.getSideOutput(ParseInteractions.DEAD_LETTERS)
+                        .union(processed.getSideOutput(ProcessInLanes.FAILED));
+        if (shedSink != null) {
+            processed
+                    .getSideOutput(ProcessInLanes.SHED)
+                    .sinkTo(shedSink)
+                    .uid(Uids.SINK_BACKFILL_SHED)
+                    .name("service unavailable -> shed lane");
+        } else {
+            // the replay has no later lane: a call that still fails is a dead letter
+            deadLetters =
+                    deadLetters.union(
+                            processed
+                                    .getSideOutput(ProcessInLanes.SHED)
+                                    .map(BackfillJob::deadLetter)
+                                    .uid(Uids.BACKFILL_SHED_TO_DLQ)
+                                    .name("service unavailable -> dead letters"));
+        }
+        deadLetters
                 .sinkTo(deadLetterSink)
                 .uid(Uids.SINK_BACKFILL_DEAD_LETTERS)
                 .name("dead letters -> kafka");

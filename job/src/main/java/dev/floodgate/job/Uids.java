@@ -35,7 +35,10 @@ public final class Uids {
     public static final String RATE_LIMIT = "rate-limit";
     public static final String DRAIN_PROCESS_LANES = "drain-process-lanes";
 
-    /** The backfill's shed events (a service still failing) become dead letters (stateless). */
+    /** The drain's calls whose service still fails go back to the shed lane. */
+    public static final String SINK_BACKFILL_SHED = "sink-backfill-shed";
+
+    /** The replay's calls whose service still fails become dead letters (stateless). */
     public static final String BACKFILL_SHED_TO_DLQ = "backfill-shed-to-dlq";
 
     /**

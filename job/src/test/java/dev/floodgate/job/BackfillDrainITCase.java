@@ -129,6 +129,7 @@ class BackfillDrainITCase {
                         Duration.ofDays(1)),
                 backfillSinks.processed(options.get(FloodgateOptions.PROCESSED_TOPIC)),
                 backfillSinks.deadLetters(options.get(FloodgateOptions.DLQ_TOPIC), "backfill"),
+                backfillSinks.shed(options.get(FloodgateOptions.SHED_TOPIC)),
                 Pipeline.defaults()
                         .withShedPolicy(ShedPolicy.none())
                         .withProcessor(FailOnceProcessor.afterFirstCheckpoint(0)),
