@@ -90,7 +90,19 @@ final class BenchContext {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);
         }
-        return flink.environment(jobConf);
+        // the checkpoint settings of flink-conf/config.yaml, which the jobs' transaction budget
+        // check reads from the job's configuration
+        Configuration conf = new Configuration(jobConf);
+        if (!conf.contains(
+                org.apache.flink.configuration.CheckpointingOptions.CHECKPOINTING_TIMEOUT)) {
+            conf.set(
+                    org.apache.flink.configuration.CheckpointingOptions.CHECKPOINTING_TIMEOUT,
+                    java.time.Duration.ofMinutes(2));
+            conf.set(
+                    org.apache.flink.configuration.CheckpointingOptions.TOLERABLE_FAILURE_NUMBER,
+                    3);
+        }
+        return flink.environment(conf);
     }
 
     FlinkRest rest() {

@@ -73,7 +73,7 @@ public final class Benchmarks {
                 CheckpointingOptions.CHECKPOINTS_DIRECTORY,
                 work.resolve("checkpoints").toUri().toString());
         conf.set(CheckpointingOptions.TOLERABLE_FAILURE_NUMBER, 3); // as flink-conf/config.yaml
-        conf.set(CheckpointingOptions.CHECKPOINTING_TIMEOUT, Duration.ofMinutes(5));
+        conf.set(CheckpointingOptions.CHECKPOINTING_TIMEOUT, Duration.ofMinutes(2));
         // counts the sinks' records in-process, for the checkpoint at the end of the log
         // (ThroughputBench)
         conf.setString(

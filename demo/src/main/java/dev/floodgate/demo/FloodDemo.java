@@ -314,6 +314,10 @@ public final class FloodDemo {
     private static Configuration jobConf(String savepoint) {
         Configuration conf = new Configuration();
         conf.set(RestartStrategyOptions.RESTART_STRATEGY, "exponential-delay");
+        // 2 s + 1 min + the 1 min restart backoff x 1.1 stays below the demo's 5 min transactions
+        conf.set(
+                org.apache.flink.configuration.CheckpointingOptions.CHECKPOINTING_TIMEOUT,
+                java.time.Duration.ofMinutes(1));
         if (savepoint != null) {
             conf.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint);
         }

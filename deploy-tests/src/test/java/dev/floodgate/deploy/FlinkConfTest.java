@@ -98,6 +98,9 @@ class FlinkConfTest {
                         .get(FloodgateOptions.TRANSACTION_TIMEOUT);
         assertThat(conf().get(CheckpointingOptions.CHECKPOINTING_TIMEOUT))
                 .isLessThan(transactionTimeout);
+        // the job's own start check passes with the shipped configuration and default options
+        dev.floodgate.job.TransactionBudget.check(
+                conf(), Duration.ofSeconds(10), transactionTimeout);
     }
 
     @Test

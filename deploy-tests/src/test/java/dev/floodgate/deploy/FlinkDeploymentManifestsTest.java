@@ -219,6 +219,29 @@ class FlinkDeploymentManifestsTest {
         }
     }
 
+    /**
+     * With each manifest's Flink configuration and job arguments, the jobs' own start check passes:
+     * a transaction outlives every checkpoint and restart before its commit.
+     */
+    @Test
+    void transactionsOutliveCheckpointsAndRestarts() {
+        for (String file : List.of(LIVE, BACKFILL)) {
+            JsonNode m = manifest(file);
+            org.apache.flink.configuration.Configuration conf =
+                    org.apache.flink.configuration.Configuration.fromMap(
+                            Manifests.flinkConfiguration(m));
+            List<String> args = Manifests.args(m);
+            String interval = Manifests.arg(args, "checkpoint-interval");
+            String timeout = Manifests.arg(args, "transaction-timeout");
+            dev.floodgate.job.TransactionBudget.check(
+                    conf,
+                    org.apache.flink.util.TimeUtils.parseDuration(
+                            interval == null ? "10s" : interval),
+                    org.apache.flink.util.TimeUtils.parseDuration(
+                            timeout == null ? "10min" : timeout));
+        }
+    }
+
     @Test
     void theTwoJobsNeverShareIdentityOrState() {
         JsonNode live = manifest(LIVE);

@@ -81,6 +81,10 @@ public final class FloodgateJob {
         env.enableCheckpointing(
                 options.get(FloodgateOptions.CHECKPOINT_INTERVAL).toMillis(),
                 CheckpointingMode.EXACTLY_ONCE);
+        TransactionBudget.check(
+                env.getConfiguration(),
+                options.get(FloodgateOptions.CHECKPOINT_INTERVAL),
+                options.get(FloodgateOptions.TRANSACTION_TIMEOUT));
         int parallelism = options.get(FloodgateOptions.PARALLELISM);
         if (parallelism > 0) {
             env.setParallelism(parallelism);

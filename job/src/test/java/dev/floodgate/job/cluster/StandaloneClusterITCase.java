@@ -257,7 +257,7 @@ class StandaloneClusterITCase {
                             assertThat(j.path("jid").asText()).isEqualTo(jobId);
                             assertThat(j.path("state").asText()).isEqualTo("RUNNING");
                         });
-        String processVertex = vertexId(jobId, "process (");
+        String processVertex = vertexId(jobId, "process in lanes (");
         JsonNode backpressure = awaitBackpressure(jobId, processVertex, Duration.ofSeconds(60));
         LOG.info("backpressure of the processing vertex: {}", backpressure);
         assertThat(backpressure.path("backpressureLevel").asText()).isIn("ok", "low", "high");

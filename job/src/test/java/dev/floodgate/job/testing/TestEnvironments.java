@@ -41,6 +41,13 @@ public final class TestEnvironments {
         conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
         conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 2);
         conf.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(200));
+        // the jobs refuse a transaction timeout a transaction could outlive (TransactionBudget)
+        if (!conf.contains(
+                org.apache.flink.configuration.CheckpointingOptions.CHECKPOINTING_TIMEOUT)) {
+            conf.set(
+                    org.apache.flink.configuration.CheckpointingOptions.CHECKPOINTING_TIMEOUT,
+                    Duration.ofMinutes(1));
+        }
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment(conf);
         FloodgateJob.enableObjectReuse(env); // as the jobs run in production
         env.setParallelism(parallelism);
