@@ -3,6 +3,9 @@ package dev.floodgate.deploy;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -13,7 +16,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * k8s/monitoring.yaml: a PodMonitor that finds the Flink pods' metrics port, and the alerts
- * Floodgate needs.
+ * Floodgate needs, whose rules are k8s/monitoring/rules.yaml (evaluated by promtool in
+ * PrometheusRulesITCase).
  */
 class MonitoringManifestsTest {
     /**
@@ -44,6 +48,14 @@ class MonitoringManifestsTest {
                     "FloodgateCheckpointsFailing",
                     "FloodgateSheddingTooLong");
     private static final Pattern METRIC = Pattern.compile("\\bflink_[A-Za-z0-9_:]+");
+
+    static Path rulesFile() {
+        return Manifests.k8s("monitoring").resolve("rules.yaml");
+    }
+
+    static Path rulesTestFile() {
+        return Manifests.k8s("monitoring").resolve("rules-test.yaml");
+    }
 
     static List<JsonNode> docs() {
         return Manifests.documents(Manifests.k8s("monitoring.yaml"));
@@ -119,6 +131,57 @@ class MonitoringManifestsTest {
         }
         assertThat(errors).isEmpty();
         assertThat(alerts).containsAll(REQUIRED_ALERTS);
+    }
+
+    /**
+     * The PrometheusRule's spec is rules.yaml, indented by two spaces, byte for byte: promtool
+     * tests that file, and kubectl applies the manifest, so they must not drift. Embedding (rather
+     * than generating the manifest in the build) keeps "kubectl apply -f k8s/monitoring.yaml"
+     * working from a checkout; this test is what keeps the copy honest.
+     */
+    @Test
+    void thePrometheusRulesSpecIsRulesYamlByteForByte() throws IOException {
+        String manifest = Files.readString(Manifests.k8s("monitoring.yaml"));
+        String[] documents = manifest.split("(?m)^---$");
+        String last = documents[documents.length - 1];
+        assertThat(last)
+                .as("the PrometheusRule is the last document of k8s/monitoring.yaml")
+                .contains("\nkind: PrometheusRule\n");
+        int spec = last.indexOf("\nspec:\n");
+        assertThat(spec).as("the PrometheusRule's spec: line").isPositive();
+        String embedded = last.substring(spec + "\nspec:\n".length());
+        String expected = Files.readString(rulesFile()).replaceAll("(?m)^(?=.)", "  ");
+        assertThat(embedded)
+                .as(
+                        "k8s/monitoring.yaml's PrometheusRule spec differs from"
+                                + " k8s/monitoring/rules.yaml: edit rules.yaml, then run"
+                                + " k8s/monitoring/embed-rules.sh")
+                .isEqualTo(expected);
+    }
+
+    /**
+     * Every alert of rules.yaml has promtool unit tests in rules-test.yaml that expect it firing
+     * and that expect it silent: an alert added without them fails here, not in production.
+     */
+    @Test
+    void everyAlertHasPromtoolTestsThatFireItAndKeepItSilent() {
+        Set<String> alerts = new TreeSet<>();
+        for (JsonNode group : Manifests.document(rulesFile()).path("groups")) {
+            group.path("rules").forEach(r -> alerts.add(r.path("alert").asText()));
+        }
+        JsonNode tests = Manifests.document(rulesTestFile());
+        assertThat(toList(tests.path("rule_files"))).containsExactly("rules.yaml");
+        Set<String> firing = new TreeSet<>();
+        Set<String> silent = new TreeSet<>();
+        for (JsonNode test : tests.path("tests")) {
+            for (JsonNode t : test.path("alert_rule_test")) {
+                String alert = t.path("alertname").asText();
+                (t.path("exp_alerts").isEmpty() ? silent : firing).add(alert);
+            }
+        }
+        assertThat(alerts).hasSize(8);
+        assertThat(firing).as("alerts expected firing in rules-test.yaml").isEqualTo(alerts);
+        assertThat(silent).as("alerts expected silent in rules-test.yaml").isEqualTo(alerts);
     }
 
     private static List<String> toList(JsonNode array) {
