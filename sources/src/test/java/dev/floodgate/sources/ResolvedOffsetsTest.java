@@ -166,6 +166,19 @@ class ResolvedOffsetsTest {
         }
     }
 
+    @Test
+    void aNegativeTimestampIsRefused() {
+        // Kafka would read -1 as latest, -2 as earliest: never a time
+        for (String spec : List.of("timestamp:-1", "timestamp:-2", "timestamp:-1790000000000")) {
+            assertThatThrownBy(() -> startingPosition(spec))
+                    .as(spec)
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessage("starting position " + spec + " is before the epoch");
+        }
+        assertThat(startingPosition("timestamp:0").getPartitionOffsets(List.of(P0), new Log()))
+                .containsExactlyEntriesOf(Map.of(P0, 1000L));
+    }
+
     private static OffsetsInitializer startingPosition(String spec) {
         return InteractionLogSource.startingPosition(spec);
     }
