@@ -8,6 +8,7 @@ import dev.floodgate.sources.InteractionLogSource;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
@@ -16,6 +17,9 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
+import org.apache.flink.configuration.CheckpointingOptions;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.graph.StreamEdge;
 import org.apache.flink.streaming.api.graph.StreamGraph;
@@ -44,6 +48,7 @@ class WorkflowGraphTest {
                     Uids.SOURCE_REPLAY,
                     Uids.RATE_LIMIT,
                     Uids.DRAIN_PROCESS_LANES,
+                    Uids.SINK_BACKFILL_SHED,
                     Uids.BACKFILL_SHED_TO_DLQ,
                     Uids.SINK_BACKFILL_PROCESSED,
                     Uids.SINK_BACKFILL_DEAD_LETTERS);
@@ -98,6 +103,8 @@ class WorkflowGraphTest {
 
     @Test
     void theDrainHasItsOwnSourceLanesAndSinks() throws Exception {
+        // a call whose service still fails goes back to the shed lane through the drain's own
+        // sink (sink-backfill-shed), never the live job's (sink-shed) and never to the dead letters
         StreamGraph drain = drain();
         assertEveryOperatorHasAUidAndAName(drain);
         assertThat(jobUids(drain))
@@ -106,7 +113,7 @@ class WorkflowGraphTest {
                         Uids.PARSE,
                         Uids.RATE_LIMIT,
                         Uids.DRAIN_PROCESS_LANES,
-                        Uids.BACKFILL_SHED_TO_DLQ,
+                        Uids.SINK_BACKFILL_SHED,
                         Uids.SINK_BACKFILL_PROCESSED,
                         Uids.SINK_BACKFILL_DEAD_LETTERS);
         // started from a live savepoint by mistake, it must not pick up the live job's admitted
@@ -118,6 +125,7 @@ class WorkflowGraphTest {
 
     @Test
     void theReplayRestoresTheLiveOrderingAndLanesButNotItsEdges() {
+        // the replay has no later lane: a call that still fails is a dead letter
         StreamGraph replay = replay();
         assertEveryOperatorHasAUidAndAName(replay);
         assertThat(jobUids(replay))
@@ -193,7 +201,7 @@ class WorkflowGraphTest {
             args.put("archive-path", archive.toUri().toString());
         }
         FloodgateOptions o = FloodgateOptions.fromMap(args, JobKind.LIVE);
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        StreamExecutionEnvironment env = shippedEnvironment();
         // what FloodgateJob.main and submit build, without executing
         FloodgateJob.configure(env, o);
         FloodgateJob.defineWorkflow(
@@ -208,7 +216,7 @@ class WorkflowGraphTest {
                 FloodgateOptions.fromMap(
                         Map.of("bootstrap-servers", "localhost:9", "mode", "drain"),
                         JobKind.BACKFILL);
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        StreamExecutionEnvironment env = shippedEnvironment();
         BackfillJob.build(env, o);
         StreamGraph g = env.getStreamGraph();
         g.setJobName("drain");
@@ -224,13 +232,11 @@ class WorkflowGraphTest {
                 FloodgateOptions.fromMap(
                         Map.of("bootstrap-servers", "localhost:9", "mode", "replay"),
                         JobKind.BACKFILL);
-        StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
+        StreamExecutionEnvironment env = shippedEnvironment();
         FloodgateJob.configure(env, o);
         ExactlyOnceKafkaSinks kafka =
                 new ExactlyOnceKafkaSinks(
-                        "localhost:9",
-                        "floodgate-backfill-replay",
-                        java.time.Duration.ofMinutes(10));
+                        "localhost:9", "floodgate-backfill-replay", Duration.ofMinutes(10));
         BackfillJob.defineReplay(
                 env,
                 InteractionLogSource.bounded(
@@ -239,7 +245,7 @@ class WorkflowGraphTest {
                         "floodgate-backfill",
                         Map.of(new TopicPartition("interactions", 0), 42L),
                         -1,
-                        java.time.Duration.ofDays(7)),
+                        Duration.ofDays(7)),
                 kafka.processed("interactions.processed"),
                 kafka.deadLetters("interactions.dlq", "replay"),
                 Pipeline.from(o),
@@ -247,6 +253,21 @@ class WorkflowGraphTest {
         StreamGraph g = env.getStreamGraph();
         g.setJobName("replay");
         return g;
+    }
+
+    /**
+     * An environment with the shipped flink-conf's checkpoint timeout and restart backoff: with
+     * Flink's defaults (a 10 min checkpoint timeout) the jobs refuse the default transaction
+     * timeout ({@link TransactionBudget}).
+     */
+    private static StreamExecutionEnvironment shippedEnvironment() {
+        Configuration conf = new Configuration();
+        conf.set(CheckpointingOptions.CHECKPOINTING_TIMEOUT, Duration.ofMinutes(2));
+        conf.set(RestartStrategyOptions.RESTART_STRATEGY, "exponential-delay");
+        conf.set(
+                RestartStrategyOptions.RESTART_STRATEGY_EXPONENTIAL_DELAY_MAX_BACKOFF,
+                Duration.ofMinutes(1));
+        return StreamExecutionEnvironment.getExecutionEnvironment(conf);
     }
 
     // --- checks --------------------------------------------------------------------------------
