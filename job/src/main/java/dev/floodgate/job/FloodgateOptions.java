@@ -550,7 +550,11 @@ public final class FloodgateOptions {
             return s;
         }
         if (s.startsWith("timestamp:")) {
-            Long.parseLong(s.substring("timestamp:".length()));
+            // Kafka reads a negative time as a sentinel (-1 latest, -2 earliest, ...): refused, so
+            // that timestamp:-1 cannot silently start at the end of the log
+            if (Long.parseLong(s.substring("timestamp:".length())) < 0) {
+                throw new IllegalArgumentException("the timestamp is negative");
+            }
             return s;
         }
         throw new IllegalArgumentException("unknown starting position");

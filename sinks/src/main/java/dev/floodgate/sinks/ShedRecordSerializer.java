@@ -53,11 +53,9 @@ public class ShedRecordSerializer implements KafkaRecordSerializationSchema<Shed
                         HEADER_SHED_REASON,
                         shed.reason.wireName().getBytes(StandardCharsets.UTF_8)));
         if (shed.detail != null) {
-            String d =
-                    shed.detail.length() > MAX_DETAIL_CHARS
-                            ? shed.detail.substring(0, MAX_DETAIL_CHARS)
-                            : shed.detail;
-            headers.add(new RecordHeader(HEADER_SHED_DETAIL, d.getBytes(StandardCharsets.UTF_8)));
+            headers.add(
+                    new RecordHeader(
+                            HEADER_SHED_DETAIL, cut(shed.detail).getBytes(StandardCharsets.UTF_8)));
         }
         return new ProducerRecord<>(
                 topic,
@@ -66,5 +64,20 @@ public class ShedRecordSerializer implements KafkaRecordSerializationSchema<Shed
                 in.customerId.getBytes(StandardCharsets.UTF_8),
                 InteractionCodec.write(in),
                 headers);
+    }
+
+    /**
+     * The detail's first {@value #MAX_DETAIL_CHARS} characters, one fewer when the cut would split
+     * a surrogate pair: half of one is not UTF-8 and would be written as '?'.
+     */
+    static String cut(String detail) {
+        if (detail.length() <= MAX_DETAIL_CHARS) {
+            return detail;
+        }
+        int end =
+                Character.isHighSurrogate(detail.charAt(MAX_DETAIL_CHARS - 1))
+                        ? MAX_DETAIL_CHARS - 1
+                        : MAX_DETAIL_CHARS;
+        return detail.substring(0, end);
     }
 }

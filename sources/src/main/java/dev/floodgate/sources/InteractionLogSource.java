@@ -120,8 +120,14 @@ public final class InteractionLogSource {
                 return new ResolvedOffsets(ResolvedOffsets.From.LATEST);
             default:
                 if (spec.startsWith("timestamp:")) {
-                    return OffsetsInitializer.timestamp(
-                            Long.parseLong(spec.substring("timestamp:".length())));
+                    long millis = Long.parseLong(spec.substring("timestamp:".length()));
+                    // Kafka reads a negative time as a sentinel (-1 latest, -2 earliest, -3 the
+                    // largest timestamp) or fails the enumerator: never a time
+                    if (millis < 0) {
+                        throw new IllegalArgumentException(
+                                "starting position " + spec + " is before the epoch");
+                    }
+                    return OffsetsInitializer.timestamp(millis);
                 }
                 throw new IllegalArgumentException("unknown starting position " + spec);
         }
