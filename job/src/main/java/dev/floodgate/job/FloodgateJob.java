@@ -71,6 +71,9 @@ public final class FloodgateJob {
      */
     public static final int MAX_PARALLELISM = 720;
 
+    /** The checkpoint timeout when the cluster sets none (as flink-conf/config.yaml). */
+    static final java.time.Duration CHECKPOINT_TIMEOUT = java.time.Duration.ofMinutes(2);
+
     /** Checkpointing, object reuse and global parameters common to Floodgate's jobs. */
     static void configure(StreamExecutionEnvironment env, FloodgateOptions options) {
         env.getConfig().setGlobalJobParameters(options.asGlobalJobParameters());
@@ -81,6 +84,14 @@ public final class FloodgateJob {
         env.enableCheckpointing(
                 options.get(FloodgateOptions.CHECKPOINT_INTERVAL).toMillis(),
                 CheckpointingMode.EXACTLY_ONCE);
+        if (env.getConfiguration()
+                .getOptional(
+                        org.apache.flink.configuration.CheckpointingOptions.CHECKPOINTING_TIMEOUT)
+                .isEmpty()) {
+            // Flink's default (10 min) alone outlasts the default transaction timeout: use the
+            // production value of flink-conf/config.yaml unless the cluster chose one
+            env.getCheckpointConfig().setCheckpointTimeout(CHECKPOINT_TIMEOUT.toMillis());
+        }
         TransactionBudget.check(
                 env.getConfiguration(),
                 options.get(FloodgateOptions.CHECKPOINT_INTERVAL),

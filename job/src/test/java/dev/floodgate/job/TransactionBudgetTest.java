@@ -61,4 +61,34 @@ class TransactionBudgetTest {
         assertThat(TransactionBudget.longestUncommitted(c, Duration.ofSeconds(2)))
                 .isEqualTo(Duration.ofSeconds(62));
     }
+
+    @Test
+    void flinksDefaultsWithTheJobsDefaultsStart() {
+        // a cluster that sets nothing: the job brings its own checkpoint timeout
+        org.apache.flink.streaming.api.environment.StreamExecutionEnvironment env =
+                org.apache.flink.streaming.api.environment.StreamExecutionEnvironment
+                        .getExecutionEnvironment(new Configuration());
+        FloodgateJob.configure(
+                env,
+                FloodgateOptions.fromArgs(
+                        new String[] {"--bootstrap-servers", "k:9092"}, JobKind.LIVE));
+        assertThat(env.getCheckpointConfig().getCheckpointTimeout())
+                .isEqualTo(FloodgateJob.CHECKPOINT_TIMEOUT.toMillis());
+    }
+
+    @Test
+    void anUnsafeClusterSettingIsRefusedAtStart() {
+        Configuration cluster = conf(Duration.ofMinutes(5), 3, Duration.ofMinutes(2));
+        var env =
+                org.apache.flink.streaming.api.environment.StreamExecutionEnvironment
+                        .getExecutionEnvironment(cluster);
+        assertThatThrownBy(
+                        () ->
+                                FloodgateJob.configure(
+                                        env,
+                                        FloodgateOptions.fromArgs(
+                                                new String[] {"--bootstrap-servers", "k:9092"},
+                                                JobKind.LIVE)))
+                .hasMessageContaining("--transaction-timeout");
+    }
 }
