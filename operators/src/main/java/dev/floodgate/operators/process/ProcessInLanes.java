@@ -12,13 +12,9 @@ import dev.floodgate.operators.shed.Admission;
 import dev.floodgate.operators.shed.AdmissionPolicy;
 import java.util.ArrayList;
 import java.util.EnumMap;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.flink.api.common.operators.MailboxExecutor;
@@ -84,15 +80,12 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
 
     private transient Map<Channel, ChannelLane> lanes;
     private transient ChannelLane[] laneArray;
-    private transient Map<String, CustomerQueues> customers;
-    private transient Set<String> dirty;
+    private transient AdmittedEvents admitted;
     private transient ListState<Interaction> pendingState;
     private transient List<Interaction> restored;
     private transient Admission admission;
     private transient LaneMetrics metrics;
     private transient TypeSerializer<Interaction> copier;
-    private transient long arrivals;
-    private transient int pending;
 
     ProcessInLanes(
             StreamOperatorParameters<ProcessedEvent> parameters,
@@ -144,8 +137,7 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
             lanes.put(c, lane);
             laneArray[c.ordinal()] = lane;
         }
-        customers = new HashMap<>();
-        dirty = new HashSet<>();
+        admitted = new AdmittedEvents(config.orderScope(), laneArray.length);
         admission = admissionPolicy.create(getMetricGroup());
         metrics = new LaneMetrics(getMetricGroup(), lanes);
         copier =
@@ -192,17 +184,7 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
 
     private void admit(Interaction event, ChannelLane lane) {
         metrics.admitted(event.channel, event.priority);
-        Pending p = new Pending(event, lane, arrivals++);
-        CustomerQueues q =
-                customers.computeIfAbsent(
-                        event.customerId,
-                        k -> new CustomerQueues(config.orderScope(), laneArray.length));
-        lane.admitted(p);
-        pending++;
-        dirty.add(event.customerId);
-        if (q.add(p)) {
-            lane.ready(p);
-        }
+        admitted.admit(event, lane);
     }
 
     /**
@@ -231,7 +213,7 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
                 }
                 lane.dequeued(p);
                 long now = getProcessingTimeService().getCurrentProcessingTime();
-                done(p);
+                admitted.done(p);
                 shed(p.event, ShedReason.CIRCUIT_OPEN, "circuit opened while queued", now);
                 continue;
             }
@@ -254,7 +236,12 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
         if (f.isDone() && !f.isCompletedExceptionally()) {
             completed(p, calls.succeeded(p.event, f.join()));
         } else {
-            new Attempts(calls, calls.scheduler(), config.processing(), p.event, new ToMailbox(p))
+            new Attempts(
+                            calls,
+                            calls.scheduler(),
+                            config.processing(),
+                            p.event,
+                            new MailboxResult(mailbox, o -> completed(p, o)))
                     .follow(f);
         }
     }
@@ -264,7 +251,7 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
         long now = getProcessingTimeService().getCurrentProcessingTime();
         ChannelLane lane = p.lane;
         lane.finished(now - p.startedAt);
-        done(p);
+        admitted.done(p);
         if (outcome.processed != null) {
             answered(lane);
             metrics.processed(p.event.channel, p.event.priority, outcome.processed.ageMillis());
@@ -294,21 +281,6 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
         lane.circuit.answered();
     }
 
-    /** {@code p} left its customer's queue: the next one of the queue becomes ready. */
-    private void done(Pending p) {
-        pending--;
-        String customer = p.event.customerId;
-        CustomerQueues q = customers.get(customer);
-        Pending next = q.removeHead(p);
-        if (q.isEmpty()) {
-            customers.remove(customer);
-        }
-        dirty.add(customer);
-        if (next != null) {
-            next.lane.ready(next);
-        }
-    }
-
     private void shed(Interaction event, ShedReason reason, String detail, long now) {
         metrics.shed(event.channel, event.priority, reason, now);
         output.collect(
@@ -328,16 +300,15 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
     @Override
     public void snapshotState(StateSnapshotContext context) throws Exception {
         super.snapshotState(context);
-        for (String customer : dirty) {
-            setCurrentKey(customer);
-            CustomerQueues q = customers.get(customer);
-            if (q == null) {
-                pendingState.clear();
-            } else {
-                pendingState.update(q.inArrivalOrder());
-            }
-        }
-        dirty.clear();
+        admitted.snapshot(
+                (customer, events) -> {
+                    setCurrentKey(customer);
+                    if (events.isEmpty()) {
+                        pendingState.clear();
+                    } else {
+                        pendingState.update(events);
+                    }
+                });
     }
 
     /** Processors that batch or hold resources per checkpoint may listen for completed ones. */
@@ -350,7 +321,7 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
     /** At the end of a bounded input (a drain, a replay): waits for every admitted event. */
     @Override
     public void endInput() throws Exception {
-        while (pending > 0) {
+        while (admitted.size() > 0) {
             mailbox.yield();
         }
     }
@@ -366,7 +337,7 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
 
     /** Events admitted and not yet emitted on this subtask (for tests). */
     int pending() {
-        return pending;
+        return admitted.size();
     }
 
     ChannelLane lane(Channel c) {
@@ -375,49 +346,5 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
 
     LaneMetrics metrics() {
         return metrics;
-    }
-
-    /** Hands a call's outcome from the thread that completed it to the task thread. */
-    private final class ToMailbox
-            implements org.apache.flink.streaming.api.functions.async.ResultFuture<ProcessOutcome> {
-        private final Pending p;
-
-        ToMailbox(Pending p) {
-            this.p = p;
-        }
-
-        @Override
-        public void complete(java.util.Collection<ProcessOutcome> result) {
-            ProcessOutcome o = result.iterator().next();
-            try {
-                mailbox.execute(() -> completed(p, o), "lane result");
-            } catch (RejectedExecutionException closed) {
-                // the task is closing: the event is in the last checkpoint and is called again
-            }
-        }
-
-        @Override
-        public void complete(
-                org.apache.flink.streaming.api.functions.async.CollectionSupplier<ProcessOutcome>
-                        s) {
-            try {
-                complete(s.get());
-            } catch (Exception e) {
-                completeExceptionally(e);
-            }
-        }
-
-        @Override
-        public void completeExceptionally(Throwable error) {
-            try {
-                mailbox.execute(
-                        () -> {
-                            throw new IllegalStateException("processing crashed", error);
-                        },
-                        "lane crash");
-            } catch (RejectedExecutionException closed) {
-                // closing anyway
-            }
-        }
     }
 }

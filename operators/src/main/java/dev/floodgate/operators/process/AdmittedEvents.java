@@ -1,0 +1,77 @@
+package dev.floodgate.operators.process;
+
+import dev.floodgate.model.Interaction;
+import dev.floodgate.model.OrderScope;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The events {@link ProcessInLanes} has admitted and not yet emitted, per customer ({@link
+ * CustomerQueues}), and which customers changed since the last snapshot: at a snapshot only those
+ * are written to keyed state (a customer with none left is cleared), so an idle customer costs no
+ * state access. Task thread only.
+ */
+final class AdmittedEvents {
+    /** Writes one customer's admitted events (in arrival order; empty: none left) to state. */
+    interface StateWriter {
+        void write(String customer, List<Interaction> events) throws Exception;
+    }
+
+    private final OrderScope scope;
+    private final int channels;
+    private final Map<String, CustomerQueues> customers = new HashMap<>();
+    private final Set<String> changed = new HashSet<>();
+    private long arrivals;
+    private int size;
+
+    AdmittedEvents(OrderScope scope, int channels) {
+        this.scope = scope;
+        this.channels = channels;
+    }
+
+    /** Admits {@code event} to {@code lane}; it is ready at once if its queue was empty. */
+    void admit(Interaction event, ChannelLane lane) {
+        Pending p = new Pending(event, lane, arrivals++);
+        CustomerQueues q =
+                customers.computeIfAbsent(
+                        event.customerId, k -> new CustomerQueues(scope, channels));
+        lane.admitted(p);
+        size++;
+        changed.add(event.customerId);
+        if (q.add(p)) {
+            lane.ready(p);
+        }
+    }
+
+    /** {@code p} left its customer's queue (emitted or shed): the next in the queue is ready. */
+    void done(Pending p) {
+        size--;
+        String customer = p.event.customerId;
+        CustomerQueues q = customers.get(customer);
+        Pending next = q.removeHead(p);
+        if (q.isEmpty()) {
+            customers.remove(customer);
+        }
+        changed.add(customer);
+        if (next != null) {
+            next.lane.ready(next);
+        }
+    }
+
+    /** Writes the customers that changed since the last call. */
+    void snapshot(StateWriter writer) throws Exception {
+        for (String customer : changed) {
+            CustomerQueues q = customers.get(customer);
+            writer.write(customer, q == null ? List.of() : q.inArrivalOrder());
+        }
+        changed.clear();
+    }
+
+    /** Events admitted and not yet emitted. */
+    int size() {
+        return size;
+    }
+}
