@@ -34,9 +34,16 @@ class AdmissionSimulationTest {
             double busyFraction,
             long highShed,
             long highWaitMax,
-            long normalWaitMax) {}
+            long normalWaitMax,
+            long normalWaitP99) {}
 
     private static Result simulate(double arrivalsPerSecond, long seconds) {
+        return simulate(arrivalsPerSecond, seconds, null);
+    }
+
+    /** With {@code random}: exponential gaps between arrivals and random priorities (Poisson). */
+    private static Result simulate(
+            double arrivalsPerSecond, long seconds, java.util.Random random) {
         ShedPolicy policy =
                 ShedPolicy.none()
                         .withChannel(
@@ -62,6 +69,7 @@ class AdmissionSimulationTest {
         long busy = 0;
         long highWaitMax = 0;
         long normalWaitMax = 0;
+        List<Long> normalWaits = new ArrayList<>();
         int n = 0;
         for (long now = 0; now < end; now++) {
             while (!running.isEmpty() && running.peek()[0] <= now) {
@@ -74,6 +82,7 @@ class AdmissionSimulationTest {
                         highWaitMax = Math.max(highWaitMax, wait);
                     } else {
                         normalWaitMax = Math.max(normalWaitMax, wait);
+                        normalWaits.add(wait);
                     }
                 }
             }
@@ -116,7 +125,17 @@ class AdmissionSimulationTest {
                 busy / (measured * SLOTS),
                 highShed,
                 highWaitMax,
-                normalWaitMax);
+                normalWaitMax,
+                p99(normalWaits));
+    }
+
+    private static long p99(List<Long> values) {
+        if (values.isEmpty()) {
+            return 0;
+        }
+        List<Long> sorted = new ArrayList<>(values);
+        java.util.Collections.sort(sorted);
+        return sorted.get((int) Math.ceil(0.99 * sorted.size()) - 1);
     }
 
     @Test
@@ -143,5 +162,19 @@ class AdmissionSimulationTest {
         Result r = simulate(8, 60);
         assertThat(r.shedFraction()).isZero();
         assertThat(r.normalWaitMax()).isLessThanOrEqualTo(2 * LATENCY);
+    }
+
+    /** Random (Poisson) arrivals and priorities: the same convergence, normal within target. */
+    @Test
+    void withPoissonArrivalsToo() {
+        for (double factor : new double[] {3, 6}) {
+            Result r = simulate(10 * factor, 300, new java.util.Random(7));
+            assertThat(r.shedFraction())
+                    .as("%sx", factor)
+                    .isCloseTo((factor - 1) / factor, org.assertj.core.data.Offset.offset(0.02));
+            assertThat(r.busyFraction()).as("%sx", factor).isGreaterThan(0.98);
+            assertThat(r.highShed()).isZero();
+            assertThat(r.normalWaitP99()).as("%sx", factor).isLessThanOrEqualTo(TARGET + LATENCY);
+        }
     }
 }
