@@ -115,17 +115,16 @@ final class LanesHarness implements AutoCloseable {
     }
 
     List<ShedEvent> shed() {
-        List<ShedEvent> out = new ArrayList<>();
-        var q = harness.getSideOutput(ProcessInLanes.SHED);
-        if (q != null) {
-            q.forEach(r -> out.add(r.getValue()));
-        }
-        return out;
+        return sideOutput(ProcessInLanes.SHED);
     }
 
     List<DeadLetter> failed() {
-        List<DeadLetter> out = new ArrayList<>();
-        var q = harness.getSideOutput(ProcessInLanes.FAILED);
+        return sideOutput(ProcessInLanes.FAILED);
+    }
+
+    private <T> List<T> sideOutput(org.apache.flink.util.OutputTag<T> tag) {
+        List<T> out = new ArrayList<>();
+        var q = harness.getSideOutput(tag);
         if (q != null) {
             q.forEach(r -> out.add(r.getValue()));
         }
