@@ -22,8 +22,7 @@ import java.util.Map;
  *   <li>circuit breaker: after {@code circuitFailures} (default 5) calls in a row failed for a
  *       transient reason the lane opens for {@code circuitOpenFor} (default 10 s, doubling while
  *       probes fail, at most 8x); {@code Integer.MAX_VALUE} failures turns it off.
- *   <li>{@code processing}: timeouts and retries of each call ({@link ProcessingConfig}; its {@code
- *       maxInFlight} is not used here).
+ *   <li>{@code processing}: timeouts and retries of each call ({@link ProcessingConfig}).
  * </ul>
  */
 public final class LanesConfig implements Serializable {

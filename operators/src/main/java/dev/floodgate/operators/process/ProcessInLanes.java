@@ -78,14 +78,16 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
     private final AdmissionPolicy admissionPolicy;
     private final transient MailboxExecutor mailbox;
 
-    private transient Map<Channel, ChannelLane> lanes;
-    private transient ChannelLane[] laneArray;
+    /** By channel ordinal. */
+    private transient ChannelLane[] lanes;
+
     private transient AdmittedEvents admitted;
     private transient ListState<Interaction> pendingState;
     private transient List<Interaction> restored;
     private transient Admission admission;
     private transient LaneMetrics metrics;
     private transient TypeSerializer<Interaction> copier;
+    private transient boolean pumping;
 
     ProcessInLanes(
             StreamOperatorParameters<ProcessedEvent> parameters,
@@ -124,8 +126,8 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
     public void open() throws Exception {
         super.open();
         calls.open(null);
-        lanes = new EnumMap<>(Channel.class);
-        laneArray = new ChannelLane[Channel.values().length];
+        lanes = new ChannelLane[Channel.values().length];
+        Map<Channel, ChannelLane> byChannel = new EnumMap<>(Channel.class);
         long openFor = config.circuitOpenFor().toMillis();
         for (Channel c : Channel.values()) {
             ChannelLane lane =
@@ -134,12 +136,12 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
                             config.maxInFlight(c),
                             config.maxQueued(),
                             new CircuitBreaker(config.circuitFailures(), openFor));
-            lanes.put(c, lane);
-            laneArray[c.ordinal()] = lane;
+            lanes[c.ordinal()] = lane;
+            byChannel.put(c, lane);
         }
-        admitted = new AdmittedEvents(config.orderScope(), laneArray.length);
+        admitted = new AdmittedEvents(config.orderScope(), lanes.length);
         admission = admissionPolicy.create(getMetricGroup());
-        metrics = new LaneMetrics(getMetricGroup(), lanes);
+        metrics = new LaneMetrics(getMetricGroup(), byChannel);
         copier =
                 getExecutionConfig().isObjectReuseEnabled()
                         ? new InteractionTypeInfo()
@@ -151,7 +153,7 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
                     restored.size());
         }
         for (Interaction e : restored) {
-            admit(e, lanes.get(e.channel)); // admitted before the checkpoint: admitted again
+            admit(e, lanes[e.channel.ordinal()]); // admitted before the checkpoint: admitted again
         }
         restored = null;
         pump();
@@ -160,7 +162,7 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
     @Override
     public void processElement(StreamRecord<Interaction> record) throws Exception {
         Interaction event = copier == null ? record.getValue() : copier.copy(record.getValue());
-        ChannelLane lane = lanes.get(event.channel);
+        ChannelLane lane = lanes[event.channel.ordinal()];
         long now = getProcessingTimeService().getCurrentProcessingTime();
         if (lane.circuit.rejects(now)) {
             shed(
@@ -188,13 +190,27 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
     }
 
     /**
-     * Starts what the lanes' budgets allow, and sheds what waits in a lane whose circuit opened.
+     * Starts what the lanes' budgets allow, and sheds what waits in a lane whose circuit opened. A
+     * call that answers at once completes inside this loop and asks for another pump: it only sets
+     * its lane's kick, which the running loop picks up, so the stack never grows with the queue.
      */
     private void pump() {
+        if (pumping) {
+            return;
+        }
+        pumping = true;
+        try {
+            pumpLanes();
+        } finally {
+            pumping = false;
+        }
+    }
+
+    private void pumpLanes() {
         boolean again = true;
         while (again) {
             again = false;
-            for (ChannelLane lane : laneArray) {
+            for (ChannelLane lane : lanes) {
                 if (lane.kick) {
                     lane.kick = false;
                     again = true;
@@ -341,7 +357,7 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
     }
 
     ChannelLane lane(Channel c) {
-        return lanes.get(c);
+        return lanes[c.ordinal()];
     }
 
     LaneMetrics metrics() {

@@ -272,4 +272,74 @@ class ProcessInLanesTest {
         assertThat(op.pending()).isEqualTo(1);
         h = null;
     }
+
+    /** Answers at once once opened; until then its calls wait for {@link #release}. */
+    static final class Gate implements EventProcessor {
+        private static final long serialVersionUID = 1L;
+        static volatile boolean open;
+        static final java.util.List<java.util.concurrent.CompletableFuture<String>> HELD =
+                new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        @Override
+        public String name() {
+            return "gate/1";
+        }
+
+        @Override
+        public java.util.concurrent.CompletableFuture<String> process(
+                dev.floodgate.model.Interaction event) {
+            if (open) {
+                return java.util.concurrent.CompletableFuture.completedFuture("ok");
+            }
+            var f = new java.util.concurrent.CompletableFuture<String>();
+            HELD.add(f);
+            return f;
+        }
+    }
+
+    @Test
+    void aLongQueueOfCallsThatAnswerAtOnceDrainsWithoutNesting() throws Exception {
+        Gate.open = false;
+        Gate.HELD.clear();
+        int queued = 20_000;
+        try (var gated =
+                new org.apache.flink.streaming.util.KeyedOneInputStreamOperatorTestHarness<
+                        String,
+                        dev.floodgate.model.Interaction,
+                        dev.floodgate.model.ProcessedEvent>(
+                        new ProcessInLanesFactory(
+                                new Gate(),
+                                dev.floodgate.model.Lane.LIVE,
+                                LanesConfig.defaults()
+                                        .withMaxInFlight(VOICE, 1)
+                                        .withMaxQueued(queued + 1),
+                                AdmissionPolicy.admitAll()),
+                        dev.floodgate.operators.CustomerKey.INSTANCE,
+                        org.apache.flink.api.common.typeinfo.Types.STRING)) {
+            gated.open();
+            for (int c = 0; c <= queued; c++) {
+                var e =
+                        dev.floodgate.testing.ShedEvents.event(
+                                "c" + c, 1, VOICE, NORMAL, LanesHarness.T0);
+                gated.processElement(
+                        new org.apache.flink.streaming.runtime.streamrecord.StreamRecord<>(
+                                e, e.logTimestamp));
+            }
+            Gate.open = true;
+            Gate.HELD.get(0).complete("ok"); // the one call in flight; the rest answer at once
+            var mailbox = gated.getTaskMailbox();
+            for (var mail =
+                            mailbox.tryTake(
+                                    org.apache.flink.streaming.runtime.tasks.mailbox.TaskMailbox
+                                            .MIN_PRIORITY);
+                    mail.isPresent();
+                    mail =
+                            mailbox.tryTake(
+                                    org.apache.flink.streaming.runtime.tasks.mailbox.TaskMailbox
+                                            .MIN_PRIORITY)) {
+                mail.get().run();
+            }
+            assertThat(gated.extractOutputValues()).hasSize(queued + 1);
+        }
+    }
 }
