@@ -171,9 +171,9 @@ public final class FloodgateJob {
                         pipeline.shedPolicy(),
                         Lane.LIVE,
                         Uids.PROCESS_LANES);
-        // Events that arrive after their gap was skipped join the shed lane: processed later, out
-        // of the live lane's order (stragglers beyond the last 16 skipped ranges count as
-        // duplicates; see OrderPerCustomer).
+        // Events the ordering cannot place (arrived after their gap was skipped, below what the
+        // state remembers, an implausible seq) join the shed lane: processed later, out of the
+        // live lane's order, never dropped (see OrderPerCustomer).
         DataStream<ShedEvent> late =
                 ordered.getSideOutput(OrderPerCustomer.LATE)
                         .map(e -> ShedEvent.of(e, ShedReason.LATE, null))

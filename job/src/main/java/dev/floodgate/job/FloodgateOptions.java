@@ -218,6 +218,11 @@ public final class FloodgateOptions {
                     "ordering-max-buffered",
                     "256",
                     "events held per customer while waiting; overflow releases the oldest run with a gap record");
+    public static final Option<Integer> ORDERING_MAX_SEQ_JUMP =
+            integer(
+                    "max-seq-jump",
+                    "100000",
+                    "an event this many seqs or more ahead of its customer's next expected seq goes to the shed lane (late) until the next event confirms the jump");
     public static final Option<Duration> ORDERING_STATE_TTL =
             duration(
                     "ordering-state-ttl",

@@ -54,6 +54,7 @@ public record Pipeline(
                 OrderingConfig.defaults()
                         .withMaxWait(o.get(FloodgateOptions.ORDERING_MAX_WAIT))
                         .withMaxBuffered(o.get(FloodgateOptions.ORDERING_MAX_BUFFERED))
+                        .withMaxSeqJump(o.get(FloodgateOptions.ORDERING_MAX_SEQ_JUMP))
                         .withStateTtl(o.get(FloodgateOptions.ORDERING_STATE_TTL));
         return new Pipeline(
                 o.get(FloodgateOptions.MAX_RECORD_BYTES),

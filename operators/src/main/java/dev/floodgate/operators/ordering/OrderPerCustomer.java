@@ -34,36 +34,47 @@ import org.slf4j.LoggerFactory;
  * lost such events), a log-time wait cannot, because the awaited event, logged earlier in the
  * customer's partition, arrives before the watermark that passes it. The cost: while the whole log
  * is quiet the clock stops, and held events wait for the next traffic or the input's end (idle
- * partitions are excluded from the watermark by the source). A seq below the expected one or
- * already held is dropped as a duplicate (counted; optionally on {@link #DUPLICATES}), unless its
- * seq was skipped: an event arriving after its gap was skipped is late data, not a duplicate, and
- * goes to {@link #LATE} (the job sends it to the shed lane, to be processed later, so the main
- * output stays in order and nothing is lost); later copies of it are duplicates. Events without seq
- * pass at once in log order, deduplicated by event id over the last {@code recentIdsWindow} ids of
- * that customer.
+ * partitions are excluded from the watermark by the source).
+ *
+ * <p>Dropped only when known to be a copy: an event below the expected seq, or at a held seq, is
+ * dropped (counted; optionally on {@link #DUPLICATES}) only when the same event was emitted: its id
+ * matches the id remembered at that seq ({@link SeqCursor}: the last {@value SeqCursor#RING} seqs
+ * and seq 1), or, beyond that window, its seq lies in the range the cursor is certain of and it did
+ * not occur after everything the sequence emitted (a copy carries its original's occurred_at).
+ * Everything else goes to {@link #LATE} (the job sends it to the shed lane, processed later, so the
+ * main output stays in order and nothing is lost): an event arriving after its gap was skipped, one
+ * below where the customer's state starts or older than the remembered skipped ranges, another
+ * event at an emitted seq, and one implausibly far ahead ({@code maxSeqJump}, or above {@link
+ * #MAX_SEQ}) until the next event continues it, which restarts the sequence there. A seq 1 with a
+ * new id that occurred after everything the sequence emitted is a producer reset: held events are
+ * released and the sequence starts over; events of the old sequence arriving later (occurred before
+ * the restart) are let through. Ids of events let through are kept in {@code recent-ids}, so their
+ * copies are known too; where bounded state cannot tell, the event is let through and readers
+ * dedupe on {@code event_id}. Events without seq pass at once in log order, deduplicated by event
+ * id over the last {@code recentIdsWindow} ids of that customer.
  *
  * <p>First event rule: seq 1 is a customer's natural start. A customer without state whose first
  * event has seq 1 starts there. If it has seq &gt; 1 (the job started mid-log, the state expired,
  * or seq 1 is still in flight) it is held like an early event: seq 1 arriving anchors the sequence
  * at 1; otherwise after {@code maxWait} the customer starts from the lowest seq seen, without a gap
- * for the unknown prefix.
+ * for the unknown prefix (whose events, if they come, are let through late).
  *
- * <p>State (descriptors in {@link OrderingState}): {@code next-seq} with its last-write time (the
- * only state of an idle customer), {@code recent-ids} (only for customers sending events without
- * seq) and {@code skipped} (the last {@value SkippedSeqs#MAX_RANGES} skipped ranges, only for
- * customers that had a gap), the last two with a processing-time TTL of {@code stateTtl} refreshed
- * on write; {@code buffer} and {@code gap-wait}, without TTL, present exactly while events are
- * held. {@code next-seq} also says whether {@code gap-wait} exists, so an in-order event reads no
- * other state: every call that creates or clears {@code gap-wait} while {@code next-seq} exists
- * writes the flag too, and for an event (and the idle timer) {@code gap-wait} is read only when
- * {@code next-seq} is absent, lacks the flag (written by an older version) or says events are held;
- * the gap timer always reads it. Timers: at most one event-time timer per customer, at {@code
- * gap-wait.sinceMillis + maxWait} (log time), registered while the buffer is non-empty and deleted
- * when it empties; a stale one is ignored. And one processing-time idle timer per customer with
- * {@code next-seq}, registered when it is first written and moved only when it fires: at {@code
- * stateTtl} after the last write it clears {@code next-seq} and {@code skipped} (unless events are
- * held), so an idle customer is forgotten after {@code stateTtl}; {@code recent-ids} keeps its own
- * TTL. Metrics: see {@link OrderingReports}.
+ * <p>State (descriptors in {@link OrderingState}): {@code next-seq}, a {@link SeqCursor} with its
+ * last-write time (the only state of an idle customer), {@code recent-ids} (only for customers
+ * sending events without seq or with events let through) and {@code skipped} (the last {@value
+ * SkippedSeqs#MAX_RANGES} skipped ranges, only for customers that had a gap), the last two with a
+ * processing-time TTL of {@code stateTtl} refreshed on write; {@code buffer} and {@code gap-wait},
+ * without TTL, present exactly while events are held. {@code next-seq} also says whether {@code
+ * gap-wait} exists, so an in-order event reads no other state: every call that creates or clears
+ * {@code gap-wait} while {@code next-seq} exists writes the flag too, and for an event (and the
+ * idle timer) {@code gap-wait} is read only when {@code next-seq} is absent, lacks the flag
+ * (written by an older version) or says events are held; the gap timer always reads it. Timers: at
+ * most one event-time timer per customer, at {@code gap-wait.sinceMillis + maxWait} (log time),
+ * registered while the buffer is non-empty and deleted when it empties; a stale one is ignored. And
+ * one processing-time idle timer per customer with {@code next-seq}, registered when it is first
+ * written and moved only when it fires: at {@code stateTtl} after the last write it clears {@code
+ * next-seq} and {@code skipped} (unless events are held), so an idle customer is forgotten after
+ * {@code stateTtl}; {@code recent-ids} keeps its own TTL. Metrics: see {@link OrderingReports}.
  */
 public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, Interaction> {
     private static final long serialVersionUID = 1L;
@@ -75,8 +86,14 @@ public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, 
     public static final String CAUSE_TIMEOUT = "timeout";
     public static final String CAUSE_OVERFLOW = "overflow";
     public static final String CAUSE_END_OF_INPUT = "end_of_input";
-    private static final long NOT_WAITING = 0;
-    private static final long WAITING = 1;
+    public static final String CAUSE_RESET = "reset";
+    public static final String CAUSE_JUMP = "jump";
+
+    /**
+     * The highest seq taken as a position in a sequence (2^62); above it an event goes to the late
+     * side output, so the cursor can never overflow.
+     */
+    public static final long MAX_SEQ = 1L << 62;
 
     private final OrderingConfig config;
     private transient ValueState<long[]> nextSeq;
@@ -123,42 +140,61 @@ public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, 
             }
             return;
         }
-        long[] cursor = nextSeq.value();
-        Long next = cursor == null ? null : cursor[0];
-        GapWait wait = waitOf(cursor);
-        if (next != null && in.seq < next) {
-            if (skipped.take(in.seq)) {
-                reports.late(in, ctx);
-            } else {
-                reports.duplicate(in, ctx);
-            }
+        if (in.seq > MAX_SEQ) {
+            letThrough(in, ctx, OrderingReports.Late.IMPLAUSIBLE_SEQ);
             return;
         }
-        if (wait != null && buffer.contains(in.seq)) {
-            reports.duplicate(in, ctx);
-            return;
-        }
-        if (next == null && in.seq == 1) {
-            next = 1L;
-        }
+        long id = idOf(in);
+        SeqCursor c = SeqCursor.of(nextSeq.value());
+        GapWait wait = waitOf(c);
         // The log clock: the watermark, or this event's own log time when it is ahead of the
         // watermark.
         long now = Math.max(ctx.timerService().currentWatermark(), in.logTimestamp);
-        if (next != null && in.seq == next) {
+        if (c != null && in.occurredAt < c.startedAt) {
+            // occurred before the sequence restarted: an event of the earlier sequence, which the
+            // state no longer describes; let it through rather than hold it as a new seq
+            letThrough(in, ctx, OrderingReports.Late.UNKNOWN);
+            return;
+        }
+        if (c != null && in.seq < c.next) {
+            below(in, id, c, wait, now, ctx, out);
+            return;
+        }
+        if (c != null && in.seq - c.next > config.maxSeqJump()) {
+            jump(in, id, c, wait, now, ctx, out);
+            return;
+        }
+        if (wait != null) {
+            Interaction held = buffer.get(in.seq);
+            if (held != null) {
+                if (idOf(held) == id) {
+                    reports.duplicate(in, ctx);
+                } else {
+                    // another event already holds this seq: let this one through, late
+                    letThrough(in, ctx, OrderingReports.Late.SEQ_CONFLICT);
+                }
+                return;
+            }
+        }
+        boolean known = c != null;
+        if (c == null && in.seq == 1) {
+            c = SeqCursor.start(1, 1);
+        }
+        if (c != null && in.seq == c.next) {
             out.collect(in);
+            c.emitted(in.seq, id, in.occurredAt);
             long n = in.seq + 1;
             int released = 0;
             for (Interaction held;
                     wait != null && (held = buffer.get(n)) != null;
                     n++, released++) {
                 out.collect(held);
+                c.emitted(n, idOf(held), held.occurredAt);
                 buffer.remove(n);
             }
-            setNext(
-                    n,
-                    cursor != null,
-                    wait != null && wait.buffered > released,
-                    ctx.timerService());
+            c.next = n;
+            c.waiting = wait != null && wait.buffered > released;
+            store(c, known, ctx.timerService());
             if (wait != null) {
                 endWait(wait, released, now, ctx);
             }
@@ -173,13 +209,122 @@ public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, 
         }
         wait.buffered++;
         if (wait.buffered > config.maxBuffered()) {
-            release(next, wait, CAUSE_OVERFLOW, now, ctx, out);
+            release(c, wait, CAUSE_OVERFLOW, now, ctx, out);
         } else {
             gapWait.update(wait);
-            if (started && cursor != null) {
-                setNext(next, true, true, ctx.timerService());
+            if (started && c != null) {
+                c.waiting = true;
+                store(c, true, ctx.timerService());
             }
         }
+    }
+
+    /**
+     * An event below the cursor: dropped only when it is known to be a copy of an emitted event,
+     * else let through on the late side output. Known: the same id was emitted at this seq (the
+     * ring of recent seqs, and seq 1), or the seq lies in the certain range of this sequence and
+     * was not skipped (within one sequence a seq names one event). A seq 1 with another id than the
+     * sequence's seq 1 that occurred after everything the sequence emitted is a reset: the producer
+     * started over.
+     */
+    private void below(
+            Interaction in,
+            long id,
+            SeqCursor c,
+            GapWait wait,
+            long now,
+            Context ctx,
+            Collector<Interaction> out)
+            throws Exception {
+        if (in.seq == 1 && c.seqOneId != id) {
+            if (c.latestOccurredAt != 0 && in.occurredAt > c.latestOccurredAt) {
+                // newer than all this sequence emitted: the producer started over
+                restart(in, id, c, wait, CAUSE_RESET, 1, now, ctx, out);
+            } else if (c.seqOneId != 0) {
+                letThrough(in, ctx, OrderingReports.Late.SEQ_CONFLICT);
+            } else if (c.certainFrom > 1) {
+                // the unknown prefix of a customer that started later in its sequence
+                letThrough(in, ctx, OrderingReports.Late.UNKNOWN);
+            } else {
+                // written by a version that kept no ids: seq 1 of this sequence was emitted
+                reports.duplicate(in, ctx);
+            }
+            return;
+        }
+        long emitted = c.idAt(in.seq);
+        if (emitted == id) {
+            reports.duplicate(in, ctx);
+        } else if (emitted != 0) {
+            letThrough(in, ctx, OrderingReports.Late.SEQ_CONFLICT);
+        } else if (skipped.take(in.seq)) {
+            reports.late(in, ctx, OrderingReports.Late.AFTER_GAP);
+            if (c.idAt(in.seq) == 0 && in.seq >= c.next - SeqCursor.RING) {
+                c.emitted(in.seq, id, in.occurredAt);
+                store(c, true, ctx.timerService());
+            }
+        } else if (in.seq < c.certainFrom
+                || (c.latestOccurredAt != 0 && in.occurredAt > c.latestOccurredAt)) {
+            // below what the state knows, or newer than everything this sequence emitted (a copy
+            // carries its original's occurred_at): not known as a copy
+            letThrough(in, ctx, OrderingReports.Late.UNKNOWN);
+        } else {
+            reports.duplicate(in, ctx);
+        }
+    }
+
+    /**
+     * An event implausibly far ahead of the cursor goes to the late lane and leaves the cursor
+     * alone (one bogus seq must not send the customer's later events below it); a second event
+     * right after it confirms that the sequence really moved there, and it restarts from it.
+     */
+    private void jump(
+            Interaction in,
+            long id,
+            SeqCursor c,
+            GapWait wait,
+            long now,
+            Context ctx,
+            Collector<Interaction> out)
+            throws Exception {
+        if (c.jumpCandidate != 0 && in.seq == c.jumpCandidate + 1) {
+            // the candidate went out on the late side output; below it nothing is known
+            restart(in, id, c, wait, CAUSE_JUMP, c.jumpCandidate, now, ctx, out);
+            return;
+        }
+        c.jumpCandidate = in.seq;
+        store(c, true, ctx.timerService());
+        letThrough(in, ctx, OrderingReports.Late.IMPLAUSIBLE_SEQ);
+    }
+
+    /**
+     * The customer's sequence starts over at {@code in}: events held for the old one are released
+     * first (in order, holes reported with {@code cause}), then {@code in} goes out. Events of the
+     * old sequence that arrive later occurred before {@code in}: they are let through.
+     */
+    private void restart(
+            Interaction in,
+            long id,
+            SeqCursor c,
+            GapWait wait,
+            String cause,
+            long certainFrom,
+            long now,
+            Context ctx,
+            Collector<Interaction> out)
+            throws Exception {
+        reports.restarted(in, cause);
+        if (wait != null) {
+            c = release(c, wait, cause, now, ctx, out);
+        }
+        c.restartAt(in.seq, certainFrom, in.occurredAt);
+        // the skipped ranges name seqs of the old sequence; its stragglers are recognised by
+        // occurred_at before startedAt instead
+        skipped.clear();
+        out.collect(in);
+        c.emitted(in.seq, id, in.occurredAt);
+        c.next = in.seq + 1;
+        c.waiting = false;
+        store(c, true, ctx.timerService());
     }
 
     @Override
@@ -198,9 +343,8 @@ public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, 
             return;
         }
         boolean ended = ctx.timerService().currentWatermark() == Long.MAX_VALUE;
-        long[] cursor = nextSeq.value();
         release(
-                cursor == null ? null : cursor[0],
+                SeqCursor.of(nextSeq.value()),
                 wait,
                 ended ? CAUSE_END_OF_INPUT : CAUSE_TIMEOUT,
                 timestamp,
@@ -212,12 +356,12 @@ public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, 
      * Forgets a customer {@code stateTtl} after the last write, or moves the timer to that moment.
      */
     private void onIdleTimer(long timestamp, TimerService timers) throws Exception {
-        long[] cursor = nextSeq.value();
-        if (cursor == null) {
+        SeqCursor c = SeqCursor.of(nextSeq.value());
+        if (c == null) {
             return;
         }
-        long idleAt = cursor[1] + ttlMillis;
-        if (timestamp < idleAt || waitOf(cursor) != null) {
+        long idleAt = c.writtenAt + ttlMillis;
+        if (timestamp < idleAt || waitOf(c) != null) {
             // events held: not idle; they are released within maxWait of log time, which writes
             // next-seq again
             timers.registerProcessingTimeTimer(
@@ -226,9 +370,8 @@ public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, 
         }
         nextSeq.clear();
         // recent-ids is left to its own TTL: it is refreshed by events without seq, which do not
-        // write next-seq,
-        // so a customer now sending only those still needs its window; skipped means nothing
-        // without next-seq
+        // write next-seq, so a customer now sending only those still needs its window; skipped
+        // means nothing without next-seq
         skipped.clear();
     }
 
@@ -236,20 +379,14 @@ public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, 
      * The gap wait, read only when the cursor does not rule it out: no cursor (a new customer's
      * first events held), or one from a version without the flag.
      */
-    private GapWait waitOf(long[] cursor) throws Exception {
-        return cursor != null && cursor.length > 2 && cursor[2] == NOT_WAITING
-                ? null
-                : gapWait.value();
+    private GapWait waitOf(SeqCursor c) throws Exception {
+        return c != null && c.flagKnown && !c.waiting ? null : gapWait.value();
     }
 
-    /**
-     * Writes the next expected seq and whether {@code gap-wait} exists once this call is done; a
-     * customer's first write starts its idle timer.
-     */
-    private void setNext(long next, boolean known, boolean waiting, TimerService timers)
-            throws Exception {
+    /** Writes the cursor; a customer's first write starts its idle timer. */
+    private void store(SeqCursor c, boolean known, TimerService timers) throws Exception {
         long now = timers.currentProcessingTime();
-        nextSeq.update(new long[] {next, now, waiting ? WAITING : NOT_WAITING});
+        nextSeq.update(c.encode(now));
         if (!known) {
             timers.registerProcessingTimeTimer(now + ttlMillis);
         }
@@ -257,10 +394,12 @@ public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, 
 
     /**
      * Skips ahead: releases all held events, or on overflow the oldest contiguous run, reporting
-     * holes.
+     * holes. A customer without a cursor starts at the lowest held seq; nothing below it is known.
+     * A held event implausibly far past the one before it goes to the late side output instead of
+     * skipping the seqs in between. Returns the cursor written.
      */
-    private void release(
-            Long next,
+    private SeqCursor release(
+            SeqCursor c,
             GapWait wait,
             String cause,
             long now,
@@ -268,31 +407,49 @@ public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, 
             Collector<Interaction> out)
             throws Exception {
         boolean all = !cause.equals(CAUSE_OVERFLOW);
-        boolean known = next != null;
+        boolean known = c != null;
         TreeMap<Long, Interaction> held = new TreeMap<>();
         for (Map.Entry<Long, Interaction> e : buffer.entries()) {
             held.put(e.getKey(), e.getValue());
         }
+        int taken = 0;
         int released = 0;
         for (Map.Entry<Long, Interaction> e : held.entrySet()) {
             long seq = e.getKey();
-            if (next != null && seq > next) {
+            Interaction event = e.getValue();
+            if (c == null) {
+                c = SeqCursor.start(seq, seq);
+            } else if (seq > c.next) {
                 if (!all && released > 0) {
                     break;
                 }
-                reports.gap(ctx, next, seq - 1, now - wait.sinceMillis, cause);
-                skipped.add(next, seq - 1);
+                if (seq - c.next > config.maxSeqJump()) {
+                    letThrough(event, ctx, OrderingReports.Late.IMPLAUSIBLE_SEQ);
+                    buffer.remove(seq);
+                    taken++;
+                    continue;
+                }
+                reports.gap(ctx, c.next, seq - 1, now - wait.sinceMillis, cause);
+                long forgotten = skipped.add(c.next, seq - 1);
+                // seqs of a forgotten range can no longer be told from copies: below it nothing is
+                // certain any more, so its stragglers are let through
+                c.certainFrom = Math.max(c.certainFrom, forgotten + 1);
+                c.skipped(c.next, seq - 1);
             }
-            out.collect(e.getValue());
+            out.collect(event);
+            c.emitted(seq, idOf(event), event.occurredAt);
             buffer.remove(seq);
-            next = seq + 1;
+            c.next = seq + 1;
+            taken++;
             released++;
         }
-        if (next != null) {
-            setNext(next, known, held.size() > released, ctx.timerService());
+        if (c != null) {
+            c.waiting = held.size() > taken;
+            store(c, known, ctx.timerService());
         }
         wait.buffered = held.size();
-        endWait(wait, released, now, ctx);
+        endWait(wait, taken, now, ctx);
+        return c;
     }
 
     /**
@@ -311,6 +468,26 @@ public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, 
         wait.sinceMillis = now;
         gapWait.update(wait);
         ctx.timerService().registerEventTimeTimer(deadline(now));
+    }
+
+    /**
+     * Sends an event the cursor cannot place to the late side output, unless the same id was let
+     * through recently ({@code recent-ids}, the window also used for events without seq): copies of
+     * such events are then known, within that window.
+     */
+    private void letThrough(Interaction in, Context ctx, OrderingReports.Late kind)
+            throws Exception {
+        if (recentIds.firstSeen(in.eventId)) {
+            reports.late(in, ctx, kind);
+        } else {
+            reports.duplicate(in, ctx);
+        }
+    }
+
+    /** The 64-bit hash of an event's id; never 0, which means "unknown" in the cursor. */
+    private static long idOf(Interaction e) {
+        long h = RecentIds.hash(e.eventId == null ? "" : e.eventId);
+        return h == 0 ? 1 : h;
     }
 
     private long deadline(long since) {

@@ -16,13 +16,17 @@ import java.util.Objects;
  * @param recentIdsWindow how many recent event ids per customer dedupe events that carry no seq
  * @param duplicatesToSideOutput whether dropped duplicates are also emitted to {@link
  *     OrderPerCustomer#DUPLICATES}
+ * @param maxSeqJump the largest step ahead of a customer's next expected seq that is plausible; an
+ *     event further ahead goes to the late lane instead of making the customer wait for (and then
+ *     skip) the seqs in between, until a second event continuing it confirms the jump
  */
 public record OrderingConfig(
         Duration maxWait,
         int maxBuffered,
         Duration stateTtl,
         int recentIdsWindow,
-        boolean duplicatesToSideOutput)
+        boolean duplicatesToSideOutput,
+        long maxSeqJump)
         implements Serializable {
     private static final long serialVersionUID = 1L;
 
@@ -39,6 +43,13 @@ public record OrderingConfig(
             throw new IllegalArgumentException(
                     "stateTtl (" + stateTtl + ") must exceed maxWait (" + maxWait + ")");
         }
+        if (maxSeqJump < 1 || maxSeqJump > OrderPerCustomer.MAX_SEQ) {
+            throw new IllegalArgumentException(
+                    "maxSeqJump must be between 1 and "
+                            + OrderPerCustomer.MAX_SEQ
+                            + ", is "
+                            + maxSeqJump);
+        }
         if (recentIdsWindow < 1) {
             throw new IllegalArgumentException(
                     "recentIdsWindow must be at least 1, is " + recentIdsWindow);
@@ -47,32 +58,40 @@ public record OrderingConfig(
 
     /**
      * Wait 2 s for a gap, hold at most 256 early events per customer, forget a customer idle for 7
-     * days.
+     * days, take a step of more than 100,000 seqs as implausible.
      */
     public static OrderingConfig defaults() {
-        return new OrderingConfig(Duration.ofSeconds(2), 256, Duration.ofDays(7), 32, false);
+        return new OrderingConfig(
+                Duration.ofSeconds(2), 256, Duration.ofDays(7), 32, false, 100_000);
     }
 
     public OrderingConfig withMaxWait(Duration value) {
         return new OrderingConfig(
-                value, maxBuffered, stateTtl, recentIdsWindow, duplicatesToSideOutput);
+                value, maxBuffered, stateTtl, recentIdsWindow, duplicatesToSideOutput, maxSeqJump);
     }
 
     public OrderingConfig withMaxBuffered(int value) {
         return new OrderingConfig(
-                maxWait, value, stateTtl, recentIdsWindow, duplicatesToSideOutput);
+                maxWait, value, stateTtl, recentIdsWindow, duplicatesToSideOutput, maxSeqJump);
     }
 
     public OrderingConfig withStateTtl(Duration value) {
         return new OrderingConfig(
-                maxWait, maxBuffered, value, recentIdsWindow, duplicatesToSideOutput);
+                maxWait, maxBuffered, value, recentIdsWindow, duplicatesToSideOutput, maxSeqJump);
     }
 
     public OrderingConfig withRecentIdsWindow(int value) {
-        return new OrderingConfig(maxWait, maxBuffered, stateTtl, value, duplicatesToSideOutput);
+        return new OrderingConfig(
+                maxWait, maxBuffered, stateTtl, value, duplicatesToSideOutput, maxSeqJump);
     }
 
     public OrderingConfig withDuplicatesToSideOutput(boolean value) {
-        return new OrderingConfig(maxWait, maxBuffered, stateTtl, recentIdsWindow, value);
+        return new OrderingConfig(
+                maxWait, maxBuffered, stateTtl, recentIdsWindow, value, maxSeqJump);
+    }
+
+    public OrderingConfig withMaxSeqJump(long value) {
+        return new OrderingConfig(
+                maxWait, maxBuffered, stateTtl, recentIdsWindow, duplicatesToSideOutput, value);
     }
 }

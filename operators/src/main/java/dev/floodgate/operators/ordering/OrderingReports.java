@@ -19,8 +19,12 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code gaps}, {@code gapSeqsSkipped}: ranges skipped (timeout or overflow) and how many
  *       seqs they span.
  *   <li>{@code duplicates}: events dropped as duplicates.
- *   <li>{@code lateEvents}: events that arrived after their seq was skipped, sent to the late side
- *       output.
+ *   <li>{@code lateEvents}: events let through on the late side output, and by kind ({@link Late}):
+ *       {@code lateAfterGap} (arrived after its seq was skipped), {@code lateUnknown} (below what
+ *       the customer's state can tell: possibly a copy, let through), {@code seqConflicts} (another
+ *       event was emitted at the same seq), {@code implausibleSeqs} (far ahead of the cursor).
+ *   <li>{@code seqResets}, {@code seqJumps}: sequences started over at seq 1 (a producer reset) or
+ *       at a confirmed jump.
  *   <li>{@code gapWaitMillis} (histogram over the last 1,000 waits) and {@code gapWaitMillisTotal}:
  *       how long each wait for a gap lasted, whether it ended filled, by timeout or by overflow.
  * </ul>
@@ -33,6 +37,9 @@ final class OrderingReports {
     private final Counter gapSeqsSkipped;
     private final Counter duplicates;
     private final Counter lateEvents;
+    private final Counter[] lateByKind = new Counter[Late.values().length];
+    private final Counter seqResets;
+    private final Counter seqJumps;
     private final Counter gapWaitMillisTotal;
     private final Histogram gapWaitMillis;
     private final boolean duplicatesToSideOutput;
@@ -43,6 +50,11 @@ final class OrderingReports {
         gapSeqsSkipped = group.counter("gapSeqsSkipped");
         duplicates = group.counter("duplicates");
         lateEvents = group.counter("lateEvents");
+        for (Late kind : Late.values()) {
+            lateByKind[kind.ordinal()] = group.counter(kind.metric);
+        }
+        seqResets = group.counter("seqResets");
+        seqJumps = group.counter("seqJumps");
         gapWaitMillisTotal = group.counter("gapWaitMillisTotal");
         gapWaitMillis = group.histogram("gapWaitMillis", new DescriptiveStatisticsHistogram(1_000));
         this.duplicatesToSideOutput = duplicatesToSideOutput;
@@ -62,10 +74,33 @@ final class OrderingReports {
         }
     }
 
-    void late(Interaction in, KeyedProcessFunction<String, Interaction, Interaction>.Context ctx) {
+    void late(
+            Interaction in,
+            KeyedProcessFunction<String, Interaction, Interaction>.Context ctx,
+            Late kind) {
         lateEvents.inc();
-        LOG.debug("Late after its gap was skipped: {}", in);
+        lateByKind[kind.ordinal()].inc();
+        LOG.debug("Late ({}): {}", kind.metric, in);
         ctx.output(OrderPerCustomer.LATE, in);
+    }
+
+    void restarted(Interaction in, String cause) {
+        (OrderPerCustomer.CAUSE_RESET.equals(cause) ? seqResets : seqJumps).inc();
+        LOG.debug("Sequence starts over ({}) at {}", cause, in);
+    }
+
+    /** Why an event went to the late side output instead of the in-order output. */
+    enum Late {
+        AFTER_GAP("lateAfterGap"),
+        UNKNOWN("lateUnknown"),
+        SEQ_CONFLICT("seqConflicts"),
+        IMPLAUSIBLE_SEQ("implausibleSeqs");
+
+        final String metric;
+
+        Late(String metric) {
+            this.metric = metric;
+        }
     }
 
     void gap(

@@ -29,14 +29,16 @@ import org.apache.flink.api.common.typeinfo.Types;
 public final class OrderingState {
     /**
      * {@code ValueState<long[]>}: {@code [next expected seq, last written at (processing time),
-     * gap-wait flag]}. The only state of an idle customer. No TTL: the idle timer clears it. The
-     * flag is 1 while {@code gap-wait} exists and 0 while it does not; only a 0 lets the operator
-     * skip reading {@code gap-wait}. A two-element cursor, written before the flag existed, says
-     * nothing about {@code gap-wait}: it is read, and the next write adds the flag. So savepoints
-     * of either length restore; the descriptor and its type must stay as they are, and readers must
-     * accept both lengths. A version without the flag starts gap waits without setting it: after
-     * running one on state written by a version with it, move forward again only from a drained
-     * stop ({@code flink stop --drain}).
+     * gap-wait flag, ...]}, the rest laid out in {@link SeqCursor} (what the operator knows about
+     * emitted seqs; older versions wrote two or three elements, which still decode). The only state
+     * of an idle customer. No TTL: the idle timer clears it. The flag is 1 while {@code gap-wait}
+     * exists and 0 while it does not; only a 0 lets the operator skip reading {@code gap-wait}. A
+     * two-element cursor, written before the flag existed, says nothing about {@code gap-wait}: it
+     * is read, and the next write adds the flag. So savepoints of either length restore; the
+     * descriptor and its type must stay as they are, and readers must accept both lengths. A
+     * version without the flag starts gap waits without setting it: after running one on state
+     * written by a version with it, move forward again only from a drained stop ({@code flink stop
+     * --drain}).
      */
     public static final String NEXT_SEQ = "next-seq";
 
