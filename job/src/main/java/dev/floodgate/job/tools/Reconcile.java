@@ -232,6 +232,10 @@ public final class Reconcile {
                 n[5]++;
                 continue;
             }
+            if (table.has(i, EventTable.MISMATCH)) {
+                n[6]++;
+                continue;
+            }
             int count = table.count(i);
             if (count == 1) {
                 n[0]++;
@@ -243,7 +247,6 @@ public final class Reconcile {
                 n[2]++;
                 n[3] += table.has(i, EventTable.SHED) ? 1 : 0;
             }
-            n[6] += table.has(i, EventTable.MISMATCH) ? 1 : 0;
         }
         missing.count = n[2];
         return n;
