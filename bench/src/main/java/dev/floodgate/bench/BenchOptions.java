@@ -14,7 +14,7 @@ import org.apache.flink.util.TimeUtils;
  */
 public final class BenchOptions {
     public static final List<String> SECTIONS =
-            List.of("throughput", "flood", "recovery", "state", "backfill");
+            List.of("throughput", "flood", "recovery", "state", "backfill", "reconcile");
 
     Set<String> sections = new LinkedHashSet<>(SECTIONS);
     int events = 2_000_000;
