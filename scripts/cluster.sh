@@ -7,7 +7,7 @@
 #   scripts/cluster.sh down                    stop + kafka-stop
 #   scripts/cluster.sh deps                    resolve the jars into .cluster/deps (done by start/kafka-start)
 #   scripts/cluster.sh kafka-start|kafka-stop  the broker
-#   scripts/cluster.sh topics [partitions]     create Floodgate's four topics (LogAppendTime, retention)
+#   scripts/cluster.sh topics [partitions]     create Floodgate's topics (LogAppendTime, retention)
 #   scripts/cluster.sh start|stop|status       the Flink cluster
 #   scripts/cluster.sh submit [job options]    the live job (the job jar through /jars/upload + /jars/:id/run)
 #   scripts/cluster.sh savepoint [job-id] [--stop]   trigger (or stop-with-) savepoint, wait, print its path
@@ -36,6 +36,7 @@ JOB_JAR="${FLOODGATE_JOB_JAR:-$ROOT/job/target/floodgate-job-0.1.0-SNAPSHOT-job.
 LIVE_CLASS="dev.floodgate.job.FloodgateJob"
 BACKFILL_CLASS="dev.floodgate.job.BackfillJob"
 TOPICS=(interactions interactions.processed interactions.shed interactions.dlq)
+PROGRESS_TOPIC=interactions.shed.progress   # the drain's marks: compacted
 
 CONF="$CLUSTER_DIR/conf"
 LOGS="$CLUSTER_DIR/log"
@@ -306,7 +307,10 @@ topics() {
       --topic "$t" --partitions "$partitions" --replication-factor 1 \
       --config message.timestamp.type=LogAppendTime --config retention.ms="$TOPIC_RETENTION_MS" >&2
   done
-  log "topics: ${TOPICS[*]} ($partitions partitions, LogAppendTime)"
+  kafka_java org.apache.kafka.tools.TopicCommand --bootstrap-server "$BOOTSTRAP" --create --if-not-exists \
+    --topic "$PROGRESS_TOPIC" --partitions 1 --replication-factor 1 \
+    --config message.timestamp.type=LogAppendTime --config cleanup.policy=compact >&2
+  log "topics: ${TOPICS[*]} ($partitions partitions, LogAppendTime), $PROGRESS_TOPIC (compacted)"
 }
 
 # ---------------------------------------------------------------------------------------------- jobs

@@ -269,6 +269,12 @@ public final class FloodgateOptions {
                     "max-rate",
                     "500",
                     "backfill job only: events per second, all subtasks together, so the live job keeps its capacity");
+    public static final Option<String> DRAIN_PROGRESS_TOPIC =
+            text(
+                    "drain-progress-topic",
+                    "interactions.shed.progress",
+                    "drain only: the compacted topic of the drain's marks, committed with its checkpoints; "
+                            + "a run starts where the last committed marks of its group say");
     public static final Option<String> UNTIL =
             new Option<>(
                     "until",

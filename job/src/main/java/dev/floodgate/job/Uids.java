@@ -33,6 +33,12 @@ public final class Uids {
 
     public static final String SOURCE_REPLAY = "source-replay";
     public static final String RATE_LIMIT = "rate-limit";
+
+    /** The drain's progress marks (stateless) and their transactional sink. */
+    public static final String MARK_DRAIN_PROGRESS = "mark-drain-progress";
+
+    public static final String SINK_DRAIN_PROGRESS = "sink-drain-progress";
+
     public static final String DRAIN_PROCESS_LANES = "drain-process-lanes";
 
     /** The drain's calls whose service still fails go back to the shed lane. */

@@ -83,9 +83,11 @@ class DrainOutageITCase {
                 env,
                 InteractionLogSource.toEndOffsets(
                         bootstrap, run + ".shed", run, "earliest", Duration.ofDays(1)),
-                sinks.processed(run + ".processed"),
-                sinks.deadLetters(run + ".dlq", "backfill"),
-                sinks.shed(run + ".shed"),
+                new BackfillJob.DrainSinks(
+                        sinks.processed(run + ".processed"),
+                        sinks.deadLetters(run + ".dlq", "backfill"),
+                        sinks.shed(run + ".shed"),
+                        sinks.drainMarks(run + ".progress", run)),
                 Pipeline.defaults()
                         .withShedPolicy(ShedPolicy.none())
                         .withProcessor(new Down())

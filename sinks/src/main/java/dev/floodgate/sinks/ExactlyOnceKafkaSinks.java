@@ -2,6 +2,7 @@ package dev.floodgate.sinks;
 
 import dev.floodgate.contract.RecordLimits;
 import dev.floodgate.model.DeadLetter;
+import dev.floodgate.model.DrainMark;
 import dev.floodgate.model.ProcessedEvent;
 import dev.floodgate.model.ShedEvent;
 import java.time.Duration;
@@ -58,6 +59,11 @@ public final class ExactlyOnceKafkaSinks {
     /** {@code stage} tells apart the job's two dead-letter sinks (parse and process). */
     public KafkaSink<DeadLetter> deadLetters(String topic, String stage) {
         return build(new DeadLetterSerializer(topic), "dlq-" + stage);
+    }
+
+    /** The drain's progress marks of consumer group {@code group} (see {@link DrainMark}). */
+    public KafkaSink<DrainMark> drainMarks(String topic, String group) {
+        return build(new DrainMarkSerializer(topic, group), "marks");
     }
 
     private <T> KafkaSink<T> build(KafkaRecordSerializationSchema<T> serializer, String sinkName) {

@@ -68,6 +68,23 @@ public final class InteractionLogSource {
     }
 
     /**
+     * The drain's source: from the drain's marks ({@link DrainProgress}; partitions without one at
+     * the group's committed offset, else the earliest) to the end offsets found at start.
+     */
+    public static KafkaSource<RawRecord> fromMarksToEndOffsets(
+            String bootstrapServers,
+            String topic,
+            String groupId,
+            Map<TopicPartition, Long> marks,
+            Duration retention) {
+        return base(bootstrapServers, topic, groupId, retention)
+                .setStartingOffsets(
+                        new ResolvedOffsets(ResolvedOffsets.From.COMMITTED_OR_EARLIEST, marks))
+                .setBounded(OffsetsInitializer.latest())
+                .build();
+    }
+
+    /**
      * A bounded source from explicit offsets per partition (a savepoint's positions; partitions it
      * does not name start at the earliest offset) to a stop point: the end offsets found at start
      * ({@code untilMillis < 0}) or the first record logged at or after {@code untilMillis}.

@@ -23,6 +23,30 @@ public final class Topics {
     public static void create(
             String bootstrapServers, int partitions, Duration retention, String... names)
             throws InterruptedException, ExecutionException {
+        create(
+                bootstrapServers,
+                partitions,
+                Map.of(
+                        "message.timestamp.type",
+                        "LogAppendTime",
+                        "retention.ms",
+                        Long.toString(retention.toMillis())),
+                names);
+    }
+
+    /** Creates each compacted topic (the drain's progress) that does not exist yet. */
+    public static void createCompacted(String bootstrapServers, String... names)
+            throws InterruptedException, ExecutionException {
+        create(
+                bootstrapServers,
+                1,
+                Map.of("message.timestamp.type", "LogAppendTime", "cleanup.policy", "compact"),
+                names);
+    }
+
+    private static void create(
+            String bootstrapServers, int partitions, Map<String, String> configs, String... names)
+            throws InterruptedException, ExecutionException {
         Properties props = new Properties();
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         try (Admin admin = Admin.create(props)) {
@@ -30,14 +54,7 @@ public final class Topics {
             List<NewTopic> topics = new ArrayList<>();
             for (String name : names) {
                 if (!existing.contains(name)) {
-                    topics.add(
-                            new NewTopic(name, partitions, (short) 1)
-                                    .configs(
-                                            Map.of(
-                                                    "message.timestamp.type",
-                                                    "LogAppendTime",
-                                                    "retention.ms",
-                                                    Long.toString(retention.toMillis()))));
+                    topics.add(new NewTopic(name, partitions, (short) 1).configs(configs));
                 }
             }
             try {
