@@ -46,6 +46,8 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The production storage shape against a real S3 API: the live job, built by {@link
@@ -57,6 +59,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class ObjectStorageITCase {
+    private static final Logger LOG = LoggerFactory.getLogger(ObjectStorageITCase.class);
     private static final int CUSTOMERS = 300;
     private static final int BEFORE_SAVEPOINT = 3_000;
     private static final int AFTER_RESTORE = 1_000;
@@ -101,12 +104,15 @@ class ObjectStorageITCase {
                 topic("dlq"));
         Set<String> sent = new HashSet<>(produce(BEFORE_SAVEPOINT));
 
+        long t0 = System.nanoTime();
         JobClient first = submit(null);
         KAFKA.awaitCommitted(BEFORE_SAVEPOINT, Duration.ofMinutes(2), topic("processed"));
+        long t1 = System.nanoTime();
         assertCheckpointOnS3(first);
         String savepoint =
                 first.stopWithSavepoint(false, s3("savepoints"), SavepointFormatType.CANONICAL)
                         .get(1, TimeUnit.MINUTES);
+        long t2 = System.nanoTime();
         assertThat(savepoint).startsWith(s3("savepoints/"));
         Path metadata = new Path(savepoint, "_metadata");
         assertThat(metadata.getFileSystem().exists(metadata))
@@ -119,6 +125,14 @@ class ObjectStorageITCase {
         // a stop with a savepoint commits the archive's last files before the job ends
         second.stopWithSavepoint(false, s3("savepoints"), SavepointFormatType.CANONICAL)
                 .get(1, TimeUnit.MINUTES);
+        LOG.info(
+                "on S3: {} events committed {} ms after submit, stop with savepoint {} ms, restore"
+                        + " + {} more + stop {} ms",
+                BEFORE_SAVEPOINT,
+                (t1 - t0) / 1_000_000,
+                (t2 - t1) / 1_000_000,
+                AFTER_RESTORE,
+                (System.nanoTime() - t2) / 1_000_000);
 
         List<String> processed = new ArrayList<>();
         for (ConsumerRecord<byte[], byte[]> r :
