@@ -53,8 +53,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The production shape on one machine: a real standalone Flink session cluster (JobManager and
  * TaskManager as separate JVMs, from Maven Central jars) and a real Kafka broker process, both
- * started by {@code scripts/cluster.sh}; the live job jar submitted through the REST API; events
- * in, results read back {@code read_committed}; the REST overview and backpressure endpoints; the
+ * started by {@code scripts/cluster.sh}; the live job jar submitted with Flink's CLI; events in,
+ * results read back {@code read_committed}; the REST overview and backpressure endpoints; the
  * TaskManager's Prometheus endpoint with Floodgate's metrics; a savepoint through REST. Everything
  * is stopped by pid afterwards, even on failure.
  *
@@ -203,6 +203,14 @@ class StandaloneClusterITCase {
                                 "earliest")
                         .trim();
         assertThat(jobId).matches("[0-9a-f]{32}");
+        // flink-conf turns jar upload off (web.submit.enable: false): the script submitted with the
+        // CLI, and REST serves no /jars endpoints
+        HttpResponse<String> jars =
+                HttpClient.newHttpClient()
+                        .send(
+                                HttpRequest.newBuilder(URI.create(restUrl + "/jars")).build(),
+                                HttpResponse.BodyHandlers.ofString());
+        assertThat(jars.statusCode()).as("GET /jars: %s", jars.body()).isEqualTo(404);
 
         // Events in: valid ones over many customers and partitions, plus a few poison records.
         Set<String> sent = new HashSet<>();
