@@ -1,5 +1,7 @@
 package dev.floodgate.job;
 
+import dev.floodgate.job.kafka.KafkaClientConfig;
+import dev.floodgate.job.kafka.KafkaPreflight;
 import dev.floodgate.model.DeadLetter;
 import dev.floodgate.model.Interaction;
 import dev.floodgate.model.Lane;
@@ -16,10 +18,12 @@ import dev.floodgate.operators.shed.AdmissionPolicy;
 import dev.floodgate.sinks.ExactlyOnceKafkaSinks;
 import dev.floodgate.sources.InteractionLogSource;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.configuration.StateRecoveryOptions;
+import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.DataStreamUtils;
 import org.apache.flink.streaming.api.datastream.KeyedStream;
@@ -55,22 +59,58 @@ public final class BackfillJob {
             return;
         }
         FloodgateOptions o = Cli.parseOrExplain(args, JobKind.BACKFILL);
+        checkKafka(o);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         build(env, o);
-        env.execute("floodgate-backfill-" + o.get(FloodgateOptions.MODE));
+        env.execute(jobName(o));
+    }
+
+    static String jobName(FloodgateOptions o) {
+        return "floodgate-backfill-" + o.get(FloodgateOptions.MODE);
+    }
+
+    /**
+     * Checks Kafka with the job's client settings ({@link KafkaPreflight}), builds the job for
+     * {@code o}'s mode and submits it without waiting.
+     */
+    public static JobClient submit(StreamExecutionEnvironment env, FloodgateOptions o)
+            throws Exception {
+        checkKafka(o);
+        build(env, o);
+        return env.executeAsync(jobName(o));
+    }
+
+    /** The start check of Kafka: the topics this mode reads and writes. */
+    static void checkKafka(FloodgateOptions o) {
+        boolean drain = o.get(FloodgateOptions.MODE).equals("drain");
+        KafkaPreflight.check(
+                o.get(FloodgateOptions.BOOTSTRAP_SERVERS),
+                KafkaClientConfig.from(o),
+                KafkaPreflight.TIMEOUT,
+                drain
+                        ? List.of(
+                                o.get(FloodgateOptions.SHED_TOPIC),
+                                o.get(FloodgateOptions.PROCESSED_TOPIC),
+                                o.get(FloodgateOptions.DLQ_TOPIC))
+                        : List.of(
+                                o.get(FloodgateOptions.INPUT_TOPIC),
+                                o.get(FloodgateOptions.REPLAY_TOPIC),
+                                o.get(FloodgateOptions.DLQ_TOPIC)));
     }
 
     /** Builds the backfill job for {@code o}'s mode with its real edges. */
     public static void build(StreamExecutionEnvironment env, FloodgateOptions o) throws Exception {
         FloodgateJob.configure(env, o);
         Pipeline pipeline = Pipeline.from(o);
+        Map<String, String> client = KafkaClientConfig.from(o).clientProperties();
         ExactlyOnceKafkaSinks kafka =
                 new ExactlyOnceKafkaSinks(
                         o.get(FloodgateOptions.BOOTSTRAP_SERVERS),
                         o.get(FloodgateOptions.TRANSACTIONAL_ID_PREFIX)
                                 + "-"
                                 + o.get(FloodgateOptions.MODE),
-                        o.get(FloodgateOptions.TRANSACTION_TIMEOUT));
+                        o.get(FloodgateOptions.TRANSACTION_TIMEOUT),
+                        client);
         if (o.get(FloodgateOptions.MODE).equals("drain")) {
             Source<RawRecord, ?, ?> shedLane =
                     InteractionLogSource.toEndOffsets(
@@ -78,7 +118,8 @@ public final class BackfillJob {
                             o.get(FloodgateOptions.SHED_TOPIC),
                             o.get(FloodgateOptions.GROUP_ID),
                             "committed",
-                            o.get(FloodgateOptions.LOG_RETENTION));
+                            o.get(FloodgateOptions.LOG_RETENTION),
+                            client);
             defineDrain(
                     env,
                     shedLane,
@@ -104,7 +145,8 @@ public final class BackfillJob {
                             o.get(FloodgateOptions.GROUP_ID),
                             positions,
                             until.equals("end") ? -1 : Instant.parse(until).toEpochMilli(),
-                            o.get(FloodgateOptions.LOG_RETENTION));
+                            o.get(FloodgateOptions.LOG_RETENTION),
+                            client);
             defineReplay(
                     env,
                     log,

@@ -5,6 +5,7 @@ import dev.floodgate.model.Channel;
 import dev.floodgate.model.OrderScope;
 import dev.floodgate.model.Priority;
 import dev.floodgate.operators.shed.ChannelPolicy;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -116,6 +117,20 @@ public final class FloodgateOptions {
                     "10min",
                     "Kafka transaction timeout: above the longest checkpoint plus restart, at most the broker's "
                             + "transaction.max.timeout.ms (15min by default)");
+    public static final Option<String> KAFKA_CONFIG =
+            new Option<>(
+                    "kafka-config",
+                    "a path to a Kafka client properties file, or none",
+                    NONE,
+                    "client settings (security.protocol, sasl.*, ssl.*, config.providers) for every Kafka "
+                            + "client of the job and the tools, read at start; secrets as ${env:NAME} or "
+                            + "${file:path:key}, never shown or logged; 'none': plaintext",
+                    s -> {
+                        if (!s.equals(NONE) && !java.nio.file.Files.isReadable(Path.of(s))) {
+                            throw new IllegalArgumentException("no readable file there");
+                        }
+                        return s;
+                    });
     public static final Option<Duration> LOG_RETENTION =
             duration(
                     "log-retention",
