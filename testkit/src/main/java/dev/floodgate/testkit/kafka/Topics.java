@@ -23,7 +23,19 @@ public final class Topics {
     public static void create(
             String bootstrapServers, int partitions, Duration retention, String... names)
             throws InterruptedException, ExecutionException {
+        create(bootstrapServers, Map.of(), partitions, retention, names);
+    }
+
+    /** The same with client settings (security). */
+    public static void create(
+            String bootstrapServers,
+            Map<String, String> clientProperties,
+            int partitions,
+            Duration retention,
+            String... names)
+            throws InterruptedException, ExecutionException {
         Properties props = new Properties();
+        props.putAll(clientProperties);
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         try (Admin admin = Admin.create(props)) {
             Set<String> existing = admin.listTopics().names().get();
