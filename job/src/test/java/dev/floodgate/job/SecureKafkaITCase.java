@@ -1,9 +1,12 @@
 package dev.floodgate.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.floodgate.contract.OutputCodec;
 import dev.floodgate.job.kafka.KafkaClientConfig;
+import dev.floodgate.job.kafka.KafkaPreflight;
+import dev.floodgate.job.testing.CapturedLogs;
 import dev.floodgate.job.tools.Tools;
 import dev.floodgate.model.Channel;
 import dev.floodgate.model.DeadLetterReason;
@@ -156,6 +159,220 @@ class SecureKafkaITCase {
         assertThat(status).as(err.toString(StandardCharsets.UTF_8)).isEqualTo(Tools.OK);
         assertThat(out.toString(StandardCharsets.UTF_8))
                 .contains("\"processed_once\":" + sent.size(), "\"passed\":true");
+    }
+
+    @Test
+    void thePasswordNeverShowsInTheRestAnswersOrTheLogs() throws Exception {
+        // the worst case: the password literally in the file
+        Path config =
+                SecureKafkaBroker.write(
+                        dir.resolve("client-literal.properties"),
+                        kafka.saslSslClientSettings(
+                                USER, PASSWORD, kafka.certificates().truststore()));
+        Map<String, String> client = KafkaClientConfig.load(config).clientProperties();
+        String t = "secrets";
+        Topics.create(kafka.saslSslBootstrap(), client, 2, Duration.ofDays(1), topics(t));
+        Map<String, Interaction> sent = produce(client, topic(t, "interactions"), 50);
+        String storePassword = kafka.certificates().password();
+
+        Map<String, String> answers = new LinkedHashMap<>();
+        String logs;
+        String id;
+        try (CapturedLogs captured =
+                CapturedLogs.start("org.apache.kafka", "org.apache.flink", "dev.floodgate")) {
+            JobClient live =
+                    FloodgateJob.submit(
+                            flink.environment(jobConf()),
+                            options(JobKind.LIVE, t, config, "--starting-offsets", "earliest"));
+            // the TaskManagers' clients authenticated: the output is there
+            awaitCommitted(client, sent.size(), topic(t, "processed"), topic(t, "shed"));
+            id = live.getJobID().toHexString();
+            for (String path :
+                    List.of(
+                            "/jobs/" + id + "/config",
+                            "/jobs/" + id + "/plan",
+                            "/jobs/" + id,
+                            "/jobs/" + id + "/exceptions",
+                            "/jobmanager/config")) {
+                answers.put(path, rest.get(path).toString());
+            }
+            live.cancel().get(1, TimeUnit.MINUTES);
+            logs = captured.text();
+        }
+        assertThat(answers.get("/jobs/" + id + "/config"))
+                .as("the job parameters show the file's path")
+                .contains("kafka-config", config.toString());
+        answers.forEach(
+                (path, body) ->
+                        assertThat(body)
+                                .as(path)
+                                .doesNotContain(PASSWORD)
+                                .doesNotContain(storePassword));
+        assertThat(logs)
+                .as("the start line shows the keys, masked")
+                .contains("sasl.jaas.config=****", "ssl.truststore.password=****")
+                .as("the Kafka clients' own configuration dumps are captured")
+                .contains("ProducerConfig values", "ConsumerConfig values")
+                .doesNotContain(PASSWORD)
+                .doesNotContain(storePassword);
+    }
+
+    @Test
+    void aWrongPasswordStopsTheJobsAtStartNamingAuthentication() throws Exception {
+        String wrong = "not-the-" + PASSWORD;
+        Path config =
+                SecureKafkaBroker.write(
+                        dir.resolve("client-wrong.properties"),
+                        kafka.saslSslClientSettings(
+                                USER, wrong, kafka.certificates().truststore()));
+        int jobsBefore = jobCount();
+        assertThatThrownBy(
+                        () ->
+                                FloodgateJob.submit(
+                                        flink.environment(jobConf()),
+                                        options(JobKind.LIVE, "wrong", config)))
+                .isInstanceOf(KafkaPreflight.Failure.class)
+                .satisfies(
+                        e ->
+                                assertThat(((KafkaPreflight.Failure) e).problem)
+                                        .isEqualTo(KafkaPreflight.Problem.AUTHENTICATION))
+                .hasMessageContaining("authentication failed")
+                .hasMessageContaining("--kafka-config " + config)
+                .hasMessageContaining("sasl.jaas.config")
+                .hasMessageNotContaining(wrong)
+                .hasMessageNotContaining(PASSWORD);
+        assertThatThrownBy(
+                        () ->
+                                BackfillJob.submit(
+                                        flink.environment(jobConf()),
+                                        options(
+                                                JobKind.BACKFILL,
+                                                "wrong",
+                                                config,
+                                                "--mode",
+                                                "drain")))
+                .isInstanceOf(KafkaPreflight.Failure.class)
+                .hasMessageContaining("authentication failed");
+        assertThat(jobCount())
+                .as("nothing was submitted, so nothing restarts")
+                .isEqualTo(jobsBefore);
+    }
+
+    @Test
+    void anUntrustedCertificateStopsTheJobAtStartNamingTlsTrust() throws Exception {
+        Path config =
+                SecureKafkaBroker.write(
+                        dir.resolve("client-untrusted.properties"),
+                        kafka.saslSslClientSettings(
+                                USER, PASSWORD, kafka.certificates().untrustedTruststore()));
+        int jobsBefore = jobCount();
+        assertThatThrownBy(
+                        () ->
+                                FloodgateJob.submit(
+                                        flink.environment(jobConf()),
+                                        options(JobKind.LIVE, "untrusted", config)))
+                .isInstanceOf(KafkaPreflight.Failure.class)
+                .satisfies(
+                        e ->
+                                assertThat(((KafkaPreflight.Failure) e).problem)
+                                        .isEqualTo(KafkaPreflight.Problem.TLS_TRUST))
+                .hasMessageContaining("TLS trust failed")
+                .hasMessageContaining("ssl.truststore")
+                .hasMessageContaining("--kafka-config " + config)
+                .hasMessageNotContaining(PASSWORD);
+        assertThat(jobCount()).isEqualTo(jobsBefore);
+    }
+
+    @Test
+    void reconcileTakesThePasswordFromAnEnvironmentVariable() throws Exception {
+        Map<String, String> settings =
+                kafka.saslSslClientSettings(
+                        USER, "${env:FLOODGATE_KAFKA_PASSWORD}", kafka.certificates().truststore());
+        settings.put("config.providers", "env");
+        settings.put(
+                "config.providers.env.class",
+                "org.apache.kafka.common.config.provider.EnvVarConfigProvider");
+        Path config = SecureKafkaBroker.write(dir.resolve("client-env.properties"), settings);
+        Map<String, String> resolved =
+                KafkaClientConfig.load(
+                                SecureKafkaBroker.write(
+                                        dir.resolve("client-env-resolved.properties"),
+                                        kafka.saslSslClientSettings(
+                                                USER, PASSWORD, kafka.certificates().truststore())))
+                        .clientProperties();
+        String t = "env";
+        Topics.create(kafka.saslSslBootstrap(), resolved, 1, Duration.ofDays(1), topics(t));
+
+        // reconcile as an operator runs it, in its own JVM with the variable set (as a Secret
+        // given as an environment variable on Kubernetes): empty topics reconcile
+        ToolProcess ok = reconcileInOwnJvm(t, config, PASSWORD);
+        assertThat(ok.status).as(ok.output).isEqualTo(Tools.OK);
+        assertThat(ok.output).contains("\"passed\":true").doesNotContain(PASSWORD);
+
+        ToolProcess wrong = reconcileInOwnJvm(t, config, "wrong-" + PASSWORD);
+        assertThat(wrong.status).as(wrong.output).isEqualTo(Tools.UNREADABLE);
+        assertThat(wrong.output)
+                .contains("authentication failed", "--kafka-config")
+                .doesNotContain(PASSWORD);
+    }
+
+    @Test
+    void mutualTlsReachesTheBrokerWithAClientCertificateAndOnlyWithOne() throws Exception {
+        Map<String, String> mtls = kafka.mtlsClientSettings();
+        Path config = SecureKafkaBroker.write(dir.resolve("client-mtls.properties"), mtls);
+        String t = "mtls";
+        KafkaClientConfig client = KafkaClientConfig.load(config);
+        Topics.create(
+                kafka.mtlsBootstrap(), client.clientProperties(), 1, Duration.ofDays(1), topics(t));
+        assertThat(
+                        KafkaPreflight.check(
+                                kafka.mtlsBootstrap(),
+                                client,
+                                Duration.ofSeconds(15),
+                                List.of(topics(t))))
+                .isEmpty();
+
+        Map<String, String> noCertificate = new LinkedHashMap<>(mtls);
+        noCertificate
+                .keySet()
+                .removeIf(k -> k.startsWith("ssl.keystore") || k.equals("ssl.key.password"));
+        KafkaClientConfig without =
+                KafkaClientConfig.load(
+                        SecureKafkaBroker.write(
+                                dir.resolve("client-mtls-nocert.properties"), noCertificate));
+        assertThatThrownBy(
+                        () ->
+                                KafkaPreflight.check(
+                                        kafka.mtlsBootstrap(),
+                                        without,
+                                        Duration.ofSeconds(15),
+                                        List.of(topics(t))))
+                .isInstanceOf(KafkaPreflight.Failure.class)
+                .hasMessageContaining("TLS")
+                .hasMessageContaining("ssl.keystore");
+    }
+
+    private record ToolProcess(int status, String output) {}
+
+    private static ToolProcess reconcileInOwnJvm(String prefix, Path config, String password)
+            throws Exception {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Tools.class.getName()));
+        cmd.addAll(List.of(reconcileArgs(prefix, config)));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().put("FLOODGATE_KAFKA_PASSWORD", password);
+        Process p = pb.start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(2, TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+            throw new AssertionError("reconcile did not finish: " + output);
+        }
+        return new ToolProcess(p.exitValue(), output);
+    }
+
+    private static int jobCount() throws Exception {
+        return rest.get("/jobs").path("jobs").size();
     }
 
     // --- helpers --------------------------------------------------------------------------------

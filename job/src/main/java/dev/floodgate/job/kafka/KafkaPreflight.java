@@ -122,11 +122,17 @@ public final class KafkaPreflight {
                                     + ": check the user and password in sasl.jaas.config of "
                                     + file;
                     case TLS_TRUST ->
-                            "TLS trust failed at "
-                                    + at
-                                    + ": the broker's certificate is not trusted by the truststore "
-                                    + "(ssl.truststore.*) of "
-                                    + file;
+                            untrusted(e)
+                                    ? "TLS trust failed at "
+                                            + at
+                                            + ": the broker's certificate is not trusted by the "
+                                            + "truststore (ssl.truststore.*) of "
+                                            + file
+                                    : "TLS handshake failed at "
+                                            + at
+                                            + ": check the truststore (ssl.truststore.*) and, for "
+                                            + "mutual TLS, the client certificate (ssl.keystore.*) of "
+                                            + file;
                     case AUTHORIZATION ->
                             "not authorized at " + at + ": grant the user of " + file + " access";
                     case CLIENT_SETTINGS ->
@@ -177,6 +183,18 @@ public final class KafkaPreflight {
         return e instanceof org.apache.kafka.common.KafkaException
                 ? Problem.CLIENT_SETTINGS
                 : Problem.CONNECTION;
+    }
+
+    /** The broker's certificate did not verify (as opposed to the broker refusing ours). */
+    private static boolean untrusted(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof java.security.cert.CertificateException
+                    || t instanceof java.security.cert.CertPathValidatorException
+                    || t.getClass().getName().contains("CertPathBuilder")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static Throwable rootCause(Throwable e) {
