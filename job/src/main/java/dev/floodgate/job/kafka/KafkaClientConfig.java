@@ -65,6 +65,8 @@ public final class KafkaClientConfig {
     private static final Pattern JAAS_PASSWORD =
             Pattern.compile("(?i)(password\\s*=\\s*)(\"[^\"]*\"|[^\\s;]+)");
     private static final Pattern ENV_REFERENCE = Pattern.compile("\\$\\{env:([^}:]+)}");
+    private static final Pattern FILE_REFERENCE =
+            Pattern.compile("\\$\\{[A-Za-z0-9_.-]+:([^}:]+):([^}:]+)}");
     private static final Set<String> PASSWORD_KEYS = passwordKeys();
 
     private final Path path;
@@ -191,21 +193,60 @@ public final class KafkaClientConfig {
             return null;
         }
         String out = text;
-        for (Map.Entry<String, String> e : entries.entrySet()) {
-            if (!isSensitive(e.getKey())) {
-                continue;
-            }
-            out = replace(out, e.getValue());
-            var refs = ENV_REFERENCE.matcher(e.getValue());
-            while (refs.find()) {
-                out = replace(out, System.getenv(refs.group(1)));
-            }
+        for (String secret : secrets()) {
+            out = out.replace(secret, MASK);
         }
         return JAAS_PASSWORD.matcher(out).replaceAll("$1" + MASK);
     }
 
-    private static String replace(String text, String secret) {
-        return secret == null || secret.length() < 4 ? text : text.replace(secret, MASK);
+    /**
+     * The secret strings of the file: each sensitive value, the JAAS passwords inside it, and what
+     * its {@code ${env:NAME}} and {@code ${file:path:key}} references stand for here.
+     */
+    private Set<String> secrets() {
+        Set<String> out =
+                new TreeSet<>(
+                        (a, b) ->
+                                b.length() != a.length()
+                                        ? b.length() - a.length()
+                                        : a.compareTo(b));
+        for (Map.Entry<String, String> e : entries.entrySet()) {
+            if (!isSensitive(e.getKey())) {
+                continue;
+            }
+            String value = e.getValue();
+            add(out, value);
+            var jaas = JAAS_PASSWORD.matcher(value);
+            while (jaas.find()) {
+                add(out, jaas.group(2).replace("\"", ""));
+            }
+            var env = ENV_REFERENCE.matcher(value);
+            while (env.find()) {
+                add(out, System.getenv(env.group(1)));
+            }
+            var file = FILE_REFERENCE.matcher(value);
+            while (file.find()) {
+                add(out, referencedFileValue(file.group(1), file.group(2)));
+            }
+        }
+        return out;
+    }
+
+    private static void add(Set<String> secrets, String secret) {
+        // short strings would mask ordinary words; no real secret is that short
+        if (secret != null && secret.length() >= 4 && !secret.startsWith("${")) {
+            secrets.add(secret);
+        }
+    }
+
+    private static String referencedFileValue(String file, String key) {
+        Properties p = new Properties();
+        try (Reader r = Files.newBufferedReader(Path.of(file), StandardCharsets.UTF_8)) {
+            p.load(r);
+            return p.getProperty(key);
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
     }
 
     /** A key whose value is a secret: a password-typed client setting, or a secret-like name. */
