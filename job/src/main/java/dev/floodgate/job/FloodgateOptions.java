@@ -5,7 +5,6 @@ import dev.floodgate.model.Channel;
 import dev.floodgate.model.OrderScope;
 import dev.floodgate.model.Priority;
 import dev.floodgate.operators.shed.ChannelPolicy;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -125,12 +124,9 @@ public final class FloodgateOptions {
                     "client settings (security.protocol, sasl.*, ssl.*, config.providers) for every Kafka "
                             + "client of the job and the tools, read at start; secrets as ${env:NAME} or "
                             + "${file:path:key}, never shown or logged; 'none': plaintext",
-                    s -> {
-                        if (!s.equals(NONE) && !java.nio.file.Files.isReadable(Path.of(s))) {
-                            throw new IllegalArgumentException("no readable file there");
-                        }
-                        return s;
-                    });
+                    // read at start (KafkaClientConfig), on the machine that starts the job: a
+                    // manifest names a path of the pod, not of the machine that checks it
+                    s -> s);
     public static final Option<Duration> LOG_RETENTION =
             duration(
                     "log-retention",

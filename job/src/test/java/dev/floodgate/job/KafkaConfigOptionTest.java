@@ -33,19 +33,19 @@ class KafkaConfigOptionTest {
     @TempDir Path dir;
 
     @Test
-    void aMissingFileIsRefusedNamingTheOption() {
+    void aMissingFileStopsTheJobAtStartNamingTheOption() {
         assertThatThrownBy(
                         () ->
-                                FloodgateOptions.fromArgs(
+                                FloodgateJob.main(
                                         new String[] {
                                             "--bootstrap-servers",
                                             "k:1",
                                             "--kafka-config",
                                             dir.resolve("nope.properties").toString()
-                                        },
-                                        JobKind.LIVE))
+                                        }))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("--kafka-config")
-                .hasMessageContaining("no readable file");
+                .hasMessageContaining("cannot read");
     }
 
     @Test
