@@ -262,6 +262,13 @@ public final class FloodgateOptions {
                         return s;
                     });
 
+    public static final Option<Boolean> LOG_CUSTOMER_IDS =
+            flag(
+                    "log-customer-ids",
+                    "true",
+                    "the hot-key log line names the customer by its id; false: by a pseudonym (# and 12 hex "
+                            + "digits of the id's SHA-256), for logs that must not hold customer ids");
+
     // Backfill job
     public static final Option<String> MODE =
             new Option<>(
