@@ -121,6 +121,19 @@ public final class KafkaClientConfig {
                             + ", which the jobs set themselves (--bootstrap-servers, --group-id, "
                             + "--transaction-timeout, exactly once): remove them from the file");
         }
+        // a config-provider reference cannot hold ':' or '}' in its path: a literal secret in such
+        // a file could not be referenced, so it would have to travel in the job graph
+        if ((path.toString().contains(":") || path.toString().contains("}"))
+                && entries.entrySet().stream()
+                        .anyMatch(e -> isSensitive(e.getKey()) && !e.getValue().contains("${"))) {
+            throw new IllegalArgumentException(
+                    "option --"
+                            + FloodgateOptions.KAFKA_CONFIG.key
+                            + ": the path "
+                            + path
+                            + " holds ':' or '}', so its literal secrets cannot be referenced: move "
+                            + "the file, or put the secrets behind ${env:...} or ${file:...}");
+        }
         return new KafkaClientConfig(path, Collections.unmodifiableMap(entries));
     }
 
