@@ -1,5 +1,7 @@
 package dev.floodgate.job;
 
+import dev.floodgate.job.kafka.KafkaClientConfig;
+import dev.floodgate.job.kafka.KafkaPreflight;
 import dev.floodgate.model.DeadLetter;
 import dev.floodgate.model.DrainMark;
 import dev.floodgate.model.Interaction;
@@ -19,12 +21,14 @@ import dev.floodgate.sinks.ExactlyOnceKafkaSinks;
 import dev.floodgate.sources.DrainProgress;
 import dev.floodgate.sources.InteractionLogSource;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.configuration.StateRecoveryOptions;
+import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.DataStreamUtils;
 import org.apache.flink.streaming.api.datastream.KeyedStream;
@@ -60,9 +64,43 @@ public final class BackfillJob {
             return;
         }
         FloodgateOptions o = Cli.parseOrExplain(args, JobKind.BACKFILL);
+        checkKafka(o);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         build(env, o);
-        env.execute("floodgate-backfill-" + o.get(FloodgateOptions.MODE));
+        env.execute(jobName(o));
+    }
+
+    static String jobName(FloodgateOptions o) {
+        return "floodgate-backfill-" + o.get(FloodgateOptions.MODE);
+    }
+
+    /**
+     * Checks Kafka with the job's client settings ({@link KafkaPreflight}), builds the job for
+     * {@code o}'s mode and submits it without waiting.
+     */
+    public static JobClient submit(StreamExecutionEnvironment env, FloodgateOptions o)
+            throws Exception {
+        checkKafka(o);
+        build(env, o);
+        return env.executeAsync(jobName(o));
+    }
+
+    /** The start check of Kafka: the topics this mode reads and writes. */
+    static void checkKafka(FloodgateOptions o) {
+        boolean drain = o.get(FloodgateOptions.MODE).equals("drain");
+        KafkaPreflight.check(
+                o.get(FloodgateOptions.BOOTSTRAP_SERVERS),
+                KafkaClientConfig.from(o),
+                KafkaPreflight.TIMEOUT,
+                drain
+                        ? List.of(
+                                o.get(FloodgateOptions.SHED_TOPIC),
+                                o.get(FloodgateOptions.PROCESSED_TOPIC),
+                                o.get(FloodgateOptions.DLQ_TOPIC))
+                        : List.of(
+                                o.get(FloodgateOptions.INPUT_TOPIC),
+                                o.get(FloodgateOptions.REPLAY_TOPIC),
+                                o.get(FloodgateOptions.DLQ_TOPIC)));
     }
 
     /** Builds the backfill job for {@code o}'s mode with its real edges. */
@@ -73,6 +111,7 @@ public final class BackfillJob {
                     o,
                     DrainProgress.read(
                             o.get(FloodgateOptions.BOOTSTRAP_SERVERS),
+                            KafkaClientConfig.from(o).clientProperties(),
                             o.get(FloodgateOptions.DRAIN_PROGRESS_TOPIC),
                             o.get(FloodgateOptions.GROUP_ID),
                             o.get(FloodgateOptions.SHED_TOPIC)));
@@ -80,7 +119,8 @@ public final class BackfillJob {
         }
         FloodgateJob.configure(env, o);
         Pipeline pipeline = Pipeline.from(o);
-        ExactlyOnceKafkaSinks kafka = sinks(o);
+        Map<String, String> client = KafkaClientConfig.from(o).clientProperties();
+        ExactlyOnceKafkaSinks kafka = sinks(o, client);
         String savepoint = savepointPath(env, o);
         Map<TopicPartition, Long> positions = SavepointPositions.read(savepoint);
         String until = o.get(FloodgateOptions.UNTIL);
@@ -97,7 +137,8 @@ public final class BackfillJob {
                         o.get(FloodgateOptions.GROUP_ID),
                         positions,
                         until.equals("end") ? -1 : Instant.parse(until).toEpochMilli(),
-                        o.get(FloodgateOptions.LOG_RETENTION));
+                        o.get(FloodgateOptions.LOG_RETENTION),
+                        client);
         defineReplay(
                 env,
                 log,
@@ -111,6 +152,7 @@ public final class BackfillJob {
     static void buildDrain(
             StreamExecutionEnvironment env, FloodgateOptions o, Map<TopicPartition, Long> marks) {
         FloodgateJob.configure(env, o);
+        Map<String, String> client = KafkaClientConfig.from(o).clientProperties();
         String shedTopic = o.get(FloodgateOptions.SHED_TOPIC);
         String group = o.get(FloodgateOptions.GROUP_ID);
         String progressTopic = o.get(FloodgateOptions.DRAIN_PROGRESS_TOPIC);
@@ -120,7 +162,7 @@ public final class BackfillJob {
                 group,
                 progressTopic,
                 marks);
-        ExactlyOnceKafkaSinks kafka = sinks(o);
+        ExactlyOnceKafkaSinks kafka = sinks(o, client);
         defineDrain(
                 env,
                 InteractionLogSource.fromMarksToEndOffsets(
@@ -128,7 +170,8 @@ public final class BackfillJob {
                         shedTopic,
                         group,
                         marks,
-                        o.get(FloodgateOptions.LOG_RETENTION)),
+                        o.get(FloodgateOptions.LOG_RETENTION),
+                        client),
                 new DrainSinks(
                         kafka.processed(o.get(FloodgateOptions.PROCESSED_TOPIC)),
                         kafka.deadLetters(o.get(FloodgateOptions.DLQ_TOPIC), "backfill"),
@@ -138,13 +181,14 @@ public final class BackfillJob {
                 o.get(FloodgateOptions.MAX_RATE));
     }
 
-    private static ExactlyOnceKafkaSinks sinks(FloodgateOptions o) {
+    private static ExactlyOnceKafkaSinks sinks(FloodgateOptions o, Map<String, String> client) {
         return new ExactlyOnceKafkaSinks(
                 o.get(FloodgateOptions.BOOTSTRAP_SERVERS),
                 o.get(FloodgateOptions.TRANSACTIONAL_ID_PREFIX)
                         + "-"
                         + o.get(FloodgateOptions.MODE),
-                o.get(FloodgateOptions.TRANSACTION_TIMEOUT));
+                o.get(FloodgateOptions.TRANSACTION_TIMEOUT),
+                client);
     }
 
     /** The savepoint to replay from: the option, or the path this job is being restored from. */

@@ -1,5 +1,7 @@
 package dev.floodgate.job;
 
+import dev.floodgate.job.kafka.KafkaClientConfig;
+import dev.floodgate.job.kafka.KafkaPreflight;
 import dev.floodgate.model.DeadLetter;
 import dev.floodgate.model.Interaction;
 import dev.floodgate.model.Lane;
@@ -17,6 +19,7 @@ import dev.floodgate.operators.shed.AdmissionPolicy;
 import dev.floodgate.sinks.ArchiveSink;
 import dev.floodgate.sinks.ExactlyOnceKafkaSinks;
 import dev.floodgate.sources.InteractionLogSource;
+import java.util.List;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.core.execution.CheckpointingMode;
@@ -46,6 +49,7 @@ public final class FloodgateJob {
             return;
         }
         FloodgateOptions options = Cli.parseOrExplain(args, JobKind.LIVE);
+        checkKafka(options);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         configure(env, options);
         defineWorkflow(env, source(options), sinks(options), Pipeline.from(options));
@@ -57,9 +61,26 @@ public final class FloodgateJob {
     /** Builds the live job with its real edges on {@code env} and submits it without waiting. */
     public static JobClient submit(StreamExecutionEnvironment env, FloodgateOptions options)
             throws Exception {
+        checkKafka(options);
         configure(env, options);
         defineWorkflow(env, source(options), sinks(options), Pipeline.from(options));
         return env.executeAsync(JOB_NAME);
+    }
+
+    /**
+     * The start check of Kafka with the job's client settings ({@link KafkaPreflight}): a wrong
+     * password, an untrusted certificate or unreachable brokers stop the live job here.
+     */
+    static void checkKafka(FloodgateOptions o) {
+        KafkaPreflight.check(
+                o.get(FloodgateOptions.BOOTSTRAP_SERVERS),
+                KafkaClientConfig.from(o),
+                KafkaPreflight.TIMEOUT,
+                List.of(
+                        o.get(FloodgateOptions.INPUT_TOPIC),
+                        o.get(FloodgateOptions.PROCESSED_TOPIC),
+                        o.get(FloodgateOptions.SHED_TOPIC),
+                        o.get(FloodgateOptions.DLQ_TOPIC)));
     }
 
     /**
@@ -119,7 +140,8 @@ public final class FloodgateJob {
                 o.get(FloodgateOptions.INPUT_TOPIC),
                 o.get(FloodgateOptions.GROUP_ID),
                 o.get(FloodgateOptions.STARTING_OFFSETS),
-                o.get(FloodgateOptions.LOG_RETENTION));
+                o.get(FloodgateOptions.LOG_RETENTION),
+                KafkaClientConfig.from(o).clientProperties());
     }
 
     static JobSinks sinks(FloodgateOptions o) {
@@ -127,7 +149,8 @@ public final class FloodgateJob {
                 new ExactlyOnceKafkaSinks(
                         o.get(FloodgateOptions.BOOTSTRAP_SERVERS),
                         o.get(FloodgateOptions.TRANSACTIONAL_ID_PREFIX),
-                        o.get(FloodgateOptions.TRANSACTION_TIMEOUT));
+                        o.get(FloodgateOptions.TRANSACTION_TIMEOUT),
+                        KafkaClientConfig.from(o).clientProperties());
         String archive = o.get(FloodgateOptions.ARCHIVE_PATH);
         if (!o.isSet(FloodgateOptions.ARCHIVE_PATH)) {
             LOG.warn(

@@ -116,6 +116,17 @@ public final class FloodgateOptions {
                     "10min",
                     "Kafka transaction timeout: above the longest checkpoint plus restart, at most the broker's "
                             + "transaction.max.timeout.ms (15min by default)");
+    public static final Option<String> KAFKA_CONFIG =
+            new Option<>(
+                    "kafka-config",
+                    "a path to a Kafka client properties file, or none",
+                    NONE,
+                    "client settings (security.protocol, sasl.*, ssl.*, config.providers) for every Kafka "
+                            + "client of the job and the tools, read at start; secrets as ${env:NAME} or "
+                            + "${file:path:key}, never shown or logged; 'none': plaintext",
+                    // read at start (KafkaClientConfig), on the machine that starts the job: a
+                    // manifest names a path of the pod, not of the machine that checks it
+                    s -> s);
     public static final Option<Duration> LOG_RETENTION =
             duration(
                     "log-retention",
@@ -250,6 +261,13 @@ public final class FloodgateOptions {
                         }
                         return s;
                     });
+
+    public static final Option<Boolean> LOG_CUSTOMER_IDS =
+            flag(
+                    "log-customer-ids",
+                    "true",
+                    "the hot-key log line names the customer by its id; false: by a pseudonym (# and 12 hex "
+                            + "digits of the id's SHA-256), for logs that must not hold customer ids");
 
     // Backfill job
     public static final Option<String> MODE =

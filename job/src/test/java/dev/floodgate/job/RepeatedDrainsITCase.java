@@ -147,7 +147,7 @@ class RepeatedDrainsITCase {
         BackfillJob.defineDrain(
                 env,
                 InteractionLogSource.fromMarksToEndOffsets(
-                        bootstrap, shedTopic, group, marks(), Duration.ofDays(1)),
+                        bootstrap, shedTopic, group, marks(), Duration.ofDays(1), Map.of()),
                 new BackfillJob.DrainSinks(
                         sinks.processed(options.get(FloodgateOptions.PROCESSED_TOPIC)),
                         sinks.deadLetters(options.get(FloodgateOptions.DLQ_TOPIC), "backfill"),
@@ -164,6 +164,7 @@ class RepeatedDrainsITCase {
     private Map<TopicPartition, Long> marks() {
         return DrainProgress.read(
                 bootstrap,
+                Map.of(),
                 options.get(FloodgateOptions.DRAIN_PROGRESS_TOPIC),
                 options.get(FloodgateOptions.GROUP_ID),
                 options.get(FloodgateOptions.SHED_TOPIC));

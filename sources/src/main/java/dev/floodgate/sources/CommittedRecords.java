@@ -31,7 +31,17 @@ public final class CommittedRecords {
      */
     public static List<ConsumerRecord<byte[], byte[]>> readAll(
             String bootstrapServers, String topic) {
+        return readAll(bootstrapServers, Map.of(), topic);
+    }
+
+    /**
+     * The same with client settings (security, from {@code --kafka-config}) applied to the
+     * consumer.
+     */
+    public static List<ConsumerRecord<byte[], byte[]>> readAll(
+            String bootstrapServers, Map<String, String> clientProperties, String topic) {
         Properties p = new Properties();
+        p.putAll(clientProperties);
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
@@ -65,7 +75,18 @@ public final class CommittedRecords {
     public static List<String> missingTopics(
             String bootstrapServers, Duration timeout, List<String> names)
             throws InterruptedException, ExecutionException, TimeoutException {
+        return missingTopics(bootstrapServers, Map.of(), timeout, names);
+    }
+
+    /** The same with client settings (security) applied to the admin client. */
+    public static List<String> missingTopics(
+            String bootstrapServers,
+            Map<String, String> clientProperties,
+            Duration timeout,
+            List<String> names)
+            throws InterruptedException, ExecutionException, TimeoutException {
         Properties props = new Properties();
+        props.putAll(clientProperties);
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         props.put(
                 AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, Long.toString(timeout.toMillis()));

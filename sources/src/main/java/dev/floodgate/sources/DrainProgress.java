@@ -31,8 +31,13 @@ public final class DrainProgress {
 
     /** The marks of {@code group} for {@code shedTopic}: partition -> next offset. */
     public static Map<TopicPartition, Long> read(
-            String bootstrapServers, String progressTopic, String group, String shedTopic) {
+            String bootstrapServers,
+            Map<String, String> clientProperties,
+            String progressTopic,
+            String group,
+            String shedTopic) {
         Properties p = new Properties();
+        p.putAll(clientProperties);
         p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");

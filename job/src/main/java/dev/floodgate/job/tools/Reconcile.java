@@ -4,6 +4,7 @@ import dev.floodgate.contract.InteractionCodec;
 import dev.floodgate.contract.InvalidRecordException;
 import dev.floodgate.contract.OutputCodec;
 import dev.floodgate.job.FloodgateOptions;
+import dev.floodgate.job.kafka.KafkaClientConfig;
 import dev.floodgate.model.DeadLetter;
 import dev.floodgate.model.Lane;
 import dev.floodgate.model.ProcessedEvent;
@@ -117,12 +118,14 @@ public final class Reconcile {
     /** Reconciles the topics named in {@code options}, counting the given lanes as processing. */
     public static Report run(FloodgateOptions options, Set<Lane> lanes) throws IOException {
         String bootstrap = options.get(FloodgateOptions.BOOTSTRAP_SERVERS);
+        Map<String, String> client = KafkaClientConfig.from(options).clientProperties();
         int maxBytes = options.get(FloodgateOptions.MAX_RECORD_BYTES);
 
         Set<String> valid = new LinkedHashSet<>();
         Set<String> invalidPositions = new LinkedHashSet<>();
         for (ConsumerRecord<byte[], byte[]> r :
-                CommittedRecords.readAll(bootstrap, options.get(FloodgateOptions.INPUT_TOPIC))) {
+                CommittedRecords.readAll(
+                        bootstrap, client, options.get(FloodgateOptions.INPUT_TOPIC))) {
             try {
                 valid.add(InteractionCodec.parse(raw(r), maxBytes).eventId);
             } catch (InvalidRecordException e) {
@@ -133,7 +136,7 @@ public final class Reconcile {
         Map<String, Integer> byLane = new HashMap<>();
         for (ConsumerRecord<byte[], byte[]> r :
                 CommittedRecords.readAll(
-                        bootstrap, options.get(FloodgateOptions.PROCESSED_TOPIC))) {
+                        bootstrap, client, options.get(FloodgateOptions.PROCESSED_TOPIC))) {
             ProcessedEvent p = OutputCodec.readProcessed(r.value());
             if (lanes.contains(p.lane)) {
                 processedCount.merge(p.eventId, 1, Integer::sum);
@@ -143,7 +146,8 @@ public final class Reconcile {
         Set<String> deadLettered = new HashSet<>();
         Set<String> deadLetterPositions = new HashSet<>();
         for (ConsumerRecord<byte[], byte[]> r :
-                CommittedRecords.readAll(bootstrap, options.get(FloodgateOptions.DLQ_TOPIC))) {
+                CommittedRecords.readAll(
+                        bootstrap, client, options.get(FloodgateOptions.DLQ_TOPIC))) {
             DeadLetter d = OutputCodec.readDeadLetter(r.value());
             deadLetterPositions.add(d.topic + "-" + d.partition + "@" + d.offset);
             if ("process".equals(d.stage)) {
@@ -166,7 +170,8 @@ public final class Reconcile {
         }
         Set<String> shed = new HashSet<>();
         for (ConsumerRecord<byte[], byte[]> r :
-                CommittedRecords.readAll(bootstrap, options.get(FloodgateOptions.SHED_TOPIC))) {
+                CommittedRecords.readAll(
+                        bootstrap, client, options.get(FloodgateOptions.SHED_TOPIC))) {
             try {
                 shed.add(InteractionCodec.parse(raw(r), Integer.MAX_VALUE).eventId);
             } catch (InvalidRecordException e) {

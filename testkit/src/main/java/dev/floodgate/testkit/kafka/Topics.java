@@ -23,8 +23,20 @@ public final class Topics {
     public static void create(
             String bootstrapServers, int partitions, Duration retention, String... names)
             throws InterruptedException, ExecutionException {
+        create(bootstrapServers, Map.of(), partitions, retention, names);
+    }
+
+    /** The same with client settings (security). */
+    public static void create(
+            String bootstrapServers,
+            Map<String, String> clientProperties,
+            int partitions,
+            Duration retention,
+            String... names)
+            throws InterruptedException, ExecutionException {
         create(
                 bootstrapServers,
+                clientProperties,
                 partitions,
                 Map.of(
                         "message.timestamp.type",
@@ -39,15 +51,21 @@ public final class Topics {
             throws InterruptedException, ExecutionException {
         create(
                 bootstrapServers,
+                Map.of(),
                 1,
                 Map.of("message.timestamp.type", "LogAppendTime", "cleanup.policy", "compact"),
                 names);
     }
 
     private static void create(
-            String bootstrapServers, int partitions, Map<String, String> configs, String... names)
+            String bootstrapServers,
+            Map<String, String> clientProperties,
+            int partitions,
+            Map<String, String> configs,
+            String... names)
             throws InterruptedException, ExecutionException {
         Properties props = new Properties();
+        props.putAll(clientProperties);
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         try (Admin admin = Admin.create(props)) {
             Set<String> existing = admin.listTopics().names().get();
