@@ -13,7 +13,8 @@ import org.apache.flink.metrics.MetricGroup;
  * <ul>
  *   <li>{@code log=<name>,partition=<p>}: gauges {@code lagRecords}, {@code lagMs}, {@code
  *       retentionHeadroomMs} (+Inf for infinite retention), {@code agedOutRecords} (see {@link
- *       PartitionLag});
+ *       PartitionLag}), {@code endOffset} and {@code committedOffset} (their rates: arrivals and
+ *       what the group processes);
  *   <li>{@code log=<name>}: gauges {@code retentionMs} (the topic's, -1 infinite) and {@code
  *       measurementAgeMs} (since the last successful measurement; -1 before the first);
  *   <li>counter {@code pollFailures}: measurements that failed.
@@ -70,11 +71,13 @@ final class LagGauges {
         g.gauge("lagMs", () -> value(name, partition).lagMs());
         g.gauge("retentionHeadroomMs", () -> value(name, partition).retentionHeadroomMs());
         g.gauge("agedOutRecords", () -> value(name, partition).agedOutRecords());
+        g.gauge("endOffset", () -> value(name, partition).endOffset());
+        g.gauge("committedOffset", () -> value(name, partition).committedOffset());
     }
 
     /** The partition's last measure (NaN headroom for a partition no longer in the topic). */
     private PartitionLag value(String name, int partition) {
         PartitionLag p = latest.get(name).partitions().get(partition);
-        return p != null ? p : new PartitionLag(partition, 0, 0, Double.NaN, 0);
+        return p != null ? p : new PartitionLag(partition, 0, 0, Double.NaN, 0, -1, -1);
     }
 }

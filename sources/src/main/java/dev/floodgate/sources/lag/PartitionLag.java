@@ -15,13 +15,18 @@ package dev.floodgate.sources.lag;
  *     Double#POSITIVE_INFINITY} when retention is infinite ({@code retention.ms=-1})
  * @param agedOutRecords records the group committed before but the log no longer holds (its
  *     committed offset is below the earliest offset): deleted unprocessed; 0 without a commit
+ * @param endOffset the last stable offset: its rate is the arrivals
+ * @param committedOffset the group's committed offset, -1 without one: its rate is what the group
+ *     processes
  */
 public record PartitionLag(
         int partition,
         long lagRecords,
         long lagMs,
         double retentionHeadroomMs,
-        long agedOutRecords) {
+        long agedOutRecords,
+        long endOffset,
+        long committedOffset) {
 
     /** The measure of a partition from its offsets and the oldest unprocessed event's time. */
     static PartitionLag of(
@@ -38,6 +43,7 @@ public record PartitionLag(
         long age = lag > 0 && oldestTimestamp >= 0 ? Math.max(0, nowMs - oldestTimestamp) : 0;
         double headroom = retentionMs < 0 ? Double.POSITIVE_INFINITY : (double) (retentionMs - age);
         long agedOut = hasCommit ? Math.max(0, earliest - committed) : 0;
-        return new PartitionLag(partition, lag, age, headroom, agedOut);
+        return new PartitionLag(
+                partition, lag, age, headroom, agedOut, end, hasCommit ? committed : -1);
     }
 }
