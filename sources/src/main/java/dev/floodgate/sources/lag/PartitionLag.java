@@ -6,7 +6,8 @@ package dev.floodgate.sources.lag;
  * @param partition the partition
  * @param lagRecords records between what the group has processed (its committed offset, or the
  *     earliest offset still in the log if that is later or there is no commit) and the last stable
- *     offset (what a read_committed reader can read)
+ *     offset (what a read_committed reader can read). Offsets: on a topic written in transactions
+ *     (the shed topic) each transaction's marker takes one, so this is a few more than events
  * @param lagMs age of the oldest unprocessed event (now minus the log timestamp of the first
  *     visible record at the committed offset); 0 when caught up
  * @param retentionHeadroomMs the topic's {@code retention.ms} minus {@code lagMs}: how long at
