@@ -3,6 +3,7 @@ package dev.floodgate.job;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.floodgate.sources.CommittedRecords;
+import dev.floodgate.sources.lag.LagPoller;
 import dev.floodgate.sources.lag.LagProbe;
 import dev.floodgate.sources.lag.LogLag;
 import dev.floodgate.sources.lag.MonitoredLog;
@@ -10,6 +11,8 @@ import dev.floodgate.sources.lag.PartitionLag;
 import dev.floodgate.testkit.kafka.KafkaBroker;
 import dev.floodgate.testkit.kafka.KafkaIO;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -17,6 +20,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -54,8 +59,11 @@ class LagProbeITCase {
 
     private static final long RETENTION_MS = 30_000;
 
-    /** FloodgateRetentionHeadroomLow: headroom below a quarter of the topic's retention. */
-    static final double ALERT_FRACTION = 0.25;
+    /**
+     * FloodgateRetentionHeadroomLow's threshold, a fraction of the topic's retention, read from
+     * k8s/monitoring/rules.yaml: this test and the alert use the same one.
+     */
+    static final double ALERT_FRACTION = alertFraction("FloodgateRetentionHeadroomLow");
 
     private static Admin admin;
     private static LagProbe probe;
@@ -216,6 +224,65 @@ class LagProbeITCase {
         // the deletion came no earlier than the retention allows: the alert had its lead
         assertThat(lost.measuredAtMs() - appended.get(5)).isGreaterThanOrEqualTo(RETENTION_MS);
         assertThat(lead).isGreaterThanOrEqualTo(threshold - 1_000);
+    }
+
+    @Test
+    void thePollerMeasuresEveryLogUntilClosedAndCountsFailures() throws Exception {
+        String topic = "lag-poller";
+        createTopic(topic, 1, RETENTION_MS);
+        produce(topic, 0, 2);
+        List<LogLag> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        java.util.concurrent.atomic.AtomicInteger failures =
+                new java.util.concurrent.atomic.AtomicInteger();
+        List<MonitoredLog> logs =
+                List.of(
+                        new MonitoredLog("input", topic, "live"),
+                        new MonitoredLog("shed", "no-such-topic", "drain"));
+        LagPoller poller =
+                new LagPoller(
+                                Map.of("bootstrap.servers", KAFKA.bootstrapServers()),
+                                "lag-poller-test",
+                                logs,
+                                Duration.ofMillis(200),
+                                seen::add,
+                                failures::incrementAndGet)
+                        .start();
+        try {
+            long deadline = System.currentTimeMillis() + 60_000;
+            while ((seen.size() < 3 || failures.get() < 3)
+                    && System.currentTimeMillis() < deadline) {
+                Thread.sleep(100);
+            }
+        } finally {
+            poller.close();
+        }
+        assertThat(seen).hasSizeGreaterThanOrEqualTo(3);
+        assertThat(seen).allSatisfy(l -> assertThat(l.log().name()).isEqualTo("input"));
+        assertThat(seen.get(0).partitions().get(0).lagRecords()).isEqualTo(2);
+        assertThat(failures.get()).as("the missing topic is a failed measurement").isGreaterThan(2);
+        assertThat(Thread.getAllStackTraces().keySet())
+                .as("closed: its thread is gone")
+                .noneMatch(t -> t.getName().equals("floodgate-broker-lag") && t.isAlive());
+    }
+
+    /** The fraction of the retention in {@code alert}'s expression ("< on (...) ... 0.25 *"). */
+    static double alertFraction(String alert) {
+        try {
+            String rules = Files.readString(Path.of("..", "k8s", "monitoring", "rules.yaml"));
+            Matcher m =
+                    Pattern.compile(
+                                    "- alert: "
+                                            + alert
+                                            + "\\n\\s*expr: \\|\\n[^\\n]*\\n\\s*< on \\(namespace,"
+                                            + " job_name, log\\) group_left \\(\\)\\n\\s*([0-9.]+) \\*")
+                            .matcher(rules);
+            if (!m.find()) {
+                throw new AssertionError("no retention fraction in " + alert + " of rules.yaml");
+            }
+            return Double.parseDouble(m.group(1));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private static void createTopic(String topic, int partitions, long retentionMs)
