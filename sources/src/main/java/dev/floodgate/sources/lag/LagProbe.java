@@ -3,11 +3,9 @@ package dev.floodgate.sources.lag;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -18,10 +16,6 @@ import org.apache.kafka.clients.admin.ListOffsetsOptions;
 import org.apache.kafka.clients.admin.ListOffsetsResult.ListOffsetsResultInfo;
 import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.admin.TopicDescription;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.ConsumerRecords;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.common.IsolationLevel;
 import org.apache.kafka.common.KafkaFuture;
@@ -29,7 +23,6 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.config.ConfigResource;
 import org.apache.kafka.common.config.TopicConfig;
 import org.apache.kafka.common.errors.GroupIdNotFoundException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * Measures a topic's lag for a consumer group from the broker alone: the topic's partitions and
@@ -43,11 +36,8 @@ import org.apache.kafka.common.serialization.ByteArrayDeserializer;
  */
 public final class LagProbe implements AutoCloseable {
     private final Admin admin;
-    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final OldestEvents oldest;
     private final long timeoutMs;
-
-    /** Per partition: the position whose oldest timestamp is known, and that timestamp. */
-    private final Map<TopicPartition, long[]> known = new HashMap<>();
 
     /**
      * @param clientProperties settings for every Kafka client (bootstrap servers, security)
@@ -61,21 +51,8 @@ public final class LagProbe implements AutoCloseable {
         a.put(AdminClientConfig.CLIENT_ID_CONFIG, clientId + "-admin");
         a.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, Long.toString(timeoutMs));
         a.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, Long.toString(timeoutMs));
-        Properties c = new Properties();
-        c.putAll(clientProperties);
-        c.put(ConsumerConfig.CLIENT_ID_CONFIG, clientId + "-consumer");
-        c.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        // a position deleted meanwhile: the oldest event still there is the oldest unprocessed one
-        c.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
-        // one record per partition is needed; the broker still sends at least one whole batch
-        c.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, "65536");
-        c.put(ConsumerConfig.REQUEST_TIMEOUT_MS_CONFIG, Long.toString(timeoutMs));
-        c.put(ConsumerConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, Long.toString(timeoutMs));
-        c.remove(ConsumerConfig.GROUP_ID_CONFIG);
         this.admin = Admin.create(a);
-        this.consumer =
-                new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        this.oldest = new OldestEvents(clientProperties, clientId, timeout);
     }
 
     /** The lag of {@code log} now. */
@@ -101,7 +78,7 @@ public final class LagProbe implements AutoCloseable {
                 from.put(tp, position);
             }
         }
-        Map<TopicPartition, Long> oldest = oldestTimestamps(from, end);
+        Map<TopicPartition, Long> times = oldest.timestamps(topic, from, end);
         long now = System.currentTimeMillis();
         Map<Integer, PartitionLag> out = new HashMap<>();
         for (TopicPartition tp : partitions) {
@@ -113,11 +90,10 @@ public final class LagProbe implements AutoCloseable {
                             c == null ? null : c.offset(),
                             earliest.get(tp),
                             end.get(tp),
-                            oldest.getOrDefault(tp, -1L),
+                            times.getOrDefault(tp, -1L),
                             retentionMs,
                             now));
         }
-        known.keySet().removeIf(tp -> tp.topic().equals(topic) && !from.containsKey(tp));
         return new LogLag(log, retentionMs, out, now);
     }
 
@@ -164,49 +140,6 @@ public final class LagProbe implements AutoCloseable {
         return out;
     }
 
-    /**
-     * The log timestamp of the first record a read_committed reader sees at or after each position:
-     * none for a partition whose records up to its end are all aborted or transaction markers
-     * (nothing visible is unprocessed there), nor for one not read within the timeout.
-     */
-    private Map<TopicPartition, Long> oldestTimestamps(
-            Map<TopicPartition, Long> from, Map<TopicPartition, Long> end) {
-        Map<TopicPartition, Long> out = new HashMap<>();
-        Set<TopicPartition> open = new HashSet<>();
-        from.forEach(
-                (tp, position) -> {
-                    long[] k = known.get(tp);
-                    if (k != null && k[0] == position) {
-                        out.put(tp, k[1]);
-                    } else {
-                        open.add(tp);
-                    }
-                });
-        if (open.isEmpty()) {
-            return out;
-        }
-        consumer.assign(open);
-        open.forEach(tp -> consumer.seek(tp, from.get(tp)));
-        long deadline = System.currentTimeMillis() + timeoutMs;
-        try {
-            while (!open.isEmpty() && System.currentTimeMillis() < deadline) {
-                ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(200));
-                for (TopicPartition tp : records.partitions()) {
-                    if (open.remove(tp)) {
-                        ConsumerRecord<byte[], byte[]> first = records.records(tp).get(0);
-                        out.put(tp, first.timestamp());
-                        known.put(tp, new long[] {from.get(tp), first.timestamp()});
-                        consumer.pause(List.of(tp));
-                    }
-                }
-                open.removeIf(tp -> consumer.position(tp) >= end.get(tp));
-            }
-        } finally {
-            consumer.assign(List.of());
-        }
-        return out;
-    }
-
     private <T> T get(KafkaFuture<T> future)
             throws InterruptedException, ExecutionException, TimeoutException {
         return future.get(timeoutMs, TimeUnit.MILLISECONDS);
@@ -214,13 +147,13 @@ public final class LagProbe implements AutoCloseable {
 
     /** Wakes a {@link #measure} blocked in the consumer, from another thread. */
     public void wakeup() {
-        consumer.wakeup();
+        oldest.wakeup();
     }
 
     @Override
     public void close() {
         try {
-            consumer.close(Duration.ofSeconds(5));
+            oldest.close();
         } finally {
             admin.close(Duration.ofSeconds(5));
         }
