@@ -39,8 +39,8 @@ import org.slf4j.LoggerFactory;
  * broker lag monitor) on a local cluster with Flink's Prometheus reporter, scraped over HTTP: every
  * name of k8s/monitoring/metrics.txt (what the alerts and the dashboard may use) is served; the
  * brokerLag series come from one subtask, for both logs and every partition, with each topic's real
- * retention.ms, and the input's lag goes to zero once the job has processed and checkpointed the
- * events.
+ * retention.ms (the shed topic's infinite: headroom +Inf), and the input's lag goes to zero once
+ * the job has processed and checkpointed the events.
  */
 @Timeout(value = 4, unit = TimeUnit.MINUTES)
 class ExportedMetricsITCase {
@@ -54,6 +54,7 @@ class ExportedMetricsITCase {
         String bootstrap = KAFKA.bootstrapServers();
         Topics.create(bootstrap, 2, Duration.ofDays(1), "em.interactions");
         Topics.create(bootstrap, 2, Duration.ofDays(14), "em.shed");
+        keepForever(bootstrap, "em.shed");
         Topics.create(bootstrap, 2, Duration.ofDays(1), "em.processed", "em.dlq");
         List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
         long now = System.currentTimeMillis();
@@ -81,18 +82,19 @@ class ExportedMetricsITCase {
                                         + " --input-topic em.interactions --shed-topic em.shed"
                                         + " --processed-topic em.processed --dlq-topic em.dlq"
                                         + " --checkpoint-interval 500ms --parallelism 2"
-                                        + " --lag-poll-interval 1s")
+                                        + " --lag-poll-interval 1s --hot-key-rate 0.1")
                                 .split(" "),
                         JobKind.LIVE);
         try (LocalFlinkCluster flink =
                 LocalFlinkCluster.start(freePort(), freePort(), 2, new Configuration())) {
             JobClient job = FloodgateJob.submit(flink.environment(conf), options);
             try {
-                // hot customers' events (5 at once each) are shed: the shed topic lags by them,
-                // as no drain ran
+                // every customer above 0.1 events/s is hot: its normal events after the first are
+                // shed, and the shed topic lags by them, as no drain ran
                 KAFKA.awaitCommitted(
                         records.size(), Duration.ofMinutes(2), "em.processed", "em.shed");
                 int shed = KafkaIO.readCommitted(bootstrap, "em.shed").size();
+                assertThat(shed).isPositive();
                 Map<String, List<String>> scrape = awaitCaughtUp(flink.prometheusUrl(), shed);
                 List<String> missing = new ArrayList<>();
                 for (String name : listedMetrics()) {
@@ -121,10 +123,13 @@ class ExportedMetricsITCase {
                                                 .isEqualTo(records.size()));
                 assertThat(values(scrape, LAG + "retentionMs"))
                         .containsEntry("input", (double) Duration.ofDays(1).toMillis())
-                        .containsEntry("shed", (double) Duration.ofDays(14).toMillis());
+                        .containsEntry("shed", -1.0);
                 assertThat(values(scrape, LAG + "partition_retentionHeadroomMs"))
                         .containsEntry("input/0", (double) Duration.ofDays(1).toMillis())
-                        .containsEntry("input/1", (double) Duration.ofDays(1).toMillis());
+                        .containsEntry("input/1", (double) Duration.ofDays(1).toMillis())
+                        // infinite retention: +Inf on the scrape
+                        .containsEntry("shed/0", Double.POSITIVE_INFINITY)
+                        .containsEntry("shed/1", Double.POSITIVE_INFINITY);
             } finally {
                 job.cancel().get(1, TimeUnit.MINUTES);
             }
@@ -183,7 +188,10 @@ class ExportedMetricsITCase {
             if (partition != null) {
                 key += "/" + partition;
             }
-            out.put(key, Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1)));
+            String value = line.substring(line.lastIndexOf(' ') + 1);
+            out.put(
+                    key,
+                    value.equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(value));
         }
         return out;
     }
@@ -206,6 +214,28 @@ class ExportedMetricsITCase {
                 .map(String::trim)
                 .filter(l -> !l.isEmpty() && !l.startsWith("#"))
                 .toList();
+    }
+
+    /** retention.ms=-1: the shed topic keeps its events until they are drained. */
+    private static void keepForever(String bootstrap, String topic) throws Exception {
+        try (org.apache.kafka.clients.admin.Admin admin =
+                org.apache.kafka.clients.admin.Admin.create(
+                        Map.<String, Object>of("bootstrap.servers", bootstrap))) {
+            org.apache.kafka.common.config.ConfigResource r =
+                    new org.apache.kafka.common.config.ConfigResource(
+                            org.apache.kafka.common.config.ConfigResource.Type.TOPIC, topic);
+            admin.incrementalAlterConfigs(
+                            Map.of(
+                                    r,
+                                    List.of(
+                                            new org.apache.kafka.clients.admin.AlterConfigOp(
+                                                    new org.apache.kafka.clients.admin.ConfigEntry(
+                                                            "retention.ms", "-1"),
+                                                    org.apache.kafka.clients.admin.AlterConfigOp
+                                                            .OpType.SET))))
+                    .all()
+                    .get();
+        }
     }
 
     private static int freePort() throws IOException {
