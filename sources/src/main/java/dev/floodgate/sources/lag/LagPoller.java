@@ -6,7 +6,6 @@ import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
-import org.apache.kafka.common.KafkaException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,6 +27,7 @@ public final class LagPoller implements AutoCloseable {
     private final Thread thread;
     private volatile boolean running = true;
     private volatile LagProbe probe;
+    private final Map<String, Integer> failuresInARow = new java.util.HashMap<>();
 
     public LagPoller(
             Map<String, String> clientProperties,
@@ -78,21 +78,32 @@ public final class LagPoller implements AutoCloseable {
         }
     }
 
+    /**
+     * One measurement; a failure of any kind is counted and retried at the next interval (a broker
+     * that answers oddly once must not stop the monitor), logged at its first and every 20th time
+     * in a row.
+     */
     private void measure(LagProbe p, MonitoredLog log) throws InterruptedException {
         try {
             listener.accept(p.measure(log));
-        } catch (ExecutionException | TimeoutException | KafkaException e) {
+            failuresInARow.remove(log.name());
+        } catch (ExecutionException | TimeoutException | RuntimeException e) {
             if (!running || e instanceof org.apache.kafka.common.errors.InterruptException) {
                 throw new InterruptedException("closed");
             }
             onFailure.run();
-            Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
-            LOG.warn(
-                    "could not measure the lag of {} (topic {}, group {}): {}",
-                    log.name(),
-                    log.topic(),
-                    log.groupId(),
-                    String.valueOf(cause));
+            int n = failuresInARow.merge(log.name(), 1, Integer::sum);
+            if (n % 20 == 1) {
+                Throwable cause = e instanceof ExecutionException ? e.getCause() : e;
+                LOG.warn(
+                        "could not measure the lag of {} (topic {}, group {}), {} time(s) in a"
+                                + " row: {}",
+                        log.name(),
+                        log.topic(),
+                        log.groupId(),
+                        n,
+                        String.valueOf(cause));
+            }
         }
     }
 
