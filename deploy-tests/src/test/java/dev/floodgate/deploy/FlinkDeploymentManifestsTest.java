@@ -250,6 +250,26 @@ class FlinkDeploymentManifestsTest {
     }
 
     /**
+     * The live job measures the shed topic's lag with the drain's consumer group: the group the
+     * backfill manifest's drain commits to, on the shed topic both use.
+     */
+    @Test
+    void theLiveJobWatchesTheDrainsGroupOnTheShedTopic() {
+        FloodgateOptions live =
+                FloodgateOptions.fromArgs(
+                        Manifests.args(manifest(LIVE)).toArray(new String[0]), JobKind.LIVE);
+        FloodgateOptions drain =
+                FloodgateOptions.fromArgs(
+                        Manifests.args(manifest(BACKFILL)).toArray(new String[0]),
+                        JobKind.BACKFILL);
+        assertThat(drain.get(FloodgateOptions.MODE)).isEqualTo("drain");
+        assertThat(live.get(FloodgateOptions.DRAIN_GROUP_ID))
+                .isEqualTo(drain.get(FloodgateOptions.GROUP_ID));
+        assertThat(live.get(FloodgateOptions.SHED_TOPIC))
+                .isEqualTo(drain.get(FloodgateOptions.SHED_TOPIC));
+    }
+
+    /**
      * Keyed state restores only at the max parallelism it was written with: the cluster
      * configuration, both manifests and the jobs' own default agree, and every parallelism the
      * manifests run at divides it evenly.

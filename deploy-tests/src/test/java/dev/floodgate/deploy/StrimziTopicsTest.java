@@ -120,7 +120,8 @@ class StrimziTopicsTest {
     }
 
     /**
-     * The retention-edge headroom metric is computed from --log-retention: it must be the topic's.
+     * The deprecated deserializer headroom gauge is computed from --log-retention: while the
+     * manifest passes it, it must be the topic's (the alerts use the broker's real retention.ms).
      */
     @Test
     void liveJobLogRetentionIsTheInputTopicsRetention() {

@@ -19,7 +19,10 @@ import dev.floodgate.operators.shed.AdmissionPolicy;
 import dev.floodgate.sinks.ArchiveSink;
 import dev.floodgate.sinks.ExactlyOnceKafkaSinks;
 import dev.floodgate.sources.InteractionLogSource;
+import dev.floodgate.sources.lag.BrokerLagMonitor;
+import dev.floodgate.sources.lag.MonitoredLog;
 import java.util.List;
+import java.util.Map;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.core.execution.CheckpointingMode;
@@ -52,7 +55,8 @@ public final class FloodgateJob {
         checkKafka(options);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         configure(env, options);
-        defineWorkflow(env, source(options), sinks(options), Pipeline.from(options));
+        defineWorkflow(
+                env, source(options), sinks(options), Pipeline.from(options), lagMonitor(options));
         env.execute(JOB_NAME);
     }
 
@@ -63,7 +67,8 @@ public final class FloodgateJob {
             throws Exception {
         checkKafka(options);
         configure(env, options);
-        defineWorkflow(env, source(options), sinks(options), Pipeline.from(options));
+        defineWorkflow(
+                env, source(options), sinks(options), Pipeline.from(options), lagMonitor(options));
         return env.executeAsync(JOB_NAME);
     }
 
@@ -144,6 +149,36 @@ public final class FloodgateJob {
                 KafkaClientConfig.from(o).clientProperties());
     }
 
+    /**
+     * The settings every Kafka client of the jobs starts from (bootstrap servers; the security
+     * settings of the client configuration join them here). One place, so no client misses one.
+     */
+    static Map<String, String> kafkaClientProperties(FloodgateOptions o) {
+        Map<String, String> p =
+                new java.util.HashMap<>(KafkaClientConfig.from(o).clientProperties());
+        p.put("bootstrap.servers", o.get(FloodgateOptions.BOOTSTRAP_SERVERS));
+        return p;
+    }
+
+    /**
+     * Measures, from the broker, the live job's lag on the input topic and the drain's on the shed
+     * topic (a shed event that ages out undrained is lost too), and both topics' retention.
+     */
+    static BrokerLagMonitor lagMonitor(FloodgateOptions o) {
+        return new BrokerLagMonitor(
+                kafkaClientProperties(o),
+                List.of(
+                        new MonitoredLog(
+                                "input",
+                                o.get(FloodgateOptions.INPUT_TOPIC),
+                                o.get(FloodgateOptions.GROUP_ID)),
+                        new MonitoredLog(
+                                "shed",
+                                o.get(FloodgateOptions.SHED_TOPIC),
+                                o.get(FloodgateOptions.DRAIN_GROUP_ID))),
+                o.get(FloodgateOptions.LAG_POLL_INTERVAL));
+    }
+
     static JobSinks sinks(FloodgateOptions o) {
         ExactlyOnceKafkaSinks kafka =
                 new ExactlyOnceKafkaSinks(
@@ -169,15 +204,31 @@ public final class FloodgateJob {
                 o.isSet(FloodgateOptions.ARCHIVE_PATH) ? ArchiveSink.create(archive) : null);
     }
 
-    /** Builds the live job's graph between the given source and sinks. */
+    /** Builds the live job's graph between the given source and sinks, without a lag monitor. */
     public static void defineWorkflow(
             StreamExecutionEnvironment env,
             Source<RawRecord, ?, ?> source,
             JobSinks sinks,
             Pipeline pipeline) {
+        defineWorkflow(env, source, sinks, pipeline, null);
+    }
+
+    /**
+     * Builds the live job's graph between the given source and sinks; {@code lagMonitor}, when not
+     * null, follows the source (chained, stateless) and exports the brokerLag metrics.
+     */
+    public static void defineWorkflow(
+            StreamExecutionEnvironment env,
+            Source<RawRecord, ?, ?> source,
+            JobSinks sinks,
+            Pipeline pipeline,
+            BrokerLagMonitor lagMonitor) {
         DataStream<RawRecord> raw =
                 env.fromSource(source, InteractionLogSource.logClock(), "interaction log")
                         .uid(Uids.SOURCE_INTERACTIONS);
+        if (lagMonitor != null) {
+            raw = raw.map(lagMonitor).uid(Uids.BROKER_LAG_MONITOR).name("broker lag monitor");
+        }
         SingleOutputStreamOperator<Interaction> valid =
                 raw.process(new ParseInteractions(pipeline.maxRecordBytes()))
                         .uid(Uids.PARSE)

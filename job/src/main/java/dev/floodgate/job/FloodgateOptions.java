@@ -127,11 +127,32 @@ public final class FloodgateOptions {
                     // read at start (KafkaClientConfig), on the machine that starts the job: a
                     // manifest names a path of the pod, not of the machine that checks it
                     s -> s);
+
+    /**
+     * Deprecated: the brokerLag metrics read each topic's real {@code retention.ms} from the
+     * broker. Still accepted (deployments that pass it keep starting) and still feeding the
+     * deserializer's deprecated {@code retentionHeadroomMs}, which no alert uses any more.
+     */
     public static final Option<Duration> LOG_RETENTION =
             duration(
                     "log-retention",
                     "7d",
-                    "retention of the input topic, for the retention-edge headroom metric");
+                    "deprecated: only the source's deprecated deserializer_partition_retentionHeadroomMs uses "
+                            + "it; the brokerLag metrics read the topics' real retention.ms from the broker");
+
+    public static final Option<Duration> LAG_POLL_INTERVAL =
+            duration(
+                    "lag-poll-interval",
+                    "15s",
+                    "live job only: how often it reads from the broker its consumer lag on the input topic, "
+                            + "the drain's on the shed topic and their retention.ms (the brokerLag metrics)");
+    public static final Option<String> DRAIN_GROUP_ID =
+            text(
+                    "drain-group-id",
+                    JobKind.BACKFILL.defaultIdentity,
+                    "live job only: the drain's consumer group (the backfill job's --group-id), whose committed "
+                            + "offsets on the shed topic are what has been drained, for the shed topic's brokerLag "
+                            + "metrics");
 
     // Flink
     public static final Option<Duration> CHECKPOINT_INTERVAL =

@@ -7,6 +7,13 @@ package dev.floodgate.job;
  */
 public final class Uids {
     public static final String SOURCE_INTERACTIONS = "source-interactions";
+
+    /**
+     * The broker lag monitor (stateless pass-through after the source): a savepoint taken before it
+     * existed restores into a job with it, since it has no state to map.
+     */
+    public static final String BROKER_LAG_MONITOR = "broker-lag-monitor";
+
     public static final String PARSE = "parse";
     public static final String SINK_ARCHIVE = "sink-archive";
     public static final String ORDER_PER_CUSTOMER = "order-per-customer";

@@ -209,7 +209,11 @@ class WorkflowGraphTest {
         // what FloodgateJob.main and submit build, without executing
         FloodgateJob.configure(env, o);
         FloodgateJob.defineWorkflow(
-                env, FloodgateJob.source(o), FloodgateJob.sinks(o), Pipeline.from(o));
+                env,
+                FloodgateJob.source(o),
+                FloodgateJob.sinks(o),
+                Pipeline.from(o),
+                FloodgateJob.lagMonitor(o));
         StreamGraph g = env.getStreamGraph();
         g.setJobName("live" + (withArchive ? "" : " (no archive)"));
         return g;

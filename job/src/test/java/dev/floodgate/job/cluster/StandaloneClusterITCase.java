@@ -73,7 +73,12 @@ class StandaloneClusterITCase {
      */
     static final List<String> EXPECTED_TASKMANAGER_METRICS =
             List.of(
-                    // RawRecordDeserializer, per partition (label partition="<p>")
+                    // BrokerLagMonitor, per log and partition (labels log, partition)
+                    "flink_taskmanager_job_task_operator_brokerLag_log_partition_lagRecords",
+                    "flink_taskmanager_job_task_operator_brokerLag_log_partition_lagMs",
+                    "flink_taskmanager_job_task_operator_brokerLag_log_partition_retentionHeadroomMs",
+                    "flink_taskmanager_job_task_operator_brokerLag_log_retentionMs",
+                    // RawRecordDeserializer, per partition (label partition="<p>"), deprecated
                     "flink_taskmanager_job_task_operator_deserializer_partition_retentionHeadroomMs",
                     "flink_taskmanager_job_task_operator_deserializer_partition_eventAgeAtReadMs",
                     // ParseInteractions
@@ -279,6 +284,15 @@ class StandaloneClusterITCase {
                 tmMetrics.get(
                         "flink_taskmanager_job_task_operator_deserializer_partition_retentionHeadroomMs");
         assertThat(labelValues(headroom, "partition"))
+                .containsExactlyInAnyOrderElementsOf(
+                        IntStream.range(0, PARTITIONS)
+                                .mapToObj(Integer::toString)
+                                .collect(Collectors.toList()));
+        List<String> lag =
+                tmMetrics.get(
+                        "flink_taskmanager_job_task_operator_brokerLag_log_partition_lagRecords");
+        assertThat(labelValues(lag, "log")).containsExactlyInAnyOrder("input", "shed");
+        assertThat(labelValues(lag, "partition"))
                 .containsExactlyInAnyOrderElementsOf(
                         IntStream.range(0, PARTITIONS)
                                 .mapToObj(Integer::toString)
