@@ -106,6 +106,10 @@ public final class BackfillJob {
     /** Builds the backfill job for {@code o}'s mode with its real edges. */
     public static void build(StreamExecutionEnvironment env, FloodgateOptions o) throws Exception {
         if (o.get(FloodgateOptions.MODE).equals("drain")) {
+            DrainProgress.ensureTopic(
+                    o.get(FloodgateOptions.BOOTSTRAP_SERVERS),
+                    KafkaClientConfig.from(o).clientProperties(),
+                    o.get(FloodgateOptions.DRAIN_PROGRESS_TOPIC));
             buildDrain(
                     env,
                     o,

@@ -59,6 +59,7 @@ class BackfillDrainITCase {
                 options.get(FloodgateOptions.PROCESSED_TOPIC),
                 options.get(FloodgateOptions.SHED_TOPIC),
                 options.get(FloodgateOptions.DLQ_TOPIC));
+        Topics.createCompacted(bootstrap, options.get(FloodgateOptions.DRAIN_PROGRESS_TOPIC));
         FloodGenerator generator =
                 new FloodGenerator(
                         bootstrap,

@@ -65,6 +65,7 @@ class DrainOutageITCase {
         String run = "outage" + System.nanoTime();
         Topics.create(
                 bootstrap, 2, Duration.ofDays(1), run + ".shed", run + ".processed", run + ".dlq");
+        Topics.createCompacted(bootstrap, run + ".progress");
         List<ProducerRecord<byte[], byte[]>> shed = new ArrayList<>();
         Set<String> ids = new HashSet<>();
         for (int i = 0; i < 40; i++) {

@@ -29,6 +29,46 @@ public final class DrainProgress {
 
     private DrainProgress() {}
 
+    /**
+     * Creates the progress topic (compacted, one partition, the broker's default replication) when
+     * it does not exist, so a drain never fails on its first mark; deployments create it with the
+     * other topics (k8s/topics.yaml, scripts/cluster.sh).
+     */
+    public static void ensureTopic(
+            String bootstrapServers, Map<String, String> clientProperties, String progressTopic)
+            throws Exception {
+        Properties p = new Properties();
+        p.putAll(clientProperties);
+        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        try (org.apache.kafka.clients.admin.Admin admin =
+                org.apache.kafka.clients.admin.Admin.create(p)) {
+            if (admin.listTopics().names().get().contains(progressTopic)) {
+                return;
+            }
+            try {
+                admin.createTopics(
+                                List.of(
+                                        new org.apache.kafka.clients.admin.NewTopic(
+                                                        progressTopic,
+                                                        java.util.Optional.of(1),
+                                                        java.util.Optional.empty())
+                                                .configs(
+                                                        Map.of(
+                                                                "cleanup.policy",
+                                                                "compact",
+                                                                "message.timestamp.type",
+                                                                "LogAppendTime"))))
+                        .all()
+                        .get();
+            } catch (java.util.concurrent.ExecutionException e) {
+                if (!(e.getCause()
+                        instanceof org.apache.kafka.common.errors.TopicExistsException)) {
+                    throw e;
+                }
+            }
+        }
+    }
+
     /** The marks of {@code group} for {@code shedTopic}: partition -> next offset. */
     public static Map<TopicPartition, Long> read(
             String bootstrapServers,
