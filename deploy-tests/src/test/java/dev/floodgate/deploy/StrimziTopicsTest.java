@@ -61,7 +61,9 @@ class StrimziTopicsTest {
     /** The drain's marks are kept per key for ever: a deleted mark would restart a drain early. */
     @Test
     void theDrainProgressTopicIsCompacted() {
-        FloodgateOptions backfill = FloodgateOptions.fromArgs(new String[0], JobKind.BACKFILL);
+        FloodgateOptions backfill =
+                FloodgateOptions.fromArgs(
+                        new String[] {"--bootstrap-servers", "localhost:9"}, JobKind.BACKFILL);
         JsonNode config =
                 topics().get(backfill.get(FloodgateOptions.DRAIN_PROGRESS_TOPIC))
                         .path("spec")
