@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
 # A real Flink standalone session cluster (JobManager and TaskManager as separate JVMs) and a real Kafka broker
-# (KRaft, combined broker+controller) on this machine, from Maven Central jars alone; job submission and
-# savepoints through Flink's REST API, the way operators do it. See docs/operating.md.
+# (KRaft, combined broker+controller) on this machine, from Maven Central jars alone; jobs submitted with
+# Flink's command line client and savepoints through Flink's REST API, the way operators do it. See docs/operating.md.
 #
 #   scripts/cluster.sh up                      kafka-start + start + topics
 #   scripts/cluster.sh down                    stop + kafka-stop
 #   scripts/cluster.sh deps                    resolve the jars into .cluster/deps (done by start/kafka-start)
 #   scripts/cluster.sh kafka-start|kafka-stop  the broker
-#   scripts/cluster.sh topics [partitions]     create Floodgate's four topics (LogAppendTime, retention)
+#   scripts/cluster.sh topics [partitions]     create Floodgate's topics (LogAppendTime, retention)
 #   scripts/cluster.sh start|stop|status       the Flink cluster
-#   scripts/cluster.sh submit [job options]    the live job (the job jar through /jars/upload + /jars/:id/run)
+#   scripts/cluster.sh submit [job options]    the live job (the job jar through Flink's CLI: flink run -t remote)
 #   scripts/cluster.sh savepoint [job-id] [--stop]   trigger (or stop-with-) savepoint, wait, print its path
 #   scripts/cluster.sh submit-backfill <savepoint> [job options]   dev.floodgate.job.BackfillJob from a savepoint
 #   scripts/cluster.sh tool <savepoint inspect <path>|reconcile> [options]   the job jar's tools, in this shell
@@ -36,6 +36,7 @@ JOB_JAR="${FLOODGATE_JOB_JAR:-$ROOT/job/target/floodgate-job-0.1.0-SNAPSHOT-job.
 LIVE_CLASS="dev.floodgate.job.FloodgateJob"
 BACKFILL_CLASS="dev.floodgate.job.BackfillJob"
 TOPICS=(interactions interactions.processed interactions.shed interactions.dlq)
+PROGRESS_TOPIC=interactions.shed.progress   # the drain's marks: compacted
 
 CONF="$CLUSTER_DIR/conf"
 LOGS="$CLUSTER_DIR/log"
@@ -97,7 +98,6 @@ render_conf() {
   set_conf "$c" metrics.reporter.prom.port "$PROM_PORTS"
   set_conf "$c" io.tmp.dirs "$CLUSTER_DIR/tmp"
   set_conf "$c" web.tmpdir "$CLUSTER_DIR/tmp"
-  set_conf "$c" web.upload.dir "$CLUSTER_DIR/upload"
   set_conf "$c" blob.storage.directory "$CLUSTER_DIR/tmp/blobs"
   # Extra "key: value" lines for this cluster only (a test's bounded restart strategy, for instance).
   if [[ -n "${FLOODGATE_EXTRA_CONF:-}" ]]; then
@@ -306,34 +306,37 @@ topics() {
       --topic "$t" --partitions "$partitions" --replication-factor 1 \
       --config message.timestamp.type=LogAppendTime --config retention.ms="$TOPIC_RETENTION_MS" >&2
   done
-  log "topics: ${TOPICS[*]} ($partitions partitions, LogAppendTime)"
+  kafka_java org.apache.kafka.tools.TopicCommand --bootstrap-server "$BOOTSTRAP" --create --if-not-exists \
+    --topic "$PROGRESS_TOPIC" --partitions 1 --replication-factor 1 \
+    --config message.timestamp.type=LogAppendTime --config cleanup.policy=compact >&2
+  log "topics: ${TOPICS[*]} ($partitions partitions, LogAppendTime), $PROGRESS_TOPIC (compacted)"
 }
 
 # ---------------------------------------------------------------------------------------------- jobs
 
-upload_jar() {
-  [[ -f "$JOB_JAR" ]] || die "no job jar at $JOB_JAR: build it with mvn -B -o -q -DskipTests package"
-  local out
-  out="$(curl -sS -X POST -H "Expect:" -F "jarfile=@$JOB_JAR" "$REST/jars/upload")" || die "upload failed"
-  [[ "$(echo "$out" | jq -r .status)" == success ]] || die "upload failed: $out"
-  basename "$(echo "$out" | jq -r .filename)"
-}
-
 has_option() { local key="$1"; shift; local a; for a in "$@"; do [[ "$a" == "$key" || "$a" == "$key="* ]] && return 0; done; return 1; }
 
-# run_jar entry-class savepoint-or-empty args...: prints the job id.
+# run_jar entry-class savepoint-or-empty args...: prints the job id. Submits with Flink's command line client
+# (flink run -t remote -d), which runs the job's main here and sends the job graph to the cluster's REST API:
+# the production config turns jar upload off (web.submit.enable: false), and with it REST's /jars endpoints.
 run_jar() {
   local cls="$1" savepoint="$2"; shift 2
+  need java
+  [[ -f "$JOB_JAR" ]] || die "no job jar at $JOB_JAR: build it with mvn -B -o -q -DskipTests package"
+  [[ -f "$CONF/config.yaml" ]] || die "no cluster configuration in $CONF: start the cluster first"
   local args=("$@")
   has_option --bootstrap-servers "${args[@]+"${args[@]}"}" || args=(--bootstrap-servers "$BOOTSTRAP" "${args[@]+"${args[@]}"}")
-  local jar body out
-  jar="$(upload_jar)"
-  body="$(printf '%s\n' "${args[@]}" | jq -R . | jq -s --arg cls "$cls" --arg sp "$savepoint" \
-    '{entryClass: $cls, programArgsList: .} + (if $sp == "" then {} else {savepointPath: $sp, allowNonRestoredState: true} end)')"
+  local cli=(run -t remote -d -c "$cls")
+  [[ -n "$savepoint" ]] && cli+=(-s "$savepoint" --allowNonRestoredState)
   log "running $cls ${args[*]}${savepoint:+ from $savepoint}"
-  out="$(curl -sS -X POST -H 'Content-Type: application/json' -d "$body" "$REST/jars/$jar/run")" || die "run failed"
-  local id; id="$(echo "$out" | jq -r '.jobid // empty')"
-  [[ -n "$id" ]] || die "run failed: $(echo "$out" | jq -r '.errors // . | tostring' | head -c 4000)"
+  local out
+  # shellcheck disable=SC2046 # the JVM flags of the cluster config are a word list
+  out="$(FLINK_CONF_DIR="$CONF" FLINK_PLUGINS_DIR="$DEPS_DIR/plugins" FLINK_LIB_DIR="$DEPS_DIR/lib" \
+    java $(java_opens) -Dlog.file="$LOGS/flink-client.log" -Dlog4j.configurationFile=file:"$CONF/log4j.properties" \
+      -classpath "$DEPS_DIR/lib/*" org.apache.flink.client.cli.CliFrontend "${cli[@]}" "$JOB_JAR" "${args[@]}" \
+      2>&1 < /dev/null)" || die "run failed: $(echo "$out" | tail -c 4000) (log $LOGS/flink-client.log)"
+  local id; id="$(echo "$out" | sed -n 's/.*Job has been submitted with JobID \([0-9a-f]\{32\}\).*/\1/p' | tail -1)"
+  [[ -n "$id" ]] || die "run failed: $(echo "$out" | tail -c 4000)"
   log "job $id submitted: $REST/#/job/running/$id/overview"
   echo "$id"
 }

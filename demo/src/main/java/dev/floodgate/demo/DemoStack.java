@@ -65,6 +65,8 @@ final class DemoStack implements AutoCloseable {
                     topics.get(FloodgateOptions.PROCESSED_TOPIC),
                     topics.get(FloodgateOptions.SHED_TOPIC),
                     topics.get(FloodgateOptions.DLQ_TOPIC));
+            Topics.createCompacted(
+                    stack.bootstrap, topics.get(FloodgateOptions.DRAIN_PROGRESS_TOPIC));
             stack.service = stack.service(o.voiceCapacity);
             stack.flink =
                     LocalFlinkCluster.start(

@@ -67,4 +67,76 @@ class CheckersCatchMistakesTest {
         assertThat(FlinkOptionKeys.problem("taskmanager.network.memory.buffer-debloat.enabled"))
                 .isEmpty();
     }
+
+    @Test
+    void storageCheckFindsPrestoForTheArchive() {
+        ObjectNode m = withPlugins(jar("flink-s3-fs-presto"));
+        assertThat(StoragePlugins.problems(m, FLINK))
+                .anyMatch(
+                        p ->
+                                p.startsWith("--archive-path s3://")
+                                        && p.contains("needs a recoverable writer")
+                                        && p.contains("flink-s3-fs-presto"));
+    }
+
+    @Test
+    void storageCheckFindsAMissingPlugin() {
+        ObjectNode m = withPlugins(null);
+        assertThat(StoragePlugins.problems(m, FLINK))
+                .anyMatch(
+                        p ->
+                                p.startsWith("execution.checkpointing.dir s3://")
+                                        && p.contains("no enabled plugin serves s3://"))
+                .anyMatch(p -> p.startsWith("--archive-path s3://"));
+    }
+
+    @Test
+    void storageCheckFindsTwoPluginsForOneSchemeAWrongVersionAndLocalDisk() {
+        ObjectNode both = withPlugins(jar("flink-s3-fs-hadoop") + ";" + jar("flink-s3-fs-presto"));
+        assertThat(StoragePlugins.problems(both, FLINK))
+                .anyMatch(p -> p.contains("s3:// is claimed by several enabled plugins"));
+
+        ObjectNode oldJar = withPlugins("flink-s3-fs-hadoop-1.20.0.jar");
+        assertThat(StoragePlugins.problems(oldJar, FLINK))
+                .anyMatch(
+                        p ->
+                                p.contains(
+                                        "flink-s3-fs-hadoop-1.20.0.jar is not a file system plugin"))
+                .anyMatch(p -> p.contains("no enabled plugin serves s3://"));
+
+        ObjectNode local = withPlugins(jar("flink-s3-fs-hadoop"));
+        ((ObjectNode) local.get("spec").get("flinkConfiguration"))
+                .put("execution.checkpointing.dir", "file:///tmp/checkpoints");
+        assertThat(StoragePlugins.problems(local, FLINK))
+                .containsExactly(
+                        "execution.checkpointing.dir file:///tmp/checkpoints is on the pod's local"
+                                + " disk");
+    }
+
+    private static String jar(String plugin) {
+        return plugin + "-" + FLINK + ".jar";
+    }
+
+    private static final String FLINK =
+            org.apache.flink.runtime.util.EnvironmentInformation.getVersion();
+
+    /** The live manifest with ENABLE_BUILT_IN_PLUGINS set to {@code jars}, or unset. */
+    private static ObjectNode withPlugins(String jars) {
+        ObjectNode m =
+                Manifests.copy(
+                        FlinkDeploymentManifestsTest.manifest(FlinkDeploymentManifestsTest.LIVE));
+        for (com.fasterxml.jackson.databind.JsonNode c :
+                m.path("spec").path("podTemplate").path("spec").path("containers")) {
+            ArrayNode env = (ArrayNode) c.get("env");
+            for (int i = env.size() - 1; i >= 0; i--) {
+                if (env.get(i).path("name").asText().equals("ENABLE_BUILT_IN_PLUGINS")) {
+                    env.remove(i);
+                }
+            }
+            if (jars != null) {
+                env.addObject().put("name", "ENABLE_BUILT_IN_PLUGINS").put("value", jars);
+            }
+        }
+        return m;
+    }
 }

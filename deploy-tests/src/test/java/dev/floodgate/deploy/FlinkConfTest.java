@@ -84,6 +84,8 @@ class FlinkConfTest {
                         "metrics.reporter.prom.factory.class",
                         "org.apache.flink.metrics.prometheus.PrometheusReporterFactory");
         assertThat(conf.toMap()).containsKey("metrics.reporter.prom.port");
+        // no anonymous jar upload (scripts/cluster.sh submits with the CLI)
+        assertThat(conf.get(org.apache.flink.configuration.WebOptions.SUBMIT_ENABLE)).isFalse();
     }
 
     /**

@@ -48,6 +48,14 @@ class FlinkDeploymentManifestsTest {
      */
     static final String NEWEST_VERSION_THIS_API_KNOWS = "v1_20";
 
+    /**
+     * The operator release the manifests are written for: the first whose docs list Flink 2.2. Its
+     * API artifact is not on the repository here, so the schema checks run with 1.10.0's.
+     */
+    static final String OPERATOR_VERSION = "1.15.0";
+
+    static final String OPERATOR_ANNOTATION = "floodgate.dev/flink-kubernetes-operator";
+
     static Stream<String> manifests() {
         return Stream.of(LIVE, BACKFILL);
     }
@@ -72,6 +80,52 @@ class FlinkDeploymentManifestsTest {
         String[] v = EnvironmentInformation.getVersion().split("\\.");
         assertThat(manifest(file).path("spec").path("flinkVersion").asText())
                 .isEqualTo("v" + v[0] + "_" + v[1]);
+    }
+
+    @ParameterizedTest
+    @MethodSource("manifests")
+    void namesTheOperatorVersion(String file) throws Exception {
+        assertThat(
+                        manifest(file)
+                                .path("metadata")
+                                .path("annotations")
+                                .path(OPERATOR_ANNOTATION)
+                                .asText())
+                .as(file)
+                .isEqualTo(OPERATOR_VERSION);
+        assertThat(java.nio.file.Files.readString(Manifests.k8s("README.md")))
+                .as("k8s/README.md installs that operator")
+                .contains("flink-kubernetes-operator-" + OPERATOR_VERSION + "/");
+    }
+
+    /**
+     * Every storage path (state, HA, the savepoint it starts from, the archive) is served by the
+     * one enabled plugin for its scheme, and the archive's FileSink by one with a recoverable
+     * writer.
+     */
+    @ParameterizedTest
+    @MethodSource("manifests")
+    void storageIsServedByTheEnabledPlugins(String file) {
+        JsonNode m = manifest(file);
+        assertThat(StoragePlugins.uses(m)).as(file).hasSizeGreaterThanOrEqualTo(3);
+        assertThat(StoragePlugins.problems(m, EnvironmentInformation.getVersion()))
+                .as(file)
+                .isEmpty();
+    }
+
+    @Test
+    void theLiveJobArchivesThroughAFileSinkOnS3() {
+        assertThat(StoragePlugins.uses(manifest(LIVE)))
+                .anyMatch(u -> u.fileSink() && u.path().startsWith("s3://"));
+    }
+
+    /** No anonymous jar upload: the operator submits the job. */
+    @ParameterizedTest
+    @MethodSource("manifests")
+    void jarUploadIsOff(String file) {
+        assertThat(Manifests.flinkConfiguration(manifest(file)).get("web.submit.enable"))
+                .as(file)
+                .isEqualTo("false");
     }
 
     @ParameterizedTest
@@ -193,6 +247,26 @@ class FlinkDeploymentManifestsTest {
         assertThat(options.get(FloodgateOptions.GROUP_ID)).isEqualTo("floodgate-backfill");
         assertThat(options.get(FloodgateOptions.TRANSACTIONAL_ID_PREFIX))
                 .isEqualTo("floodgate-backfill");
+    }
+
+    /**
+     * The live job measures the shed topic's lag with the drain's consumer group: the group the
+     * backfill manifest's drain commits to, on the shed topic both use.
+     */
+    @Test
+    void theLiveJobWatchesTheDrainsGroupOnTheShedTopic() {
+        FloodgateOptions live =
+                FloodgateOptions.fromArgs(
+                        Manifests.args(manifest(LIVE)).toArray(new String[0]), JobKind.LIVE);
+        FloodgateOptions drain =
+                FloodgateOptions.fromArgs(
+                        Manifests.args(manifest(BACKFILL)).toArray(new String[0]),
+                        JobKind.BACKFILL);
+        assertThat(drain.get(FloodgateOptions.MODE)).isEqualTo("drain");
+        assertThat(live.get(FloodgateOptions.DRAIN_GROUP_ID))
+                .isEqualTo(drain.get(FloodgateOptions.GROUP_ID));
+        assertThat(live.get(FloodgateOptions.SHED_TOPIC))
+                .isEqualTo(drain.get(FloodgateOptions.SHED_TOPIC));
     }
 
     /**

@@ -21,29 +21,33 @@ import org.junit.jupiter.api.Test;
  */
 class MonitoringManifestsTest {
     /**
-     * Metric names as Flink's Prometheus reporter exposes them, scraped from the live job on a
-     * standalone cluster (StandaloneClusterITCase); the lanes operator's from its LaneMetrics
-     * (channel and priority groups).
+     * Metric names as Flink's Prometheus reporter exposes them: k8s/monitoring/metrics.txt, which
+     * ExportedMetricsITCase checks against a real scrape of the live job.
      */
-    static final Set<String> KNOWN_METRICS =
-            Set.of(
-                    "flink_taskmanager_job_task_operator_pendingRecords",
-                    "flink_taskmanager_job_task_operator_deserializer_partition_retentionHeadroomMs",
-                    "flink_taskmanager_job_task_operator_deserializer_partition_eventAgeAtReadMs",
-                    "flink_taskmanager_job_task_operator_deadLetters",
-                    "flink_taskmanager_job_task_operator_validEvents",
-                    "flink_taskmanager_job_task_operator_KafkaSourceReader_topic_partition_currentOffset",
-                    "flink_taskmanager_job_task_operator_KafkaSourceReader_topic_partition_committedOffset",
-                    "flink_jobmanager_job_numberOfFailedCheckpoints",
-                    "flink_jobmanager_job_lastCheckpointCompletedTimestamp",
-                    "flink_jobmanager_job_numRestarts",
-                    "flink_taskmanager_job_task_operator_channel_sheddingActive",
-                    "flink_taskmanager_job_task_operator_channel_priority_shedEvents");
+    static final Set<String> KNOWN_METRICS = knownMetrics();
+
+    static Set<String> knownMetrics() {
+        try {
+            Set<String> names = new TreeSet<>();
+            for (String line :
+                    Files.readAllLines(Manifests.k8s("monitoring").resolve("metrics.txt"))) {
+                String l = line.trim();
+                if (!l.isEmpty() && !l.startsWith("#")) {
+                    names.add(l);
+                }
+            }
+            return names;
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
 
     static final Set<String> REQUIRED_ALERTS =
             Set.of(
                     "FloodgateConsumerLagGrowing",
+                    "FloodgateConsumerLagTime",
                     "FloodgateRetentionHeadroomLow",
+                    "FloodgateRetentionHeadroomCritical",
                     "FloodgateDeadLetters",
                     "FloodgateCheckpointsFailing",
                     "FloodgateSheddingTooLong");
@@ -179,9 +183,24 @@ class MonitoringManifestsTest {
                 (t.path("exp_alerts").isEmpty() ? silent : firing).add(alert);
             }
         }
-        assertThat(alerts).hasSize(8);
+        assertThat(alerts).hasSize(10);
         assertThat(firing).as("alerts expected firing in rules-test.yaml").isEqualTo(alerts);
         assertThat(silent).as("alerts expected silent in rules-test.yaml").isEqualTo(alerts);
+    }
+
+    /** The promtool tests feed the alerts series of names the job really exports. */
+    @Test
+    void thePromtoolTestsUseOnlyExportedMetricNames() {
+        Set<String> unknown = new TreeSet<>();
+        for (JsonNode test : Manifests.document(rulesTestFile()).path("tests")) {
+            for (JsonNode series : test.path("input_series")) {
+                Matcher m = METRIC.matcher(series.path("series").asText());
+                if (m.find() && !KNOWN_METRICS.contains(m.group())) {
+                    unknown.add(m.group());
+                }
+            }
+        }
+        assertThat(unknown).as("series names not in k8s/monitoring/metrics.txt").isEmpty();
     }
 
     private static List<String> toList(JsonNode array) {

@@ -103,6 +103,31 @@ class PrometheusRulesITCase {
                                 + "    alertname: FloodgateNoCheckpoint");
     }
 
+    /**
+     * Every query of the Grafana dashboard is valid PromQL: written as recording rules (Grafana's
+     * variables replaced as Prometheus receives them), promtool checks them.
+     */
+    @Test
+    void promtoolParsesEveryDashboardQuery(@TempDir Path dir) throws Exception {
+        List<String> queries = DashboardTest.queries();
+        StringBuilder rules = new StringBuilder("groups:\n  - name: dashboard\n    rules:\n");
+        for (int i = 0; i < queries.size(); i++) {
+            rules.append("      - record: dashboard:query_")
+                    .append(i)
+                    .append("\n        expr: ")
+                    .append(
+                            Manifests.YAML
+                                    .writeValueAsString(DashboardTest.asSent(queries.get(i)))
+                                    .replaceFirst("^---\\s*", "")
+                                    .trim())
+                    .append("\n");
+        }
+        Files.writeString(dir.resolve("dashboard-rules.yaml"), rules.toString());
+        Result r = promtool(dir, "check", "rules", "dashboard-rules.yaml");
+        assertThat(r.exitCode()).as("promtool check rules:\n" + rules + "\n" + r.output()).isZero();
+        assertThat(r.output()).contains("SUCCESS: " + queries.size() + " rules found");
+    }
+
     /** Runs promtool in {@code dir}; its stdout and stderr together. */
     static Result promtool(Path dir, String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>();

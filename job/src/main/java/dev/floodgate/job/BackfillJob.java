@@ -1,12 +1,16 @@
 package dev.floodgate.job;
 
+import dev.floodgate.job.kafka.KafkaClientConfig;
+import dev.floodgate.job.kafka.KafkaPreflight;
 import dev.floodgate.model.DeadLetter;
+import dev.floodgate.model.DrainMark;
 import dev.floodgate.model.Interaction;
 import dev.floodgate.model.Lane;
 import dev.floodgate.model.ProcessedEvent;
 import dev.floodgate.model.RawRecord;
 import dev.floodgate.model.ShedEvent;
 import dev.floodgate.operators.CustomerKey;
+import dev.floodgate.operators.MarkDrainProgress;
 import dev.floodgate.operators.ParseInteractions;
 import dev.floodgate.operators.RateLimit;
 import dev.floodgate.operators.ordering.OrderPerCustomer;
@@ -14,12 +18,17 @@ import dev.floodgate.operators.process.ProcessEvents;
 import dev.floodgate.operators.process.ProcessInLanes;
 import dev.floodgate.operators.shed.AdmissionPolicy;
 import dev.floodgate.sinks.ExactlyOnceKafkaSinks;
+import dev.floodgate.sources.DrainProgress;
 import dev.floodgate.sources.InteractionLogSource;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
+import org.apache.flink.api.common.typeinfo.TypeInformation;
+import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.configuration.StateRecoveryOptions;
+import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.DataStreamUtils;
 import org.apache.flink.streaming.api.datastream.KeyedStream;
@@ -34,9 +43,9 @@ import org.slf4j.LoggerFactory;
  * consumer group and transactional id prefix. It finishes by itself.
  *
  * <ul>
- *   <li>{@code --mode drain}: reads the shed lane from its group's committed position to the end
- *       offsets found at start, processes every event (no shedding) at most {@code --max-rate},
- *       writes lane {@code backfill}.
+ *   <li>{@code --mode drain}: reads the shed lane from its last committed marks ({@code
+ *       --drain-progress-topic}) to the end offsets found at start, processes every event (no
+ *       shedding) at most {@code --max-rate}, writes lane {@code backfill}.
  *   <li>{@code --mode replay}: started from a savepoint of the live job. Reads the log from the
  *       positions the savepoint recorded (read with the State Processor API) to {@code --until},
  *       restores the per-customer ordering state and the in-flight requests through the live job's
@@ -55,64 +64,135 @@ public final class BackfillJob {
             return;
         }
         FloodgateOptions o = Cli.parseOrExplain(args, JobKind.BACKFILL);
+        checkKafka(o);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         build(env, o);
-        env.execute("floodgate-backfill-" + o.get(FloodgateOptions.MODE));
+        env.execute(jobName(o));
+    }
+
+    static String jobName(FloodgateOptions o) {
+        return "floodgate-backfill-" + o.get(FloodgateOptions.MODE);
+    }
+
+    /**
+     * Checks Kafka with the job's client settings ({@link KafkaPreflight}), builds the job for
+     * {@code o}'s mode and submits it without waiting.
+     */
+    public static JobClient submit(StreamExecutionEnvironment env, FloodgateOptions o)
+            throws Exception {
+        checkKafka(o);
+        build(env, o);
+        return env.executeAsync(jobName(o));
+    }
+
+    /** The start check of Kafka: the topics this mode reads and writes. */
+    static void checkKafka(FloodgateOptions o) {
+        boolean drain = o.get(FloodgateOptions.MODE).equals("drain");
+        KafkaPreflight.check(
+                o.get(FloodgateOptions.BOOTSTRAP_SERVERS),
+                KafkaClientConfig.from(o),
+                KafkaPreflight.TIMEOUT,
+                drain
+                        ? List.of(
+                                o.get(FloodgateOptions.SHED_TOPIC),
+                                o.get(FloodgateOptions.PROCESSED_TOPIC),
+                                o.get(FloodgateOptions.DLQ_TOPIC))
+                        : List.of(
+                                o.get(FloodgateOptions.INPUT_TOPIC),
+                                o.get(FloodgateOptions.REPLAY_TOPIC),
+                                o.get(FloodgateOptions.DLQ_TOPIC)));
     }
 
     /** Builds the backfill job for {@code o}'s mode with its real edges. */
     public static void build(StreamExecutionEnvironment env, FloodgateOptions o) throws Exception {
+        if (o.get(FloodgateOptions.MODE).equals("drain")) {
+            DrainProgress.ensureTopic(
+                    o.get(FloodgateOptions.BOOTSTRAP_SERVERS),
+                    KafkaClientConfig.from(o).clientProperties(),
+                    o.get(FloodgateOptions.DRAIN_PROGRESS_TOPIC));
+            buildDrain(
+                    env,
+                    o,
+                    DrainProgress.read(
+                            o.get(FloodgateOptions.BOOTSTRAP_SERVERS),
+                            KafkaClientConfig.from(o).clientProperties(),
+                            o.get(FloodgateOptions.DRAIN_PROGRESS_TOPIC),
+                            o.get(FloodgateOptions.GROUP_ID),
+                            o.get(FloodgateOptions.SHED_TOPIC)));
+            return;
+        }
         FloodgateJob.configure(env, o);
         Pipeline pipeline = Pipeline.from(o);
-        ExactlyOnceKafkaSinks kafka =
-                new ExactlyOnceKafkaSinks(
+        Map<String, String> client = KafkaClientConfig.from(o).clientProperties();
+        ExactlyOnceKafkaSinks kafka = sinks(o, client);
+        String savepoint = savepointPath(env, o);
+        Map<TopicPartition, Long> positions = SavepointPositions.read(savepoint);
+        String until = o.get(FloodgateOptions.UNTIL);
+        LOG.info(
+                "replaying {} from savepoint {} positions {} until {}",
+                o.get(FloodgateOptions.INPUT_TOPIC),
+                savepoint,
+                positions,
+                until);
+        Source<RawRecord, ?, ?> log =
+                InteractionLogSource.bounded(
                         o.get(FloodgateOptions.BOOTSTRAP_SERVERS),
-                        o.get(FloodgateOptions.TRANSACTIONAL_ID_PREFIX)
-                                + "-"
-                                + o.get(FloodgateOptions.MODE),
-                        o.get(FloodgateOptions.TRANSACTION_TIMEOUT));
-        if (o.get(FloodgateOptions.MODE).equals("drain")) {
-            Source<RawRecord, ?, ?> shedLane =
-                    InteractionLogSource.toEndOffsets(
-                            o.get(FloodgateOptions.BOOTSTRAP_SERVERS),
-                            o.get(FloodgateOptions.SHED_TOPIC),
-                            o.get(FloodgateOptions.GROUP_ID),
-                            "committed",
-                            o.get(FloodgateOptions.LOG_RETENTION));
-            defineDrain(
-                    env,
-                    shedLane,
-                    kafka.processed(o.get(FloodgateOptions.PROCESSED_TOPIC)),
-                    kafka.deadLetters(o.get(FloodgateOptions.DLQ_TOPIC), "backfill"),
-                    kafka.shed(o.get(FloodgateOptions.SHED_TOPIC)),
-                    pipeline,
-                    o.get(FloodgateOptions.MAX_RATE));
-        } else {
-            String savepoint = savepointPath(env, o);
-            Map<TopicPartition, Long> positions = SavepointPositions.read(savepoint);
-            String until = o.get(FloodgateOptions.UNTIL);
-            LOG.info(
-                    "replaying {} from savepoint {} positions {} until {}",
-                    o.get(FloodgateOptions.INPUT_TOPIC),
-                    savepoint,
-                    positions,
-                    until);
-            Source<RawRecord, ?, ?> log =
-                    InteractionLogSource.bounded(
-                            o.get(FloodgateOptions.BOOTSTRAP_SERVERS),
-                            o.get(FloodgateOptions.INPUT_TOPIC),
-                            o.get(FloodgateOptions.GROUP_ID),
-                            positions,
-                            until.equals("end") ? -1 : Instant.parse(until).toEpochMilli(),
-                            o.get(FloodgateOptions.LOG_RETENTION));
-            defineReplay(
-                    env,
-                    log,
-                    kafka.processed(o.get(FloodgateOptions.REPLAY_TOPIC)),
-                    kafka.deadLetters(o.get(FloodgateOptions.DLQ_TOPIC), "replay"),
-                    pipeline,
-                    o.get(FloodgateOptions.MAX_RATE));
-        }
+                        o.get(FloodgateOptions.INPUT_TOPIC),
+                        o.get(FloodgateOptions.GROUP_ID),
+                        positions,
+                        until.equals("end") ? -1 : Instant.parse(until).toEpochMilli(),
+                        o.get(FloodgateOptions.LOG_RETENTION),
+                        client);
+        defineReplay(
+                env,
+                log,
+                kafka.processed(o.get(FloodgateOptions.REPLAY_TOPIC)),
+                kafka.deadLetters(o.get(FloodgateOptions.DLQ_TOPIC), "replay"),
+                pipeline,
+                o.get(FloodgateOptions.MAX_RATE));
+    }
+
+    /** The drain with its real edges, starting at {@code marks} (read by {@link #build}). */
+    static void buildDrain(
+            StreamExecutionEnvironment env, FloodgateOptions o, Map<TopicPartition, Long> marks) {
+        FloodgateJob.configure(env, o);
+        Map<String, String> client = KafkaClientConfig.from(o).clientProperties();
+        String shedTopic = o.get(FloodgateOptions.SHED_TOPIC);
+        String group = o.get(FloodgateOptions.GROUP_ID);
+        String progressTopic = o.get(FloodgateOptions.DRAIN_PROGRESS_TOPIC);
+        LOG.info(
+                "draining {} from the marks of group {} in {}: {} (partitions without a mark: the group's committed offset, else the earliest)",
+                shedTopic,
+                group,
+                progressTopic,
+                marks);
+        ExactlyOnceKafkaSinks kafka = sinks(o, client);
+        defineDrain(
+                env,
+                InteractionLogSource.fromMarksToEndOffsets(
+                        o.get(FloodgateOptions.BOOTSTRAP_SERVERS),
+                        shedTopic,
+                        group,
+                        marks,
+                        o.get(FloodgateOptions.LOG_RETENTION),
+                        client),
+                new DrainSinks(
+                        kafka.processed(o.get(FloodgateOptions.PROCESSED_TOPIC)),
+                        kafka.deadLetters(o.get(FloodgateOptions.DLQ_TOPIC), "backfill"),
+                        kafka.shed(shedTopic),
+                        kafka.drainMarks(progressTopic, group)),
+                Pipeline.from(o),
+                o.get(FloodgateOptions.MAX_RATE));
+    }
+
+    private static ExactlyOnceKafkaSinks sinks(FloodgateOptions o, Map<String, String> client) {
+        return new ExactlyOnceKafkaSinks(
+                o.get(FloodgateOptions.BOOTSTRAP_SERVERS),
+                o.get(FloodgateOptions.TRANSACTIONAL_ID_PREFIX)
+                        + "-"
+                        + o.get(FloodgateOptions.MODE),
+                o.get(FloodgateOptions.TRANSACTION_TIMEOUT),
+                client);
     }
 
     /** The savepoint to replay from: the option, or the path this job is being restored from. */
@@ -131,24 +211,54 @@ public final class BackfillJob {
         return restored;
     }
 
+    /** The drain's sinks: its outputs and its progress marks. */
+    public record DrainSinks(
+            Sink<ProcessedEvent> processed,
+            Sink<DeadLetter> deadLetters,
+            Sink<ShedEvent> shedAgain,
+            Sink<DrainMark> marks) {}
+
     /**
-     * Shed lane -> parse -> rate limit -> keyBy -> process (lane backfill) -> processed, dead
-     * letters; a call whose service still fails after its retries goes back to the shed lane
+     * Shed lane -> marks -> parse -> rate limit -> keyBy -> process (lane backfill) -> processed,
+     * dead letters; a call whose service still fails after its retries goes back to the shed lane
      * ({@code shedAgain}, after the end offsets this drain reads to): backlog for the next drain,
      * never a dead letter.
+     *
+     * <p>Progress is atomic with the output: at each checkpoint the lanes settle (every admitted
+     * event gets its outcome before the barrier) and the marks of what was read before the barrier
+     * commit with that checkpoint; checkpoints are aligned (an unaligned one would hold records in
+     * flight). A run restored from its own checkpoint continues from its state; a new run starts at
+     * the last committed marks ({@link DrainProgress}).
      */
     public static void defineDrain(
             StreamExecutionEnvironment env,
             Source<RawRecord, ?, ?> shedLane,
-            org.apache.flink.api.connector.sink2.Sink<ProcessedEvent> processed,
-            org.apache.flink.api.connector.sink2.Sink<DeadLetter> deadLetters,
-            org.apache.flink.api.connector.sink2.Sink<ShedEvent> shedAgain,
+            DrainSinks sinks,
             Pipeline pipeline,
             double maxRate) {
-        DataStream<RawRecord> raw =
+        env.getCheckpointConfig().enableUnalignedCheckpoints(false);
+        SingleOutputStreamOperator<RawRecord> raw =
                 env.fromSource(shedLane, WatermarkStrategy.noWatermarks(), "shed lane")
-                        .uid(Uids.SOURCE_SHED);
-        finish(raw, processed, deadLetters, shedAgain, pipeline, maxRate, Lane.BACKFILL, false);
+                        .uid(Uids.SOURCE_SHED)
+                        .transform(
+                                "drain marks",
+                                TypeInformation.of(RawRecord.class),
+                                new MarkDrainProgress())
+                        .uid(Uids.MARK_DRAIN_PROGRESS);
+        raw.getSideOutput(MarkDrainProgress.MARKS)
+                .sinkTo(sinks.marks())
+                .uid(Uids.SINK_DRAIN_PROGRESS)
+                .name("drain marks -> kafka");
+        Pipeline settled = pipeline.withLanes(pipeline.lanes().withSettleAtCheckpoints(true));
+        finish(
+                raw,
+                sinks.processed(),
+                sinks.deadLetters(),
+                sinks.shedAgain(),
+                settled,
+                maxRate,
+                Lane.BACKFILL,
+                false);
     }
 
     /**
@@ -158,8 +268,8 @@ public final class BackfillJob {
     public static void defineReplay(
             StreamExecutionEnvironment env,
             Source<RawRecord, ?, ?> log,
-            org.apache.flink.api.connector.sink2.Sink<ProcessedEvent> processed,
-            org.apache.flink.api.connector.sink2.Sink<DeadLetter> deadLetters,
+            Sink<ProcessedEvent> processed,
+            Sink<DeadLetter> deadLetters,
             Pipeline pipeline,
             double maxRate) {
         DataStream<RawRecord> raw =
@@ -170,9 +280,9 @@ public final class BackfillJob {
 
     private static void finish(
             DataStream<RawRecord> raw,
-            org.apache.flink.api.connector.sink2.Sink<ProcessedEvent> processedSink,
-            org.apache.flink.api.connector.sink2.Sink<DeadLetter> deadLetterSink,
-            org.apache.flink.api.connector.sink2.Sink<ShedEvent> shedSink,
+            Sink<ProcessedEvent> processedSink,
+            Sink<DeadLetter> deadLetterSink,
+            Sink<ShedEvent> shedSink,
             Pipeline pipeline,
             double maxRate,
             Lane lane,
@@ -217,9 +327,14 @@ public final class BackfillJob {
                 .sinkTo(processedSink)
                 .uid(Uids.SINK_BACKFILL_PROCESSED)
                 .name(lane.wireName() + " -> kafka");
-        DataStream<DeadLetter> deadLetters =
-                valid.getSideOutput(ParseInteractions.DEAD_LETTERS)
-                        .union(processed.getSideOutput(ProcessInLanes.FAILED));
+        // The replay re-reads records the live job already read: their parse dead letters are in
+        // the dead-letter topic once, from the live job (counted here, not written again). The
+        // drain reads the shed lane, whose records the live job parsed: none fail to parse but
+        // a changed limit can, and those are new.
+        DataStream<DeadLetter> deadLetters = processed.getSideOutput(ProcessInLanes.FAILED);
+        if (!ordered) {
+            deadLetters = deadLetters.union(valid.getSideOutput(ParseInteractions.DEAD_LETTERS));
+        }
         if (shedSink != null) {
             processed
                     .getSideOutput(ProcessInLanes.SHED)

@@ -1,5 +1,7 @@
 package dev.floodgate.job;
 
+import dev.floodgate.job.kafka.KafkaClientConfig;
+import dev.floodgate.job.kafka.KafkaPreflight;
 import dev.floodgate.model.DeadLetter;
 import dev.floodgate.model.Interaction;
 import dev.floodgate.model.Lane;
@@ -17,6 +19,10 @@ import dev.floodgate.operators.shed.AdmissionPolicy;
 import dev.floodgate.sinks.ArchiveSink;
 import dev.floodgate.sinks.ExactlyOnceKafkaSinks;
 import dev.floodgate.sources.InteractionLogSource;
+import dev.floodgate.sources.lag.BrokerLagMonitor;
+import dev.floodgate.sources.lag.MonitoredLog;
+import java.util.List;
+import java.util.Map;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.core.execution.CheckpointingMode;
@@ -46,9 +52,11 @@ public final class FloodgateJob {
             return;
         }
         FloodgateOptions options = Cli.parseOrExplain(args, JobKind.LIVE);
+        checkKafka(options);
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         configure(env, options);
-        defineWorkflow(env, source(options), sinks(options), Pipeline.from(options));
+        defineWorkflow(
+                env, source(options), sinks(options), Pipeline.from(options), lagMonitor(options));
         env.execute(JOB_NAME);
     }
 
@@ -57,9 +65,27 @@ public final class FloodgateJob {
     /** Builds the live job with its real edges on {@code env} and submits it without waiting. */
     public static JobClient submit(StreamExecutionEnvironment env, FloodgateOptions options)
             throws Exception {
+        checkKafka(options);
         configure(env, options);
-        defineWorkflow(env, source(options), sinks(options), Pipeline.from(options));
+        defineWorkflow(
+                env, source(options), sinks(options), Pipeline.from(options), lagMonitor(options));
         return env.executeAsync(JOB_NAME);
+    }
+
+    /**
+     * The start check of Kafka with the job's client settings ({@link KafkaPreflight}): a wrong
+     * password, an untrusted certificate or unreachable brokers stop the live job here.
+     */
+    static void checkKafka(FloodgateOptions o) {
+        KafkaPreflight.check(
+                o.get(FloodgateOptions.BOOTSTRAP_SERVERS),
+                KafkaClientConfig.from(o),
+                KafkaPreflight.TIMEOUT,
+                List.of(
+                        o.get(FloodgateOptions.INPUT_TOPIC),
+                        o.get(FloodgateOptions.PROCESSED_TOPIC),
+                        o.get(FloodgateOptions.SHED_TOPIC),
+                        o.get(FloodgateOptions.DLQ_TOPIC)));
     }
 
     /**
@@ -119,7 +145,38 @@ public final class FloodgateJob {
                 o.get(FloodgateOptions.INPUT_TOPIC),
                 o.get(FloodgateOptions.GROUP_ID),
                 o.get(FloodgateOptions.STARTING_OFFSETS),
-                o.get(FloodgateOptions.LOG_RETENTION));
+                o.get(FloodgateOptions.LOG_RETENTION),
+                KafkaClientConfig.from(o).clientProperties());
+    }
+
+    /**
+     * The settings every Kafka client of the jobs starts from (bootstrap servers; the security
+     * settings of the client configuration join them here). One place, so no client misses one.
+     */
+    static Map<String, String> kafkaClientProperties(FloodgateOptions o) {
+        Map<String, String> p =
+                new java.util.HashMap<>(KafkaClientConfig.from(o).clientProperties());
+        p.put("bootstrap.servers", o.get(FloodgateOptions.BOOTSTRAP_SERVERS));
+        return p;
+    }
+
+    /**
+     * Measures, from the broker, the live job's lag on the input topic and the drain's on the shed
+     * topic (a shed event that ages out undrained is lost too), and both topics' retention.
+     */
+    static BrokerLagMonitor lagMonitor(FloodgateOptions o) {
+        return new BrokerLagMonitor(
+                kafkaClientProperties(o),
+                List.of(
+                        new MonitoredLog(
+                                "input",
+                                o.get(FloodgateOptions.INPUT_TOPIC),
+                                o.get(FloodgateOptions.GROUP_ID)),
+                        new MonitoredLog(
+                                "shed",
+                                o.get(FloodgateOptions.SHED_TOPIC),
+                                o.get(FloodgateOptions.DRAIN_GROUP_ID))),
+                o.get(FloodgateOptions.LAG_POLL_INTERVAL));
     }
 
     static JobSinks sinks(FloodgateOptions o) {
@@ -127,7 +184,8 @@ public final class FloodgateJob {
                 new ExactlyOnceKafkaSinks(
                         o.get(FloodgateOptions.BOOTSTRAP_SERVERS),
                         o.get(FloodgateOptions.TRANSACTIONAL_ID_PREFIX),
-                        o.get(FloodgateOptions.TRANSACTION_TIMEOUT));
+                        o.get(FloodgateOptions.TRANSACTION_TIMEOUT),
+                        KafkaClientConfig.from(o).clientProperties());
         String archive = o.get(FloodgateOptions.ARCHIVE_PATH);
         if (!o.isSet(FloodgateOptions.ARCHIVE_PATH)) {
             LOG.warn(
@@ -146,15 +204,31 @@ public final class FloodgateJob {
                 o.isSet(FloodgateOptions.ARCHIVE_PATH) ? ArchiveSink.create(archive) : null);
     }
 
-    /** Builds the live job's graph between the given source and sinks. */
+    /** Builds the live job's graph between the given source and sinks, without a lag monitor. */
     public static void defineWorkflow(
             StreamExecutionEnvironment env,
             Source<RawRecord, ?, ?> source,
             JobSinks sinks,
             Pipeline pipeline) {
+        defineWorkflow(env, source, sinks, pipeline, null);
+    }
+
+    /**
+     * Builds the live job's graph between the given source and sinks; {@code lagMonitor}, when not
+     * null, follows the source (chained, stateless) and exports the brokerLag metrics.
+     */
+    public static void defineWorkflow(
+            StreamExecutionEnvironment env,
+            Source<RawRecord, ?, ?> source,
+            JobSinks sinks,
+            Pipeline pipeline,
+            BrokerLagMonitor lagMonitor) {
         DataStream<RawRecord> raw =
                 env.fromSource(source, InteractionLogSource.logClock(), "interaction log")
                         .uid(Uids.SOURCE_INTERACTIONS);
+        if (lagMonitor != null) {
+            raw = raw.map(lagMonitor).uid(Uids.BROKER_LAG_MONITOR).name("broker lag monitor");
+        }
         SingleOutputStreamOperator<Interaction> valid =
                 raw.process(new ParseInteractions(pipeline.maxRecordBytes()))
                         .uid(Uids.PARSE)

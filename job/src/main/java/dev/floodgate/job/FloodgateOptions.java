@@ -116,11 +116,43 @@ public final class FloodgateOptions {
                     "10min",
                     "Kafka transaction timeout: above the longest checkpoint plus restart, at most the broker's "
                             + "transaction.max.timeout.ms (15min by default)");
+    public static final Option<String> KAFKA_CONFIG =
+            new Option<>(
+                    "kafka-config",
+                    "a path to a Kafka client properties file, or none",
+                    NONE,
+                    "client settings (security.protocol, sasl.*, ssl.*, config.providers) for every Kafka "
+                            + "client of the job and the tools, read at start; secrets as ${env:NAME} or "
+                            + "${file:path:key}, never shown or logged; 'none': plaintext",
+                    // read at start (KafkaClientConfig), on the machine that starts the job: a
+                    // manifest names a path of the pod, not of the machine that checks it
+                    s -> s);
+
+    /**
+     * Deprecated: the brokerLag metrics read each topic's real {@code retention.ms} from the
+     * broker. Still accepted (deployments that pass it keep starting) and still feeding the
+     * deserializer's deprecated {@code retentionHeadroomMs}, which no alert uses any more.
+     */
     public static final Option<Duration> LOG_RETENTION =
             duration(
                     "log-retention",
                     "7d",
-                    "retention of the input topic, for the retention-edge headroom metric");
+                    "deprecated: only the source's deprecated deserializer_partition_retentionHeadroomMs uses "
+                            + "it; the brokerLag metrics read the topics' real retention.ms from the broker");
+
+    public static final Option<Duration> LAG_POLL_INTERVAL =
+            duration(
+                    "lag-poll-interval",
+                    "15s",
+                    "live job only: how often it reads from the broker its consumer lag on the input topic, "
+                            + "the drain's on the shed topic and their retention.ms (the brokerLag metrics)");
+    public static final Option<String> DRAIN_GROUP_ID =
+            text(
+                    "drain-group-id",
+                    JobKind.BACKFILL.defaultIdentity,
+                    "live job only: the drain's consumer group (the backfill job's --group-id), whose committed "
+                            + "offsets on the shed topic are what has been drained, for the shed topic's brokerLag "
+                            + "metrics");
 
     // Flink
     public static final Option<Duration> CHECKPOINT_INTERVAL =
@@ -251,6 +283,13 @@ public final class FloodgateOptions {
                         return s;
                     });
 
+    public static final Option<Boolean> LOG_CUSTOMER_IDS =
+            flag(
+                    "log-customer-ids",
+                    "true",
+                    "the hot-key log line names the customer by its id; false: by a pseudonym (# and 12 hex "
+                            + "digits of the id's SHA-256), for logs that must not hold customer ids");
+
     // Backfill job
     public static final Option<String> MODE =
             new Option<>(
@@ -269,6 +308,12 @@ public final class FloodgateOptions {
                     "max-rate",
                     "500",
                     "backfill job only: events per second, all subtasks together, so the live job keeps its capacity");
+    public static final Option<String> DRAIN_PROGRESS_TOPIC =
+            text(
+                    "drain-progress-topic",
+                    "interactions.shed.progress",
+                    "drain only: the compacted topic of the drain's marks, committed with its checkpoints; "
+                            + "a run starts where the last committed marks of its group say");
     public static final Option<String> UNTIL =
             new Option<>(
                     "until",

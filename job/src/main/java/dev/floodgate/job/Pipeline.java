@@ -86,7 +86,9 @@ public record Pipeline(
                 .withHotKey(
                         hot.equals("off")
                                 ? HotKeyPolicy.disabled()
-                                : HotKeyPolicy.of(Double.parseDouble(hot), Duration.ofSeconds(10)));
+                                : HotKeyPolicy.of(Double.parseDouble(hot), Duration.ofSeconds(10))
+                                        .withLogCustomerIds(
+                                                o.get(FloodgateOptions.LOG_CUSTOMER_IDS)));
     }
 
     /** Defaults for tests: pass-through processing, default shedding and lanes. */

@@ -7,6 +7,13 @@ package dev.floodgate.job;
  */
 public final class Uids {
     public static final String SOURCE_INTERACTIONS = "source-interactions";
+
+    /**
+     * The broker lag monitor (stateless pass-through after the source): a savepoint taken before it
+     * existed restores into a job with it, since it has no state to map.
+     */
+    public static final String BROKER_LAG_MONITOR = "broker-lag-monitor";
+
     public static final String PARSE = "parse";
     public static final String SINK_ARCHIVE = "sink-archive";
     public static final String ORDER_PER_CUSTOMER = "order-per-customer";
@@ -33,6 +40,12 @@ public final class Uids {
 
     public static final String SOURCE_REPLAY = "source-replay";
     public static final String RATE_LIMIT = "rate-limit";
+
+    /** The drain's progress marks (stateless) and their transactional sink. */
+    public static final String MARK_DRAIN_PROGRESS = "mark-drain-progress";
+
+    public static final String SINK_DRAIN_PROGRESS = "sink-drain-progress";
+
     public static final String DRAIN_PROCESS_LANES = "drain-process-lanes";
 
     /** The drain's calls whose service still fails go back to the shed lane. */

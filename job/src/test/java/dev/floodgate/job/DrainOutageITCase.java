@@ -65,6 +65,7 @@ class DrainOutageITCase {
         String run = "outage" + System.nanoTime();
         Topics.create(
                 bootstrap, 2, Duration.ofDays(1), run + ".shed", run + ".processed", run + ".dlq");
+        Topics.createCompacted(bootstrap, run + ".progress");
         List<ProducerRecord<byte[], byte[]>> shed = new ArrayList<>();
         Set<String> ids = new HashSet<>();
         for (int i = 0; i < 40; i++) {
@@ -83,9 +84,11 @@ class DrainOutageITCase {
                 env,
                 InteractionLogSource.toEndOffsets(
                         bootstrap, run + ".shed", run, "earliest", Duration.ofDays(1)),
-                sinks.processed(run + ".processed"),
-                sinks.deadLetters(run + ".dlq", "backfill"),
-                sinks.shed(run + ".shed"),
+                new BackfillJob.DrainSinks(
+                        sinks.processed(run + ".processed"),
+                        sinks.deadLetters(run + ".dlq", "backfill"),
+                        sinks.shed(run + ".shed"),
+                        sinks.drainMarks(run + ".progress", run)),
                 Pipeline.defaults()
                         .withShedPolicy(ShedPolicy.none())
                         .withProcessor(new Down())

@@ -128,4 +128,29 @@ class FloodgateOptionsTest {
                 .hasMessageStartingWith("Invalid options:")
                 .hasMessageContaining("--parallelism");
     }
+
+    @Test
+    void logCustomerIdsReachesTheHotKeyReports() {
+        assertThat(
+                        Pipeline.shedPolicy(
+                                        FloodgateOptions.fromArgs(
+                                                new String[] {"--bootstrap-servers", "k:1"},
+                                                JobKind.LIVE))
+                                .hotKey()
+                                .logCustomerIds())
+                .isTrue();
+        assertThat(
+                        Pipeline.shedPolicy(
+                                        FloodgateOptions.fromArgs(
+                                                new String[] {
+                                                    "--bootstrap-servers",
+                                                    "k:1",
+                                                    "--log-customer-ids",
+                                                    "false"
+                                                },
+                                                JobKind.LIVE))
+                                .hotKey()
+                                .logCustomerIds())
+                .isFalse();
+    }
 }

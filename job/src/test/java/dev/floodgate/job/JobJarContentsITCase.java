@@ -45,6 +45,11 @@ class JobJarContentsITCase {
                 .noneMatch(e -> e.startsWith("org/apache/kafka/common/test/"))
                 .noneMatch(e -> e.startsWith("kafka/server/"))
                 .noneMatch(e -> e.startsWith("org/junit/"))
+                // the S3 test server and file system: the cluster brings S3 as a plugin
+                .noneMatch(e -> e.startsWith("org/gaul/"))
+                .noneMatch(e -> e.startsWith("org/jclouds/"))
+                .noneMatch(e -> e.startsWith("org/apache/flink/fs/s3hadoop/"))
+                .noneMatch(e -> e.startsWith("org/apache/hadoop/fs/s3a/"))
                 .noneMatch(
                         e ->
                                 e.matches(

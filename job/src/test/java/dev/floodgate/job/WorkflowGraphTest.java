@@ -47,6 +47,8 @@ class WorkflowGraphTest {
                     Uids.SOURCE_SHED,
                     Uids.SOURCE_REPLAY,
                     Uids.RATE_LIMIT,
+                    Uids.MARK_DRAIN_PROGRESS,
+                    Uids.SINK_DRAIN_PROGRESS,
                     Uids.DRAIN_PROCESS_LANES,
                     Uids.SINK_BACKFILL_SHED,
                     Uids.BACKFILL_SHED_TO_DLQ,
@@ -110,6 +112,8 @@ class WorkflowGraphTest {
         assertThat(jobUids(drain))
                 .containsExactlyInAnyOrder(
                         Uids.SOURCE_SHED,
+                        Uids.MARK_DRAIN_PROGRESS,
+                        Uids.SINK_DRAIN_PROGRESS,
                         Uids.PARSE,
                         Uids.RATE_LIMIT,
                         Uids.DRAIN_PROCESS_LANES,
@@ -205,7 +209,11 @@ class WorkflowGraphTest {
         // what FloodgateJob.main and submit build, without executing
         FloodgateJob.configure(env, o);
         FloodgateJob.defineWorkflow(
-                env, FloodgateJob.source(o), FloodgateJob.sinks(o), Pipeline.from(o));
+                env,
+                FloodgateJob.source(o),
+                FloodgateJob.sinks(o),
+                Pipeline.from(o),
+                FloodgateJob.lagMonitor(o));
         StreamGraph g = env.getStreamGraph();
         g.setJobName("live" + (withArchive ? "" : " (no archive)"));
         return g;
@@ -217,7 +225,7 @@ class WorkflowGraphTest {
                         Map.of("bootstrap-servers", "localhost:9", "mode", "drain"),
                         JobKind.BACKFILL);
         StreamExecutionEnvironment env = shippedEnvironment();
-        BackfillJob.build(env, o);
+        BackfillJob.buildDrain(env, o, Map.of()); // build reads the marks from the broker first
         StreamGraph g = env.getStreamGraph();
         g.setJobName("drain");
         return g;

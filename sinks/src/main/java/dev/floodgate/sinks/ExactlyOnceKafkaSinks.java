@@ -2,6 +2,7 @@ package dev.floodgate.sinks;
 
 import dev.floodgate.contract.RecordLimits;
 import dev.floodgate.model.DeadLetter;
+import dev.floodgate.model.DrainMark;
 import dev.floodgate.model.ProcessedEvent;
 import dev.floodgate.model.ShedEvent;
 import java.time.Duration;
@@ -24,6 +25,7 @@ public final class ExactlyOnceKafkaSinks {
     private final String bootstrapServers;
     private final String transactionalIdPrefix;
     private final Duration transactionTimeout;
+    private final Map<String, String> clientProperties;
 
     /**
      * The producer properties of every sink besides its transactional ones. {@code
@@ -42,9 +44,23 @@ public final class ExactlyOnceKafkaSinks {
 
     public ExactlyOnceKafkaSinks(
             String bootstrapServers, String transactionalIdPrefix, Duration transactionTimeout) {
+        this(bootstrapServers, transactionalIdPrefix, transactionTimeout, Map.of());
+    }
+
+    /**
+     * Sinks whose producers also get {@code clientProperties} (security, from {@code
+     * --kafka-config}), applied over the tuning of {@link #producerProperties()}; the transactional
+     * settings and {@code max.request.size} stay the sinks' own.
+     */
+    public ExactlyOnceKafkaSinks(
+            String bootstrapServers,
+            String transactionalIdPrefix,
+            Duration transactionTimeout,
+            Map<String, String> clientProperties) {
         this.bootstrapServers = bootstrapServers;
         this.transactionalIdPrefix = transactionalIdPrefix;
         this.transactionTimeout = transactionTimeout;
+        this.clientProperties = Map.copyOf(clientProperties);
     }
 
     public KafkaSink<ProcessedEvent> processed(String topic) {
@@ -60,19 +76,25 @@ public final class ExactlyOnceKafkaSinks {
         return build(new DeadLetterSerializer(topic), "dlq-" + stage);
     }
 
+    /** The drain's progress marks of consumer group {@code group} (see {@link DrainMark}). */
+    public KafkaSink<DrainMark> drainMarks(String topic, String group) {
+        return build(new DrainMarkSerializer(topic, group), "marks");
+    }
+
     private <T> KafkaSink<T> build(KafkaRecordSerializationSchema<T> serializer, String sinkName) {
         KafkaSinkBuilder<T> b =
                 KafkaSink.<T>builder()
                         .setBootstrapServers(bootstrapServers)
                         .setDeliveryGuarantee(DeliveryGuarantee.EXACTLY_ONCE)
-                        .setTransactionalIdPrefix(transactionalIdPrefix + "-" + sinkName)
-                        // The connector's default (1 h) is above the broker's
-                        // transaction.max.timeout.ms (15 min) and fails every start: always set it
-                        // explicitly.
-                        .setProperty(
-                                "transaction.timeout.ms",
-                                Long.toString(transactionTimeout.toMillis()));
+                        .setTransactionalIdPrefix(transactionalIdPrefix + "-" + sinkName);
         producerProperties().forEach(b::setProperty);
+        // the client settings (security, tuning) apply over the tuning, never over the record
+        // budget and the transaction timeout below
+        clientProperties.forEach(b::setProperty);
+        b.setProperty("max.request.size", Integer.toString(RecordLimits.MAX_REQUEST_BYTES));
+        // The connector's default (1 h) is above the broker's transaction.max.timeout.ms (15 min)
+        // and fails every start: always set it explicitly.
+        b.setProperty("transaction.timeout.ms", Long.toString(transactionTimeout.toMillis()));
         return b.setRecordSerializer(serializer).build();
     }
 }

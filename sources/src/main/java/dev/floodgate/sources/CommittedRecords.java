@@ -3,6 +3,7 @@ package dev.floodgate.sources;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
@@ -30,8 +31,18 @@ public final class CommittedRecords {
      */
     public static List<ConsumerRecord<byte[], byte[]>> readAll(
             String bootstrapServers, String topic) {
+        return readAll(bootstrapServers, Map.of(), topic);
+    }
+
+    /**
+     * The same with client settings (security, from {@code --kafka-config}) applied to the
+     * consumer.
+     */
+    public static List<ConsumerRecord<byte[], byte[]>> readAll(
+            String bootstrapServers, Map<String, String> clientSettings, String topic) {
         List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-        try (TopicScan scan = TopicScan.open(clientProperties(bootstrapServers), topic)) {
+        try (TopicScan scan =
+                TopicScan.open(clientProperties(bootstrapServers, clientSettings), topic)) {
             scan.forEach(out::add, READ_IDLE_TIMEOUT, (t, read, total, rate) -> {});
         } catch (RuntimeException e) {
             throw e;
@@ -41,12 +52,21 @@ public final class CommittedRecords {
         return out;
     }
 
+    /** {@link #clientProperties(String, Map)} without client settings (a plaintext cluster). */
+    public static Properties clientProperties(String bootstrapServers) {
+        return clientProperties(bootstrapServers, Map.of());
+    }
+
     /**
      * The Kafka client settings every client of these tools starts from (consumers and the admin
-     * client): the one place that says how to reach and authenticate to the cluster.
+     * client): the one place that says how to reach and authenticate to the cluster. {@code
+     * clientSettings} are the {@code --kafka-config} settings (security); the bootstrap servers
+     * given win over theirs.
      */
-    public static Properties clientProperties(String bootstrapServers) {
+    public static Properties clientProperties(
+            String bootstrapServers, Map<String, String> clientSettings) {
         Properties p = new Properties();
+        p.putAll(clientSettings);
         p.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         return p;
     }
@@ -58,7 +78,17 @@ public final class CommittedRecords {
     public static List<String> missingTopics(
             String bootstrapServers, Duration timeout, List<String> names)
             throws InterruptedException, ExecutionException, TimeoutException {
-        Properties props = clientProperties(bootstrapServers);
+        return missingTopics(bootstrapServers, Map.of(), timeout, names);
+    }
+
+    /** The same with client settings (security) applied to the admin client. */
+    public static List<String> missingTopics(
+            String bootstrapServers,
+            Map<String, String> clientSettings,
+            Duration timeout,
+            List<String> names)
+            throws InterruptedException, ExecutionException, TimeoutException {
+        Properties props = clientProperties(bootstrapServers, clientSettings);
         props.put(
                 AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, Long.toString(timeout.toMillis()));
         props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, Long.toString(timeout.toMillis()));

@@ -46,7 +46,21 @@ public final class InteractionLogSource {
             String groupId,
             String startingOffsets,
             Duration retention) {
-        return base(bootstrapServers, topic, groupId, retention)
+        return unbounded(bootstrapServers, topic, groupId, startingOffsets, retention, Map.of());
+    }
+
+    /**
+     * The same with client settings (security, from {@code --kafka-config}) applied to the source's
+     * consumers and admin client.
+     */
+    public static KafkaSource<RawRecord> unbounded(
+            String bootstrapServers,
+            String topic,
+            String groupId,
+            String startingOffsets,
+            Duration retention,
+            Map<String, String> clientProperties) {
+        return base(bootstrapServers, topic, groupId, retention, clientProperties)
                 .setStartingOffsets(startingPosition(startingOffsets))
                 .build();
     }
@@ -61,8 +75,37 @@ public final class InteractionLogSource {
             String groupId,
             String startingOffsets,
             Duration retention) {
-        return base(bootstrapServers, topic, groupId, retention)
+        return toEndOffsets(bootstrapServers, topic, groupId, startingOffsets, retention, Map.of());
+    }
+
+    /** The same with client settings (security, from {@code --kafka-config}). */
+    public static KafkaSource<RawRecord> toEndOffsets(
+            String bootstrapServers,
+            String topic,
+            String groupId,
+            String startingOffsets,
+            Duration retention,
+            Map<String, String> clientProperties) {
+        return base(bootstrapServers, topic, groupId, retention, clientProperties)
                 .setStartingOffsets(startingPosition(startingOffsets))
+                .setBounded(OffsetsInitializer.latest())
+                .build();
+    }
+
+    /**
+     * The drain's source: from the drain's marks ({@link DrainProgress}; partitions without one at
+     * the group's committed offset, else the earliest) to the end offsets found at start.
+     */
+    public static KafkaSource<RawRecord> fromMarksToEndOffsets(
+            String bootstrapServers,
+            String topic,
+            String groupId,
+            Map<TopicPartition, Long> marks,
+            Duration retention,
+            Map<String, String> clientProperties) {
+        return base(bootstrapServers, topic, groupId, retention, clientProperties)
+                .setStartingOffsets(
+                        new ResolvedOffsets(ResolvedOffsets.From.COMMITTED_OR_EARLIEST, marks))
                 .setBounded(OffsetsInitializer.latest())
                 .build();
     }
@@ -79,7 +122,20 @@ public final class InteractionLogSource {
             Map<TopicPartition, Long> startOffsets,
             long untilMillis,
             Duration retention) {
-        return base(bootstrapServers, topic, groupId, retention)
+        return bounded(
+                bootstrapServers, topic, groupId, startOffsets, untilMillis, retention, Map.of());
+    }
+
+    /** The same with client settings (security, from {@code --kafka-config}). */
+    public static KafkaSource<RawRecord> bounded(
+            String bootstrapServers,
+            String topic,
+            String groupId,
+            Map<TopicPartition, Long> startOffsets,
+            long untilMillis,
+            Duration retention,
+            Map<String, String> clientProperties) {
+        return base(bootstrapServers, topic, groupId, retention, clientProperties)
                 .setStartingOffsets(
                         OffsetsInitializer.offsets(startOffsets, OffsetResetStrategy.EARLIEST))
                 .setBounded(
@@ -90,18 +146,25 @@ public final class InteractionLogSource {
     }
 
     private static KafkaSourceBuilder<RawRecord> base(
-            String bootstrapServers, String topic, String groupId, Duration retention) {
+            String bootstrapServers,
+            String topic,
+            String groupId,
+            Duration retention,
+            Map<String, String> clientProperties) {
         Properties props = new Properties();
+        props.setProperty("partition.discovery.interval.ms", "60000");
+        // Up to 5,000 records per poll (Kafka's default is 500): the fetcher thread hands the
+        // reader a tenth as many batches when catching up; the reader's queue holds two, about
+        // 3 MB of 300-byte events.
+        props.setProperty("max.poll.records", "5000");
+        // The client settings (security, tuning) apply over the defaults above, never over the
+        // keys below, which exactly once depends on.
+        props.putAll(clientProperties);
         // Read only what producers committed: a gateway that writes transactionally never leaks
         // aborted events.
         props.setProperty("isolation.level", "read_committed");
         props.setProperty("commit.offsets.on.checkpoint", "true");
-        props.setProperty("partition.discovery.interval.ms", "60000");
         props.setProperty("client.id.prefix", groupId);
-        // Up to 5,000 records per poll (Kafka's default is 500): the fetcher thread hands the
-        // reader a tenth as many
-        // batches when catching up; the reader's queue holds two, about 3 MB of 300-byte events.
-        props.setProperty("max.poll.records", "5000");
         return KafkaSource.<RawRecord>builder()
                 .setBootstrapServers(bootstrapServers)
                 .setTopics(topic)

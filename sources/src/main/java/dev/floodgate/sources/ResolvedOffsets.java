@@ -28,20 +28,41 @@ final class ResolvedOffsets implements OffsetsInitializer {
 
     private final From from;
 
+    /** Positions known beforehand (a drain's marks); they win over {@link #from}. */
+    private final Map<TopicPartition, Long> given;
+
     ResolvedOffsets(From from) {
+        this(from, Map.of());
+    }
+
+    ResolvedOffsets(From from, Map<TopicPartition, Long> given) {
         this.from = from;
+        this.given = new HashMap<>(given);
     }
 
     @Override
     public Map<TopicPartition, Long> getPartitionOffsets(
             Collection<TopicPartition> partitions, PartitionOffsetsRetriever retriever) {
-        if (from == From.LATEST) {
-            return retriever.endOffsets(partitions);
-        }
         Map<TopicPartition, Long> offsets = new HashMap<>();
+        List<TopicPartition> open = new ArrayList<>();
+        for (TopicPartition tp : partitions) {
+            Long known = given.get(tp);
+            if (known != null && known >= 0) {
+                offsets.put(tp, known);
+            } else {
+                open.add(tp);
+            }
+        }
+        if (open.isEmpty()) {
+            return offsets;
+        }
+        if (from == From.LATEST) {
+            offsets.putAll(retriever.endOffsets(open));
+            return offsets;
+        }
         if (from == From.COMMITTED_OR_EARLIEST) {
             retriever
-                    .committedOffsets(partitions)
+                    .committedOffsets(open)
                     .forEach(
                             (tp, offset) -> {
                                 if (offset != null && offset >= 0) {
@@ -49,7 +70,7 @@ final class ResolvedOffsets implements OffsetsInitializer {
                                 }
                             });
         }
-        List<TopicPartition> rest = new ArrayList<>(partitions);
+        List<TopicPartition> rest = new ArrayList<>(open);
         rest.removeAll(offsets.keySet());
         if (!rest.isEmpty()) {
             offsets.putAll(retriever.beginningOffsets(rest));

@@ -51,6 +51,21 @@ class ResolvedOffsetsTest {
     }
 
     @Test
+    void aDrainsMarksWinOverTheGroupsCommitsWhichStillServeThePartitionsWithoutOne() {
+        Log log = new Log();
+        log.committed.put(P0, 17L); // committed after the marks' checkpoint: behind or ahead
+        log.committed.put(P1, 40L);
+        Map<TopicPartition, Long> offsets =
+                new ResolvedOffsets(
+                                ResolvedOffsets.From.COMMITTED_OR_EARLIEST, Map.of(P0, 12L, P2, 0L))
+                        .getPartitionOffsets(ALL, log);
+        assertThat(offsets)
+                .containsExactlyInAnyOrderEntriesOf(Map.of(P0, 12L, P1, 40L, P2, 0L, P3, 300L));
+        assertThat(log.beginningAskedFor).containsExactly(P3);
+        assertRealOffsets(offsets);
+    }
+
+    @Test
     void committedOffsetZeroIsAPositionNotAMissingCommit() {
         Log log = new Log();
         log.committed.put(P0, 0L);

@@ -4,6 +4,7 @@ import dev.floodgate.contract.InteractionCodec;
 import dev.floodgate.contract.InvalidRecordException;
 import dev.floodgate.contract.OutputCodec;
 import dev.floodgate.job.FloodgateOptions;
+import dev.floodgate.job.kafka.KafkaClientConfig;
 import dev.floodgate.job.tools.ReconcileReport.Problem;
 import dev.floodgate.model.DeadLetter;
 import dev.floodgate.model.Interaction;
@@ -72,7 +73,9 @@ public final class Reconcile {
         this.idleTimeout = idleTimeout;
         this.progress = progress;
         this.client =
-                CommittedRecords.clientProperties(options.get(FloodgateOptions.BOOTSTRAP_SERVERS));
+                CommittedRecords.clientProperties(
+                        options.get(FloodgateOptions.BOOTSTRAP_SERVERS),
+                        KafkaClientConfig.from(options).clientProperties());
     }
 
     /** Reconciles the topics named in {@code options}, counting the given lanes as processing. */

@@ -2,8 +2,9 @@ package dev.floodgate.job.tools;
 
 import dev.floodgate.job.FloodgateOptions;
 import dev.floodgate.job.JobKind;
+import dev.floodgate.job.kafka.KafkaClientConfig;
+import dev.floodgate.job.kafka.KafkaPreflight;
 import dev.floodgate.model.Lane;
-import dev.floodgate.sources.CommittedRecords;
 import dev.floodgate.sources.TopicScan;
 import java.io.PrintStream;
 import java.time.Duration;
@@ -39,6 +40,7 @@ final class ReconcileCommand {
     static final List<FloodgateOptions.Option<?>> OPTIONS =
             List.of(
                     FloodgateOptions.BOOTSTRAP_SERVERS,
+                    FloodgateOptions.KAFKA_CONFIG,
                     FloodgateOptions.INPUT_TOPIC,
                     FloodgateOptions.PROCESSED_TOPIC,
                     FloodgateOptions.SHED_TOPIC,
@@ -46,7 +48,8 @@ final class ReconcileCommand {
                     FloodgateOptions.MAX_RECORD_BYTES);
 
     static final String USAGE =
-            "reconcile --bootstrap-servers host:port [--input-topic interactions] "
+            "reconcile --bootstrap-servers host:port [--kafka-config client.properties] "
+                    + "[--input-topic interactions] "
                     + "[--processed-topic interactions.processed] [--shed-topic interactions.shed] [--dlq-topic interactions.dlq] "
                     + "[--max-record-bytes 1048576] [--lanes "
                     + DEFAULT_LANES
@@ -121,7 +124,8 @@ final class ReconcileCommand {
         ReconcileReport report;
         try {
             List<String> missing =
-                    CommittedRecords.missingTopics(bootstrap, METADATA_TIMEOUT, topics);
+                    KafkaPreflight.check(
+                            bootstrap, KafkaClientConfig.from(o), METADATA_TIMEOUT, topics);
             if (!missing.isEmpty()) {
                 throw new ToolArgs.Unreadable(
                         "no such topic on " + bootstrap + ": " + missing, null);
@@ -138,6 +142,9 @@ final class ReconcileCommand {
                             + r.idleTimeout().toSeconds()
                             + "s)",
                     e);
+        } catch (KafkaPreflight.Failure e) {
+            // names authentication, TLS trust or the connection, and the option; never a secret
+            throw new ToolArgs.Unreadable(e.getMessage(), e);
         } catch (Exception e) {
             Throwable cause =
                     e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
@@ -154,7 +161,11 @@ final class ReconcileCommand {
                         e);
             }
             throw new ToolArgs.Unreadable(
-                    "cannot reconcile the topics on " + bootstrap + ": " + cause, e);
+                    "cannot reconcile the topics on "
+                            + bootstrap
+                            + ": "
+                            + KafkaClientConfig.from(o).redact(String.valueOf(cause)),
+                    e);
         }
         out.print(r.json() ? report.toJson() + System.lineSeparator() : report.render());
         return switch (report.verdict()) {

@@ -53,8 +53,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The production shape on one machine: a real standalone Flink session cluster (JobManager and
  * TaskManager as separate JVMs, from Maven Central jars) and a real Kafka broker process, both
- * started by {@code scripts/cluster.sh}; the live job jar submitted through the REST API; events
- * in, results read back {@code read_committed}; the REST overview and backpressure endpoints; the
+ * started by {@code scripts/cluster.sh}; the live job jar submitted with Flink's CLI; events in,
+ * results read back {@code read_committed}; the REST overview and backpressure endpoints; the
  * TaskManager's Prometheus endpoint with Floodgate's metrics; a savepoint through REST. Everything
  * is stopped by pid afterwards, even on failure.
  *
@@ -73,7 +73,12 @@ class StandaloneClusterITCase {
      */
     static final List<String> EXPECTED_TASKMANAGER_METRICS =
             List.of(
-                    // RawRecordDeserializer, per partition (label partition="<p>")
+                    // BrokerLagMonitor, per log and partition (labels log, partition)
+                    "flink_taskmanager_job_task_operator_brokerLag_log_partition_lagRecords",
+                    "flink_taskmanager_job_task_operator_brokerLag_log_partition_lagMs",
+                    "flink_taskmanager_job_task_operator_brokerLag_log_partition_retentionHeadroomMs",
+                    "flink_taskmanager_job_task_operator_brokerLag_log_retentionMs",
+                    // RawRecordDeserializer, per partition (label partition="<p>"), deprecated
                     "flink_taskmanager_job_task_operator_deserializer_partition_retentionHeadroomMs",
                     "flink_taskmanager_job_task_operator_deserializer_partition_eventAgeAtReadMs",
                     // ParseInteractions
@@ -203,6 +208,14 @@ class StandaloneClusterITCase {
                                 "earliest")
                         .trim();
         assertThat(jobId).matches("[0-9a-f]{32}");
+        // flink-conf turns jar upload off (web.submit.enable: false): the script submitted with the
+        // CLI, and REST serves no /jars endpoints
+        HttpResponse<String> jars =
+                HttpClient.newHttpClient()
+                        .send(
+                                HttpRequest.newBuilder(URI.create(restUrl + "/jars")).build(),
+                                HttpResponse.BodyHandlers.ofString());
+        assertThat(jars.statusCode()).as("GET /jars: %s", jars.body()).isEqualTo(404);
 
         // Events in: valid ones over many customers and partitions, plus a few poison records.
         Set<String> sent = new HashSet<>();
@@ -271,6 +284,15 @@ class StandaloneClusterITCase {
                 tmMetrics.get(
                         "flink_taskmanager_job_task_operator_deserializer_partition_retentionHeadroomMs");
         assertThat(labelValues(headroom, "partition"))
+                .containsExactlyInAnyOrderElementsOf(
+                        IntStream.range(0, PARTITIONS)
+                                .mapToObj(Integer::toString)
+                                .collect(Collectors.toList()));
+        List<String> lag =
+                tmMetrics.get(
+                        "flink_taskmanager_job_task_operator_brokerLag_log_partition_lagRecords");
+        assertThat(labelValues(lag, "log")).containsExactlyInAnyOrder("input", "shed");
+        assertThat(labelValues(lag, "partition"))
                 .containsExactlyInAnyOrderElementsOf(
                         IntStream.range(0, PARTITIONS)
                                 .mapToObj(Integer::toString)

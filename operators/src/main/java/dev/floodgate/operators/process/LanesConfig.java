@@ -34,6 +34,7 @@ public final class LanesConfig implements Serializable {
     private final int circuitFailures;
     private final Duration circuitOpenFor;
     private final ProcessingConfig processing;
+    private final boolean settleAtCheckpoints;
 
     private LanesConfig(
             Map<Channel, Integer> maxInFlight,
@@ -41,7 +42,8 @@ public final class LanesConfig implements Serializable {
             OrderScope orderScope,
             int circuitFailures,
             Duration circuitOpenFor,
-            ProcessingConfig processing) {
+            ProcessingConfig processing,
+            boolean settleAtCheckpoints) {
         for (Channel c : Channel.values()) {
             Integer n = maxInFlight.get(c);
             if (n == null || n < 1) {
@@ -64,6 +66,7 @@ public final class LanesConfig implements Serializable {
         this.circuitFailures = circuitFailures;
         this.circuitOpenFor = circuitOpenFor;
         this.processing = processing;
+        this.settleAtCheckpoints = settleAtCheckpoints;
     }
 
     public static LanesConfig defaults() {
@@ -72,33 +75,92 @@ public final class LanesConfig implements Serializable {
         m.put(Channel.IMAGE, 16);
         m.put(Channel.CHAT, 32);
         return new LanesConfig(
-                m, 64, OrderScope.CHANNEL, 5, Duration.ofSeconds(10), ProcessingConfig.defaults());
+                m,
+                64,
+                OrderScope.CHANNEL,
+                5,
+                Duration.ofSeconds(10),
+                ProcessingConfig.defaults(),
+                false);
     }
 
     public LanesConfig withMaxInFlight(Channel channel, int n) {
         Map<Channel, Integer> m = new EnumMap<>(maxInFlight);
         m.put(channel, n);
         return new LanesConfig(
-                m, maxQueued, orderScope, circuitFailures, circuitOpenFor, processing);
+                m,
+                maxQueued,
+                orderScope,
+                circuitFailures,
+                circuitOpenFor,
+                processing,
+                settleAtCheckpoints);
     }
 
     public LanesConfig withMaxQueued(int n) {
         return new LanesConfig(
-                maxInFlight, n, orderScope, circuitFailures, circuitOpenFor, processing);
+                maxInFlight,
+                n,
+                orderScope,
+                circuitFailures,
+                circuitOpenFor,
+                processing,
+                settleAtCheckpoints);
     }
 
     public LanesConfig withOrderScope(OrderScope scope) {
         return new LanesConfig(
-                maxInFlight, maxQueued, scope, circuitFailures, circuitOpenFor, processing);
+                maxInFlight,
+                maxQueued,
+                scope,
+                circuitFailures,
+                circuitOpenFor,
+                processing,
+                settleAtCheckpoints);
     }
 
     public LanesConfig withCircuit(int failures, Duration openFor) {
-        return new LanesConfig(maxInFlight, maxQueued, orderScope, failures, openFor, processing);
+        return new LanesConfig(
+                maxInFlight,
+                maxQueued,
+                orderScope,
+                failures,
+                openFor,
+                processing,
+                settleAtCheckpoints);
     }
 
     public LanesConfig withProcessing(ProcessingConfig config) {
         return new LanesConfig(
-                maxInFlight, maxQueued, orderScope, circuitFailures, circuitOpenFor, config);
+                maxInFlight,
+                maxQueued,
+                orderScope,
+                circuitFailures,
+                circuitOpenFor,
+                config,
+                settleAtCheckpoints);
+    }
+
+    /**
+     * Settle at checkpoints: before each checkpoint barrier the operator waits until every admitted
+     * event has its outcome, so a checkpoint holds no admitted events and everything read before it
+     * has its output in that checkpoint's transactions. The drain runs so: its progress marks
+     * ({@code MarkDrainProgress}) are then exact for a run started without its state. Checkpoints
+     * take up to the slowest call longer; the live job does not settle.
+     */
+    public LanesConfig withSettleAtCheckpoints(boolean settle) {
+        return new LanesConfig(
+                maxInFlight,
+                maxQueued,
+                orderScope,
+                circuitFailures,
+                circuitOpenFor,
+                processing,
+                settle);
+    }
+
+    public boolean settleAtCheckpoints() {
+        return settleAtCheckpoints;
     }
 
     public int maxInFlight(Channel channel) {
@@ -139,6 +201,7 @@ public final class LanesConfig implements Serializable {
                 + circuitOpenFor
                 + " "
                 + processing
+                + (settleAtCheckpoints ? " settle-at-checkpoints" : "")
                 + "}";
     }
 }

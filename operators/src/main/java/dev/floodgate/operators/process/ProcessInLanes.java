@@ -327,6 +327,19 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
                 });
     }
 
+    /**
+     * With {@link LanesConfig#settleAtCheckpoints()}: every admitted event gets its outcome before
+     * the barrier goes on, so the checkpoint holds none (results and retries arrive through the
+     * mailbox meanwhile; input waits).
+     */
+    @Override
+    public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
+        super.prepareSnapshotPreBarrier(checkpointId);
+        if (config.settleAtCheckpoints()) {
+            settle();
+        }
+    }
+
     /** Processors that batch or hold resources per checkpoint may listen for completed ones. */
     @Override
     public void notifyCheckpointComplete(long checkpointId) throws Exception {
@@ -337,6 +350,10 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
     /** At the end of a bounded input (a drain, a replay): waits for every admitted event. */
     @Override
     public void endInput() throws Exception {
+        settle();
+    }
+
+    private void settle() throws InterruptedException {
         while (admitted.size() > 0) {
             mailbox.yield();
         }

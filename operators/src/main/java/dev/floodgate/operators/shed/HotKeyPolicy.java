@@ -24,6 +24,7 @@ public final class HotKeyPolicy implements Serializable {
     private final long logIntervalMillis;
     private final int maxLogsPerInterval;
     private final int maxTracked;
+    private final boolean logCustomerIds;
 
     public HotKeyPolicy(
             double eventsPerSecond,
@@ -32,6 +33,17 @@ public final class HotKeyPolicy implements Serializable {
             Duration logInterval,
             int maxLogsPerInterval,
             int maxTracked) {
+        this(eventsPerSecond, window, sheddable, logInterval, maxLogsPerInterval, maxTracked, true);
+    }
+
+    private HotKeyPolicy(
+            double eventsPerSecond,
+            Duration window,
+            Set<Priority> sheddable,
+            Duration logInterval,
+            int maxLogsPerInterval,
+            int maxTracked,
+            boolean logCustomerIds) {
         if (sheddable.contains(Priority.HIGH)) {
             throw new IllegalArgumentException(
                     "priority HIGH is never shed; remove it from the hot-key set");
@@ -60,6 +72,26 @@ public final class HotKeyPolicy implements Serializable {
         this.logIntervalMillis = logInterval.toMillis();
         this.maxLogsPerInterval = maxLogsPerInterval;
         this.maxTracked = maxTracked;
+        this.logCustomerIds = logCustomerIds;
+    }
+
+    /**
+     * The same policy whose reports name a customer by its id ({@code true}) or by a stable
+     * pseudonym ({@link HotKeyReporter#pseudonym}), for logs that must not hold customer ids.
+     */
+    public HotKeyPolicy withLogCustomerIds(boolean logIds) {
+        return new HotKeyPolicy(
+                eventsPerSecond,
+                Duration.ofMillis(windowMillis),
+                sheddable,
+                Duration.ofMillis(logIntervalMillis),
+                maxLogsPerInterval,
+                maxTracked,
+                logIds);
+    }
+
+    public boolean logCustomerIds() {
+        return logCustomerIds;
     }
 
     /**

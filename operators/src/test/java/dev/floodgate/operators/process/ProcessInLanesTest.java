@@ -14,6 +14,7 @@ import dev.floodgate.model.ShedReason;
 import dev.floodgate.operators.shed.AdmissionPolicy;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.List;
 import org.apache.flink.runtime.checkpoint.OperatorSubtaskState;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -260,6 +261,49 @@ class ProcessInLanesTest {
         h.harness.endInput();
         completer.join();
         assertThat(h.outputIds()).containsExactly("a-1");
+    }
+
+    @Test
+    @org.junit.jupiter.api.Timeout(60)
+    void settlingLanesEmitEveryAdmittedEventBeforeTheCheckpoint() throws Exception {
+        // the drain's mode: a checkpoint holds no admitted events, so its marks are exact
+        open(LanesConfig.defaults().withMaxInFlight(VOICE, 1).withSettleAtCheckpoints(true));
+        h.send("a", 1, VOICE, NORMAL);
+        h.send("a", 2, VOICE, NORMAL); // queued behind a-1
+        h.send("b", 1, CHAT, NORMAL);
+        Thread completer =
+                new Thread(
+                        () -> {
+                            try {
+                                for (String id : List.of("a-1", "b-1", "a-2")) {
+                                    Thread.sleep(50);
+                                    while (!h.processor.started().contains(id)) {
+                                        Thread.sleep(5);
+                                    }
+                                    h.processor.succeed(id);
+                                }
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            }
+                        });
+        completer.start();
+        h.harness.prepareSnapshotPreBarrier(1); // waits for the three outcomes
+        completer.join();
+        h.harness.snapshot(1, 1);
+        assertThat(h.outputIds()).containsExactlyInAnyOrder("a-1", "a-2", "b-1");
+        assertThat(h.operator().pending()).isZero();
+        assertThat(h.harness.numKeyedStateEntries()).isZero();
+    }
+
+    @Test
+    void withoutSettlingACheckpointKeepsTheAdmittedEvents() throws Exception {
+        open(LanesConfig.defaults());
+        h.send("a", 1, VOICE, NORMAL);
+        h.harness.prepareSnapshotPreBarrier(1);
+        h.harness.snapshot(1, 1);
+        assertThat(h.outputIds()).isEmpty();
+        assertThat(h.harness.numKeyedStateEntries()).isEqualTo(1);
+        h.succeed("a-1");
     }
 
     @Test

@@ -20,8 +20,16 @@ public final class EmbeddedKafka implements AutoCloseable {
     }
 
     public static EmbeddedKafka start() throws Exception {
+        return start(java.util.Map.of());
+    }
+
+    /**
+     * A broker with more settings, e.g. {@code log.retention.check.interval.ms} (5 min by default)
+     * for a test that watches retention delete records.
+     */
+    public static EmbeddedKafka start(java.util.Map<String, String> brokerConfig) throws Exception {
         long t0 = System.nanoTime();
-        KafkaClusterTestKit cluster =
+        KafkaClusterTestKit.Builder builder =
                 new KafkaClusterTestKit.Builder(
                                 new TestKitNodes.Builder()
                                         .setCombined(true)
@@ -34,8 +42,9 @@ public final class EmbeddedKafka implements AutoCloseable {
                         .setConfigProp("transaction.state.log.min.isr", "1")
                         .setConfigProp("transaction.state.log.num.partitions", "4")
                         .setConfigProp("group.initial.rebalance.delay.ms", "0")
-                        .setConfigProp("auto.create.topics.enable", "false")
-                        .build();
+                        .setConfigProp("auto.create.topics.enable", "false");
+        brokerConfig.forEach(builder::setConfigProp);
+        KafkaClusterTestKit cluster = builder.build();
         try {
             cluster.format();
             cluster.startup();

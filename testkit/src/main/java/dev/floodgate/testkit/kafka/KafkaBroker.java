@@ -10,11 +10,21 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * after.
  */
 public final class KafkaBroker implements BeforeAllCallback, AfterAllCallback {
+    private final java.util.Map<String, String> brokerConfig;
     private EmbeddedKafka kafka;
+
+    public KafkaBroker() {
+        this(java.util.Map.of());
+    }
+
+    /** A broker with more settings ({@link EmbeddedKafka#start(java.util.Map)}). */
+    public KafkaBroker(java.util.Map<String, String> brokerConfig) {
+        this.brokerConfig = java.util.Map.copyOf(brokerConfig);
+    }
 
     @Override
     public void beforeAll(ExtensionContext context) throws Exception {
-        kafka = EmbeddedKafka.start();
+        kafka = EmbeddedKafka.start(brokerConfig);
     }
 
     @Override

@@ -3,6 +3,7 @@ package dev.floodgate.testkit.kafka;
 import dev.floodgate.sources.CommittedRecords;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
@@ -18,7 +19,14 @@ public final class KafkaIO {
     private KafkaIO() {}
 
     public static KafkaProducer<byte[], byte[]> producer(String bootstrapServers) {
+        return producer(bootstrapServers, Map.of());
+    }
+
+    /** A producer that also gets {@code clientProperties} (security settings). */
+    public static KafkaProducer<byte[], byte[]> producer(
+            String bootstrapServers, Map<String, String> clientProperties) {
         Properties p = new Properties();
+        p.putAll(clientProperties);
         p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, "true");
@@ -35,7 +43,16 @@ public final class KafkaIO {
     /** Writes every record and fails if any was not acknowledged: a lost write is never silent. */
     public static void produce(
             String bootstrapServers, List<ProducerRecord<byte[], byte[]>> records) {
-        try (KafkaProducer<byte[], byte[]> producer = producer(bootstrapServers)) {
+        produce(bootstrapServers, Map.of(), records);
+    }
+
+    /** The same with client settings (security). */
+    public static void produce(
+            String bootstrapServers,
+            Map<String, String> clientProperties,
+            List<ProducerRecord<byte[], byte[]>> records) {
+        try (KafkaProducer<byte[], byte[]> producer =
+                producer(bootstrapServers, clientProperties)) {
             List<Future<RecordMetadata>> acks = new ArrayList<>(records.size());
             for (ProducerRecord<byte[], byte[]> r : records) {
                 acks.add(producer.send(r));
@@ -57,5 +74,11 @@ public final class KafkaIO {
     public static List<ConsumerRecord<byte[], byte[]>> readCommitted(
             String bootstrapServers, String topic) {
         return CommittedRecords.readAll(bootstrapServers, topic);
+    }
+
+    /** The same with client settings (security). */
+    public static List<ConsumerRecord<byte[], byte[]>> readCommitted(
+            String bootstrapServers, Map<String, String> clientProperties, String topic) {
+        return CommittedRecords.readAll(bootstrapServers, clientProperties, topic);
     }
 }

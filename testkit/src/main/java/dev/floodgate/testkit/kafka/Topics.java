@@ -23,21 +23,56 @@ public final class Topics {
     public static void create(
             String bootstrapServers, int partitions, Duration retention, String... names)
             throws InterruptedException, ExecutionException {
+        create(bootstrapServers, Map.of(), partitions, retention, names);
+    }
+
+    /** The same with client settings (security). */
+    public static void create(
+            String bootstrapServers,
+            Map<String, String> clientProperties,
+            int partitions,
+            Duration retention,
+            String... names)
+            throws InterruptedException, ExecutionException {
+        create(
+                bootstrapServers,
+                clientProperties,
+                partitions,
+                Map.of(
+                        "message.timestamp.type",
+                        "LogAppendTime",
+                        "retention.ms",
+                        Long.toString(retention.toMillis())),
+                names);
+    }
+
+    /** Creates each compacted topic (the drain's progress) that does not exist yet. */
+    public static void createCompacted(String bootstrapServers, String... names)
+            throws InterruptedException, ExecutionException {
+        create(
+                bootstrapServers,
+                Map.of(),
+                1,
+                Map.of("message.timestamp.type", "LogAppendTime", "cleanup.policy", "compact"),
+                names);
+    }
+
+    private static void create(
+            String bootstrapServers,
+            Map<String, String> clientProperties,
+            int partitions,
+            Map<String, String> configs,
+            String... names)
+            throws InterruptedException, ExecutionException {
         Properties props = new Properties();
+        props.putAll(clientProperties);
         props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         try (Admin admin = Admin.create(props)) {
             Set<String> existing = admin.listTopics().names().get();
             List<NewTopic> topics = new ArrayList<>();
             for (String name : names) {
                 if (!existing.contains(name)) {
-                    topics.add(
-                            new NewTopic(name, partitions, (short) 1)
-                                    .configs(
-                                            Map.of(
-                                                    "message.timestamp.type",
-                                                    "LogAppendTime",
-                                                    "retention.ms",
-                                                    Long.toString(retention.toMillis()))));
+                    topics.add(new NewTopic(name, partitions, (short) 1).configs(configs));
                 }
             }
             try {
