@@ -187,7 +187,8 @@ class SecureKafkaWithS3StateITCase {
     /**
      * The live job as {@link FloodgateJob#submit} builds it from its options (start check, real
      * source, sinks and lag monitor), with the processor that fails once after the first completed
-     * checkpoint.
+     * checkpoint. Until it fires it takes 4 ms per event, so the job is still reading (for about 3
+     * s) when its first checkpoint on S3 completes.
      */
     private JobClient submitLiveFailingOnce(FloodgateOptions o) throws Exception {
         Configuration conf = S3State.jobSettings(s3("live"));
@@ -199,7 +200,7 @@ class SecureKafkaWithS3StateITCase {
                 env,
                 FloodgateJob.source(o),
                 FloodgateJob.sinks(o),
-                Pipeline.from(o).withProcessor(FailOnceProcessor.afterFirstCheckpoint(500)),
+                Pipeline.from(o).withProcessor(FailOnceProcessor.afterFirstCheckpoint(4000)),
                 FloodgateJob.lagMonitor(o));
         return env.executeAsync(FloodgateJob.JOB_NAME);
     }
