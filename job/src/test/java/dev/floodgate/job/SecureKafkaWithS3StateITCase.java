@@ -32,6 +32,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The production shape end to end: a broker whose client listener is SASL_SSL with SCRAM-SHA-512,
@@ -46,6 +48,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(value = 4, unit = TimeUnit.MINUTES)
 class SecureKafkaWithS3StateITCase {
+    private static final Logger LOG = LoggerFactory.getLogger(SecureKafkaWithS3StateITCase.class);
     private static final int EVENTS = 2000;
     private static final String T = "secs3";
 
@@ -92,6 +95,7 @@ class SecureKafkaWithS3StateITCase {
             // 1. the live job: every low and normal voice event shed, killed once after a
             // checkpoint, restored from S3, then stopped with a savepoint on S3
             FailOnceProcessor.reset();
+            long t0 = System.nanoTime();
             JobClient live =
                     submitLiveFailingOnce(
                             secure.options(
@@ -111,6 +115,7 @@ class SecureKafkaWithS3StateITCase {
                     sent.size(),
                     SecureJobs.topic(T, "processed"),
                     SecureJobs.topic(T, "shed"));
+            long t1 = System.nanoTime();
             assertThat(FailOnceProcessor.FIRED).as("the injected failure happened").isTrue();
             JsonNode restored = restoredFrom(liveId);
             assertThat(restored.path("is_savepoint").asBoolean()).isFalse();
@@ -124,6 +129,7 @@ class SecureKafkaWithS3StateITCase {
                                     s3("live") + "/savepoints",
                                     SavepointFormatType.CANONICAL)
                             .get(1, TimeUnit.MINUTES);
+            long t2 = System.nanoTime();
             assertThat(savepoint).startsWith(s3("live") + "/savepoints/");
             assertThat(S3State.savepointExists(savepoint)).as("on S3: " + savepoint).isTrue();
 
@@ -144,6 +150,7 @@ class SecureKafkaWithS3StateITCase {
                                     "--max-rate",
                                     "5000"));
             drain.getJobExecutionResult().get(3, TimeUnit.MINUTES);
+            long t3 = System.nanoTime();
             String drainId = drain.getJobID().toHexString();
             assertThat(restoredFrom(drainId).path("external_path").asText())
                     .as("the drain started from the live job's savepoint")
@@ -153,6 +160,13 @@ class SecureKafkaWithS3StateITCase {
 
             // 3. reconcile, as an operator runs it
             reconcile = SecureJobs.tool(secure.reconcileArgs(T, config));
+            LOG.info(
+                    "SASL_SSL + S3: live job with a restore {} ms, stop with savepoint {} ms, drain"
+                            + " from it {} ms, reconcile {} ms",
+                    (t1 - t0) / 1_000_000,
+                    (t2 - t1) / 1_000_000,
+                    (t3 - t2) / 1_000_000,
+                    (System.nanoTime() - t3) / 1_000_000);
             logs = captured.text();
         }
         assertThat(reconcile.status()).as(reconcile.err()).isEqualTo(Tools.OK);
@@ -173,6 +187,7 @@ class SecureKafkaWithS3StateITCase {
         }
         assertThat(seen.keySet()).isEqualTo(sent.keySet());
         assertThat(seen.values()).allMatch(n -> n == 1);
+        LOG.info("processed by lane: {}", byLane);
         assertThat(byLane.get("backfill")).as("the drain processed the shed events").isPositive();
         assertThat(byLane.get("live") + byLane.get("backfill")).isEqualTo(sent.size());
 
