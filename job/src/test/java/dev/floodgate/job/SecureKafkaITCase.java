@@ -252,7 +252,7 @@ class SecureKafkaITCase {
     void reconcileTakesThePasswordFromAnEnvironmentVariable() throws Exception {
         Map<String, String> settings =
                 kafka.saslSslClientSettings(
-                        USER, "${env:FLOODGATE_KAFKA_password}", kafka.certificates().truststore());
+                        USER, "${env:FLOODGATE_KAFKA_PASSWORD}", kafka.certificates().truststore());
         settings.put("config.providers", "env");
         settings.put(
                 "config.providers.env.class",
@@ -330,7 +330,7 @@ class SecureKafkaITCase {
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Tools.class.getName()));
         cmd.addAll(List.of(secure.reconcileArgs(prefix, config)));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-        pb.environment().put("FLOODGATE_KAFKA_password", password);
+        pb.environment().put("FLOODGATE_KAFKA_PASSWORD", password);
         Process p = pb.start();
         String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!p.waitFor(2, TimeUnit.MINUTES)) {
