@@ -49,7 +49,7 @@ public final class Campaign {
         System.exit(report.passed() ? 0 : 1);
     }
 
-    static Map<String, String> options(String[] args) {
+    public static Map<String, String> options(String[] args) {
         Map<String, String> o = new LinkedHashMap<>();
         o.put("events", "1000000");
         o.put("rate", "1000");
@@ -74,7 +74,7 @@ public final class Campaign {
         return o;
     }
 
-    static CampaignReport run(Map<String, String> o) throws Exception {
+    public static CampaignReport run(Map<String, String> o) throws Exception {
         int events = Integer.parseInt(o.get("events"));
         double rate = Double.parseDouble(o.get("rate"));
         List<FaultKind> faults = FaultKind.schedule(o.get("faults"));

@@ -14,7 +14,7 @@ import java.util.Locale;
  * restarts. It passed when reconcile passed, nothing was lost or duplicated, the live lane stayed
  * in order and every fault recovered.
  */
-final class CampaignReport {
+public final class CampaignReport {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     final int eventsAsked;
@@ -64,20 +64,20 @@ final class CampaignReport {
         }
     }
 
-    long lost() {
+    public long lost() {
         return reconcile == null ? -1 : reconcile.path("missing").asLong(-1);
     }
 
-    long duplicated() {
+    public long duplicated() {
         return reconcile == null ? -1 : reconcile.path("duplicated").asLong(-1);
     }
 
-    boolean allRecovered() {
+    public boolean allRecovered() {
         return faults.stream()
                 .allMatch(f -> f.visible() >= 0 && (!f.restarted() || f.running() >= 0));
     }
 
-    boolean passed() {
+    public boolean passed() {
         return reconcileExit == 0
                 && lost() == 0
                 && duplicated() == 0
@@ -85,7 +85,7 @@ final class CampaignReport {
                 && allRecovered();
     }
 
-    String render() {
+    public String render() {
         StringBuilder sb = new StringBuilder();
         sb.append(
                 "| # | fault | at | parallelism | RUNNING again | output processed again | output visible again | note |\n");
@@ -146,6 +146,22 @@ final class CampaignReport {
                         secs(setupMillis), secs(trafficMillis), secs(reconcileMillis)));
         row(sb, "passed", Boolean.toString(passed()));
         return sb.toString();
+    }
+
+    public int reconcileExit() {
+        return reconcileExit;
+    }
+
+    public long orderViolations() {
+        return orderViolations;
+    }
+
+    public int taskFaultsFired() {
+        return taskFaultsFired;
+    }
+
+    public long restarts() {
+        return restarts;
     }
 
     private static void row(StringBuilder sb, String name, String value) {
