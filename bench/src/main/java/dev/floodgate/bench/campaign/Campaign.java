@@ -166,6 +166,7 @@ public final class Campaign {
                                 "campaign-producer");
                 long start = System.currentTimeMillis();
                 producer.start();
+                TailProducer tail = new TailProducer(cluster.bootstrap, INPUT, producer);
                 FaultRunner runner =
                         new FaultRunner(cluster, service, watcher, job, interval, INPUT, 1);
                 long span = (long) (seconds * 1000);
@@ -174,9 +175,25 @@ public final class Campaign {
                     sleepUntil(at);
                     awaitRunning(cluster, job);
                     Thread.sleep(3000); // settle: the previous fault's restart is over
-                    report.faults.add(runner.run(faults.get(i), start));
+                    try {
+                        report.faults.add(runner.run(faults.get(i), start));
+                    } catch (Exception e) {
+                        LOG.error("fault {} could not be injected or measured", faults.get(i), e);
+                        report.faults.add(
+                                new FaultRunner.Outcome(
+                                        faults.get(i),
+                                        System.currentTimeMillis(),
+                                        job.parallelism,
+                                        -1,
+                                        -1,
+                                        -1,
+                                        false,
+                                        "failed: " + e));
+                    }
                 }
                 producer.join();
+                tail.close();
+                report.tailSent = tail.sent();
                 if (producerFailure.get() != null) {
                     throw new IllegalStateException("the producer failed", producerFailure.get());
                 }

@@ -28,6 +28,7 @@ public final class CampaignReport {
     long reconcileMillis;
     int validSent;
     long recordsSent;
+    long tailSent;
     int poisonSent;
     long restarts;
     String drainState = "not run";
@@ -113,6 +114,10 @@ public final class CampaignReport {
                 sb,
                 "records sent (valid, redeliveries, poison)",
                 String.format("%,d (poison %,d)", recordsSent, poisonSent));
+        row(
+                sb,
+                "valid events after the main traffic, until the last fault recovered",
+                String.format("%,d", tailSent));
         row(sb, "faults injected", Integer.toString(faults.size()));
         row(sb, "task faults fired by the hook", Integer.toString(taskFaultsFired));
         row(sb, "lost (reconcile: missing)", Long.toString(lost()));
