@@ -116,11 +116,13 @@ final class CommittedWatcher implements AutoCloseable {
             processedRepeats++;
         }
         if (p.lane == Lane.LIVE && p.seq > 0) {
-            Long last = lastLiveSeq.put(p.customerId, p.seq);
+            // the live job's default --order-scope channel: in seq order within each channel's lane
+            String scope = p.customerId + "/" + p.channel;
+            Long last = lastLiveSeq.put(scope, p.seq);
             if (last != null && p.seq <= last) {
                 orderViolations++;
                 if (orderExamples.size() < 5) {
-                    orderExamples.add(p.customerId + ": seq " + p.seq + " after " + last);
+                    orderExamples.add(scope + ": seq " + p.seq + " after " + last);
                 }
             }
         }

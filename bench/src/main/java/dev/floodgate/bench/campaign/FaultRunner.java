@@ -66,6 +66,7 @@ final class FaultRunner {
         long restartsBefore = job.restarts();
         String jobBefore = job.id;
         long t0;
+        long outputAfter = -1;
         String note = "";
         switch (kind) {
             case TM_KILL:
@@ -80,11 +81,13 @@ final class FaultRunner {
                 break;
             case BROKER_KILL:
                 t0 = killBroker();
+                note = brokerBack(t0);
                 break;
             case BROKER_KILL_MID_TRANSACTION:
                 job.awaitNextCheckpoint(Duration.ofMinutes(2).toMillis());
                 Thread.sleep(checkpointInterval.toMillis() / 2);
                 t0 = killBroker();
+                note = brokerBack(t0);
                 break;
             case STORAGE_UNWRITABLE:
                 t0 = System.currentTimeMillis();
@@ -94,6 +97,9 @@ final class FaultRunner {
             case RESCALE_DOWN:
                 t0 = System.currentTimeMillis();
                 String savepoint = job.stopWithSavepoint();
+                // what the stopped job processed up to its savepoint commits with it: output
+                // resumes with the restored job's first records
+                outputAfter = System.currentTimeMillis();
                 job.submit(kind == FaultKind.RESCALE_UP ? 4 : 2, savepoint);
                 restartsBefore = job.restarts();
                 note = "savepoint " + Path.of(java.net.URI.create(savepoint)).getFileName();
@@ -101,7 +107,14 @@ final class FaultRunner {
             default:
                 throw new IllegalStateException(kind.toString());
         }
-        Outcome o = measure(kind, t0, restartsBefore, !job.id.equals(jobBefore), note);
+        Outcome o =
+                measure(
+                        kind,
+                        t0,
+                        outputAfter < 0 ? t0 : outputAfter,
+                        restartsBefore,
+                        !job.id.equals(jobBefore),
+                        note);
         LOG.info(
                 "fault {} at +{} s: RUNNING after {} ms, output processed after {} ms, visible after {} ms{}",
                 kind,
@@ -141,7 +154,7 @@ final class FaultRunner {
                 running = now - t0;
             }
             if (output == null && (!restartExpected || restarted)) {
-                output = watcher.firstProcessedAfter(t0);
+                output = watcher.firstProcessedAfter(outputAfter);
             }
             boolean done = output != null && (restarted ? running >= 0 : !restartExpected);
             if (done) {
@@ -200,8 +213,12 @@ final class FaultRunner {
         return t0;
     }
 
-    /** Arms the service's fault hook and sends the event that makes the processing task throw. */
-    private long taskException() {
+    /**
+     * Arms the service's fault hook and sends the event that makes the processing task throw;
+     * returns when the hook fired (the event may wait behind a backlog first).
+     */
+    private long taskException() throws InterruptedException {
+        int before = service.firedTaskFaults();
         service.armTaskFault();
         Interaction in =
                 InteractionRecords.event(
@@ -211,9 +228,23 @@ final class FaultRunner {
                         Priority.HIGH,
                         System.currentTimeMillis());
         in.body = FaultHookProcessor.MARKER + " " + taskFaults;
-        long t0 = System.currentTimeMillis();
         KafkaIO.produce(cluster.bootstrap, List.of(InteractionRecords.record(inputTopic, in)));
-        return t0;
+        long deadline = System.currentTimeMillis() + RECOVERY_LIMIT.toMillis();
+        while (service.firedTaskFaults() == before) {
+            if (System.currentTimeMillis() > deadline) {
+                throw new IllegalStateException(
+                        "the fault hook did not fire within " + RECOVERY_LIMIT);
+            }
+            Thread.sleep(20);
+        }
+        return service.lastTaskFaultFiredAt();
+    }
+
+    private static String brokerBack(long t0) {
+        return String.format(
+                java.util.Locale.ROOT,
+                "broker serving again after %.1f s",
+                (System.currentTimeMillis() - t0) / 1000.0);
     }
 
     private long killBroker() throws Exception {

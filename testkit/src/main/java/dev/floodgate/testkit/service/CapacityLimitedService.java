@@ -40,6 +40,7 @@ public final class CapacityLimitedService implements AutoCloseable {
     private final Map<Channel, ChannelCapacity> channels = new EnumMap<>(Channel.class);
     private final AtomicInteger armedFaults = new AtomicInteger();
     private final AtomicInteger firedFaults = new AtomicInteger();
+    private volatile long lastFaultFiredAt;
     private HttpServer server;
     private ExecutorService workers;
 
@@ -120,6 +121,7 @@ public final class CapacityLimitedService implements AutoCloseable {
             Exchanges.readAll(exchange.getRequestBody());
             boolean fire = armedFaults.getAndUpdate(n -> Math.max(0, n - 1)) > 0;
             if (fire) {
+                lastFaultFiredAt = System.currentTimeMillis();
                 firedFaults.incrementAndGet();
                 LOG.info("fault hook: a task fault fires");
                 Exchanges.respond(exchange, 200, "fire");
@@ -137,6 +139,11 @@ public final class CapacityLimitedService implements AutoCloseable {
     /** Task faults that fired (answered {@code fire}). */
     public int firedTaskFaults() {
         return firedFaults.get();
+    }
+
+    /** When the last task fault fired (epoch millis), 0 if none did. */
+    public long lastTaskFaultFiredAt() {
+        return lastFaultFiredAt;
     }
 
     /**
