@@ -127,7 +127,12 @@ final class FaultRunner {
     }
 
     private Outcome measure(
-            FaultKind kind, long t0, long restartsBefore, boolean newJob, String note)
+            FaultKind kind,
+            long t0,
+            long outputAfter,
+            long restartsBefore,
+            boolean newJob,
+            String note)
             throws Exception {
         boolean restartExpected =
                 kind == FaultKind.TM_KILL
