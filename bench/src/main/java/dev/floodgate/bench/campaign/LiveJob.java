@@ -7,7 +7,7 @@ import java.util.List;
 
 /**
  * The campaign's live job across its savepoint restores: the current job id and parallelism, and
- * the restarts of the jobs it replaced (a restore is a new job with its own restart count).
+ * the restarts of all of them.
  */
 final class LiveJob {
     private final ClusterControl cluster;
@@ -15,7 +15,6 @@ final class LiveJob {
     private final List<String> options;
     String id;
     int parallelism;
-    private long earlierRestarts;
 
     LiveJob(ClusterControl cluster, Path faultJar, List<String> options) {
         this.cluster = cluster;
@@ -33,14 +32,14 @@ final class LiveJob {
         this.parallelism = parallelism;
     }
 
-    /** Stops the job with a savepoint (its restarts counted); returns the savepoint's path. */
+    /** Stops the job with a savepoint; returns the savepoint's path. */
     String stopWithSavepoint() throws Exception {
-        earlierRestarts += cluster.numRestarts(id);
         return cluster.stopWithSavepoint(id);
     }
 
+    /** Restarts of every live job of the campaign so far. */
     long restarts() throws Exception {
-        return earlierRestarts + cluster.numRestarts(id);
+        return cluster.liveRestarts();
     }
 
     long completedCheckpoints() throws Exception {
