@@ -25,6 +25,9 @@ final class FaultRunner {
     private static final Logger LOG = LoggerFactory.getLogger(FaultRunner.class);
     static final Duration RECOVERY_LIMIT = Duration.ofMinutes(3);
 
+    /** flink-conf's web.refresh-interval plus a margin: how stale a REST job answer can be. */
+    private static final long GRAPH_CACHE_MILLIS = 4000;
+
     /** One fault's measurements; -1 where it did not happen (no restart) or did not recover. */
     record Outcome(
             FaultKind kind,
@@ -141,6 +144,7 @@ final class FaultRunner {
         long deadline = t0 + RECOVERY_LIMIT.toMillis();
         long running = -1;
         long failedOverAt = -1;
+        boolean sawRecovering = false;
         long[] output = null;
         while (System.currentTimeMillis() < deadline) {
             long now = System.currentTimeMillis();
@@ -155,7 +159,13 @@ final class FaultRunner {
             if (restarted && failedOverAt < 0) {
                 failedOverAt = now;
             }
-            if (restarted && fullyRunning && running < 0) {
+            if (restarted && !fullyRunning) {
+                sawRecovering = true;
+            }
+            // REST answers from an execution graph cached for up to web.refresh-interval (3 s): a
+            // RUNNING seen right after the restart may be the graph from before the failure
+            boolean fresh = sawRecovering || now - failedOverAt >= GRAPH_CACHE_MILLIS;
+            if (restarted && fullyRunning && fresh && running < 0) {
                 running = now - t0;
             }
             if (output == null && (!restartExpected || restarted)) {
