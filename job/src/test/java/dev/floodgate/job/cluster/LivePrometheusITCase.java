@@ -241,6 +241,11 @@ class LivePrometheusITCase {
             assertThat(earliestOffsets("interactions").values())
                     .as("earliest offsets of the interaction log while the headroom alert fires")
                     .containsOnly(0L);
+            assertThat(
+                            scalar(
+                                    "sum(flink_taskmanager_job_task_operator_brokerLag_log_partition_agedOutRecords)"))
+                    .as("records aged out unprocessed while the headroom alert fires")
+                    .isEqualTo("0");
             generator.endPhase(); // calm: arrivals the service can take
             LOG.info(
                     "flood of {} s ({} records), {} records behind",
@@ -267,6 +272,7 @@ class LivePrometheusITCase {
                         (resolved - floodStart) / 1000.0,
                         e.example);
             }
+            LOG.info("every alert seen: {}", timeline.describe());
             assertThat(QUIET_ALERTS)
                     .as("alerts seen on an ordinary start: %s", timeline.describe())
                     .allSatisfy(a -> assertThat(timeline.get(a).firstPending).isEqualTo(-1L));
