@@ -65,15 +65,21 @@ public final class PrometheusServer implements AutoCloseable {
                                 + "]",
                         ""));
         Path log = dir.resolve("prometheus.log");
-        Process p =
+        ProcessBuilder pb =
                 new ProcessBuilder(
                                 "prometheus",
                                 "--config.file=" + config,
                                 "--storage.tsdb.path=" + dir.resolve("data"),
                                 "--web.listen-address=127.0.0.1:" + port)
                         .redirectErrorStream(true)
-                        .redirectOutput(log.toFile())
-                        .start();
+                        .redirectOutput(log.toFile());
+        Process p;
+        try {
+            p = pb.start();
+        } catch (IOException e) {
+            throw new IOException(
+                    "cannot run prometheus (Debian's prometheus package; .ci/run installs it)", e);
+        }
         PrometheusServer server = new PrometheusServer(p, port, log);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
         while (!server.ready()) {
