@@ -2,9 +2,11 @@ package dev.floodgate.job.cluster;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.floodgate.testkit.prometheus.PrometheusServer;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -12,8 +14,9 @@ import org.slf4j.LoggerFactory;
 /**
  * What Prometheus's own {@code /api/v1/alerts} said over a test, read every second by a daemon
  * thread: per alert name (any of its label sets) when it was first seen pending, first seen firing,
- * last seen active, and its state in the latest read ("inactive" when absent, as the API lists only
- * active alerts). Times are epoch milliseconds of the read. Thread-safe.
+ * last seen active, every change of its state, and its state in the latest read ("inactive" when
+ * absent, as the API lists only active alerts). Times are epoch milliseconds of the read.
+ * Thread-safe.
  */
 final class AlertTimeline implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(AlertTimeline.class);
@@ -25,6 +28,21 @@ final class AlertTimeline implements AutoCloseable {
         volatile long lastActive = -1;
         volatile String state = "inactive";
         volatile String example = "";
+
+        /** Every change of state seen: read time and the new state. */
+        final List<Map.Entry<Long, String>> changes = new CopyOnWriteArrayList<>();
+
+        /**
+         * The first read at or after {@code fromMs} that saw the alert change to {@code to}; -1.
+         */
+        long firstChange(String to, long fromMs) {
+            for (Map.Entry<Long, String> c : changes) {
+                if (c.getKey() >= fromMs && c.getValue().equals(to)) {
+                    return c.getKey();
+                }
+            }
+            return -1;
+        }
 
         @Override
         public String toString() {
@@ -96,6 +114,7 @@ final class AlertTimeline implements AutoCloseable {
                     String s = states.getOrDefault(name, "inactive");
                     if (!s.equals(e.state)) {
                         LOG.info("alert {}: {} -> {}", name, e.state, s);
+                        e.changes.add(Map.entry(now, s));
                     }
                     e.state = s;
                 });

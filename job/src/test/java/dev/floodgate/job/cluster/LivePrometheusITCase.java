@@ -95,7 +95,16 @@ class LivePrometheusITCase {
      */
     static final double FLOOD_RATE = 1500;
 
+    /** Before and after the flood: what the service takes easily. */
     static final double CALM_RATE = 30;
+
+    /**
+     * How long before the lag alert can first go pending the flood starts: time for over 10,000
+     * records of lag and for the headroom alert (a quarter of {@link #RETENTION_MS} left, plus its
+     * for:), which took 30 s in the runs so far.
+     */
+    static final Duration FLOOD_LEAD = Duration.ofSeconds(40);
+
     static final Profile PROFILE = new Profile(2000, 0.5, 0.05, 0.06, 0, 0, 0, 0);
 
     private static Path root;
@@ -214,8 +223,9 @@ class LivePrometheusITCase {
                 new FloodGenerator(cluster.bootstrap, "interactions", PROFILE, 19);
         List<Phase> phases =
                 List.of(
+                        new Phase("before", CALM_RATE, Duration.ofMinutes(2)),
                         new Phase("flood", FLOOD_RATE, Duration.ofMinutes(4)),
-                        new Phase("calm", CALM_RATE, Duration.ofMinutes(4)));
+                        new Phase("after", CALM_RATE, Duration.ofMinutes(4)));
         List<Throwable> producerFailure = new ArrayList<>();
         Thread producer =
                 new Thread(
@@ -227,9 +237,19 @@ class LivePrometheusITCase {
                             }
                         },
                         "flood-producer");
-        long floodStart = System.currentTimeMillis();
+        long floodStart = floodStart(System.currentTimeMillis());
         producer.start();
         try {
+            Thread.sleep(Math.max(0, floodStart - System.currentTimeMillis()));
+            // the flood's alerts are the flood's: none active before it (a lane that sheds for a
+            // few seconds while the job starts has stopped, and its 10 s gauge window passed)
+            await(
+                    "the flood alerts " + FLOOD_ALERTS + " inactive before the flood",
+                    Duration.ofSeconds(60),
+                    () -> timeline.all(FLOOD_ALERTS, e -> e.state.equals("inactive")),
+                    LivePrometheusITCase::situation);
+            floodStart = System.currentTimeMillis();
+            generator.endPhase(); // the flood begins
             await(
                     "the flood alerts " + FLOOD_ALERTS + " firing",
                     Duration.ofSeconds(200),
@@ -259,14 +279,14 @@ class LivePrometheusITCase {
                     () -> timeline.all(FLOOD_ALERTS, e -> e.state.equals("inactive")),
                     LivePrometheusITCase::situation);
             long resolved = System.currentTimeMillis();
-            for (String a : FLOOD_ALERTS) {
+            for (String a : List.of(LAG, SHEDDING, HEADROOM, HEADROOM + "Critical")) {
                 AlertTimeline.Entry e = timeline.get(a);
                 LOG.info(
                         "{}: pending at +{} s, firing at +{} s, last active at +{} s after the flood"
                                 + " started (flood ended at +{} s, all resolved by +{} s): {}",
                         a,
-                        (e.firstPending - floodStart) / 1000.0,
-                        (e.firstFiring - floodStart) / 1000.0,
+                        (e.firstChange("pending", floodStart) - floodStart) / 1000.0,
+                        (e.firstChange("firing", floodStart) - floodStart) / 1000.0,
                         (e.lastActive - floodStart) / 1000.0,
                         (floodEnd - floodStart) / 1000.0,
                         (resolved - floodStart) / 1000.0,
@@ -319,6 +339,19 @@ class LivePrometheusITCase {
 
     // ------------------------------------------------------------------------------------------
     // helpers
+
+    /**
+     * When the flood starts, given when the lag series appeared: {@link #FLOOD_LEAD} before the
+     * second whole minute after that. FloodgateConsumerLagGrowing's {@code deriv(...[10m:1m])}
+     * evaluates its inner expression at whole minutes only, and needs two of them with data: it can
+     * go pending at the second whole minute after the series appear, not before. A flood started
+     * earlier would only build a longer backlog to drain before the alerts resolve.
+     */
+    static long floodStart(long seriesSeenMs) {
+        long minute = 60_000;
+        long firstPoint = (seriesSeenMs + 2_000) / minute * minute + minute;
+        return Math.max(seriesSeenMs, firstPoint + minute - FLOOD_LEAD.toMillis());
+    }
 
     /** What the alerts and the lag look like now, for a failure message. */
     private static String situation() {
