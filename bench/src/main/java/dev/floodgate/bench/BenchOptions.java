@@ -14,7 +14,7 @@ import org.apache.flink.util.TimeUtils;
  */
 public final class BenchOptions {
     public static final List<String> SECTIONS =
-            List.of("throughput", "flood", "recovery", "state", "backfill");
+            List.of("throughput", "flood", "recovery", "state", "backfill", "reconcile");
 
     Set<String> sections = new LinkedHashSet<>(SECTIONS);
     int events = 2_000_000;
@@ -40,6 +40,9 @@ public final class BenchOptions {
     List<Integer> stateCustomers = List.of(100_000, 1_000_000);
     List<String> stateBackends = List.of("hashmap", "rocksdb");
     Duration timeout = Duration.ofMinutes(10);
+
+    /** The reconcile section's JVM heap ({@code -Xmx}). */
+    String reconcileHeap = "256m";
 
     /** Tiny sizes: every section in seconds, for the smoke test. */
     public static BenchOptions smoke() {
@@ -133,6 +136,12 @@ public final class BenchOptions {
             }
             case "--recovery-rate" -> recoveryRate = positive(v);
             case "--recovery-time" -> recoveryTime = TimeUtils.parseDuration(v);
+            case "--reconcile-heap" -> {
+                if (!v.matches("[1-9][0-9]*[mMgG]")) {
+                    throw new IllegalArgumentException("expected a heap size such as 256m");
+                }
+                reconcileHeap = v;
+            }
             case "--state-customers" -> {
                 List<Integer> sizes = new ArrayList<>();
                 for (String s : v.split(",")) {
@@ -172,6 +181,7 @@ public final class BenchOptions {
                 + "  [--profile true]\n"
                 + "  [--flood-time 30s] [--flood-runs shedding-on-unaligned,shedding-off-unaligned,shedding-off-aligned]\n"
                 + "  [--recovery-rate 5000] [--recovery-time 60s]\n"
-                + "  [--state-customers 100000,1000000] [--state-backends hashmap,rocksdb] [--timeout 10min]";
+                + "  [--state-customers 100000,1000000] [--state-backends hashmap,rocksdb] [--timeout 10min]\n"
+                + "  [--reconcile-heap 256m]";
     }
 }

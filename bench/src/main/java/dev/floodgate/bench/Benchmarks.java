@@ -20,8 +20,9 @@ import org.apache.flink.configuration.TaskManagerOptions;
  * cluster in this process, it measures, section by section, (1) the live job's throughput against a
  * raw Kafka copy loop and Kafka's ConsumerPerformance, (2) the flood with shedding on and off and
  * checkpoints unaligned and aligned, (3) recovery from a lost TaskManager, (4) state bytes per
- * customer, (5) the backfill drain rate, and prints the numbers. {@code --help} lists the options;
- * {@code --smoke} runs every section at tiny sizes.
+ * customer, (5) the backfill drain rate, (6) the reconcile tool's time and peak heap over the log
+ * in a 256 MB JVM, and prints the numbers. {@code --help} lists the options; {@code --smoke} runs
+ * every section at tiny sizes.
  */
 public final class Benchmarks {
     private Benchmarks() {}
@@ -92,6 +93,7 @@ public final class Benchmarks {
                     case "recovery" -> RecoveryBench.run(ctx);
                     case "state" -> StateBench.run(ctx);
                     case "backfill" -> BackfillBench.run(ctx);
+                    case "reconcile" -> ReconcileBench.run(ctx);
                     default -> throw new IllegalStateException(section);
                 }
                 results.note(

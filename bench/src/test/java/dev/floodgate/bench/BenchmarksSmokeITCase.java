@@ -86,6 +86,11 @@ class BenchmarksSmokeITCase {
 
         assertThat(r.get("backfill.drain, submit to finished (all committed)")).isPositive();
         assertThat(r.get("backfill.ratio drain / live job")).isPositive();
-        assertThat(out).contains("throughput", "flood", "recovery", "state", "backfill");
+        assertThat(r.get("reconcile.reconcile: wall time")).isPositive();
+        assertThat(r.get("reconcile.reconcile: peak heap in use (before a collection)"))
+                .isBetween(1.0, 256.0);
+        assertThat(out)
+                .contains("throughput", "flood", "recovery", "state", "backfill", "reconcile")
+                .contains("verdict as planted");
     }
 }

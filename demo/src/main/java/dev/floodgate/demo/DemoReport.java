@@ -94,7 +94,7 @@ final class DemoReport {
         row(
                 md,
                 "missing / duplicated (reconcile)",
-                s.reconcile().missing().size() + s.reconcile().duplicated().size());
+                s.reconcile().missing().count() + s.reconcile().duplicated().count());
         row(md, "largest backlog (consumer lag, events)", s.maxBacklog());
         row(
                 md,

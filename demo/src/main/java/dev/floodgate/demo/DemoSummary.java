@@ -1,6 +1,6 @@
 package dev.floodgate.demo;
 
-import dev.floodgate.job.tools.Reconcile;
+import dev.floodgate.job.tools.ReconcileReport;
 import java.time.Duration;
 import java.util.Map;
 
@@ -24,14 +24,14 @@ record DemoSummary(
         String savepoint,
         Duration drainTime,
         Duration runTime,
-        Reconcile.Report reconcile) {
+        ReconcileReport reconcile) {
 
     long deadLetters() {
         return deadLettersByReason.values().stream().mapToLong(Long::longValue).sum();
     }
 
-    int processedBy(String lane) {
-        return reconcile.processedByLane().getOrDefault(lane, 0);
+    long processedBy(String lane) {
+        return reconcile.processedByLane().getOrDefault(lane, 0L);
     }
 
     String render() {

@@ -5,6 +5,7 @@ import dev.floodgate.job.FloodgateJob;
 import dev.floodgate.job.FloodgateOptions;
 import dev.floodgate.job.JobKind;
 import dev.floodgate.job.tools.Reconcile;
+import dev.floodgate.job.tools.ReconcileReport;
 import dev.floodgate.model.Channel;
 import dev.floodgate.model.Lane;
 import dev.floodgate.testkit.events.FloodGenerator;
@@ -215,7 +216,7 @@ public final class FloodDemo {
 
                 double drainStart = progress.samples().get(progress.samples().size() - 1).second();
                 Duration drainTime = drain(o, stack, bootstrap, progress);
-                Reconcile.Report verdict = Reconcile.run(job, EnumSet.of(Lane.LIVE, Lane.BACKFILL));
+                ReconcileReport verdict = Reconcile.run(job, EnumSet.of(Lane.LIVE, Lane.BACKFILL));
                 DemoSummary summary =
                         new DemoSummary(
                                 generator.recordsSent(),

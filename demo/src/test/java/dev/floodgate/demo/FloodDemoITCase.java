@@ -53,7 +53,7 @@ class FloodDemoITCase {
         assertThat(summary.shed()).as("the flood shed low-priority work").isPositive();
         assertThat(summary.processedBy("backfill"))
                 .as("the drain processed the shed lane")
-                .isEqualTo((int) summary.shed());
+                .isEqualTo(summary.shed());
         assertThat(summary.deadLetters()).isEqualTo(summary.sentPoison());
         assertThat(summary.checkpoints().completed()).isGreaterThanOrEqualTo(5);
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.floodgate.job.testing.FailOnceProcessor;
 import dev.floodgate.job.testing.TestEnvironments;
 import dev.floodgate.job.tools.Reconcile;
+import dev.floodgate.job.tools.ReconcileReport;
 import dev.floodgate.model.Channel;
 import dev.floodgate.model.Lane;
 import dev.floodgate.model.Priority;
@@ -110,9 +111,11 @@ class BackfillDrainITCase {
                         .get(1, TimeUnit.MINUTES);
         assertThat(savepoint).isNotBlank();
 
-        Reconcile.Report beforeDrain = Reconcile.run(options, EnumSet.of(Lane.LIVE, Lane.BACKFILL));
+        ReconcileReport beforeDrain = Reconcile.run(options, EnumSet.of(Lane.LIVE, Lane.BACKFILL));
         assertThat(beforeDrain.passed()).as("shed events are not processed yet").isFalse();
-        assertThat(beforeDrain.shedNotDrained()).hasSize(beforeDrain.missing().size()).isNotEmpty();
+        assertThat(beforeDrain.shedNotDrained().count())
+                .isEqualTo(beforeDrain.missing().count())
+                .isPositive();
 
         // The drain, killed once after its first checkpoint, restarts from it and finishes by
         // itself.
@@ -147,16 +150,16 @@ class BackfillDrainITCase {
         org.slf4j.LoggerFactory.getLogger(getClass())
                 .info(
                         "drain of {} shed events took {} ms",
-                        beforeDrain.missing().size(),
+                        beforeDrain.missing().count(),
                         (System.nanoTime() - t0) / 1_000_000);
         assertThat(FailOnceProcessor.FIRED).as("the drain was killed once").isTrue();
 
-        Reconcile.Report report = Reconcile.run(options, EnumSet.of(Lane.LIVE, Lane.BACKFILL));
+        ReconcileReport report = Reconcile.run(options, EnumSet.of(Lane.LIVE, Lane.BACKFILL));
         assertThat(report.passed()).as(report.render()).isTrue();
         assertThat(report.processedOnce()).isEqualTo(valid);
         assertThat(report.processedByLane().get("backfill"))
-                .isEqualTo(beforeDrain.missing().size());
+                .isEqualTo(beforeDrain.missing().count());
         assertThat(report.invalidRecords())
-                .isEqualTo(generator.sentPoison().values().stream().mapToInt(i -> i).sum());
+                .isEqualTo(generator.sentPoison().values().stream().mapToLong(i -> i).sum());
     }
 }

@@ -9,25 +9,25 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.stream.Collectors;
+import org.apache.kafka.clients.CommonClientConfigs;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 
 /**
  * Reads topics outside Flink, for the reconcile tool and the tests: which topics exist, and the
  * records committed to one.
  */
 public final class CommittedRecords {
+    /** How long {@link #readAll} waits for a partition that does not advance. */
+    private static final Duration READ_IDLE_TIMEOUT = Duration.ofSeconds(60);
+
     private CommittedRecords() {}
 
     /**
      * Everything committed to {@code topic} right now, read with {@code
-     * isolation.level=read_committed}: reads each partition up to its last stable offset.
+     * isolation.level=read_committed}: reads each partition up to its last stable offset. Holds the
+     * whole topic in memory: for tests and small topics; {@link TopicScan} streams.
      */
     public static List<ConsumerRecord<byte[], byte[]>> readAll(
             String bootstrapServers, String topic) {
@@ -39,33 +39,36 @@ public final class CommittedRecords {
      * consumer.
      */
     public static List<ConsumerRecord<byte[], byte[]>> readAll(
-            String bootstrapServers, Map<String, String> clientProperties, String topic) {
-        Properties p = new Properties();
-        p.putAll(clientProperties);
-        p.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
-        p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, Integer.toString(4 << 20));
-        try (KafkaConsumer<byte[], byte[]> consumer =
-                new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions =
-                    consumer.partitionsFor(topic).stream()
-                            .map(i -> new TopicPartition(topic, i.partition()))
-                            .collect(Collectors.toList());
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-            List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
-            long deadline = System.currentTimeMillis() + 60_000;
-            while (partitions.stream().anyMatch(tp -> consumer.position(tp) < end.get(tp))) {
-                if (System.currentTimeMillis() > deadline) {
-                    throw new IllegalStateException(
-                            "could not read " + topic + " to its end offsets " + end);
-                }
-                consumer.poll(Duration.ofMillis(200)).forEach(out::add);
-            }
-            return out;
+            String bootstrapServers, Map<String, String> clientSettings, String topic) {
+        List<ConsumerRecord<byte[], byte[]>> out = new ArrayList<>();
+        try (TopicScan scan =
+                TopicScan.open(clientProperties(bootstrapServers, clientSettings), topic)) {
+            scan.forEach(out::add, READ_IDLE_TIMEOUT, (t, read, total, rate) -> {});
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new IllegalStateException("could not read " + topic, e);
         }
+        return out;
+    }
+
+    /** {@link #clientProperties(String, Map)} without client settings (a plaintext cluster). */
+    public static Properties clientProperties(String bootstrapServers) {
+        return clientProperties(bootstrapServers, Map.of());
+    }
+
+    /**
+     * The Kafka client settings every client of these tools starts from (consumers and the admin
+     * client): the one place that says how to reach and authenticate to the cluster. {@code
+     * clientSettings} are the {@code --kafka-config} settings (security); the bootstrap servers
+     * given win over theirs.
+     */
+    public static Properties clientProperties(
+            String bootstrapServers, Map<String, String> clientSettings) {
+        Properties p = new Properties();
+        p.putAll(clientSettings);
+        p.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        return p;
     }
 
     /**
@@ -81,13 +84,11 @@ public final class CommittedRecords {
     /** The same with client settings (security) applied to the admin client. */
     public static List<String> missingTopics(
             String bootstrapServers,
-            Map<String, String> clientProperties,
+            Map<String, String> clientSettings,
             Duration timeout,
             List<String> names)
             throws InterruptedException, ExecutionException, TimeoutException {
-        Properties props = new Properties();
-        props.putAll(clientProperties);
-        props.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        Properties props = clientProperties(bootstrapServers, clientSettings);
         props.put(
                 AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, Long.toString(timeout.toMillis()));
         props.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, Long.toString(timeout.toMillis()));

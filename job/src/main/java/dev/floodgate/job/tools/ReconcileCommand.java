@@ -5,6 +5,7 @@ import dev.floodgate.job.JobKind;
 import dev.floodgate.job.kafka.KafkaClientConfig;
 import dev.floodgate.job.kafka.KafkaPreflight;
 import dev.floodgate.model.Lane;
+import dev.floodgate.sources.TopicScan;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.util.LinkedHashSet;
@@ -14,17 +15,23 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.apache.flink.util.TimeUtils;
 
 /**
- * {@code reconcile --bootstrap-servers host:port [topic options] [--lanes live,backfill] [--json]}:
- * runs {@link Reconcile} and prints its report. Exit status {@link Tools#OK} when every valid event
- * was processed exactly once across the counted lanes and every invalid record is a dead letter,
- * {@link Tools#FAILED} on any loss or duplicate. Topics that do not exist are {@link
+ * {@code reconcile --bootstrap-servers host:port [topic options] [--lanes live,backfill]
+ * [--idle-timeout 60s] [--json]}: runs {@link Reconcile}, prints its report to standard output and
+ * progress lines (every ~5 s on long runs) to standard error. Exit status {@link Tools#OK} when
+ * every valid event was processed exactly once across the counted lanes and every invalid record is
+ * a dead letter; {@link Tools#FAILED} on any loss, duplicate, id shared by different events,
+ * processed record that disagrees with its event, or invalid record not dead-lettered; {@link
+ * Tools#NOT_PROCESSED} when nothing of that but valid events ended as processing dead letters.
+ * Topics that do not exist, or one that stops advancing for the idle time, are {@link
  * ToolArgs.Unreadable}, not an empty (passing) reconcile.
  */
 final class ReconcileCommand {
     static final String LANES = "lanes";
     static final String DEFAULT_LANES = "live,backfill";
+    static final String IDLE_TIMEOUT = "idle-timeout";
 
     /**
      * The job options reconcile reads: the broker, the four topics, and what counts as a valid
@@ -46,13 +53,13 @@ final class ReconcileCommand {
                     + "[--processed-topic interactions.processed] [--shed-topic interactions.shed] [--dlq-topic interactions.dlq] "
                     + "[--max-record-bytes 1048576] [--lanes "
                     + DEFAULT_LANES
-                    + "] [--json]";
+                    + "] [--idle-timeout 60s] [--json]";
     private static final Duration METADATA_TIMEOUT = Duration.ofSeconds(20);
 
     private ReconcileCommand() {}
 
     /** What the arguments ask for, validated. */
-    record Request(FloodgateOptions options, Set<Lane> lanes, boolean json) {}
+    record Request(FloodgateOptions options, Set<Lane> lanes, Duration idleTimeout, boolean json) {}
 
     static Request parse(List<String> args) {
         Set<String> keys =
@@ -60,6 +67,7 @@ final class ReconcileCommand {
                         .map(o -> o.key)
                         .collect(Collectors.toCollection(LinkedHashSet::new));
         keys.add(LANES);
+        keys.add(IDLE_TIMEOUT);
         ToolArgs a = ToolArgs.parse(args, Set.of(Tools.JSON), keys);
         if (!a.positionals().isEmpty()) {
             throw new ToolArgs.BadArguments(
@@ -68,18 +76,40 @@ final class ReconcileCommand {
                             + "': reconcile takes options only");
         }
         String lanes = a.options().remove(LANES);
+        Duration idle = idleTimeout(a.options().remove(IDLE_TIMEOUT));
         try {
             FloodgateOptions options = FloodgateOptions.fromMap(a.options(), JobKind.LIVE);
             return new Request(
                     options,
                     Reconcile.lanes(lanes == null ? DEFAULT_LANES : lanes),
+                    idle,
                     a.flag(Tools.JSON));
         } catch (IllegalArgumentException e) {
             throw new ToolArgs.BadArguments(e.getMessage());
         }
     }
 
-    static int run(List<String> args, PrintStream out) {
+    private static Duration idleTimeout(String value) {
+        if (value == null) {
+            return Reconcile.DEFAULT_IDLE_TIMEOUT;
+        }
+        try {
+            Duration d = TimeUtils.parseDuration(value);
+            if (d.toMillis() >= 1000) {
+                return d;
+            }
+        } catch (IllegalArgumentException e) {
+            // reported below
+        }
+        throw new ToolArgs.BadArguments(
+                "option --"
+                        + IDLE_TIMEOUT
+                        + " has a bad value '"
+                        + value
+                        + "': expected a duration of at least 1 s, such as 60s or 5min");
+    }
+
+    static int run(List<String> args, PrintStream out, PrintStream err) {
         Request r = parse(args);
         FloodgateOptions o = r.options();
         String bootstrap = o.get(FloodgateOptions.BOOTSTRAP_SERVERS);
@@ -91,7 +121,7 @@ final class ReconcileCommand {
                                 FloodgateOptions.DLQ_TOPIC)
                         .map(o::get)
                         .toList();
-        Reconcile.Report report;
+        ReconcileReport report;
         try {
             List<String> missing =
                     KafkaPreflight.check(
@@ -100,9 +130,18 @@ final class ReconcileCommand {
                 throw new ToolArgs.Unreadable(
                         "no such topic on " + bootstrap + ": " + missing, null);
             }
-            report = Reconcile.run(o, r.lanes());
+            report = Reconcile.run(o, r.lanes(), r.idleTimeout(), err::println);
         } catch (ToolArgs.Unreadable e) {
             throw e;
+        } catch (TopicScan.Stalled e) {
+            throw new ToolArgs.Unreadable(
+                    e.getMessage()
+                            + " (--"
+                            + IDLE_TIMEOUT
+                            + " "
+                            + r.idleTimeout().toSeconds()
+                            + "s)",
+                    e);
         } catch (KafkaPreflight.Failure e) {
             // names authentication, TLS trust or the connection, and the option; never a secret
             throw new ToolArgs.Unreadable(e.getMessage(), e);
@@ -129,6 +168,10 @@ final class ReconcileCommand {
                     e);
         }
         out.print(r.json() ? report.toJson() + System.lineSeparator() : report.render());
-        return report.passed() ? Tools.OK : Tools.FAILED;
+        return switch (report.verdict()) {
+            case PASSED -> Tools.OK;
+            case NOT_PROCESSED -> Tools.NOT_PROCESSED;
+            case FAILED -> Tools.FAILED;
+        };
     }
 }

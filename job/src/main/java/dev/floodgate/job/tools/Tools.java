@@ -13,15 +13,19 @@ import java.util.List;
  * </pre>
  *
  * Results go to standard output (one JSON object with {@code --json}), problems to standard error.
- * Exit status: {@link #OK}; {@link #FAILED} when reconcile finds a loss or a duplicate; {@link
+ * Exit status: {@link #OK}; {@link #FAILED} when reconcile finds a loss, a duplicate, an event id
+ * shared by different events or an invalid record that is not a dead letter; {@link
  * #BAD_ARGUMENTS}, with a message naming the option; {@link #UNREADABLE} when the input cannot be
- * read (not a savepoint of the live job, broker unreachable, missing topic).
+ * read (not a savepoint of the live job, broker unreachable, missing topic, a topic that stops
+ * advancing); {@link #NOT_PROCESSED} when reconcile finds nothing of {@link #FAILED}'s but valid
+ * events that ended as processing dead letters (accounted for, not processed).
  */
 public final class Tools {
     public static final int OK = 0;
     public static final int FAILED = 1;
     public static final int BAD_ARGUMENTS = 2;
     public static final int UNREADABLE = 3;
+    public static final int NOT_PROCESSED = 4;
     static final String JSON = "json";
 
     static final String USAGE =
@@ -33,10 +37,13 @@ public final class Tools {
                     "      Kafka positions per partition, customers in the ordering state, events held for gaps and the",
                     "      oldest of them, the customers waiting longest on a gap.",
                     "  " + ReconcileCommand.USAGE,
-                    "      Per valid input event: processed exactly once across the lanes, missing, or duplicated.",
+                    "      Per valid input event: processed exactly once across the lanes, a processing dead letter,",
+                    "      missing, or duplicated; event ids shared by different events; invalid records not dead-lettered.",
                     "  --help",
                     "",
-                    "Exit status: 0 ok; 1 reconcile found a loss or a duplicate; 2 bad arguments; 3 input unreadable.",
+                    "Exit status: 0 ok; 1 reconcile found a loss, a duplicate, a shared event id or an invalid record",
+                    "  not dead-lettered; 2 bad arguments; 3 input unreadable; 4 reconcile found nothing of 1's but",
+                    "  processing dead letters (valid events not processed).",
                     "");
 
     private Tools() {}
@@ -66,7 +73,7 @@ public final class Tools {
                 return SavepointInspectCommand.run(a.subList(2, a.size()), out);
             }
             if (a.get(0).equals("reconcile")) {
-                return ReconcileCommand.run(a.subList(1, a.size()), out);
+                return ReconcileCommand.run(a.subList(1, a.size()), out, err);
             }
             throw new ToolArgs.BadArguments(
                     "unknown command '"

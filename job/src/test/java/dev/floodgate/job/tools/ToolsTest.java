@@ -77,6 +77,13 @@ class ToolsTest {
         assertThat(r.json()).isTrue();
         assertThat(ReconcileCommand.parse(List.of("--bootstrap-servers=k:1")).lanes())
                 .containsExactlyInAnyOrder(Lane.LIVE, Lane.BACKFILL);
+        assertThat(ReconcileCommand.parse(List.of("--bootstrap-servers=k:1")).idleTimeout())
+                .isEqualTo(Duration.ofSeconds(60));
+        assertThat(
+                        ReconcileCommand.parse(
+                                        List.of("--bootstrap-servers=k:1", "--idle-timeout=5min"))
+                                .idleTimeout())
+                .isEqualTo(Duration.ofMinutes(5));
     }
 
     @Test
@@ -117,13 +124,31 @@ class ToolsTest {
                                 ReconcileCommand.parse(
                                         List.of("--bootstrap-servers", "k:1", "extra")))
                 .hasMessageContaining("unexpected argument 'extra'");
+        for (String bad : List.of("soon", "100ms", "0s")) {
+            assertThatThrownBy(
+                            () ->
+                                    ReconcileCommand.parse(
+                                            List.of(
+                                                    "--bootstrap-servers",
+                                                    "k:1",
+                                                    "--idle-timeout",
+                                                    bad)))
+                    .isInstanceOf(ToolArgs.BadArguments.class)
+                    .hasMessageContaining("option --idle-timeout has a bad value '" + bad + "'");
+        }
     }
 
     @Test
     void exitStatusAndUsage() {
         ToolRun help = ToolRun.of("--help");
         assertThat(help.status()).isEqualTo(Tools.OK);
-        assertThat(help.out()).contains("savepoint inspect", "reconcile", "Exit status");
+        assertThat(help.out())
+                .contains(
+                        "savepoint inspect",
+                        "reconcile",
+                        "Exit status",
+                        "4 reconcile found",
+                        "--idle-timeout");
         assertThat(ToolRun.of().status()).isEqualTo(Tools.BAD_ARGUMENTS);
         ToolRun unknown = ToolRun.of("savepoint", "dump", "/sp");
         assertThat(unknown.status()).isEqualTo(Tools.BAD_ARGUMENTS);
