@@ -87,7 +87,8 @@ class LivePrometheusITCase {
                     "FloodgateCheckpointsFailing",
                     "FloodgateNoCheckpoint",
                     "FloodgateRestarting",
-                    "FloodgateLagMonitorBlind");
+                    "FloodgateLagMonitorBlind",
+                    "FloodgateCommitLost");
 
     /**
      * Voice: 3 calls at a time x 100 ms = 30 calls/s; the flood's high voice is 1,500/s x 0.5 x
@@ -279,7 +280,8 @@ class LivePrometheusITCase {
                     () -> timeline.all(FLOOD_ALERTS, e -> e.state.equals("inactive")),
                     LivePrometheusITCase::situation);
             long resolved = System.currentTimeMillis();
-            for (String a : List.of(LAG, SHEDDING, HEADROOM, HEADROOM + "Critical")) {
+            for (String a :
+                    List.of(LAG, SHEDDING, HEADROOM, "FloodgateRetentionHeadroomCritical")) {
                 AlertTimeline.Entry e = timeline.get(a);
                 LOG.info(
                         "{}: pending at +{} s, firing at +{} s, last active at +{} s after the flood"
