@@ -4,6 +4,7 @@ import dev.floodgate.job.FloodgateOptions;
 import dev.floodgate.job.JobKind;
 import dev.floodgate.job.kafka.KafkaClientConfig;
 import dev.floodgate.job.kafka.KafkaPreflight;
+import dev.floodgate.job.options.TypedOption;
 import dev.floodgate.model.Lane;
 import dev.floodgate.sources.TopicScan;
 import java.io.PrintStream;
@@ -37,7 +38,7 @@ final class ReconcileCommand {
      * The job options reconcile reads: the broker, the four topics, and what counts as a valid
      * record.
      */
-    static final List<FloodgateOptions.Option<?>> OPTIONS =
+    static final List<TypedOption<?>> OPTIONS =
             List.of(
                     FloodgateOptions.BOOTSTRAP_SERVERS,
                     FloodgateOptions.KAFKA_CONFIG,

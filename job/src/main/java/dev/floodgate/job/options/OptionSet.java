@@ -1,0 +1,125 @@
+package dev.floodgate.job.options;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+
+/**
+ * The registry of one program's options, in declaration order: key to {@link TypedOption} (the
+ * Flink option, its form and its parser). It parses the given values once into {@link
+ * ParsedOptions}, and renders {@code --help} and the Markdown table of the docs from the options
+ * themselves, so the docs cannot miss an option.
+ */
+public final class OptionSet {
+    private final Map<String, TypedOption<?>> options = new LinkedHashMap<>();
+
+    public <T> TypedOption<T> add(TypedOption<T> option) {
+        if (options.putIfAbsent(option.key, option) != null) {
+            throw new IllegalStateException("option --" + option.key + " is declared twice");
+        }
+        return option;
+    }
+
+    public Collection<TypedOption<?>> all() {
+        return Collections.unmodifiableCollection(options.values());
+    }
+
+    public Set<String> keys() {
+        return Collections.unmodifiableSet(options.keySet());
+    }
+
+    public boolean contains(String key) {
+        return options.containsKey(key);
+    }
+
+    /** Reads a command line of these options only ({@link ArgLine}); errors are thrown together. */
+    public ParsedOptions parseArgs(List<String> args, Function<TypedOption<?>, String> defaults) {
+        ArgLine line = ArgLine.parse(args, Set.of(), keys(), false);
+        return parse(line.values(), defaults, new ArrayList<>(line.errors()));
+    }
+
+    /**
+     * Parses every option: the given text, else {@code defaults.apply(option)} (which may return
+     * the option's own {@link TypedOption#defaultText()}). Unknown keys and every bad or missing
+     * value are reported at once, one a line, each naming its option.
+     */
+    public ParsedOptions parse(
+            Map<String, String> given, Function<TypedOption<?>, String> defaults) {
+        return parse(given, defaults, new ArrayList<>());
+    }
+
+    private ParsedOptions parse(
+            Map<String, String> given,
+            Function<TypedOption<?>, String> defaults,
+            List<String> errors) {
+        for (String key : given.keySet()) {
+            if (!options.containsKey(key)) {
+                errors.add("unknown option --" + key + " (--help lists the options)");
+            }
+        }
+        Map<String, Object> typed = new LinkedHashMap<>();
+        Map<String, String> resolved = new LinkedHashMap<>();
+        for (TypedOption<?> o : options.values()) {
+            String v = given.containsKey(o.key) ? given.get(o.key) : defaults.apply(o);
+            try {
+                typed.put(o.key, o.parse(v == null ? "" : v));
+                resolved.put(o.key, o.resolvedText(v));
+            } catch (IllegalArgumentException e) {
+                errors.add(e.getMessage());
+            }
+        }
+        if (!errors.isEmpty()) {
+            throw new IllegalArgumentException(String.join("\n", errors));
+        }
+        return new ParsedOptions(typed, resolved);
+    }
+
+    /** The option list for {@code --help}; {@code defaultOf} renders an option's default. */
+    public String usage(Function<TypedOption<?>, String> defaultOf) {
+        StringBuilder sb = new StringBuilder();
+        for (TypedOption<?> o : options.values()) {
+            String def = defaultOf.apply(o);
+            sb.append(
+                    String.format(
+                            "  --%-28s %s%n  %-30s %s%n",
+                            o.key,
+                            o.form(),
+                            "",
+                            o.description()
+                                    + (def == null ? " (required)" : " (default: " + def + ")")));
+        }
+        return sb.toString();
+    }
+
+    /**
+     * The options as a Markdown table in declaration order; {@code defaultOf} renders an option's
+     * default cell ({@code null}: required).
+     */
+    public String markdownTable(Function<TypedOption<?>, String> defaultOf) {
+        StringBuilder sb =
+                new StringBuilder(
+                        "| option | form | default | what it is for |\n|---|---|---|---|\n");
+        for (TypedOption<?> o : options.values()) {
+            String def = defaultOf.apply(o);
+            sb.append("| `--")
+                    .append(o.key)
+                    .append("` | ")
+                    .append(cell(o.form()))
+                    .append(" | ")
+                    .append(def == null ? "(required)" : cell(def))
+                    .append(" | ")
+                    .append(cell(o.description()))
+                    .append(" |\n");
+        }
+        return sb.toString();
+    }
+
+    private static String cell(String text) {
+        return text.replace("|", "\\|");
+    }
+}
