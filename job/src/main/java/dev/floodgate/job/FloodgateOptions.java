@@ -532,18 +532,7 @@ public final class FloodgateOptions {
                         "true|false",
                         defaultValue,
                         description,
-                        FloodgateOptions::trueOrFalse));
-    }
-
-    /** {@code --flag} alone is true. */
-    static boolean trueOrFalse(String s) {
-        if (s.equals("true") || s.isEmpty()) {
-            return true;
-        }
-        if (s.equals("false")) {
-            return false;
-        }
-        throw new IllegalArgumentException("not true or false");
+                        OptionSet::trueOrFalse));
     }
 
     static int positiveInt(String s) {

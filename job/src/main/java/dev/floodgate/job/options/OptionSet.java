@@ -1,5 +1,6 @@
 package dev.floodgate.job.options;
 
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.Collections;
@@ -8,6 +9,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
+import org.apache.flink.configuration.ConfigOption;
+import org.apache.flink.configuration.ConfigOptions;
 
 /**
  * The registry of one program's options, in declaration order: key to {@link TypedOption} (the
@@ -25,6 +28,125 @@ public final class OptionSet {
         return option;
     }
 
+    /** A string option Flink keeps as it is given; {@code check} refuses bad text by throwing. */
+    public TypedOption<String> text(
+            String key,
+            String form,
+            String defaultValue,
+            String description,
+            Function<String, String> check) {
+        return add(
+                TypedOption.of(
+                        stringOption(key, defaultValue), form, defaultValue, description, check));
+    }
+
+    /** An option Flink keeps as text, turned into its typed value by {@code parser}. */
+    public <T> TypedOption<T> parsed(
+            String key,
+            String form,
+            String defaultValue,
+            String description,
+            Function<String, T> parser) {
+        return add(
+                TypedOption.parsed(
+                        stringOption(key, defaultValue), form, defaultValue, description, parser));
+    }
+
+    public TypedOption<Duration> duration(
+            String key,
+            String form,
+            String defaultValue,
+            String description,
+            Function<String, Duration> parser) {
+        return add(
+                TypedOption.of(
+                        ConfigOptions.key(key)
+                                .durationType()
+                                .defaultValue(parser.apply(defaultValue)),
+                        form,
+                        defaultValue,
+                        description,
+                        parser));
+    }
+
+    public TypedOption<Integer> integer(
+            String key,
+            String form,
+            String defaultValue,
+            String description,
+            Function<String, Integer> parser) {
+        return add(
+                TypedOption.of(
+                        ConfigOptions.key(key).intType().defaultValue(parser.apply(defaultValue)),
+                        form,
+                        defaultValue,
+                        description,
+                        parser));
+    }
+
+    public TypedOption<Long> longInteger(
+            String key,
+            String form,
+            String defaultValue,
+            String description,
+            Function<String, Long> parser) {
+        return add(
+                TypedOption.of(
+                        ConfigOptions.key(key).longType().defaultValue(parser.apply(defaultValue)),
+                        form,
+                        defaultValue,
+                        description,
+                        parser));
+    }
+
+    public TypedOption<Double> decimal(
+            String key,
+            String form,
+            String defaultValue,
+            String description,
+            Function<String, Double> parser) {
+        return add(
+                TypedOption.of(
+                        ConfigOptions.key(key)
+                                .doubleType()
+                                .defaultValue(parser.apply(defaultValue)),
+                        form,
+                        defaultValue,
+                        description,
+                        parser));
+    }
+
+    /** {@code true|false}; the key alone ({@code --keep-running}) is true. */
+    public TypedOption<Boolean> bool(String key, String defaultValue, String description) {
+        return add(
+                TypedOption.of(
+                        ConfigOptions.key(key)
+                                .booleanType()
+                                .defaultValue(Boolean.parseBoolean(defaultValue)),
+                        "true|false",
+                        defaultValue,
+                        description,
+                        OptionSet::trueOrFalse));
+    }
+
+    /**
+     * The text of a boolean option: {@code true}, {@code false}, or empty (the key alone: true).
+     */
+    public static boolean trueOrFalse(String s) {
+        if (s.equals("true") || s.isEmpty()) {
+            return true;
+        }
+        if (s.equals("false")) {
+            return false;
+        }
+        throw new IllegalArgumentException("not true or false");
+    }
+
+    private static ConfigOption<String> stringOption(String key, String defaultValue) {
+        var builder = ConfigOptions.key(key).stringType();
+        return defaultValue == null ? builder.noDefaultValue() : builder.defaultValue(defaultValue);
+    }
+
     public Collection<TypedOption<?>> all() {
         return Collections.unmodifiableCollection(options.values());
     }
@@ -39,7 +161,11 @@ public final class OptionSet {
 
     /** Reads a command line of these options only ({@link ArgLine}); errors are thrown together. */
     public ParsedOptions parseArgs(List<String> args, Function<TypedOption<?>, String> defaults) {
-        ArgLine line = ArgLine.parse(args, Set.of(), keys(), false);
+        return parse(ArgLine.parse(args, Set.of(), keys(), false), defaults);
+    }
+
+    /** Parses the options of a command line read with flags of its own; its errors come first. */
+    public ParsedOptions parse(ArgLine line, Function<TypedOption<?>, String> defaults) {
         return parse(line.values(), defaults, new ArrayList<>(line.errors()));
     }
 
