@@ -45,7 +45,10 @@ public final class BenchOptions {
     static final TypedOption<Duration> CHECKPOINT_INTERVAL =
             duration("checkpoint-interval", "10s", "the jobs' checkpoint interval");
     static final TypedOption<Integer> RAW_PIPE_THREADS =
-            positive("raw-pipe-threads", "1", "threads of the raw Kafka pipe");
+            positive(
+                    "raw-pipe-threads",
+                    "1",
+                    "throughput: threads of the raw Kafka copy the job is compared with");
     static final TypedOption<Integer> WARM_UP_PASSES =
             positive("warm-up-passes", "6", "throughput: passes before the measured rounds");
     static final TypedOption<Integer> REPEATS =
@@ -54,7 +57,10 @@ public final class BenchOptions {
                     "3",
                     "throughput: measured rounds, each the raw pipe then the job; medians are reported");
     static final TypedOption<Boolean> PROFILE =
-            OPTIONS.bool("profile", "true", "profile the job's throughput run");
+            OPTIONS.bool(
+                    "profile",
+                    "true",
+                    "throughput: record a JFR profile of the raw pipe and the job");
     static final TypedOption<Duration> FLOOD_TIME =
             duration("flood-time", "30s", "flood: how long each run floods");
     static final TypedOption<List<String>> FLOOD_RUNS =
