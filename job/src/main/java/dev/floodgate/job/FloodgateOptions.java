@@ -414,15 +414,8 @@ public final class FloodgateOptions {
     }
 
     static TypedOption<Duration> duration(String key, String defaultValue, String description) {
-        return ALL.add(
-                TypedOption.of(
-                        ConfigOptions.key(key)
-                                .durationType()
-                                .defaultValue(positiveDuration(defaultValue)),
-                        DURATION_FORM,
-                        defaultValue,
-                        description,
-                        FloodgateOptions::positiveDuration));
+        return ALL.duration(
+                key, DURATION_FORM, defaultValue, description, FloodgateOptions::positiveDuration);
     }
 
     static TypedOption<Integer> intOption(
@@ -431,13 +424,7 @@ public final class FloodgateOptions {
             String defaultValue,
             String description,
             Function<String, Integer> parser) {
-        return ALL.add(
-                TypedOption.of(
-                        ConfigOptions.key(key).intType().defaultValue(parser.apply(defaultValue)),
-                        form,
-                        defaultValue,
-                        description,
-                        parser));
+        return ALL.integer(key, form, defaultValue, description, parser);
     }
 
     static <E extends Enum<E>> TypedOption<E> enumOption(
@@ -447,15 +434,7 @@ public final class FloodgateOptions {
             String defaultValue,
             String description,
             Function<String, E> parser) {
-        return ALL.add(
-                TypedOption.of(
-                        ConfigOptions.key(key)
-                                .enumType(type)
-                                .defaultValue(parser.apply(defaultValue)),
-                        form,
-                        defaultValue,
-                        description,
-                        parser));
+        return ALL.enumeration(type, key, form, defaultValue, description, parser);
     }
 
     static TypedOption<ChannelPolicy> shedChannel(String key, String defaultValue) {
@@ -504,15 +483,12 @@ public final class FloodgateOptions {
     }
 
     static TypedOption<Double> decimal(String key, String defaultValue, String description) {
-        return ALL.add(
-                TypedOption.of(
-                        ConfigOptions.key(key)
-                                .doubleType()
-                                .defaultValue(positiveDecimal(defaultValue)),
-                        "a positive number",
-                        defaultValue,
-                        description,
-                        FloodgateOptions::positiveDecimal));
+        return ALL.decimal(
+                key,
+                "a positive number",
+                defaultValue,
+                description,
+                FloodgateOptions::positiveDecimal);
     }
 
     static double positiveDecimal(String s) {
@@ -524,15 +500,7 @@ public final class FloodgateOptions {
     }
 
     static TypedOption<Boolean> flag(String key, String defaultValue, String description) {
-        return ALL.add(
-                TypedOption.of(
-                        ConfigOptions.key(key)
-                                .booleanType()
-                                .defaultValue(Boolean.parseBoolean(defaultValue)),
-                        "true|false",
-                        defaultValue,
-                        description,
-                        OptionSet::trueOrFalse));
+        return ALL.bool(key, defaultValue, description);
     }
 
     static int positiveInt(String s) {

@@ -116,6 +116,25 @@ public final class OptionSet {
                         parser));
     }
 
+    /** An enum option; {@code parser} keeps the form strict (Flink's own reading ignores case). */
+    public <E extends Enum<E>> TypedOption<E> enumeration(
+            Class<E> type,
+            String key,
+            String form,
+            String defaultValue,
+            String description,
+            Function<String, E> parser) {
+        return add(
+                TypedOption.of(
+                        ConfigOptions.key(key)
+                                .enumType(type)
+                                .defaultValue(parser.apply(defaultValue)),
+                        form,
+                        defaultValue,
+                        description,
+                        parser));
+    }
+
     /** {@code true|false}; the key alone ({@code --keep-running}) is true. */
     public TypedOption<Boolean> bool(String key, String defaultValue, String description) {
         return add(
