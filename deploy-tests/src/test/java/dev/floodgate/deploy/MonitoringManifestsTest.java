@@ -183,7 +183,7 @@ class MonitoringManifestsTest {
                 (t.path("exp_alerts").isEmpty() ? silent : firing).add(alert);
             }
         }
-        assertThat(alerts).hasSize(10);
+        assertThat(alerts).hasSize(11);
         assertThat(firing).as("alerts expected firing in rules-test.yaml").isEqualTo(alerts);
         assertThat(silent).as("alerts expected silent in rules-test.yaml").isEqualTo(alerts);
     }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.floodgate.contract.OutputCodec;
 import dev.floodgate.job.testing.S3Server;
+import dev.floodgate.job.testing.S3State;
 import dev.floodgate.job.testing.TestEnvironments;
 import dev.floodgate.model.Channel;
 import dev.floodgate.model.Interaction;
@@ -27,14 +28,10 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
-import org.apache.flink.configuration.MemorySize;
-import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.core.execution.SavepointFormatType;
-import org.apache.flink.core.fs.FileStatus;
 import org.apache.flink.core.fs.FileSystem;
 import org.apache.flink.core.fs.Path;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
@@ -108,14 +105,13 @@ class ObjectStorageITCase {
         JobClient first = submit(null);
         KAFKA.awaitCommitted(BEFORE_SAVEPOINT, Duration.ofMinutes(2), topic("processed"));
         long t1 = System.nanoTime();
-        assertCheckpointOnS3(first);
+        S3State.awaitCheckpoint(s3base(), first.getJobID().toString());
         String savepoint =
                 first.stopWithSavepoint(false, s3("savepoints"), SavepointFormatType.CANONICAL)
                         .get(1, TimeUnit.MINUTES);
         long t2 = System.nanoTime();
         assertThat(savepoint).startsWith(s3("savepoints/"));
-        Path metadata = new Path(savepoint, "_metadata");
-        assertThat(metadata.getFileSystem().exists(metadata))
+        assertThat(S3State.savepointExists(savepoint))
                 .as("the savepoint's metadata on S3")
                 .isTrue();
 
@@ -149,13 +145,7 @@ class ObjectStorageITCase {
 
     /** The live job from its options, state and archive on the bucket; shedding off. */
     private JobClient submit(String fromSavepoint) throws Exception {
-        Configuration conf = new Configuration();
-        conf.set(StateBackendOptions.STATE_BACKEND, "rocksdb");
-        conf.set(CheckpointingOptions.INCREMENTAL_CHECKPOINTS, true);
-        conf.set(CheckpointingOptions.CHECKPOINTS_DIRECTORY, s3("checkpoints"));
-        conf.set(CheckpointingOptions.SAVEPOINT_DIRECTORY, s3("savepoints"));
-        // every state file goes to S3, none inline in the checkpoint's metadata
-        conf.set(CheckpointingOptions.FS_SMALL_FILE_THRESHOLD, MemorySize.ZERO);
+        Configuration conf = S3State.jobSettings(s3base());
         if (fromSavepoint != null) {
             conf.set(StateRecoveryOptions.SAVEPOINT_PATH, fromSavepoint);
         }
@@ -194,38 +184,10 @@ class ObjectStorageITCase {
         return FloodgateJob.submit(env, options);
     }
 
-    /**
-     * A completed checkpoint of the running job on S3: its metadata in a chk-N folder and the
-     * RocksDB files in shared/ (incremental). Checkpoints are subsumed while the job runs, so the
-     * listing is retried until it catches the latest.
-     */
-    private void assertCheckpointOnS3(JobClient job) throws Exception {
-        Path jobDir = new Path(s3("checkpoints/" + job.getJobID()));
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        List<String> files = List.of();
-        while (System.nanoTime() < deadline) {
-            try {
-                files = listFiles(jobDir).stream().map(p -> p.toUri().getPath()).toList();
-            } catch (IOException subsumedWhileListing) {
-                files = List.of();
-            }
-            boolean metadata = files.stream().anyMatch(f -> f.matches(".*/chk-\\d+/_metadata"));
-            boolean shared = files.stream().anyMatch(f -> f.contains("/shared/"));
-            if (metadata && shared) {
-                return;
-            }
-            Thread.sleep(200);
-        }
-        assertThat(files)
-                .as("a completed incremental checkpoint under %s", jobDir)
-                .anyMatch(f -> f.matches(".*/chk-\\d+/_metadata"))
-                .anyMatch(f -> f.contains("/shared/"));
-    }
-
     /** Event ids of the archive's committed files (the FileSink's part files) on S3. */
     private static List<String> archivedEventIds(Path archive) throws IOException {
         List<String> ids = new ArrayList<>();
-        for (Path file : listFiles(archive)) {
+        for (Path file : S3State.listFiles(archive)) {
             String name = file.getName();
             if (!name.startsWith("interactions") || !name.endsWith(".jsonl")) {
                 continue; // in-progress parts and the writer's temporary objects
@@ -242,22 +204,6 @@ class ObjectStorageITCase {
             }
         }
         return ids;
-    }
-
-    private static List<Path> listFiles(Path dir) throws IOException {
-        List<Path> files = new ArrayList<>();
-        FileStatus[] children = dir.getFileSystem().listStatus(dir);
-        if (children == null) {
-            return files;
-        }
-        for (FileStatus child : children) {
-            if (child.isDir()) {
-                files.addAll(listFiles(child.getPath()));
-            } else {
-                files.add(child.getPath());
-            }
-        }
-        return files;
     }
 
     private List<String> produce(int events) throws Exception {
@@ -277,6 +223,10 @@ class ObjectStorageITCase {
         }
         KafkaIO.produce(KAFKA.bootstrapServers(), records);
         return ids;
+    }
+
+    private String s3base() {
+        return "s3://" + bucket;
     }
 
     private String s3(String path) {

@@ -5,6 +5,7 @@ import dev.floodgate.model.DeadLetter;
 import dev.floodgate.model.DrainMark;
 import dev.floodgate.model.ProcessedEvent;
 import dev.floodgate.model.ShedEvent;
+import dev.floodgate.sinks.commit.AuditedKafkaSink;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -19,7 +20,8 @@ import org.apache.flink.connector.kafka.sink.KafkaSinkBuilder;
  * Every producer's {@code max.request.size} is {@link RecordLimits#MAX_REQUEST_BYTES}, and every
  * serializer writes records within {@link RecordLimits#RECORD_BUDGET_BYTES}: valid events because
  * {@code --max-record-bytes} is at most {@link RecordLimits#MAX_RECORD_BYTES_LIMIT}, dead letters
- * because their envelope is cut to fit.
+ * because their envelope is cut to fit. Every commit the connector gives up on is looked up and
+ * counted ({@link AuditedKafkaSink}): committed before a restore, or lost.
  */
 public final class ExactlyOnceKafkaSinks {
     private final String bootstrapServers;
@@ -63,25 +65,26 @@ public final class ExactlyOnceKafkaSinks {
         this.clientProperties = Map.copyOf(clientProperties);
     }
 
-    public KafkaSink<ProcessedEvent> processed(String topic) {
+    public AuditedKafkaSink<ProcessedEvent> processed(String topic) {
         return build(new ProcessedRecordSerializer(topic), "processed");
     }
 
-    public KafkaSink<ShedEvent> shed(String topic) {
+    public AuditedKafkaSink<ShedEvent> shed(String topic) {
         return build(new ShedRecordSerializer(topic), "shed");
     }
 
     /** {@code stage} tells apart the job's two dead-letter sinks (parse and process). */
-    public KafkaSink<DeadLetter> deadLetters(String topic, String stage) {
+    public AuditedKafkaSink<DeadLetter> deadLetters(String topic, String stage) {
         return build(new DeadLetterSerializer(topic), "dlq-" + stage);
     }
 
     /** The drain's progress marks of consumer group {@code group} (see {@link DrainMark}). */
-    public KafkaSink<DrainMark> drainMarks(String topic, String group) {
+    public AuditedKafkaSink<DrainMark> drainMarks(String topic, String group) {
         return build(new DrainMarkSerializer(topic, group), "marks");
     }
 
-    private <T> KafkaSink<T> build(KafkaRecordSerializationSchema<T> serializer, String sinkName) {
+    private <T> AuditedKafkaSink<T> build(
+            KafkaRecordSerializationSchema<T> serializer, String sinkName) {
         KafkaSinkBuilder<T> b =
                 KafkaSink.<T>builder()
                         .setBootstrapServers(bootstrapServers)
@@ -95,6 +98,8 @@ public final class ExactlyOnceKafkaSinks {
         // The connector's default (1 h) is above the broker's transaction.max.timeout.ms (15 min)
         // and fails every start: always set it explicitly.
         b.setProperty("transaction.timeout.ms", Long.toString(transactionTimeout.toMillis()));
-        return b.setRecordSerializer(serializer).build();
+        Map<String, String> admin = new LinkedHashMap<>(clientProperties);
+        admin.put("bootstrap.servers", bootstrapServers);
+        return new AuditedKafkaSink<>(b.setRecordSerializer(serializer).build(), admin);
     }
 }

@@ -9,8 +9,10 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.MetricOptions;
 import org.apache.flink.configuration.RestOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
+import org.apache.flink.runtime.jobgraph.SavepointRestoreSettings;
 import org.apache.flink.runtime.minicluster.MiniCluster;
 import org.apache.flink.runtime.minicluster.MiniClusterConfiguration;
+import org.apache.flink.streaming.api.environment.RemoteStreamEnvironment;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 
 /**
@@ -124,9 +126,19 @@ public final class LocalFlinkCluster implements AutoCloseable {
         return cluster;
     }
 
-    /** An environment whose jobs go to this cluster. */
+    /**
+     * An environment whose jobs go to this cluster. A savepoint to start from is taken from {@code
+     * jobConf}'s {@code execution.state-recovery.*} keys, all of them: the remote environment
+     * otherwise resets {@code ignore-unclaimed-state} to false while keeping the path.
+     */
     public StreamExecutionEnvironment environment(Configuration jobConf) {
-        return StreamExecutionEnvironment.createRemoteEnvironment("127.0.0.1", restPort, jobConf);
+        return new RemoteStreamEnvironment(
+                "127.0.0.1",
+                restPort,
+                jobConf,
+                new String[0],
+                null,
+                SavepointRestoreSettings.fromConfiguration(jobConf));
     }
 
     @Override
