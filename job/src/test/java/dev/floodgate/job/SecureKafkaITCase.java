@@ -9,6 +9,7 @@ import dev.floodgate.job.kafka.KafkaPreflight;
 import dev.floodgate.job.testing.CapturedLogs;
 import dev.floodgate.job.testing.SecretLeaks;
 import dev.floodgate.job.testing.SecureJobs;
+import dev.floodgate.job.tools.ToolRun;
 import dev.floodgate.job.tools.Tools;
 import dev.floodgate.model.Interaction;
 import dev.floodgate.model.ProcessedEvent;
@@ -85,17 +86,7 @@ class SecureKafkaITCase {
         JobClient live =
                 FloodgateJob.submit(
                         flink.environment(SecureJobs.jobConf()),
-                        secure.options(
-                                JobKind.LIVE,
-                                t,
-                                config,
-                                // every low and normal voice event is shed: the drain has work
-                                "--shed-voice",
-                                "1ms/1ms",
-                                "--hot-key-rate",
-                                "off",
-                                "--starting-offsets",
-                                "earliest"));
+                        secure.sheddingLiveOptions(t, config));
         secure.awaitCommitted(
                 client, sent.size(), SecureJobs.topic(t, "processed"), SecureJobs.topic(t, "shed"));
         live.cancel().get(1, TimeUnit.MINUTES);
@@ -129,7 +120,7 @@ class SecureKafkaITCase {
         assertThat(byLane.get("backfill")).as("the drain processed the shed events").isPositive();
         assertThat(byLane.get("live") + byLane.get("backfill")).isEqualTo(sent.size());
 
-        SecureJobs.ToolRun reconcile = SecureJobs.tool(secure.reconcileArgs(t, config));
+        ToolRun reconcile = ToolRun.of(secure.reconcileArgs(t, config));
         assertThat(reconcile.status()).as(reconcile.err()).isEqualTo(Tools.OK);
         assertThat(reconcile.out())
                 .contains("\"processed_once\":" + sent.size(), "\"passed\":true");

@@ -10,6 +10,7 @@ import dev.floodgate.job.testing.S3Server;
 import dev.floodgate.job.testing.S3State;
 import dev.floodgate.job.testing.SecretLeaks;
 import dev.floodgate.job.testing.SecureJobs;
+import dev.floodgate.job.tools.ToolRun;
 import dev.floodgate.job.tools.Tools;
 import dev.floodgate.model.Interaction;
 import dev.floodgate.model.ProcessedEvent;
@@ -89,25 +90,14 @@ class SecureKafkaWithS3StateITCase {
         Map<String, String> answers = new LinkedHashMap<>();
         String logs;
         String liveId;
-        SecureJobs.ToolRun reconcile;
+        ToolRun reconcile;
         try (CapturedLogs captured =
                 CapturedLogs.start("org.apache.kafka", "org.apache.flink", "dev.floodgate")) {
             // 1. the live job: every low and normal voice event shed, killed once after a
             // checkpoint, restored from S3, then stopped with a savepoint on S3
             FailOnceProcessor.reset();
             long t0 = System.nanoTime();
-            JobClient live =
-                    submitLiveFailingOnce(
-                            secure.options(
-                                    JobKind.LIVE,
-                                    T,
-                                    config,
-                                    "--shed-voice",
-                                    "1ms/1ms",
-                                    "--hot-key-rate",
-                                    "off",
-                                    "--starting-offsets",
-                                    "earliest"));
+            JobClient live = submitLiveFailingOnce(secure.sheddingLiveOptions(T, config));
             liveId = live.getJobID().toHexString();
             S3State.awaitCheckpoint(s3("live"), liveId);
             secure.awaitCommitted(
@@ -159,7 +149,7 @@ class SecureKafkaWithS3StateITCase {
                     .forEach((path, body) -> answers.put("drain " + path, body));
 
             // 3. reconcile, as an operator runs it
-            reconcile = SecureJobs.tool(secure.reconcileArgs(T, config));
+            reconcile = ToolRun.of(secure.reconcileArgs(T, config));
             LOG.info(
                     "SASL_SSL + S3: live job with a restore {} ms, stop with savepoint {} ms, drain"
                             + " from it {} ms, reconcile {} ms",

@@ -3,7 +3,6 @@ package dev.floodgate.job.testing;
 import dev.floodgate.job.FloodgateOptions;
 import dev.floodgate.job.JobKind;
 import dev.floodgate.job.kafka.KafkaClientConfig;
-import dev.floodgate.job.tools.Tools;
 import dev.floodgate.model.Channel;
 import dev.floodgate.model.DeadLetterReason;
 import dev.floodgate.model.Interaction;
@@ -14,11 +13,8 @@ import dev.floodgate.testkit.flink.LocalFlinkCluster;
 import dev.floodgate.testkit.kafka.KafkaIO;
 import dev.floodgate.testkit.kafka.SecureKafkaBroker;
 import dev.floodgate.testkit.kafka.Topics;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.net.ServerSocket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -104,69 +100,67 @@ public final class SecureJobs implements AutoCloseable {
 
     /** A job's options against the SASL_SSL listener with {@code config}, then {@code more}. */
     public FloodgateOptions options(JobKind kind, String prefix, Path config, String... more) {
-        List<String> args =
-                new ArrayList<>(
-                        List.of(
-                                "--bootstrap-servers",
-                                kafka.saslSslBootstrap(),
-                                "--kafka-config",
-                                config.toString(),
-                                "--input-topic",
-                                topic(prefix, "interactions"),
-                                "--processed-topic",
-                                topic(prefix, "processed"),
-                                "--shed-topic",
-                                topic(prefix, "shed"),
-                                "--dlq-topic",
-                                topic(prefix, "dlq"),
-                                "--group-id",
-                                prefix + "-" + kind.name().toLowerCase(),
-                                "--transactional-id-prefix",
-                                prefix + "-" + kind.name().toLowerCase(),
-                                "--transaction-timeout",
-                                "5min",
-                                "--checkpoint-interval",
-                                "500ms",
-                                "--parallelism",
-                                "2"));
+        String name = prefix + "-" + kind.name().toLowerCase();
+        List<String> args = connection(prefix, config);
+        args.addAll(
+                List.of(
+                        "--group-id",
+                        name,
+                        "--transactional-id-prefix",
+                        name,
+                        "--transaction-timeout",
+                        "5min",
+                        "--checkpoint-interval",
+                        "500ms",
+                        "--parallelism",
+                        "2"));
         args.addAll(List.of(more));
         return FloodgateOptions.fromArgs(args.toArray(String[]::new), kind);
     }
 
-    /** {@code reconcile} as an operator types it, with {@code --json}. */
-    public String[] reconcileArgs(String prefix, Path config) {
-        return new String[] {
-            "reconcile",
-            "--bootstrap-servers",
-            kafka.saslSslBootstrap(),
-            "--kafka-config",
-            config.toString(),
-            "--input-topic",
-            topic(prefix, "interactions"),
-            "--processed-topic",
-            topic(prefix, "processed"),
-            "--shed-topic",
-            topic(prefix, "shed"),
-            "--dlq-topic",
-            topic(prefix, "dlq"),
-            "--json"
-        };
+    /**
+     * The live job's options with every low and normal voice event shed (the drain has work), from
+     * the earliest offsets.
+     */
+    public FloodgateOptions sheddingLiveOptions(String prefix, Path config) {
+        return options(
+                JobKind.LIVE,
+                prefix,
+                config,
+                "--shed-voice",
+                "1ms/1ms",
+                "--hot-key-rate",
+                "off",
+                "--starting-offsets",
+                "earliest");
     }
 
-    /** What a tool run printed, and its exit status. */
-    public record ToolRun(int status, String out, String err) {}
+    /** {@code reconcile} as an operator types it, with {@code --json}. */
+    public String[] reconcileArgs(String prefix, Path config) {
+        List<String> args = new ArrayList<>(List.of("reconcile"));
+        args.addAll(connection(prefix, config));
+        args.add("--json");
+        return args.toArray(String[]::new);
+    }
 
-    /** Runs the tools' command-line entry point in this JVM. */
-    public static ToolRun tool(String... args) {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        ByteArrayOutputStream err = new ByteArrayOutputStream();
-        int status =
-                Tools.run(
-                        args,
-                        new PrintStream(out, true, StandardCharsets.UTF_8),
-                        new PrintStream(err, true, StandardCharsets.UTF_8));
-        return new ToolRun(
-                status, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+    /**
+     * The SASL_SSL listener, the client settings {@code config} and the topics of {@code prefix}.
+     */
+    private List<String> connection(String prefix, Path config) {
+        return new ArrayList<>(
+                List.of(
+                        "--bootstrap-servers",
+                        kafka.saslSslBootstrap(),
+                        "--kafka-config",
+                        config.toString(),
+                        "--input-topic",
+                        topic(prefix, "interactions"),
+                        "--processed-topic",
+                        topic(prefix, "processed"),
+                        "--shed-topic",
+                        topic(prefix, "shed"),
+                        "--dlq-topic",
+                        topic(prefix, "dlq")));
     }
 
     public static String topic(String prefix, String name) {

@@ -8,9 +8,10 @@ import java.nio.charset.StandardCharsets;
  * One run of the tools' entry point, as a shell would see it: exit status, standard output,
  * standard error.
  */
-record ToolRun(int status, String out, String err) {
+public record ToolRun(int status, String out, String err) {
 
-    static ToolRun of(String... args) {
+    /** Runs the tools' command-line entry point in this JVM with {@code args}. */
+    public static ToolRun of(String... args) {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
         int status =
