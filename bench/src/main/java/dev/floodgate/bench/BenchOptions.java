@@ -1,48 +1,157 @@
 package dev.floodgate.bench;
 
+import dev.floodgate.job.options.ArgLine;
+import dev.floodgate.job.options.OptionSet;
+import dev.floodgate.job.options.ParsedOptions;
+import dev.floodgate.job.options.TypedOption;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.function.Function;
 import org.apache.flink.util.TimeUtils;
 
 /**
- * Options of {@link Benchmarks}: which sections to run and their sizes. Defaults are the full
- * benchmark of docs/benchmarks.md; {@code --smoke} gives sizes that run every section in seconds
- * (CI). A bad option stops the program with a message naming it.
+ * Options of {@link Benchmarks}: which sections to run and their sizes, read with the jobs' {@link
+ * ArgLine} and {@link OptionSet}. Defaults are the full benchmark of docs/benchmarks.md; the flag
+ * {@code --smoke} changes the defaults to sizes that run every section in seconds (CI), and options
+ * given beside it still win. A bad option stops the program with a message naming it.
  */
 public final class BenchOptions {
     public static final List<String> SECTIONS =
             List.of("throughput", "flood", "recovery", "state", "backfill", "reconcile");
 
-    Set<String> sections = new LinkedHashSet<>(SECTIONS);
-    int events = 2_000_000;
-    int customers = 10_000;
-    int eventBytes = 300;
-    int parallelism = 2;
-    Duration checkpointInterval = Duration.ofSeconds(10);
-    int rawPipeThreads = 1;
-    int warmUpPasses = 6;
+    static final OptionSet OPTIONS = new OptionSet();
+    static final String SMOKE = "smoke";
+    private static final String POSITIVE = "a positive integer";
+    private static final String DURATION = "a duration such as 30s or 10min";
+
+    static final TypedOption<Set<String>> SECTIONS_OPTION =
+            OPTIONS.parsed(
+                    "sections",
+                    "all or a list of " + String.join(",", SECTIONS),
+                    "all",
+                    "the sections to run",
+                    BenchOptions::sections);
+    static final TypedOption<Integer> EVENTS =
+            positive("events", "2_000_000", "events in the benchmark's log");
+    static final TypedOption<Integer> CUSTOMERS = positive("customers", "10000", "customers");
+    static final TypedOption<Integer> EVENT_BYTES =
+            positive("event-bytes", "300", "size of one event");
+    static final TypedOption<Integer> PARALLELISM =
+            positive("parallelism", "2", "the jobs' parallelism");
+    static final TypedOption<Duration> CHECKPOINT_INTERVAL =
+            duration("checkpoint-interval", "10s", "the jobs' checkpoint interval");
+    static final TypedOption<Integer> RAW_PIPE_THREADS =
+            positive(
+                    "raw-pipe-threads",
+                    "1",
+                    "throughput: threads of the raw Kafka copy the job is compared with");
+    static final TypedOption<Integer> WARM_UP_PASSES =
+            positive("warm-up-passes", "6", "throughput: passes before the measured rounds");
+    static final TypedOption<Integer> REPEATS =
+            positive(
+                    "repeats",
+                    "3",
+                    "throughput: measured rounds, each the raw pipe then the job; medians are reported");
+    static final TypedOption<Boolean> PROFILE =
+            OPTIONS.bool(
+                    "profile",
+                    "true",
+                    "throughput: record a JFR profile of the raw pipe and the job");
+    static final TypedOption<Duration> FLOOD_TIME =
+            duration("flood-time", "30s", "flood: how long each run floods");
+    static final TypedOption<List<String>> FLOOD_RUNS =
+            OPTIONS.parsed(
+                    "flood-runs",
+                    "a list of shedding-on|off-unaligned|aligned",
+                    "shedding-on-unaligned,shedding-off-unaligned,shedding-off-aligned",
+                    "flood: the runs",
+                    v ->
+                            list(
+                                    v,
+                                    run ->
+                                            check(
+                                                    run,
+                                                    run.matches(
+                                                            "shedding-(on|off)-(unaligned|aligned)"))));
+    static final TypedOption<Double> RECOVERY_RATE =
+            OPTIONS.decimal(
+                    "recovery-rate",
+                    POSITIVE,
+                    "5000",
+                    "recovery: events per second",
+                    v -> (double) positiveInt(v));
+    static final TypedOption<Duration> RECOVERY_TIME =
+            duration("recovery-time", "60s", "recovery: how long it runs");
+    static final TypedOption<List<Integer>> STATE_CUSTOMERS =
+            OPTIONS.parsed(
+                    "state-customers",
+                    "a list of positive integers",
+                    "100000,1000000",
+                    "state: the state sizes, in customers",
+                    v -> list(v, BenchOptions::positiveInt));
+    static final TypedOption<List<String>> STATE_BACKENDS =
+            OPTIONS.parsed(
+                    "state-backends",
+                    "a list of hashmap|rocksdb",
+                    "hashmap,rocksdb",
+                    "state: the state backends",
+                    v -> list(v, b -> check(b, b.equals("hashmap") || b.equals("rocksdb"))));
+    static final TypedOption<Duration> TIMEOUT =
+            duration("timeout", "10min", "the longest one section may take");
+    static final TypedOption<String> RECONCILE_HEAP =
+            OPTIONS.text(
+                    "reconcile-heap",
+                    "a heap size such as 256m",
+                    "256m",
+                    "reconcile: the JVM heap (-Xmx)",
+                    v -> check(v, v.matches("[1-9][0-9]*[mMgG]")));
+
+    /** The defaults {@code --smoke} gives: every section in seconds. */
+    static final Map<String, String> SMOKE_DEFAULTS =
+            Map.ofEntries(
+                    Map.entry(EVENTS.key, "10000"),
+                    Map.entry(CUSTOMERS.key, "500"),
+                    Map.entry(CHECKPOINT_INTERVAL.key, "1s"),
+                    Map.entry(PROFILE.key, "false"),
+                    Map.entry(WARM_UP_PASSES.key, "1"),
+                    Map.entry(REPEATS.key, "1"),
+                    Map.entry(FLOOD_TIME.key, "4s"),
+                    Map.entry(FLOOD_RUNS.key, "shedding-on-unaligned,shedding-off-aligned"),
+                    Map.entry(RECOVERY_RATE.key, "1000"),
+                    Map.entry(RECOVERY_TIME.key, "5s"),
+                    Map.entry(STATE_CUSTOMERS.key, "1000"),
+                    Map.entry(TIMEOUT.key, "2min"));
+
+    Set<String> sections;
+    int events;
+    int customers;
+    int eventBytes;
+    int parallelism;
+    Duration checkpointInterval;
+    int rawPipeThreads;
+    int warmUpPasses;
 
     /**
      * Measured rounds of the throughput section, each the raw pipe then the job: medians are
      * reported.
      */
-    int repeats = 3;
+    int repeats;
 
-    boolean profile = true;
-    Duration floodTime = Duration.ofSeconds(30);
-    List<String> floodRuns =
-            List.of("shedding-on-unaligned", "shedding-off-unaligned", "shedding-off-aligned");
-    double recoveryRate = 5_000;
-    Duration recoveryTime = Duration.ofSeconds(60);
-    List<Integer> stateCustomers = List.of(100_000, 1_000_000);
-    List<String> stateBackends = List.of("hashmap", "rocksdb");
-    Duration timeout = Duration.ofMinutes(10);
+    boolean profile;
+    Duration floodTime;
+    List<String> floodRuns;
+    double recoveryRate;
+    Duration recoveryTime;
+    List<Integer> stateCustomers;
+    List<String> stateBackends;
+    Duration timeout;
 
     /** The reconcile section's JVM heap ({@code -Xmx}). */
-    String reconcileHeap = "256m";
+    String reconcileHeap;
 
     /** Tiny sizes: every section in seconds, for the smoke test. */
     public static BenchOptions smoke() {
@@ -50,138 +159,99 @@ public final class BenchOptions {
     }
 
     public static BenchOptions parse(String... raw) {
+        // exec passes -Dbench.args as one argument: split it
+        ArgLine line =
+                ArgLine.parse(ArgLine.splitBlanks(raw), Set.of(SMOKE), OPTIONS.keys(), false);
+        boolean smoke = line.flag(SMOKE);
+        ParsedOptions p;
+        try {
+            p =
+                    OPTIONS.parse(
+                            line,
+                            o ->
+                                    smoke
+                                            ? SMOKE_DEFAULTS.getOrDefault(o.key, o.defaultText())
+                                            : o.defaultText());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(e.getMessage() + "\n" + usage(), e);
+        }
         BenchOptions o = new BenchOptions();
-        List<String> args = new ArrayList<>();
-        for (String a : raw) { // exec passes -Dbench.args as one argument: split it
-            for (String part : a.trim().split("\\s+")) {
-                if (!part.isEmpty()) {
-                    args.add(part);
-                }
-            }
-        }
-        for (int i = 0; i < args.size(); i++) {
-            String a = args.get(i);
-            String key = a.contains("=") ? a.substring(0, a.indexOf('=')) : a;
-            String value =
-                    a.contains("=")
-                            ? a.substring(a.indexOf('=') + 1)
-                            : i + 1 < args.size() && !args.get(i + 1).startsWith("--")
-                                    ? args.get(++i)
-                                    : "";
-            try {
-                o.set(key, value);
-            } catch (RuntimeException e) {
-                throw new IllegalArgumentException(
-                        "option "
-                                + key
-                                + " has a bad value '"
-                                + value
-                                + "': "
-                                + e.getMessage()
-                                + "\n"
-                                + usage(),
-                        e);
-            }
-        }
+        o.sections = p.get(SECTIONS_OPTION);
+        o.events = p.get(EVENTS);
+        o.customers = p.get(CUSTOMERS);
+        o.eventBytes = p.get(EVENT_BYTES);
+        o.parallelism = p.get(PARALLELISM);
+        o.checkpointInterval = p.get(CHECKPOINT_INTERVAL);
+        o.rawPipeThreads = p.get(RAW_PIPE_THREADS);
+        o.warmUpPasses = p.get(WARM_UP_PASSES);
+        o.repeats = p.get(REPEATS);
+        o.profile = p.get(PROFILE);
+        o.floodTime = p.get(FLOOD_TIME);
+        o.floodRuns = p.get(FLOOD_RUNS);
+        o.recoveryRate = p.get(RECOVERY_RATE);
+        o.recoveryTime = p.get(RECOVERY_TIME);
+        o.stateCustomers = p.get(STATE_CUSTOMERS);
+        o.stateBackends = p.get(STATE_BACKENDS);
+        o.timeout = p.get(TIMEOUT);
+        o.reconcileHeap = p.get(RECONCILE_HEAP);
         return o;
     }
 
-    private void set(String key, String v) {
-        switch (key) {
-            case "--smoke" -> {
-                events = 10_000;
-                customers = 500;
-                checkpointInterval = Duration.ofSeconds(1);
-                profile = false;
-                warmUpPasses = 1;
-                repeats = 1;
-                floodTime = Duration.ofSeconds(4);
-                floodRuns = List.of("shedding-on-unaligned", "shedding-off-aligned");
-                recoveryRate = 1_000;
-                recoveryTime = Duration.ofSeconds(5);
-                stateCustomers = List.of(1_000);
-                timeout = Duration.ofMinutes(2);
-            }
-            case "--sections" -> {
-                sections = new LinkedHashSet<>();
-                for (String s : v.split(",")) {
-                    if (s.equals("all")) {
-                        sections.addAll(SECTIONS);
-                    } else if (SECTIONS.contains(s)) {
-                        sections.add(s);
-                    } else {
-                        throw new IllegalArgumentException(
-                                "unknown section " + s + ", expected all or " + SECTIONS);
-                    }
-                }
-            }
-            case "--events" -> events = positive(v);
-            case "--customers" -> customers = positive(v);
-            case "--event-bytes" -> eventBytes = positive(v);
-            case "--parallelism" -> parallelism = positive(v);
-            case "--checkpoint-interval" -> checkpointInterval = TimeUtils.parseDuration(v);
-            case "--raw-pipe-threads" -> rawPipeThreads = positive(v);
-            case "--warm-up-passes" -> warmUpPasses = positive(v);
-            case "--repeats" -> repeats = positive(v);
-            case "--profile" -> profile = Boolean.parseBoolean(v);
-            case "--flood-time" -> floodTime = TimeUtils.parseDuration(v);
-            case "--flood-runs" -> {
-                for (String run : v.split(",")) {
-                    if (!run.matches("shedding-(on|off)-(unaligned|aligned)")) {
-                        throw new IllegalArgumentException(
-                                "expected shedding-on|off-unaligned|aligned, was " + run);
-                    }
-                }
-                floodRuns = List.of(v.split(","));
-            }
-            case "--recovery-rate" -> recoveryRate = positive(v);
-            case "--recovery-time" -> recoveryTime = TimeUtils.parseDuration(v);
-            case "--reconcile-heap" -> {
-                if (!v.matches("[1-9][0-9]*[mMgG]")) {
-                    throw new IllegalArgumentException("expected a heap size such as 256m");
-                }
-                reconcileHeap = v;
-            }
-            case "--state-customers" -> {
-                List<Integer> sizes = new ArrayList<>();
-                for (String s : v.split(",")) {
-                    sizes.add(positive(s));
-                }
-                stateCustomers = sizes;
-            }
-            case "--state-backends" -> {
-                for (String b : v.split(",")) {
-                    if (!b.equals("hashmap") && !b.equals("rocksdb")) {
-                        throw new IllegalArgumentException(
-                                "expected hashmap and/or rocksdb, was " + b);
-                    }
-                }
-                stateBackends = List.of(v.split(","));
-            }
-            case "--timeout" -> timeout = TimeUtils.parseDuration(v);
-            default -> throw new IllegalArgumentException("unknown option");
-        }
+    private static TypedOption<Integer> positive(
+            String key, String defaultValue, String description) {
+        return OPTIONS.integer(key, POSITIVE, defaultValue, description, BenchOptions::positiveInt);
     }
 
-    private static int positive(String v) {
+    private static TypedOption<Duration> duration(
+            String key, String defaultValue, String description) {
+        return OPTIONS.duration(key, DURATION, defaultValue, description, TimeUtils::parseDuration);
+    }
+
+    private static Set<String> sections(String v) {
+        Set<String> sections = new LinkedHashSet<>();
+        for (String s : v.split(",")) {
+            if (s.equals("all")) {
+                sections.addAll(SECTIONS);
+            } else if (SECTIONS.contains(s)) {
+                sections.add(s);
+            } else {
+                throw new IllegalArgumentException("unknown section " + s);
+            }
+        }
+        return sections;
+    }
+
+    private static <T> List<T> list(String v, Function<String, T> item) {
+        List<T> items = new ArrayList<>();
+        for (String s : v.split(",")) {
+            items.add(item.apply(s));
+        }
+        return List.copyOf(items);
+    }
+
+    private static String check(String v, boolean ok) {
+        if (!ok) {
+            throw new IllegalArgumentException("was " + v);
+        }
+        return v;
+    }
+
+    private static int positiveInt(String v) {
         int n = Integer.parseInt(v.replace("_", ""));
         if (n < 1) {
-            throw new IllegalArgumentException("expected a positive integer");
+            throw new IllegalArgumentException("below 1");
         }
         return n;
     }
 
     public static String usage() {
-        return "Usage: Benchmarks [--smoke] [--sections all|"
-                + String.join(",", SECTIONS)
-                + "]\n"
-                + "  [--events 2000000] [--customers 10000] [--event-bytes 300] [--parallelism 2]\n"
-                + "  [--checkpoint-interval 10s] [--raw-pipe-threads 1] [--warm-up-passes 6]\n"
-                + "  [--repeats 3]\n"
-                + "  [--profile true]\n"
-                + "  [--flood-time 30s] [--flood-runs shedding-on-unaligned,shedding-off-unaligned,shedding-off-aligned]\n"
-                + "  [--recovery-rate 5000] [--recovery-time 60s]\n"
-                + "  [--state-customers 100000,1000000] [--state-backends hashmap,rocksdb] [--timeout 10min]\n"
-                + "  [--reconcile-heap 256m]";
+        return "Usage: Benchmarks [--smoke] [options]\n"
+                + "  --smoke                        tiny sizes: every section in seconds\n"
+                + OPTIONS.usage(TypedOption::defaultText);
+    }
+
+    /** The options as a Markdown table, for docs/options.md. */
+    static String markdownTable() {
+        return OPTIONS.markdownTable(o -> "`" + o.defaultText() + "`");
     }
 }

@@ -1,100 +1,219 @@
 package dev.floodgate.demo;
 
+import dev.floodgate.job.FloodgateOptions;
+import dev.floodgate.job.options.ArgLine;
+import dev.floodgate.job.options.OptionSet;
+import dev.floodgate.job.options.ParsedOptions;
+import dev.floodgate.job.options.TypedOption;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.flink.util.TimeUtils;
 
 /**
- * Options of the Monday flood demo ({@code --key value} or {@code --key=value}). A bad option stops
- * the demo with a message naming it and the form it expects. Rates are events per second of the
- * whole stream; the processing capacity is that of the bottleneck, speech-to-text, in voice calls
- * per second.
+ * Options of the Monday flood demo ({@code --key value} or {@code --key=value}), read with the
+ * jobs' {@link ArgLine} and {@link OptionSet}: a bad option stops the demo with a message naming it
+ * and the form it expects. Rates are events per second of the whole stream; the processing capacity
+ * is that of the bottleneck, speech-to-text, in voice calls per second.
  */
 final class DemoOptions {
-    Duration calm = Duration.ofSeconds(30);
-    Duration flood = Duration.ofSeconds(120);
-    Duration calmAfter = Duration.ofSeconds(30);
-    double voiceCapacity = 10;
-    double floodFactor = 3;
-    double calmFactor = 0.5;
-    double backfillCapacity = 100;
-    String shedVoice = "5s/2s";
-    String shedImage = "10s/4s";
-    boolean shedding = true;
-    String orderScope = "channel";
+    static final OptionSet OPTIONS = new OptionSet();
+    private static final String DURATION = "a duration above zero such as 20s or 2min";
+    private static final String NUMBER = "a number above zero";
+    private static final String EMBEDDED = "embedded";
+
+    static final TypedOption<Duration> CALM =
+            OPTIONS.duration(
+                    "calm",
+                    DURATION,
+                    "30s",
+                    "calm before the flood, at --calm-factor x capacity",
+                    DemoOptions::duration);
+    static final TypedOption<Duration> FLOOD =
+            OPTIONS.duration(
+                    "flood",
+                    DURATION,
+                    "120s",
+                    "the flood, at --flood-factor x capacity",
+                    DemoOptions::duration);
+    static final TypedOption<Duration> CALM_AFTER =
+            OPTIONS.duration(
+                    "calm-after", DURATION, "30s", "calm after the flood", DemoOptions::duration);
+    static final TypedOption<Double> CAPACITY =
+            OPTIONS.decimal(
+                    "capacity",
+                    NUMBER,
+                    "10",
+                    "speech-to-text capacity, voice calls/s (the bottleneck; with 12% voice, 10 calls/s is "
+                            + "about 83 events/s of the whole stream)",
+                    DemoOptions::positive);
+    static final TypedOption<Double> FLOOD_FACTOR =
+            OPTIONS.decimal(
+                    "flood-factor",
+                    NUMBER,
+                    "3",
+                    "the flood's rate, x capacity",
+                    DemoOptions::positive);
+    static final TypedOption<Double> CALM_FACTOR =
+            OPTIONS.decimal(
+                    "calm-factor",
+                    NUMBER,
+                    "0.5",
+                    "the calm's rate, x capacity",
+                    DemoOptions::positive);
+    static final TypedOption<Double> BACKFILL_CAPACITY =
+            OPTIONS.decimal(
+                    "backfill-capacity",
+                    NUMBER,
+                    "100",
+                    "voice calls/s for the drain after the flood (the pool scaled out)",
+                    DemoOptions::positive);
+    static final TypedOption<String> SHED_VOICE =
+            OPTIONS.text(
+                    "shed-voice",
+                    FloodgateOptions.SHED_VOICE.form(),
+                    "5s/2s",
+                    "the live job's --shed-voice (time-scaled)",
+                    s -> checked(FloodgateOptions.SHED_VOICE, s));
+    static final TypedOption<String> SHED_IMAGE =
+            OPTIONS.text(
+                    "shed-image",
+                    FloodgateOptions.SHED_IMAGE.form(),
+                    "10s/4s",
+                    "the live job's --shed-image (time-scaled)",
+                    s -> checked(FloodgateOptions.SHED_IMAGE, s));
+    static final TypedOption<Boolean> SHEDDING =
+            OPTIONS.bool(
+                    "shedding", "true", "false: everything waits its turn (compare the high age)");
+    static final TypedOption<Duration> VOICE_OUTAGE =
+            OPTIONS.duration(
+                    "voice-outage",
+                    "a duration such as 30s; 0s: no outage",
+                    "0s",
+                    "the voice service answers 503 for this long, a third into the flood",
+                    TimeUtils::parseDuration);
+    static final TypedOption<String> ORDER_SCOPE =
+            OPTIONS.text(
+                    "order-scope",
+                    FloodgateOptions.ORDER_SCOPE.form(),
+                    "channel",
+                    "the live job's --order-scope; customer: a customer's chat waits for its earlier call",
+                    s -> checked(FloodgateOptions.ORDER_SCOPE, s));
+    static final TypedOption<Integer> CUSTOMERS =
+            OPTIONS.integer(
+                    "customers",
+                    "an integer of at least 1",
+                    "2000",
+                    "customers in the story",
+                    DemoOptions::whole);
+    static final TypedOption<Integer> PARALLELISM =
+            OPTIONS.integer(
+                    "parallelism",
+                    "an integer of at least 1",
+                    "2",
+                    "the jobs' parallelism",
+                    DemoOptions::whole);
+    static final TypedOption<Integer> REST_PORT =
+            OPTIONS.integer(
+                    "rest-port",
+                    "a port between 1 and 65535",
+                    "8081",
+                    "Flink web UI and REST on 127.0.0.1",
+                    DemoOptions::port);
+    static final TypedOption<Integer> PROMETHEUS_PORT =
+            OPTIONS.integer(
+                    "prometheus-port",
+                    "a port between 1 and 65535",
+                    "9249",
+                    "Prometheus metrics endpoint",
+                    DemoOptions::port);
+    static final TypedOption<Long> SEED =
+            OPTIONS.longInteger(
+                    "seed", "an integer", "7", "the story's random seed", Long::parseLong);
+    static final TypedOption<Path> OUTPUT =
+            OPTIONS.parsed(
+                    "output",
+                    "a folder",
+                    "target/demo-report",
+                    "report folder: demo-chart.png, report.md, samples.csv",
+                    Path::of);
+    static final TypedOption<String> BOOTSTRAP_SERVERS =
+            OPTIONS.text(
+                    "bootstrap-servers",
+                    "host:port[,host:port], or embedded",
+                    EMBEDDED,
+                    "an external Kafka broker instead of the embedded one",
+                    s -> s);
+    static final TypedOption<Boolean> GENERATE_ONLY =
+            OPTIONS.bool(
+                    "generate-only",
+                    "false",
+                    "with --bootstrap-servers: only write the story's stream (a load tool)");
+    static final TypedOption<Boolean> KEEP_RUNNING =
+            OPTIONS.bool(
+                    "keep-running",
+                    "false",
+                    "after the report, restart the live job from its savepoint and keep everything up "
+                            + "until Ctrl-C");
+
+    Duration calm;
+    Duration flood;
+    Duration calmAfter;
+    double voiceCapacity;
+    double floodFactor;
+    double calmFactor;
+    double backfillCapacity;
+    String shedVoice;
+    String shedImage;
+    boolean shedding;
+    String orderScope;
 
     /** How long the voice service is down, from a third into the flood; zero: no outage. */
-    Duration voiceOutage = Duration.ZERO;
+    Duration voiceOutage;
 
-    int customers = 2000;
-    int parallelism = 2;
-    int restPort = 8081;
-    int prometheusPort = 9249;
-    long seed = 7;
-    Path output = Path.of("target/demo-report");
+    int customers;
+    int parallelism;
+    int restPort;
+    int prometheusPort;
+    long seed;
+    Path output;
+
+    /** An external broker; {@code null}: the embedded one. */
     String bootstrapServers;
+
     boolean generateOnly;
     boolean keepRunning;
     boolean help;
 
     static DemoOptions parse(String[] given) {
         // Maven passes -Ddemo.args="--flood 60s --keep-running" as one argument: split it
-        String[] args =
-                java.util.Arrays.stream(given)
-                        .flatMap(a -> java.util.Arrays.stream(a.trim().split("\\s+")))
-                        .filter(a -> !a.isEmpty())
-                        .toArray(String[]::new);
+        List<String> args = new ArrayList<>(ArgLine.splitBlanks(given));
         DemoOptions o = new DemoOptions();
-        for (int i = 0; i < args.length; i++) {
-            String a = args[i];
-            String key = a.contains("=") ? a.substring(0, a.indexOf('=')) : a;
-            String value =
-                    a.contains("=")
-                            ? a.substring(a.indexOf('=') + 1)
-                            : (i + 1 < args.length && !args[i + 1].startsWith("--")
-                                    ? args[++i]
-                                    : "");
-            try {
-                switch (key) {
-                    case "--calm" -> o.calm = duration(value);
-                    case "--flood" -> o.flood = duration(value);
-                    case "--calm-after" -> o.calmAfter = duration(value);
-                    case "--capacity" -> o.voiceCapacity = positive(value);
-                    case "--flood-factor" -> o.floodFactor = positive(value);
-                    case "--calm-factor" -> o.calmFactor = positive(value);
-                    case "--backfill-capacity" -> o.backfillCapacity = positive(value);
-                    case "--shed-voice" -> o.shedVoice = value;
-                    case "--shed-image" -> o.shedImage = value;
-                    case "--shedding" -> o.shedding = bool(value);
-                    case "--voice-outage" -> o.voiceOutage = duration(value);
-                    case "--order-scope" -> o.orderScope = nonEmpty(value);
-                    case "--customers" -> o.customers = (int) whole(value);
-                    case "--parallelism" -> o.parallelism = (int) whole(value);
-                    case "--rest-port" -> o.restPort = port(value);
-                    case "--prometheus-port" -> o.prometheusPort = port(value);
-                    case "--seed" -> o.seed = Long.parseLong(value);
-                    case "--output" -> o.output = Path.of(nonEmpty(value));
-                    case "--bootstrap-servers" -> o.bootstrapServers = nonEmpty(value);
-                    case "--generate-only" -> o.generateOnly = value.isEmpty() || bool(value);
-                    case "--keep-running" -> o.keepRunning = value.isEmpty() || bool(value);
-                    case "--help", "-h" -> o.help = true;
-                    default -> throw new IllegalArgumentException("unknown option " + key);
-                }
-            } catch (RuntimeException e) {
-                if (e.getMessage() != null && e.getMessage().startsWith("unknown option")) {
-                    throw e;
-                }
-                throw new IllegalArgumentException(
-                        "option "
-                                + key
-                                + " has a bad value '"
-                                + value
-                                + "': "
-                                + (e instanceof NumberFormatException
-                                        ? "expected a number"
-                                        : e.getMessage()));
-            }
-        }
+        o.help = args.removeIf(a -> a.equals("--help") || a.equals("-h"));
+        ParsedOptions p = OPTIONS.parseArgs(args, TypedOption::defaultText);
+        o.calm = p.get(CALM);
+        o.flood = p.get(FLOOD);
+        o.calmAfter = p.get(CALM_AFTER);
+        o.voiceCapacity = p.get(CAPACITY);
+        o.floodFactor = p.get(FLOOD_FACTOR);
+        o.calmFactor = p.get(CALM_FACTOR);
+        o.backfillCapacity = p.get(BACKFILL_CAPACITY);
+        o.shedVoice = p.get(SHED_VOICE);
+        o.shedImage = p.get(SHED_IMAGE);
+        o.shedding = p.get(SHEDDING);
+        o.voiceOutage = p.get(VOICE_OUTAGE);
+        o.orderScope = p.get(ORDER_SCOPE);
+        o.customers = p.get(CUSTOMERS);
+        o.parallelism = p.get(PARALLELISM);
+        o.restPort = p.get(REST_PORT);
+        o.prometheusPort = p.get(PROMETHEUS_PORT);
+        o.seed = p.get(SEED);
+        o.output = p.get(OUTPUT);
+        String bootstrap = p.get(BOOTSTRAP_SERVERS);
+        o.bootstrapServers = bootstrap.equals(EMBEDDED) ? null : bootstrap;
+        o.generateOnly = p.get(GENERATE_ONLY);
+        o.keepRunning = p.get(KEEP_RUNNING);
         if (o.generateOnly && o.bootstrapServers == null) {
             throw new IllegalArgumentException(
                     "option --generate-only needs --bootstrap-servers: it writes the "
@@ -111,82 +230,57 @@ final class DemoOptions {
         return voiceCapacity / voiceShare;
     }
 
-    private static Duration duration(String v) {
-        Duration d;
+    /** The demo's value of a job option, checked with the job's own parser. */
+    private static String checked(TypedOption<?> jobOption, String value) {
         try {
-            d = TimeUtils.parseDuration(nonEmpty(v));
-        } catch (RuntimeException e) {
-            throw new IllegalArgumentException("expected a duration such as 20s or 2min");
-        }
-        if (d.isNegative() || d.isZero()) {
+            jobOption.parse(value);
+        } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException(
-                    "expected a duration above zero such as 20s or 2min");
+                    e.getCause() == null ? null : e.getCause().getMessage(), e);
+        }
+        return value;
+    }
+
+    private static Duration duration(String v) {
+        Duration d = TimeUtils.parseDuration(v);
+        if (d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException("not above zero");
         }
         return d;
     }
 
     private static double positive(String v) {
-        double d = Double.parseDouble(nonEmpty(v));
+        double d = Double.parseDouble(v);
         if (!(d > 0) || Double.isInfinite(d)) {
-            throw new IllegalArgumentException("expected a number above zero");
+            throw new IllegalArgumentException("not above zero");
         }
         return d;
     }
 
-    private static long whole(String v) {
-        long n = Long.parseLong(nonEmpty(v));
+    private static int whole(String v) {
+        int n = Integer.parseInt(v);
         if (n < 1) {
-            throw new IllegalArgumentException("expected an integer of at least 1");
+            throw new IllegalArgumentException("below 1");
         }
         return n;
     }
 
     private static int port(String v) {
-        long n = Long.parseLong(nonEmpty(v));
+        long n = Long.parseLong(v);
         if (n < 1 || n > 65535) {
-            throw new IllegalArgumentException("expected a port between 1 and 65535");
+            throw new IllegalArgumentException("not a port");
         }
         return (int) n;
     }
 
-    private static boolean bool(String v) {
-        if (!v.equals("true") && !v.equals("false")) {
-            throw new IllegalArgumentException("expected true or false");
-        }
-        return Boolean.parseBoolean(v);
-    }
-
-    private static String nonEmpty(String v) {
-        if (v.isBlank()) {
-            throw new IllegalArgumentException("expected a value");
-        }
-        return v;
-    }
-
     static String usage() {
-        return String.join(
-                "\n",
-                "Usage: FloodDemo [options]   (through Maven: -Ddemo.args=\"--flood 60s --keep-running\")",
-                "The story (one demo second stands for one minute of the Monday):",
-                "  --calm 30s              calm before the flood, at --calm-factor x capacity",
-                "  --flood 120s            the flood, at --flood-factor x capacity",
-                "  --calm-after 30s        calm after the flood",
-                "  --capacity 10           speech-to-text capacity, voice calls/s (the bottleneck; with 12% voice,",
-                "                          10 calls/s is about 83 events/s of the whole stream)",
-                "  --flood-factor 3        --calm-factor 0.5",
-                "  --backfill-capacity 100 voice calls/s for the drain after the flood (the pool scaled out)",
-                "  --shed-voice 5s/2s      --shed-image 10s/4s   shedding SLO/target wait (time-scaled)",
-                "  --shedding true|false   false: everything waits its turn (compare the high age)",
-                "  --voice-outage 30s      the voice service answers 503 for this long, a third into the flood",
-                "  --order-scope channel   customer: a customer's chat waits for its earlier call (strict order)",
-                "  --customers 2000        --seed 7   --parallelism 2",
-                "Where:",
-                "  --rest-port 8081        Flink web UI and REST on 127.0.0.1",
-                "  --prometheus-port 9249  Prometheus metrics endpoint",
-                "  --output target/demo-report   report folder: demo-chart.png, report.md, samples.csv",
-                "  --bootstrap-servers host:port  use an external Kafka broker instead of the embedded one",
-                "  --generate-only         with --bootstrap-servers: only write the story's stream (a load tool)",
-                "  --keep-running          after the report, restart the live job from its savepoint and keep",
-                "                          everything up until Ctrl-C");
+        return "Usage: FloodDemo [options]   (through Maven: -Ddemo.args=\"--flood 60s --keep-running\")\n"
+                + "The story: one demo second stands for one minute of the Monday.\n\n"
+                + OPTIONS.usage(TypedOption::defaultText);
+    }
+
+    /** The options as a Markdown table, for docs/options.md. */
+    static String markdownTable() {
+        return OPTIONS.markdownTable(o -> "`" + o.defaultText() + "`");
     }
 }

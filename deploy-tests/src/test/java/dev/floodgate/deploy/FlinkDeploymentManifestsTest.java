@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatCode;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.floodgate.job.BackfillMode;
 import dev.floodgate.job.FloodgateOptions;
 import dev.floodgate.job.JobKind;
 import java.time.Duration;
@@ -262,7 +263,7 @@ class FlinkDeploymentManifestsTest {
                 FloodgateOptions.fromArgs(
                         Manifests.args(manifest(BACKFILL)).toArray(new String[0]),
                         JobKind.BACKFILL);
-        assertThat(drain.get(FloodgateOptions.MODE)).isEqualTo("drain");
+        assertThat(drain.get(FloodgateOptions.MODE)).isEqualTo(BackfillMode.DRAIN);
         assertThat(live.get(FloodgateOptions.DRAIN_GROUP_ID))
                 .isEqualTo(drain.get(FloodgateOptions.GROUP_ID));
         assertThat(live.get(FloodgateOptions.SHED_TOPIC))

@@ -23,6 +23,7 @@ import dev.floodgate.sources.InteractionLogSource;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.sink2.Sink;
@@ -71,7 +72,7 @@ public final class BackfillJob {
     }
 
     static String jobName(FloodgateOptions o) {
-        return "floodgate-backfill-" + o.get(FloodgateOptions.MODE);
+        return "floodgate-backfill-" + o.get(FloodgateOptions.MODE).wireName();
     }
 
     /**
@@ -87,7 +88,7 @@ public final class BackfillJob {
 
     /** The start check of Kafka: the topics this mode reads and writes. */
     static void checkKafka(FloodgateOptions o) {
-        boolean drain = o.get(FloodgateOptions.MODE).equals("drain");
+        boolean drain = o.get(FloodgateOptions.MODE) == BackfillMode.DRAIN;
         KafkaPreflight.check(
                 o.get(FloodgateOptions.BOOTSTRAP_SERVERS),
                 KafkaClientConfig.from(o),
@@ -105,7 +106,7 @@ public final class BackfillJob {
 
     /** Builds the backfill job for {@code o}'s mode with its real edges. */
     public static void build(StreamExecutionEnvironment env, FloodgateOptions o) throws Exception {
-        if (o.get(FloodgateOptions.MODE).equals("drain")) {
+        if (o.get(FloodgateOptions.MODE) == BackfillMode.DRAIN) {
             DrainProgress.ensureTopic(
                     o.get(FloodgateOptions.BOOTSTRAP_SERVERS),
                     KafkaClientConfig.from(o).clientProperties(),
@@ -127,20 +128,20 @@ public final class BackfillJob {
         ExactlyOnceKafkaSinks kafka = sinks(o, client);
         String savepoint = savepointPath(env, o);
         Map<TopicPartition, Long> positions = SavepointPositions.read(savepoint);
-        String until = o.get(FloodgateOptions.UNTIL);
+        Optional<Instant> until = o.get(FloodgateOptions.UNTIL);
         LOG.info(
                 "replaying {} from savepoint {} positions {} until {}",
                 o.get(FloodgateOptions.INPUT_TOPIC),
                 savepoint,
                 positions,
-                until);
+                until.map(Instant::toString).orElse("end"));
         Source<RawRecord, ?, ?> log =
                 InteractionLogSource.bounded(
                         o.get(FloodgateOptions.BOOTSTRAP_SERVERS),
                         o.get(FloodgateOptions.INPUT_TOPIC),
                         o.get(FloodgateOptions.GROUP_ID),
                         positions,
-                        until.equals("end") ? -1 : Instant.parse(until).toEpochMilli(),
+                        until.map(Instant::toEpochMilli).orElse(-1L),
                         o.get(FloodgateOptions.LOG_RETENTION),
                         client);
         defineReplay(
@@ -190,7 +191,7 @@ public final class BackfillJob {
                 o.get(FloodgateOptions.BOOTSTRAP_SERVERS),
                 o.get(FloodgateOptions.TRANSACTIONAL_ID_PREFIX)
                         + "-"
-                        + o.get(FloodgateOptions.MODE),
+                        + o.get(FloodgateOptions.MODE).wireName(),
                 o.get(FloodgateOptions.TRANSACTION_TIMEOUT),
                 client);
     }

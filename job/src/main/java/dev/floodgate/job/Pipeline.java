@@ -13,6 +13,7 @@ import dev.floodgate.operators.shed.ShedPolicy;
 import java.io.Serializable;
 import java.net.URI;
 import java.time.Duration;
+import java.util.OptionalDouble;
 
 /**
  * The settings of the graph between the edges: validation, ordering, admission and the processing
@@ -78,15 +79,15 @@ public record Pipeline(
         if (!o.get(FloodgateOptions.SHEDDING)) {
             return ShedPolicy.none();
         }
-        String hot = o.get(FloodgateOptions.HOT_KEY_RATE);
+        OptionalDouble hot = o.get(FloodgateOptions.HOT_KEY_RATE);
         return ShedPolicy.none()
                 .withChannel(Channel.VOICE, o.get(FloodgateOptions.SHED_VOICE))
                 .withChannel(Channel.IMAGE, o.get(FloodgateOptions.SHED_IMAGE))
                 .withChannel(Channel.CHAT, o.get(FloodgateOptions.SHED_CHAT))
                 .withHotKey(
-                        hot.equals("off")
+                        hot.isEmpty()
                                 ? HotKeyPolicy.disabled()
-                                : HotKeyPolicy.of(Double.parseDouble(hot), Duration.ofSeconds(10))
+                                : HotKeyPolicy.of(hot.getAsDouble(), Duration.ofSeconds(10))
                                         .withLogCustomerIds(
                                                 o.get(FloodgateOptions.LOG_CUSTOMER_IDS)));
     }

@@ -103,6 +103,9 @@ class KafkaConfigOptionTest {
             assertThat(bytes).as(part.getClass().getName()).doesNotContain(PASSWORD);
         }
         assertThat(o.asMap().toString()).doesNotContain(PASSWORD);
+        assertThat(o.asGlobalJobParameters().toMap().toString())
+                .contains("kafka-config")
+                .doesNotContain(PASSWORD);
     }
 
     @Test

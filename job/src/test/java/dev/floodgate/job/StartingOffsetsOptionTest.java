@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatCode;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.floodgate.sources.InteractionLogSource;
+import dev.floodgate.sources.StartingOffsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -29,12 +30,17 @@ class StartingOffsetsOptionTest {
                         "latest",
                         "timestamp:0",
                         "timestamp:1790000000123")) {
-            String parsed = FloodgateOptions.STARTING_OFFSETS.parse(spec);
-            assertThat(parsed).isEqualTo(spec);
+            StartingOffsets parsed = FloodgateOptions.STARTING_OFFSETS.parse(spec);
+            assertThat(parsed).hasToString(spec);
             assertThatCode(
                             () ->
                                     InteractionLogSource.unbounded(
-                                            "localhost:9", "t", "g", parsed, Duration.ofDays(7)))
+                                            "localhost:9",
+                                            "t",
+                                            "g",
+                                            parsed,
+                                            Duration.ofDays(7),
+                                            Map.of()))
                     .as(spec)
                     .doesNotThrowAnyException();
         }
@@ -45,12 +51,12 @@ class StartingOffsetsOptionTest {
         assertThat(
                         FloodgateOptions.fromMap(Map.of("bootstrap-servers", "b:9"), JobKind.LIVE)
                                 .get(FloodgateOptions.STARTING_OFFSETS))
-                .isEqualTo("committed");
+                .isEqualTo(StartingOffsets.committed());
     }
 
     @Test
     void surroundingBlanksAreTrimmed() {
-        assertThat(FloodgateOptions.STARTING_OFFSETS.parse(" latest ")).isEqualTo("latest");
+        assertThat(FloodgateOptions.STARTING_OFFSETS.parse(" latest ")).hasToString("latest");
     }
 
     @Test

@@ -60,8 +60,25 @@ public final class InteractionLogSource {
             String startingOffsets,
             Duration retention,
             Map<String, String> clientProperties) {
+        return unbounded(
+                bootstrapServers,
+                topic,
+                groupId,
+                startingPosition(startingOffsets),
+                retention,
+                clientProperties);
+    }
+
+    /** The same from a parsed starting position (the job's {@code --starting-offsets}). */
+    public static KafkaSource<RawRecord> unbounded(
+            String bootstrapServers,
+            String topic,
+            String groupId,
+            StartingOffsets startingOffsets,
+            Duration retention,
+            Map<String, String> clientProperties) {
         return base(bootstrapServers, topic, groupId, retention, clientProperties)
-                .setStartingOffsets(startingPosition(startingOffsets))
+                .setStartingOffsets(startingOffsets.initializer())
                 .build();
     }
 
@@ -87,7 +104,7 @@ public final class InteractionLogSource {
             Duration retention,
             Map<String, String> clientProperties) {
         return base(bootstrapServers, topic, groupId, retention, clientProperties)
-                .setStartingOffsets(startingPosition(startingOffsets))
+                .setStartingOffsets(startingPosition(startingOffsets).initializer())
                 .setBounded(OffsetsInitializer.latest())
                 .build();
     }
@@ -173,26 +190,7 @@ public final class InteractionLogSource {
                 .setDeserializer(new RawRecordDeserializer(retention.toMillis()));
     }
 
-    static OffsetsInitializer startingPosition(String spec) {
-        switch (spec) {
-            case "committed":
-                return new ResolvedOffsets(ResolvedOffsets.From.COMMITTED_OR_EARLIEST);
-            case "earliest":
-                return new ResolvedOffsets(ResolvedOffsets.From.EARLIEST);
-            case "latest":
-                return new ResolvedOffsets(ResolvedOffsets.From.LATEST);
-            default:
-                if (spec.startsWith("timestamp:")) {
-                    long millis = Long.parseLong(spec.substring("timestamp:".length()));
-                    // Kafka reads a negative time as a sentinel (-1 latest, -2 earliest, -3 the
-                    // largest timestamp) or fails the enumerator: never a time
-                    if (millis < 0) {
-                        throw new IllegalArgumentException(
-                                "starting position " + spec + " is before the epoch");
-                    }
-                    return OffsetsInitializer.timestamp(millis);
-                }
-                throw new IllegalArgumentException("unknown starting position " + spec);
-        }
+    static StartingOffsets startingPosition(String spec) {
+        return StartingOffsets.parse(spec);
     }
 }

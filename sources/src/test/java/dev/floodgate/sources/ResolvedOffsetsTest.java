@@ -195,7 +195,7 @@ class ResolvedOffsetsTest {
     }
 
     private static OffsetsInitializer startingPosition(String spec) {
-        return InteractionLogSource.startingPosition(spec);
+        return InteractionLogSource.startingPosition(spec).initializer();
     }
 
     /** Real offsets, never the connector's placeholders (-1 latest, -2 earliest, -3 committed). */

@@ -327,10 +327,7 @@ public final class Reconcile {
         for (String name : spec.split(",")) {
             Lane lane = Lane.fromWire(name.trim());
             if (lane == null) {
-                throw new IllegalArgumentException(
-                        "option --lanes has a bad value '"
-                                + spec
-                                + "': expected a comma-separated list of live, backfill, replay");
+                throw new IllegalArgumentException("no lane " + name.trim());
             }
             lanes.add(lane);
         }

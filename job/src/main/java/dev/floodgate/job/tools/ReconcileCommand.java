@@ -4,6 +4,7 @@ import dev.floodgate.job.FloodgateOptions;
 import dev.floodgate.job.JobKind;
 import dev.floodgate.job.kafka.KafkaClientConfig;
 import dev.floodgate.job.kafka.KafkaPreflight;
+import dev.floodgate.job.options.TypedOption;
 import dev.floodgate.model.Lane;
 import dev.floodgate.sources.TopicScan;
 import java.io.PrintStream;
@@ -15,7 +16,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import org.apache.flink.util.TimeUtils;
 
 /**
  * {@code reconcile --bootstrap-servers host:port [topic options] [--lanes live,backfill]
@@ -29,15 +29,12 @@ import org.apache.flink.util.TimeUtils;
  * ToolArgs.Unreadable}, not an empty (passing) reconcile.
  */
 final class ReconcileCommand {
-    static final String LANES = "lanes";
-    static final String DEFAULT_LANES = "live,backfill";
-    static final String IDLE_TIMEOUT = "idle-timeout";
 
     /**
      * The job options reconcile reads: the broker, the four topics, and what counts as a valid
      * record.
      */
-    static final List<FloodgateOptions.Option<?>> OPTIONS =
+    static final List<TypedOption<?>> OPTIONS =
             List.of(
                     FloodgateOptions.BOOTSTRAP_SERVERS,
                     FloodgateOptions.KAFKA_CONFIG,
@@ -52,7 +49,7 @@ final class ReconcileCommand {
                     + "[--input-topic interactions] "
                     + "[--processed-topic interactions.processed] [--shed-topic interactions.shed] [--dlq-topic interactions.dlq] "
                     + "[--max-record-bytes 1048576] [--lanes "
-                    + DEFAULT_LANES
+                    + ToolOptions.LANES.defaultText()
                     + "] [--idle-timeout 60s] [--json]";
     private static final Duration METADATA_TIMEOUT = Duration.ofSeconds(20);
 
@@ -66,8 +63,8 @@ final class ReconcileCommand {
                 OPTIONS.stream()
                         .map(o -> o.key)
                         .collect(Collectors.toCollection(LinkedHashSet::new));
-        keys.add(LANES);
-        keys.add(IDLE_TIMEOUT);
+        keys.add(ToolOptions.LANES.key);
+        keys.add(ToolOptions.IDLE_TIMEOUT.key);
         ToolArgs a = ToolArgs.parse(args, Set.of(Tools.JSON), keys);
         if (!a.positionals().isEmpty()) {
             throw new ToolArgs.BadArguments(
@@ -75,38 +72,20 @@ final class ReconcileCommand {
                             + a.positionals().get(0)
                             + "': reconcile takes options only");
         }
-        String lanes = a.options().remove(LANES);
-        Duration idle = idleTimeout(a.options().remove(IDLE_TIMEOUT));
+        Set<Lane> lanes =
+                ToolOptions.get(ToolOptions.LANES, a.options().remove(ToolOptions.LANES.key));
+        Duration idle =
+                ToolOptions.get(
+                        ToolOptions.IDLE_TIMEOUT, a.options().remove(ToolOptions.IDLE_TIMEOUT.key));
         try {
-            FloodgateOptions options = FloodgateOptions.fromMap(a.options(), JobKind.LIVE);
             return new Request(
-                    options,
-                    Reconcile.lanes(lanes == null ? DEFAULT_LANES : lanes),
+                    FloodgateOptions.fromMap(a.options(), JobKind.LIVE),
+                    lanes,
                     idle,
                     a.flag(Tools.JSON));
         } catch (IllegalArgumentException e) {
             throw new ToolArgs.BadArguments(e.getMessage());
         }
-    }
-
-    private static Duration idleTimeout(String value) {
-        if (value == null) {
-            return Reconcile.DEFAULT_IDLE_TIMEOUT;
-        }
-        try {
-            Duration d = TimeUtils.parseDuration(value);
-            if (d.toMillis() >= 1000) {
-                return d;
-            }
-        } catch (IllegalArgumentException e) {
-            // reported below
-        }
-        throw new ToolArgs.BadArguments(
-                "option --"
-                        + IDLE_TIMEOUT
-                        + " has a bad value '"
-                        + value
-                        + "': expected a duration of at least 1 s, such as 60s or 5min");
     }
 
     static int run(List<String> args, PrintStream out, PrintStream err) {
@@ -137,7 +116,7 @@ final class ReconcileCommand {
             throw new ToolArgs.Unreadable(
                     e.getMessage()
                             + " (--"
-                            + IDLE_TIMEOUT
+                            + ToolOptions.IDLE_TIMEOUT.key
                             + " "
                             + r.idleTimeout().toSeconds()
                             + "s)",

@@ -17,7 +17,7 @@ final class SavepointInspectCommand {
             "savepoint inspect <savepoint path or URI> [--json] [--"
                     + FloodgateOptions.ORDERING_STATE_TTL.key
                     + " <the live job's, default 7d>] [--waiting <n, default 10>]";
-    static final String WAITING = "waiting";
+    static final String WAITING = ToolOptions.WAITING.key;
 
     private SavepointInspectCommand() {}
 
@@ -36,28 +36,11 @@ final class SavepointInspectCommand {
                             ? "savepoint inspect needs the savepoint path"
                             : "savepoint inspect takes one savepoint path, got " + a.positionals());
         }
-        Duration ttl;
-        int waiting;
-        try {
-            ttl =
-                    FloodgateOptions.ORDERING_STATE_TTL.parse(
-                            a.option(FloodgateOptions.ORDERING_STATE_TTL.key));
-        } catch (IllegalArgumentException e) {
-            throw new ToolArgs.BadArguments(e.getMessage());
-        }
-        try {
-            waiting = a.option(WAITING) == null ? 10 : Integer.parseInt(a.option(WAITING));
-        } catch (NumberFormatException e) {
-            waiting = -1;
-        }
-        if (waiting < 0) {
-            throw new ToolArgs.BadArguments(
-                    "option --"
-                            + WAITING
-                            + " has a bad value '"
-                            + a.option(WAITING)
-                            + "': expected an integer >= 0");
-        }
+        Duration ttl =
+                ToolOptions.get(
+                        FloodgateOptions.ORDERING_STATE_TTL,
+                        a.option(FloodgateOptions.ORDERING_STATE_TTL.key));
+        int waiting = ToolOptions.get(ToolOptions.WAITING, a.option(WAITING));
         return new Request(a.positionals().get(0), a.flag(Tools.JSON), ttl, waiting);
     }
 

@@ -16,13 +16,10 @@ import dev.floodgate.testkit.events.InteractionRecords;
 import dev.floodgate.testkit.flink.FlinkRest;
 import dev.floodgate.testkit.kafka.KafkaIO;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
@@ -108,9 +105,7 @@ class StandaloneClusterITCase {
     private static final int CUSTOMERS = 200;
     private static final int EVENTS = 2_000;
 
-    private static Path root;
-    private static Path clusterDir;
-    private static Map<String, String> env;
+    private static ClusterScript cluster;
     private static String bootstrap;
     private static FlinkRest rest;
     private static String restUrl;
@@ -122,8 +117,9 @@ class StandaloneClusterITCase {
 
     @BeforeAll
     static void startClusterAndBroker() throws Exception {
-        root = Paths.get(System.getProperty("floodgate.root", "..")).toAbsolutePath().normalize();
-        clusterDir =
+        Path root =
+                Paths.get(System.getProperty("floodgate.root", "..")).toAbsolutePath().normalize();
+        Path clusterDir =
                 Paths.get(System.getProperty("floodgate.cluster.dir", "target/cluster-it"))
                         .toAbsolutePath();
         Path jobJar =
@@ -133,31 +129,11 @@ class StandaloneClusterITCase {
                                 root.resolve("job/target/floodgate-job-0.1.0-SNAPSHOT-job.jar")
                                         .toString()));
         assertThat(jobJar).as("the shaded job jar (mvn package)").exists();
-        deleteRecursively(clusterDir);
-
-        int[] ports = freePorts(6);
-        env = new LinkedHashMap<>();
-        env.put("FLOODGATE_CLUSTER_DIR", clusterDir.toString());
-        env.put("FLOODGATE_JOB_JAR", jobJar.toString());
-        env.put("FLOODGATE_REST_PORT", Integer.toString(ports[0]));
-        env.put("FLOODGATE_RPC_PORT", Integer.toString(ports[1]));
-        env.put("FLOODGATE_KAFKA_PORT", Integer.toString(ports[2]));
-        env.put("FLOODGATE_KAFKA_CONTROLLER_PORT", Integer.toString(ports[3]));
-        // Two free ports for the two reporters: never the 9249-9260 of a cluster someone runs by
-        // hand.
-        env.put("FLOODGATE_PROM_PORTS", ports[4] + "," + ports[5]);
+        ClusterScript.deleteRecursively(clusterDir);
         // Room for the backfill job next to the live job (parallelism 2 each).
-        env.put("FLOODGATE_TM_SLOTS", "4");
-        // FACTS trap 2: a job that fails must fail the test, not restart forever.
-        env.put(
-                "FLOODGATE_EXTRA_CONF",
-                String.join(
-                        "\n",
-                        "restart-strategy.type: fixed-delay",
-                        "restart-strategy.fixed-delay.attempts: 2",
-                        "restart-strategy.fixed-delay.delay: 1s"));
-        bootstrap = "127.0.0.1:" + ports[2];
-        restUrl = "http://127.0.0.1:" + ports[0];
+        cluster = new ClusterScript(root, clusterDir, jobJar, 4);
+        bootstrap = cluster.bootstrap;
+        restUrl = cluster.restUrl;
         rest = new FlinkRest(restUrl);
 
         long t0 = System.nanoTime();
@@ -169,27 +145,8 @@ class StandaloneClusterITCase {
 
     @AfterAll
     static void stopEverything() throws Exception {
-        if (env == null) {
-            return;
-        }
-        try {
-            script(Duration.ofMinutes(2), "down");
-        } finally {
-            // Whatever the script could not stop: the processes of this cluster dir's pid files,
-            // and nothing else.
-            for (String name : List.of("taskmanager", "jobmanager", "kafka")) {
-                Path pidFile = clusterDir.resolve("run/" + name + ".pid");
-                if (Files.exists(pidFile)) {
-                    long pid = Long.parseLong(Files.readString(pidFile).trim());
-                    ProcessHandle.of(pid)
-                            .ifPresent(
-                                    p -> {
-                                        LOG.warn(
-                                                "{} (pid {}) still running: killing it", name, pid);
-                                        p.destroyForcibly();
-                                    });
-                }
-            }
+        if (cluster != null) {
+            cluster.stopAll();
         }
     }
 
@@ -407,35 +364,7 @@ class StandaloneClusterITCase {
 
     /** Runs scripts/cluster.sh with this test's environment; returns its standard output. */
     static String script(Duration timeout, String... args) throws Exception {
-        List<String> command = new ArrayList<>();
-        command.add(root.resolve("scripts/cluster.sh").toString());
-        command.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(command).directory(root.toFile());
-        pb.environment().putAll(env);
-        Files.createDirectories(clusterDir);
-        Path err = clusterDir.resolve("script-" + args[0] + ".err");
-        pb.redirectError(err.toFile());
-        Process p = pb.start();
-        byte[] out = p.getInputStream().readAllBytes();
-        if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError(
-                    "cluster.sh " + String.join(" ", args) + " did not finish in " + timeout);
-        }
-        String stderr = Files.readString(err);
-        LOG.info("cluster.sh {}:\n{}", String.join(" ", args), stderr.strip());
-        if (p.exitValue() != 0) {
-            throw new AssertionError(
-                    "cluster.sh "
-                            + String.join(" ", args)
-                            + " failed ("
-                            + p.exitValue()
-                            + "):\n"
-                            + stderr
-                            + "\nlogs: "
-                            + clusterDir.resolve("log"));
-        }
-        return new String(out, StandardCharsets.UTF_8);
+        return cluster.run(timeout, args);
     }
 
     private static List<ConsumerRecord<byte[], byte[]>> awaitCommitted(
@@ -484,19 +413,13 @@ class StandaloneClusterITCase {
         return bp;
     }
 
-    private static final Pattern REPORTER_PORT =
-            Pattern.compile("Started PrometheusReporter HTTP server on port (\\d+)");
-
     /**
      * Scrapes the process's endpoint until every expected metric is there; returns the samples by
      * metric name.
      */
     private static Map<String, List<String>> awaitMetrics(
             String process, List<String> expected, Duration timeout) throws Exception {
-        Path log = clusterDir.resolve("log/flink-" + process + ".log");
-        Matcher m = REPORTER_PORT.matcher(Files.readString(log));
-        assertThat(m.find()).as("the " + process + " log names its Prometheus port").isTrue();
-        URI uri = URI.create("http://127.0.0.1:" + m.group(1) + "/metrics");
+        URI uri = URI.create("http://127.0.0.1:" + cluster.reporterPort(process) + "/metrics");
         long deadline = System.nanoTime() + timeout.toNanos();
         Map<String, List<String>> samples;
         Set<String> missing;
@@ -566,36 +489,6 @@ class StandaloneClusterITCase {
             return s.get();
         } catch (IOException e) {
             throw new AssertionError(e);
-        }
-    }
-
-    private static int[] freePorts(int n) throws IOException {
-        List<ServerSocket> sockets = new ArrayList<>();
-        try {
-            int[] ports = new int[n];
-            for (int i = 0; i < n; i++) {
-                ServerSocket s = new ServerSocket(0);
-                sockets.add(s);
-                ports[i] = s.getLocalPort();
-            }
-            return ports;
-        } finally {
-            for (ServerSocket s : sockets) {
-                s.close();
-            }
-        }
-    }
-
-    private static void deleteRecursively(Path dir) throws IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (var paths = Files.walk(dir)) {
-            for (Path p :
-                    paths.sorted((a, b) -> b.getNameCount() - a.getNameCount())
-                            .collect(Collectors.toList())) {
-                Files.deleteIfExists(p);
-            }
         }
     }
 }

@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
@@ -54,6 +55,7 @@ public final class FloodGenerator {
     private final Map<DeadLetterReason, Integer> sentPoison = new HashMap<>();
     private final AtomicLong sent = new AtomicLong();
     private final AtomicReference<Exception> failure = new AtomicReference<>();
+    private final AtomicBoolean endPhase = new AtomicBoolean();
     private Interaction held;
     private int poisonCount;
 
@@ -69,11 +71,12 @@ public final class FloodGenerator {
         try (KafkaProducer<byte[], byte[]> producer = KafkaIO.producer(bootstrapServers)) {
             for (Phase phase : phases) {
                 listener.onPhase(phase);
+                endPhase.set(false);
                 long nanosPerEvent = (long) (1e9 / phase.eventsPerSecond());
                 long start = System.nanoTime();
                 long end = start + phase.duration().toNanos();
                 long next = start;
-                while (next < end) {
+                while (next < end && !endPhase.get()) {
                     long now = System.nanoTime();
                     if (next > now) {
                         LockSupport.parkNanos(next - now);
@@ -171,6 +174,14 @@ public final class FloodGenerator {
                         : random.nextBoolean() ? Priority.NORMAL : Priority.LOW;
         return InteractionRecords.event(
                 customer, seq, channel, priority, System.currentTimeMillis());
+    }
+
+    /**
+     * Ends the phase now running early (from another thread): {@link #run} goes on with the next
+     * one, so a test can hold a flood until what it waits for happens, and no longer.
+     */
+    public void endPhase() {
+        endPhase.set(true);
     }
 
     /** Every distinct valid event sent so far. */

@@ -85,7 +85,8 @@ public final class SecureKafkaBroker implements AutoCloseable {
         Process broker = run(log, "kafka.Kafka", config.toString());
         SecureKafkaBroker b = new SecureKafkaBroker(broker, dir, certs, internal, saslSsl, mtls);
         try {
-            b.awaitReady(Duration.ofSeconds(60));
+            // a JVM of its own with the whole test class path: slow to start on a loaded machine
+            b.awaitReady(Duration.ofSeconds(150));
         } catch (Exception e) {
             b.close();
             throw new IllegalStateException(
