@@ -9,7 +9,9 @@
 #   scripts/cluster.sh kafka-start|kafka-stop  the broker
 #   scripts/cluster.sh topics [partitions]     create Floodgate's topics (LogAppendTime, retention)
 #   scripts/cluster.sh start|stop|status       the Flink cluster
-#   scripts/cluster.sh submit [job options]    the live job (the job jar through Flink's CLI: flink run -t remote)
+#   scripts/cluster.sh submit [job options]    the live job (the job jar through Flink's CLI: flink run -t remote);
+#                                              FLOODGATE_RESTORE_FROM=<savepoint> restores it from a savepoint
+#   scripts/cluster.sh taskmanager-start <name>   one more TaskManager (a standby, or a replacement of a killed one)
 #   scripts/cluster.sh savepoint [job-id] [--stop]   trigger (or stop-with-) savepoint, wait, print its path
 #   scripts/cluster.sh submit-backfill <savepoint> [job options]   dev.floodgate.job.BackfillJob from a savepoint
 #   scripts/cluster.sh tool <savepoint inspect <path>|reconcile> [options]   the job jar's tools, in this shell
@@ -33,7 +35,8 @@ TM_MEMORY="${FLOODGATE_TM_MEMORY:-1728m}"
 TM_SLOTS="${FLOODGATE_TM_SLOTS:-2}"
 TOPIC_RETENTION_MS="${FLOODGATE_TOPIC_RETENTION_MS:-604800000}"
 JOB_JAR="${FLOODGATE_JOB_JAR:-$ROOT/job/target/floodgate-job-0.1.0-SNAPSHOT-job.jar}"
-LIVE_CLASS="dev.floodgate.job.FloodgateJob"
+# The live job's entry class (the fault campaign submits a test build's wrapper of it).
+LIVE_CLASS="${FLOODGATE_LIVE_CLASS:-dev.floodgate.job.FloodgateJob}"
 BACKFILL_CLASS="dev.floodgate.job.BackfillJob"
 TOPICS=(interactions interactions.processed interactions.shed interactions.dlq)
 PROGRESS_TOPIC=interactions.shed.progress   # the drain's marks: compacted
@@ -202,8 +205,22 @@ start() {
 
 tm_registered() { [[ "$(curl -sf "$REST/overview" | jq -r '."slots-available"')" -ge 1 ]]; }
 
+# taskmanager_start name: one more TaskManager process of this cluster (pid file run/<name>.pid).
+taskmanager_start() {
+  local name="${1:-}"
+  [[ "$name" =~ ^taskmanager[-a-z0-9]*$ ]] || die "usage: taskmanager-start taskmanager[-suffix]"
+  alive jobmanager "$JM_MAIN" || die "the JobManager is not running: start the cluster first"
+  alive "$name" "$TM_MAIN" && die "$name is already running"
+  launch_flink "$name" "$TM_MAIN" GET_TM_RESOURCE_PARAMS --configDir "$CONF"
+}
+
 stop() {
-  stop_process taskmanager "$TM_MAIN"
+  local f name
+  for f in "$RUN"/taskmanager*.pid; do
+    [[ -e "$f" ]] || continue
+    name="$(basename "$f" .pid)"
+    stop_process "$name" "$TM_MAIN"
+  done
   stop_process jobmanager "$JM_MAIN"
 }
 
@@ -341,7 +358,7 @@ run_jar() {
   echo "$id"
 }
 
-submit() { run_jar "$LIVE_CLASS" "" "$@"; }
+submit() { run_jar "$LIVE_CLASS" "${FLOODGATE_RESTORE_FROM:-}" "$@"; }
 
 submit_backfill() {
   [[ $# -ge 1 ]] || die "usage: submit-backfill <savepoint path> [job options]"
@@ -415,13 +432,14 @@ tool() {
 
 # ---------------------------------------------------------------------------------------------- main
 
-usage() { sed -n '2,17p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,20p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//'; }
 
 cmd="${1:-}"; [[ $# -gt 0 ]] && shift
 case "$cmd" in
   deps) deps ;;
   start) start ;;
   stop) stop ;;
+  taskmanager-start) taskmanager_start "$@" ;;
   status) status ;;
   kafka-start) kafka_start ;;
   kafka-stop) kafka_stop ;;

@@ -27,7 +27,10 @@ import org.slf4j.LoggerFactory;
  * latency}; requests beyond that wait in a FIFO queue, they are not rejected (like a GPU pool with
  * a queue in front). A request whose body contains the failure marker is answered with the failure
  * status after its latency. {@code GET /stats} reports calls and failures per channel as JSON.
- * Options: {@link ServiceOptions}.
+ * {@code POST /fault} is the test-only fault hook of the fault campaign: it answers 200 {@code
+ * fire} once per {@link #armTaskFault()} and 204 otherwise, so a test processor that asks it fails
+ * its task exactly once per armed fault, however often the job restarts. Options: {@link
+ * ServiceOptions}.
  */
 public final class CapacityLimitedService implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CapacityLimitedService.class);
@@ -35,6 +38,9 @@ public final class CapacityLimitedService implements AutoCloseable {
 
     private final ServiceOptions options;
     private final Map<Channel, ChannelCapacity> channels = new EnumMap<>(Channel.class);
+    private final AtomicInteger armedFaults = new AtomicInteger();
+    private final AtomicInteger firedFaults = new AtomicInteger();
+    private volatile long lastFaultFiredAt;
     private HttpServer server;
     private ExecutorService workers;
 
@@ -65,6 +71,7 @@ public final class CapacityLimitedService implements AutoCloseable {
             server.createContext("/" + c.wireName(), exchange -> serve(channels.get(c), exchange));
         }
         server.createContext("/stats", this::stats);
+        server.createContext("/fault", this::fault);
         server.start();
         LOG.info("Capacity-limited service on {}: {}", baseUri(), channels.values());
         return this;
@@ -107,6 +114,36 @@ public final class CapacityLimitedService implements AutoCloseable {
             Exchanges.readAll(exchange.getRequestBody());
             Exchanges.respond(exchange, 200, statsJson());
         }
+    }
+
+    private void fault(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            Exchanges.readAll(exchange.getRequestBody());
+            boolean fire = armedFaults.getAndUpdate(n -> Math.max(0, n - 1)) > 0;
+            if (fire) {
+                lastFaultFiredAt = System.currentTimeMillis();
+                firedFaults.incrementAndGet();
+                LOG.info("fault hook: a task fault fires");
+                Exchanges.respond(exchange, 200, "fire");
+            } else {
+                exchange.sendResponseHeaders(204, -1);
+            }
+        }
+    }
+
+    /** Arms one task fault: the next {@code POST /fault} answers {@code fire}. */
+    public void armTaskFault() {
+        armedFaults.incrementAndGet();
+    }
+
+    /** Task faults that fired (answered {@code fire}). */
+    public int firedTaskFaults() {
+        return firedFaults.get();
+    }
+
+    /** When the last task fault fired (epoch millis), 0 if none did. */
+    public long lastTaskFaultFiredAt() {
+        return lastFaultFiredAt;
     }
 
     /**
