@@ -2,12 +2,9 @@ package dev.floodgate.bench;
 
 import dev.floodgate.testkit.flink.LocalFlinkCluster;
 import dev.floodgate.testkit.kafka.EmbeddedKafka;
-import java.io.IOException;
+import dev.floodgate.testkit.net.FreePorts;
 import java.io.PrintStream;
 import java.lang.management.ManagementFactory;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -82,7 +79,8 @@ public final class Benchmarks {
                 SinkProgress.Factory.class.getName());
         try (EmbeddedKafka kafka = EmbeddedKafka.start();
                 LocalFlinkCluster flink =
-                        LocalFlinkCluster.start(freePort(), freePort(), o.parallelism, conf)) {
+                        LocalFlinkCluster.start(
+                                FreePorts.one(), FreePorts.one(), o.parallelism, conf)) {
             BenchContext ctx = new BenchContext(o, kafka.bootstrapServers(), flink, results, work);
             long t0 = System.nanoTime();
             for (String section : o.sections) {
@@ -109,12 +107,5 @@ public final class Benchmarks {
             BenchContext.deleteRecursively(work);
         }
         return results;
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket()) {
-            s.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-            return s.getLocalPort();
-        }
     }
 }

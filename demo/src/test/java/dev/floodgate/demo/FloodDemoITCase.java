@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.floodgate.testkit.net.FreePorts;
 import java.awt.Color;
 import java.awt.image.BufferedImage;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -39,9 +39,9 @@ class FloodDemoITCase {
                             "--calm-after",
                             "5s",
                             "--rest-port",
-                            Integer.toString(freePort()),
+                            Integer.toString(FreePorts.one()),
                             "--prometheus-port",
-                            Integer.toString(freePort()),
+                            Integer.toString(FreePorts.one()),
                             "--output",
                             output.toString()
                         });
@@ -127,11 +127,5 @@ class FloodDemoITCase {
                         + Math.abs(a.getGreen() - b.getGreen())
                         + Math.abs(a.getBlue() - b.getBlue())
                 < 30;
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 }

@@ -7,8 +7,8 @@ import dev.floodgate.testkit.flink.LocalFlinkCluster;
 import dev.floodgate.testkit.kafka.EmbeddedKafka;
 import dev.floodgate.testkit.kafka.KafkaIO;
 import dev.floodgate.testkit.kafka.Topics;
+import dev.floodgate.testkit.net.FreePorts;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -88,7 +88,8 @@ class CommitAuditITCase {
         Topics.create(kafka.bootstrapServers(), 1, Duration.ofDays(1), in, out);
         Counting.SEEN.set(0);
         write(in, "a", 50);
-        try (LocalFlinkCluster flink = LocalFlinkCluster.start(freePort(), freePort(), 2, conf())) {
+        try (LocalFlinkCluster flink =
+                LocalFlinkCluster.start(FreePorts.one(), FreePorts.one(), 2, conf())) {
             // no periodic checkpoint: the savepoint's transaction holds all 50 records
             JobClient first = submit(flink, job(flink, in, out, "restore", Duration.ofHours(1)));
             awaitSeen(50);
@@ -124,7 +125,8 @@ class CommitAuditITCase {
         Counting.SEEN.set(0);
         StallOnce.STALLED.set(0);
         write(in, "c", 50);
-        try (LocalFlinkCluster flink = LocalFlinkCluster.start(freePort(), freePort(), 2, conf())) {
+        try (LocalFlinkCluster flink =
+                LocalFlinkCluster.start(FreePorts.one(), FreePorts.one(), 2, conf())) {
             StreamExecutionEnvironment env = flink.environment(new Configuration());
             env.enableCheckpointing(Duration.ofHours(1).toMillis());
             env.getCheckpointConfig().setCheckpointTimeout(Duration.ofMinutes(1).toMillis());
@@ -261,12 +263,6 @@ class CommitAuditITCase {
         return scrape.getOrDefault(AUDIT + counter, List.of()).stream()
                 .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
                 .sum();
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
     }
 
     /** Counts the records it passes (the test runs the cluster in its own JVM). */

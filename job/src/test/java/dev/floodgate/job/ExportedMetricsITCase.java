@@ -9,8 +9,8 @@ import dev.floodgate.testkit.flink.LocalFlinkCluster;
 import dev.floodgate.testkit.kafka.KafkaBroker;
 import dev.floodgate.testkit.kafka.KafkaIO;
 import dev.floodgate.testkit.kafka.Topics;
+import dev.floodgate.testkit.net.FreePorts;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -86,7 +86,7 @@ class ExportedMetricsITCase {
                                 .split(" "),
                         JobKind.LIVE);
         try (LocalFlinkCluster flink =
-                LocalFlinkCluster.start(freePort(), freePort(), 2, new Configuration())) {
+                LocalFlinkCluster.start(FreePorts.one(), FreePorts.one(), 2, new Configuration())) {
             JobClient job = FloodgateJob.submit(flink.environment(conf), options);
             try {
                 // every customer above 0.1 events/s is hot: its normal events after the first are
@@ -235,12 +235,6 @@ class ExportedMetricsITCase {
                                                             .OpType.SET))))
                     .all()
                     .get();
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
         }
     }
 }

@@ -2,8 +2,8 @@ package dev.floodgate.bench.campaign;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.floodgate.testkit.flink.FlinkRest;
+import dev.floodgate.testkit.net.FreePorts;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,7 +42,7 @@ final class ClusterControl implements AutoCloseable {
             throws IOException {
         this.root = root;
         this.dir = dir;
-        int[] ports = freePorts(6);
+        int[] ports = FreePorts.several(6);
         env.put("FLOODGATE_CLUSTER_DIR", dir.toString());
         env.put("FLOODGATE_JOB_JAR", jobJar.toString());
         env.put("FLOODGATE_REST_PORT", Integer.toString(ports[0]));
@@ -289,23 +289,6 @@ final class ClusterControl implements AutoCloseable {
                                         p.destroyForcibly();
                                     });
                 }
-            }
-        }
-    }
-
-    private static int[] freePorts(int n) throws IOException {
-        List<ServerSocket> sockets = new ArrayList<>();
-        try {
-            int[] ports = new int[n];
-            for (int i = 0; i < n; i++) {
-                ServerSocket s = new ServerSocket(0);
-                sockets.add(s);
-                ports[i] = s.getLocalPort();
-            }
-            return ports;
-        } finally {
-            for (ServerSocket s : sockets) {
-                s.close();
             }
         }
     }

@@ -1,7 +1,7 @@
 package dev.floodgate.job.cluster;
 
+import dev.floodgate.testkit.net.FreePorts;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -39,7 +39,7 @@ final class ClusterScript {
     ClusterScript(Path root, Path clusterDir, Path jobJar, int slots) throws IOException {
         this.root = root;
         this.clusterDir = clusterDir;
-        int[] ports = freePorts(6);
+        int[] ports = FreePorts.several(6);
         env.put("FLOODGATE_CLUSTER_DIR", clusterDir.toString());
         env.put("FLOODGATE_JOB_JAR", jobJar.toString());
         env.put("FLOODGATE_REST_PORT", Integer.toString(ports[0]));
@@ -121,23 +121,6 @@ final class ClusterScript {
                                         p.destroyForcibly();
                                     });
                 }
-            }
-        }
-    }
-
-    static int[] freePorts(int n) throws IOException {
-        List<ServerSocket> sockets = new ArrayList<>();
-        try {
-            int[] ports = new int[n];
-            for (int i = 0; i < n; i++) {
-                ServerSocket s = new ServerSocket(0);
-                sockets.add(s);
-                ports[i] = s.getLocalPort();
-            }
-            return ports;
-        } finally {
-            for (ServerSocket s : sockets) {
-                s.close();
             }
         }
     }

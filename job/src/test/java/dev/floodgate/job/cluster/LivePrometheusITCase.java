@@ -8,6 +8,7 @@ import dev.floodgate.testkit.events.FloodGenerator;
 import dev.floodgate.testkit.events.FloodGenerator.Phase;
 import dev.floodgate.testkit.events.FloodGenerator.Profile;
 import dev.floodgate.testkit.flink.FlinkRest;
+import dev.floodgate.testkit.net.FreePorts;
 import dev.floodgate.testkit.prometheus.PrometheusServer;
 import dev.floodgate.testkit.service.CapacityLimitedService;
 import dev.floodgate.testkit.service.ServiceOptions;
@@ -154,7 +155,7 @@ class LivePrometheusITCase {
         prometheus =
                 PrometheusServer.start(
                         promDir,
-                        ClusterScript.freePorts(1)[0],
+                        FreePorts.several(1)[0],
                         cluster.reporterPorts.stream()
                                 .map(p -> "127.0.0.1:" + p)
                                 .collect(Collectors.toList()),

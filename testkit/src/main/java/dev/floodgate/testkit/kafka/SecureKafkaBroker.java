@@ -1,8 +1,7 @@
 package dev.floodgate.testkit.kafka;
 
+import dev.floodgate.testkit.net.FreePorts;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -58,10 +57,10 @@ public final class SecureKafkaBroker implements AutoCloseable {
         long t0 = System.nanoTime();
         TestCertificates certs =
                 TestCertificates.create(dir.resolve("certs"), "store-" + Uuid.randomUuid());
-        int controller = freePort();
-        int internal = freePort();
-        int saslSsl = freePort();
-        int mtls = freePort();
+        int controller = FreePorts.one();
+        int internal = FreePorts.one();
+        int saslSsl = FreePorts.one();
+        int mtls = FreePorts.one();
         Path config = dir.resolve("server.properties");
         Files.writeString(
                 config, serverProperties(dir, certs, controller, internal, saslSsl, mtls));
@@ -269,12 +268,6 @@ public final class SecureKafkaBroker implements AutoCloseable {
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .start();
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
     }
 
     private static String tail(Path log) {
