@@ -198,35 +198,21 @@ public final class SecureKafkaBroker implements AutoCloseable {
     private static String serverProperties(
             Path dir, TestCertificates certs, int controller, int internal, int saslSsl, int mtls) {
         String h = "127.0.0.1:";
+        // every listener on 127.0.0.1, advertised as it binds
+        String listeners =
+                String.join(
+                        ",",
+                        "INTERNAL://" + h + internal,
+                        "CONTROLLER://" + h + controller,
+                        "SASL_SSL://" + h + saslSsl,
+                        "MTLS://" + h + mtls);
         return String.join(
                 "\n",
                 "process.roles=broker,controller",
                 "node.id=1",
                 "controller.quorum.bootstrap.servers=" + h + controller,
-                "listeners=INTERNAL://"
-                        + h
-                        + internal
-                        + ",CONTROLLER://"
-                        + h
-                        + controller
-                        + ",SASL_SSL://"
-                        + h
-                        + saslSsl
-                        + ",MTLS://"
-                        + h
-                        + mtls,
-                "advertised.listeners=INTERNAL://"
-                        + h
-                        + internal
-                        + ",CONTROLLER://"
-                        + h
-                        + controller
-                        + ",SASL_SSL://"
-                        + h
-                        + saslSsl
-                        + ",MTLS://"
-                        + h
-                        + mtls,
+                "listeners=" + listeners,
+                "advertised.listeners=" + listeners,
                 "controller.listener.names=CONTROLLER",
                 "inter.broker.listener.name=INTERNAL",
                 "listener.security.protocol.map=CONTROLLER:PLAINTEXT,INTERNAL:PLAINTEXT,"
