@@ -28,19 +28,29 @@ import org.slf4j.LoggerFactory;
  * records and redeliveries included), and a printed schedule of faults injected one after the other
  * ({@link FaultKind}). After the last fault and the last event: a stop-with-savepoint, the drain of
  * the shed lane from it, reconcile through the job jar's command line, and the table ({@link
- * CampaignReport}). Exit status 0 only with nothing lost, nothing duplicated and the live lane in
- * order.
+ * CampaignReport}). Exit status 0 only with nothing lost, nothing duplicated, the live lane in
+ * order and each processor upgrade cut cleanly.
+ *
+ * <p>The drain runs off-peak: against a second capacity-limited service, {@code --drain-speedup}
+ * times faster per call than the live job's (the live job is stopped by then), so that the shed
+ * lane of a full run (about 200,000 events) drains in minutes, not the half hour the flood's
+ * capacity would take. The drain is waited for while it makes progress (new backfill results within
+ * {@link #DRAIN_STALL}), not against a fixed bound.
  *
  * <p>Options ({@code --key value}): {@code --events} (1000000), {@code --rate} events/s of the
  * steady phases (1000), {@code --faults} a count of the cycle or a list of kinds (20), {@code
- * --checkpoint-interval} (10s, as flink-conf), {@code --customers} (5000), {@code --dir}
- * (bench/target/campaign), {@code --root} (the repository, .), {@code --job-jar}.
+ * --checkpoint-interval} (10s, as flink-conf), {@code --customers} (5000), {@code --drain-speedup}
+ * (10), {@code --dir} (bench/target/campaign), {@code --root} (the repository, .), {@code
+ * --job-jar}.
  */
 public final class Campaign {
     private static final Logger LOG = LoggerFactory.getLogger(Campaign.class);
     static final String INPUT = "interactions";
     static final String PROCESSED = "interactions.processed";
     static final String SHED = "interactions.shed";
+
+    /** The drain fails when it writes no new result for this long. */
+    static final Duration DRAIN_STALL = Duration.ofMinutes(3);
 
     private Campaign() {}
 
@@ -56,6 +66,7 @@ public final class Campaign {
         o.put("faults", "20");
         o.put("checkpoint-interval", "10s");
         o.put("customers", "5000");
+        o.put("drain-speedup", "10");
         o.put("root", ".");
         o.put("dir", "bench/target/campaign");
         o.put("job-jar", "job/target/floodgate-job-0.1.0-SNAPSHOT-job.jar");
@@ -97,17 +108,9 @@ public final class Campaign {
                         new Phase("steady", rate, secs(0.3 * seconds)));
         // Voice at 0.15 x rate: under the steady 0.12, far under the flood's 0.36 (it sheds).
         double voice = 0.15 * rate;
-        ServiceOptions serviceOptions =
-                ServiceOptions.defaults()
-                        .channel(Channel.VOICE, 16, Duration.ofMillis(Math.round(16_000 / voice)))
-                        .channel(
-                                Channel.IMAGE,
-                                16,
-                                Duration.ofMillis(Math.round(16_000 / (0.5 * rate))))
-                        .channel(
-                                Channel.CHAT,
-                                32,
-                                Duration.ofMillis(Math.max(1, Math.round(32_000 / (4 * rate)))));
+        ServiceOptions serviceOptions = serviceOptions(rate, voice, 1);
+        ServiceOptions drainServiceOptions =
+                serviceOptions(rate, voice, Double.parseDouble(o.get("drain-speedup")));
         // Keep each lane's queue above the target wait (10 s) x its calls per second per subtask,
         // or
         // admission never sheds (docs/options.md).
@@ -118,7 +121,9 @@ public final class Campaign {
         String extraConf = ""; // the production restart strategy and checkpointing of flink-conf
         try (ClusterControl cluster = new ClusterControl(root, dir, jobJar, 2, extraConf);
                 CapacityLimitedService service =
-                        new CapacityLimitedService(serviceOptions).start()) {
+                        new CapacityLimitedService(serviceOptions).start();
+                CapacityLimitedService drainService =
+                        new CapacityLimitedService(drainServiceOptions).start()) {
             long t = System.currentTimeMillis();
             cluster.up(4, List.of("taskmanager-1"));
             report.setupMillis = System.currentTimeMillis() - t;
@@ -167,8 +172,7 @@ public final class Campaign {
                 long start = System.currentTimeMillis();
                 producer.start();
                 TailProducer tail = new TailProducer(cluster.bootstrap, INPUT, producer);
-                FaultRunner runner =
-                        new FaultRunner(cluster, service, watcher, job, interval, INPUT, 1);
+                FaultRunner runner = new FaultRunner(cluster, service, watcher, job, interval, 1);
                 long span = (long) (seconds * 1000);
                 for (int i = 0; i < faults.size(); i++) {
                     long at = start + (long) (span * (0.05 + 0.9 * i / Math.max(1, faults.size())));
@@ -219,11 +223,15 @@ public final class Campaign {
                                         "--parallelism",
                                         "2",
                                         "--processor-url",
-                                        svc,
+                                        drainService.baseUri().toString(),
+                                        "--processor-version",
+                                        job.processorVersion(),
                                         "--checkpoint-interval",
                                         "2s"));
-                report.drainState = awaitFinished(cluster, drain, Duration.ofMinutes(15));
+                report.drainState = awaitDrained(cluster, drain, watcher);
                 report.drainMillis = System.currentTimeMillis() - t;
+                report.liveByProcessor = watcher.liveByProcessor();
+                report.versions = job.version;
                 report.shedRecords = watcher.shedRecords();
                 report.watcherRepeats = watcher.processedRepeats();
                 report.orderViolations = watcher.orderViolations();
@@ -312,18 +320,51 @@ public final class Campaign {
         }
     }
 
-    private static String awaitFinished(ClusterControl cluster, String jobId, Duration limit)
-            throws Exception {
-        long deadline = System.currentTimeMillis() + limit.toMillis();
+    /**
+     * Waits for the drain job to end while it makes progress: it fails when no new backfill result
+     * became visible for {@link #DRAIN_STALL}.
+     */
+    private static String awaitDrained(
+            ClusterControl cluster, String jobId, CommittedWatcher watcher) throws Exception {
+        long results = watcher.backfillResults();
+        long progressAt = System.currentTimeMillis();
+        long loggedAt = progressAt;
         String state = "";
-        while (System.currentTimeMillis() < deadline) {
+        while (true) {
             state = cluster.job(jobId).path("state").asText();
             if (List.of("FINISHED", "FAILED", "CANCELED").contains(state)) {
                 return state;
             }
+            long now = System.currentTimeMillis();
+            long seen = watcher.backfillResults();
+            if (seen > results) {
+                results = seen;
+                progressAt = now;
+            } else if (now - progressAt > DRAIN_STALL.toMillis()) {
+                return state + ", no new result for " + DRAIN_STALL;
+            }
+            if (now - loggedAt >= 30_000) {
+                LOG.info("drain {}: {} backfill results so far", state, seen);
+                loggedAt = now;
+            }
             Thread.sleep(1000);
         }
-        return state + " after " + limit;
+    }
+
+    /**
+     * The capacity-limited service of the campaign: voice at {@code voice} calls/s (it sheds in the
+     * floods), image at half the rate, chat at four times it; {@code speedup} divides each call's
+     * latency (the drain's off-peak service).
+     */
+    private static ServiceOptions serviceOptions(double rate, double voice, double speedup) {
+        return ServiceOptions.defaults()
+                .channel(Channel.VOICE, 16, latency(16 / voice, speedup))
+                .channel(Channel.IMAGE, 16, latency(16 / (0.5 * rate), speedup))
+                .channel(Channel.CHAT, 32, latency(32 / (4 * rate), speedup));
+    }
+
+    private static Duration latency(double seconds, double speedup) {
+        return Duration.ofMillis(Math.max(1, Math.round(seconds * 1000 / speedup)));
     }
 
     private static void sleepUntil(long millis) throws InterruptedException {

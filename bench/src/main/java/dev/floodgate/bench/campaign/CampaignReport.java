@@ -6,13 +6,15 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * What the campaign measured, and the table it prints (and writes to {@code report.md}): each fault
  * with its time to RUNNING again and to output resuming, then the totals: lost and duplicated (by
  * reconcile), the live lane's per-customer order, the longest {@code read_committed} hold-back, the
- * restarts. It passed when reconcile passed, nothing was lost or duplicated, the live lane stayed
- * in order and every fault recovered.
+ * restarts, the processor versions of the live lane. It passed when reconcile passed, nothing was
+ * lost or duplicated, the live lane stayed in order, every fault recovered and every upgrade cut
+ * cleanly (no result of an old version processed after the first of the next).
  */
 public final class CampaignReport {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -38,6 +40,13 @@ public final class CampaignReport {
     List<String> orderExamples = List.of();
     long maxHoldBackMs;
     int taskFaultsFired;
+
+    /** Live lane results per processor name: {count, first processedAt, last processedAt}. */
+    Map<String, long[]> liveByProcessor = Map.of();
+
+    /** Processor versions the live job ran: v1 to v{versions}. */
+    int versions = 1;
+
     int reconcileExit = -1;
     JsonNode reconcile;
     String reconcileOutput = "";
@@ -78,12 +87,57 @@ public final class CampaignReport {
                 .allMatch(f -> f.visible() >= 0 && (!f.restarted() || f.running() >= 0));
     }
 
+    /**
+     * Every version v1..v{versions} processed live results, nothing else did, and each one's last
+     * result was processed before the next one's first: the upgrades cut cleanly.
+     */
+    public boolean upgradesClean() {
+        if (liveByProcessor.size() != versions) {
+            return false;
+        }
+        long lastOfPrevious = Long.MIN_VALUE;
+        for (int v = 1; v <= versions; v++) {
+            long[] r = liveByProcessor.get("http-v" + v);
+            if (r == null || r[1] <= lastOfPrevious) {
+                return false;
+            }
+            lastOfPrevious = r[2];
+        }
+        return true;
+    }
+
     public boolean passed() {
         return reconcileExit == 0
                 && lost() == 0
                 && duplicated() == 0
                 && orderViolations == 0
-                && allRecovered();
+                && allRecovered()
+                && upgradesClean();
+    }
+
+    /** Each version's live results and when they were processed, from the first fault on. */
+    private String processorVersions() {
+        StringBuilder sb = new StringBuilder();
+        long start = faults.isEmpty() ? 0 : faults.get(0).atMillis();
+        for (int v = 1; v <= versions; v++) {
+            long[] r = liveByProcessor.get("http-v" + v);
+            sb.append(v == 1 ? "" : "; ")
+                    .append("http-v")
+                    .append(v)
+                    .append(
+                            r == null
+                                    ? " none"
+                                    : String.format(
+                                            Locale.ROOT,
+                                            " %,d processed %+.1f to %+.1f s",
+                                            r[0],
+                                            (r[1] - start) / 1000.0,
+                                            (r[2] - start) / 1000.0));
+        }
+        liveByProcessor.keySet().stream()
+                .filter(k -> !k.matches("http-v[0-9]+"))
+                .forEach(k -> sb.append("; unexpected ").append(k));
+        return sb.append(upgradesClean() ? " (each cut clean)" : " (NOT clean)").toString();
     }
 
     public String render() {
@@ -140,6 +194,7 @@ public final class CampaignReport {
                 orderViolations == 0
                         ? "in order (0 violations)"
                         : orderViolations + " violations " + orderExamples);
+        row(sb, "live lane by processor version", processorVersions());
         row(sb, "longest read_committed hold-back (processed topic)", secs(maxHoldBackMs));
         row(sb, "job restarts (all live jobs)", Long.toString(restarts));
         row(sb, "drain", drainState + " in " + secs(drainMillis));

@@ -28,7 +28,10 @@ import org.slf4j.LoggerFactory;
  * campaign, as a downstream consumer would: when each processed record became visible (against its
  * log append time: the longest hold-back by an open transaction), when it was processed (to tell
  * when output resumed after a fault), per-customer order of the live lane (seqs strictly rising in
- * each customer's partition), and the distinct and repeated event ids of both topics.
+ * each customer's partition), which processor version processed the live lane's results and when
+ * (the first and last processing time of each: an upgrade cuts cleanly when no result of the old
+ * version was processed after the first of the new one), and the distinct and repeated event ids of
+ * both topics.
  */
 final class CommittedWatcher implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CommittedWatcher.class);
@@ -49,6 +52,11 @@ final class CommittedWatcher implements AutoCloseable {
     private long orderViolations;
     private final List<String> orderExamples = new ArrayList<>();
     private long maxHoldBackMs;
+
+    /** Live lane, per processor: {results, first processedAt, last processedAt}. */
+    private final Map<String, long[]> liveByProcessor = new java.util.TreeMap<>();
+
+    private long backfillResults;
     private long lastRecordSeenAt = System.currentTimeMillis();
 
     CommittedWatcher(String bootstrap, String processedTopic, String shedTopic) {
@@ -115,6 +123,16 @@ final class CommittedWatcher implements AutoCloseable {
         if (!processedIds.add(p.eventId)) {
             processedRepeats++;
         }
+        if (p.lane == Lane.LIVE) {
+            long[] v =
+                    liveByProcessor.computeIfAbsent(
+                            p.processor, k -> new long[] {0, Long.MAX_VALUE, Long.MIN_VALUE});
+            v[0]++;
+            v[1] = Math.min(v[1], p.processedAt);
+            v[2] = Math.max(v[2], p.processedAt);
+        } else {
+            backfillResults++;
+        }
         if (p.lane == Lane.LIVE && p.seq > 0) {
             // the live job's default --order-scope channel: in seq order within each channel's lane
             String scope = p.customerId + "/" + p.channel;
@@ -171,6 +189,18 @@ final class CommittedWatcher implements AutoCloseable {
 
     synchronized List<String> orderExamples() {
         return new ArrayList<>(orderExamples);
+    }
+
+    /** Live lane results per processor name: {count, first processedAt, last processedAt}. */
+    synchronized Map<String, long[]> liveByProcessor() {
+        Map<String, long[]> copy = new java.util.TreeMap<>();
+        liveByProcessor.forEach((k, v) -> copy.put(k, v.clone()));
+        return copy;
+    }
+
+    /** Results of the backfill lane (the drain) seen so far. */
+    synchronized long backfillResults() {
+        return backfillResults;
     }
 
     synchronized long maxHoldBackMs() {

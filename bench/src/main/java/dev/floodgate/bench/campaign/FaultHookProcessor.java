@@ -11,21 +11,25 @@ import java.util.concurrent.CompletableFuture;
 
 /**
  * The fault campaign's test-only fault hook in the processing path (never in the job jar): wraps
- * the real processor and, for an event whose chat body contains {@link #MARKER}, first asks the
- * capacity-limited service's {@code POST /fault}; when it answers {@code fire} (once per armed
- * fault, however often the job restarts) the call throws {@link InjectedTaskFault} on the task
- * thread, which fails the processing task as a bug in the processing operator would. Every other
- * event, and a marked one that finds no armed fault, goes to the real processor unchanged.
+ * the real processor and, before a call, asks the capacity-limited service's {@code POST /fault}
+ * (at most every {@link #ASK_EVERY_MILLIS} per subtask, so the ask costs the task thread almost
+ * nothing); when it answers {@code fire} (once per armed fault, however often the job restarts) the
+ * call throws {@link InjectedTaskFault} on the task thread, which fails the processing task as a
+ * bug in the processing operator would. Any event can carry the fault, so it fires within a
+ * fraction of a second of being armed even when the job is far behind the log (a marked event
+ * waited behind 190,000 others in a full run). Every other call goes to the real processor
+ * unchanged.
  */
 public final class FaultHookProcessor implements EventProcessor {
     private static final long serialVersionUID = 1L;
 
-    /** What a chat body contains to make the hook ask whether to fail. */
-    public static final String MARKER = "floodgate-campaign-task-fault";
+    /** How often one subtask's hook asks the service whether a fault is armed. */
+    static final long ASK_EVERY_MILLIS = 200;
 
     private final EventProcessor delegate;
     private final String faultUri;
     private transient HttpClient client;
+    private transient long nextAsk;
 
     public FaultHookProcessor(EventProcessor delegate, String faultUri) {
         this.delegate = delegate;
@@ -45,13 +49,14 @@ public final class FaultHookProcessor implements EventProcessor {
 
     @Override
     public CompletableFuture<String> process(Interaction event) {
-        if (event.body != null && event.body.contains(MARKER) && fires()) {
+        if (System.currentTimeMillis() >= nextAsk && fires()) {
             throw new InjectedTaskFault("campaign fault hook: task exception for " + event.eventId);
         }
         return delegate.process(event);
     }
 
     private boolean fires() {
+        nextAsk = System.currentTimeMillis() + ASK_EVERY_MILLIS;
         try {
             HttpResponse<String> answer =
                     client.send(

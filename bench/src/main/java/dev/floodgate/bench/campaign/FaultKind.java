@@ -6,9 +6,10 @@ import java.util.Locale;
 
 /**
  * The faults the campaign injects, and its schedule: a cycle of ten that covers every kind (two
- * TaskManager kills, one right after a checkpoint completes, before the sinks' commit; two task
- * exceptions; two broker kills, one mid-transaction; checkpoint storage unwritable; 2 -> 4 -> 2 by
- * savepoint, with a TaskManager kill at parallelism 4, where no slot is spare), repeated.
+ * TaskManager kills, one right after a checkpoint completes, before the sinks' commit; a task
+ * exception; two broker kills, one mid-transaction; checkpoint storage unwritable; 2 -> 4 -> 2 by
+ * savepoint, with a TaskManager kill at parallelism 4, where no slot is spare; an upgrade to the
+ * next processor version by savepoint under traffic), repeated.
  */
 enum FaultKind {
     TM_KILL("TaskManager kill -9, replacement started"),
@@ -19,7 +20,8 @@ enum FaultKind {
             "broker kill -9 mid-transaction (half an interval after a checkpoint)"),
     STORAGE_UNWRITABLE("checkpoint storage unwritable for 2.5 checkpoint intervals"),
     RESCALE_UP("stop-with-savepoint, restore at parallelism 4"),
-    RESCALE_DOWN("stop-with-savepoint, restore at parallelism 2");
+    RESCALE_DOWN("stop-with-savepoint, restore at parallelism 2"),
+    UPGRADE("stop-with-savepoint, start the next processor version from it");
 
     final String description;
 
@@ -38,7 +40,7 @@ enum FaultKind {
                     TM_KILL,
                     RESCALE_DOWN,
                     BROKER_KILL,
-                    TASK_EXCEPTION);
+                    UPGRADE);
 
     /**
      * {@code n} faults of the cycle, or an explicit comma-separated list of kinds (e.g. {@code

@@ -1,15 +1,9 @@
 package dev.floodgate.bench.campaign;
 
-import dev.floodgate.model.Channel;
-import dev.floodgate.model.Interaction;
-import dev.floodgate.model.Priority;
-import dev.floodgate.testkit.events.InteractionRecords;
-import dev.floodgate.testkit.kafka.KafkaIO;
 import dev.floodgate.testkit.service.CapacityLimitedService;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,9 +38,7 @@ final class FaultRunner {
     private final CommittedWatcher watcher;
     private final LiveJob job;
     private final Duration checkpointInterval;
-    private final String inputTopic;
     private int taskManagers;
-    private int taskFaults;
 
     FaultRunner(
             ClusterControl cluster,
@@ -54,14 +46,12 @@ final class FaultRunner {
             CommittedWatcher watcher,
             LiveJob job,
             Duration checkpointInterval,
-            String inputTopic,
             int taskManagers) {
         this.cluster = cluster;
         this.service = service;
         this.watcher = watcher;
         this.job = job;
         this.checkpointInterval = checkpointInterval;
-        this.inputTopic = inputTopic;
         this.taskManagers = taskManagers;
     }
 
@@ -98,14 +88,25 @@ final class FaultRunner {
                 break;
             case RESCALE_UP:
             case RESCALE_DOWN:
+            case UPGRADE:
                 t0 = System.currentTimeMillis();
                 String savepoint = job.stopWithSavepoint();
                 // what the stopped job processed up to its savepoint commits with it: output
                 // resumes with the restored job's first records
                 outputAfter = System.currentTimeMillis();
-                job.submit(kind == FaultKind.RESCALE_UP ? 4 : 2, savepoint);
+                String from = job.processorVersion();
+                int parallelism = job.parallelism;
+                if (kind == FaultKind.UPGRADE) {
+                    job.version++;
+                } else {
+                    parallelism = kind == FaultKind.RESCALE_UP ? 4 : 2;
+                }
+                job.submit(parallelism, savepoint);
                 restartsBefore = job.restarts();
                 note = "savepoint " + Path.of(java.net.URI.create(savepoint)).getFileName();
+                if (kind == FaultKind.UPGRADE) {
+                    note = "processor " + from + " -> " + job.processorVersion() + ", " + note;
+                }
                 break;
             default:
                 throw new IllegalStateException(kind.toString());
@@ -229,21 +230,12 @@ final class FaultRunner {
     }
 
     /**
-     * Arms the service's fault hook and sends the event that makes the processing task throw;
-     * returns when the hook fired (the event may wait behind a backlog first).
+     * Arms the service's fault hook; returns when it fired (the hook asks on any processing call,
+     * at most every 200 ms per subtask).
      */
     private long taskException() throws InterruptedException {
         int before = service.firedTaskFaults();
         service.armTaskFault();
-        Interaction in =
-                InteractionRecords.event(
-                        "campaign-fault-" + (++taskFaults),
-                        Interaction.NO_SEQ,
-                        Channel.CHAT,
-                        Priority.HIGH,
-                        System.currentTimeMillis());
-        in.body = FaultHookProcessor.MARKER + " " + taskFaults;
-        KafkaIO.produce(cluster.bootstrap, List.of(InteractionRecords.record(inputTopic, in)));
         long deadline = System.currentTimeMillis() + RECOVERY_LIMIT.toMillis();
         while (service.firedTaskFaults() == before) {
             if (System.currentTimeMillis() > deadline) {

@@ -6,8 +6,9 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The campaign's live job across its savepoint restores: the current job id and parallelism, and
- * the restarts of all of them.
+ * The campaign's live job across its savepoint restores: the current job id, parallelism and
+ * processor version ({@code v1}, then {@code v2} after the first upgrade, ...), and the restarts of
+ * all of them.
  */
 final class LiveJob {
     private final ClusterControl cluster;
@@ -15,6 +16,7 @@ final class LiveJob {
     private final List<String> options;
     String id;
     int parallelism;
+    int version = 1;
 
     LiveJob(ClusterControl cluster, Path faultJar, List<String> options) {
         this.cluster = cluster;
@@ -24,12 +26,22 @@ final class LiveJob {
 
     void submit(int parallelism, String savepoint) throws Exception {
         List<String> args = new ArrayList<>(options);
-        args.addAll(List.of("--parallelism", Integer.toString(parallelism)));
+        args.addAll(
+                List.of(
+                        "--parallelism",
+                        Integer.toString(parallelism),
+                        "--processor-version",
+                        processorVersion()));
         id = cluster.submit(faultJar, FaultHookJob.class.getName(), savepoint, args);
         if (!id.matches("[0-9a-f]{32}")) {
             throw new IllegalStateException("no job id from submit: " + id);
         }
         this.parallelism = parallelism;
+    }
+
+    /** The version the job's results name: {@code http-<version>} in their processor field. */
+    String processorVersion() {
+        return "v" + version;
     }
 
     /** Stops the job with a savepoint; returns the savepoint's path. */

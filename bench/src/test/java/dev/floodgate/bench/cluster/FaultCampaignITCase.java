@@ -13,10 +13,12 @@ import org.junit.jupiter.api.Timeout;
  * The shortened fault campaign on the production shape (scripts/cluster.sh: a broker process, a
  * standalone JobManager and two TaskManager processes): about two minutes of traffic with a flood,
  * a TaskManager kill right after a checkpoint, a task exception from the processing operator's test
- * hook, a broker kill mid-transaction, and 2 -> 4 -> 2 through savepoints; then the drain and
- * reconcile. Nothing lost, nothing duplicated, the live lane in per-customer order, every fault
- * recovered. Runs in the {@code cluster} profile: {@code mvn -B verify -Pcluster -pl bench -am
- * -Dit.test=FaultCampaignITCase -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false}.
+ * hook, a broker kill mid-transaction, 2 -> 4 -> 2 through savepoints and an upgrade to processor
+ * version v2 from a savepoint under traffic; then the drain and reconcile. Nothing lost, nothing
+ * duplicated, the live lane in per-customer order, every fault recovered, the live results of v1
+ * all processed before the first of v2. Runs in the {@code cluster} profile: {@code mvn -B verify
+ * -Pcluster -pl bench -am -Dit.test=FaultCampaignITCase -Dtest=none
+ * -Dsurefire.failIfNoSpecifiedTests=false}.
  */
 @Timeout(value = 20, unit = TimeUnit.MINUTES)
 class FaultCampaignITCase {
@@ -30,7 +32,7 @@ class FaultCampaignITCase {
                             "--rate", "100",
                             "--customers", "500",
                             "--faults",
-                                    "tm_kill_after_checkpoint,task_exception,broker_kill_mid_transaction,rescale_up,rescale_down",
+                                    "tm_kill_after_checkpoint,task_exception,broker_kill_mid_transaction,rescale_up,rescale_down,upgrade",
                             "--checkpoint-interval", "5s",
                             "--root", System.getProperty("floodgate.root", ".."),
                             "--dir", "bench/target/campaign-it",
@@ -46,6 +48,9 @@ class FaultCampaignITCase {
         assertThat(report.duplicated()).as("duplicated").isZero();
         assertThat(report.orderViolations()).as("live lane order violations").isZero();
         assertThat(report.taskFaultsFired()).as("task faults fired by the hook").isEqualTo(1);
+        assertThat(report.upgradesClean())
+                .as("v1 then v2, cut cleanly:\n%s", report.render())
+                .isTrue();
         assertThat(report.allRecovered())
                 .as("every fault recovered:\n%s", report.render())
                 .isTrue();
