@@ -57,7 +57,6 @@ final class CommittedWatcher implements AutoCloseable {
     private final Map<String, long[]> liveByProcessor = new java.util.TreeMap<>();
 
     private long backfillResults;
-    private long lastRecordSeenAt = System.currentTimeMillis();
 
     CommittedWatcher(String bootstrap, String processedTopic, String shedTopic) {
         this.processedTopic = processedTopic;
@@ -95,7 +94,6 @@ final class CommittedWatcher implements AutoCloseable {
     }
 
     private synchronized void accept(ConsumerRecord<byte[], byte[]> r, long now) throws Exception {
-        lastRecordSeenAt = now;
         if (!r.topic().equals(processedTopic)) {
             shedRecords++;
             shedIds.add(
@@ -205,10 +203,6 @@ final class CommittedWatcher implements AutoCloseable {
 
     synchronized long maxHoldBackMs() {
         return maxHoldBackMs;
-    }
-
-    synchronized long lastRecordSeenAt() {
-        return lastRecordSeenAt;
     }
 
     @Override
