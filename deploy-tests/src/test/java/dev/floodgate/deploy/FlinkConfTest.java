@@ -89,6 +89,22 @@ class FlinkConfTest {
     }
 
     /**
+     * A standalone restart waits for a replacement TaskManager, within what the JobManager's
+     * scheduler accepts: Pekko refuses a delay beyond 2^31 - 1 ticks of 10 ms (about 248 days), and
+     * a JobManager with 36500d here did not start.
+     */
+    @Test
+    void standaloneSlotWaitIsSchedulable() {
+        java.time.Duration startUp =
+                conf().get(
+                                org.apache.flink.configuration.ResourceManagerOptions
+                                        .STANDALONE_CLUSTER_STARTUP_PERIOD_TIME);
+        assertThat(startUp)
+                .isGreaterThan(java.time.Duration.ofDays(30))
+                .isLessThan(java.time.Duration.ofSeconds(21_474_835));
+    }
+
+    /**
      * A Kafka transaction must outlive the checkpoint that commits it (FACTS trap 1 is the other
      * bound).
      */
