@@ -35,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * times faster per call than the live job's (the live job is stopped by then), so that the shed
  * lane of a full run (about 200,000 events) drains in minutes, not the half hour the flood's
  * capacity would take. The drain is waited for while it makes progress (new backfill results within
- * {@link #DRAIN_STALL}), not against a fixed bound.
+ * {@link #NO_PROGRESS_LIMIT}), not against a fixed bound.
  *
  * <p>Options ({@code --key value}): {@code --events} valid events, at least (1000000; poison
  * records and redeliveries come on top), {@code --rate} events/s of the steady phases (1000),
@@ -50,7 +50,7 @@ public final class Campaign {
     static final String SHED = "interactions.shed";
 
     /** The live job's catch-up, and the drain, fail when they make no progress for this long. */
-    static final Duration DRAIN_STALL = Duration.ofMinutes(3);
+    static final Duration NO_PROGRESS_LIMIT = Duration.ofMinutes(3);
 
     private Campaign() {}
 
@@ -96,12 +96,9 @@ public final class Campaign {
         deleteRecursively(dir);
         Path faultJar = FaultJar.build(jobJar, dir.resolve("floodgate-job-fault-hook.jar"));
 
-        // Steady phases at the rate, two floods at three times it: records = rate x (0.8 T + 3 x
-        // 0.2
-        // T). --events counts valid events: the profile's poison records and redeliveries come on
-        // top
-        // (a run of 1,000,000 records held 988,919 valid events), and the producer's pacing loses a
-        // few at the phase ends (0.5%).
+        // Steady phases at the rate, two floods at three times it: records = 1.4 x rate x T.
+        // --events counts valid events: poison records and redeliveries come on top (1,000,000
+        // records held 988,919 valid events), and the producer's pacing loses 0.5% at phase ends.
         Profile profile = Profile.monday(Integer.parseInt(o.get("customers")));
         double records =
                 events * 1.005 / ((1 - profile.poisonShare()) * (1 - profile.duplicateShare()));
@@ -306,8 +303,8 @@ public final class Campaign {
 
     /**
      * Waits until every sent valid event is processed or shed, while the live job makes progress:
-     * it gives up when the count still missing has not fallen for {@link #DRAIN_STALL}. (A fixed
-     * bound of 5 minutes stopped a full run's live job 197,000 events behind, catching up at
+     * it gives up when the count still missing has not fallen for {@link #NO_PROGRESS_LIMIT}. (A
+     * fixed bound of 5 minutes stopped a full run's live job 197,000 events behind, catching up at
      * 1,500/s: the savepoint then held them unread and reconcile counted them missing.)
      */
     private static void awaitAccounted(CommittedWatcher watcher, Set<String> sent)
@@ -323,11 +320,11 @@ public final class Campaign {
             if (m < missing) {
                 missing = m;
                 progressAt = now;
-            } else if (now - progressAt > DRAIN_STALL.toMillis()) {
+            } else if (now - progressAt > NO_PROGRESS_LIMIT.toMillis()) {
                 LOG.warn(
                         "{} sent events neither processed nor shed, and none more for {}",
                         m,
-                        DRAIN_STALL);
+                        NO_PROGRESS_LIMIT);
                 return;
             }
             LOG.info("waiting for {} events to be processed or shed", m);
@@ -337,7 +334,7 @@ public final class Campaign {
 
     /**
      * Waits for the drain job to end while it makes progress: it fails when no new backfill result
-     * became visible for {@link #DRAIN_STALL}.
+     * became visible for {@link #NO_PROGRESS_LIMIT}.
      */
     private static String awaitDrained(
             ClusterControl cluster, String jobId, CommittedWatcher watcher) throws Exception {
@@ -355,8 +352,8 @@ public final class Campaign {
             if (seen > results) {
                 results = seen;
                 progressAt = now;
-            } else if (now - progressAt > DRAIN_STALL.toMillis()) {
-                return state + ", no new result for " + DRAIN_STALL;
+            } else if (now - progressAt > NO_PROGRESS_LIMIT.toMillis()) {
+                return state + ", no new result for " + NO_PROGRESS_LIMIT;
             }
             if (now - loggedAt >= 30_000) {
                 LOG.info("drain {}: {} backfill results so far", state, seen);
