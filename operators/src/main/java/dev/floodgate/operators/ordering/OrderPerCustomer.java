@@ -48,10 +48,12 @@ import org.slf4j.LoggerFactory;
  * #MAX_SEQ}) until the next event continues it, which restarts the sequence there. A seq 1 with a
  * new id that occurred after everything the sequence emitted is a producer reset: held events are
  * released and the sequence starts over; events of the old sequence arriving later (occurred before
- * the restart) are let through. Ids of events let through are kept in {@code recent-ids}, so their
- * copies are known too; where bounded state cannot tell, the event is let through and readers
- * dedupe on {@code event_id}. Events without seq pass at once in log order, deduplicated by event
- * id over the last {@code recentIdsWindow} ids of that customer.
+ * the restart) are let through, except known copies (the old sequence's seq 1 and last {@value
+ * SeqCursor#RING} ids are remembered in {@code recent-ids} at the restart). Ids of events let
+ * through are kept in {@code recent-ids}, so their copies are known too; where bounded state cannot
+ * tell, the event is let through and readers dedupe on {@code event_id}. Events without seq pass at
+ * once in log order, deduplicated by event id over the last {@code recentIdsWindow} ids of that
+ * customer.
  *
  * <p>First event rule: seq 1 is a customer's natural start. A customer without state whose first
  * event has seq 1 starts there. If it has seq &gt; 1 (the job started mid-log, the state expired,
@@ -61,20 +63,21 @@ import org.slf4j.LoggerFactory;
  *
  * <p>State (descriptors in {@link OrderingState}): {@code next-seq}, a {@link SeqCursor} with its
  * last-write time (the only state of an idle customer), {@code recent-ids} (only for customers
- * sending events without seq or with events let through) and {@code skipped} (the last {@value
- * SkippedSeqs#MAX_RANGES} skipped ranges, only for customers that had a gap), the last two with a
- * processing-time TTL of {@code stateTtl} refreshed on write; {@code buffer} and {@code gap-wait},
- * without TTL, present exactly while events are held. {@code next-seq} also says whether {@code
- * gap-wait} exists, so an in-order event reads no other state: every call that creates or clears
- * {@code gap-wait} while {@code next-seq} exists writes the flag too, and for an event (and the
- * idle timer) {@code gap-wait} is read only when {@code next-seq} is absent, lacks the flag
- * (written by an older version) or says events are held; the gap timer always reads it. Timers: at
- * most one event-time timer per customer, at {@code gap-wait.sinceMillis + maxWait} (log time),
- * registered while the buffer is non-empty and deleted when it empties; a stale one is ignored. And
- * one processing-time idle timer per customer with {@code next-seq}, registered when it is first
- * written and moved only when it fires: at {@code stateTtl} after the last write it clears {@code
- * next-seq} and {@code skipped} (unless events are held), so an idle customer is forgotten after
- * {@code stateTtl}; {@code recent-ids} keeps its own TTL. Metrics: see {@link OrderingReports}.
+ * sending events without seq, with events let through, or whose sequence restarted) and {@code
+ * skipped} (the last {@value SkippedSeqs#MAX_RANGES} skipped ranges, only for customers that had a
+ * gap), the last two with a processing-time TTL of {@code stateTtl} refreshed on write; {@code
+ * buffer} and {@code gap-wait}, without TTL, present exactly while events are held. {@code
+ * next-seq} also says whether {@code gap-wait} exists, so an in-order event reads no other state:
+ * every call that creates or clears {@code gap-wait} while {@code next-seq} exists writes the flag
+ * too, and for an event (and the idle timer) {@code gap-wait} is read only when {@code next-seq} is
+ * absent, lacks the flag (written by an older version) or says events are held; the gap timer
+ * always reads it. Timers: at most one event-time timer per customer, at {@code
+ * gap-wait.sinceMillis + maxWait} (log time), registered while the buffer is non-empty and deleted
+ * when it empties; a stale one is ignored. And one processing-time idle timer per customer with
+ * {@code next-seq}, registered when it is first written and moved only when it fires: at {@code
+ * stateTtl} after the last write it clears {@code next-seq} and {@code skipped} (unless events are
+ * held), so an idle customer is forgotten after {@code stateTtl}; {@code recent-ids} keeps its own
+ * TTL. Metrics: see {@link OrderingReports}.
  */
 public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, Interaction> {
     private static final long serialVersionUID = 1L;
@@ -299,7 +302,9 @@ public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, 
     /**
      * The customer's sequence starts over at {@code in}: events held for the old one are released
      * first (in order, holes reported with {@code cause}), then {@code in} goes out. Events of the
-     * old sequence that arrive later occurred before {@code in}: they are let through.
+     * old sequence that arrive later occurred before {@code in}: they are let through, except
+     * copies of its seq 1 and its last {@value SeqCursor#RING} seqs, whose ids go to {@code
+     * recent-ids} here.
      */
     private void restart(
             Interaction in,
@@ -316,6 +321,9 @@ public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, 
         if (wait != null) {
             c = release(c, wait, cause, now, ctx, out);
         }
+        // copies of the old sequence's last events (those just released among them) can no longer
+        // be placed by seq: remember their ids, so a copy arriving after the restart is dropped
+        recentIds.remember(c.emittedIds());
         c.restartAt(in.seq, certainFrom, in.occurredAt);
         // the skipped ranges name seqs of the old sequence; its stragglers are recognised by
         // occurred_at before startedAt instead

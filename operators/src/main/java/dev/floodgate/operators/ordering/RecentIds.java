@@ -41,6 +41,23 @@ final class RecentIds {
     }
 
     /**
+     * Remembers events already emitted, by their id hashes ({@link #hash}; 0 means none and is
+     * skipped), so that their copies are known from now on. Writes the state once.
+     */
+    void remember(long[] hashes) throws IOException {
+        long[] ids = state.value();
+        long[] next = ids;
+        for (long h : hashes) {
+            if (h != 0 && !contains(next, h)) {
+                next = add(next, h, window);
+            }
+        }
+        if (next != ids) {
+            state.update(next);
+        }
+    }
+
+    /**
      * FNV-1a over the UTF-16 code units, then a finalizer (MurmurHash3 fmix64) to spread the bits.
      */
     static long hash(String id) {

@@ -1,5 +1,7 @@
 package dev.floodgate.operators.ordering;
 
+import java.util.Arrays;
+
 /**
  * A customer's position in its sequence, the value of state {@code next-seq} ({@code long[]}),
  * decoded into a mutable working copy for one call and encoded into a new array when written (a
@@ -120,6 +122,16 @@ final class SeqCursor {
     }
 
     /**
+     * The id hashes this cursor remembers as emitted: seq 1 and the last {@link #RING} seqs (0
+     * where unknown).
+     */
+    long[] emittedIds() {
+        long[] ids = Arrays.copyOf(ring, RING + 1);
+        ids[RING] = seqOneId;
+        return ids;
+    }
+
+    /**
      * Starts over: a new sequence from {@code seq} (a reset to 1, or a confirmed jump), nothing
      * known below {@code certainFrom}.
      */
@@ -130,7 +142,7 @@ final class SeqCursor {
         seqOneId = 0;
         jumpCandidate = 0;
         latestOccurredAt = 0;
-        java.util.Arrays.fill(ring, 0);
+        Arrays.fill(ring, 0);
     }
 
     private static int slot(long seq) {

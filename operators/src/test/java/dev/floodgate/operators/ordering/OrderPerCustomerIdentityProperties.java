@@ -23,9 +23,11 @@ import net.jqwik.api.statistics.Statistics;
  * (start over at 1 with new ids), whose events straggle (some far behind, across a reset) and are
  * redelivered, every distinct event id comes out of {@link OrderPerCustomer} exactly once, in the
  * in-order output or on the late side output (which the job sends to the shed lane), and the
- * in-order output keeps each sequence's order. Bounds: copies arrive before their sequence is reset
- * (a copy of an earlier sequence cannot be placed and is let through), and at most {@code
- * recentIdsWindow} events per customer are let through.
+ * in-order output keeps each sequence's order. Bounds: copies arrive before their sequence is
+ * reset, and a copy of a straggler that arrived after its reset comes before the next reset (beyond
+ * the old sequence's last seqs, remembered at each restart, a copy of an earlier sequence cannot be
+ * placed and is let through), and at most {@code recentIdsWindow} events per customer are let
+ * through.
  */
 class OrderPerCustomerIdentityProperties {
     private static final long T0 = 1_000_000L;
@@ -88,7 +90,7 @@ class OrderPerCustomerIdentityProperties {
      * One customer's events as its producer sends them: {@code sequences} sequences from seq 1, ids
      * {@code c/k/seq}, occurred_at increasing; about 20% straggling behind one to eight later
      * events (across resets too; a reset's own seq 1 goes first in its sequence, as that is what
-     * announces it); about 15% redelivered later, before the next reset.
+     * announces it); about 15% redelivered later, before the next reset after the original.
      */
     private static List<Interaction> customer(
             String customer, int sequences, int maxLength, Random random) {
@@ -113,11 +115,22 @@ class OrderPerCustomerIdentityProperties {
             Interaction e = out.get(i);
             if (random.nextInt(100) < 15) {
                 int reset = indexOf(out, customer + "/" + (sequence(e) + 1) + "/1");
-                int limit = reset < i ? out.size() : reset; // a straggler past its reset: any time
+                // a straggler past its reset: before the next reset after it
+                int limit = reset < i ? nextReset(out, sequence(e), i) : reset;
                 out.add(i + 1 + random.nextInt(limit - i), e);
             }
         }
         return out;
+    }
+
+    /** The position of the first seq 1 of a later sequence than {@code k} after {@code i}. */
+    private static int nextReset(List<Interaction> events, int k, int i) {
+        for (int j = i + 1; j < events.size(); j++) {
+            if (events.get(j).seq == 1 && sequence(events.get(j)) > k) {
+                return j;
+            }
+        }
+        return events.size();
     }
 
     private static int indexOf(List<Interaction> events, String id) {

@@ -68,15 +68,21 @@ class OrderPerCustomerIdentityTest {
                 occurred("a", 1, "new-1", 5_000),
                 occurred("a", 3, "new-3", 5_003),
                 occurred("a", 2, "new-2", 5_002));
-        // copies: of the new sequence (dropped) and of the old one (cannot be placed: let through)
-        send(h, occurred("a", 2, "new-2", 5_002), occurred("a", 4, "old-4", 1_004));
+        // copies of the new sequence, of the event the reset released and of the old sequence's
+        // last seqs are known (dropped); an old event never emitted cannot be placed (let through)
+        send(
+                h,
+                occurred("a", 2, "new-2", 5_002),
+                occurred("a", 9, "old-9", 1_009),
+                occurred("a", 4, "old-4", 1_004),
+                occurred("a", 7, "old-7", 1_007));
 
         assertThat(ids(h))
                 .containsExactly(
                         "old-1", "old-2", "old-3", "old-4", "old-5", "old-9", "new-1", "new-2",
                         "new-3");
-        assertThat(duplicateIds(h)).containsExactly("new-2");
-        assertThat(lateIds(h)).containsExactly("old-4");
+        assertThat(duplicateIds(h)).containsExactly("new-2", "old-9", "old-4");
+        assertThat(lateIds(h)).containsExactly("old-7");
     }
 
     @Test
