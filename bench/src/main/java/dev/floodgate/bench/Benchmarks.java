@@ -1,6 +1,7 @@
 package dev.floodgate.bench;
 
 import dev.floodgate.testkit.flink.LocalFlinkCluster;
+import dev.floodgate.testkit.io.Dirs;
 import dev.floodgate.testkit.kafka.EmbeddedKafka;
 import dev.floodgate.testkit.net.FreePorts;
 import java.io.PrintStream;
@@ -104,7 +105,7 @@ public final class Benchmarks {
             }
             results.note("total", String.format("%.1f s", (System.nanoTime() - t0) / 1e9));
         } finally {
-            BenchContext.deleteRecursively(work);
+            Dirs.deleteRecursively(work);
         }
         return results;
     }

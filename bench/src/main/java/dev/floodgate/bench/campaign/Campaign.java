@@ -5,13 +5,13 @@ import dev.floodgate.model.Interaction;
 import dev.floodgate.testkit.events.FloodGenerator;
 import dev.floodgate.testkit.events.FloodGenerator.Phase;
 import dev.floodgate.testkit.events.FloodGenerator.Profile;
+import dev.floodgate.testkit.io.Dirs;
 import dev.floodgate.testkit.service.CapacityLimitedService;
 import dev.floodgate.testkit.service.ServiceOptions;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -93,7 +93,7 @@ public final class Campaign {
         Path root = Paths.get(o.get("root")).toAbsolutePath().normalize();
         Path dir = root.resolve(o.get("dir")).toAbsolutePath().normalize();
         Path jobJar = root.resolve(o.get("job-jar"));
-        deleteRecursively(dir);
+        Dirs.deleteRecursively(dir);
         Path faultJar = FaultJar.build(jobJar, dir.resolve("floodgate-job-fault-hook.jar"));
 
         // Steady phases at the rate, two floods at three times it: records = 1.4 x rate x T.
@@ -399,18 +399,5 @@ public final class Campaign {
         }
         throw new IllegalArgumentException(
                 "Invalid options: --checkpoint-interval " + d + " (e.g. 10s or 500ms)");
-    }
-
-    private static void deleteRecursively(Path dir) throws java.io.IOException {
-        if (!Files.exists(dir)) {
-            return;
-        }
-        try (var paths = Files.walk(dir)) {
-            List<Path> all = new ArrayList<>();
-            paths.forEach(all::add);
-            for (int i = all.size() - 1; i >= 0; i--) {
-                Files.deleteIfExists(all.get(i));
-            }
-        }
     }
 }

@@ -1,8 +1,8 @@
 package dev.floodgate.bench.campaign;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.floodgate.testkit.cluster.ClusterSh;
 import dev.floodgate.testkit.flink.FlinkRest;
-import dev.floodgate.testkit.net.FreePorts;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -12,56 +12,43 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
- * The production shape as the campaign drives it: {@code scripts/cluster.sh} with this run's own
- * cluster directory and free ports (a broker process, a standalone JobManager and TaskManager
- * processes), the processes' pids from the script's pid files for {@code kill -9}, and the
- * cluster's REST API. {@link #close} stops what the script started and kills, by pid, whatever of
- * this cluster directory is still alive.
+ * The production shape as the campaign drives it: {@link ClusterSh} ({@code scripts/cluster.sh}
+ * with this run's own cluster directory and free ports: a broker process, a standalone JobManager
+ * and TaskManager processes, found by their pid files for {@code kill -9}), the cluster's REST API,
+ * and what the campaign reads from the logs. {@link #close} stops what the script started and
+ * kills, by pid, whatever of this cluster directory is still alive.
  */
 final class ClusterControl implements AutoCloseable {
-    private static final Logger LOG = LoggerFactory.getLogger(ClusterControl.class);
     private static final Pattern RESOURCE_ID =
             Pattern.compile("Starting TaskManager with ResourceID: (\\S+)");
 
-    final Path root;
     final Path dir;
     final String bootstrap;
     final FlinkRest rest;
-    private final Map<String, String> env = new LinkedHashMap<>();
-    private boolean started;
+    private final ClusterSh sh;
 
     ClusterControl(Path root, Path dir, Path jobJar, int slotsPerTaskManager, String extraConf)
             throws IOException {
-        this.root = root;
         this.dir = dir;
-        int[] ports = FreePorts.several(6);
-        env.put("FLOODGATE_CLUSTER_DIR", dir.toString());
-        env.put("FLOODGATE_JOB_JAR", jobJar.toString());
-        env.put("FLOODGATE_REST_PORT", Integer.toString(ports[0]));
-        env.put("FLOODGATE_RPC_PORT", Integer.toString(ports[1]));
-        env.put("FLOODGATE_KAFKA_PORT", Integer.toString(ports[2]));
-        env.put("FLOODGATE_KAFKA_CONTROLLER_PORT", Integer.toString(ports[3]));
-        env.put("FLOODGATE_PROM_PORTS", ports[4] + "-" + (ports[4] + 8));
-        env.put("FLOODGATE_TM_SLOTS", Integer.toString(slotsPerTaskManager));
-        env.put("FLOODGATE_TM_MEMORY", "1600m");
+        sh = new ClusterSh(root, dir, jobJar, slotsPerTaskManager);
+        int prom = sh.reporterPorts.get(0);
+        // one reporter port per process: the JobManager and up to eight TaskManagers over time
+        sh.env("FLOODGATE_PROM_PORTS", prom + "-" + (prom + 8));
+        sh.env("FLOODGATE_TM_MEMORY", "1600m");
         if (extraConf != null && !extraConf.isBlank()) {
-            env.put("FLOODGATE_EXTRA_CONF", extraConf);
+            sh.env("FLOODGATE_EXTRA_CONF", extraConf);
         }
-        bootstrap = "127.0.0.1:" + ports[2];
-        rest = new FlinkRest("http://127.0.0.1:" + ports[0]);
+        bootstrap = sh.bootstrap;
+        rest = new FlinkRest(sh.restUrl);
     }
 
     /** The broker, the JobManager, one TaskManager per name, the topics. */
     void up(int partitions, List<String> taskManagers) throws Exception {
-        started = true;
         script(Duration.ofMinutes(3), Map.of(), "kafka-start");
         script(Duration.ofMinutes(3), Map.of(), "start");
         for (String tm : taskManagers) {
@@ -82,40 +69,12 @@ final class ClusterControl implements AutoCloseable {
      * {@code kill -9} of the named process of this cluster (its pid file); false if not running.
      */
     boolean kill9(String name) throws IOException {
-        Optional<ProcessHandle> p = process(name);
-        if (p.isEmpty()) {
-            return false;
-        }
-        p.get().destroyForcibly(); // SIGKILL on Linux
-        try {
-            p.get().onExit().get(30, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            throw new IOException(name + " (pid " + p.get().pid() + ") survived kill -9", e);
-        }
-        return true;
-    }
-
-    Optional<ProcessHandle> process(String name) throws IOException {
-        Path pidFile = dir.resolve("run/" + name + ".pid");
-        if (!Files.exists(pidFile)) {
-            return Optional.empty();
-        }
-        return ProcessHandle.of(Long.parseLong(Files.readString(pidFile).trim()))
-                .filter(ProcessHandle::isAlive);
+        return sh.kill9(name);
     }
 
     /** The TaskManager process names (pid files) that are alive. */
     List<String> liveTaskManagers() throws IOException {
-        List<String> names = new ArrayList<>();
-        try (var files = Files.list(dir.resolve("run"))) {
-            for (Path f : (Iterable<Path>) files::iterator) {
-                String name = f.getFileName().toString().replace(".pid", "");
-                if (name.startsWith("taskmanager") && process(name).isPresent()) {
-                    names.add(name);
-                }
-            }
-        }
-        return names;
+        return sh.liveProcesses().stream().filter(n -> n.startsWith("taskmanager")).toList();
     }
 
     /** The REST resource id of the named TaskManager, from its log. */
@@ -168,7 +127,7 @@ final class ClusterControl implements AutoCloseable {
     Map.Entry<Integer, String> tool(Duration timeout, String... args) throws Exception {
         List<String> a = new ArrayList<>(List.of("tool"));
         a.addAll(List.of(args));
-        Process p = start(Map.of(), a.toArray(new String[0]));
+        Process p = sh.start(Map.of(), a.toArray(new String[0]));
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
             p.destroyForcibly();
@@ -232,64 +191,13 @@ final class ClusterControl implements AutoCloseable {
         return true;
     }
 
-    String script(Duration timeout, Map<String, String> extraEnv, String... args) throws Exception {
-        Process p = start(extraEnv, args);
-        byte[] out = p.getInputStream().readAllBytes();
-        if (!p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-            p.destroyForcibly();
-            throw new IOException("cluster.sh " + String.join(" ", args) + " timed out");
-        }
-        if (p.exitValue() != 0) {
-            throw new IOException(
-                    "cluster.sh "
-                            + String.join(" ", args)
-                            + " failed ("
-                            + p.exitValue()
-                            + "): "
-                            + Files.readString(dir.resolve("script.err"))
-                            + " logs: "
-                            + dir.resolve("log"));
-        }
-        return new String(out, StandardCharsets.UTF_8);
-    }
-
-    private Process start(Map<String, String> extraEnv, String... args) throws IOException {
-        List<String> command = new ArrayList<>();
-        command.add(root.resolve("scripts/cluster.sh").toString());
-        command.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(command).directory(root.toFile());
-        pb.environment().putAll(env);
-        pb.environment().putAll(extraEnv);
-        Files.createDirectories(dir);
-        pb.redirectError(dir.resolve("script.err").toFile());
-        LOG.debug("cluster.sh {}", String.join(" ", args));
-        return pb.start();
+    String script(Duration timeout, Map<String, String> extraEnv, String... args)
+            throws IOException {
+        return sh.run(timeout, extraEnv, args);
     }
 
     @Override
-    public void close() throws Exception {
-        if (!started) {
-            return;
-        }
-        try {
-            script(Duration.ofMinutes(2), Map.of(), "down");
-        } catch (Exception e) {
-            LOG.warn("cluster.sh down failed: {}", e.getMessage());
-        } finally {
-            try (var files = Files.list(dir.resolve("run"))) {
-                for (Path f : (Iterable<Path>) files::iterator) {
-                    String name = f.getFileName().toString().replace(".pid", "");
-                    process(name)
-                            .ifPresent(
-                                    p -> {
-                                        LOG.warn(
-                                                "{} (pid {}) still running: killing it",
-                                                name,
-                                                p.pid());
-                                        p.destroyForcibly();
-                                    });
-                }
-            }
-        }
+    public void close() throws IOException {
+        sh.close();
     }
 }

@@ -4,10 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.floodgate.model.Channel;
+import dev.floodgate.testkit.cluster.ClusterSh;
 import dev.floodgate.testkit.events.FloodGenerator;
 import dev.floodgate.testkit.events.FloodGenerator.Phase;
 import dev.floodgate.testkit.events.FloodGenerator.Profile;
 import dev.floodgate.testkit.flink.FlinkRest;
+import dev.floodgate.testkit.io.Dirs;
 import dev.floodgate.testkit.net.FreePorts;
 import dev.floodgate.testkit.prometheus.PrometheusServer;
 import dev.floodgate.testkit.service.CapacityLimitedService;
@@ -110,7 +112,7 @@ class LivePrometheusITCase {
     static final Profile PROFILE = new Profile(2000, 0.5, 0.05, 0.06, 0, 0, 0, 0);
 
     private static Path root;
-    private static ClusterScript cluster;
+    private static ClusterSh cluster;
     private static CapacityLimitedService service;
     private static PrometheusServer prometheus;
     private static AlertTimeline timeline;
@@ -133,8 +135,8 @@ class LivePrometheusITCase {
                                 root.resolve("job/target/floodgate-job-0.1.0-SNAPSHOT-job.jar")
                                         .toString()));
         assertThat(jobJar).as("the shaded job jar (mvn package)").exists();
-        ClusterScript.deleteRecursively(dir);
-        cluster = new ClusterScript(root, dir.resolve("cluster"), jobJar, 2);
+        Dirs.deleteRecursively(dir);
+        cluster = new ClusterSh(root, dir.resolve("cluster"), jobJar, 2).boundedRestarts();
         cluster.run(Duration.ofMinutes(3), "kafka-start");
         cluster.run(Duration.ofMinutes(3), "start");
         cluster.run(Duration.ofMinutes(2), "topics", "4");
@@ -181,7 +183,7 @@ class LivePrometheusITCase {
             }
         } finally {
             if (cluster != null) {
-                cluster.stopAll();
+                cluster.close();
             }
         }
     }

@@ -12,8 +12,10 @@ import dev.floodgate.model.Interaction;
 import dev.floodgate.model.Lane;
 import dev.floodgate.model.Priority;
 import dev.floodgate.model.ProcessedEvent;
+import dev.floodgate.testkit.cluster.ClusterSh;
 import dev.floodgate.testkit.events.InteractionRecords;
 import dev.floodgate.testkit.flink.FlinkRest;
+import dev.floodgate.testkit.io.Dirs;
 import dev.floodgate.testkit.kafka.KafkaIO;
 import java.io.IOException;
 import java.net.URI;
@@ -105,7 +107,7 @@ class StandaloneClusterITCase {
     private static final int CUSTOMERS = 200;
     private static final int EVENTS = 2_000;
 
-    private static ClusterScript cluster;
+    private static ClusterSh cluster;
     private static String bootstrap;
     private static FlinkRest rest;
     private static String restUrl;
@@ -129,9 +131,9 @@ class StandaloneClusterITCase {
                                 root.resolve("job/target/floodgate-job-0.1.0-SNAPSHOT-job.jar")
                                         .toString()));
         assertThat(jobJar).as("the shaded job jar (mvn package)").exists();
-        ClusterScript.deleteRecursively(clusterDir);
+        Dirs.deleteRecursively(clusterDir);
         // Room for the backfill job next to the live job (parallelism 2 each).
-        cluster = new ClusterScript(root, clusterDir, jobJar, 4);
+        cluster = new ClusterSh(root, clusterDir, jobJar, 4).boundedRestarts();
         bootstrap = cluster.bootstrap;
         restUrl = cluster.restUrl;
         rest = new FlinkRest(restUrl);
@@ -146,7 +148,7 @@ class StandaloneClusterITCase {
     @AfterAll
     static void stopEverything() throws Exception {
         if (cluster != null) {
-            cluster.stopAll();
+            cluster.close();
         }
     }
 

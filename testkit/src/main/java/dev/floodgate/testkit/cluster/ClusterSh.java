@@ -1,0 +1,228 @@
+package dev.floodgate.testkit.cluster;
+
+import dev.floodgate.testkit.net.FreePorts;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code scripts/cluster.sh} driven from Java, for the cluster tests and the fault campaign: the
+ * production shape (a Kafka broker process, a standalone JobManager and TaskManagers with the
+ * shipped flink-conf) in a cluster directory of its own, on free ports of 127.0.0.1 (never the 8081
+ * or 9249-9260 of a cluster someone runs by hand). The processes are found by the script's pid
+ * files. {@link #close} runs {@code cluster.sh down}, then kills whatever those pid files still
+ * name alive, and nothing else.
+ */
+public final class ClusterSh implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger(ClusterSh.class);
+    private static final Pattern REPORTER_PORT =
+            Pattern.compile("Started PrometheusReporter HTTP server on port (\\d+)");
+
+    /** The project's root (where {@code scripts/cluster.sh} is). */
+    public final Path root;
+
+    /** The cluster directory: {@code conf/}, {@code log/}, {@code run/} (pid files), state. */
+    public final Path dir;
+
+    public final String bootstrap;
+    public final String restUrl;
+
+    /** The two free ports the Prometheus reporters are given unless {@link #env} changes them. */
+    public final List<Integer> reporterPorts;
+
+    private final Map<String, String> env = new LinkedHashMap<>();
+    private boolean started;
+
+    public ClusterSh(Path root, Path dir, Path jobJar, int slotsPerTaskManager) throws IOException {
+        this.root = root;
+        this.dir = dir;
+        int[] ports = FreePorts.several(6);
+        env.put("FLOODGATE_CLUSTER_DIR", dir.toString());
+        env.put("FLOODGATE_JOB_JAR", jobJar.toString());
+        env.put("FLOODGATE_REST_PORT", Integer.toString(ports[0]));
+        env.put("FLOODGATE_RPC_PORT", Integer.toString(ports[1]));
+        env.put("FLOODGATE_KAFKA_PORT", Integer.toString(ports[2]));
+        env.put("FLOODGATE_KAFKA_CONTROLLER_PORT", Integer.toString(ports[3]));
+        env.put("FLOODGATE_PROM_PORTS", ports[4] + "," + ports[5]);
+        env.put("FLOODGATE_TM_SLOTS", Integer.toString(slotsPerTaskManager));
+        bootstrap = "127.0.0.1:" + ports[2];
+        restUrl = "http://127.0.0.1:" + ports[0];
+        reporterPorts = List.of(ports[4], ports[5]);
+    }
+
+    /**
+     * Sets one of cluster.sh's {@code FLOODGATE_*} variables for every later call (see the script's
+     * header); returns this.
+     */
+    public ClusterSh env(String name, String value) {
+        env.put(name, value);
+        return this;
+    }
+
+    /**
+     * A test's cluster: a job that fails restarts twice, 1 s apart, then fails for good (the
+     * shipped strategy retries forever, and a test would hang on a job that cannot run: FACTS trap
+     * 2); returns this.
+     */
+    public ClusterSh boundedRestarts() {
+        return env(
+                "FLOODGATE_EXTRA_CONF",
+                String.join(
+                        "\n",
+                        "restart-strategy.type: fixed-delay",
+                        "restart-strategy.fixed-delay.attempts: 2",
+                        "restart-strategy.fixed-delay.delay: 1s"));
+    }
+
+    /** Runs {@code cluster.sh args...}; returns its standard output. */
+    public String run(Duration timeout, String... args) throws IOException {
+        return run(timeout, Map.of(), args);
+    }
+
+    /**
+     * Runs {@code cluster.sh args...} with {@code extraEnv} on top of this cluster's variables;
+     * returns its standard output. Fails with the script's standard error and the log directory
+     * when it exits non-zero or outlives {@code timeout}.
+     */
+    public String run(Duration timeout, Map<String, String> extraEnv, String... args)
+            throws IOException {
+        Process p = start(extraEnv, args);
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        String command = "cluster.sh " + String.join(" ", args);
+        if (!waitFor(p, timeout)) {
+            p.destroyForcibly();
+            throw new IOException(command + " did not finish in " + timeout);
+        }
+        String stderr = Files.readString(errFile(args));
+        LOG.info("{}:\n{}", command, stderr.strip());
+        if (p.exitValue() != 0) {
+            throw new IOException(
+                    command
+                            + " failed ("
+                            + p.exitValue()
+                            + "):\n"
+                            + stderr
+                            + "\nlogs: "
+                            + dir.resolve("log"));
+        }
+        return out;
+    }
+
+    /**
+     * Starts {@code cluster.sh args...} and returns the process (standard output to read, standard
+     * error in the cluster directory), for a caller that wants the exit status itself.
+     */
+    public Process start(Map<String, String> extraEnv, String... args) throws IOException {
+        List<String> command = new ArrayList<>();
+        command.add(root.resolve("scripts/cluster.sh").toString());
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command).directory(root.toFile());
+        pb.environment().putAll(env);
+        pb.environment().putAll(extraEnv);
+        Files.createDirectories(dir);
+        pb.redirectError(errFile(args).toFile());
+        started = true;
+        return pb.start();
+    }
+
+    /** The live process of the pid file {@code run/<name>.pid}, if any. */
+    public Optional<ProcessHandle> process(String name) throws IOException {
+        Path pidFile = dir.resolve("run/" + name + ".pid");
+        if (!Files.exists(pidFile)) {
+            return Optional.empty();
+        }
+        return ProcessHandle.of(Long.parseLong(Files.readString(pidFile).trim()))
+                .filter(ProcessHandle::isAlive);
+    }
+
+    /** The names of the pid files whose processes are alive. */
+    public List<String> liveProcesses() throws IOException {
+        List<String> names = new ArrayList<>();
+        Path run = dir.resolve("run");
+        if (!Files.isDirectory(run)) {
+            return names;
+        }
+        try (var files = Files.list(run)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                String name = f.getFileName().toString();
+                if (name.endsWith(".pid") && process(name.replace(".pid", "")).isPresent()) {
+                    names.add(name.replace(".pid", ""));
+                }
+            }
+        }
+        return names;
+    }
+
+    /** {@code kill -9} of the named process (its pid file); false if it was not running. */
+    public boolean kill9(String name) throws IOException {
+        Optional<ProcessHandle> p = process(name);
+        if (p.isEmpty()) {
+            return false;
+        }
+        p.get().destroyForcibly(); // SIGKILL on Linux
+        try {
+            p.get().onExit().get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IOException(name + " (pid " + p.get().pid() + ") survived kill -9", e);
+        }
+        return true;
+    }
+
+    /** The port the Prometheus reporter of a process ("jobmanager", "taskmanager") bound. */
+    public int reporterPort(String process) throws IOException {
+        Path log = dir.resolve("log/flink-" + process + ".log");
+        Matcher m = REPORTER_PORT.matcher(Files.readString(log));
+        if (!m.find()) {
+            throw new IOException("the " + process + " log names no Prometheus port: " + log);
+        }
+        return Integer.parseInt(m.group(1));
+    }
+
+    /** {@code cluster.sh down}, then a forced stop of any process its pid files still name. */
+    @Override
+    public void close() throws IOException {
+        if (!started) {
+            return;
+        }
+        try {
+            run(Duration.ofMinutes(2), "down");
+        } catch (IOException e) {
+            LOG.warn("cluster.sh down failed: {}", e.getMessage());
+        } finally {
+            for (String name : liveProcesses()) {
+                process(name)
+                        .ifPresent(
+                                p -> {
+                                    LOG.warn(
+                                            "{} (pid {}) still running: killing it", name, p.pid());
+                                    p.destroyForcibly();
+                                });
+            }
+        }
+    }
+
+    private Path errFile(String... args) {
+        return dir.resolve("script-" + (args.length == 0 ? "help" : args[0]) + ".err");
+    }
+
+    private static boolean waitFor(Process p, Duration timeout) throws IOException {
+        try {
+            return p.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted waiting for cluster.sh", e);
+        }
+    }
+}
