@@ -58,8 +58,9 @@ import org.slf4j.LoggerFactory;
  * <p>First event rule: seq 1 is a customer's natural start. A customer without state whose first
  * event has seq 1 starts there. If it has seq &gt; 1 (the job started mid-log, the state expired,
  * or seq 1 is still in flight) it is held like an early event: seq 1 arriving anchors the sequence
- * at 1; otherwise after {@code maxWait} the customer starts from the lowest seq seen, without a gap
- * for the unknown prefix (whose events, if they come, are let through late).
+ * at 1 (held events that occurred before it are an earlier sequence's: they go to {@link #LATE});
+ * otherwise after {@code maxWait} the customer starts from the lowest seq seen, without a gap for
+ * the unknown prefix (whose events, if they come, are let through late).
  *
  * <p>State (descriptors in {@link OrderingState}): {@code next-seq}, a {@link SeqCursor} with its
  * last-write time (the only state of an idle customer), {@code recent-ids} (only for customers
@@ -154,8 +155,9 @@ public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, 
         // watermark.
         long now = Math.max(ctx.timerService().currentWatermark(), in.logTimestamp);
         if (c != null && in.occurredAt < c.startedAt) {
-            // occurred before the sequence restarted: an event of the earlier sequence, which the
-            // state no longer describes; let it through rather than hold it as a new seq
+            // occurred before the event the sequence started (or restarted) at: the unknown prefix
+            // or an earlier sequence, which the state does not describe; let it through rather
+            // than take it for a copy or hold it as a new seq
             letThrough(in, ctx, OrderingReports.Late.UNKNOWN);
             return;
         }
@@ -181,7 +183,10 @@ public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, 
         }
         boolean known = c != null;
         if (c == null && in.seq == 1) {
-            c = SeqCursor.start(1, 1);
+            c = SeqCursor.start(1, 1, in.occurredAt);
+            if (wait != null) {
+                wait = setAsideEarlierSequence(in, c, wait, now, ctx);
+            }
         }
         if (c != null && in.seq == c.next) {
             out.collect(in);
@@ -273,6 +278,37 @@ public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, 
         } else {
             reports.duplicate(in, ctx);
         }
+    }
+
+    /**
+     * Seq 1 reaching a customer without a cursor while events are held: a held event that occurred
+     * before it cannot follow it in its sequence, so it belongs to an earlier one (a producer reset
+     * the state did not see, e.g. when the job started between them). Such events go to the late
+     * side output (their ids to {@code recent-ids}, so copies are known) instead of being emitted
+     * at seqs of the new sequence, where they would pass for its events and make their namesakes
+     * look like copies; the sequence starts at {@code first} as after a reset. Returns the wait
+     * left, or null when nothing stays held.
+     */
+    private GapWait setAsideEarlierSequence(
+            Interaction first, SeqCursor c, GapWait wait, long now, Context ctx) throws Exception {
+        TreeMap<Long, Interaction> held = new TreeMap<>();
+        for (Map.Entry<Long, Interaction> e : buffer.entries()) {
+            held.put(e.getKey(), e.getValue());
+        }
+        int taken = 0;
+        for (Map.Entry<Long, Interaction> e : held.entrySet()) {
+            if (e.getValue().occurredAt < first.occurredAt) {
+                letThrough(e.getValue(), ctx, OrderingReports.Late.UNKNOWN);
+                buffer.remove(e.getKey());
+                taken++;
+            }
+        }
+        if (taken == 0) {
+            return wait;
+        }
+        reports.restarted(first, CAUSE_RESET);
+        endWait(wait, taken, now, ctx);
+        return wait.buffered > 0 ? wait : null;
     }
 
     /**
@@ -426,7 +462,7 @@ public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, 
             long seq = e.getKey();
             Interaction event = e.getValue();
             if (c == null) {
-                c = SeqCursor.start(seq, seq);
+                c = SeqCursor.start(seq, seq, event.occurredAt);
             } else if (seq > c.next) {
                 if (!all && released > 0) {
                     break;

@@ -15,7 +15,7 @@ import java.util.Arrays;
  * [4] seqOneId  hash of the event id emitted at seq 1 in this sequence, 0 if unknown
  * [5] jumpCandidate the last implausibly high seq seen (see OrderPerCustomer), 0 if none
  * [6] latestOccurredAt the latest occurred_at (epoch ms) of an event emitted in this sequence, 0 if unknown
- * [7] startedAt the occurred_at of the event a reset or jump restarted the sequence at, else 0
+ * [7] startedAt the occurred_at of the event the sequence started or restarted at, 0 if unknown
  * [8..8+RING) ids of the last RING emitted seqs: slot seq % RING, 0 if that seq was skipped
  * </pre>
  *
@@ -47,11 +47,16 @@ final class SeqCursor {
 
     private SeqCursor() {}
 
-    /** A new sequence expecting {@code next}, knowing nothing below {@code certainFrom}. */
-    static SeqCursor start(long next, long certainFrom) {
+    /**
+     * A new sequence expecting {@code next}, knowing nothing below {@code certainFrom}, started at
+     * an event that occurred at {@code startedAt}: no later event of this sequence occurred before
+     * it.
+     */
+    static SeqCursor start(long next, long certainFrom, long startedAt) {
         SeqCursor c = new SeqCursor();
         c.next = next;
         c.certainFrom = certainFrom;
+        c.startedAt = startedAt;
         c.flagKnown = true;
         return c;
     }

@@ -86,6 +86,53 @@ class OrderPerCustomerIdentityTest {
     }
 
     @Test
+    void heldEventsOfAnEarlierSequenceGoLateWhenSeqOneStartsTheCustomer() throws Exception {
+        h = OrderingHarness.open(CONFIG, null, T0);
+        // a customer without state: the old sequence's 2 and 4 are held, waiting for seq 1
+        send(h, occurred("a", 2, "old-2", 1_002), occurred("a", 4, "old-4", 1_004));
+        // seq 1 that occurred after both: the producer had started over (a reset the state did not
+        // see); old-2 and old-4 cannot follow it
+        send(h, occurred("a", 1, "new-1", 2_001));
+        for (long s = 3; s <= 12; s++) {
+            send(h, occurred("a", s, "new-" + s, 2_000 + s));
+        }
+        // new-2 arrives after the sequence moved past the cursor's ring: it used to be dropped as a
+        // copy, since old-2 had been emitted at seq 2
+        send(
+                h,
+                occurred("a", 2, "new-2", 2_002),
+                occurred("a", 1, "old-1", 1_001),
+                occurred("a", 4, "old-4", 1_004));
+
+        assertThat(ids(h))
+                .containsExactly(
+                        "new-1", "new-3", "new-4", "new-5", "new-6", "new-7", "new-8", "new-9",
+                        "new-10", "new-11", "new-12");
+        assertThat(lateIds(h)).containsExactly("old-2", "old-4", "new-2", "old-1");
+        assertThat(duplicateIds(h)).containsExactly("old-4");
+    }
+
+    @Test
+    void anEarlierSequenceArrivingAfterSeqOneStartedTheCustomerIsLetThrough() throws Exception {
+        h = OrderingHarness.open(CONFIG, null, T0);
+        for (long s = 1; s <= 12; s++) {
+            send(h, occurred("a", s, "new-" + s, 2_000 + s));
+        }
+        // the sequence before it, which occurred earlier, arrives late; old-2's seq is beyond the
+        // cursor's ring, where it used to pass for a copy of new-2
+        send(
+                h,
+                occurred("a", 1, "old-1", 1_001),
+                occurred("a", 2, "old-2", 1_002),
+                occurred("a", 2, "old-2", 1_002),
+                occurred("a", 12, "new-12", 2_012));
+
+        assertThat(ids(h)).hasSize(12).endsWith("new-12");
+        assertThat(lateIds(h)).containsExactly("old-1", "old-2");
+        assertThat(duplicateIds(h)).containsExactly("old-2", "new-12");
+    }
+
+    @Test
     void oneImplausibleSeqGoesLateAndTheCustomerStaysInOrder() throws Exception {
         h = OrderingHarness.open(CONFIG, null, T0);
         send(h, event("a", 1), event("a", 2), event("a", 1_000_000_000L), event("a", 3));
