@@ -58,9 +58,7 @@ class OrderPerCustomerIdentityTest {
     @Test
     void aProducerResetStartsTheSequenceOverAndLosesNoLaterEvent() throws Exception {
         h = OrderingHarness.open(CONFIG, null, T0);
-        for (long s = 1; s <= 5; s++) {
-            send(h, occurred("a", s, "old-" + s, 1_000 + s));
-        }
+        sendRun("old-", 1, 5, 1_000);
         send(h, occurred("a", 9, "old-9", 1_009)); // held: the old sequence waits for 6..8
         // the producer restarts at 1 (later occurred_at, new ids): held 9 goes out first
         send(
@@ -93,9 +91,7 @@ class OrderPerCustomerIdentityTest {
         // seq 1 that occurred after both: the producer had started over (a reset the state did not
         // see); old-2 and old-4 cannot follow it
         send(h, occurred("a", 1, "new-1", 2_001));
-        for (long s = 3; s <= 12; s++) {
-            send(h, occurred("a", s, "new-" + s, 2_000 + s));
-        }
+        sendRun("new-", 3, 12, 2_000);
         // new-2 arrives after the sequence moved past the cursor's ring: it used to be dropped as a
         // copy, since old-2 had been emitted at seq 2
         send(
@@ -115,9 +111,7 @@ class OrderPerCustomerIdentityTest {
     @Test
     void anEarlierSequenceArrivingAfterSeqOneStartedTheCustomerIsLetThrough() throws Exception {
         h = OrderingHarness.open(CONFIG, null, T0);
-        for (long s = 1; s <= 12; s++) {
-            send(h, occurred("a", s, "new-" + s, 2_000 + s));
-        }
+        sendRun("new-", 1, 12, 2_000);
         // the sequence before it, which occurred earlier, arrives late; old-2's seq is beyond the
         // cursor's ring, where it used to pass for a copy of new-2
         send(
@@ -175,6 +169,13 @@ class OrderPerCustomerIdentityTest {
 
         assertThat(lateIds(h)).containsExactly("other");
         assertThat(duplicateIds(h)).containsExactly("a#2", "other");
+    }
+
+    /** Customer a's seqs {@code from..to}, ids {@code prefix + seq}, occurred at base + seq. */
+    private void sendRun(String prefix, long from, long to, long base) throws Exception {
+        for (long s = from; s <= to; s++) {
+            send(h, occurred("a", s, prefix + s, base + s));
+        }
     }
 
     private static Interaction occurred(String customer, long seq, String id, long occurredAt) {
