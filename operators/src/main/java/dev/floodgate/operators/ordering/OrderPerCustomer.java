@@ -291,24 +291,49 @@ public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, 
      */
     private GapWait setAsideEarlierSequence(
             Interaction first, SeqCursor c, GapWait wait, long now, Context ctx) throws Exception {
-        TreeMap<Long, Interaction> held = new TreeMap<>();
-        for (Map.Entry<Long, Interaction> e : buffer.entries()) {
-            held.put(e.getKey(), e.getValue());
-        }
-        int taken = 0;
-        for (Map.Entry<Long, Interaction> e : held.entrySet()) {
-            if (e.getValue().occurredAt < first.occurredAt) {
-                letThrough(e.getValue(), ctx, OrderingReports.Late.UNKNOWN);
-                buffer.remove(e.getKey());
-                taken++;
-            }
-        }
+        int taken = setAside(held(), first.occurredAt, ctx);
         if (taken == 0) {
             return wait;
         }
         reports.restarted(first, CAUSE_RESET);
-        endWait(wait, taken, now, ctx);
-        return wait.buffered > 0 ? wait : null;
+        if (taken == wait.buffered) {
+            endWait(wait, taken, now, ctx);
+            return null;
+        }
+        // the wait goes on for what stays held (the caller ends it when first releases them)
+        reports.bufferedEvents.dec(taken);
+        wait.buffered -= taken;
+        gapWait.update(wait);
+        return wait;
+    }
+
+    /**
+     * Sends the held events that occurred before {@code startedAt} to the late side output and
+     * removes them from the buffer and from {@code held}: they cannot follow the event a customer's
+     * state starts at. Returns how many.
+     */
+    private int setAside(TreeMap<Long, Interaction> held, long startedAt, Context ctx)
+            throws Exception {
+        int taken = 0;
+        for (var it = held.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<Long, Interaction> e = it.next();
+            if (e.getValue().occurredAt < startedAt) {
+                letThrough(e.getValue(), ctx, OrderingReports.Late.UNKNOWN);
+                buffer.remove(e.getKey());
+                it.remove();
+                taken++;
+            }
+        }
+        return taken;
+    }
+
+    /** A copy of the held events by seq (the buffer is not changed while it is iterated). */
+    private TreeMap<Long, Interaction> held() throws Exception {
+        TreeMap<Long, Interaction> held = new TreeMap<>();
+        for (Map.Entry<Long, Interaction> e : buffer.entries()) {
+            held.put(e.getKey(), e.getValue());
+        }
+        return held;
     }
 
     /**
@@ -438,9 +463,10 @@ public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, 
 
     /**
      * Skips ahead: releases all held events, or on overflow the oldest contiguous run, reporting
-     * holes. A customer without a cursor starts at the lowest held seq; nothing below it is known.
-     * A held event implausibly far past the one before it goes to the late side output instead of
-     * skipping the seqs in between. Returns the cursor written.
+     * holes. A customer without a cursor starts at the lowest held seq (held events that occurred
+     * before it go late: an earlier sequence's); nothing below it is known. A held event
+     * implausibly far past the one before it goes to the late side output instead of skipping the
+     * seqs in between. Returns the cursor written.
      */
     private SeqCursor release(
             SeqCursor c,
@@ -452,11 +478,14 @@ public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, 
             throws Exception {
         boolean all = !cause.equals(CAUSE_OVERFLOW);
         boolean known = c != null;
-        TreeMap<Long, Interaction> held = new TreeMap<>();
-        for (Map.Entry<Long, Interaction> e : buffer.entries()) {
-            held.put(e.getKey(), e.getValue());
-        }
+        TreeMap<Long, Interaction> held = held();
+        int count = held.size();
         int taken = 0;
+        if (c == null && !held.isEmpty()) {
+            // the customer starts at its lowest held seq: what occurred before that event is of an
+            // earlier sequence
+            taken = setAside(held, held.firstEntry().getValue().occurredAt, ctx);
+        }
         int released = 0;
         for (Map.Entry<Long, Interaction> e : held.entrySet()) {
             long seq = e.getKey();
@@ -488,10 +517,10 @@ public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, 
             released++;
         }
         if (c != null) {
-            c.waiting = held.size() > taken;
+            c.waiting = count > taken;
             store(c, known, ctx.timerService());
         }
-        wait.buffered = held.size();
+        wait.buffered = count;
         endWait(wait, taken, now, ctx);
         return c;
     }

@@ -20,9 +20,10 @@ import java.util.Arrays;
  * </pre>
  *
  * <p>Older versions wrote the first two or three elements only: those decode as {@code certainFrom
- * = 1}, no seq-1 id, no jump candidate, no latest occurred_at, an empty ring, and the flag unknown
- * (which makes the operator read {@code gap-wait}); so their rule, "below the cursor is a duplicate
- * unless skipped", holds until the customer's next write, which writes the full form.
+ * = 1}, no seq-1 id, no jump candidate, no latest occurred_at, no start time, an empty ring, and
+ * the flag unknown (which makes the operator read {@code gap-wait}); so their rule, "below the
+ * cursor is a duplicate unless skipped", holds until the customer's next write, which writes the
+ * full form.
  */
 final class SeqCursor {
     static final int RING = 8;
