@@ -225,11 +225,13 @@ public final class BackfillJob {
      * ({@code shedAgain}, after the end offsets this drain reads to): backlog for the next drain,
      * never a dead letter.
      *
-     * <p>Progress is atomic with the output: at each checkpoint the lanes settle (every admitted
-     * event gets its outcome before the barrier) and the marks of what was read before the barrier
-     * commit with that checkpoint; checkpoints are aligned (an unaligned one would hold records in
-     * flight). A run restored from its own checkpoint continues from its state; a new run starts at
-     * the last committed marks ({@link DrainProgress}).
+     * <p>Progress commits with the output's checkpoint: at each checkpoint the lanes settle (every
+     * admitted event gets its outcome before the barrier) and the marks of what was read before the
+     * barrier commit with that checkpoint; checkpoints are aligned (an unaligned one would hold
+     * records in flight). The marks and the outputs are separate transactions, so only a stop (or
+     * the end of the input) leaves them committed together: a run restored from its own checkpoint
+     * continues from its state and commits what is pending; a new run starts at the last committed
+     * marks ({@link DrainProgress}), exact after a stop, not after a cancel.
      */
     public static void defineDrain(
             StreamExecutionEnvironment env,

@@ -17,7 +17,9 @@ import org.apache.flink.util.OutputTag;
  * with the checkpoint whose barrier follows them, together with the outputs of every record before
  * them: the lanes settle before the barrier ({@code LanesConfig#settleAtCheckpoints}) and the drain
  * checkpoints aligned. A later drain run starts at the marks, so it neither repeats nor skips what
- * a cancelled or failed run left, whatever the group's offset commits did.
+ * a stopped run left, whatever the group's offset commits did. The marks and the outputs are
+ * separate transactions: a cancel between their commits leaves them apart, so a cancelled or failed
+ * run resumes from its checkpoint, whose restore commits what is pending.
  *
  * <p>State: none checkpointed. The positions are those read since this subtask (re)started; a
  * partition not read since then keeps its last committed mark. No timers.

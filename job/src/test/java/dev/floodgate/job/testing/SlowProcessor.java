@@ -10,8 +10,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Pass-through processing that answers each call after {@code delayMillis} on another thread, so
- * calls are in flight whenever a checkpoint comes: what a drain run cancelled mid-way leaves
- * behind. Counts calls in {@link #CALLS}.
+ * calls are in flight whenever a checkpoint comes: what a drain run stopped mid-way leaves behind.
+ * Counts calls in {@link #CALLS}.
  */
 public final class SlowProcessor implements EventProcessor {
     private static final long serialVersionUID = 1L;
