@@ -185,7 +185,7 @@ public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, 
         if (c == null && in.seq == 1) {
             c = SeqCursor.start(1, 1, in.occurredAt);
             if (wait != null) {
-                wait = setAsideEarlierSequence(in, c, wait, now, ctx);
+                wait = setAsideEarlierSequence(in, wait, now, ctx);
             }
         }
         if (c != null && in.seq == c.next) {
@@ -289,8 +289,8 @@ public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, 
      * look like copies; the sequence starts at {@code first} as after a reset. Returns the wait
      * left, or null when nothing stays held.
      */
-    private GapWait setAsideEarlierSequence(
-            Interaction first, SeqCursor c, GapWait wait, long now, Context ctx) throws Exception {
+    private GapWait setAsideEarlierSequence(Interaction first, GapWait wait, long now, Context ctx)
+            throws Exception {
         int taken = setAside(held(), first.occurredAt, ctx);
         if (taken == 0) {
             return wait;
