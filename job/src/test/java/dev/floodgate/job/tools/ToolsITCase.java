@@ -72,9 +72,17 @@ class ToolsITCase {
                 "t.shed",
                 "t.dlq");
         List<ProducerRecord<byte[], byte[]>> records = new ArrayList<>();
-        Interaction gap2 = event(GAP_CUSTOMER, 2);
-        for (long seq : new long[] {1, 3, 4}) {
-            records.add(InteractionRecords.record("t.interactions", event(GAP_CUSTOMER, seq)));
+        // occurred_at follows seq, as a producer's events do (the ordering takes an event that
+        // occurred before a customer's first one for an earlier sequence's); seq 2 is sent later
+        Interaction gap2 = null;
+        for (long seq = 1; seq <= 4; seq++) {
+            Interaction e = event(GAP_CUSTOMER, seq);
+            e.occurredAt = 1_700_000_000_000L + seq;
+            if (seq == 2) {
+                gap2 = e;
+            } else {
+                records.add(InteractionRecords.record("t.interactions", e));
+            }
         }
         for (int c = 0; c < 6; c++) {
             for (long seq = 1; seq <= 3; seq++) {
