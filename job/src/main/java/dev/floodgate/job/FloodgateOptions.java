@@ -220,6 +220,11 @@ public final class FloodgateOptions {
                     "ordering-state-ttl",
                     "7d",
                     "idle customers' ordering state expires after this; keep it equal between live job and replay");
+    public static final TypedOption<Duration> DEDUPE_HORIZON =
+            duration(
+                    "dedupe-horizon",
+                    "7d",
+                    "how long each event id is remembered: a redelivered copy within it is dropped, one after it is processed again; at least the interaction log's retention; keep it equal between live job and replay");
 
     // Shedding
     public static final TypedOption<Boolean> SHEDDING =

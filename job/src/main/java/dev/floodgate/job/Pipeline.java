@@ -56,7 +56,8 @@ public record Pipeline(
                         .withMaxWait(o.get(FloodgateOptions.ORDERING_MAX_WAIT))
                         .withMaxBuffered(o.get(FloodgateOptions.ORDERING_MAX_BUFFERED))
                         .withMaxSeqJump(o.get(FloodgateOptions.ORDERING_MAX_SEQ_JUMP))
-                        .withStateTtl(o.get(FloodgateOptions.ORDERING_STATE_TTL));
+                        .withStateTtl(o.get(FloodgateOptions.ORDERING_STATE_TTL))
+                        .withDedupeHorizon(o.get(FloodgateOptions.DEDUPE_HORIZON));
         return new Pipeline(
                 o.get(FloodgateOptions.MAX_RECORD_BYTES),
                 ordering,

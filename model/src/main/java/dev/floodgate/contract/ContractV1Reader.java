@@ -7,35 +7,43 @@ import dev.floodgate.model.Priority;
 import java.nio.charset.StandardCharsets;
 import java.time.format.DateTimeParseException;
 import java.util.Arrays;
+import java.util.HashSet;
+import java.util.Set;
 
 /**
  * Reads and validates the value of one record of contract v1 straight from its bytes, field by
  * field: the live job's per-record parse. It accepts and rejects what the Jackson parser it
- * replaced did, with the same {@link DeadLetterReason} and, for every reason but {@link
- * DeadLetterReason#BAD_JSON}, the same message: a field of the wrong type (and {@code seq} below 1)
- * is rejected as soon as it is read, even if the JSON breaks later; the other checks run on the
- * whole object in a fixed order. Duplicate fields are allowed, the last one wins; unknown fields
- * are skipped (and checked as JSON). The caller checks the value's size and key, and looks for
- * invalid UTF-8 in the rest of a rejected value (the reader checks only the bytes before the point
- * where it stopped).
+ * replaced did (with the duplicate check below added to both), with the same {@link
+ * DeadLetterReason} and, for every reason but {@link DeadLetterReason#BAD_JSON}, the same message:
+ * a field of the wrong type (and {@code seq} or {@code seq_epoch} below 1) is rejected as soon as
+ * it is read, even if the JSON breaks later; the other checks run on the whole object in a fixed
+ * order. A field name given twice in the object, known or unknown (compared as decoded text), is
+ * {@link DeadLetterReason#DUPLICATE_FIELD}, as soon as the second one is read (with its number or
+ * literal, like a type): the known ones tracked in a bitmask, the unknown ones in a set made only
+ * for a record that has two or more. Names inside the values of unknown fields are not checked.
+ * Unknown fields are skipped (and checked as JSON). The caller checks the value's size and key, and
+ * looks for invalid UTF-8 in the rest of a rejected value (the reader checks only the bytes before
+ * the point where it stopped).
  */
 final class ContractV1Reader {
     private static final int SCHEMA = 0;
     private static final int EVENT_ID = 1;
     private static final int CUSTOMER_ID = 2;
     private static final int SEQ = 3;
-    private static final int CHANNEL = 4;
-    private static final int PRIORITY = 5;
-    private static final int OCCURRED_AT = 6;
-    private static final int BODY = 7;
-    private static final int URI = 8;
+    private static final int SEQ_EPOCH = 4;
+    private static final int CHANNEL = 5;
+    private static final int PRIORITY = 6;
+    private static final int OCCURRED_AT = 7;
+    private static final int BODY = 8;
+    private static final int URI = 9;
 
-    /** Indexed by the constants above. */
+    /** Indexed by the constants above (at most 32: the fields seen are bits of an int). */
     private static final String[] FIELDS = {
         "schema",
         "event_id",
         "customer_id",
         "seq",
+        "seq_epoch",
         "channel",
         "priority",
         "occurred_at",
@@ -69,17 +77,37 @@ final class ContractV1Reader {
         int c = json.skipWhitespace();
         boolean more = c != '}';
         int field = -1;
+        int seen = 0; // bit f: FIELDS[f] was read
+        String firstUnknown = null; // the first unknown name read
+        Set<String> unknown = null; // all the unknown names read, once there are two
         while (more) {
             if (c != '"') {
                 throw json.fail("'\"' to open a field name");
             }
             field = field(json, field + 1);
+            String unknownName = field < 0 ? json.string() : null;
             if (json.skipWhitespace() != ':') {
                 throw json.fail("':' after the field name");
             }
             json.advance();
             json.skipWhitespace();
             int token = json.valueToken();
+            if (field >= 0) {
+                if ((seen & 1 << field) != 0) {
+                    throw duplicate(FIELDS[field]);
+                }
+                seen |= 1 << field;
+            } else if (firstUnknown == null) {
+                firstUnknown = unknownName;
+            } else {
+                if (unknown == null) {
+                    unknown = new HashSet<>();
+                    unknown.add(firstUnknown);
+                }
+                if (!unknown.add(unknownName)) {
+                    throw duplicate(unknownName);
+                }
+            }
             switch (field) {
                 case SCHEMA:
                     schema = token == JsonCursor.NULL ? null : schema(json, token);
@@ -91,7 +119,16 @@ final class ContractV1Reader {
                     in.customerId = text(json, token, field, null, null);
                     break;
                 case SEQ:
-                    in.seq = token == JsonCursor.NULL ? Interaction.NO_SEQ : seq(json, token);
+                    in.seq =
+                            token == JsonCursor.NULL
+                                    ? Interaction.NO_SEQ
+                                    : atLeastOne(json, token, field);
+                    break;
+                case SEQ_EPOCH:
+                    in.seqEpoch =
+                            token == JsonCursor.NULL
+                                    ? Interaction.NO_EPOCH
+                                    : atLeastOne(json, token, field);
                     break;
                 case CHANNEL:
                     channel = text(json, token, field, CHANNELS, CHANNEL_BYTES);
@@ -189,11 +226,14 @@ final class ContractV1Reader {
     /**
      * The field whose name is next, or -1 for an unknown one. FIELDS are in the order producers
      * (and {@link InteractionCodec#write}) write them, so it is most likely {@code likely}, the one
-     * after the last.
+     * after the last, or the one after that when an optional field is left out ({@code seq_epoch},
+     * {@code seq}, {@code body} of a voice call).
      */
     private static int field(JsonCursor json, int likely) throws InvalidRecordException {
-        if (likely < FIELDS.length && json.skipStringIf(FIELD_BYTES[likely])) {
-            return likely;
+        for (int f = likely; f < likely + 2 && f < FIELDS.length; f++) {
+            if (json.skipStringIf(FIELD_BYTES[f])) {
+                return f;
+            }
         }
         json.scanName();
         for (int f = 0; f < FIELDS.length; f++) {
@@ -233,16 +273,23 @@ final class ContractV1Reader {
         return (int) json.numberValue();
     }
 
-    private static long seq(JsonCursor json, int token) throws InvalidRecordException {
+    /** {@code seq} and {@code seq_epoch}: an integer that fits a long, at least 1. */
+    private static long atLeastOne(JsonCursor json, int token, int field)
+            throws InvalidRecordException {
         if (token != JsonCursor.INT || !json.numberFitsLong()) {
-            throw wrongType(json, token, "seq", "an integer");
+            throw wrongType(json, token, FIELDS[field], "an integer");
         }
-        long seq = json.numberValue();
-        if (seq < 1) {
+        long value = json.numberValue();
+        if (value < 1) {
             throw new InvalidRecordException(
-                    DeadLetterReason.INVALID_VALUE, "seq " + seq + " is below 1");
+                    DeadLetterReason.INVALID_VALUE, FIELDS[field] + " " + value + " is below 1");
         }
-        return seq;
+        return value;
+    }
+
+    private static InvalidRecordException duplicate(String field) {
+        return new InvalidRecordException(
+                DeadLetterReason.DUPLICATE_FIELD, "field '" + field + "' given twice");
     }
 
     /**

@@ -102,6 +102,7 @@ public final class InteractionCodec {
     private static final JsonWriter.Name EVENT_ID = new JsonWriter.Name("event_id");
     private static final JsonWriter.Name CUSTOMER_ID = new JsonWriter.Name("customer_id");
     private static final JsonWriter.Name SEQ = new JsonWriter.Name("seq");
+    private static final JsonWriter.Name SEQ_EPOCH = new JsonWriter.Name("seq_epoch");
     private static final JsonWriter.Name CHANNEL = new JsonWriter.Name("channel");
     private static final JsonWriter.Name PRIORITY = new JsonWriter.Name("priority");
     private static final JsonWriter.Name OCCURRED_AT = new JsonWriter.Name("occurred_at");
@@ -120,6 +121,9 @@ public final class InteractionCodec {
         g.field(EVENT_ID, in.eventId).field(CUSTOMER_ID, in.customerId);
         if (in.hasSeq()) {
             g.field(SEQ, in.seq);
+        }
+        if (in.hasSeqEpoch()) {
+            g.field(SEQ_EPOCH, in.seqEpoch);
         }
         g.field(CHANNEL, in.channel.wireName())
                 .field(PRIORITY, in.priority.wireName())

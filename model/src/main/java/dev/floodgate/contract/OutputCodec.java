@@ -32,6 +32,7 @@ public final class OutputCodec {
     private static final JsonWriter.Name EVENT_ID = new JsonWriter.Name("event_id");
     private static final JsonWriter.Name CUSTOMER_ID = new JsonWriter.Name("customer_id");
     private static final JsonWriter.Name SEQ = new JsonWriter.Name("seq");
+    private static final JsonWriter.Name SEQ_EPOCH = new JsonWriter.Name("seq_epoch");
     private static final JsonWriter.Name CHANNEL = new JsonWriter.Name("channel");
     private static final JsonWriter.Name PRIORITY = new JsonWriter.Name("priority");
     private static final JsonWriter.Name LANE = new JsonWriter.Name("lane");
@@ -64,6 +65,9 @@ public final class OutputCodec {
         g.field(EVENT_ID, p.eventId).field(CUSTOMER_ID, p.customerId);
         if (p.seq != Interaction.NO_SEQ) {
             g.field(SEQ, p.seq);
+        }
+        if (p.seqEpoch != Interaction.NO_EPOCH) {
+            g.field(SEQ_EPOCH, p.seqEpoch);
         }
         return g.field(CHANNEL, CHANNELS[p.channel.ordinal()])
                 .field(PRIORITY, PRIORITIES[p.priority.ordinal()])
@@ -122,6 +126,7 @@ public final class OutputCodec {
         p.eventId = n.path("event_id").asText();
         p.customerId = n.path("customer_id").asText();
         p.seq = n.path("seq").asLong(Interaction.NO_SEQ);
+        p.seqEpoch = n.path("seq_epoch").asLong(Interaction.NO_EPOCH);
         p.channel = Channel.fromWire(n.path("channel").asText());
         p.priority = Priority.fromWire(n.path("priority").asText());
         p.lane = Lane.fromWire(n.path("lane").asText());

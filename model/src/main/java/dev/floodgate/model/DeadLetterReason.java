@@ -15,8 +15,8 @@ public enum DeadLetterReason {
     /** A field has the wrong JSON type. */
     WRONG_TYPE,
     /**
-     * A field has the right type but an impossible value (seq below 1, timestamp that does not
-     * parse).
+     * A field has the right type but an impossible value (seq or seq_epoch below 1, timestamp that
+     * does not parse).
      */
     INVALID_VALUE,
     UNKNOWN_CHANNEL,
@@ -25,7 +25,9 @@ public enum DeadLetterReason {
     /** The Kafka key is absent or disagrees with {@code customer_id}. */
     KEY_MISMATCH,
     /** The processing service still failed after all retries. */
-    PROCESSING_FAILED;
+    PROCESSING_FAILED,
+    /** A field name is given twice in the record's JSON object (nested objects not checked). */
+    DUPLICATE_FIELD;
 
     public String wireName() {
         return name().toLowerCase(java.util.Locale.ROOT);

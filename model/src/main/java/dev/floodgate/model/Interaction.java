@@ -13,11 +13,21 @@ public class Interaction {
     /** {@code seq} value meaning "absent": the log order of the customer's partition stands. */
     public static final long NO_SEQ = 0L;
 
+    /** {@code seqEpoch} value meaning "absent": the record carried no {@code seq_epoch}. */
+    public static final long NO_EPOCH = 0L;
+
     public String eventId;
     public String customerId;
 
     /** Per-customer sequence number starting at 1, or {@link #NO_SEQ}. */
     public long seq;
+
+    /**
+     * The generation of the customer's seq numbering ({@code seq_epoch}, at least 1), or {@link
+     * #NO_EPOCH}: a producer that starts the customer's seq again at 1 raises it, so a new sequence
+     * can be told from stragglers of the old one without clocks.
+     */
+    public long seqEpoch;
 
     public Channel channel;
     public Priority priority;
@@ -44,6 +54,10 @@ public class Interaction {
         return seq != NO_SEQ;
     }
 
+    public boolean hasSeqEpoch() {
+        return seqEpoch != NO_EPOCH;
+    }
+
     /** Age in milliseconds at {@code nowMillis}. */
     public long ageAt(long nowMillis) {
         return nowMillis - logTimestamp;
@@ -54,6 +68,7 @@ public class Interaction {
         c.eventId = eventId;
         c.customerId = customerId;
         c.seq = seq;
+        c.seqEpoch = seqEpoch;
         c.channel = channel;
         c.priority = priority;
         c.occurredAt = occurredAt;
@@ -73,6 +88,7 @@ public class Interaction {
         }
         Interaction i = (Interaction) o;
         return seq == i.seq
+                && seqEpoch == i.seqEpoch
                 && occurredAt == i.occurredAt
                 && logTimestamp == i.logTimestamp
                 && sourcePartition == i.sourcePartition
@@ -96,6 +112,7 @@ public class Interaction {
         return "Interaction{"
                 + customerId
                 + "#"
+                + (hasSeqEpoch() ? "e" + seqEpoch + "." : "")
                 + seq
                 + " "
                 + eventId

@@ -5,6 +5,10 @@ public class ProcessedEvent {
     public String eventId;
     public String customerId;
     public long seq;
+
+    /** The input's {@code seq_epoch}, or {@link Interaction#NO_EPOCH}. */
+    public long seqEpoch;
+
     public Channel channel;
     public Priority priority;
     public Lane lane;
@@ -29,6 +33,7 @@ public class ProcessedEvent {
         p.eventId = in.eventId;
         p.customerId = in.customerId;
         p.seq = in.seq;
+        p.seqEpoch = in.seqEpoch;
         p.channel = in.channel;
         p.priority = in.priority;
         p.lane = lane;

@@ -40,7 +40,7 @@ import net.jqwik.api.constraints.Size;
  * bytes, both give the same {@link Interaction} (every field), or the same {@link DeadLetterReason}
  * with, for every reason but {@code bad_json}, the same message. The one difference: a value
  * Jackson would have read as UTF-16 or UTF-32 (a NUL in its first two bytes) is {@code bad_json}
- * now.
+ * now. A field name given twice is {@code duplicate_field} for both (the oracle checks it too).
  */
 class ContractV1ReaderProperties {
     private static final int MAX = 1 << 20;
@@ -50,6 +50,7 @@ class ContractV1ReaderProperties {
                     "event_id",
                     "customer_id",
                     "seq",
+                    "seq_epoch",
                     "channel",
                     "priority",
                     "occurred_at",
@@ -58,7 +59,8 @@ class ContractV1ReaderProperties {
     private static final Object ABSENT = new Object();
 
     /**
-     * A generated record: its members in order (duplicates included), its key, and how to spell it.
+     * A generated record: its members in order (each name once; {@link #withAFieldTwice} repeats
+     * one), its key, and how to spell it.
      */
     record Rec(List<Member> members, String customerId, boolean bom, long seed) {
         byte[] value(boolean plain) {
@@ -80,6 +82,28 @@ class ContractV1ReaderProperties {
         for (boolean plain : new boolean[] {true, false}) {
             Outcome expected = assertAgree(r.key(), r.value(plain));
             assertThat(expected.reason()).as("the generator makes valid records").isNull();
+        }
+    }
+
+    /**
+     * A valid record with one of its fields (known or unknown) given again, before or after, with
+     * the same value or another of the right type: {@code duplicate_field}, naming the first name
+     * to come a second time.
+     */
+    @Property(tries = 3000)
+    void aFieldGivenTwiceReadsTheSame(@ForAll("records") Rec r, @ForAll long seed) {
+        Rec twice = withAFieldTwice(r, new Random(seed));
+        Set<String> names = new java.util.HashSet<>();
+        String repeated =
+                twice.members().stream()
+                        .map(Member::name)
+                        .filter(n -> !names.add(n))
+                        .findFirst()
+                        .orElseThrow();
+        for (boolean plain : new boolean[] {true, false}) {
+            Outcome expected = assertAgree(twice.key(), twice.value(plain));
+            assertThat(expected.reason()).isEqualTo(DeadLetterReason.DUPLICATE_FIELD);
+            assertThat(expected.message()).isEqualTo("field '" + repeated + "' given twice");
         }
     }
 
@@ -256,13 +280,16 @@ class ContractV1ReaderProperties {
 
     // ---- valid records
 
+    /** A seq and a seq_epoch, each a {@link Num}, null or {@link #ABSENT}. */
+    record Seqs(Object seq, Object epoch) {}
+
     @Provide
     Arbitrary<Rec> records() {
         Arbitrary<List<Member>> contract =
                 Combinators.combine(
                                 texts().filter(s -> !s.isEmpty()),
                                 customerIds(),
-                                seqs(),
+                                Combinators.combine(seqs(), seqs()).as(Seqs::new),
                                 Arbitraries.of(Channel.class),
                                 Arbitraries.of(Priority.class),
                                 instants(),
@@ -281,8 +308,11 @@ class ContractV1ReaderProperties {
                                     m.add(new Member("schema", new Num("1")));
                                     m.add(new Member("event_id", eventId));
                                     m.add(new Member("customer_id", customerId));
-                                    if (seq != ABSENT) {
-                                        m.add(new Member("seq", seq));
+                                    if (seq.seq() != ABSENT) {
+                                        m.add(new Member("seq", seq.seq()));
+                                    }
+                                    if (seq.epoch() != ABSENT) {
+                                        m.add(new Member("seq_epoch", seq.epoch()));
                                     }
                                     m.add(new Member("channel", channel.wireName()));
                                     m.add(new Member("priority", priority.wireName()));
@@ -303,7 +333,8 @@ class ContractV1ReaderProperties {
                 Combinators.combine(texts().filter(s -> !KNOWN.contains(s)), values(3))
                         .as(Member::new)
                         .list()
-                        .ofMaxSize(3);
+                        .ofMaxSize(3)
+                        .uniqueElements(Member::name);
         return Combinators.combine(
                         contract,
                         unknown,
@@ -315,26 +346,31 @@ class ContractV1ReaderProperties {
                             List<Member> members = new ArrayList<>(known);
                             members.addAll(extra);
                             java.util.Collections.shuffle(members, random);
-                            addEarlierDuplicates(members, random);
                             return new Rec(
                                     members, (String) find(known, "customer_id"), bom == 0, seed);
                         });
     }
 
-    /** Earlier values of some contract fields, which the later ones override. */
-    private static void addEarlierDuplicates(List<Member> members, Random random) {
-        for (int i = members.size() - 1; i >= 0; i--) {
-            String name = members.get(i).name();
-            if (KNOWN.contains(name) && random.nextInt(8) == 0) {
-                Object decoy =
-                        random.nextBoolean()
+    /**
+     * {@code r} with one of its members given again at a random place, with the same value or
+     * another one of a type its field takes (so that the first is not a dead letter for its type).
+     */
+    static Rec withAFieldTwice(Rec r, Random random) {
+        List<Member> members = new ArrayList<>(r.members());
+        Member m = members.get(random.nextInt(members.size()));
+        String name = m.name();
+        Object value =
+                random.nextBoolean()
+                        ? m.value()
+                        : random.nextBoolean()
                                 ? null
                                 : name.equals("schema")
                                         ? new Num("2")
-                                        : name.equals("seq") ? new Num("7") : "decoy";
-                members.add(random.nextInt(i + 1), new Member(name, decoy));
-            }
-        }
+                                        : name.equals("seq") || name.equals("seq_epoch")
+                                                ? new Num("7")
+                                                : "decoy";
+        members.add(random.nextInt(members.size() + 1), new Member(name, value));
+        return new Rec(members, r.customerId(), r.bom(), r.seed());
     }
 
     private static Object find(List<Member> members, String name) {
@@ -665,6 +701,7 @@ class ContractV1ReaderProperties {
                     "'",
                     "\"schema\"",
                     "\"seq\"",
+                    "\"seq_epoch\"",
                     "\"body\"",
                     "\"uri\"",
                     "\"channel\"",

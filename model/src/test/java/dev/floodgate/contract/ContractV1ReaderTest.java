@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.floodgate.contract.ContractV1ReaderProperties.Outcome;
 import dev.floodgate.model.DeadLetterReason;
+import dev.floodgate.model.Interaction;
 import dev.floodgate.model.RawRecord;
 import java.nio.charset.StandardCharsets;
 import java.util.stream.Stream;
@@ -58,8 +59,15 @@ class ContractV1ReaderTest {
                         "{%s,`body`:`\\`\\\\\\/\\b\\f\\n\\r\\t`}",
                         "`\\/\b\f\n\r\t"),
                 Arguments.of("escaped field name", "{%s,`b\\u006Fdy`:`x`}", "x"),
-                Arguments.of("duplicate field, last wins", "{%s,`body`:`x`,`body`:`y`}", "y"),
-                Arguments.of("null then a value", "{%s,`body`:null,`body`:`y`}", "y"),
+                Arguments.of(
+                        "a name twice inside an unknown field's object",
+                        "{%s,`x`:{`body`:1,`body`:2,`a`:[{`a`:1,`a`:1}]},`body`:`y`}",
+                        "y"),
+                Arguments.of(
+                        "a contract name inside an unknown field's object",
+                        "{%s,`x`:{`seq`:1,`event_id`:2},`body`:`y`}",
+                        "y"),
+                Arguments.of("unknown names differing in case", "{%s,`a`:1,`A`:1,`body`:`y`}", "y"),
                 Arguments.of("whitespace everywhere", "\t\r\n{ %s ,`body` :\n`y` } \r\n\t", "y"),
                 Arguments.of(
                         "nested unknown fields",
@@ -130,14 +138,14 @@ class ContractV1ReaderTest {
                 Arguments.of(
                         "body: array, then broken", "{`body`:[1],", DeadLetterReason.WRONG_TYPE),
                 Arguments.of("seq 0, then broken", "{`seq`:0 x", DeadLetterReason.INVALID_VALUE),
-                Arguments.of("seq -0", "{%s,`seq`:-0,`body`:`y`}", DeadLetterReason.INVALID_VALUE),
+                Arguments.of("seq -0", "{`seq`:-0,%s,`body`:`y`}", DeadLetterReason.INVALID_VALUE),
                 Arguments.of(
                         "seq: long min",
-                        "{%s,`seq`:-9223372036854775808,`body`:`y`}",
+                        "{`seq`:-9223372036854775808,%s,`body`:`y`}",
                         DeadLetterReason.INVALID_VALUE),
                 Arguments.of(
                         "seq: beyond long",
-                        "{%s,`seq`:9223372036854775808,`body`:`y`}",
+                        "{`seq`:9223372036854775808,%s,`body`:`y`}",
                         DeadLetterReason.WRONG_TYPE),
                 Arguments.of(
                         "schema: beyond int", "{`schema`:2147483648}", DeadLetterReason.WRONG_TYPE),
@@ -148,16 +156,132 @@ class ContractV1ReaderTest {
                 Arguments.of("schema -0", "{`schema`:-0}", DeadLetterReason.UNSUPPORTED_SCHEMA),
                 Arguments.of("schema 1.0", "{`schema`:1.0}", DeadLetterReason.WRONG_TYPE),
                 Arguments.of("schema 1e0", "{`schema`:1e0}", DeadLetterReason.WRONG_TYPE),
+                Arguments.of("body null", "{%s,`body`:null}", DeadLetterReason.MISSING_FIELD),
                 Arguments.of(
-                        "body null",
-                        "{%s,`body`:`y`,`body`:null}",
-                        DeadLetterReason.MISSING_FIELD));
+                        "seq_epoch 0, then broken",
+                        "{`seq_epoch`:0 x",
+                        DeadLetterReason.INVALID_VALUE),
+                Arguments.of(
+                        "seq_epoch: true then junk",
+                        "{`seq_epoch`:true#",
+                        DeadLetterReason.WRONG_TYPE),
+                Arguments.of(
+                        "seq_epoch: beyond long",
+                        "{%s,`seq_epoch`:9223372036854775808,`body`:`y`}",
+                        DeadLetterReason.WRONG_TYPE),
+                Arguments.of(
+                        "seq_epoch: long min",
+                        "{%s,`seq_epoch`:-9223372036854775808,`body`:`y`}",
+                        DeadLetterReason.INVALID_VALUE),
+                Arguments.of(
+                        "a field twice, the second never read",
+                        "{`seq`:1,`seq`:`\\x",
+                        DeadLetterReason.DUPLICATE_FIELD),
+                Arguments.of(
+                        "a field twice, then broken JSON",
+                        "{`body`:`y`,`body`:2 x",
+                        DeadLetterReason.DUPLICATE_FIELD),
+                Arguments.of(
+                        "a field twice, its second number broken",
+                        "{`seq`:1,`seq`:01}",
+                        DeadLetterReason.BAD_JSON),
+                Arguments.of(
+                        "a field twice, its second literal run on",
+                        "{`seq`:1,`seq`:truex}",
+                        DeadLetterReason.BAD_JSON),
+                Arguments.of(
+                        "a wrong type before its field is repeated",
+                        "{`seq`:`1`,`seq`:1}",
+                        DeadLetterReason.WRONG_TYPE),
+                Arguments.of(
+                        "null then a value",
+                        "{%s,`body`:null,`body`:`y`}",
+                        DeadLetterReason.DUPLICATE_FIELD),
+                Arguments.of(
+                        "a field twice, schema 2 second",
+                        "{%s,`schema`:2,`body`:`y`}",
+                        DeadLetterReason.DUPLICATE_FIELD),
+                Arguments.of(
+                        "an escaped name repeating a field",
+                        "{%s,`s\\u0065q`:41,`body`:`y`}",
+                        DeadLetterReason.DUPLICATE_FIELD),
+                Arguments.of(
+                        "an escaped name repeating an unknown field",
+                        "{`\\u00e9`:1,%s,`\u00e9`:1,`body`:`y`}",
+                        DeadLetterReason.DUPLICATE_FIELD));
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("rejected")
     void rejectedAsJacksonDid(String name, String value, DeadLetterReason reason) {
         assertThat(agree(value.replace('`', '"')).reason()).isEqualTo(reason);
+    }
+
+    static Stream<Arguments> duplicates() {
+        return Stream.of(
+                Arguments.of("two different seqs", "{%s,`seq`:42,`body`:`y`}", "seq"),
+                Arguments.of(
+                        "the same field twice with the same value",
+                        "{%s,`body`:`y`,`body`:`y`}",
+                        "body"),
+                Arguments.of(
+                        "seq_epoch twice",
+                        "{`seq_epoch`:1,%s,`seq_epoch`:1,`body`:`y`}",
+                        "seq_epoch"),
+                Arguments.of(
+                        "an unknown field twice", "{`trace`:1,%s,`body`:`y`,`trace`:1}", "trace"),
+                Arguments.of(
+                        "an unknown field twice, with other values",
+                        "{`trace`:{`a`:1},%s,`body`:`y`,`trace`:[2]}",
+                        "trace"),
+                Arguments.of("the empty name twice", "{``:1,%s,``:2,`body`:`y`}", ""),
+                Arguments.of(
+                        "the first name to come again is named",
+                        "{`b`:1,`a`:1,%s,`a`:1,`b`:1,`body`:`y`}",
+                        "a"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("duplicates")
+    void aFieldGivenTwiceIsADeadLetterNamingIt(String name, String value, String field) {
+        Outcome o = agree(value.replace('`', '"'));
+        assertThat(o.reason()).isEqualTo(DeadLetterReason.DUPLICATE_FIELD);
+        assertThat(o.message()).isEqualTo("field '" + field + "' given twice");
+        assertThat(DeadLetterReason.DUPLICATE_FIELD.wireName()).isEqualTo("duplicate_field");
+    }
+
+    @Test
+    void seqEpochIsReadLikeSeq() {
+        String base = "{" + FIELDS + ",\"body\":\"y\"}";
+        Outcome absent = agree(base);
+        assertThat(absent.in().seqEpoch).isEqualTo(Interaction.NO_EPOCH);
+        assertThat(absent.in().hasSeqEpoch()).isFalse();
+        Outcome three = agree(base.replace("\"seq\":41,", "\"seq\":41,\"seq_epoch\":3,"));
+        assertThat(three.in().seqEpoch).isEqualTo(3L);
+        assertThat(three.in().hasSeqEpoch()).isTrue();
+        assertThat(three.in().seq).isEqualTo(41L);
+        assertThat(agree(base.replace("{", "{\"seq_epoch\":null,")).in().seqEpoch)
+                .isEqualTo(Interaction.NO_EPOCH);
+        assertThat(agree(base.replace("{", "{\"seq_epoch\":9223372036854775807,")).in().seqEpoch)
+                .isEqualTo(Long.MAX_VALUE);
+        for (String[] bad :
+                new String[][] {
+                    {"0", "invalid_value", "seq_epoch 0 is below 1"},
+                    {"-0", "invalid_value", "seq_epoch 0 is below 1"},
+                    {"-7", "invalid_value", "seq_epoch -7 is below 1"},
+                    {"\"3\"", "wrong_type", "field 'seq_epoch' must be an integer, was a string"},
+                    {
+                        "3.0",
+                        "wrong_type",
+                        "field 'seq_epoch' must be an integer, was a decimal number"
+                    },
+                    {"true", "wrong_type", "field 'seq_epoch' must be an integer, was a boolean"},
+                    {"[3]", "wrong_type", "field 'seq_epoch' must be an integer, was an array"},
+                }) {
+            Outcome o = agree(base.replace("{", "{\"seq_epoch\":" + bad[0] + ","));
+            assertThat(o.reason().wireName()).as(bad[0]).isEqualTo(bad[1]);
+            assertThat(o.message()).as(bad[0]).isEqualTo(bad[2]);
+        }
     }
 
     @Test

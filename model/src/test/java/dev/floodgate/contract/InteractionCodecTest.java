@@ -84,6 +84,54 @@ class InteractionCodecTest {
     }
 
     @Test
+    void seqEpochIsWrittenAfterSeqAndRoundTrips() throws Exception {
+        String withEpoch = VALID.replace("\"seq\":41,", "\"seq\":41,\"seq_epoch\":3,");
+        Interaction in = InteractionCodec.parse(raw("88213", withEpoch), MAX);
+        assertThat(in.seqEpoch).isEqualTo(3L);
+        assertThat(in.hasSeqEpoch()).isTrue();
+        byte[] written = InteractionCodec.write(in);
+        assertThat(new String(written, StandardCharsets.UTF_8)).isEqualTo(withEpoch);
+        RawRecord again = raw(in.customerId, written);
+        assertThat(InteractionCodec.parse(again, MAX)).isEqualTo(in);
+
+        // an epoch without a seq is kept too, and no epoch writes no field
+        in.seq = Interaction.NO_SEQ;
+        String noSeq = new String(InteractionCodec.write(in), StandardCharsets.UTF_8);
+        assertThat(noSeq).contains("\"customer_id\":\"88213\",\"seq_epoch\":3,\"channel\"");
+        assertThat(InteractionCodec.parse(raw("88213", noSeq), MAX).seqEpoch).isEqualTo(3L);
+        in.seqEpoch = Interaction.NO_EPOCH;
+        assertThat(new String(InteractionCodec.write(in), StandardCharsets.UTF_8))
+                .doesNotContain("seq_epoch");
+        assertThat(InteractionCodec.parse(raw("88213", VALID), MAX).seqEpoch)
+                .isEqualTo(Interaction.NO_EPOCH);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(
+            delimiter = '|',
+            value = {
+                "two different seqs   | \"seq\":41,\"seq\":42, | seq",
+                "the same seq twice   | \"seq\":41,\"seq\":41, | seq",
+                "an unknown field twice | \"x\":1,\"seq\":41,\"x\":1, | x",
+            })
+    void aFieldGivenTwiceIsADeadLetter(String name, String seqPart, String field) {
+        String value = VALID.replace("\"seq\":41,", seqPart.trim());
+        InvalidRecordException e =
+                org.junit.jupiter.api.Assertions.assertThrows(
+                        InvalidRecordException.class,
+                        () -> InteractionCodec.parse(raw("88213", value), MAX));
+        assertThat(e.reason()).isEqualTo(DeadLetterReason.DUPLICATE_FIELD);
+        assertThat(e.reason().wireName()).isEqualTo("duplicate_field");
+        assertThat(e.getMessage()).isEqualTo("field '" + field.trim() + "' given twice");
+    }
+
+    @Test
+    void aNameTwiceInsideAnUnknownFieldIsFine() throws Exception {
+        String value = VALID.replace("\"seq\":41,", "\"seq\":41,\"x\":{\"a\":1,\"a\":2},");
+        assertThat(InteractionCodec.parse(raw("88213", value), MAX).seq).isEqualTo(41L);
+    }
+
+    @Test
     void emptyValue() {
         assertThat(reasonFor(raw("1", new byte[0]))).isEqualTo(DeadLetterReason.EMPTY_VALUE);
         assertThat(reasonFor(raw("1", (byte[]) null))).isEqualTo(DeadLetterReason.EMPTY_VALUE);
@@ -148,6 +196,8 @@ class InteractionCodecTest {
             value = {
                 "seq as string        | \"seq\":41             | \"seq\":\"41\"",
                 "seq as decimal       | \"seq\":41             | \"seq\":41.5",
+                "seq_epoch as string  | \"seq\":41             | \"seq\":41,\"seq_epoch\":\"2\"",
+                "seq_epoch as decimal | \"seq\":41             | \"seq\":41,\"seq_epoch\":2.0",
                 "schema as string     | \"schema\":1           | \"schema\":\"1\"",
                 "customer_id as number| \"customer_id\":\"88213\" | \"customer_id\":88213",
                 "body as object       | \"body\":\"payment failed again\" | \"body\":{\"t\":1}",
@@ -161,6 +211,12 @@ class InteractionCodecTest {
     @Test
     void invalidValues() {
         assertThat(reasonFor(raw("88213", VALID.replace("\"seq\":41", "\"seq\":0"))))
+                .isEqualTo(DeadLetterReason.INVALID_VALUE);
+        assertThat(
+                        reasonFor(
+                                raw(
+                                        "88213",
+                                        VALID.replace("\"seq\":41", "\"seq\":41,\"seq_epoch\":0"))))
                 .isEqualTo(DeadLetterReason.INVALID_VALUE);
         assertThat(reasonFor(raw("88213", VALID.replace("2026-11-23T09:00:01.123Z", "yesterday"))))
                 .isEqualTo(DeadLetterReason.INVALID_VALUE);

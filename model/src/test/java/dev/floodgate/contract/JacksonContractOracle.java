@@ -12,15 +12,22 @@ import dev.floodgate.model.RawRecord;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.format.DateTimeParseException;
+import java.util.HashSet;
+import java.util.Set;
 
 /**
  * The test oracle for {@link ContractV1Reader}: {@link InteractionCodec#parse} as it was before the
  * reader replaced it, a strict UTF-8 check of the whole value followed by Jackson's streaming
  * parser (default {@link JsonFactory}), kept verbatim so the properties can check that the two
  * accept the same records with the same fields and reject the others for the same {@link
- * DeadLetterReason}. It runs on the Jackson the build pins (2.18): its limits (nesting, number,
- * name and string lengths) changed in 2.15 and 2.16, so a Jackson upgrade can fail the properties
- * without any change in production, and should be read as a change of the oracle.
+ * DeadLetterReason}, with what the contract gained since: the optional {@code seq_epoch} (read as
+ * {@code seq} is), and a top-level field name given twice as {@link
+ * DeadLetterReason#DUPLICATE_FIELD} (names kept in a set as the parser returns them, decoded, at
+ * the {@code FIELD_NAME} token, by when Jackson has read a number or literal value after it; not
+ * Jackson's {@code STRICT_DUPLICATE_DETECTION}, which would check nested objects too). It runs on
+ * the Jackson the build pins (2.18): its limits (nesting, number, name and string lengths) changed
+ * in 2.15 and 2.16, so a Jackson upgrade can fail the properties without any change in production,
+ * and should be read as a change of the oracle.
  */
 final class JacksonContractOracle {
     private static final int SCHEMA_VERSION = InteractionCodec.SCHEMA_VERSION;
@@ -70,6 +77,7 @@ final class JacksonContractOracle {
         String channel = null;
         String priority = null;
         String occurredAt = null;
+        Set<String> names = new HashSet<>();
         try (JsonParser p = JSON.createParser(value)) {
             if (p.nextToken() != JsonToken.START_OBJECT) {
                 throw new InvalidRecordException(
@@ -78,6 +86,10 @@ final class JacksonContractOracle {
             JsonToken t;
             while ((t = p.nextToken()) == JsonToken.FIELD_NAME) {
                 String field = p.currentName();
+                if (!names.add(field)) {
+                    throw new InvalidRecordException(
+                            DeadLetterReason.DUPLICATE_FIELD, "field '" + field + "' given twice");
+                }
                 JsonToken v = p.nextToken();
                 switch (field) {
                     case "schema":
@@ -90,7 +102,16 @@ final class JacksonContractOracle {
                         in.customerId = stringField(p, v, field);
                         break;
                     case "seq":
-                        in.seq = v == JsonToken.VALUE_NULL ? Interaction.NO_SEQ : seqField(p, v);
+                        in.seq =
+                                v == JsonToken.VALUE_NULL
+                                        ? Interaction.NO_SEQ
+                                        : atLeastOneField(p, v, field);
+                        break;
+                    case "seq_epoch":
+                        in.seqEpoch =
+                                v == JsonToken.VALUE_NULL
+                                        ? Interaction.NO_EPOCH
+                                        : atLeastOneField(p, v, field);
                         break;
                     case "channel":
                         channel = stringField(p, v, field);
@@ -198,19 +219,19 @@ final class JacksonContractOracle {
         return p.getIntValue();
     }
 
-    private static long seqField(JsonParser p, JsonToken v)
+    private static long atLeastOneField(JsonParser p, JsonToken v, String field)
             throws IOException, InvalidRecordException {
         if (v != JsonToken.VALUE_NUMBER_INT
                 || p.getNumberType() == JsonParser.NumberType.BIG_INTEGER) {
             p.skipChildren();
-            throw wrongType("seq", "an integer", v);
+            throw wrongType(field, "an integer", v);
         }
-        long seq = p.getLongValue();
-        if (seq < 1) {
+        long value = p.getLongValue();
+        if (value < 1) {
             throw new InvalidRecordException(
-                    DeadLetterReason.INVALID_VALUE, "seq " + seq + " is below 1");
+                    DeadLetterReason.INVALID_VALUE, field + " " + value + " is below 1");
         }
-        return seq;
+        return value;
     }
 
     private static InvalidRecordException wrongType(

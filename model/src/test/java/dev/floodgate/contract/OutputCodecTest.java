@@ -53,17 +53,54 @@ class OutputCodecTest {
                                 + "\"source_offset\":819572292}");
     }
 
+    @Test
+    void writesSeqEpochAfterSeqWhenPresent() throws Exception {
+        ProcessedEvent p = event();
+        p.seqEpoch = 3;
+        String json = latin1(OutputCodec.write(p));
+        assertThat(json)
+                .startsWith(
+                        "{\"event_id\":\"ba419d35-0dfe-8af7-aee7-bbe10c45c028\","
+                                + "\"customer_id\":\"cust-069970\",\"seq\":87526,\"seq_epoch\":3,"
+                                + "\"channel\":\"image\",");
+        assertThat(json).isEqualTo(latin1(generalPath(p)));
+        assertThat(OutputCodec.readProcessed(OutputCodec.write(p)).seqEpoch).isEqualTo(3L);
+
+        p.seq = Interaction.NO_SEQ;
+        assertThat(latin1(OutputCodec.write(p)))
+                .contains("\"customer_id\":\"cust-069970\",\"seq_epoch\":3,\"channel\"");
+
+        p.seqEpoch = Interaction.NO_EPOCH;
+        assertThat(latin1(OutputCodec.write(p))).doesNotContain("seq_epoch");
+        assertThat(OutputCodec.readProcessed(OutputCodec.write(p)).seqEpoch)
+                .isEqualTo(Interaction.NO_EPOCH);
+    }
+
+    @Test
+    void aResultCarriesTheEventsSeqEpoch() {
+        Interaction in = new Interaction();
+        in.eventId = "e";
+        in.customerId = "c";
+        in.seq = 1;
+        in.seqEpoch = 2;
+        in.channel = Channel.CHAT;
+        in.priority = Priority.HIGH;
+        assertThat(ProcessedEvent.of(in, Lane.LIVE, "r", "p", 0L).seqEpoch).isEqualTo(2L);
+    }
+
     @Property(tries = 1000)
     void writesWhatTheGeneralPathWrites(
             @ForAll String result,
             @ForAll String id,
             @ForAll long seq,
+            @ForAll @LongRange(min = 0, max = 5) long seqEpoch,
             @ForAll @LongRange(min = -62_167_219_300_000L, max = 253_402_300_900_000L) long at) {
         ProcessedEvent p = event();
         p.result = result;
         p.eventId = id;
         p.customerId = id.isEmpty() ? null : "c-" + id;
         p.seq = seq;
+        p.seqEpoch = seqEpoch;
         p.channel = Channel.values()[(int) Math.floorMod(seq, 3L)];
         p.occurredAt = at;
         p.logTimestamp = at / 1000 * 1000;
@@ -85,6 +122,9 @@ class OutputCodecTest {
                         .fieldByChars(new JsonWriter.Name("customer_id"), p.customerId);
         if (p.seq != Interaction.NO_SEQ) {
             g.field("seq", p.seq);
+        }
+        if (p.seqEpoch != Interaction.NO_EPOCH) {
+            g.field("seq_epoch", p.seqEpoch);
         }
         return g.fieldByChars(new JsonWriter.Name("channel"), p.channel.wireName())
                 .fieldByChars(new JsonWriter.Name("priority"), p.priority.wireName())

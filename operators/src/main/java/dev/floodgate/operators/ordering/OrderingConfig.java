@@ -7,13 +7,14 @@ import java.util.Objects;
 /**
  * Settings of {@link OrderPerCustomer}. Immutable; start from {@link #defaults()} and change with
  * the {@code with...} methods. The gap wait is log time (the watermark of append timestamps); the
- * state TTL is processing time.
+ * state TTL and the dedupe horizon are processing time.
  *
  * @param maxWait how long a gap in a customer's sequence is awaited before the operator skips it
  * @param maxBuffered the most early events held per customer; one more forces an overflow release
- * @param stateTtl how long a customer's state outlives their last write (idle customers are
- *     forgotten after it)
- * @param recentIdsWindow how many recent event ids per customer dedupe events that carry no seq
+ * @param stateTtl how long a customer's position in its sequence outlives their last write (idle
+ *     customers are forgotten after it)
+ * @param dedupeHorizon how long the id of each accepted event is remembered: a copy arriving within
+ *     it is dropped; after it, a copy is taken for a new event
  * @param duplicatesToSideOutput whether dropped duplicates are also emitted to {@link
  *     OrderPerCustomer#DUPLICATES}
  * @param maxSeqJump the largest step ahead of a customer's next expected seq that is plausible; an
@@ -24,15 +25,16 @@ public record OrderingConfig(
         Duration maxWait,
         int maxBuffered,
         Duration stateTtl,
-        int recentIdsWindow,
+        Duration dedupeHorizon,
         boolean duplicatesToSideOutput,
         long maxSeqJump)
         implements Serializable {
-    private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 2L;
 
     public OrderingConfig {
         Objects.requireNonNull(maxWait, "maxWait");
         Objects.requireNonNull(stateTtl, "stateTtl");
+        Objects.requireNonNull(dedupeHorizon, "dedupeHorizon");
         if (maxWait.toMillis() < 1) {
             throw new IllegalArgumentException("maxWait must be at least 1 ms, is " + maxWait);
         }
@@ -43,6 +45,10 @@ public record OrderingConfig(
             throw new IllegalArgumentException(
                     "stateTtl (" + stateTtl + ") must exceed maxWait (" + maxWait + ")");
         }
+        if (dedupeHorizon.compareTo(maxWait) <= 0) {
+            throw new IllegalArgumentException(
+                    "dedupeHorizon (" + dedupeHorizon + ") must exceed maxWait (" + maxWait + ")");
+        }
         if (maxSeqJump < 1 || maxSeqJump > OrderPerCustomer.MAX_SEQ) {
             throw new IllegalArgumentException(
                     "maxSeqJump must be between 1 and "
@@ -50,48 +56,45 @@ public record OrderingConfig(
                             + ", is "
                             + maxSeqJump);
         }
-        if (recentIdsWindow < 1) {
-            throw new IllegalArgumentException(
-                    "recentIdsWindow must be at least 1, is " + recentIdsWindow);
-        }
     }
 
     /**
-     * Wait 2 s for a gap, hold at most 256 early events per customer, forget a customer idle for 7
-     * days, take a step of more than 100,000 seqs as implausible.
+     * Wait 2 s for a gap, hold at most 256 early events per customer, forget an idle customer's
+     * position after 7 days and each event id 7 days after its event (the log's default retention:
+     * a redelivery the log can still hold is known), take a step of more than 100,000 seqs as
+     * implausible.
      */
     public static OrderingConfig defaults() {
         return new OrderingConfig(
-                Duration.ofSeconds(2), 256, Duration.ofDays(7), 32, false, 100_000);
+                Duration.ofSeconds(2), 256, Duration.ofDays(7), Duration.ofDays(7), false, 100_000);
     }
 
     public OrderingConfig withMaxWait(Duration value) {
         return new OrderingConfig(
-                value, maxBuffered, stateTtl, recentIdsWindow, duplicatesToSideOutput, maxSeqJump);
+                value, maxBuffered, stateTtl, dedupeHorizon, duplicatesToSideOutput, maxSeqJump);
     }
 
     public OrderingConfig withMaxBuffered(int value) {
         return new OrderingConfig(
-                maxWait, value, stateTtl, recentIdsWindow, duplicatesToSideOutput, maxSeqJump);
+                maxWait, value, stateTtl, dedupeHorizon, duplicatesToSideOutput, maxSeqJump);
     }
 
     public OrderingConfig withStateTtl(Duration value) {
         return new OrderingConfig(
-                maxWait, maxBuffered, value, recentIdsWindow, duplicatesToSideOutput, maxSeqJump);
+                maxWait, maxBuffered, value, dedupeHorizon, duplicatesToSideOutput, maxSeqJump);
     }
 
-    public OrderingConfig withRecentIdsWindow(int value) {
+    public OrderingConfig withDedupeHorizon(Duration value) {
         return new OrderingConfig(
                 maxWait, maxBuffered, stateTtl, value, duplicatesToSideOutput, maxSeqJump);
     }
 
     public OrderingConfig withDuplicatesToSideOutput(boolean value) {
-        return new OrderingConfig(
-                maxWait, maxBuffered, stateTtl, recentIdsWindow, value, maxSeqJump);
+        return new OrderingConfig(maxWait, maxBuffered, stateTtl, dedupeHorizon, value, maxSeqJump);
     }
 
     public OrderingConfig withMaxSeqJump(long value) {
         return new OrderingConfig(
-                maxWait, maxBuffered, stateTtl, recentIdsWindow, duplicatesToSideOutput, value);
+                maxWait, maxBuffered, stateTtl, dedupeHorizon, duplicatesToSideOutput, value);
     }
 }

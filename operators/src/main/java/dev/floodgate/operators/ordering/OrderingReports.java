@@ -19,12 +19,15 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code gaps}, {@code gapSeqsSkipped}: ranges skipped (timeout or overflow) and how many
  *       seqs they span.
  *   <li>{@code duplicates}: events dropped as duplicates.
- *   <li>{@code lateEvents}: events let through on the late side output, and by kind ({@link Late}):
- *       {@code lateAfterGap} (arrived after its seq was skipped), {@code lateUnknown} (below what
- *       the customer's state can tell: possibly a copy, let through), {@code seqConflicts} (another
- *       event was emitted at the same seq), {@code implausibleSeqs} (far ahead of the cursor).
- *   <li>{@code seqResets}, {@code seqJumps}: sequences started over at seq 1 (a producer reset) or
- *       at a confirmed jump.
+ *   <li>{@code lateEvents}: events sent to the late side output, and by kind ({@link Late}): {@code
+ *       lateAfterGap} (arrived after its seq was skipped), {@code lateUnknown} (below the
+ *       customer's next seq and not a remembered skipped seq: below where its state started, an
+ *       earlier sequence's straggler, another event at an emitted seq, or a copy older than the
+ *       dedupe horizon), {@code lateEarlierEpoch} (its {@code seq_epoch} was replaced by a newer
+ *       one), {@code seqConflicts} (another event holds its seq), {@code implausibleSeqs} (far
+ *       ahead of the cursor).
+ *   <li>{@code seqResets}, {@code seqJumps}: sequences started over (a seq 1 with a new id, or a
+ *       newer {@code seq_epoch}) or at a confirmed jump.
  *   <li>{@code gapWaitMillis} (histogram over the last 1,000 waits) and {@code gapWaitMillisTotal}:
  *       how long each wait for a gap lasted, whether it ended filled, by timeout or by overflow.
  * </ul>
@@ -85,7 +88,7 @@ final class OrderingReports {
     }
 
     void restarted(Interaction in, String cause) {
-        (OrderPerCustomer.CAUSE_RESET.equals(cause) ? seqResets : seqJumps).inc();
+        (OrderPerCustomer.CAUSE_JUMP.equals(cause) ? seqJumps : seqResets).inc();
         LOG.debug("Sequence starts over ({}) at {}", cause, in);
     }
 
@@ -93,6 +96,7 @@ final class OrderingReports {
     enum Late {
         AFTER_GAP("lateAfterGap"),
         UNKNOWN("lateUnknown"),
+        EARLIER_EPOCH("lateEarlierEpoch"),
         SEQ_CONFLICT("seqConflicts"),
         IMPLAUSIBLE_SEQ("implausibleSeqs");
 

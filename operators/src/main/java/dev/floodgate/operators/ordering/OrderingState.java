@@ -12,33 +12,25 @@ import org.apache.flink.api.common.typeinfo.Types;
 /**
  * The keyed state of {@link OrderPerCustomer} (uid {@code order-per-customer}, key {@code
  * CustomerKey.INSTANCE}). The live job, the backfill job and State Processor API tools must build
- * their descriptors here, with the same TTL ({@link OrderingConfig#stateTtl()}): a TTL descriptor's
- * serializer differs from a plain one. Each call returns a new descriptor (descriptors are mutable;
- * never share one).
+ * their descriptors here, with the same TTLs ({@link OrderingConfig#stateTtl()}, {@link
+ * OrderingConfig#dedupeHorizon()}): a TTL descriptor's serializer differs from a plain one. Each
+ * call returns a new descriptor (descriptors are mutable; never share one).
  *
- * <p>{@code next-seq}, read and written for every event, has no TTL: it carries its own last-write
- * time and the operator's idle timer (one processing-time timer per customer, registered once and
- * moved only when it fires) clears it, and {@code skipped}, {@code stateTtl} after its last write.
- * A TTL on it cost a quarter of the keyed task's time in the throughput benchmark (a wrapper per
- * value, a clock read per access, and an incremental cleanup step on every read and every write).
- * The rarely touched {@code recent-ids} and {@code skipped} keep a TTL (they exist without {@code
- * next-seq} for customers that send no seq). {@code buffer} and {@code gap-wait} have none on
- * purpose: they are cleared by the operator whenever the buffer empties, a timer guarantees that it
- * does, and a TTL could silently drop a held event.
+ * <p>{@code next-seq}, read and written for every event with a seq, has no TTL: it carries its own
+ * last-write time and the operator's idle timer (one processing-time timer per customer, registered
+ * once and moved only when it fires) clears it, and {@code skipped}, {@code stateTtl} after its
+ * last write. A TTL on it cost a quarter of the keyed task's time in the throughput benchmark.
+ * {@code emitted-ids} has a TTL of the dedupe horizon: each id expires on its own, counted from
+ * when the event was first accepted. {@code buffer} and {@code gap-wait} have none on purpose: they
+ * are cleared by the operator whenever the buffer empties, a timer guarantees that it does, and a
+ * TTL could silently drop a held event.
  */
 public final class OrderingState {
     /**
-     * {@code ValueState<long[]>}: {@code [next expected seq, last written at (processing time),
-     * gap-wait flag, ...]}, the rest laid out in {@link SeqCursor} (what the operator knows about
-     * emitted seqs; older versions wrote two or three elements, which still decode). The only state
-     * of an idle customer. No TTL: the idle timer clears it. The flag is 1 while {@code gap-wait}
-     * exists and 0 while it does not; only a 0 lets the operator skip reading {@code gap-wait}. A
-     * two-element cursor, written before the flag existed, says nothing about {@code gap-wait}: it
-     * is read, and the next write adds the flag. So savepoints of either length restore; the
-     * descriptor and its type must stay as they are, and readers must accept both lengths. A
-     * version without the flag starts gap waits without setting it: after running one on state
-     * written by a version with it, move forward again only from a drained stop ({@code flink stop
-     * --drain}).
+     * {@code ValueState<long[]>}: the customer's position in its sequence, laid out in {@link
+     * SeqCursor}. The only state of an idle customer whose ids have expired. No TTL: the idle timer
+     * clears it. The descriptor and its type must stay as they are; readers accept every length
+     * earlier versions wrote (2, 3 and 16 elements).
      */
     public static final String NEXT_SEQ = "next-seq";
 
@@ -55,16 +47,24 @@ public final class OrderingState {
     public static final String GAP_WAIT = "gap-wait";
 
     /**
-     * {@code ValueState<long[]>}: 64-bit hashes of recent event ids of events without seq, oldest
-     * first.
+     * {@code MapState<String, Boolean>}: the event id (the whole id, never a hash: a match drops
+     * the event, so it must be exact) of every event the operator accepted, to any output; the
+     * value is always true. TTL: the dedupe horizon, per entry.
      */
-    public static final String RECENT_IDS = "recent-ids";
+    public static final String EMITTED_IDS = "emitted-ids";
 
     /**
      * {@code ValueState<long[]>}: recently skipped seq ranges, {@code [from, to]} pairs, oldest
      * first.
      */
     public static final String SKIPPED = "skipped";
+
+    /**
+     * {@code ValueState<long[]>} of the previous form (64-bit hashes of a window of recent ids),
+     * neither read nor written any more. The operator still registers it with its TTL so that
+     * restored entries expire from savepoints and RocksDB instead of staying forever.
+     */
+    public static final String LEGACY_RECENT_IDS = "recent-ids";
 
     private OrderingState() {}
 
@@ -74,8 +74,8 @@ public final class OrderingState {
      * incrementally: one entry is checked per state access (Flink's default of 5 made the TTL scan
      * most of the operator's CPU time on heap).
      */
-    public static StateTtlConfig ttl(Duration stateTtl) {
-        return StateTtlConfig.newBuilder(stateTtl)
+    public static StateTtlConfig ttl(Duration ttl) {
+        return StateTtlConfig.newBuilder(ttl)
                 .useProcessingTime()
                 .updateTtlOnCreateAndWrite()
                 .neverReturnExpired()
@@ -98,17 +98,25 @@ public final class OrderingState {
         return new ValueStateDescriptor<>(GAP_WAIT, TypeInformation.of(GapWait.class));
     }
 
-    public static ValueStateDescriptor<long[]> recentIds(Duration stateTtl) {
-        return withTtl(
-                new ValueStateDescriptor<>(
-                        RECENT_IDS, PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO),
-                stateTtl);
+    public static MapStateDescriptor<String, Boolean> emittedIds(Duration dedupeHorizon) {
+        MapStateDescriptor<String, Boolean> d =
+                new MapStateDescriptor<>(EMITTED_IDS, Types.STRING, Types.BOOLEAN);
+        d.enableTimeToLive(ttl(dedupeHorizon));
+        return d;
     }
 
     public static ValueStateDescriptor<long[]> skipped(Duration stateTtl) {
         return withTtl(
                 new ValueStateDescriptor<>(
                         SKIPPED, PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO),
+                stateTtl);
+    }
+
+    /** The previous form's id window, registered only so that its restored entries expire. */
+    public static ValueStateDescriptor<long[]> legacyRecentIds(Duration stateTtl) {
+        return withTtl(
+                new ValueStateDescriptor<>(
+                        LEGACY_RECENT_IDS, PrimitiveArrayTypeInfo.LONG_PRIMITIVE_ARRAY_TYPE_INFO),
                 stateTtl);
     }
 

@@ -1,63 +1,54 @@
 package dev.floodgate.operators.ordering;
 
-import java.util.Arrays;
-
 /**
  * A customer's position in its sequence, the value of state {@code next-seq} ({@code long[]}),
  * decoded into a mutable working copy for one call and encoded into a new array when written (a
  * value read from heap state is never changed in place). Layout:
  *
  * <pre>
- * [0] next      the next expected seq
- * [1] writtenAt processing time of the last write (the idle timer's clock)
- * [2] waiting   1 while gap-wait exists, 0 while it does not
- * [3] certainFrom  every seq in [certainFrom, next) was emitted or is a remembered skipped range
- * [4] seqOneId  hash of the event id emitted at seq 1 in this sequence, 0 if unknown
- * [5] jumpCandidate the last implausibly high seq seen (see OrderPerCustomer), 0 if none
- * [6] latestOccurredAt the latest occurred_at (epoch ms) of an event emitted in this sequence, 0 if unknown
- * [7] startedAt the occurred_at of the event the sequence started or restarted at, 0 if unknown
- * [8..8+RING) ids of the last RING emitted seqs: slot seq % RING, 0 if that seq was skipped
+ * [0] next          the next expected seq; 0 while the sequence has not started (its first events
+ *                   wait for seq 1, or for maxWait, then it starts at the lowest held seq)
+ * [1] writtenAt     processing time of the last write (the idle timer's clock)
+ * [2] waiting       1 while gap-wait exists, 0 while it does not
+ * [3] jumpCandidate the last implausibly high seq seen (see OrderPerCustomer), 0 if none
+ * [4] epoch         the seq_epoch of the current sequence, 0 if its events carry none
+ * [5] prevEpoch     the epoch the current one replaced, 0 if none
+ * [6] prevNext      the next seq of that earlier sequence: its straggler at exactly this seq still
+ *                   goes out in order
  * </pre>
  *
- * <p>Older versions wrote the first two or three elements only: those decode as {@code certainFrom
- * = 1}, no seq-1 id, no jump candidate, no latest occurred_at, no start time, an empty ring, and
- * the flag unknown (which makes the operator read {@code gap-wait}); so their rule, "below the
- * cursor is a duplicate unless skipped", holds until the customer's next write, which writes the
- * full form.
+ * <p>Earlier versions wrote 2, 3 or 16 elements (the 16-element form kept seq-1 and ring ids and
+ * occurred_at bounds, which this version does not use): they decode to their {@code next}, {@code
+ * writtenAt}, flag and jump candidate, with no epoch. A 2-element cursor says nothing about
+ * gap-wait ({@link #flagKnown} false), so the operator reads it; the next write stores this form.
  */
 final class SeqCursor {
-    static final int RING = 8;
-    static final int LENGTH = 8 + RING;
+    static final int LENGTH = 7;
+    private static final int LEGACY_LENGTH = 16;
+    private static final int LEGACY_JUMP = 5;
     private static final long WAITING = 1;
 
     long next;
     long writtenAt;
 
-    /**
-     * Whether the stored cursor said anything about gap-wait (versions before the flag did not).
-     */
+    /** Whether this cursor was read from or written to state (else the idle timer is not set). */
+    boolean stored;
+
+    /** Whether the stored cursor said anything about gap-wait (2-element cursors did not). */
     boolean flagKnown;
 
     boolean waiting;
-    long certainFrom;
-    long seqOneId;
     long jumpCandidate;
-    long latestOccurredAt;
-    long startedAt;
-    final long[] ring = new long[RING];
+    long epoch;
+    long prevEpoch;
+    long prevNext;
 
     private SeqCursor() {}
 
-    /**
-     * A new sequence expecting {@code next}, knowing nothing below {@code certainFrom}, started at
-     * an event that occurred at {@code startedAt}: no later event of this sequence occurred before
-     * it.
-     */
-    static SeqCursor start(long next, long certainFrom, long startedAt) {
+    /** A sequence of {@code epoch} that has not started: its first events are held. */
+    static SeqCursor notStarted(long epoch) {
         SeqCursor c = new SeqCursor();
-        c.next = next;
-        c.certainFrom = certainFrom;
-        c.startedAt = startedAt;
+        c.epoch = epoch;
         c.flagKnown = true;
         return c;
     }
@@ -67,91 +58,52 @@ final class SeqCursor {
             return null;
         }
         SeqCursor c = new SeqCursor();
+        c.stored = true;
         c.next = stored[0];
         c.writtenAt = stored[1];
         c.flagKnown = stored.length > 2;
         c.waiting = c.flagKnown && stored[2] == WAITING;
-        c.certainFrom = stored.length > 3 ? stored[3] : 1;
-        c.seqOneId = stored.length > 4 ? stored[4] : 0;
-        c.jumpCandidate = stored.length > 5 ? stored[5] : 0;
-        c.latestOccurredAt = stored.length > 6 ? stored[6] : 0;
-        c.startedAt = stored.length > 7 ? stored[7] : 0;
-        if (stored.length >= LENGTH) {
-            System.arraycopy(stored, 8, c.ring, 0, RING);
+        if (stored.length == LEGACY_LENGTH) {
+            c.jumpCandidate = stored[LEGACY_JUMP];
+        } else if (stored.length >= LENGTH) {
+            c.jumpCandidate = stored[3];
+            c.epoch = stored[4];
+            c.prevEpoch = stored[5];
+            c.prevNext = stored[6];
         }
         return c;
     }
 
     long[] encode(long now) {
-        long[] a = new long[LENGTH];
-        a[0] = next;
-        a[1] = now;
-        a[2] = waiting ? WAITING : 0;
-        a[3] = certainFrom;
-        a[4] = seqOneId;
-        a[5] = jumpCandidate;
-        a[6] = latestOccurredAt;
-        a[7] = startedAt;
-        System.arraycopy(ring, 0, a, 8, RING);
         writtenAt = now;
         flagKnown = true;
-        return a;
+        stored = true;
+        return new long[] {
+            next, now, waiting ? WAITING : 0, jumpCandidate, epoch, prevEpoch, prevNext
+        };
+    }
+
+    boolean started() {
+        return next > 0;
     }
 
     /**
-     * Records that the event with id hash {@code id}, occurred at {@code occurredAt}, was emitted
-     * at {@code seq}.
+     * The producer started a new sequence: this one's next seq is remembered for its stragglers,
+     * and the new one waits for its first events.
      */
-    void emitted(long seq, long id, long occurredAt) {
-        latestOccurredAt = Math.max(latestOccurredAt, occurredAt);
-        if (seq == 1) {
-            seqOneId = id;
-        }
-        if (seq >= next - RING) {
-            ring[slot(seq)] = id;
-        }
-    }
-
-    /** Records that {@code [from, to]} was skipped: nothing is known to be emitted there. */
-    void skipped(long from, long to) {
-        for (long s = Math.max(from, to - RING + 1); s <= to; s++) {
-            ring[slot(s)] = 0;
-        }
-    }
-
-    /**
-     * The id hash emitted at {@code seq} if this cursor still remembers it, else 0 (not in the
-     * ring's window, skipped, or unknown).
-     */
-    long idAt(long seq) {
-        return seq < next && seq >= next - RING && seq >= certainFrom ? ring[slot(seq)] : 0;
-    }
-
-    /**
-     * The id hashes this cursor remembers as emitted: seq 1 and the last {@link #RING} seqs (0
-     * where unknown).
-     */
-    long[] emittedIds() {
-        long[] ids = Arrays.copyOf(ring, RING + 1);
-        ids[RING] = seqOneId;
-        return ids;
-    }
-
-    /**
-     * Starts over: a new sequence from {@code seq} (a reset to 1, or a confirmed jump), nothing
-     * known below {@code certainFrom}.
-     */
-    void restartAt(long seq, long certainFrom, long startedAt) {
-        this.startedAt = startedAt;
-        next = seq;
-        this.certainFrom = certainFrom;
-        seqOneId = 0;
+    void newEpoch(long newEpoch) {
+        prevEpoch = epoch;
+        prevNext = next;
+        epoch = newEpoch;
+        next = 0;
         jumpCandidate = 0;
-        latestOccurredAt = 0;
-        Arrays.fill(ring, 0);
     }
 
-    private static int slot(long seq) {
-        return (int) Math.floorMod(seq, (long) RING);
+    /** The sequence continues from {@code seq} (a restart at seq 1, or a confirmed jump). */
+    void restartAt(long seq) {
+        next = seq;
+        jumpCandidate = 0;
+        prevEpoch = 0;
+        prevNext = 0;
     }
 }

@@ -6,11 +6,11 @@ import org.apache.flink.api.common.state.ValueState;
 
 /**
  * The current customer's recently skipped seq ranges (state {@code skipped}), so that an event
- * arriving after its gap was skipped is told apart from a redelivery: the first is late data and
- * must not be lost, the second is a duplicate. Kept as {@code [from, to]} pairs in a {@code
- * long[]}, oldest first, at most {@link #MAX_RANGES} ranges (older ones are forgotten: the operator
- * then treats every seq up to them as unknown, so their stragglers are let through). Arrays are
- * never changed in place.
+ * arriving after its gap was skipped is known as such ({@code lateAfterGap}), and a seq 1 arriving
+ * after its gap is not taken for a producer that started over. Kept as {@code [from, to]} pairs in
+ * a {@code long[]}, oldest first, at most {@link #MAX_RANGES} ranges (older ones are forgotten:
+ * their stragglers still go late, counted as {@code lateUnknown}). Arrays are never changed in
+ * place.
  */
 final class SkippedSeqs {
     static final int MAX_RANGES = 16;
@@ -21,22 +21,15 @@ final class SkippedSeqs {
         this.state = state;
     }
 
-    /** Forgets the window (the customer went idle). */
+    /** Forgets the ranges (the customer went idle, or its sequence started over). */
     void clear() {
         state.clear();
     }
 
-    /**
-     * Remembers {@code [from, to]}; returns the highest seq of the ranges forgotten to make room (0
-     * if none).
-     */
-    long add(long from, long to) throws IOException {
+    /** Remembers {@code [from, to]}, forgetting the oldest range beyond {@link #MAX_RANGES}. */
+    void add(long from, long to) throws IOException {
         long[] ranges = state.value();
         int keep = ranges == null ? 0 : Math.min(ranges.length, 2 * (MAX_RANGES - 1));
-        long forgotten = 0;
-        for (int i = 1; ranges != null && i < ranges.length - keep; i += 2) {
-            forgotten = Math.max(forgotten, ranges[i]);
-        }
         long[] next = new long[keep + 2];
         if (keep > 0) {
             System.arraycopy(ranges, ranges.length - keep, next, 0, keep);
@@ -44,7 +37,6 @@ final class SkippedSeqs {
         next[keep] = from;
         next[keep + 1] = to;
         state.update(next);
-        return forgotten;
     }
 
     /**

@@ -2,6 +2,7 @@ package dev.floodgate.operators.ordering;
 
 import static dev.floodgate.operators.ordering.OrderingHarness.at;
 import static dev.floodgate.operators.ordering.OrderingHarness.duplicateIds;
+import static dev.floodgate.operators.ordering.OrderingHarness.gaps;
 import static dev.floodgate.operators.ordering.OrderingHarness.ids;
 import static dev.floodgate.operators.ordering.OrderingHarness.lateIds;
 import static dev.floodgate.operators.ordering.OrderingHarness.send;
@@ -17,9 +18,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
 /**
- * Which events {@link OrderPerCustomer} may drop: only copies of emitted events. Stragglers the
- * state cannot place, producer resets, implausible jumps and seq conflicts are let through (the
- * late side output) or start the sequence over; each case here lost events before.
+ * Which events {@link OrderPerCustomer} may drop: only events whose id it accepted before.
+ * Stragglers the state cannot place, producer restarts (whatever their clocks), implausible jumps
+ * and seq conflicts go late or start the sequence over; producer clocks are never read.
  */
 @Timeout(60)
 class OrderPerCustomerIdentityTest {
@@ -29,6 +30,7 @@ class OrderPerCustomerIdentityTest {
                     .withMaxWait(Duration.ofMillis(100))
                     .withMaxBuffered(8)
                     .withStateTtl(Duration.ofHours(1))
+                    .withDedupeHorizon(Duration.ofDays(2))
                     .withDuplicatesToSideOutput(true)
                     .withMaxSeqJump(1_000);
 
@@ -41,107 +43,150 @@ class OrderPerCustomerIdentityTest {
         }
     }
 
+    /** Issue 29's loss: a restart whose producer clock runs behind the old sequence's. */
     @Test
-    void aNewCustomersSeqOneArrivingAfterItsFirstReleaseIsLetThroughNotDropped() throws Exception {
+    void aProducerRestartWithAClockBehindLosesNothingAndShedsNothing() throws Exception {
         h = OrderingHarness.open(CONFIG, null, T0);
-        send(h, event("a", 2), event("a", 3), event("a", 4));
-        at(h, T0 + 200); // the wait for seq 1 runs out: a starts at 2
-        assertThat(ids(h)).containsExactly("a#2", "a#3", "a#4");
+        sendRun("old-", 1, 15, 10_000);
+        sendRun("new-", 1, 15, 9_000); // new ids, occurred 1 s before the old sequence's
 
-        send(h, event("a", 1), event("a", 1), event("a", 3), event("a", 5));
+        assertThat(ids(h))
+                .hasSize(30)
+                .startsWith("old-1")
+                .containsSubsequence("old-15", "new-1", "new-15");
+        assertThat(lateIds(h)).isEmpty();
+        assertThat(duplicateIds(h)).isEmpty();
+    }
 
-        assertThat(lateIds(h)).containsExactly("a#1");
-        assertThat(duplicateIds(h)).containsExactly("a#1", "a#3");
-        assertThat(ids(h)).endsWith("a#5");
+    /** Producer clocks are not read: occurred_at in any order changes nothing. */
+    @Test
+    void occurredAtOutOfSeqOrderIsNeitherLateNorACopy() throws Exception {
+        h = OrderingHarness.open(CONFIG, null, T0);
+        send(
+                h,
+                occurred("a", 1, "call", 5_000), // a call logged after it ended, with its start
+                occurred("a", 2, "chat-1", 1_000),
+                occurred("a", 4, "chat-3", 9_000),
+                occurred("a", 3, "chat-2", 1));
+
+        assertThat(ids(h)).containsExactly("call", "chat-1", "chat-2", "chat-3");
+        assertThat(lateIds(h)).isEmpty();
     }
 
     @Test
-    void aProducerResetStartsTheSequenceOverAndLosesNoLaterEvent() throws Exception {
+    void aProducerRestartReleasesWhatTheOldSequenceHeldFirst() throws Exception {
         h = OrderingHarness.open(CONFIG, null, T0);
         sendRun("old-", 1, 5, 1_000);
         send(h, occurred("a", 9, "old-9", 1_009)); // held: the old sequence waits for 6..8
-        // the producer restarts at 1 (later occurred_at, new ids): held 9 goes out first
         send(
                 h,
-                occurred("a", 1, "new-1", 5_000),
-                occurred("a", 3, "new-3", 5_003),
-                occurred("a", 2, "new-2", 5_002));
-        // copies of the new sequence, of the event the reset released and of the old sequence's
-        // last seqs are known (dropped); an old event never emitted cannot be placed (let through)
+                occurred("a", 1, "new-1", 0), // a seq 1 with a new id: started over
+                occurred("a", 3, "new-3", 0),
+                occurred("a", 2, "new-2", 0));
+        // copies of either sequence are known by id; without an epoch, an old event never
+        // emitted that comes after the restart is placed by its seq: old-7 waits as seq 7
         send(
                 h,
-                occurred("a", 2, "new-2", 5_002),
+                occurred("a", 2, "new-2", 0),
                 occurred("a", 9, "old-9", 1_009),
                 occurred("a", 4, "old-4", 1_004),
                 occurred("a", 7, "old-7", 1_007));
+        at(h, T0 + 200);
 
         assertThat(ids(h))
                 .containsExactly(
                         "old-1", "old-2", "old-3", "old-4", "old-5", "old-9", "new-1", "new-2",
-                        "new-3");
+                        "new-3", "old-7");
+        assertThat(gaps(h))
+                .extracting(g -> g.fromSeq + ".." + g.toSeq + ":" + g.cause)
+                .containsExactly("6..8:reset", "4..6:timeout");
         assertThat(duplicateIds(h)).containsExactly("new-2", "old-9", "old-4");
-        assertThat(lateIds(h)).containsExactly("old-7");
+        assertThat(lateIds(h)).isEmpty();
     }
 
+    /**
+     * Without an epoch a seq 1 with a new id always starts over, also after a customer started
+     * later in its sequence (the state cannot tell seq 1 of a new sequence from a straggler).
+     */
     @Test
-    void heldEventsOfAnEarlierSequenceGoLateWhenSeqOneStartsTheCustomer() throws Exception {
+    void aSeqOneWithANewIdStartsOverEvenAfterTheCustomerStartedLater() throws Exception {
         h = OrderingHarness.open(CONFIG, null, T0);
-        // a customer without state: the old sequence's 2 and 4 are held, waiting for seq 1
-        send(h, occurred("a", 2, "old-2", 1_002), occurred("a", 4, "old-4", 1_004));
-        // seq 1 that occurred after both: the producer had started over (a reset the state did not
-        // see); old-2 and old-4 cannot follow it
-        send(h, occurred("a", 1, "new-1", 2_001));
-        sendRun("new-", 3, 12, 2_000);
-        // new-2 arrives after the sequence moved past the cursor's ring: it used to be dropped as a
-        // copy, since old-2 had been emitted at seq 2
+        send(h, event("a", 2), event("a", 3), event("a", 4));
+        at(h, T0 + 200); // the wait for seq 1 runs out: a starts at 2
+        send(h, event("a", 1), event("a", 1), event("a", 3), event("a", 2, "new-2"));
+
+        assertThat(ids(h)).containsExactly("a#2", "a#3", "a#4", "a#1", "new-2");
+        assertThat(duplicateIds(h)).containsExactly("a#1", "a#3");
+        assertThat(lateIds(h)).isEmpty();
+    }
+
+    /** With an epoch the same seq 1 is a straggler of the sequence the customer started in. */
+    @Test
+    void withAnEpochASeqOneOfTheSameEpochIsAStragglerNotARestart() throws Exception {
+        h = OrderingHarness.open(CONFIG, null, T0);
+        send(h, epoch(event("a", 2), 1), epoch(event("a", 3), 1));
+        at(h, T0 + 200);
+        send(h, epoch(event("a", 1), 1), epoch(event("a", 4), 1));
+
+        assertThat(ids(h)).containsExactly("a#2", "a#3", "a#4");
+        assertThat(lateIds(h)).containsExactly("a#1");
+    }
+
+    /**
+     * A higher seq_epoch starts a new sequence even when its seq 1 comes after its seq 2; the old
+     * sequence's next seq still goes out in order; its other stragglers go late.
+     */
+    @Test
+    void aNewEpochTellsTheOldSequencesStragglersApartExactly() throws Exception {
+        h = OrderingHarness.open(CONFIG, null, T0);
+        for (long s = 1; s <= 5; s++) {
+            send(h, epoch(event("a", s, "e1-" + s), 1));
+        }
+        send(h, epoch(event("a", 7, "e1-7"), 1)); // held, waiting for 6
+        send(h, epoch(event("a", 2, "e2-2"), 2)); // the new sequence's seq 2 first
         send(
                 h,
-                occurred("a", 2, "new-2", 2_002),
-                occurred("a", 1, "old-1", 1_001),
-                occurred("a", 4, "old-4", 1_004));
+                epoch(event("a", 8, "e1-8"), 1), // the old sequence's next: still in order
+                epoch(event("a", 6, "e1-6"), 1), // skipped when the new epoch released 7
+                epoch(event("a", 1, "e2-1"), 2),
+                epoch(event("a", 3, "e2-3"), 2),
+                epoch(event("a", 7, "e1-7"), 1)); // a copy
 
         assertThat(ids(h))
                 .containsExactly(
-                        "new-1", "new-3", "new-4", "new-5", "new-6", "new-7", "new-8", "new-9",
-                        "new-10", "new-11", "new-12");
-        assertThat(lateIds(h)).containsExactly("old-2", "old-4", "new-2", "old-1");
-        assertThat(duplicateIds(h)).containsExactly("old-4");
+                        "e1-1", "e1-2", "e1-3", "e1-4", "e1-5", "e1-7", "e1-8", "e2-1", "e2-2",
+                        "e2-3");
+        assertThat(lateIds(h)).containsExactly("e1-6");
+        assertThat(duplicateIds(h)).containsExactly("e1-7");
+        assertThat(gaps(h))
+                .extracting(g -> g.fromSeq + ".." + g.toSeq + ":" + g.cause)
+                .containsExactly("6..6:reset");
+    }
+
+    /** Issue 29's copies out twice: a late event's copy is known by its id, however late. */
+    @Test
+    void aCopyOfAnEventSentLateIsDroppedWithinTheHorizonAndGoesOutAfterIt() throws Exception {
+        h = OrderingHarness.open(CONFIG, null, T0);
+        send(h, event("a", 1), event("a", 3));
+        at(h, T0 + 200); // 2 is skipped
+        send(h, event("a", 2)); // late
+        at(h, T0 + Duration.ofHours(20).toMillis()); // days later, within the horizon
+        send(h, event("a", 2), event("a", 3), event("a", 4));
+        assertThat(lateIds(h)).containsExactly("a#2");
+        assertThat(duplicateIds(h)).containsExactly("a#2", "a#3");
+
+        at(h, T0 + 200 + CONFIG.dedupeHorizon().toMillis() + 1); // a#2's id expired
+        send(h, event("a", 2));
+        assertThat(lateIds(h)).as("beyond the horizon, a copy goes out again").hasSize(2);
     }
 
     @Test
-    void heldEventsOfAnEarlierSequenceGoLateWhenTheWaitStartsTheCustomer() throws Exception {
+    void anotherEventAtAHeldSeqGoesLate() throws Exception {
         h = OrderingHarness.open(CONFIG, null, T0);
-        send(h, occurred("a", 2, "new-2", 2_002), occurred("a", 4, "old-4", 1_004));
-        at(h, T0 + 200); // the wait for seq 1 runs out: a starts at new-2, which old-4 preceded
-        sendRun("new-", 3, 3, 2_000);
-        sendRun("new-", 5, 13, 2_000); // held for 4 until the overflow skips it
-        // new-4 used to be dropped as a copy of old-4, emitted at seq 4
-        send(h, occurred("a", 4, "new-4", 2_004), occurred("a", 4, "old-4", 1_004));
+        send(h, event("a", 1), event("a", 3), event("a", 3, "other"), event("a", 2));
 
-        assertThat(ids(h))
-                .containsExactly(
-                        "new-2", "new-3", "new-5", "new-6", "new-7", "new-8", "new-9", "new-10",
-                        "new-11", "new-12", "new-13");
-        assertThat(lateIds(h)).containsExactly("old-4", "new-4");
-        assertThat(duplicateIds(h)).containsExactly("old-4");
-    }
-
-    @Test
-    void anEarlierSequenceArrivingAfterSeqOneStartedTheCustomerIsLetThrough() throws Exception {
-        h = OrderingHarness.open(CONFIG, null, T0);
-        sendRun("new-", 1, 12, 2_000);
-        // the sequence before it, which occurred earlier, arrives late; old-2's seq is beyond the
-        // cursor's ring, where it used to pass for a copy of new-2
-        send(
-                h,
-                occurred("a", 1, "old-1", 1_001),
-                occurred("a", 2, "old-2", 1_002),
-                occurred("a", 2, "old-2", 1_002),
-                occurred("a", 12, "new-12", 2_012));
-
-        assertThat(ids(h)).hasSize(12).endsWith("new-12");
-        assertThat(lateIds(h)).containsExactly("old-1", "old-2");
-        assertThat(duplicateIds(h)).containsExactly("old-2", "new-12");
+        assertThat(ids(h)).containsExactly("a#1", "a#2", "a#3");
+        assertThat(lateIds(h)).containsExactly("other");
     }
 
     @Test
@@ -180,7 +225,7 @@ class OrderPerCustomerIdentityTest {
     }
 
     @Test
-    void anotherEventAtAnEmittedSeqIsLetThroughNotDropped() throws Exception {
+    void anotherEventAtAnEmittedSeqGoesLateNotDropped() throws Exception {
         h = OrderingHarness.open(CONFIG, null, T0);
         send(h, event("a", 1), event("a", 2), event("a", 3));
         send(h, event("a", 2, "other"), event("a", 2), event("a", 2, "other"));
@@ -194,6 +239,11 @@ class OrderPerCustomerIdentityTest {
         for (long s = from; s <= to; s++) {
             send(h, occurred("a", s, prefix + s, base + s));
         }
+    }
+
+    private static Interaction epoch(Interaction e, long seqEpoch) {
+        e.seqEpoch = seqEpoch;
+        return e;
     }
 
     private static Interaction occurred(String customer, long seq, String id, long occurredAt) {

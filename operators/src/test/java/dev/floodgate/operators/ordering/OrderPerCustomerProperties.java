@@ -57,7 +57,9 @@ class OrderPerCustomerProperties {
                     .as("one idle timer per customer")
                     .isEqualTo(customers);
             assertThat(h.numEventTimeTimers()).isZero();
-            assertThat(h.numKeyedStateEntries()).isEqualTo(customers);
+            assertThat(h.numKeyedStateEntries())
+                    .as("a cursor and ids per customer")
+                    .isEqualTo(2L * customers);
         }
     }
 
@@ -65,7 +67,9 @@ class OrderPerCustomerProperties {
      * With time passing, tiny buffers and a short wait, events are skipped, but per customer the
      * output stays strictly increasing, and output plus gaps tile one contiguous range ending at
      * the last seq, without overlap; the skipped seqs that arrive afterwards go to the late output,
-     * once each.
+     * once each. The events carry a {@code seq_epoch}: a seq 1 that comes after its customer
+     * started later is then a straggler of the same sequence (without one it starts a new
+     * sequence).
      */
     @Property(tries = 150)
     void timeoutsAndOverflowsNeverReorderRepeatOrLeaveHoles(
@@ -76,7 +80,7 @@ class OrderPerCustomerProperties {
             throws Exception {
         Map<String, Integer> lengths = lengths(customers, length, random);
         try (var h = OrderingHarness.open(skipping(maxBuffered), null, T0)) {
-            long now = sendShuffled(h, lengths, random, () -> {});
+            long now = sendShuffled(h, lengths, random, () -> {}, 1);
             at(h, now + 10);
             Statistics.label("skipped").collect(gaps(h).isEmpty() ? "none" : "some");
 
@@ -172,8 +176,20 @@ class OrderPerCustomerProperties {
             Random random,
             Step afterEach)
             throws Exception {
+        return sendShuffled(h, lengths, random, afterEach, Interaction.NO_EPOCH);
+    }
+
+    /** As above, every event with {@code seqEpoch}. */
+    private static long sendShuffled(
+            KeyedOneInputStreamOperatorTestHarness<String, Interaction, Interaction> h,
+            Map<String, Integer> lengths,
+            Random random,
+            Step afterEach,
+            long seqEpoch)
+            throws Exception {
         long now = T0;
         for (Interaction e : shuffled(lengths, 20, random)) {
+            e.seqEpoch = seqEpoch;
             now += random.nextInt(4);
             at(h, now);
             send(h, e);

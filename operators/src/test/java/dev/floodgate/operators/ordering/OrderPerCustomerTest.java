@@ -1,6 +1,7 @@
 package dev.floodgate.operators.ordering;
 
 import static dev.floodgate.operators.ordering.OrderingHarness.at;
+import static dev.floodgate.operators.ordering.OrderingHarness.customersWith;
 import static dev.floodgate.operators.ordering.OrderingHarness.duplicateIds;
 import static dev.floodgate.operators.ordering.OrderingHarness.gaps;
 import static dev.floodgate.operators.ordering.OrderingHarness.ids;
@@ -37,7 +38,7 @@ class OrderPerCustomerTest {
                     .withMaxWait(Duration.ofMillis(100))
                     .withMaxBuffered(3)
                     .withStateTtl(Duration.ofHours(1))
-                    .withRecentIdsWindow(2)
+                    .withDedupeHorizon(Duration.ofHours(1))
                     .withDuplicatesToSideOutput(true);
 
     private KeyedOneInputStreamOperatorTestHarness<String, Interaction, Interaction> h;
@@ -50,7 +51,7 @@ class OrderPerCustomerTest {
     }
 
     @Test
-    void inOrderEventsGoOutAtOnceAndLeaveOnlyNextSeq() throws Exception {
+    void inOrderEventsGoOutAtOnceAndLeaveOnlyTheCursorAndTheirIds() throws Exception {
         h = OrderingHarness.open(CONFIG, null, T0);
         send(h, event("a", 1), event("b", 1), event("a", 2), event("a", 3), event("b", 2));
 
@@ -146,7 +147,7 @@ class OrderPerCustomerTest {
     }
 
     @Test
-    void seqsOfForgottenSkippedRangesAreLetThroughNotDropped() throws Exception {
+    void seqsOfForgottenSkippedRangesStillGoLateAndCopiesAreKnownByTheirIds() throws Exception {
         h = OrderingHarness.open(CONFIG, null, T0);
         send(h, event("a", 1));
         long now = T0;
@@ -158,12 +159,12 @@ class OrderPerCustomerTest {
         assertThat(gaps(h)).hasSize(ranges);
 
         send(h, event("a", 2), event("a", 6), event("a", 8), event("a", 2L * ranges));
-        // the three oldest ranges (2, 4, 6) were forgotten: below 7 the state cannot tell a
-        // straggler from a copy, so both are let through; from 7 on a copy is known
+        // the three oldest ranges (2, 4, 6) were forgotten: their stragglers still go late (as
+        // lateUnknown); copies are known by id, however old their seq
         send(h, event("a", 3), event("a", 9));
 
-        assertThat(lateIds(h)).containsExactly("a#2", "a#6", "a#8", "a#" + 2 * ranges, "a#3");
-        assertThat(duplicateIds(h)).containsExactly("a#9");
+        assertThat(lateIds(h)).containsExactly("a#2", "a#6", "a#8", "a#" + 2 * ranges);
+        assertThat(duplicateIds(h)).containsExactly("a#3", "a#9");
     }
 
     @Test
@@ -223,16 +224,15 @@ class OrderPerCustomerTest {
         assertThat(gaps(h)).isEmpty();
         send(h, event("mid", 40), event("mid", 43), event("mid", 41));
         assertThat(ids(h)).endsWith("mid#42", "mid#43");
-        // below where mid started nothing is known: seq 40 may never have been seen, so it is let
-        // through late, not dropped; 41 was emitted, so it is a copy
+        // below where mid started: seq 40 cannot be placed, so it goes late, not dropped; 41's id
+        // was emitted, so it is a copy
         assertThat(lateIds(h)).containsExactly("mid#40");
         assertThat(duplicateIds(h)).containsExactly("mid#41");
-        // plus mid's recent-ids: the id of the event let through, so a copy of it is known
-        assertDrained(3, 1);
+        assertDrained(3);
     }
 
     @Test
-    void eventsWithoutSeqPassInLogOrderDedupedOverARecentWindow() throws Exception {
+    void eventsWithoutSeqPassInLogOrderDedupedByTheirIds() throws Exception {
         h = OrderingHarness.open(CONFIG, null, T0);
         send(
                 h,
@@ -242,17 +242,17 @@ class OrderPerCustomerTest {
                 unsequenced("b", "x"));
         send(h, unsequenced("a", "z"), unsequenced("a", "x"));
 
-        assertThat(ids(h)).containsExactly("x", "y", "x", "z", "x");
-        assertThat(duplicateIds(h)).containsExactly("x");
+        assertThat(ids(h)).containsExactly("x", "y", "x", "z");
+        assertThat(duplicateIds(h)).containsExactly("x", "x");
         assertThat(h.numProcessingTimeTimers()).isZero();
-        assertThat(h.numKeyedStateEntries()).isEqualTo(2);
+        assertThat(h.numKeyedStateEntries()).as("a's and b's ids, no cursor").isEqualTo(2);
     }
 
     @Test
     void idleCustomersAreForgottenAfterTheTtl() throws Exception {
         h = OrderingHarness.open(CONFIG, null, T0);
         send(h, event("a", 1), event("a", 2), unsequenced("b", "x"));
-        assertThat(h.numKeyedStateEntries()).as("a's next-seq, b's recent-ids").isEqualTo(2);
+        assertThat(h.numKeyedStateEntries()).as("a's next-seq and ids, b's ids").isEqualTo(3);
         assertThat(h.numProcessingTimeTimers())
                 .as("a's idle timer (b's ids have a TTL)")
                 .isEqualTo(1);
@@ -281,29 +281,37 @@ class OrderPerCustomerTest {
         at(h, T0 + hour / 2);
         send(h, event("busy", 1));
         send(h, event("idle0", 2)); // active again: its timer moves on instead of clearing it
-        assertThat(h.numKeyedStateEntries()).isEqualTo(11);
+        assertThat(customersWith(h, OrderingState.NEXT_SEQ)).isEqualTo(11);
         assertThat(h.numProcessingTimeTimers()).isEqualTo(11);
 
         at(h, T0 + hour);
-        assertThat(h.numKeyedStateEntries()).as("idle1..idle9 forgotten").isEqualTo(2);
+        assertThat(customersWith(h, OrderingState.NEXT_SEQ))
+                .as("idle1..idle9 forgotten")
+                .isEqualTo(2);
         assertThat(h.numProcessingTimeTimers()).isEqualTo(2);
 
         send(h, event("held", 1), event("held", 3)); // seq 3 held, waiting for 2
         h.setProcessingTime(
                 T0 + 2 * hour + 1); // an hour of processing time, while the log stands still
-        assertThat(h.numKeyedStateEntries())
+        assertThat(customersWith(h, OrderingState.NEXT_SEQ))
                 .as("held is not idle while it waits; idle0 and busy forgotten")
-                .isEqualTo(3);
+                .isEqualTo(1);
         at(h, T0 + 2 * hour + 2); // the log moves on: the wait runs out and releases seq 3
         assertThat(ids(h)).endsWith("held#1", "held#3");
         at(h, T0 + 5 * hour);
-        assertThat(h.numKeyedStateEntries()).isZero();
+        assertThat(customersWith(h, OrderingState.NEXT_SEQ)).isZero();
+        assertThat(customersWith(h, OrderingState.SKIPPED)).isZero();
         assertThat(h.numProcessingTimeTimers()).isZero();
         assertThat(h.numEventTimeTimers()).isZero();
+        // the ids expire on their own TTL: gone from a snapshot once it passed
+        OperatorSubtaskState snapshot = h.snapshot(1, T0 + 5 * hour);
+        h.close();
+        h = OrderingHarness.open(CONFIG, snapshot, T0 + 5 * hour);
+        assertThat(h.numKeyedStateEntries()).isZero();
     }
 
     @Test
-    void theIdleTimerLeavesTheIdsOfEventsWithoutSeqToTheirOwnTtl() throws Exception {
+    void theIdleTimerLeavesEventIdsToTheDedupeHorizon() throws Exception {
         h = OrderingHarness.open(CONFIG, null, T0);
         send(h, event("a", 1));
         long hour = Duration.ofHours(1).toMillis();
@@ -313,7 +321,7 @@ class OrderPerCustomerTest {
 
         send(h, unsequenced("a", "x"));
 
-        assertThat(duplicateIds(h)).as("its recent ids outlive next-seq").containsExactly("x");
+        assertThat(duplicateIds(h)).as("its ids outlive next-seq").containsExactly("x");
         assertThat(h.numProcessingTimeTimers()).isZero();
     }
 
@@ -370,7 +378,7 @@ class OrderPerCustomerTest {
                 .isInstanceOf(IllegalArgumentException.class);
         assertThatThrownBy(() -> CONFIG.withStateTtl(Duration.ofMillis(100)))
                 .isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> CONFIG.withRecentIdsWindow(0))
+        assertThatThrownBy(() -> CONFIG.withDedupeHorizon(Duration.ofMillis(100)))
                 .isInstanceOf(IllegalArgumentException.class);
     }
 
@@ -414,7 +422,7 @@ class OrderPerCustomerTest {
         assertCursor("a", 12, false);
 
         send(h, event("new", 3));
-        assertThat(cursor("new")).as("held before its first seq: no cursor").isNull();
+        assertCursor("new", 0, true); // held before its first seq: not started
         send(h, event("new", 1));
         assertCursor("new", 2, true);
         send(h, event("new", 2));
@@ -469,7 +477,7 @@ class OrderPerCustomerTest {
         assertCursor("a", 4, false);
         assertDrained(1, 1);
         at(h, T0 + 3 * hour);
-        assertThat(h.numKeyedStateEntries()).isZero();
+        assertThat(customersWith(h, OrderingState.NEXT_SEQ)).isZero();
         assertThat(h.numProcessingTimeTimers()).isZero();
     }
 
@@ -511,19 +519,23 @@ class OrderPerCustomerTest {
                 .isEqualTo(!held);
     }
 
-    /** Nothing held: no gap timers; one state entry (next-seq) and one idle timer per customer. */
+    /** Nothing held: no gap timers; a cursor, ids and an idle timer per customer. */
     private void assertDrained(int customers) {
         assertDrained(customers, 0);
     }
 
     /**
-     * Nothing held: no gap timers; one state entry (next-seq) and one idle timer per customer, and
-     * one more state entry (skipped, recent-ids) per customer with skipped seqs still unclaimed or
-     * events let through.
+     * Nothing held: no gap timers, no buffer or gap-wait; a cursor, ids and an idle timer per
+     * customer, and {@code skipped} for {@code withSkipped} customers (skipped seqs unclaimed).
      */
-    private void assertDrained(int customers, int extra) {
+    private void assertDrained(int customers, int withSkipped) {
         assertThat(h.numProcessingTimeTimers()).as("idle timers").isEqualTo(customers);
         assertThat(h.numEventTimeTimers()).isZero();
-        assertThat(h.numKeyedStateEntries()).isEqualTo(customers + extra);
+        assertThat(customersWith(h, OrderingState.NEXT_SEQ)).isEqualTo(customers);
+        assertThat(customersWith(h, OrderingState.EMITTED_IDS)).isEqualTo(customers);
+        assertThat(customersWith(h, OrderingState.SKIPPED)).isEqualTo(withSkipped);
+        assertThat(customersWith(h, OrderingState.BUFFER)).isZero();
+        assertThat(customersWith(h, OrderingState.GAP_WAIT)).isZero();
+        assertThat(h.numKeyedStateEntries()).isEqualTo(2L * customers + withSkipped);
     }
 }

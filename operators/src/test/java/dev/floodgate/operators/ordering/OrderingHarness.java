@@ -107,6 +107,19 @@ final class OrderingHarness {
                 VoidNamespace.INSTANCE, VoidNamespaceSerializer.INSTANCE, descriptor);
     }
 
+    /**
+     * How many customers hold state {@code name} (expired TTL entries not yet cleaned up count
+     * too).
+     */
+    static long customersWith(
+            KeyedOneInputStreamOperatorTestHarness<String, Interaction, Interaction> h,
+            String name) {
+        try (var keys =
+                h.getOperator().getKeyedStateBackend().getKeys(name, VoidNamespace.INSTANCE)) {
+            return keys.count();
+        }
+    }
+
     static <T> List<T> side(
             KeyedOneInputStreamOperatorTestHarness<String, Interaction, Interaction> h,
             OutputTag<T> tag) {

@@ -33,6 +33,16 @@ public final class InteractionRecords {
         return in;
     }
 
+    /**
+     * {@code in} with its {@code seq_epoch} set to {@code seqEpoch} (at least 1, or {@link
+     * Interaction#NO_EPOCH} for none), for chaining: {@code record(topic, withSeqEpoch(event(...),
+     * 2))} writes it with {@code "seq_epoch":2}.
+     */
+    public static Interaction withSeqEpoch(Interaction in, long seqEpoch) {
+        in.seqEpoch = seqEpoch;
+        return in;
+    }
+
     public static ProducerRecord<byte[], byte[]> record(String topic, Interaction in) {
         return new ProducerRecord<>(
                 topic, in.customerId.getBytes(StandardCharsets.UTF_8), InteractionCodec.write(in));
@@ -95,6 +105,9 @@ public final class InteractionRecords {
                 break;
             case UNSUPPORTED_SCHEMA:
                 json = "{\"schema\":2," + valid + "}";
+                break;
+            case DUPLICATE_FIELD:
+                json = "{\"schema\":1,\"seq\":2," + valid + "}";
                 break;
             case KEY_MISMATCH:
                 return new ProducerRecord<>(
