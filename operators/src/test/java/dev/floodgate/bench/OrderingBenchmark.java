@@ -157,8 +157,10 @@ public final class OrderingBenchmark {
                             .getJobManagerOwnedState()
                             .getStateSize();
             long checkpoint = h.snapshot(2, 2).getStateSize();
-            // a day later (no idle timer fires: they are 7 days out), the ids have expired
-            h.setStateTtlProcessingTime(CONFIG.dedupeHorizon().toMillis() + 1);
+            // a day later the housekeeping timers sweep the ids; positions stay (7-day state TTL)
+            long dayLater = CONFIG.dedupeHorizon().toMillis() + 1;
+            h.setStateTtlProcessingTime(dayLater);
+            h.setProcessingTime(dayLater);
             long idle =
                     h.snapshotWithLocalState(
                                     3, 3, SavepointType.savepoint(SavepointFormatType.CANONICAL))

@@ -14,9 +14,9 @@ import org.apache.flink.util.Collector;
 /**
  * Reads the keyed state of the live job's ordering operator ({@code order-per-customer}) from a
  * savepoint, one {@link CustomerOrdering} per customer that holds any of it. The descriptors are
- * the operator's own, from {@link OrderingState}, built with the live job's state TTL and dedupe
- * horizon: a TTL descriptor's serializer differs from a plain one, and with a shorter TTL than the
- * job's this reader would hide customers the job still has.
+ * the operator's own, from {@link OrderingState}, built with the live job's state TTL: a TTL
+ * descriptor's serializer differs from a plain one, and with a shorter TTL than the job's this
+ * reader would hide customers the job still has.
  */
 public final class OrderingStateReader
         extends KeyedStateReaderFunction<String, OrderingStateReader.CustomerOrdering> {
@@ -59,12 +59,10 @@ public final class OrderingStateReader
     private transient ValueState<long[]> nextSeq;
     private transient MapState<Long, Interaction> buffer;
     private transient ValueState<GapWait> gapWait;
-    private final Duration dedupeHorizon;
-    private transient MapState<String, Boolean> emittedIds;
+    private transient MapState<String, Long> emittedIds;
 
-    public OrderingStateReader(Duration stateTtl, Duration dedupeHorizon) {
+    public OrderingStateReader(Duration stateTtl) {
         this.stateTtl = stateTtl;
-        this.dedupeHorizon = dedupeHorizon;
     }
 
     @Override
@@ -72,7 +70,7 @@ public final class OrderingStateReader
         nextSeq = getRuntimeContext().getState(OrderingState.nextSeq());
         buffer = getRuntimeContext().getMapState(OrderingState.buffer());
         gapWait = getRuntimeContext().getState(OrderingState.gapWait());
-        emittedIds = getRuntimeContext().getMapState(OrderingState.emittedIds(dedupeHorizon));
+        emittedIds = getRuntimeContext().getMapState(OrderingState.emittedIds());
     }
 
     @Override

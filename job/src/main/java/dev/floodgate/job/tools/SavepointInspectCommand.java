@@ -8,38 +8,28 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * {@code savepoint inspect <path> [--json] [--ordering-state-ttl 7d] [--dedupe-horizon 7d]
- * [--waiting 10]}: prints what a savepoint of the live job holds ({@link SavepointInspection}). A
- * path that is not a savepoint of the live job is {@link ToolArgs.Unreadable}.
+ * {@code savepoint inspect <path> [--json] [--ordering-state-ttl 7d] [--waiting 10]}: prints what a
+ * savepoint of the live job holds ({@link SavepointInspection}). A path that is not a savepoint of
+ * the live job is {@link ToolArgs.Unreadable}.
  */
 final class SavepointInspectCommand {
     static final String USAGE =
             "savepoint inspect <savepoint path or URI> [--json] [--"
                     + FloodgateOptions.ORDERING_STATE_TTL.key
-                    + " <the live job's, default 7d>] [--"
-                    + FloodgateOptions.DEDUPE_HORIZON.key
                     + " <the live job's, default 7d>] [--waiting <n, default 10>]";
     static final String WAITING = ToolOptions.WAITING.key;
 
     private SavepointInspectCommand() {}
 
     /** What the arguments ask for, validated. */
-    record Request(
-            String path,
-            boolean json,
-            Duration stateTtl,
-            Duration dedupeHorizon,
-            int listWaiting) {}
+    record Request(String path, boolean json, Duration stateTtl, int listWaiting) {}
 
     static Request parse(List<String> args) {
         ToolArgs a =
                 ToolArgs.parse(
                         args,
                         Set.of(Tools.JSON),
-                        Set.of(
-                                FloodgateOptions.ORDERING_STATE_TTL.key,
-                                FloodgateOptions.DEDUPE_HORIZON.key,
-                                WAITING));
+                        Set.of(FloodgateOptions.ORDERING_STATE_TTL.key, WAITING));
         if (a.positionals().size() != 1) {
             throw new ToolArgs.BadArguments(
                     a.positionals().isEmpty()
@@ -50,21 +40,15 @@ final class SavepointInspectCommand {
                 ToolOptions.get(
                         FloodgateOptions.ORDERING_STATE_TTL,
                         a.option(FloodgateOptions.ORDERING_STATE_TTL.key));
-        Duration horizon =
-                ToolOptions.get(
-                        FloodgateOptions.DEDUPE_HORIZON,
-                        a.option(FloodgateOptions.DEDUPE_HORIZON.key));
         int waiting = ToolOptions.get(ToolOptions.WAITING, a.option(WAITING));
-        return new Request(a.positionals().get(0), a.flag(Tools.JSON), ttl, horizon, waiting);
+        return new Request(a.positionals().get(0), a.flag(Tools.JSON), ttl, waiting);
     }
 
     static int run(List<String> args, PrintStream out) {
         Request r = parse(args);
         SavepointInspection inspection;
         try {
-            inspection =
-                    SavepointInspection.read(
-                            r.path(), r.stateTtl(), r.dedupeHorizon(), r.listWaiting());
+            inspection = SavepointInspection.read(r.path(), r.stateTtl(), r.listWaiting());
         } catch (Exception e) {
             throw new ToolArgs.Unreadable(
                     "cannot read "

@@ -44,12 +44,8 @@ public record SavepointInspection(
         Interaction oldestBuffered,
         List<CustomerOrdering> longestWaiting) {
 
-    /**
-     * Reads {@code path}; {@code stateTtl} and {@code dedupeHorizon} must be the live job's {@code
-     * --ordering-state-ttl} and {@code --dedupe-horizon}.
-     */
-    public static SavepointInspection read(
-            String path, Duration stateTtl, Duration dedupeHorizon, int listWaiting)
+    /** Reads {@code path}; {@code stateTtl} must be the live job's {@code --ordering-state-ttl}. */
+    public static SavepointInspection read(String path, Duration stateTtl, int listWaiting)
             throws Exception {
         // Outside Flink this is a local environment in this process; inside a test's MiniCluster
         // context, that one.
@@ -72,7 +68,7 @@ public record SavepointInspection(
                 savepoint
                         .readKeyedState(
                                 OperatorIdentifier.forUid(Uids.ORDER_PER_CUSTOMER),
-                                new OrderingStateReader(stateTtl, dedupeHorizon),
+                                new OrderingStateReader(stateTtl),
                                 keyType,
                                 TypeInformation.of(CustomerOrdering.class))
                         .executeAndCollect("savepoint inspect")) {

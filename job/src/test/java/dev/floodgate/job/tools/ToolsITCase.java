@@ -130,7 +130,7 @@ class ToolsITCase {
                         .subList(1, 3);
 
         SavepointInspection inspection =
-                SavepointInspection.read(savepoint, Duration.ofDays(7), Duration.ofDays(7), 10);
+                SavepointInspection.read(savepoint, Duration.ofDays(7), 10);
         Map<Integer, Long> positions = new TreeMap<>();
         inspection
                 .positions()

@@ -23,19 +23,15 @@ class ToolsTest {
                                 "file:///sp/savepoint-1",
                                 "--json",
                                 "--ordering-state-ttl=2d",
-                                "--dedupe-horizon",
-                                "30d",
                                 "--waiting",
                                 "3"));
         assertThat(r.path()).isEqualTo("file:///sp/savepoint-1");
         assertThat(r.json()).isTrue();
         assertThat(r.stateTtl()).isEqualTo(Duration.ofDays(2));
-        assertThat(r.dedupeHorizon()).isEqualTo(Duration.ofDays(30));
         assertThat(r.listWaiting()).isEqualTo(3);
         SavepointInspectCommand.Request defaults = SavepointInspectCommand.parse(List.of("/sp"));
         assertThat(defaults.json()).isFalse();
         assertThat(defaults.stateTtl()).as("the job's default").isEqualTo(Duration.ofDays(7));
-        assertThat(defaults.dedupeHorizon()).as("the job's default").isEqualTo(Duration.ofDays(7));
     }
 
     @Test

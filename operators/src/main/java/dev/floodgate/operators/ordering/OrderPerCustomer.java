@@ -21,21 +21,23 @@ import org.slf4j.LoggerFactory;
  *
  * <ol>
  *   <li><b>Identity.</b> An event is dropped only when its {@code event_id} was accepted before
- *       (state {@code emitted-ids}: the whole id, each kept for {@code dedupeHorizon}), whichever
- *       output it went to. Every other event goes out exactly once: in order on the main output, or
- *       on {@link #LATE} (the job's shed lane) when it cannot be placed. Events without seq go out
- *       at once, in log order.
+ *       within {@code dedupeHorizon} of processing time (state {@code emitted-ids}: the whole id
+ *       and when it was accepted), whichever output it went to. Every other event goes out exactly
+ *       once: in order on the main output, or on {@link #LATE} (the job's shed lane) when it cannot
+ *       be placed. Events without seq go out at once, in log order.
  *   <li><b>Seq.</b> The next expected seq goes out at once, with the held successors it makes
  *       contiguous; an early event is held until its gap fills. A customer's first events (and a
  *       new epoch's) wait for seq 1; without it they start at the lowest seq held once the wait
  *       ends. A seq below the next expected one goes late: after its gap was skipped ({@code
- *       skipped} remembers the last {@value SkippedSeqs#MAX_RANGES} ranges), or otherwise
- *       unplaceable. A producer that starts over is seen by identity, not time: a seq 1 with a new
- *       id (not a skipped one) starts a new sequence; so does a higher {@code seq_epoch}. With
- *       epochs the old sequence's stragglers are told apart exactly (late, except the one its order
- *       still takes: {@code prevNext}); without, a straggler that arrives after the restart is
- *       placed by its seq. A seq more than {@code maxSeqJump} ahead goes late until the next event
- *       continues it, which restarts the sequence there; one above {@link #MAX_SEQ} always.
+ *       skipped}, the last {@value SkippedSeqs#MAX_RANGES} ranges), or otherwise unplaceable. A
+ *       producer that starts over is seen by identity, not time: without {@code seq_epoch}, a seq 1
+ *       with a new id below the next expected seq starts a new sequence; with it, a higher epoch
+ *       does (a customer's first epoch continues its sequence), the replaced sequence's stragglers
+ *       go late except those that continue it in order ({@code prevNext}; one replaced sequence is
+ *       remembered). Without an epoch, an old sequence's straggler arriving after the restart is
+ *       placed by its seq. A seq more than {@code maxSeqJump} ahead goes late unless it follows
+ *       such a seq right away, which restarts the sequence there; one above {@link #MAX_SEQ} always
+ *       goes late.
  *   <li><b>Gaps on log time.</b> A gap not filled within {@code maxWait} of log time (the watermark
  *       of the log's append timestamps: a backlog in front of this operator cannot run a wait out)
  *       is skipped: everything held goes out in order and each hole becomes a {@link
@@ -45,15 +47,16 @@ import org.slf4j.LoggerFactory;
  *       ({@code end_of_input}).
  * </ol>
  *
- * <p>State ({@link OrderingState}): {@code next-seq} ({@link SeqCursor}, no TTL), {@code
- * emitted-ids} (TTL {@code dedupeHorizon} per id), {@code skipped} (TTL {@code stateTtl}); {@code
- * buffer} and {@code gap-wait}, without TTL, exist exactly while events are held, which the
- * cursor's flag says so an in-order event reads no other state. Timers: at most one event-time
- * timer per customer, at {@code gap-wait.sinceMillis + maxWait}, registered while the buffer is
- * non-empty and deleted when it empties (a stale one is ignored); one processing-time idle timer
- * per customer with a cursor, registered at its first write and moved only when it fires: {@code
- * stateTtl} after the last write it clears {@code next-seq} and {@code skipped} unless events are
- * held. Metrics: {@link OrderingReports}.
+ * <p>State ({@link OrderingState}): {@code next-seq} ({@link SeqCursor}) and {@code emitted-ids},
+ * no TTL; {@code skipped} (TTL {@code stateTtl}); {@code buffer} and {@code gap-wait}, no TTL,
+ * exist exactly while events are held, which the cursor's flag says so an in-order event reads no
+ * other state. Timers: at most one event-time timer per customer, at {@code gap-wait.sinceMillis +
+ * maxWait}, registered while the buffer is non-empty and deleted when it empties (a stale one is
+ * ignored); one processing-time housekeeping timer per customer with a cursor (every customer with
+ * ids has one), registered at its first write and moved only when it fires: it sweeps ids older
+ * than the horizon, and forgets the position {@code stateTtl} after the last write unless events
+ * are held; a customer with neither left holds no state and no timer. Metrics: {@link
+ * OrderingReports}.
  */
 public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, Interaction> {
     private static final long serialVersionUID = 2L;
@@ -75,11 +78,13 @@ public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, 
     private transient ValueState<long[]> nextSeq;
     private transient MapState<Long, Interaction> buffer;
     private transient ValueState<GapWait> gapWait;
-    private transient MapState<String, Boolean> emittedIds;
+    private transient EmittedIds emittedIds;
+    private transient ValueState<long[]> legacyRecentIds;
     private transient SkippedSeqs skipped;
     private transient OrderingReports reports;
     private transient long maxWaitMillis;
     private transient long ttlMillis;
+    private transient long horizonMillis;
 
     public OrderPerCustomer(OrderingConfig config) {
         this.config = Objects.requireNonNull(config, "config");
@@ -91,26 +96,42 @@ public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, 
         buffer = getRuntimeContext().getMapState(OrderingState.buffer());
         gapWait = getRuntimeContext().getState(OrderingState.gapWait());
         emittedIds =
-                getRuntimeContext().getMapState(OrderingState.emittedIds(config.dedupeHorizon()));
+                new EmittedIds(
+                        getRuntimeContext().getMapState(OrderingState.emittedIds()),
+                        config.dedupeHorizon().toMillis());
         skipped =
                 new SkippedSeqs(
                         getRuntimeContext().getState(OrderingState.skipped(config.stateTtl())));
-        // registered, never used: its TTL makes entries restored from the previous form expire
-        getRuntimeContext().getState(OrderingState.legacyRecentIds(config.stateTtl()));
+        legacyRecentIds =
+                getRuntimeContext().getState(OrderingState.legacyRecentIds(config.stateTtl()));
         reports =
                 new OrderingReports(
                         getRuntimeContext().getMetricGroup(), config.duplicatesToSideOutput());
         maxWaitMillis = config.maxWait().toMillis();
         ttlMillis = config.stateTtl().toMillis();
+        horizonMillis = config.dedupeHorizon().toMillis();
         LOG.info("Ordering events per customer with {}", config);
     }
 
     @Override
     public void processElement(Interaction in, Context ctx, Collector<Interaction> out)
             throws Exception {
-        if (!firstSeen(in)) {
+        long processingTime = ctx.timerService().currentProcessingTime();
+        SeqCursor c = SeqCursor.of(nextSeq.value());
+        GapWait wait = waitOf(c);
+        if (c != null && c.legacy && wait != null) {
+            emittedIds.adopt(buffer.values(), processingTime);
+        }
+        if (!emittedIds.firstSeen(in.eventId, processingTime)) {
             reports.duplicate(in, ctx);
             return;
+        }
+        if (c == null) {
+            c = SeqCursor.notStarted(in.seqEpoch);
+            if (!in.hasSeq() || in.seq > MAX_SEQ) {
+                // the customer now has ids: its cursor carries the housekeeping timer
+                store(c, ctx.timerService());
+            }
         }
         if (!in.hasSeq()) {
             out.collect(in);
@@ -120,12 +141,13 @@ public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, 
             reports.late(in, ctx, OrderingReports.Late.IMPLAUSIBLE_SEQ);
             return;
         }
-        SeqCursor c = SeqCursor.of(nextSeq.value());
-        GapWait wait = waitOf(c);
         // the log clock: the watermark, or this event's own log time when ahead of it
         long now = Math.max(ctx.timerService().currentWatermark(), in.logTimestamp);
-        if (c == null) {
-            c = SeqCursor.notStarted(in.seqEpoch);
+        // a seq 1 starts a sequence over only without an epoch (with one, a newer epoch does)
+        boolean bySeqOne = !in.hasSeqEpoch();
+        if (in.hasSeqEpoch() && c.epoch == Interaction.NO_EPOCH) {
+            c.epoch = in.seqEpoch; // the producer starts sending epochs: the sequence goes on
+            bySeqOne = true;
         } else if (in.hasSeqEpoch() && in.seqEpoch != c.epoch) {
             if (in.seqEpoch < c.epoch) {
                 earlierEpoch(in, c, ctx, out);
@@ -137,21 +159,27 @@ public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, 
             c.newEpoch(in.seqEpoch);
             skipped.clear();
         }
+        // a jump candidate is confirmed only by the very next event
+        long candidate = c.jumpCandidate;
+        c.jumpCandidate = 0;
         if (!c.started() && in.seq == 1) {
             c.next = 1;
         } else if (c.started() && in.seq < c.next) {
-            if (skipped.take(in.seq)) {
-                reports.late(in, ctx, OrderingReports.Late.AFTER_GAP);
-                return;
-            }
-            if (in.seq != 1 || in.hasSeqEpoch()) {
-                reports.late(in, ctx, OrderingReports.Late.UNKNOWN);
+            boolean afterGap = skipped.take(in.seq);
+            if (in.seq != 1 || !bySeqOne || afterGap) {
+                if (candidate != 0) {
+                    store(c, ctx.timerService());
+                }
+                reports.late(
+                        in,
+                        ctx,
+                        afterGap ? OrderingReports.Late.AFTER_GAP : OrderingReports.Late.UNKNOWN);
                 return;
             }
             // a seq 1 with a new id: the producer started its sequence over
             wait = startOver(in, c, wait, CAUSE_RESET, now, ctx, out);
         } else if (c.started() && in.seq - c.next > config.maxSeqJump()) {
-            if (c.jumpCandidate == 0 || in.seq != c.jumpCandidate + 1) {
+            if (candidate == 0 || in.seq != candidate + 1) {
                 c.jumpCandidate = in.seq;
                 store(c, ctx.timerService());
                 reports.late(in, ctx, OrderingReports.Late.IMPLAUSIBLE_SEQ);
@@ -165,29 +193,6 @@ public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, 
         } else {
             hold(in, c, wait, now, ctx, out);
         }
-    }
-
-    /**
-     * Emits a held event. Its id is remembered again: events held when a savepoint of the previous
-     * form was taken were accepted before {@code emitted-ids} existed.
-     */
-    private void emit(Interaction held, Collector<Interaction> out) throws Exception {
-        if (held.eventId != null) {
-            emittedIds.put(held.eventId, Boolean.TRUE);
-        }
-        out.collect(held);
-    }
-
-    /** Whether the event's id is new within the dedupe horizon; if so it is remembered. */
-    private boolean firstSeen(Interaction in) throws Exception {
-        if (in.eventId == null) {
-            return true; // the contract requires an id; without one nothing can be a copy
-        }
-        if (emittedIds.contains(in.eventId)) {
-            return false;
-        }
-        emittedIds.put(in.eventId, Boolean.TRUE);
-        return true;
     }
 
     /**
@@ -238,7 +243,7 @@ public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, 
         long n = in.seq + 1;
         int released = 0;
         for (Interaction held; wait != null && (held = buffer.get(n)) != null; n++, released++) {
-            emit(held, out);
+            out.collect(held);
             buffer.remove(n);
         }
         c.next = n;
@@ -283,7 +288,7 @@ public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, 
     public void onTimer(long timestamp, OnTimerContext ctx, Collector<Interaction> out)
             throws Exception {
         if (ctx.timeDomain() == TimeDomain.PROCESSING_TIME) {
-            onIdleTimer(timestamp, ctx.timerService());
+            onHousekeepingTimer(timestamp, ctx.timerService());
             return;
         }
         GapWait wait = gapWait.value();
@@ -304,23 +309,36 @@ public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, 
     }
 
     /**
-     * Forgets a customer {@code stateTtl} after the last write, or moves the timer to that moment.
+     * Housekeeping, one timer per customer with a cursor: forgets ids older than the dedupe
+     * horizon, and the customer's position {@code stateTtl} after its last write (unless events are
+     * held: they are released within maxWait of log time, which writes the cursor again). While ids
+     * remain, a forgotten position is kept as a cursor that has not started (the same as none), so
+     * the timer stays; with neither left, the customer holds no state and no timer. Sweeps are at
+     * least a tenth of the horizon apart: each id is visited a bounded number of times.
      */
-    private void onIdleTimer(long timestamp, TimerService timers) throws Exception {
+    private void onHousekeepingTimer(long timestamp, TimerService timers) throws Exception {
         SeqCursor c = SeqCursor.of(nextSeq.value());
         if (c == null) {
             return;
         }
+        legacyRecentIds.clear();
+        long oldest = emittedIds.sweep(timestamp);
+        boolean held = waitOf(c) != null;
         long idleAt = c.writtenAt + ttlMillis;
-        if (timestamp < idleAt || waitOf(c) != null) {
-            // events held: not idle; they are released within maxWait of log time, which writes
-            // next-seq again
-            timers.registerProcessingTimeTimer(
-                    Math.max(idleAt, timestamp + Math.max(maxWaitMillis, 1_000L)));
-            return;
+        if (!held && timestamp >= idleAt) {
+            skipped.clear();
+            if (oldest == Long.MAX_VALUE) {
+                nextSeq.clear();
+                return;
+            }
+            c = SeqCursor.notStarted(Interaction.NO_EPOCH);
+            c.stored = true; // its timer is the one set below
+            nextSeq.update(c.encode(timestamp));
+            idleAt = timestamp + ttlMillis;
         }
-        nextSeq.clear();
-        skipped.clear();
+        long idsDue = oldest == Long.MAX_VALUE ? Long.MAX_VALUE : oldest + horizonMillis;
+        long floor = timestamp + Math.max(held ? maxWaitMillis : horizonMillis / 10, 1_000L);
+        timers.registerProcessingTimeTimer(Math.max(Math.min(idleAt, idsDue), floor));
     }
 
     /** The gap wait, read only when the cursor does not rule it out. */
@@ -328,13 +346,13 @@ public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, 
         return c != null && c.flagKnown && !c.waiting ? null : gapWait.value();
     }
 
-    /** Writes the cursor; a cursor's first write starts the customer's idle timer. */
+    /** Writes the cursor; a cursor's first write starts the customer's housekeeping timer. */
     private void store(SeqCursor c, TimerService timers) throws Exception {
         long now = timers.currentProcessingTime();
         boolean first = !c.stored;
         nextSeq.update(c.encode(now));
         if (first) {
-            timers.registerProcessingTimeTimer(now + ttlMillis);
+            timers.registerProcessingTimeTimer(now + Math.min(ttlMillis, horizonMillis));
         }
     }
 
@@ -378,7 +396,7 @@ public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, 
                 reports.gap(ctx, c.next, seq - 1, now - wait.sinceMillis, cause);
                 skipped.add(c.next, seq - 1);
             }
-            emit(e.getValue(), out);
+            out.collect(e.getValue());
             buffer.remove(seq);
             c.next = seq + 1;
             taken++;

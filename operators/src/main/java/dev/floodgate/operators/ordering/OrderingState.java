@@ -12,18 +12,20 @@ import org.apache.flink.api.common.typeinfo.Types;
 /**
  * The keyed state of {@link OrderPerCustomer} (uid {@code order-per-customer}, key {@code
  * CustomerKey.INSTANCE}). The live job, the backfill job and State Processor API tools must build
- * their descriptors here, with the same TTLs ({@link OrderingConfig#stateTtl()}, {@link
- * OrderingConfig#dedupeHorizon()}): a TTL descriptor's serializer differs from a plain one. Each
- * call returns a new descriptor (descriptors are mutable; never share one).
+ * their descriptors here, with the same TTL ({@link OrderingConfig#stateTtl()}): a TTL descriptor's
+ * serializer differs from a plain one. Each call returns a new descriptor (descriptors are mutable;
+ * never share one).
  *
- * <p>{@code next-seq}, read and written for every event with a seq, has no TTL: it carries its own
- * last-write time and the operator's idle timer (one processing-time timer per customer, registered
- * once and moved only when it fires) clears it, and {@code skipped}, {@code stateTtl} after its
- * last write. A TTL on it cost a quarter of the keyed task's time in the throughput benchmark.
- * {@code emitted-ids} has a TTL of the dedupe horizon: each id expires on its own, counted from
- * when the event was first accepted. {@code buffer} and {@code gap-wait} have none on purpose: they
- * are cleared by the operator whenever the buffer empties, a timer guarantees that it does, and a
- * TTL could silently drop a held event.
+ * <p>{@code next-seq} and {@code emitted-ids}, read and written for every event, have no TTL: the
+ * operator's housekeeping timer (one processing-time timer per customer with a cursor, registered
+ * once and moved only when it fires) forgets ids older than the dedupe horizon (each id carries the
+ * time it was accepted, and an older one counts as unseen even before it is swept), and the cursor
+ * and {@code skipped} {@code stateTtl} after the cursor's last write. A TTL on {@code next-seq}
+ * cost a quarter of the keyed task's time in the throughput benchmark; on {@code emitted-ids} the
+ * heap backend's incremental cleanup copied a customer's whole map at every step, so the cost of
+ * each event grew with the ids its customer held. {@code buffer} and {@code gap-wait} have none on
+ * purpose: they are cleared by the operator whenever the buffer empties, a timer guarantees that it
+ * does, and a TTL could silently drop a held event.
  */
 public final class OrderingState {
     /**
@@ -47,9 +49,9 @@ public final class OrderingState {
     public static final String GAP_WAIT = "gap-wait";
 
     /**
-     * {@code MapState<String, Boolean>}: the event id (the whole id, never a hash: a match drops
-     * the event, so it must be exact) of every event the operator accepted, to any output; the
-     * value is always true. TTL: the dedupe horizon, per entry.
+     * {@code MapState<String, Long>}: the event id (the whole id, never a hash: a match drops the
+     * event, so it must be exact) of every event the operator accepted, to any output, with the
+     * processing time it was accepted at. No TTL: swept by the housekeeping timer.
      */
     public static final String EMITTED_IDS = "emitted-ids";
 
@@ -61,8 +63,8 @@ public final class OrderingState {
 
     /**
      * {@code ValueState<long[]>} of the previous form (64-bit hashes of a window of recent ids),
-     * neither read nor written any more. The operator still registers it with its TTL so that
-     * restored entries expire from savepoints and RocksDB instead of staying forever.
+     * never read any more: the housekeeping timer clears it, and its TTL drops what is left from
+     * savepoints and RocksDB.
      */
     public static final String LEGACY_RECENT_IDS = "recent-ids";
 
@@ -98,11 +100,8 @@ public final class OrderingState {
         return new ValueStateDescriptor<>(GAP_WAIT, TypeInformation.of(GapWait.class));
     }
 
-    public static MapStateDescriptor<String, Boolean> emittedIds(Duration dedupeHorizon) {
-        MapStateDescriptor<String, Boolean> d =
-                new MapStateDescriptor<>(EMITTED_IDS, Types.STRING, Types.BOOLEAN);
-        d.enableTimeToLive(ttl(dedupeHorizon));
-        return d;
+    public static MapStateDescriptor<String, Long> emittedIds() {
+        return new MapStateDescriptor<>(EMITTED_IDS, Types.STRING, Types.LONG);
     }
 
     public static ValueStateDescriptor<long[]> skipped(Duration stateTtl) {

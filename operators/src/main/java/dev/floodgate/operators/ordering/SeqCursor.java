@@ -11,18 +11,23 @@ package dev.floodgate.operators.ordering;
  * [1] writtenAt     processing time of the last write (the idle timer's clock)
  * [2] waiting       1 while gap-wait exists, 0 while it does not
  * [3] jumpCandidate the last implausibly high seq seen (see OrderPerCustomer), 0 if none
+ * -- the long form only, written while any of these is not 0:
  * [4] epoch         the seq_epoch of the current sequence, 0 if its events carry none
  * [5] prevEpoch     the epoch the current one replaced, 0 if none
  * [6] prevNext      the next seq of that earlier sequence: its straggler at exactly this seq still
  *                   goes out in order
  * </pre>
  *
- * <p>Earlier versions wrote 2, 3 or 16 elements (the 16-element form kept seq-1 and ring ids and
- * occurred_at bounds, which this version does not use): they decode to their {@code next}, {@code
- * writtenAt}, flag and jump candidate, with no epoch. A 2-element cursor says nothing about
- * gap-wait ({@link #flagKnown} false), so the operator reads it; the next write stores this form.
+ * <p>So a cursor has 4 elements, or 7 for a producer that sends {@code seq_epoch}. Earlier versions
+ * wrote 2, 3 or 16 elements (the 16-element form kept seq-1 and ring ids and occurred_at bounds,
+ * which this version does not use): they decode to their {@code next}, {@code writtenAt}, flag and
+ * jump candidate, with no epoch. A 2-element cursor says nothing about gap-wait ({@link #flagKnown}
+ * false), so the operator reads it; the next write stores this form.
  */
 final class SeqCursor {
+    /** Written when the epoch fields are all 0 (most customers): {@code [0..3]}. */
+    static final int SHORT_LENGTH = 4;
+
     static final int LENGTH = 7;
     private static final int LEGACY_LENGTH = 16;
     private static final int LEGACY_JUMP = 5;
@@ -36,6 +41,12 @@ final class SeqCursor {
 
     /** Whether the stored cursor said anything about gap-wait (2-element cursors did not). */
     boolean flagKnown;
+
+    /**
+     * Whether it was read in a form of an earlier version (2, 3 or 16 elements), whose held events
+     * were accepted before {@code emitted-ids} existed.
+     */
+    boolean legacy;
 
     boolean waiting;
     long jumpCandidate;
@@ -63,10 +74,13 @@ final class SeqCursor {
         c.writtenAt = stored[1];
         c.flagKnown = stored.length > 2;
         c.waiting = c.flagKnown && stored[2] == WAITING;
+        c.legacy = stored.length != SHORT_LENGTH && stored.length != LENGTH;
         if (stored.length == LEGACY_LENGTH) {
             c.jumpCandidate = stored[LEGACY_JUMP];
-        } else if (stored.length >= LENGTH) {
+        } else if (stored.length == SHORT_LENGTH || stored.length == LENGTH) {
             c.jumpCandidate = stored[3];
+        }
+        if (stored.length == LENGTH) {
             c.epoch = stored[4];
             c.prevEpoch = stored[5];
             c.prevNext = stored[6];
@@ -78,9 +92,12 @@ final class SeqCursor {
         writtenAt = now;
         flagKnown = true;
         stored = true;
-        return new long[] {
-            next, now, waiting ? WAITING : 0, jumpCandidate, epoch, prevEpoch, prevNext
-        };
+        legacy = false;
+        long flag = waiting ? WAITING : 0;
+        if (epoch == 0 && prevEpoch == 0 && prevNext == 0) {
+            return new long[] {next, now, flag, jumpCandidate};
+        }
+        return new long[] {next, now, flag, jumpCandidate, epoch, prevEpoch, prevNext};
     }
 
     boolean started() {

@@ -68,6 +68,9 @@ final class SkippedSeqs {
                 System.arraycopy(ranges, i + 2, next, i + 4, ranges.length - i - 2);
                 next[i + 2] = seq + 1;
                 next[i + 3] = to;
+                if (next.length > 2 * MAX_RANGES) {
+                    next = Arrays.copyOfRange(next, 2, next.length); // the oldest range goes
+                }
             }
             if (next.length == 0) {
                 state.clear();

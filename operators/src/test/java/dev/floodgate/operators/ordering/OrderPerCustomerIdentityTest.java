@@ -211,6 +211,29 @@ class OrderPerCustomerIdentityTest {
         assertThat(duplicateIds(h)).containsExactly("a#50001");
     }
 
+    /** A jump is confirmed only by the very next event: a stale candidate confirms nothing. */
+    @Test
+    void aJumpCandidateIsForgottenByTheNextEvent() throws Exception {
+        h = OrderingHarness.open(CONFIG, null, T0);
+        send(h, event("a", 1), event("a", 2), event("a", 5_000), event("a", 3));
+        send(h, event("a", 5_001), event("a", 4));
+
+        assertThat(ids(h)).containsExactly("a#1", "a#2", "a#3", "a#4");
+        assertThat(lateIds(h)).containsExactly("a#5000", "a#5001");
+    }
+
+    /** A producer that starts sending epochs mid-sequence goes on; it has not restarted. */
+    @Test
+    void aFirstEpochContinuesTheSequenceItJoins() throws Exception {
+        h = OrderingHarness.open(CONFIG, null, T0);
+        send(h, event("a", 1), event("a", 3), epoch(event("a", 2), 1), epoch(event("a", 4), 1));
+        send(h, epoch(event("a", 1, "restart-1"), 2), epoch(event("a", 2, "restart-2"), 2));
+
+        assertThat(ids(h)).containsExactly("a#1", "a#2", "a#3", "a#4", "restart-1", "restart-2");
+        assertThat(gaps(h)).isEmpty();
+        assertThat(lateIds(h)).isEmpty();
+    }
+
     @Test
     void aSeqAtTheTopOfTheRangeCannotOverflowTheCursor() throws Exception {
         h = OrderingHarness.open(CONFIG, null, T0);

@@ -167,6 +167,46 @@ class OrderPerCustomerTest {
         assertThat(duplicateIds(h)).containsExactly("a#3", "a#9");
     }
 
+    /** Stragglers that split one long skipped range keep at most MAX_RANGES ranges. */
+    @Test
+    void stragglersSplittingASkippedRangeKeepItBounded() throws Exception {
+        h = OrderingHarness.open(CONFIG.withMaxSeqJump(10_000), null, T0);
+        send(h, event("a", 1), event("a", 1_001));
+        at(h, T0 + 100); // 2..1000 skipped
+        for (long s = 3; s < 1_000; s += 2) {
+            send(h, event("a", s));
+        }
+
+        assertThat(lateIds(h)).hasSize(499);
+        assertThat(state(h, "a", OrderingState.skipped(CONFIG.stateTtl())).value())
+                .hasSizeLessThanOrEqualTo(2 * SkippedSeqs.MAX_RANGES);
+    }
+
+    /**
+     * A customer that never goes quiet still has its ids swept: what it holds stays about what it
+     * accepted within the horizon (sweeps are a tenth of the horizon apart).
+     */
+    @Test
+    void idsOlderThanTheHorizonAreSweptWhileACustomerStaysBusy() throws Exception {
+        h = OrderingHarness.open(CONFIG, null, T0);
+        long minute = Duration.ofMinutes(1).toMillis();
+        for (long s = 1; s <= 300; s++) { // one event a minute for 5 hours, horizon 1 hour
+            at(h, T0 + s * minute);
+            send(h, event("a", s));
+        }
+
+        int held = 0;
+        for (var ignored : state(h, "a", OrderingState.emittedIds()).keys()) {
+            held++;
+        }
+        assertThat(held).isBetween(60, 60 + 6 + 1);
+        assertThat(h.numProcessingTimeTimers()).isEqualTo(1);
+        send(h, event("a", 250)); // within the horizon: a copy
+        send(h, event("a", 200)); // accepted 100 minutes ago: taken for a new event, late
+        assertThat(duplicateIds(h)).containsExactly("a#250");
+        assertThat(lateIds(h)).containsExactly("a#200");
+    }
+
     @Test
     void theWaitRestartsWhenTheAwaitedSeqArrives() throws Exception {
         h = OrderingHarness.open(CONFIG, null, T0);
@@ -244,18 +284,18 @@ class OrderPerCustomerTest {
 
         assertThat(ids(h)).containsExactly("x", "y", "x", "z");
         assertThat(duplicateIds(h)).containsExactly("x", "x");
-        assertThat(h.numProcessingTimeTimers()).isZero();
-        assertThat(h.numKeyedStateEntries()).as("a's and b's ids, no cursor").isEqualTo(2);
+        assertThat(h.numProcessingTimeTimers()).as("a housekeeping timer each").isEqualTo(2);
+        assertThat(h.numKeyedStateEntries())
+                .as("a's and b's ids, and a cursor that has not started")
+                .isEqualTo(4);
     }
 
     @Test
     void idleCustomersAreForgottenAfterTheTtl() throws Exception {
         h = OrderingHarness.open(CONFIG, null, T0);
         send(h, event("a", 1), event("a", 2), unsequenced("b", "x"));
-        assertThat(h.numKeyedStateEntries()).as("a's next-seq and ids, b's ids").isEqualTo(3);
-        assertThat(h.numProcessingTimeTimers())
-                .as("a's idle timer (b's ids have a TTL)")
-                .isEqualTo(1);
+        assertThat(h.numKeyedStateEntries()).as("a cursor and ids each").isEqualTo(4);
+        assertThat(h.numProcessingTimeTimers()).as("a housekeeping timer each").isEqualTo(2);
 
         at(h, T0 + Duration.ofHours(1).toMillis() + 1);
         OperatorSubtaskState snapshot = h.snapshot(1, T0);
@@ -303,7 +343,7 @@ class OrderPerCustomerTest {
         assertThat(customersWith(h, OrderingState.SKIPPED)).isZero();
         assertThat(h.numProcessingTimeTimers()).isZero();
         assertThat(h.numEventTimeTimers()).isZero();
-        // the ids expire on their own TTL: gone from a snapshot once it passed
+        assertThat(h.numKeyedStateEntries()).as("ids swept after the horizon").isZero();
         OperatorSubtaskState snapshot = h.snapshot(1, T0 + 5 * hour);
         h.close();
         h = OrderingHarness.open(CONFIG, snapshot, T0 + 5 * hour);
@@ -322,7 +362,10 @@ class OrderPerCustomerTest {
         send(h, unsequenced("a", "x"));
 
         assertThat(duplicateIds(h)).as("its ids outlive next-seq").containsExactly("x");
-        assertThat(h.numProcessingTimeTimers()).isZero();
+        assertThat(h.numProcessingTimeTimers()).as("kept for the ids").isEqualTo(1);
+        assertThat(state(h, "a", OrderingState.nextSeq()).value()[0])
+                .as("its position forgotten: a cursor that has not started")
+                .isZero();
     }
 
     @Test
@@ -475,7 +518,10 @@ class OrderPerCustomerTest {
                 .extracting(g -> g.fromSeq + ".." + g.toSeq + ":" + g.cause)
                 .containsExactly("2..2:timeout");
         assertCursor("a", 4, false);
-        assertDrained(1, 1);
+        assertThat(customersWith(h, OrderingState.EMITTED_IDS))
+                .as("swept: accepted longer ago than the horizon")
+                .isZero();
+        assertThat(customersWith(h, OrderingState.SKIPPED)).isEqualTo(1);
         at(h, T0 + 3 * hour);
         assertThat(customersWith(h, OrderingState.NEXT_SEQ)).isZero();
         assertThat(h.numProcessingTimeTimers()).isZero();
@@ -508,7 +554,7 @@ class OrderPerCustomerTest {
         long[] cursor = cursor(customer);
         assertThat(cursor)
                 .as("%s's next-seq", customer)
-                .hasSize(SeqCursor.LENGTH)
+                .hasSize(SeqCursor.SHORT_LENGTH)
                 .startsWith(next)
                 .matches(c -> c[2] == (held ? 1 : 0), "flag " + held);
         assertThat(state(h, customer, OrderingState.gapWait()).value())
@@ -519,17 +565,17 @@ class OrderPerCustomerTest {
                 .isEqualTo(!held);
     }
 
-    /** Nothing held: no gap timers; a cursor, ids and an idle timer per customer. */
+    /** Nothing held: no gap timers; a cursor, ids and a housekeeping timer per customer. */
     private void assertDrained(int customers) {
         assertDrained(customers, 0);
     }
 
     /**
-     * Nothing held: no gap timers, no buffer or gap-wait; a cursor, ids and an idle timer per
-     * customer, and {@code skipped} for {@code withSkipped} customers (skipped seqs unclaimed).
+     * Nothing held: no gap timers, no buffer or gap-wait; a cursor, ids and a housekeeping timer
+     * per customer, and {@code skipped} for {@code withSkipped} customers (skipped seqs unclaimed).
      */
     private void assertDrained(int customers, int withSkipped) {
-        assertThat(h.numProcessingTimeTimers()).as("idle timers").isEqualTo(customers);
+        assertThat(h.numProcessingTimeTimers()).as("housekeeping timers").isEqualTo(customers);
         assertThat(h.numEventTimeTimers()).isZero();
         assertThat(customersWith(h, OrderingState.NEXT_SEQ)).isEqualTo(customers);
         assertThat(customersWith(h, OrderingState.EMITTED_IDS)).isEqualTo(customers);
