@@ -224,7 +224,7 @@ public final class FloodgateOptions {
             duration(
                     "dedupe-horizon",
                     "7d",
-                    "how long each event id is remembered: a redelivered copy within it is dropped, one after it is processed again; at least the interaction log's retention; keep it equal between live job and replay");
+                    "how long (in log time) each event id is remembered: a redelivered copy logged within it after the original is dropped, a later one is processed again; at least the interaction log's retention; keep it equal between live job and replay");
 
     // Shedding
     public static final TypedOption<Boolean> SHEDDING =

@@ -157,8 +157,10 @@ public final class OrderingBenchmark {
                             .getJobManagerOwnedState()
                             .getStateSize();
             long checkpoint = h.snapshot(2, 2).getStateSize();
-            // a day later the housekeeping timers sweep the ids; positions stay (7-day state TTL)
+            // a day later (of log time: the ids' clock) the housekeeping timers sweep the ids;
+            // positions stay (7-day state TTL, processing time)
             long dayLater = CONFIG.dedupeHorizon().toMillis() + 1;
+            h.processWatermark(Events.LOG_TIMESTAMP + dayLater);
             h.setStateTtlProcessingTime(dayLater);
             h.setProcessingTime(dayLater);
             long idle =

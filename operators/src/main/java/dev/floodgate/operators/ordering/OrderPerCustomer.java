@@ -21,8 +21,8 @@ import org.slf4j.LoggerFactory;
  *
  * <ol>
  *   <li><b>Identity.</b> An event is dropped only when its {@code event_id} was accepted before
- *       within {@code dedupeHorizon} of processing time (state {@code emitted-ids}: the whole id
- *       and when it was accepted), whichever output it went to. Every other event goes out exactly
+ *       within {@code dedupeHorizon} of log time (state {@code emitted-ids}: the whole id and the
+ *       log time of its event), whichever output it went to. Every other event goes out exactly
  *       once: in order on the main output, or on {@link #LATE} (the job's shed lane) when it cannot
  *       be placed. Events without seq go out at once, in log order.
  *   <li><b>Seq.</b> The next expected seq goes out at once, with the held successors it makes
@@ -53,10 +53,10 @@ import org.slf4j.LoggerFactory;
  * other state. Timers: at most one event-time timer per customer, at {@code gap-wait.sinceMillis +
  * maxWait}, registered while the buffer is non-empty and deleted when it empties (a stale one is
  * ignored); one processing-time housekeeping timer per customer with a cursor (every customer with
- * ids has one), registered at its first write and moved only when it fires: it sweeps ids older
- * than the horizon, and forgets the position {@code stateTtl} after the last write unless events
- * are held; a customer with neither left holds no state and no timer. Metrics: {@link
- * OrderingReports}.
+ * ids has one), registered at its first write and moved only when it fires: it sweeps ids whose
+ * events were logged longer than the horizon before the watermark, and forgets the position {@code
+ * stateTtl} after the last write unless events are held; a customer with neither left holds no
+ * state and no timer. Metrics: {@link OrderingReports}.
  */
 public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, Interaction> {
     private static final long serialVersionUID = 2L;
@@ -116,13 +116,12 @@ public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, 
     @Override
     public void processElement(Interaction in, Context ctx, Collector<Interaction> out)
             throws Exception {
-        long processingTime = ctx.timerService().currentProcessingTime();
         SeqCursor c = SeqCursor.of(nextSeq.value());
         GapWait wait = waitOf(c);
         if (c != null && c.legacy && wait != null) {
-            emittedIds.adopt(buffer.values(), processingTime);
+            emittedIds.adopt(buffer.values());
         }
-        if (!emittedIds.firstSeen(in.eventId, processingTime)) {
+        if (!emittedIds.firstSeen(in.eventId, in.logTimestamp)) {
             reports.duplicate(in, ctx);
             return;
         }
@@ -309,12 +308,13 @@ public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, 
     }
 
     /**
-     * Housekeeping, one timer per customer with a cursor: forgets ids older than the dedupe
-     * horizon, and the customer's position {@code stateTtl} after its last write (unless events are
-     * held: they are released within maxWait of log time, which writes the cursor again). While ids
-     * remain, a forgotten position is kept as a cursor that has not started (the same as none), so
-     * the timer stays; with neither left, the customer holds no state and no timer. Sweeps are at
-     * least a tenth of the horizon apart: each id is visited a bounded number of times.
+     * Housekeeping, one timer per customer with a cursor: forgets ids whose events were logged
+     * longer than the dedupe horizon before the watermark, and the customer's position {@code
+     * stateTtl} (processing time) after its last write, unless events are held (they are released
+     * within maxWait of log time, which writes the cursor again). While ids remain, a forgotten
+     * position is kept as a cursor that has not started (the same as none), so the timer stays;
+     * with neither left, the customer holds no state and no timer. Sweeps are at least a tenth of
+     * the horizon apart, so each id is visited a bounded number of times.
      */
     private void onHousekeepingTimer(long timestamp, TimerService timers) throws Exception {
         SeqCursor c = SeqCursor.of(nextSeq.value());
@@ -322,7 +322,11 @@ public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, 
             return;
         }
         legacyRecentIds.clear();
-        long oldest = emittedIds.sweep(timestamp);
+        // ids expire on the log's clock (the watermark), as the log's retention does; unknown
+        // before the first watermark, and after the last one (a drained stop) ids are kept
+        long logNow = timers.currentWatermark();
+        boolean logKnown = logNow != Long.MIN_VALUE && logNow != Long.MAX_VALUE;
+        long oldest = emittedIds.sweep(logKnown ? logNow : Long.MIN_VALUE);
         boolean held = waitOf(c) != null;
         long idleAt = c.writtenAt + ttlMillis;
         if (!held && timestamp >= idleAt) {
@@ -336,7 +340,10 @@ public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, 
             nextSeq.update(c.encode(timestamp));
             idleAt = timestamp + ttlMillis;
         }
-        long idsDue = oldest == Long.MAX_VALUE ? Long.MAX_VALUE : oldest + horizonMillis;
+        long idsDue =
+                oldest == Long.MAX_VALUE
+                        ? Long.MAX_VALUE
+                        : timestamp + (logKnown ? oldest + horizonMillis - logNow : horizonMillis);
         long floor = timestamp + Math.max(held ? maxWaitMillis : horizonMillis / 10, 1_000L);
         timers.registerProcessingTimeTimer(Math.max(Math.min(idleAt, idsDue), floor));
     }

@@ -7,14 +7,14 @@ import java.util.Objects;
 /**
  * Settings of {@link OrderPerCustomer}. Immutable; start from {@link #defaults()} and change with
  * the {@code with...} methods. The gap wait is log time (the watermark of append timestamps); the
- * state TTL and the dedupe horizon are processing time.
+ * dedupe horizon is log time too; the state TTL is processing time.
  *
  * @param maxWait how long a gap in a customer's sequence is awaited before the operator skips it
  * @param maxBuffered the most early events held per customer; one more forces an overflow release
  * @param stateTtl how long a customer's position in its sequence outlives their last write (idle
  *     customers are forgotten after it)
- * @param dedupeHorizon how long the id of each accepted event is remembered: a copy arriving within
- *     it is dropped; after it, a copy is taken for a new event
+ * @param dedupeHorizon how long (in log time) the id of each accepted event is remembered: a copy
+ *     logged within it after the original is dropped; a later one is taken for a new event
  * @param duplicatesToSideOutput whether dropped duplicates are also emitted to {@link
  *     OrderPerCustomer#DUPLICATES}
  * @param maxSeqJump the largest step ahead of a customer's next expected seq that is plausible; an

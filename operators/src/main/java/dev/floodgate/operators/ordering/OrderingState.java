@@ -18,14 +18,15 @@ import org.apache.flink.api.common.typeinfo.Types;
  *
  * <p>{@code next-seq} and {@code emitted-ids}, read and written for every event, have no TTL: the
  * operator's housekeeping timer (one processing-time timer per customer with a cursor, registered
- * once and moved only when it fires) forgets ids older than the dedupe horizon (each id carries the
- * time it was accepted, and an older one counts as unseen even before it is swept), and the cursor
- * and {@code skipped} {@code stateTtl} after the cursor's last write. A TTL on {@code next-seq}
- * cost a quarter of the keyed task's time in the throughput benchmark; on {@code emitted-ids} the
- * heap backend's incremental cleanup copied a customer's whole map at every step, so the cost of
- * each event grew with the ids its customer held. {@code buffer} and {@code gap-wait} have none on
- * purpose: they are cleared by the operator whenever the buffer empties, a timer guarantees that it
- * does, and a TTL could silently drop a held event.
+ * once and moved only when it fires) forgets ids whose events were logged longer than the dedupe
+ * horizon before the watermark (each id carries its event's log time, and a copy logged that much
+ * later counts as new even before the sweep), and the cursor and {@code skipped} {@code stateTtl}
+ * after the cursor's last write. A TTL on {@code next-seq} cost a quarter of the keyed task's time
+ * in the throughput benchmark; on {@code emitted-ids} the heap backend's incremental cleanup copied
+ * a customer's whole map at every step, so the cost of each event grew with the ids its customer
+ * held. {@code buffer} and {@code gap-wait} have none on purpose: they are cleared by the operator
+ * whenever the buffer empties, a timer guarantees that it does, and a TTL could silently drop a
+ * held event.
  */
 public final class OrderingState {
     /**
@@ -50,8 +51,8 @@ public final class OrderingState {
 
     /**
      * {@code MapState<String, Long>}: the event id (the whole id, never a hash: a match drops the
-     * event, so it must be exact) of every event the operator accepted, to any output, with the
-     * processing time it was accepted at. No TTL: swept by the housekeeping timer.
+     * event, so it must be exact) of every event the operator accepted, to any output, with the log
+     * time of its event. No TTL: swept by the housekeeping timer.
      */
     public static final String EMITTED_IDS = "emitted-ids";
 

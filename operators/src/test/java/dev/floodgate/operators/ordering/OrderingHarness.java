@@ -44,16 +44,16 @@ final class OrderingHarness {
     }
 
     /**
-     * Moves time to {@code millis}: processing time and the TTL clock, and the log clock, as a
-     * source would: the watermark (firing due gap timers), and the append time {@link #send} stamps
-     * on events from now on.
+     * Moves time to {@code millis}: the log clock, as a source would: the watermark (firing due gap
+     * timers), and the append time {@link #send} stamps on events from now on; then processing time
+     * and the TTL clock (firing due housekeeping timers, which read the watermark).
      */
     static void at(
             KeyedOneInputStreamOperatorTestHarness<String, Interaction, Interaction> h, long millis)
             throws Exception {
         h.setStateTtlProcessingTime(millis);
-        h.setProcessingTime(millis);
         h.processWatermark(millis);
+        h.setProcessingTime(millis);
     }
 
     /**
