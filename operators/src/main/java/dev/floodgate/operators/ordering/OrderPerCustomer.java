@@ -118,19 +118,18 @@ public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, 
             throws Exception {
         SeqCursor c = SeqCursor.of(nextSeq.value());
         GapWait wait = waitOf(c);
-        if (c != null && c.legacy && wait != null) {
-            emittedIds.adopt(buffer.values());
-        }
+        adoptHeldIds(c, wait);
         if (!emittedIds.firstSeen(in.eventId, in.logTimestamp)) {
             reports.duplicate(in, ctx);
             return;
         }
-        if (c == null) {
-            c = SeqCursor.notStarted(in.seqEpoch);
-            if (!in.hasSeq() || in.seq > MAX_SEQ) {
-                // the customer now has ids: its cursor carries the housekeeping timer
-                store(c, ctx.timerService());
-            }
+        // a jump candidate is confirmed only by the very next event
+        long candidate = c == null ? 0 : c.jumpCandidate;
+        if (c == null || candidate != 0) {
+            // a new customer has ids now: its cursor carries the housekeeping timer
+            c = c == null ? SeqCursor.notStarted(in.seqEpoch) : c;
+            c.jumpCandidate = 0;
+            store(c, ctx.timerService());
         }
         if (!in.hasSeq()) {
             out.collect(in);
@@ -158,17 +157,11 @@ public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, 
             c.newEpoch(in.seqEpoch);
             skipped.clear();
         }
-        // a jump candidate is confirmed only by the very next event
-        long candidate = c.jumpCandidate;
-        c.jumpCandidate = 0;
         if (!c.started() && in.seq == 1) {
             c.next = 1;
         } else if (c.started() && in.seq < c.next) {
             boolean afterGap = skipped.take(in.seq);
             if (in.seq != 1 || !bySeqOne || afterGap) {
-                if (candidate != 0) {
-                    store(c, ctx.timerService());
-                }
                 reports.late(
                         in,
                         ctx,
@@ -300,6 +293,7 @@ public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, 
         }
         boolean ended = ctx.timerService().currentWatermark() == Long.MAX_VALUE;
         SeqCursor c = SeqCursor.of(nextSeq.value());
+        adoptHeldIds(c, wait);
         if (c == null) {
             // held by a version that wrote no cursor before the customer started
             c = SeqCursor.notStarted(0);
@@ -308,13 +302,26 @@ public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, 
     }
 
     /**
+     * Events held in a savepoint of the previous form (a cursor of its form, or none while the
+     * customer's first events waited) were accepted before {@code emitted-ids} existed: their ids
+     * are remembered before anything else happens to them. Once only: the next write stores this
+     * form.
+     */
+    private void adoptHeldIds(SeqCursor c, GapWait wait) throws Exception {
+        if (wait != null && (c == null || c.legacy)) {
+            emittedIds.adopt(buffer.values());
+        }
+    }
+
+    /**
      * Housekeeping, one timer per customer with a cursor: forgets ids whose events were logged
      * longer than the dedupe horizon before the watermark, and the customer's position {@code
      * stateTtl} (processing time) after its last write, unless events are held (they are released
      * within maxWait of log time, which writes the cursor again). While ids remain, a forgotten
      * position is kept as a cursor that has not started (the same as none), so the timer stays;
-     * with neither left, the customer holds no state and no timer. Sweeps are at least a tenth of
-     * the horizon apart, so each id is visited a bounded number of times.
+     * with neither left, the customer holds no state and no timer. Checks are at least a tenth of
+     * the shorter of the horizon and the state TTL apart (at least 1 s), so each id is visited a
+     * bounded number of times, also while the log stands still.
      */
     private void onHousekeepingTimer(long timestamp, TimerService timers) throws Exception {
         SeqCursor c = SeqCursor.of(nextSeq.value());
@@ -340,11 +347,12 @@ public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, 
             nextSeq.update(c.encode(timestamp));
             idleAt = timestamp + ttlMillis;
         }
+        // the log clock unknown (a restart, before the first watermark): look again soon
         long idsDue =
                 oldest == Long.MAX_VALUE
                         ? Long.MAX_VALUE
-                        : timestamp + (logKnown ? oldest + horizonMillis - logNow : horizonMillis);
-        long floor = timestamp + Math.max(held ? maxWaitMillis : horizonMillis / 10, 1_000L);
+                        : timestamp + (logKnown ? oldest + horizonMillis - logNow : 0);
+        long floor = timestamp + Math.max(Math.min(horizonMillis, ttlMillis) / 10, 1_000L);
         timers.registerProcessingTimeTimer(Math.max(Math.min(idleAt, idsDue), floor));
     }
 

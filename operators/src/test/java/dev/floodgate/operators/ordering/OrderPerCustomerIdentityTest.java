@@ -244,6 +244,17 @@ class OrderPerCustomerIdentityTest {
         assertThat(lateIds(h)).containsExactly("a#5000", "a#5001");
     }
 
+    /** Nor by an event that goes late in between (another event at a held seq). */
+    @Test
+    void aJumpCandidateIsForgottenByAnEventThatGoesLate() throws Exception {
+        h = OrderingHarness.open(CONFIG, null, T0);
+        send(h, event("a", 1), event("a", 3), event("a", 5_000), event("a", 3, "other"));
+        send(h, event("a", 5_001), event("a", 2));
+
+        assertThat(ids(h)).containsExactly("a#1", "a#2", "a#3");
+        assertThat(lateIds(h)).containsExactly("a#5000", "other", "a#5001");
+    }
+
     /** A producer that starts sending epochs mid-sequence goes on; it has not restarted. */
     @Test
     void aFirstEpochContinuesTheSequenceItJoins() throws Exception {

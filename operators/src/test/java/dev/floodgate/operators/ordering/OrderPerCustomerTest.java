@@ -167,6 +167,54 @@ class OrderPerCustomerTest {
         assertThat(duplicateIds(h)).containsExactly("a#3", "a#9");
     }
 
+    /**
+     * A customer the previous form held before its first seq (no cursor, no ids): a copy of a held
+     * event is known, and the customer gets its cursor and housekeeping timer.
+     */
+    @Test
+    void eventsHeldWithoutACursorByThePreviousFormKeepTheirIdentity() throws Exception {
+        h = OrderingHarness.open(CONFIG, null, T0);
+        send(h, event("c", 2));
+        state(h, "c", OrderingState.nextSeq()).clear(); // as 3f9013d left it
+        state(h, "c", OrderingState.emittedIds()).clear();
+
+        send(h, event("c", 2), event("c", 1));
+
+        assertThat(duplicateIds(h)).containsExactly("c#2");
+        assertThat(ids(h)).containsExactly("c#1", "c#2");
+        assertThat(lateIds(h)).isEmpty();
+        assertDrained(1);
+    }
+
+    /**
+     * After a restart the housekeeping timers that fell due fire before the first watermark: they
+     * look again soon, not a horizon later.
+     */
+    @Test
+    void idsAreSweptSoonAfterARestartOnceTheLogClockIsKnown() throws Exception {
+        h = OrderingHarness.open(CONFIG, null, T0);
+        send(h, event("a", 1));
+        OperatorSubtaskState snapshot = h.snapshot(1, T0);
+        h.close();
+        long hour = Duration.ofHours(1).toMillis();
+        h =
+                new KeyedOneInputStreamOperatorTestHarness<>(
+                        new KeyedProcessOperator<>(new OrderPerCustomer(CONFIG)),
+                        CustomerKey.INSTANCE,
+                        Types.STRING);
+        h.setup();
+        h.initializeState(snapshot);
+        h.open();
+        h.setStateTtlProcessingTime(T0 + 3 * hour);
+        h.setProcessingTime(T0 + 3 * hour); // no watermark yet: the log's clock is unknown
+        assertThat(customersWith(h, OrderingState.EMITTED_IDS)).isEqualTo(1);
+
+        h.processWatermark(T0 + 3 * hour);
+        h.setProcessingTime(T0 + 3 * hour + hour / 10 + 1);
+
+        assertThat(customersWith(h, OrderingState.EMITTED_IDS)).isZero();
+    }
+
     /** Stragglers that split one long skipped range keep at most MAX_RANGES ranges. */
     @Test
     void stragglersSplittingASkippedRangeKeepItBounded() throws Exception {

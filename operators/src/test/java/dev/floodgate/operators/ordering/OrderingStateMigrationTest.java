@@ -76,6 +76,18 @@ class OrderingStateMigrationTest {
         assertThat(duplicateIds(h)).containsExactly("held#4");
     }
 
+    /** Held events the gap timer releases before anything else arrives keep their identity too. */
+    @Test
+    void heldEventsOfThePreviousFormReleasedByTheirTimerAreKnownByTheirIds() throws Exception {
+        h = OrderingHarness.open(CONFIG, previousForm(), WRITTEN_AT + 10);
+        OrderingHarness.at(h, WRITTEN_AT + 1_000); // held's wait runs out: 3 and 4 go out
+
+        send(h, event("held", 3), event("held", 4));
+
+        assertThat(ids(h)).containsExactly("held#3", "held#4");
+        assertThat(duplicateIds(h)).containsExactly("held#3", "held#4");
+    }
+
     private static OperatorSubtaskState previousForm() throws Exception {
         Path file =
                 Path.of(
