@@ -189,17 +189,22 @@ public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, 
 
     /**
      * An event of a replaced epoch: the seq its sequence expected next still goes out in order (a
-     * neighbour swapped across the restart); anything else of it goes late.
+     * neighbour swapped across the restart), followed by what continues it; anything else of it
+     * goes late, and the replaced sequence then steps over it when it gets there.
      */
     private void earlierEpoch(Interaction in, SeqCursor c, Context ctx, Collector<Interaction> out)
             throws Exception {
-        if (in.seqEpoch == c.prevEpoch && in.seq == c.prevNext) {
+        boolean replaced = in.seqEpoch == c.prevEpoch;
+        if (replaced && in.seq == c.prevNext) {
             out.collect(in);
-            c.prevNext++;
+            c.prevContinued();
             store(c, ctx.timerService());
-        } else {
-            reports.late(in, ctx, OrderingReports.Late.EARLIER_EPOCH);
+            return;
         }
+        if (replaced && c.prevWentLate(in.seq)) {
+            store(c, ctx.timerService());
+        }
+        reports.late(in, ctx, OrderingReports.Late.EARLIER_EPOCH);
     }
 
     /**

@@ -16,9 +16,11 @@ package dev.floodgate.operators.ordering;
  * [5] prevEpoch     the epoch the current one replaced, 0 if none
  * [6] prevNext      the next seq of that earlier sequence: its straggler at exactly this seq still
  *                   goes out in order
+ * [7] prevLate      which of that sequence's next 64 seqs after prevNext went late (bit i: seq
+ *                   prevNext + 1 + i), so its order steps over them
  * </pre>
  *
- * <p>So a cursor has 4 elements, or 7 for a producer that sends {@code seq_epoch}. Earlier versions
+ * <p>So a cursor has 4 elements, or 8 for a producer that sends {@code seq_epoch}. Earlier versions
  * wrote 2, 3 or 16 elements (the 16-element form kept seq-1 and ring ids and occurred_at bounds,
  * which this version does not use): they decode to their {@code next}, {@code writtenAt}, flag and
  * jump candidate, with no epoch. A 2-element cursor says nothing about gap-wait ({@link #flagKnown}
@@ -28,7 +30,7 @@ final class SeqCursor {
     /** Written when the epoch fields are all 0 (most customers): {@code [0..3]}. */
     static final int SHORT_LENGTH = 4;
 
-    static final int LENGTH = 7;
+    static final int LENGTH = 8;
     private static final int LEGACY_LENGTH = 16;
     private static final int LEGACY_JUMP = 5;
     private static final long WAITING = 1;
@@ -53,6 +55,7 @@ final class SeqCursor {
     long epoch;
     long prevEpoch;
     long prevNext;
+    long prevLate;
 
     private SeqCursor() {}
 
@@ -84,6 +87,7 @@ final class SeqCursor {
             c.epoch = stored[4];
             c.prevEpoch = stored[5];
             c.prevNext = stored[6];
+            c.prevLate = stored[7];
         }
         return c;
     }
@@ -94,10 +98,10 @@ final class SeqCursor {
         stored = true;
         legacy = false;
         long flag = waiting ? WAITING : 0;
-        if (epoch == 0 && prevEpoch == 0 && prevNext == 0) {
+        if (epoch == 0 && prevEpoch == 0 && prevNext == 0 && prevLate == 0) {
             return new long[] {next, now, flag, jumpCandidate};
         }
-        return new long[] {next, now, flag, jumpCandidate, epoch, prevEpoch, prevNext};
+        return new long[] {next, now, flag, jumpCandidate, epoch, prevEpoch, prevNext, prevLate};
     }
 
     boolean started() {
@@ -111,6 +115,7 @@ final class SeqCursor {
     void newEpoch(long newEpoch) {
         prevEpoch = epoch;
         prevNext = next;
+        prevLate = 0;
         epoch = newEpoch;
         next = 0;
         jumpCandidate = 0;
@@ -122,5 +127,29 @@ final class SeqCursor {
         jumpCandidate = 0;
         prevEpoch = 0;
         prevNext = 0;
+        prevLate = 0;
+    }
+
+    /** The replaced sequence's next seq went out: it moves on, over the seqs that went late. */
+    void prevContinued() {
+        boolean skip = true;
+        while (skip) {
+            prevNext++;
+            skip = (prevLate & 1) != 0;
+            prevLate >>>= 1;
+        }
+    }
+
+    /**
+     * Records that the replaced sequence's {@code seq} went late; returns whether the cursor
+     * changed (only the next 64 seqs after prevNext are remembered).
+     */
+    boolean prevWentLate(long seq) {
+        long bit = seq - prevNext - 1;
+        if (bit < 0 || bit >= 64 || (prevLate & (1L << bit)) != 0) {
+            return false;
+        }
+        prevLate |= 1L << bit;
+        return true;
     }
 }

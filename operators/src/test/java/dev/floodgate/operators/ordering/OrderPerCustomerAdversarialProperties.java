@@ -140,7 +140,9 @@ class OrderPerCustomerAdversarialProperties {
             Out o = log.outs.get(i);
             if (!o.live) {
                 assertThat(couldNotBePlaced(o, i, log))
-                        .as("%s went late though it could be placed", o.event)
+                        .as(
+                                "%s went late though it could be placed; its customer:%n%s",
+                                o.event, log.timeline(o.event.customerId))
                         .isTrue();
             }
         }
@@ -264,7 +266,8 @@ class OrderPerCustomerAdversarialProperties {
         return Integer.parseInt(e.eventId.split("/")[1]);
     }
 
-    private record Out(Interaction event, boolean live) {}
+    /** An output, after {@code arrivals} events had arrived. */
+    private record Out(Interaction event, boolean live, int arrivals) {}
 
     /** What a read_committed reader sees, in order, and where each id first arrived. */
     private static final class Committed {
@@ -292,6 +295,27 @@ class OrderPerCustomerAdversarialProperties {
                 }
             }
             return Integer.MAX_VALUE;
+        }
+
+        /** What one customer sent and what came out, in committed order. */
+        String timeline(String customer) {
+            StringBuilder b = new StringBuilder();
+            int o = 0;
+            for (int a = 0; a <= arrivals.size(); a++) {
+                for (; o < outs.size() && outs.get(o).arrivals <= a; o++) {
+                    Out out = outs.get(o);
+                    if (out.event.customerId.equals(customer)) {
+                        b.append("    out ").append(out.live ? "live " : "LATE ");
+                        b.append(out.event.eventId).append('\n');
+                    }
+                }
+                if (a < arrivals.size() && arrivals.get(a).customerId.equals(customer)) {
+                    Interaction e = arrivals.get(a);
+                    b.append("  in ").append(e.eventId).append(" epoch ").append(e.seqEpoch);
+                    b.append(" log ").append(e.logTimestamp).append('\n');
+                }
+            }
+            return b.toString();
         }
 
         Committed copy() {
@@ -411,11 +435,11 @@ class OrderPerCustomerAdversarialProperties {
                 var h = hs.get(i);
                 List<Interaction> main = h.extractOutputValues();
                 for (; seenMain[i] < main.size(); seenMain[i]++) {
-                    log.outs.add(new Out(main.get(seenMain[i]), true));
+                    log.outs.add(new Out(main.get(seenMain[i]), true, log.arrivals.size()));
                 }
                 List<Interaction> late = OrderingHarness.side(h, OrderPerCustomer.LATE);
                 for (; seenLate[i] < late.size(); seenLate[i]++) {
-                    log.outs.add(new Out(late.get(seenLate[i]), false));
+                    log.outs.add(new Out(late.get(seenLate[i]), false, log.arrivals.size()));
                 }
             }
         }
