@@ -2,7 +2,6 @@ package dev.floodgate.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.floodgate.contract.InteractionCodec;
 import dev.floodgate.contract.OutputCodec;
 import dev.floodgate.job.testing.TestEnvironments;
 import dev.floodgate.job.tools.Reconcile;
@@ -12,7 +11,6 @@ import dev.floodgate.model.Interaction;
 import dev.floodgate.model.Lane;
 import dev.floodgate.model.Priority;
 import dev.floodgate.model.ProcessedEvent;
-import dev.floodgate.model.RawRecord;
 import dev.floodgate.operators.shed.ShedPolicy;
 import dev.floodgate.sinks.ExactlyOnceKafkaSinks;
 import dev.floodgate.sinks.ShedRecordSerializer;
@@ -222,16 +220,7 @@ class OrderingITCase {
             Header reason = r.headers().lastHeader(ShedRecordSerializer.HEADER_SHED_REASON);
             shedReasons.add(
                     reason == null ? "none" : new String(reason.value(), StandardCharsets.UTF_8));
-            shedEvents.add(
-                    InteractionCodec.parse(
-                            new RawRecord(
-                                    r.key(),
-                                    r.value(),
-                                    r.topic(),
-                                    r.partition(),
-                                    r.offset(),
-                                    r.timestamp()),
-                            Integer.MAX_VALUE));
+            shedEvents.add(InteractionRecords.read(r));
         }
         List<ConsumerRecord<byte[], byte[]>> deadLetters = KafkaIO.readCommitted(bootstrap, dlq);
         LOG.info(

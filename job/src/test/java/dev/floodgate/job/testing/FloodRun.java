@@ -1,7 +1,6 @@
 package dev.floodgate.job.testing;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.floodgate.contract.InteractionCodec;
 import dev.floodgate.contract.OutputCodec;
 import dev.floodgate.job.FloodgateJob;
 import dev.floodgate.job.JobSinks;
@@ -11,7 +10,6 @@ import dev.floodgate.model.DeadLetter;
 import dev.floodgate.model.Interaction;
 import dev.floodgate.model.Priority;
 import dev.floodgate.model.ProcessedEvent;
-import dev.floodgate.model.RawRecord;
 import dev.floodgate.operators.process.HttpEventProcessor;
 import dev.floodgate.operators.process.LanesConfig;
 import dev.floodgate.operators.shed.ChannelPolicy;
@@ -23,6 +21,7 @@ import dev.floodgate.sources.InteractionLogSource;
 import dev.floodgate.testkit.events.FloodGenerator;
 import dev.floodgate.testkit.events.FloodGenerator.Phase;
 import dev.floodgate.testkit.events.FloodGenerator.Profile;
+import dev.floodgate.testkit.events.InteractionRecords;
 import dev.floodgate.testkit.flink.FlinkRest;
 import dev.floodgate.testkit.kafka.KafkaBroker;
 import dev.floodgate.testkit.kafka.KafkaIO;
@@ -367,16 +366,7 @@ public final class FloodRun {
                     reason == null ? "none" : new String(reason.value(), StandardCharsets.UTF_8),
                     1,
                     Integer::sum);
-            result.shed.add(
-                    InteractionCodec.parse(
-                            new RawRecord(
-                                    r.key(),
-                                    r.value(),
-                                    r.topic(),
-                                    r.partition(),
-                                    r.offset(),
-                                    r.timestamp()),
-                            Integer.MAX_VALUE));
+            result.shed.add(InteractionRecords.read(r));
         }
         for (ConsumerRecord<byte[], byte[]> r : KafkaIO.readCommitted(bootstrap, prefix + ".dlq")) {
             result.deadLetters.add(OutputCodec.readDeadLetter(r.value()));

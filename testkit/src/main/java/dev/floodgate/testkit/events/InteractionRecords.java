@@ -1,12 +1,15 @@
 package dev.floodgate.testkit.events;
 
 import dev.floodgate.contract.InteractionCodec;
+import dev.floodgate.contract.InvalidRecordException;
 import dev.floodgate.model.Channel;
 import dev.floodgate.model.DeadLetterReason;
 import dev.floodgate.model.Interaction;
 import dev.floodgate.model.Priority;
+import dev.floodgate.model.RawRecord;
 import java.nio.charset.StandardCharsets;
 import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
@@ -46,6 +49,17 @@ public final class InteractionRecords {
     public static ProducerRecord<byte[], byte[]> record(String topic, Interaction in) {
         return new ProducerRecord<>(
                 topic, in.customerId.getBytes(StandardCharsets.UTF_8), InteractionCodec.write(in));
+    }
+
+    /**
+     * The event in a contract v1 record read back (from the shed topic, say), with the record's
+     * position and log time; no size limit.
+     */
+    public static Interaction read(ConsumerRecord<byte[], byte[]> r) throws InvalidRecordException {
+        return InteractionCodec.parse(
+                new RawRecord(
+                        r.key(), r.value(), r.topic(), r.partition(), r.offset(), r.timestamp()),
+                Integer.MAX_VALUE);
     }
 
     /**
