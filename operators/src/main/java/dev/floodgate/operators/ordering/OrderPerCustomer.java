@@ -1,5 +1,6 @@
 package dev.floodgate.operators.ordering;
 
+import dev.floodgate.model.Gap;
 import dev.floodgate.model.Interaction;
 import java.util.Map;
 import java.util.Objects;
@@ -40,11 +41,10 @@ import org.slf4j.LoggerFactory;
  *       goes late.
  *   <li><b>Gaps on log time.</b> A gap not filled within {@code maxWait} of log time (the watermark
  *       of the log's append timestamps: a backlog in front of this operator cannot run a wait out)
- *       is skipped: everything held goes out in order and each hole becomes a {@link
- *       dev.floodgate.model.Gap} on {@link #GAPS} (cause {@code timeout}). More than {@code
- *       maxBuffered} held events release the oldest contiguous run ({@code overflow}); a restart
- *       releases all ({@code reset}, {@code jump}); the final watermark of a bounded input all
- *       ({@code end_of_input}).
+ *       is skipped: everything held goes out in order and each hole becomes a {@link Gap} on {@link
+ *       #GAPS} (cause {@code timeout}). More than {@code maxBuffered} held events release the
+ *       oldest contiguous run ({@code overflow}); a restart releases all ({@code reset}, {@code
+ *       jump}); the final watermark of a bounded input all ({@code end_of_input}).
  * </ol>
  *
  * <p>State ({@link OrderingState}): {@code next-seq} ({@link SeqCursor}) and {@code emitted-ids},
@@ -62,7 +62,7 @@ public class OrderPerCustomer extends KeyedProcessFunction<String, Interaction, 
     private static final long serialVersionUID = 2L;
     private static final Logger LOG = LoggerFactory.getLogger(OrderPerCustomer.class);
 
-    public static final OutputTag<dev.floodgate.model.Gap> GAPS = new OutputTag<>("gaps") {};
+    public static final OutputTag<Gap> GAPS = new OutputTag<>("gaps") {};
     public static final OutputTag<Interaction> DUPLICATES = new OutputTag<>("duplicates") {};
     public static final OutputTag<Interaction> LATE = new OutputTag<>("late") {};
     public static final String CAUSE_TIMEOUT = "timeout";

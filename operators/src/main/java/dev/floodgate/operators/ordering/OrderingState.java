@@ -31,9 +31,9 @@ import org.apache.flink.api.common.typeinfo.Types;
 public final class OrderingState {
     /**
      * {@code ValueState<long[]>}: the customer's position in its sequence, laid out in {@link
-     * SeqCursor}. The only state of an idle customer whose ids have expired. No TTL: the idle timer
-     * clears it. The descriptor and its type must stay as they are; readers accept every length
-     * earlier versions wrote (2, 3 and 16 elements).
+     * SeqCursor}. The only state of an idle customer whose ids have expired. No TTL: the
+     * housekeeping timer clears it. The descriptor and its type must stay as they are; readers
+     * accept every length earlier versions wrote (2, 3 and 16 elements).
      */
     public static final String NEXT_SEQ = "next-seq";
 

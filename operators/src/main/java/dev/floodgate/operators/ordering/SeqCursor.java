@@ -38,7 +38,10 @@ final class SeqCursor {
     long next;
     long writtenAt;
 
-    /** Whether this cursor was read from or written to state (else the idle timer is not set). */
+    /**
+     * Whether this cursor was read from or written to state (else its housekeeping timer is not set
+     * yet).
+     */
     boolean stored;
 
     /** Whether the stored cursor said anything about gap-wait (2-element cursors did not). */

@@ -54,7 +54,7 @@ class OrderPerCustomerProperties {
                                     .containsExactlyElementsOf(range(1, n)));
             assertThat(gaps(h)).isEmpty();
             assertThat(h.numProcessingTimeTimers())
-                    .as("one idle timer per customer")
+                    .as("one housekeeping timer per customer")
                     .isEqualTo(customers);
             assertThat(h.numEventTimeTimers()).isZero();
             assertThat(h.numKeyedStateEntries())
@@ -115,7 +115,7 @@ class OrderPerCustomerProperties {
                         assertThat(all).containsExactlyElementsOf(range(1, n));
                     });
             assertThat(h.numProcessingTimeTimers())
-                    .as("one idle timer per customer")
+                    .as("one housekeeping timer per customer")
                     .isEqualTo(customers);
             assertThat(h.numEventTimeTimers()).isZero();
         }

@@ -356,8 +356,8 @@ class OrderPerCustomerTest {
     }
 
     /**
-     * The idle timer clears a customer exactly once it has been idle for the TTL: state and timers
-     * to zero.
+     * The housekeeping timer clears a customer exactly once it has been idle for the TTL: state and
+     * timers to zero.
      */
     @Test
     void idleTimersForgetQuietCustomersWhileRunningAndFollowActiveOnes() throws Exception {
@@ -558,7 +558,8 @@ class OrderPerCustomerTest {
     void aCursorWithoutTheFlagStillKeepsItsCustomerWhileHeldAndTimesOut() throws Exception {
         h = OrderingHarness.open(CONFIG, withoutTheFlag(event("a", 1), event("a", 3)), T0);
         long hour = Duration.ofHours(1).toMillis();
-        h.setProcessingTime(T0 + hour + 1); // the idle timer fires while the log stands still
+        h.setProcessingTime(
+                T0 + hour + 1); // the housekeeping timer fires while the log stands still
         assertThat(cursor("a")).as("not idle while it waits").containsExactly(2, T0);
 
         at(h, T0 + hour + 2);
