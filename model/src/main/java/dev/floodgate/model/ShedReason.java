@@ -18,12 +18,19 @@ public enum ShedReason {
      */
     CIRCUIT_OPEN,
     /**
-     * The call still failed for a transient reason (timeout, 5xx, 408, 429, refused) after its
-     * retries.
+     * The call still failed for a reason of the service after its retries (timeout, 5xx, 408, 429,
+     * refused), or the service refused it for a reason of its own (401, 403, 404, 3xx: not
+     * retried).
      */
     SERVICE_UNAVAILABLE,
     /** The event arrived after its gap had been skipped by the ordering operator. */
-    LATE;
+    LATE,
+    /**
+     * Its customer already had the lane's per-customer bound of events queued and in flight (one
+     * customer sending faster than its calls complete): the excess waits for the drain, so the
+     * customer's backlog never fills the lane for everyone else.
+     */
+    CUSTOMER_BACKLOG;
 
     private final String wire = name().toLowerCase(Locale.ROOT);
 

@@ -34,16 +34,29 @@ final class AdmittedEvents {
 
     /** Admits {@code event} to {@code lane}; it is ready at once if its queue was empty. */
     void admit(Interaction event, ChannelLane lane) {
+        admit(event, lane, Integer.MAX_VALUE);
+    }
+
+    /**
+     * Admits {@code event} to {@code lane} unless its customer has {@code perCustomer} events in
+     * that lane already; returns whether it was admitted.
+     */
+    boolean admit(Interaction event, ChannelLane lane, int perCustomer) {
+        CustomerQueues q = customers.get(event.customerId);
+        if (q == null) {
+            q = new CustomerQueues(scope, channels);
+            customers.put(event.customerId, q);
+        } else if (q.inLane(lane.channel.ordinal()) >= perCustomer) {
+            return false;
+        }
         Pending p = new Pending(event, lane, arrivals++);
-        CustomerQueues q =
-                customers.computeIfAbsent(
-                        event.customerId, k -> new CustomerQueues(scope, channels));
         lane.admitted(p);
         size++;
         changed.add(event.customerId);
         if (q.add(p)) {
             lane.ready(p);
         }
+        return true;
     }
 
     /** {@code p} left its customer's queue (emitted or shed): the next in the queue is ready. */

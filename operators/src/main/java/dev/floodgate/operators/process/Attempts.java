@@ -6,6 +6,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Future;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
@@ -28,14 +29,42 @@ import org.apache.flink.streaming.api.functions.async.ResultFuture;
  * <p>Completion: the result future is completed exactly once, by whichever of a call's result and
  * the timeout comes first (an atomic flag; the loser is dropped), and never exceptionally for a
  * processing failure. Only an {@link Error} thrown by {@code process} in a retry completes it
- * exceptionally, failing the task as the same error thrown on the task thread does.
+ * exceptionally, failing the task as the same error thrown on the task thread does. The call
+ * running when the timeout wins is cancelled ({@code cancel(true)}: the HTTP processor aborts its
+ * exchange), so a timed-out call never keeps the service busy beside its event's next attempt or
+ * the next event.
+ *
+ * <p>Retries: only of transient failures ({@link ProcessingException.Kind#TRANSIENT}, or any other
+ * exception: a refused connection, a timeout), and only while the {@link Listener} allows (the
+ * lanes stop retrying while their circuit is open). The backoff has jitter: between half and all of
+ * {@code initialBackoff x multiplier^n}, so subtasks that failed together do not retry in lockstep.
  */
 final class Attempts implements BiConsumer<String, Throwable> {
+    /** What the caller hears of each attempt, on the threads that complete them. */
+    interface Listener {
+        Listener NONE = new Listener() {};
+
+        /** A retry is about to call the processor. */
+        default void retrying() {}
+
+        /**
+         * An attempt failed for a reason of the service (transient or {@link
+         * ProcessingException.Kind#SERVICE}), or timed out; a retry or the final outcome follows.
+         */
+        default void attemptFailed(Throwable error) {}
+
+        /** Whether a transient failure may be retried now. */
+        default boolean mayRetry() {
+            return true;
+        }
+    }
+
     private final ProcessEvents fn;
     private final ScheduledExecutorService scheduler;
     private final ProcessingConfig cfg;
     private final Interaction event;
     private final ResultFuture<ProcessOutcome> result;
+    private final Listener listener;
     private final long deadline;
     private final AtomicBoolean done = new AtomicBoolean();
 
@@ -47,6 +76,8 @@ final class Attempts implements BiConsumer<String, Throwable> {
 
     private volatile Future<?> timeout;
     private volatile Future<?> retry;
+    private volatile CompletableFuture<String> current;
+    private volatile Throwable lastError;
 
     Attempts(
             ProcessEvents fn,
@@ -54,20 +85,35 @@ final class Attempts implements BiConsumer<String, Throwable> {
             ProcessingConfig cfg,
             Interaction event,
             ResultFuture<ProcessOutcome> result) {
+        this(fn, scheduler, cfg, event, result, Listener.NONE);
+    }
+
+    Attempts(
+            ProcessEvents fn,
+            ScheduledExecutorService scheduler,
+            ProcessingConfig cfg,
+            Interaction event,
+            ResultFuture<ProcessOutcome> result,
+            Listener listener) {
         this.fn = fn;
         this.scheduler = scheduler;
         this.cfg = cfg;
         this.event = event;
         this.result = result;
+        this.listener = listener;
         this.deadline = System.nanoTime() + cfg.totalTimeout.toNanos();
     }
 
     /** Follows a call that has been started and is not a success yet. */
     void follow(CompletableFuture<String> call) {
+        current = call;
         if (!call.isDone()) {
             scheduleTimeout();
         }
         call.whenComplete(this);
+        if (done.get()) {
+            call.cancel(true); // completed (timed out) while this attempt was starting
+        }
     }
 
     /** A call's result. */
@@ -80,14 +126,20 @@ final class Attempts implements BiConsumer<String, Throwable> {
             complete(fn.succeeded(event, value));
             return;
         }
-        long delay = backoffNanos(cfg, retries);
-        if (ProcessEvents.isPermanent(error)
+        ProcessingException.Kind kind = ProcessEvents.kindOf(error);
+        if (kind != ProcessingException.Kind.EVENT) {
+            listener.attemptFailed(error);
+        }
+        long delay = jittered(backoffNanos(cfg, retries));
+        if (kind != ProcessingException.Kind.TRANSIENT
                 || retries >= cfg.maxRetries
-                || System.nanoTime() + delay - deadline >= 0) {
+                || System.nanoTime() + delay - deadline >= 0
+                || !listener.mayRetry()) {
             complete(fn.failed(event, error));
             return;
         }
         retries++;
+        lastError = error;
         try {
             retry = scheduler.schedule(this::retry, delay, TimeUnit.NANOSECONDS);
         } catch (RejectedExecutionException closed) {
@@ -103,8 +155,13 @@ final class Attempts implements BiConsumer<String, Throwable> {
         if (done.get()) {
             return;
         }
+        if (!listener.mayRetry()) { // the circuit opened during the backoff
+            complete(fn.failed(event, lastError));
+            return;
+        }
         CompletableFuture<String> call;
         try {
+            listener.retrying();
             call = fn.call(event);
         } catch (Throwable crash) { // call() turns exceptions into failed futures: this is an Error
             if (done.compareAndSet(false, true)) {
@@ -136,6 +193,10 @@ final class Attempts implements BiConsumer<String, Throwable> {
     }
 
     private void timeOut() {
+        if (!done.get()) {
+            listener.attemptFailed(
+                    new java.util.concurrent.TimeoutException("processing timed out"));
+        }
         complete(fn.timedOut(event));
     }
 
@@ -143,6 +204,10 @@ final class Attempts implements BiConsumer<String, Throwable> {
         if (done.compareAndSet(false, true)) {
             cancel(timeout);
             cancel(retry);
+            CompletableFuture<String> call = current;
+            if (call != null && !call.isDone()) {
+                call.cancel(true); // nobody waits for it any more: free the service
+            }
             result.complete(Collections.singleton(outcome));
         }
     }
@@ -160,5 +225,11 @@ final class Attempts implements BiConsumer<String, Throwable> {
     static long backoffNanos(ProcessingConfig cfg, int n) {
         double nanos = cfg.initialBackoff.toNanos() * Math.pow(cfg.backoffMultiplier, n);
         return (long) Math.min(nanos, cfg.maxBackoff.toNanos());
+    }
+
+    /** Between half and all of {@code nanos}, uniformly ("equal jitter"). */
+    static long jittered(long nanos) {
+        long half = nanos / 2;
+        return half + ThreadLocalRandom.current().nextLong(nanos - half + 1);
     }
 }

@@ -7,9 +7,15 @@ import java.util.ArrayDeque;
 /**
  * One channel's lane on one subtask, for {@link ProcessInLanes}: its in-flight budget, the events
  * ready to be called (the heads of their customers' queues), {@code high} first, and the measured
- * call latency. The latency, as an exponentially weighted mean over completed calls, gives the
+ * call latency. The latency, as an exponentially weighted mean over the calls the service answered
+ * (the answering attempt only: failed, timed-out attempts and retry backoffs say nothing about how
+ * fast a healthy service serves, and would keep admission shedding long after an outage), gives the
  * predicted wait (Little's law: a lane with {@code budget} calls in flight completes {@code budget
- * / latency} calls per second). Task thread only; the gauges read the volatile counts.
+ * / latency} calls per second). The lane is full when {@code maxQueued} events are ready to be
+ * called: events waiting behind their customer's head cannot be called yet and are bounded per
+ * customer instead ({@link LanesConfig#maxQueuedPerCustomer()}), so one customer's backlog never
+ * fills the lane and stops the input of every channel. Task thread only; the gauges read the
+ * volatile counts.
  */
 final class ChannelLane implements LaneLoad {
     private static final double ALPHA = 0.1;
@@ -23,6 +29,7 @@ final class ChannelLane implements LaneLoad {
     private final ArrayDeque<Pending> readyOther = new ArrayDeque<>();
     volatile int inFlight;
     volatile int queued;
+    private int ready;
     private volatile double latencyMillis = -1;
     private int queuedHigh;
 
@@ -50,13 +57,20 @@ final class ChannelLane implements LaneLoad {
     /** {@code p} is the head of its customer's queue now: it may be called. */
     void ready(Pending p) {
         (p.high() ? readyHigh : readyOther).add(p);
+        ready++;
         kick = true;
     }
 
     /** The next event to call, {@code high} first; {@code null} if none is ready. */
     Pending pollReady() {
         Pending p = readyHigh.poll();
-        return p != null ? p : readyOther.poll();
+        if (p == null) {
+            p = readyOther.poll();
+        }
+        if (p != null) {
+            ready--;
+        }
+        return p;
     }
 
     /** {@code p} leaves the queue: it is called now, or shed. */
@@ -67,12 +81,13 @@ final class ChannelLane implements LaneLoad {
         }
     }
 
-    boolean hasSlot() {
-        return inFlight < circuit.allowedInFlight(budget);
+    boolean hasSlot(long now) {
+        return circuit.mayStart(inFlight, budget, now);
     }
 
+    /** Whether {@code maxQueued} events are ready to be called: the input waits. */
     boolean full() {
-        return queued >= maxQueued;
+        return ready >= maxQueued;
     }
 
     void started(Pending p) {
@@ -80,8 +95,13 @@ final class ChannelLane implements LaneLoad {
         highShare += ALPHA * ((p.high() ? 1 : 0) - highShare);
     }
 
-    void finished(long latency) {
+    /** A call ended, answered or not. */
+    void finished() {
         inFlight--;
+    }
+
+    /** The service answered an attempt in {@code latency} ms. */
+    void answeredIn(long latency) {
         double l = latencyMillis;
         latencyMillis = l < 0 ? latency : l + ALPHA * (latency - l);
     }

@@ -1,15 +1,34 @@
 package dev.floodgate.operators.process;
 
 /**
- * The circuit breaker of one lane on one subtask. Closed: calls run up to the lane's budget. After
- * {@code threshold} calls in a row failed for a transient reason it opens: for {@code openFor} the
- * lane's events (high included) are shed with reason {@code circuit_open} instead of waiting for a
- * service that is down, so the outage never backs up into the other lanes or the input. Then it is
- * half-open: one event is let through as a probe; its success closes the circuit, its failure opens
- * it again for twice as long (at most {@value #MAX_BACKOFF}x {@code openFor}).
+ * The circuit breaker of one lane on one subtask.
  *
- * <p>Task thread only; {@link #isOpen()} may be read by a metric reporter. Not checkpointed: after
- * a restart the lane starts closed and learns again from the first failures.
+ * <ul>
+ *   <li>Closed: calls run up to the lane's budget. After {@code threshold} attempts in a row failed
+ *       for a reason of the service (a timeout, a refused connection, 5xx, 429, 401...: every
+ *       attempt counts, so a service that hangs opens the circuit after one request timeout, not
+ *       after all retries) it opens.
+ *   <li>Open: for the open period the lane's events (high included) are shed with reason {@code
+ *       circuit_open} instead of waiting for a service that is down, so an outage never backs up
+ *       into the other lanes or the input; calls in flight are not retried any more.
+ *   <li>Half-open: arriving events go through admission as usual; the first one that is really
+ *       <em>called</em> is the probe (an event admission sheds is no probe, so the lane can never
+ *       wait for the answer of a call that was not made); events after it are shed while it is in
+ *       flight. Its answer closes the circuit; its failure, or no answer within the open period,
+ *       opens it again for twice as long (at most {@value #MAX_BACKOFF}x {@code openFor}), counted
+ *       from the probe's start: probes start one open period apart, so once the service is healthy
+ *       the circuit closes within two open periods, even when the probe in flight was lost in the
+ *       outage.
+ * </ul>
+ *
+ * <p>Answers are read only from calls that may tell: each call carries the {@link #generation()}
+ * (openings so far) it started in and whether it was the probe. In the open and half-open states
+ * only a probe of the current generation closes the circuit; calls that started before the circuit
+ * opened neither close it nor count as failures after it closed again.
+ *
+ * <p>Task thread only; {@link #isOpen()} may be read by a metric reporter and the retry threads.
+ * Not checkpointed: after a restart the lane starts closed and learns again from the first
+ * failures.
  */
 final class CircuitBreaker {
     static final int MAX_BACKOFF = 8;
@@ -26,63 +45,116 @@ final class CircuitBreaker {
     private int failuresInRow;
     private int backoff = 1;
     private long openUntil;
-    private boolean probeAdmitted;
+    private int generation;
+    private boolean probing;
+    private long probeStartedAt;
 
     CircuitBreaker(int threshold, long openForMillis) {
         this.threshold = threshold;
         this.openForMillis = openForMillis;
     }
 
-    /** Whether an event arriving now is to be shed; in half-open, only the probe is let through. */
+    /**
+     * Whether an event arriving now is to be shed: while open, and while half-open with the probe
+     * in flight.
+     */
     boolean rejects(long now) {
-        if (state == State.OPEN && now - openUntil >= 0) {
-            state = State.HALF_OPEN;
-            probeAdmitted = false;
-        }
-        if (state == State.HALF_OPEN && !probeAdmitted) {
-            probeAdmitted = true;
-            return false;
-        }
-        return state != State.CLOSED;
+        advance(now);
+        return state == State.OPEN || (state == State.HALF_OPEN && probing);
     }
 
-    /** Calls the lane may have in flight now. */
-    int allowedInFlight(int budget) {
+    /** Whether a call may start now with {@code inFlight} calls of the lane running. */
+    boolean mayStart(int inFlight, int budget, long now) {
+        advance(now);
         return switch (state) {
-            case CLOSED -> budget;
-            case HALF_OPEN -> 1;
-            case OPEN -> 0;
+            case CLOSED -> inFlight < budget;
+            case HALF_OPEN -> !probing && inFlight < budget;
+            case OPEN -> false;
         };
     }
 
+    /** A call starts now (after {@link #mayStart}); returns whether it is the probe. */
+    boolean started(long now) {
+        if (state != State.HALF_OPEN) {
+            return false;
+        }
+        probing = true;
+        probeStartedAt = now;
+        return true;
+    }
+
     /** Whether events waiting in the lane are to be shed rather than wait (open, not probing). */
-    boolean shedsWaiting() {
+    boolean shedsWaiting(long now) {
+        advance(now);
         return state == State.OPEN;
     }
 
-    /** The service answered (a result, or a permanent rejection: it is up). */
-    void answered() {
-        state = State.CLOSED;
-        failuresInRow = 0;
-        backoff = 1;
+    /**
+     * The service answered a call of {@code callGeneration} (a result, or a rejection of the event:
+     * it is up).
+     */
+    void answered(int callGeneration, boolean probe) {
+        if (state == State.CLOSED) {
+            failuresInRow = 0;
+        } else if (probe && callGeneration == generation) {
+            state = State.CLOSED;
+            failuresInRow = 0;
+            backoff = 1;
+            probing = false;
+        }
     }
 
     /**
-     * A call failed for a transient reason after its retries; returns whether this opened the
-     * circuit.
+     * An attempt of a call of {@code callGeneration} failed for a reason of the service; returns
+     * whether this opened the circuit.
      */
-    boolean failed(long now) {
-        failuresInRow++;
-        State before = state;
-        if (before == State.HALF_OPEN) {
-            backoff = Math.min(MAX_BACKOFF, backoff * 2);
+    boolean failed(int callGeneration, boolean probe, long now) {
+        if (callGeneration != generation) {
+            return false; // started before the circuit last opened: it tells nothing new
         }
-        if (before == State.HALF_OPEN || (before == State.CLOSED && failuresInRow >= threshold)) {
-            state = State.OPEN;
-            openUntil = now + openForMillis * backoff;
+        if (state == State.CLOSED) {
+            if (++failuresInRow < threshold) {
+                return false;
+            }
+            generation++;
+            backoff = 1;
+            open(now);
+            return true;
+        }
+        if (state == State.HALF_OPEN && probe) {
+            reopen();
             return true;
         }
         return false;
+    }
+
+    private void advance(long now) {
+        if (state == State.OPEN && now - openUntil >= 0) {
+            state = State.HALF_OPEN;
+            probing = false;
+        } else if (state == State.HALF_OPEN
+                && probing
+                && now - probeStartedAt >= openForMillis * backoff) {
+            reopen(); // no answer within the open period: the probe was lost
+            advance(now);
+        }
+    }
+
+    private void reopen() {
+        backoff = Math.min(MAX_BACKOFF, backoff * 2);
+        probing = false;
+        open(probeStartedAt);
+    }
+
+    private void open(long from) {
+        state = State.OPEN;
+        failuresInRow = 0;
+        openUntil = from + openForMillis * backoff;
+    }
+
+    /** Openings so far: a call remembers it to tell whether its answer is still news. */
+    int generation() {
+        return generation;
     }
 
     boolean isOpen() {

@@ -9,11 +9,13 @@ import java.util.List;
 
 /**
  * The admitted events of one customer in {@link ProcessInLanes}: one FIFO queue per channel (order
- * scope {@code channel}) or one for all (scope {@code customer}). Only the head of a queue is ever
- * in flight, so a customer's events in one queue are called, and emitted, in arrival order.
+ * scope {@code channel}) or one for all (scope {@code customer}), and how many of them are in each
+ * channel's lane (the per-customer bound). Only the head of a queue is ever in flight, so a
+ * customer's events in one queue are called, and emitted, in arrival order.
  */
 final class CustomerQueues {
     private final ArrayDeque<Pending>[] queues;
+    private final int[] inLane;
     private final boolean perChannel;
     private int size;
 
@@ -21,6 +23,12 @@ final class CustomerQueues {
     CustomerQueues(OrderScope scope, int channels) {
         perChannel = scope == OrderScope.CHANNEL;
         queues = new ArrayDeque[perChannel ? channels : 1];
+        inLane = new int[channels];
+    }
+
+    /** The customer's events admitted to the lane of {@code channel} and not yet emitted. */
+    int inLane(int channel) {
+        return inLane[channel];
     }
 
     private ArrayDeque<Pending> queueOf(Pending p) {
@@ -37,6 +45,7 @@ final class CustomerQueues {
         ArrayDeque<Pending> q = queueOf(p);
         q.add(p);
         size++;
+        inLane[p.lane.channel.ordinal()]++;
         return q.size() == 1;
     }
 
@@ -50,6 +59,7 @@ final class CustomerQueues {
             throw new IllegalStateException("not the head of its queue: " + p.event);
         }
         size--;
+        inLane[p.lane.channel.ordinal()]--;
         return q.peek();
     }
 

@@ -31,8 +31,10 @@ import java.util.concurrent.Flow;
  * to {@link RecordLimits#MAX_RESPONSE_BYTES}: a longer one, or a result whose processed record
  * would not fit the sinks' budget, is a permanent {@link ProcessingException} (a dead letter, never
  * a failing sink or a response held whole in memory). A request longer than {@code requestTimeout}
- * completes with {@link java.net.http.HttpTimeoutException}. The JDK {@link HttpClient} and its
- * callback threads are created in {@link #open()} and released in {@link #close()}.
+ * completes with {@link java.net.http.HttpTimeoutException}. Cancelling the returned future aborts
+ * the exchange (the JDK client closes its connection), so the service stops counting the call. The
+ * JDK {@link HttpClient} and its callback threads are created in {@link #open()} and released in
+ * {@link #close()}.
  */
 public class HttpEventProcessor implements EventProcessor {
     private static final long serialVersionUID = 1L;
@@ -91,7 +93,9 @@ public class HttpEventProcessor implements EventProcessor {
         if (endpoint == null) {
             return CompletableFuture.failedFuture(
                     new ProcessingException(
-                            0, "no endpoint configured for channel " + event.channel, false));
+                            0,
+                            "no endpoint configured for channel " + event.channel,
+                            ProcessingException.Kind.SERVICE));
         }
         HttpRequest request;
         try {
@@ -106,8 +110,10 @@ public class HttpEventProcessor implements EventProcessor {
         } catch (Exception e) {
             return CompletableFuture.failedFuture(e);
         }
-        return client.sendAsync(request, info -> new BoundedBody(info, endpoint))
-                .thenApply(
+        CompletableFuture<HttpResponse<String>> exchange =
+                client.sendAsync(request, info -> new BoundedBody(info, endpoint));
+        CompletableFuture<String> result =
+                exchange.thenApply(
                         response -> {
                             int status = response.statusCode();
                             String body = response.body();
@@ -137,6 +143,14 @@ public class HttpEventProcessor implements EventProcessor {
                             }
                             return body;
                         });
+        // a dependent future does not cancel its source: cancelling the result aborts the exchange
+        result.whenComplete(
+                (body, error) -> {
+                    if (result.isCancelled()) {
+                        exchange.cancel(true);
+                    }
+                });
+        return result;
     }
 
     /**

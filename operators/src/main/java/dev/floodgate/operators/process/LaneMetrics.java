@@ -17,8 +17,10 @@ import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
  *   <li>{@code channel=<c>}: gauges {@code inFlight}, {@code queued}, {@code completionRate} (calls
  *       per second when busy), {@code predictedWaitMs} (of a {@code normal} event joining now),
  *       {@code circuitOpen} and {@code sheddingActive} (0/1: the lane shed an event in the last
- *       {@value #SHEDDING_ACTIVE_MS} ms for its load or its service: not for one hot or late
- *       customer);
+ *       {@value #SHEDDING_ACTIVE_MS} ms for its load or its service: not for one hot, late or loud
+ *       customer); counter {@code serviceRejected} (calls the service refused for a reason of its
+ *       own: 401, 403, 404, 3xx; an expired credential or a wrong address, which an operator must
+ *       fix);
  *   <li>{@code channel=<c>,priority=<p>}: counters {@code admittedEvents}, {@code shedEvents},
  *       {@code processedEvents}, and histogram {@code ageAtProcessingMs} (log append to result,
  *       over the last {@value #WINDOW} results);
@@ -36,6 +38,7 @@ final class LaneMetrics {
     private final Counter[][] processed;
     private final Histogram[][] age;
     private final Counter[][] shedByReason;
+    private final Counter[] serviceRejected;
     private final long[] lastShedAt;
 
     LaneMetrics(MetricGroup group, Map<Channel, ChannelLane> lanes) {
@@ -47,6 +50,7 @@ final class LaneMetrics {
         age = new Histogram[channels][priorities];
         shedByReason = new Counter[channels][ShedReason.values().length];
         lastShedAt = new long[channels];
+        serviceRejected = new Counter[channels];
         for (Channel c : Channel.values()) {
             int ci = c.ordinal();
             lastShedAt[ci] = Long.MIN_VALUE;
@@ -58,6 +62,7 @@ final class LaneMetrics {
             cg.gauge("predictedWaitMs", () -> lane.predictedWaitMillis(false));
             cg.gauge("circuitOpen", () -> lane.circuit.isOpen() ? 1 : 0);
             cg.gauge("sheddingActive", () -> sheddingActive(c, System.currentTimeMillis()));
+            serviceRejected[ci] = cg.counter("serviceRejected");
             for (Priority p : Priority.values()) {
                 MetricGroup pg = cg.addGroup("priority", p.wireName());
                 int pi = p.ordinal();
@@ -82,9 +87,19 @@ final class LaneMetrics {
     void shed(Channel c, Priority p, ShedReason reason, long now) {
         shed[c.ordinal()][p.ordinal()].inc();
         shedByReason[c.ordinal()][reason.ordinal()].inc();
-        if (reason != ShedReason.HOT_KEY && reason != ShedReason.LATE) {
+        if (reason != ShedReason.HOT_KEY
+                && reason != ShedReason.LATE
+                && reason != ShedReason.CUSTOMER_BACKLOG) {
             lastShedAt[c.ordinal()] = now; // the lane sheds, not one customer
         }
+    }
+
+    void serviceRejected(Channel c) {
+        serviceRejected[c.ordinal()].inc();
+    }
+
+    long serviceRejectedCount(Channel c) {
+        return serviceRejected[c.ordinal()].getCount();
     }
 
     void processed(Channel c, Priority p, long ageMillis) {

@@ -14,14 +14,21 @@ import java.util.Map;
  *   <li>{@code maxInFlight} per channel (defaults voice 8, image 16, chat 32): calls in flight per
  *       subtask against that channel's service. Keep it near the service's own concurrency: a call
  *       beyond it waits in the service's queue, where {@code high} cannot go first.
- *   <li>{@code maxQueued} (default 64): admitted events waiting for a call slot, per lane and
- *       subtask. When a lane is full the operator stops taking input (backpressure reaches Kafka).
- *       It bounds memory and checkpoint size (the backlog belongs in Kafka); with shedding on,
- *       admission keeps a lane near {@code target x rate}, so keep it above that.
+ *   <li>{@code maxQueued} (default 64): admitted events ready to be called (heads of their
+ *       customers' queues) waiting for a call slot, per lane and subtask. When a lane is full the
+ *       operator stops taking input (backpressure reaches Kafka). It bounds memory and checkpoint
+ *       size (the backlog belongs in Kafka); with shedding on, admission keeps a lane near {@code
+ *       target x rate}, so keep it above that.
+ *   <li>{@code maxQueuedPerCustomer} (default 16): events of one customer in one lane, queued and
+ *       in flight. Only a customer's head is called, so a customer sending faster than one call per
+ *       latency (one loud customer, {@code high} included, which admission never sheds) would grow
+ *       its own queue without end; the excess is shed ({@code customer_backlog}), processed later
+ *       by the drain, and everyone else's events go on.
  *   <li>{@code orderScope} (default {@link OrderScope#CHANNEL}).
- *   <li>circuit breaker: after {@code circuitFailures} (default 5) calls in a row failed for a
- *       transient reason the lane opens for {@code circuitOpenFor} (default 10 s, doubling while
- *       probes fail, at most 8x); {@code Integer.MAX_VALUE} failures turns it off.
+ *   <li>circuit breaker ({@link CircuitBreaker}): after {@code circuitFailures} (default 5)
+ *       attempts in a row failed for a reason of the service the lane opens for {@code
+ *       circuitOpenFor} (default 10 s, doubling while probes fail, at most 8x); {@code
+ *       Integer.MAX_VALUE} failures turns it off.
  *   <li>{@code processing}: timeouts and retries of each call ({@link ProcessingConfig}).
  * </ul>
  */
@@ -30,6 +37,7 @@ public final class LanesConfig implements Serializable {
 
     private final EnumMap<Channel, Integer> maxInFlight;
     private final int maxQueued;
+    private final int maxQueuedPerCustomer;
     private final OrderScope orderScope;
     private final int circuitFailures;
     private final Duration circuitOpenFor;
@@ -39,6 +47,7 @@ public final class LanesConfig implements Serializable {
     private LanesConfig(
             Map<Channel, Integer> maxInFlight,
             int maxQueued,
+            int maxQueuedPerCustomer,
             OrderScope orderScope,
             int circuitFailures,
             Duration circuitOpenFor,
@@ -51,10 +60,16 @@ public final class LanesConfig implements Serializable {
                         "max in flight of lane " + c.wireName() + " must be >= 1, got " + n);
             }
         }
-        if (maxQueued < 1 || circuitFailures < 1 || circuitOpenFor.toMillis() <= 0) {
+        if (maxQueued < 1
+                || maxQueuedPerCustomer < 1
+                || circuitFailures < 1
+                || circuitOpenFor.toMillis() <= 0) {
             throw new IllegalArgumentException(
-                    "need maxQueued >= 1, circuitFailures >= 1, circuitOpenFor > 0; got "
+                    "need maxQueued >= 1, maxQueuedPerCustomer >= 1, circuitFailures >= 1,"
+                            + " circuitOpenFor > 0; got "
                             + maxQueued
+                            + ", "
+                            + maxQueuedPerCustomer
                             + ", "
                             + circuitFailures
                             + ", "
@@ -62,6 +77,7 @@ public final class LanesConfig implements Serializable {
         }
         this.maxInFlight = new EnumMap<>(maxInFlight);
         this.maxQueued = maxQueued;
+        this.maxQueuedPerCustomer = maxQueuedPerCustomer;
         this.orderScope = orderScope;
         this.circuitFailures = circuitFailures;
         this.circuitOpenFor = circuitOpenFor;
@@ -77,6 +93,7 @@ public final class LanesConfig implements Serializable {
         return new LanesConfig(
                 m,
                 64,
+                16,
                 OrderScope.CHANNEL,
                 5,
                 Duration.ofSeconds(10),
@@ -90,6 +107,7 @@ public final class LanesConfig implements Serializable {
         return new LanesConfig(
                 m,
                 maxQueued,
+                maxQueuedPerCustomer,
                 orderScope,
                 circuitFailures,
                 circuitOpenFor,
@@ -100,6 +118,23 @@ public final class LanesConfig implements Serializable {
     public LanesConfig withMaxQueued(int n) {
         return new LanesConfig(
                 maxInFlight,
+                n,
+                maxQueuedPerCustomer,
+                orderScope,
+                circuitFailures,
+                circuitOpenFor,
+                processing,
+                settleAtCheckpoints);
+    }
+
+    /**
+     * At most {@code n} events of one customer in one lane (queued and in flight); more are shed
+     * ({@code customer_backlog}).
+     */
+    public LanesConfig withMaxQueuedPerCustomer(int n) {
+        return new LanesConfig(
+                maxInFlight,
+                maxQueued,
                 n,
                 orderScope,
                 circuitFailures,
@@ -112,6 +147,7 @@ public final class LanesConfig implements Serializable {
         return new LanesConfig(
                 maxInFlight,
                 maxQueued,
+                maxQueuedPerCustomer,
                 scope,
                 circuitFailures,
                 circuitOpenFor,
@@ -123,6 +159,7 @@ public final class LanesConfig implements Serializable {
         return new LanesConfig(
                 maxInFlight,
                 maxQueued,
+                maxQueuedPerCustomer,
                 orderScope,
                 failures,
                 openFor,
@@ -134,6 +171,7 @@ public final class LanesConfig implements Serializable {
         return new LanesConfig(
                 maxInFlight,
                 maxQueued,
+                maxQueuedPerCustomer,
                 orderScope,
                 circuitFailures,
                 circuitOpenFor,
@@ -152,6 +190,7 @@ public final class LanesConfig implements Serializable {
         return new LanesConfig(
                 maxInFlight,
                 maxQueued,
+                maxQueuedPerCustomer,
                 orderScope,
                 circuitFailures,
                 circuitOpenFor,
@@ -169,6 +208,10 @@ public final class LanesConfig implements Serializable {
 
     public int maxQueued() {
         return maxQueued;
+    }
+
+    public int maxQueuedPerCustomer() {
+        return maxQueuedPerCustomer;
     }
 
     public OrderScope orderScope() {
@@ -193,6 +236,8 @@ public final class LanesConfig implements Serializable {
                 + maxInFlight
                 + " maxQueued="
                 + maxQueued
+                + " perCustomer="
+                + maxQueuedPerCustomer
                 + " order="
                 + orderScope.wireName()
                 + " circuit="

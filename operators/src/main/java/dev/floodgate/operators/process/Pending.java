@@ -13,6 +13,18 @@ final class Pending {
 
     long startedAt;
 
+    /**
+     * When its last retry started ({@link System#nanoTime()}, set off the task thread), 0 if it was
+     * not retried: the latency of the attempt the service answered.
+     */
+    volatile long retryStartedNanos;
+
+    /** The circuit's generation when it was called ({@link CircuitBreaker#generation()}). */
+    int generation;
+
+    /** Whether it was called as the circuit's half-open probe. */
+    boolean probe;
+
     Pending(Interaction event, ChannelLane lane, long arrival) {
         this.event = event;
         this.lane = lane;

@@ -8,8 +8,10 @@ import dev.floodgate.model.Lane;
 import dev.floodgate.model.ProcessedEvent;
 import java.nio.charset.StandardCharsets;
 import java.util.Collections;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -24,10 +26,12 @@ import org.apache.flink.streaming.api.functions.async.RichAsyncFunction;
  * ProcessingConfig}) are done here: a call whose future is already a success when {@code process}
  * returns completes at once, with no timer; any other call is followed by {@link Attempts}, on one
  * scheduler thread per subtask (created in {@link #open}, shut down in {@link #close}). A failure
- * is completed as an outcome, never exceptionally, so it can never fail the job: failures are
- * retried unless {@link #isPermanent} (a {@link ProcessingException} that is not retryable) and the
- * last one is emitted, marked transient or permanent; a timed-out event is not retried. Also usable
- * as a Flink async function on its own (no state).
+ * is completed as an outcome, never exceptionally, so it can never fail the job: transient failures
+ * are retried ({@link ProcessingException.Kind}) and the last one is emitted, marked as the event's
+ * ({@link #isPermanent}: a dead letter) or the service's (shed); a timed-out event is not retried.
+ * Calls still running when the function closes (a cancel, a failover) are cancelled, so the service
+ * is not kept busy by calls nobody waits for while the restored events are called again. Also
+ * usable as a Flink async function on its own (no state).
  */
 public class ProcessEvents extends RichAsyncFunction<Interaction, ProcessOutcome>
         implements CheckpointListener {
@@ -38,6 +42,9 @@ public class ProcessEvents extends RichAsyncFunction<Interaction, ProcessOutcome
     private final ProcessingConfig config;
     private transient String processorName;
     private transient ScheduledThreadPoolExecutor scheduler;
+
+    /** Calls not complete yet: cancelled on close. */
+    private transient Set<CompletableFuture<String>> running;
 
     /** With {@link ProcessingConfig#defaults()}. */
     public ProcessEvents(EventProcessor processor, Lane lane) {
@@ -57,6 +64,7 @@ public class ProcessEvents extends RichAsyncFunction<Interaction, ProcessOutcome
 
     @Override
     public void open(OpenContext openContext) throws Exception {
+        running = ConcurrentHashMap.newKeySet();
         processor.open();
         processorName = processor.name(); // built by concatenation: once, not for every result
         scheduler =
@@ -78,6 +86,12 @@ public class ProcessEvents extends RichAsyncFunction<Interaction, ProcessOutcome
             // (calls only start a request), briefly: on cancel the task must not hang here
             scheduler.shutdownNow();
             scheduler.awaitTermination(1, TimeUnit.SECONDS);
+        }
+        if (running != null) {
+            for (CompletableFuture<String> call : running) {
+                call.cancel(true);
+            }
+            running.clear();
         }
         processor.close();
     }
@@ -104,11 +118,17 @@ public class ProcessEvents extends RichAsyncFunction<Interaction, ProcessOutcome
 
     /** One call; an exception thrown by the processor is a failed call. */
     CompletableFuture<String> call(Interaction event) {
+        CompletableFuture<String> call;
         try {
-            return processor.process(event);
+            call = processor.process(event);
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
+        if (!call.isDone() && running != null) {
+            running.add(call);
+            call.whenComplete((v, e) -> running.remove(call));
+        }
+        return call;
     }
 
     ProcessOutcome succeeded(Interaction event, String result) {
@@ -117,8 +137,13 @@ public class ProcessEvents extends RichAsyncFunction<Interaction, ProcessOutcome
     }
 
     ProcessOutcome failed(Interaction event, Throwable error) {
-        return ProcessOutcome.failed(
-                deadLetter(event, error, System.currentTimeMillis()), !isPermanent(error));
+        ProcessingException.Kind kind = kindOf(error);
+        ProcessOutcome o =
+                ProcessOutcome.failed(
+                        deadLetter(event, error, System.currentTimeMillis()),
+                        kind != ProcessingException.Kind.EVENT);
+        o.serviceRejected = kind == ProcessingException.Kind.SERVICE;
+        return o;
     }
 
     /** The total timeout covers all attempts: what is left of it would not fit another one. */
@@ -131,15 +156,23 @@ public class ProcessEvents extends RichAsyncFunction<Interaction, ProcessOutcome
                 true);
     }
 
-    /**
-     * Whether another attempt cannot fix {@code error}: the service rejected the request itself.
-     */
+    /** Whether {@code error} is about the event itself: the service rejected the request. */
     static boolean isPermanent(Throwable error) {
+        return kindOf(error) == ProcessingException.Kind.EVENT;
+    }
+
+    /**
+     * Whose failure {@code error} is: a {@link ProcessingException}'s kind; anything else (a
+     * refused connection, a timeout, a reset) is transient.
+     */
+    static ProcessingException.Kind kindOf(Throwable error) {
         Throwable cause =
                 error instanceof CompletionException && error.getCause() != null
                         ? error.getCause()
                         : error;
-        return cause instanceof ProcessingException && !((ProcessingException) cause).retryable();
+        return cause instanceof ProcessingException pe
+                ? pe.kind()
+                : ProcessingException.Kind.TRANSIENT;
     }
 
     /** Only if a Flink timeout is configured (the lanes use none). */
@@ -151,6 +184,15 @@ public class ProcessEvents extends RichAsyncFunction<Interaction, ProcessOutcome
     /** The scheduler of timeouts and retries, for tests. */
     ScheduledThreadPoolExecutor scheduler() {
         return scheduler;
+    }
+
+    /** {@code error} (or the cause it wraps) as its class name and message. */
+    static String describe(Throwable error) {
+        Throwable cause =
+                error instanceof CompletionException && error.getCause() != null
+                        ? error.getCause()
+                        : error;
+        return cause.getClass().getSimpleName() + ": " + cause.getMessage();
     }
 
     /**
@@ -172,7 +214,7 @@ public class ProcessEvents extends RichAsyncFunction<Interaction, ProcessOutcome
                 error instanceof CompletionException && error.getCause() != null
                         ? error.getCause()
                         : error;
-        d.error = cause.getClass().getSimpleName() + ": " + cause.getMessage();
+        d.error = describe(cause);
         d.failedAt = now;
         d.stage = "process";
         return d;

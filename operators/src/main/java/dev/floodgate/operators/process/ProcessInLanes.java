@@ -38,18 +38,25 @@ import org.slf4j.LoggerFactory;
  * against its own service ({@link LanesConfig}), so a slow or failing channel never stalls another.
  *
  * <p>Per event, on arrival: if the lane's circuit is open it is shed ({@code circuit_open}); else
- * {@link Admission} decides (shed: {@code predicted_wait}, {@code hot_key}); else it joins its
- * customer's queue ({@link CustomerQueues}: per channel, or across channels with order scope {@code
- * customer}). Only a queue's head is called, so a customer's events in a queue are processed and
- * emitted in order, while other customers' events pass a blocked customer. Ready heads are called
- * {@code high} first, as the lane's budget allows. A result goes to the main output; a call that
- * still failed for a transient reason after its retries ({@link Attempts}) is shed ({@code
- * service_unavailable}): an outage is backlog, not poison; a permanent rejection is a dead letter
- * ({@link #FAILED}). When a lane holds {@code maxQueued} events, the operator stops taking input
- * until a call finishes: backpressure to the source.
+ * {@link Admission} decides (shed: {@code predicted_wait}, {@code hot_key}); else, unless its
+ * customer has {@link LanesConfig#maxQueuedPerCustomer()} events in the lane already ({@code
+ * customer_backlog}), it joins its customer's queue ({@link CustomerQueues}: per channel, or across
+ * channels with order scope {@code customer}). Only a queue's head is called, so a customer's
+ * events in a queue are processed and emitted in order, while other customers' events pass a
+ * blocked customer. Ready heads are called {@code high} first, as the lane's budget and its {@link
+ * CircuitBreaker} allow. A result goes to the main output; a call that still failed for a reason of
+ * the service after its retries ({@link Attempts}), or that the service refused for a reason of its
+ * own (401, 403, 404: counted in {@code serviceRejected}), is shed ({@code service_unavailable}):
+ * an outage is backlog, not poison; a rejection of the event itself is a dead letter ({@link
+ * #FAILED}). Every failed attempt is told to the lane's circuit as it happens (a hang opens it
+ * after one request timeout); while it is open, calls in flight are not retried. When {@code
+ * maxQueued} events of a lane are ready to be called, the operator stops taking input until a call
+ * finishes: backpressure to the source.
  *
- * <p>Threads: results arrive on the processor's or the retry scheduler's threads and are handed to
- * the task thread through the mailbox; all state is touched by the task thread only.
+ * <p>Threads: results and failed attempts arrive on the processor's or the retry scheduler's
+ * threads and are handed to the task thread through the mailbox; all state is touched by the task
+ * thread only. Calls still running when the operator closes are cancelled ({@link
+ * ProcessEvents#close}).
  *
  * <p>State: the admitted events (queued and in flight) of each customer, in arrival order, in keyed
  * list state {@link #PENDING}, written for the customers that changed at each snapshot and cleared
@@ -180,10 +187,21 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
         while (lane.full()) {
             mailbox.yield(); // results free room; until then the input waits (backpressure)
         }
-        admit(event, lane);
+        if (!admitted.admit(event, lane, config.maxQueuedPerCustomer())) {
+            shed(
+                    event,
+                    ShedReason.CUSTOMER_BACKLOG,
+                    "the customer has "
+                            + config.maxQueuedPerCustomer()
+                            + " events in the lane already",
+                    now);
+            return;
+        }
+        metrics.admitted(event.channel, event.priority);
         pump();
     }
 
+    /** Admitted before the checkpoint: admitted again, whatever the bounds say now. */
     private void admit(Interaction event, ChannelLane lane) {
         metrics.admitted(event.channel, event.priority);
         admitted.admit(event, lane);
@@ -222,18 +240,18 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
 
     private void startReady(ChannelLane lane) {
         while (true) {
-            if (lane.circuit.shedsWaiting()) {
+            long now = getProcessingTimeService().getCurrentProcessingTime();
+            if (lane.circuit.shedsWaiting(now)) {
                 Pending p = lane.pollReady();
                 if (p == null) {
                     return;
                 }
                 lane.dequeued(p);
-                long now = getProcessingTimeService().getCurrentProcessingTime();
                 admitted.done(p);
                 shed(p.event, ShedReason.CIRCUIT_OPEN, "circuit opened while queued", now);
                 continue;
             }
-            if (!lane.hasSlot()) {
+            if (!lane.hasSlot(now)) {
                 return;
             }
             Pending p = lane.pollReady();
@@ -242,7 +260,9 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
             }
             lane.dequeued(p);
             lane.started(p);
-            p.startedAt = getProcessingTimeService().getCurrentProcessingTime();
+            p.startedAt = now;
+            p.generation = lane.circuit.generation();
+            p.probe = lane.circuit.started(now);
             call(p);
         }
     }
@@ -257,8 +277,51 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
                             calls.scheduler(),
                             config.processing(),
                             p.event,
-                            new MailboxResult(mailbox, o -> completed(p, o)))
+                            new MailboxResult(mailbox, o -> completed(p, o)),
+                            new LaneAttempts(p))
                     .follow(f);
+        }
+    }
+
+    /** Tells the lane's circuit of each failed attempt of {@code p}, through the mailbox. */
+    private final class LaneAttempts implements Attempts.Listener {
+        private final Pending p;
+
+        LaneAttempts(Pending p) {
+            this.p = p;
+        }
+
+        @Override
+        public void retrying() {
+            p.retryStartedNanos = System.nanoTime();
+        }
+
+        @Override
+        public void attemptFailed(Throwable error) {
+            try {
+                mailbox.execute(() -> failedAttempt(p, error), "lane attempt failed");
+            } catch (java.util.concurrent.RejectedExecutionException closed) {
+                // the task is closing
+            }
+        }
+
+        @Override
+        public boolean mayRetry() {
+            return !p.lane.circuit.isOpen(); // a volatile read: at worst one retry more
+        }
+    }
+
+    private void failedAttempt(Pending p, Throwable error) {
+        ChannelLane lane = p.lane;
+        long now = getProcessingTimeService().getCurrentProcessingTime();
+        if (lane.circuit.failed(p.generation, p.probe, now)) {
+            LOG.warn(
+                    "Lane {}: circuit open until {} after failed calls, last: {}; its events go to the shed lane",
+                    lane.channel.wireName(),
+                    lane.circuit.openUntil(),
+                    ProcessEvents.describe(error));
+            lane.kick = true;
+            pump();
         }
     }
 
@@ -266,35 +329,37 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
     private void completed(Pending p, ProcessOutcome outcome) {
         long now = getProcessingTimeService().getCurrentProcessingTime();
         ChannelLane lane = p.lane;
-        lane.finished(now - p.startedAt);
+        lane.finished();
         admitted.done(p);
         if (outcome.processed != null) {
-            answered(lane);
+            answered(p, now);
             metrics.processed(p.event.channel, p.event.priority, outcome.processed.ageMillis());
             output.collect(new StreamRecord<>(outcome.processed, p.event.logTimestamp));
         } else if (outcome.transientFailure) {
-            if (lane.circuit.failed(now)) {
-                LOG.warn(
-                        "Lane {}: circuit open until {} after failures in a row, last: {}; its events go to the shed lane",
-                        lane.channel.wireName(),
-                        lane.circuit.openUntil(),
-                        outcome.failed.error);
-                lane.kick = true;
+            // the circuit heard of this failure already, attempt by attempt (failedAttempt)
+            if (outcome.serviceRejected) {
+                metrics.serviceRejected(p.event.channel);
             }
             shed(p.event, ShedReason.SERVICE_UNAVAILABLE, outcome.failed.error, now);
         } else {
-            answered(lane);
+            answered(p, now);
             output.collect(FAILED, new StreamRecord<>(outcome.failed, p.event.logTimestamp));
         }
         lane.kick = true;
         pump();
     }
 
-    private static void answered(ChannelLane lane) {
-        if (lane.circuit.isOpen()) {
+    /** The service answered {@code p}'s last attempt: its latency counts, the circuit hears. */
+    private void answered(Pending p, long now) {
+        ChannelLane lane = p.lane;
+        long retried = p.retryStartedNanos;
+        lane.answeredIn(
+                retried == 0 ? now - p.startedAt : (System.nanoTime() - retried) / 1_000_000);
+        boolean wasOpen = lane.circuit.isOpen();
+        lane.circuit.answered(p.generation, p.probe);
+        if (wasOpen && !lane.circuit.isOpen()) {
             LOG.info("Lane {}: its service answers again, circuit closed", lane.channel.wireName());
         }
-        lane.circuit.answered();
     }
 
     private void shed(Interaction event, ShedReason reason, String detail, long now) {

@@ -11,11 +11,18 @@ public class ProcessOutcome {
     public DeadLetter failed;
 
     /**
-     * With {@link #failed}: the last failure was transient (a timeout, refused connection, 5xx,
-     * 408, 429): the service may serve the event later, so the lanes shed it rather than
-     * dead-letter it.
+     * With {@link #failed}: the last failure was the service's, not the event's (a timeout, refused
+     * connection, 5xx, 408, 429, or a {@link ProcessingException.Kind#SERVICE} answer): the service
+     * may serve the event later, so the lanes shed it rather than dead-letter it.
      */
     public boolean transientFailure;
+
+    /**
+     * With {@link #transientFailure}: the service refused the call for a reason of its own (401,
+     * 403, 404, 3xx...): not the event's fault, and not over by itself; counted as {@code
+     * serviceRejected} for an alert.
+     */
+    public boolean serviceRejected;
 
     public ProcessOutcome() {}
 

@@ -74,7 +74,8 @@ class AdmissionSimulationTest {
         for (long now = 0; now < end; now++) {
             while (!running.isEmpty() && running.peek()[0] <= now) {
                 long[] done = running.poll();
-                lane.finished(now - done[1]);
+                lane.finished();
+                lane.answeredIn(now - done[1]);
                 Pending p = all.get((int) done[2]);
                 long wait = now - p.event.logTimestamp;
                 if (now >= warmup) {
@@ -110,7 +111,7 @@ class AdmissionSimulationTest {
                 lane.ready(p);
             }
             Pending next;
-            while (lane.hasSlot() && (next = lane.pollReady()) != null) {
+            while (lane.hasSlot(now) && (next = lane.pollReady()) != null) {
                 lane.dequeued(next);
                 lane.started(next);
                 running.add(new long[] {now + LATENCY, now, next.arrival});

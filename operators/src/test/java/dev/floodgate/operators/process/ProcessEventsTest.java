@@ -124,20 +124,63 @@ class ProcessEventsTest {
     }
 
     @Test
+    void aCallThatTimesOutIsCancelledSoNobodyKeepsTheServiceBusyForIt() throws Exception {
+        CompletableFuture<String> hung = new CompletableFuture<>();
+        Scripted processor = new Scripted(attempt -> hung);
+        ProcessOutcome o =
+                invoke(processor, FAST_RETRIES.withTotalTimeout(Duration.ofMillis(100)), event(3))
+                        .await();
+        assertThat(o.failed.error).isEqualTo("TimeoutException: processing timed out");
+        assertThat(hung.isCancelled()).isTrue();
+    }
+
+    @Test
+    void closingCancelsTheCallsInFlight() throws Exception {
+        List<CompletableFuture<String>> calls = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Scripted processor =
+                new Scripted(
+                        attempt -> {
+                            CompletableFuture<String> f = new CompletableFuture<>();
+                            calls.add(f);
+                            return f;
+                        });
+        invoke(processor, FAST_RETRIES, event(1));
+        fn.asyncInvoke(event(2), new Result());
+        assertThat(calls).hasSize(2);
+        fn.close();
+        fn = null;
+        assertThat(calls).allSatisfy(f -> assertThat(f.isCancelled()).isTrue());
+    }
+
+    @Test
     void noRetryIsMadeThatWouldStartAfterTheTotalTimeout() throws Exception {
         Scripted processor = new Scripted(attempt -> failed(503));
         ProcessingConfig cfg =
                 ProcessingConfig.defaults()
-                        .withTotalTimeout(Duration.ofMillis(200))
-                        .withRetries(5, Duration.ofMillis(30), Duration.ofSeconds(1));
+                        .withTotalTimeout(Duration.ofMillis(135))
+                        .withRetries(5, Duration.ofMillis(40), Duration.ofSeconds(1));
         long start = System.nanoTime();
         ProcessOutcome o = invoke(processor, cfg, event(1)).await();
 
         assertThat(o.failed.error).as("the failure at hand, not a timeout").contains("HTTP 503");
         assertThat(processor.attempts.get())
-                .as("retries after 30 and 60 ms fit, one after 120 more would not")
+                .as(
+                        "with jitter the retries wait 20-40, 40-80, 80-160 ms: two fit in 135 ms"
+                                + " (at most 120), a third never (at least 140)")
                 .isEqualTo(3);
-        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(200);
+        assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start)).isLessThan(300);
+    }
+
+    @Test
+    void retriesWaitBetweenHalfAndAllOfTheirBackoffSoSubtasksDoNotRetryInLockstep() {
+        long backoff = Attempts.backoffNanos(FAST_RETRIES, 2);
+        java.util.Set<Long> seen = new java.util.HashSet<>();
+        for (int i = 0; i < 1_000; i++) {
+            long wait = Attempts.jittered(backoff);
+            assertThat(wait).isBetween(backoff / 2, backoff);
+            seen.add(wait);
+        }
+        assertThat(seen).as("spread, not one value").hasSizeGreaterThan(100);
     }
 
     @Test
