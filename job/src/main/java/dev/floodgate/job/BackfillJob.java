@@ -314,11 +314,13 @@ public final class BackfillJob {
         }
         // The replay continues the live job's admitted events (same uid); the drain must never
         // pick them up, even when someone starts it from a live savepoint. Neither sheds for load
-        // (admit all) and the circuit is off: each call gets its retries.
+        // (admit all) nor for one customer's backlog (it waits: the input stops instead), and the
+        // circuit is off: each call gets its retries.
         Pipeline noCircuit =
                 pipeline.withLanes(
                         pipeline.lanes()
-                                .withCircuit(Integer.MAX_VALUE, pipeline.lanes().circuitOpenFor()));
+                                .withCircuit(Integer.MAX_VALUE, pipeline.lanes().circuitOpenFor())
+                                .withMaxQueuedPerCustomer(Integer.MAX_VALUE));
         SingleOutputStreamOperator<ProcessedEvent> processed =
                 FloodgateJob.processInLanes(
                         events,

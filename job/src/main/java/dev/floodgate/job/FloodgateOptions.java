@@ -164,6 +164,25 @@ public final class FloodgateOptions {
                     "64",
                     "admitted events waiting per lane and subtask; a full lane stops the input (backpressure): "
                             + "keep it above target wait x the lane's calls per second, or admission never sheds");
+    public static final TypedOption<Integer> LANE_CUSTOMER_QUEUE =
+            integer(
+                    "lane-customer-queue",
+                    "16",
+                    "events of one customer per lane and subtask, queued and in flight; a customer sending "
+                            + "faster than its calls complete has the excess shed (customer_backlog), so its "
+                            + "backlog never fills the lane for everyone else");
+    public static final TypedOption<Integer> CIRCUIT_FAILURES =
+            integer(
+                    "circuit-failures",
+                    "5",
+                    "failed attempts in a row (timeouts, refused connections, 5xx, 429, 401/403/404) that open a "
+                            + "lane's circuit: its events go to the shed lane until a probe call is answered");
+    public static final TypedOption<Duration> CIRCUIT_OPEN_FOR =
+            duration(
+                    "circuit-open-for",
+                    "10s",
+                    "how long a lane's circuit stays open before a probe call; doubles while probes fail "
+                            + "(at most 8x)");
     public static final TypedOption<OrderScope> ORDER_SCOPE =
             enumOption(
                     OrderScope.class,
@@ -185,7 +204,8 @@ public final class FloodgateOptions {
                     "retries",
                     "an integer >= 0",
                     "3",
-                    "retries of a failed request, with exponential backoff, before it becomes a dead letter",
+                    "retries of a request that failed for a transient reason (timeout, refused, 5xx, 408, 429), with "
+                            + "exponential backoff and jitter; then the event is shed (service_unavailable)",
                     s -> {
                         int v = Integer.parseInt(s);
                         if (v < 0) {
@@ -197,7 +217,7 @@ public final class FloodgateOptions {
             duration(
                     "processing-timeout",
                     "60s",
-                    "all attempts of one event together; then it becomes a dead letter");
+                    "all attempts of one event together; then it is shed (service_unavailable)");
 
     // Ordering
     public static final TypedOption<Duration> ORDERING_MAX_WAIT =

@@ -49,6 +49,10 @@ public record Pipeline(
                         .withMaxInFlight(Channel.IMAGE, o.get(FloodgateOptions.MAX_IN_FLIGHT_IMAGE))
                         .withMaxInFlight(Channel.CHAT, o.get(FloodgateOptions.MAX_IN_FLIGHT_CHAT))
                         .withMaxQueued(o.get(FloodgateOptions.LANE_QUEUE))
+                        .withMaxQueuedPerCustomer(o.get(FloodgateOptions.LANE_CUSTOMER_QUEUE))
+                        .withCircuit(
+                                o.get(FloodgateOptions.CIRCUIT_FAILURES),
+                                o.get(FloodgateOptions.CIRCUIT_OPEN_FOR))
                         .withOrderScope(o.get(FloodgateOptions.ORDER_SCOPE))
                         .withProcessing(processing);
         OrderingConfig ordering =

@@ -25,6 +25,9 @@ final class ChannelLane implements LaneLoad {
     final int maxQueued;
     final CircuitBreaker circuit;
 
+    /** Without a per-customer bound the lane's bound counts every queued event, ready or not. */
+    private final boolean boundsAllQueued;
+
     private final ArrayDeque<Pending> readyHigh = new ArrayDeque<>();
     private final ArrayDeque<Pending> readyOther = new ArrayDeque<>();
     volatile int inFlight;
@@ -40,10 +43,20 @@ final class ChannelLane implements LaneLoad {
     boolean kick;
 
     ChannelLane(Channel channel, int budget, int maxQueued, CircuitBreaker circuit) {
+        this(channel, budget, maxQueued, circuit, false);
+    }
+
+    ChannelLane(
+            Channel channel,
+            int budget,
+            int maxQueued,
+            CircuitBreaker circuit,
+            boolean boundsAllQueued) {
         this.channel = channel;
         this.budget = budget;
         this.maxQueued = maxQueued;
         this.circuit = circuit;
+        this.boundsAllQueued = boundsAllQueued;
     }
 
     /** An admitted event joins the lane (it waits until it is ready and has a slot). */
@@ -87,7 +100,7 @@ final class ChannelLane implements LaneLoad {
 
     /** Whether {@code maxQueued} events are ready to be called: the input waits. */
     boolean full() {
-        return ready >= maxQueued;
+        return (boundsAllQueued ? queued : ready) >= maxQueued;
     }
 
     void started(Pending p) {

@@ -129,7 +129,9 @@ public final class LanesConfig implements Serializable {
 
     /**
      * At most {@code n} events of one customer in one lane (queued and in flight); more are shed
-     * ({@code customer_backlog}).
+     * ({@code customer_backlog}). {@code Integer.MAX_VALUE}: no bound, and then {@code maxQueued}
+     * counts every queued event, ready or not, so a customer's backlog stops the input instead (the
+     * backfill's setting: it has no later lane to shed to).
      */
     public LanesConfig withMaxQueuedPerCustomer(int n) {
         return new LanesConfig(

@@ -142,7 +142,8 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
                             c,
                             config.maxInFlight(c),
                             config.maxQueued(),
-                            new CircuitBreaker(config.circuitFailures(), openFor));
+                            new CircuitBreaker(config.circuitFailures(), openFor),
+                            config.maxQueuedPerCustomer() == Integer.MAX_VALUE);
             lanes[c.ordinal()] = lane;
             byChannel.put(c, lane);
         }
