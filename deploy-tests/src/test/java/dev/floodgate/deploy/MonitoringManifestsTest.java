@@ -50,7 +50,9 @@ class MonitoringManifestsTest {
                     "FloodgateRetentionHeadroomCritical",
                     "FloodgateDeadLetters",
                     "FloodgateCheckpointsFailing",
-                    "FloodgateSheddingTooLong");
+                    "FloodgateSheddingTooLong",
+                    "FloodgateProcessingServiceRejects",
+                    "FloodgateProcessingServiceDown");
     private static final Pattern METRIC = Pattern.compile("\\bflink_[A-Za-z0-9_:]+");
 
     static Path rulesFile() {
@@ -183,7 +185,7 @@ class MonitoringManifestsTest {
                 (t.path("exp_alerts").isEmpty() ? silent : firing).add(alert);
             }
         }
-        assertThat(alerts).hasSize(11);
+        assertThat(alerts).hasSize(13);
         assertThat(firing).as("alerts expected firing in rules-test.yaml").isEqualTo(alerts);
         assertThat(silent).as("alerts expected silent in rules-test.yaml").isEqualTo(alerts);
     }
