@@ -121,10 +121,88 @@ class HttpEventProcessorTest {
     }
 
     @Test
-    void clientErrorsAreNotRetryableServerErrorsAre() {
-        assertThat(ProcessingException.ofHttpStatus(400, "bad").retryable()).isFalse();
-        assertThat(ProcessingException.ofHttpStatus(404, "gone").retryable()).isFalse();
-        assertThat(ProcessingException.ofHttpStatus(429, "slow down").retryable()).isTrue();
-        assertThat(ProcessingException.ofHttpStatus(503, "busy").retryable()).isTrue();
+    void onlyAnAnswerThatNamesTheEventIsTheEventsFailure() {
+        for (int status : new int[] {400, 413, 422}) {
+            assertThat(ProcessingException.ofHttpStatus(status, "x").kind())
+                    .as("HTTP %d", status)
+                    .isEqualTo(ProcessingException.Kind.EVENT);
+        }
+        for (int status : new int[] {301, 302, 307, 401, 403, 404, 405, 409, 410, 415}) {
+            assertThat(ProcessingException.ofHttpStatus(status, "x").kind())
+                    .as("HTTP %d: the service's, not the event's", status)
+                    .isEqualTo(ProcessingException.Kind.SERVICE);
+        }
+        for (int status : new int[] {408, 429, 500, 502, 503, 504}) {
+            assertThat(ProcessingException.ofHttpStatus(status, "x").retryable())
+                    .as("HTTP %d", status)
+                    .isTrue();
+        }
+    }
+
+    /**
+     * A service that reads the request and never answers: cancelling the call, and a request
+     * timeout, each close the connection (the server reads end of stream), so the service stops
+     * working for a call nobody waits for.
+     */
+    @Test
+    void aCancelledCallAndATimedOutOneCloseTheirConnection() throws Exception {
+        try (java.net.ServerSocket hanging =
+                new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            URI base = URI.create("http://127.0.0.1:" + hanging.getLocalPort());
+            HttpEventProcessor processor =
+                    HttpEventProcessor.forBaseUri(base, Duration.ofMillis(500), "v1");
+            processor.open();
+            try {
+                var cancelled =
+                        processor.process(
+                                ShedEvents.event("c1", 1, Channel.VOICE, Priority.LOW, 1));
+                try (java.net.Socket first = hanging.accept()) {
+                    readRequest(first);
+                    cancelled.cancel(true);
+                    assertThat(readsEndOfStream(first)).as("closed on cancel").isTrue();
+                }
+                var timedOut =
+                        processor.process(
+                                ShedEvents.event("c1", 2, Channel.VOICE, Priority.LOW, 1));
+                try (java.net.Socket second = hanging.accept()) {
+                    readRequest(second);
+                    assertThat(timedOut)
+                            .failsWithin(Duration.ofSeconds(5))
+                            .withThrowableOfType(ExecutionException.class)
+                            .withCauseInstanceOf(HttpTimeoutException.class);
+                    assertThat(readsEndOfStream(second)).as("closed on timeout").isTrue();
+                }
+            } finally {
+                processor.close();
+            }
+        }
+    }
+
+    private static void readRequest(java.net.Socket s) throws Exception {
+        s.setSoTimeout(5_000);
+        var in = s.getInputStream();
+        StringBuilder head = new StringBuilder();
+        while (!head.toString().contains("\r\n\r\n")) {
+            head.append((char) in.read());
+        }
+    }
+
+    /** Waits up to 5 s for the client to close; false if it keeps the connection open. */
+    private static boolean readsEndOfStream(java.net.Socket s) throws Exception {
+        s.setSoTimeout(5_000);
+        var in = s.getInputStream();
+        byte[] buf = new byte[4096];
+        try {
+            while (true) {
+                int n = in.read(buf);
+                if (n < 0) {
+                    return true;
+                }
+            }
+        } catch (java.net.SocketTimeoutException stillOpen) {
+            return false;
+        } catch (java.net.SocketException reset) {
+            return true;
+        }
     }
 }
