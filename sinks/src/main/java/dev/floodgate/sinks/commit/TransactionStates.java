@@ -10,6 +10,8 @@ import org.apache.kafka.clients.admin.AdminClientConfig;
 import org.apache.kafka.clients.admin.FinalizedVersionRange;
 import org.apache.kafka.clients.admin.TransactionDescription;
 import org.apache.kafka.clients.admin.TransactionState;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Asks the transaction coordinator what became of a transaction. Created on the committer and asked
@@ -49,6 +51,7 @@ import org.apache.kafka.clients.admin.TransactionState;
  * latest transaction of the id is the committable's unless the id was initialised again.
  */
 final class TransactionStates implements CommitAudit.Lookup {
+    private static final Logger LOG = LoggerFactory.getLogger(TransactionStates.class);
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
     private static final String TRANSACTION_VERSION_FEATURE = "transaction.version";
 
@@ -92,8 +95,21 @@ final class TransactionStates implements CommitAudit.Lookup {
                     admin().describeTransactions(List.of(transactionalId))
                             .description(transactionalId)
                             .get(timeoutMillis() + 1000, TimeUnit.MILLISECONDS);
-            return classify(
-                    d.state(), d.producerId(), d.producerEpoch(), producerId, epoch, version());
+            Version v = version();
+            Outcome o =
+                    classify(d.state(), d.producerId(), d.producerEpoch(), producerId, epoch, v);
+            LOG.info(
+                    "Kafka transaction {} (producer id {}, epoch {}): its coordinator holds {} of"
+                            + " producer id {} at epoch {}, transactions {}: {}",
+                    transactionalId,
+                    producerId,
+                    epoch,
+                    d.state(),
+                    d.producerId(),
+                    d.producerEpoch(),
+                    v,
+                    o);
+            return o;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return Outcome.UNCONFIRMED;
