@@ -60,9 +60,9 @@ import org.slf4j.LoggerFactory;
  * thread stops. No state of its own; one admin client opened on the first failed commit.
  *
  * <p>The connector's own line ("producer is already fenced ... most likely signals data loss") is
- * left as it is; the audit's line after it (a moment later now) says which case it was. Requests
- * the committer completes, retries or fails with an unknown reason (the job fails over) are not
- * touched.
+ * left as it is; the audit's line a moment after it (from the audit's thread) says which case it
+ * was. Requests the committer completes, retries or fails with an unknown reason (the job fails
+ * over) are not touched.
  */
 final class CommitAudit implements Committer<KafkaCommittable> {
     private static final Logger LOG = LoggerFactory.getLogger(CommitAudit.class);
@@ -140,12 +140,11 @@ final class CommitAudit implements Committer<KafkaCommittable> {
     }
 
     private void lookUp(Dropped d) {
-        KafkaCommittable c = d.committable();
         Outcome outcome;
         try {
-            outcome = states.outcome(c.getTransactionalId(), c.getProducerId(), c.getEpoch());
+            outcome = states.outcome(d.transactionalId, d.producerId, d.epoch);
         } catch (RuntimeException e) {
-            LOG.warn("The lookup of Kafka transaction {} failed", c.getTransactionalId(), e);
+            LOG.warn("The lookup of Kafka transaction {} failed", d.transactionalId, e);
             outcome = Outcome.UNCONFIRMED;
         }
         if (Thread.currentThread().isInterrupted()) {
@@ -175,17 +174,16 @@ final class CommitAudit implements Committer<KafkaCommittable> {
     }
 
     private synchronized void report(Dropped d, Outcome outcome) {
-        KafkaCommittable c = d.committable();
         switch (outcome) {
             case COMMITTED -> {
                 alreadyDone.inc();
                 LOG.info(
                         "Kafka transaction {} (producer id {}, epoch {}) was committed before this"
                                 + " restore; the connector's refused recommit ({}) lost nothing",
-                        c.getTransactionalId(),
-                        c.getProducerId(),
-                        c.getEpoch(),
-                        d.reason().getClass().getSimpleName());
+                        d.transactionalId,
+                        d.producerId,
+                        d.epoch,
+                        d.reason.getClass().getSimpleName());
             }
             case ABORTED -> {
                 lost.inc();
@@ -194,10 +192,10 @@ final class CommitAudit implements Committer<KafkaCommittable> {
                                 + " its coordinator before it could be committed ({}): its records"
                                 + " are not in the output; replay the time range of its checkpoint"
                                 + " (docs/reliability.md, 'Commits that were lost')",
-                        c.getTransactionalId(),
-                        c.getProducerId(),
-                        c.getEpoch(),
-                        d.reason().toString());
+                        d.transactionalId,
+                        d.producerId,
+                        d.epoch,
+                        d.reason.toString());
             }
             case UNCONFIRMED ->
                     notConfirmed(d, "its coordinator cannot tell whether it was committed");
@@ -205,16 +203,15 @@ final class CommitAudit implements Committer<KafkaCommittable> {
     }
 
     private synchronized void notConfirmed(Dropped d, String why) {
-        KafkaCommittable c = d.committable();
         unconfirmed.inc();
         LOG.error(
                 "POSSIBLE DATA LOSS: the commit of Kafka transaction {} (producer id {}, epoch {})"
                         + " was refused ({}) and {}; check the output for the time range of its"
                         + " checkpoint (docs/reliability.md, 'Commits that were lost')",
-                c.getTransactionalId(),
-                c.getProducerId(),
-                c.getEpoch(),
-                d.reason().toString(),
+                d.transactionalId,
+                d.producerId,
+                d.epoch,
+                d.reason.toString(),
                 why);
     }
 
@@ -261,22 +258,21 @@ final class CommitAudit implements Committer<KafkaCommittable> {
         }
     }
 
-    /** A committable the connector dropped, and why. Identity, not value: each drop counts. */
+    /**
+     * What the audit keeps of a committable the connector dropped, and why: the names only, not the
+     * committable (which may hold its producer). Identity, not value: each drop counts.
+     */
     private static final class Dropped {
-        private final KafkaCommittable committable;
-        private final Throwable reason;
+        final String transactionalId;
+        final long producerId;
+        final short epoch;
+        final Throwable reason;
 
-        Dropped(KafkaCommittable committable, Throwable reason) {
-            this.committable = committable;
+        Dropped(KafkaCommittable c, Throwable reason) {
+            this.transactionalId = c.getTransactionalId();
+            this.producerId = c.getProducerId();
+            this.epoch = c.getEpoch();
             this.reason = reason;
-        }
-
-        KafkaCommittable committable() {
-            return committable;
-        }
-
-        Throwable reason() {
-            return reason;
         }
     }
 
