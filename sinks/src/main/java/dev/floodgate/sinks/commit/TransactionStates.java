@@ -32,8 +32,9 @@ import org.slf4j.LoggerFactory;
  *   <tr><th>how it ended</th><th>V1</th><th>V2 (every end bumps the epoch)</th></tr>
  *   <tr><td>committed</td><td>commit, E</td><td>commit, E+1</td></tr>
  *   <tr><td>aborted by its producer</td><td>abort, E</td><td>abort, E+1</td></tr>
- *   <tr><td>aborted by its timeout or a fence (the fence bumps first)</td>
- *       <td>abort, E+1</td><td>abort, E+2</td></tr>
+ *   <tr><td>aborted by its timeout or a fence</td>
+ *       <td>abort, E+1 (the fence bumps)</td><td>abort, E+1, or E+2 where the coordinator bumps for
+ *       the fence and again for the end (the 4.2 broker of CommitAuditITCase leaves E+1)</td></tr>
  * </table>
  *
  * <p>So, with the same producer id: a commit at E (V1) or E+1 (V2) is this transaction's commit:
