@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.functions.MapFunction;
@@ -36,12 +37,19 @@ import org.apache.flink.streaming.api.checkpoint.CheckpointedFunction;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.functions.sink.v2.DiscardingSink;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The two cases behind the Kafka committer's "producer is already fenced ... most likely signals
@@ -61,6 +69,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @Timeout(value = 4, unit = TimeUnit.MINUTES)
 class CommitAuditITCase {
+    private static final Logger LOG = LoggerFactory.getLogger(CommitAuditITCase.class);
     private static final String AUDIT = "flink_taskmanager_job_task_operator_commits";
     private static EmbeddedKafka kafka;
 
@@ -105,7 +114,24 @@ class CommitAuditITCase {
             StreamExecutionEnvironment env = flink.environment(restore);
             env.enableCheckpointing(500);
             job(env, in, out, "restore");
-            JobClient second = submit(flink, env);
+            JobClient second;
+            try (Consumer<byte[], byte[]> tail = committedTail(out)) {
+                Counting.FIRST_AFTER.set(0);
+                Counting.MARK.set(Counting.SEEN.get() + 1);
+                second = submit(flink, env);
+                long running = awaitRunning(second);
+                long firstOutput = awaitFirstRecord(tail);
+                // what the issue measures: the restored tasks' start (the recommit and its
+                // audit among it) until the first new record is committed, and until the first
+                // record is processed (the task thread free again; the output waits for the
+                // next checkpoint, 500 ms)
+                LOG.info(
+                        "restore to first output: {} ms (job RUNNING after the restore from the"
+                                + " savepoint to the first new record read read_committed); to the"
+                                + " first record processed: {} ms",
+                        TimeUnit.NANOSECONDS.toMillis(firstOutput - running),
+                        TimeUnit.NANOSECONDS.toMillis(Counting.FIRST_AFTER.get() - running));
+            }
             awaitOutput(out, 100);
             Map<String, Double> audit = awaitAudit(flink, "AlreadyDone");
             second.cancel().get(30, TimeUnit.SECONDS);
@@ -223,6 +249,41 @@ class CommitAuditITCase {
                 .toList();
     }
 
+    /** A read_committed consumer of {@code topic}'s only partition, at its end. */
+    private static Consumer<byte[], byte[]> committedTail(String topic) {
+        Map<String, Object> p =
+                Map.of(
+                        ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.bootstrapServers(),
+                        ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                        ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        KafkaConsumer<byte[], byte[]> c =
+                new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        TopicPartition only = new TopicPartition(topic, 0);
+        c.assign(List.of(only));
+        c.seekToEnd(List.of(only));
+        c.position(only);
+        return c;
+    }
+
+    /** When (nanoTime) the job first reports RUNNING. */
+    private static long awaitRunning(JobClient job) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (job.getJobStatus().get(10, TimeUnit.SECONDS) != JobStatus.RUNNING) {
+            assertThat(System.nanoTime()).as("job RUNNING").isLessThan(deadline);
+            Thread.sleep(5);
+        }
+        return System.nanoTime();
+    }
+
+    /** When (nanoTime) {@code tail} first reads a record. */
+    private static long awaitFirstRecord(Consumer<byte[], byte[]> tail) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (tail.poll(Duration.ofMillis(10)).isEmpty()) {
+            assertThat(System.nanoTime()).as("a new committed record").isLessThan(deadline);
+        }
+        return System.nanoTime();
+    }
+
     private static void awaitSeen(int n) throws InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (Counting.SEEN.get() < n) {
@@ -265,13 +326,20 @@ class CommitAuditITCase {
                 .sum();
     }
 
-    /** Counts the records it passes (the test runs the cluster in its own JVM). */
+    /**
+     * Counts the records it passes (the test runs the cluster in its own JVM), and notes when
+     * (nanoTime) it passed record number {@code MARK}.
+     */
     static final class Counting implements MapFunction<String, String> {
         static final AtomicInteger SEEN = new AtomicInteger();
+        static final AtomicInteger MARK = new AtomicInteger(Integer.MAX_VALUE);
+        static final AtomicLong FIRST_AFTER = new AtomicLong();
 
         @Override
         public String map(String value) {
-            SEEN.incrementAndGet();
+            if (SEEN.incrementAndGet() == MARK.get()) {
+                FIRST_AFTER.set(System.nanoTime());
+            }
             return value;
         }
     }
