@@ -201,6 +201,7 @@ class ConcurrencyCountingProxyTest {
         assertThat(proxy.outstanding(VOICE))
                 .as("the client's futures (thenApply, handle) pass cancel(true) to the exchange")
                 .isZero();
+        await(() -> source.isDone() ? 1 : 0, 1, Duration.ofSeconds(5)); // completed after the close
         assertThat(source).isCompletedExceptionally();
     }
 
