@@ -29,8 +29,10 @@ import org.slf4j.LoggerFactory;
  * status after its latency. {@code GET /stats} reports calls and failures per channel as JSON.
  * {@code POST /fault} is the test-only fault hook of the fault campaign: it answers 200 {@code
  * fire} once per {@link #armTaskFault()} and 204 otherwise, so a test processor that asks it fails
- * its task exactly once per armed fault, however often the job restarts. Options: {@link
- * ServiceOptions}.
+ * its task exactly once per armed fault, however often the job restarts. Faults per channel, each
+ * for a window from now: {@link #outage} (503 at once), {@link #hang} (no answer until the window
+ * ends) and {@link #answer} (a fixed status at once, e.g. 401); {@code /stats} counts what each
+ * did. Options: {@link ServiceOptions}.
  */
 public final class CapacityLimitedService implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CapacityLimitedService.class);
@@ -84,7 +86,26 @@ public final class CapacityLimitedService implements AutoCloseable {
                 return;
             }
             byte[] request = Exchanges.readAll(exchange.getRequestBody());
-            if (System.nanoTime() - channel.downUntilNanos() < 0) {
+            long now = System.nanoTime();
+            if (channel.hangs(now)) {
+                channel.holdWhileHanging();
+                int status = options.hangEndStatus();
+                if (status == 0) {
+                    // closed without response headers: the JDK server closes the connection, the
+                    // client reads no answer at all (a proxy or load balancer that drops the call)
+                    return;
+                }
+                channel.answered(status);
+                Exchanges.respond(exchange, status, "{\"error\":\"no answer in time (hang)\"}");
+                return;
+            }
+            int answer = channel.answersNow(now);
+            if (answer != 0) {
+                channel.answered(answer);
+                Exchanges.respond(exchange, answer, faultBody(answer));
+                return;
+            }
+            if (now - channel.downUntilNanos() < 0) {
                 channel.refused();
                 Exchanges.respond(exchange, 503, "{\"error\":\"service down (outage)\"}");
                 return;
@@ -155,6 +176,42 @@ public final class CapacityLimitedService implements AutoCloseable {
         channels.get(channel).downFor(duration);
     }
 
+    /**
+     * Makes {@code channel} hang for {@code duration} from now: requests that arrive in the window
+     * get no answer; each is held until the window ends and then closed without a response (the
+     * connection is dropped; or answered with {@link ServiceOptions#hangEndsWith(int)}'s status).
+     * Requests after the window are served normally. The server cannot see a client that gives up
+     * meanwhile: count what a client holds open with a {@code ConcurrencyCountingProxy} in front.
+     */
+    public void hang(Channel channel, Duration duration) {
+        LOG.info("hang: {} answers nothing for {}", channel.wireName(), duration);
+        channels.get(channel).hangFor(duration);
+    }
+
+    /**
+     * Makes {@code channel} answer every request with {@code status} at once for {@code duration}
+     * from now, with a JSON error body (401: an expired credential, 403, 404, a 3xx...), whatever
+     * the request.
+     */
+    public void answer(Channel channel, int status, Duration duration) {
+        if (status < 100 || status > 599) {
+            throw new IllegalArgumentException("not an HTTP status: " + status);
+        }
+        LOG.info("answer: {} answers {} for {}", channel.wireName(), status, duration);
+        channels.get(channel).answerFor(status, duration);
+    }
+
+    private static String faultBody(int status) {
+        String error =
+                switch (status) {
+                    case 401 -> "unauthorized: the credential has expired";
+                    case 403 -> "forbidden";
+                    case 404 -> "not found";
+                    default -> "injected answer";
+                };
+        return "{\"error\":\"" + error + "\",\"status\":" + status + "}";
+    }
+
     /** Calls and failures per channel, with each channel's capacity, as one JSON object. */
     public String statsJson() {
         ObjectNode root = JSON.createObjectNode();
@@ -169,6 +226,34 @@ public final class CapacityLimitedService implements AutoCloseable {
 
     public long failures(Channel channel) {
         return channels.get(channel).failures();
+    }
+
+    /** Requests answered 503 by an {@link #outage}. */
+    public long refusedInOutage(Channel channel) {
+        return channels.get(channel).refusedInOutage();
+    }
+
+    /** Requests that arrived while {@code channel} hung and were held without an answer. */
+    public long hung(Channel channel) {
+        return channels.get(channel).hung();
+    }
+
+    /** Requests held by a hang right now. */
+    public int hangingNow(Channel channel) {
+        return channels.get(channel).hangingNow();
+    }
+
+    /** The most requests a hang of {@code channel} held at once. */
+    public int maxHanging(Channel channel) {
+        return channels.get(channel).maxHanging();
+    }
+
+    /**
+     * Requests a fault answered with {@code status} ({@link #answer}, or a hang that ends with a
+     * status); not the failure marker's nor the outage's answers.
+     */
+    public long answeredWith(Channel channel, int status) {
+        return channels.get(channel).answeredWith(status);
     }
 
     public int port() {

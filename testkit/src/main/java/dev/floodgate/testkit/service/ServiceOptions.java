@@ -16,6 +16,7 @@ public final class ServiceOptions {
     private int port;
     private String failureMarker;
     private int failureStatus = 500;
+    private int hangEndStatus;
 
     public ServiceOptions() {
         channel(Channel.VOICE, 2, Duration.ofMillis(200));
@@ -59,6 +60,22 @@ public final class ServiceOptions {
     public ServiceOptions failureStatus(int status) {
         this.failureStatus = status;
         return this;
+    }
+
+    /**
+     * How a request held by a hang ends when the window is over: 0 (the default) closes the
+     * connection without an answer; a status (e.g. 504) answers with it.
+     */
+    public ServiceOptions hangEndsWith(int status) {
+        if (status != 0 && (status < 100 || status > 599)) {
+            throw new IllegalArgumentException("0 or an HTTP status, got " + status);
+        }
+        this.hangEndStatus = status;
+        return this;
+    }
+
+    int hangEndStatus() {
+        return hangEndStatus;
     }
 
     int concurrency(Channel channel) {

@@ -1,10 +1,12 @@
 package dev.floodgate.testkit.service;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.floodgate.model.Channel;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -13,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -96,6 +99,98 @@ class CapacityLimitedServiceTest {
             assertThat(json.path("chat").path("concurrency").asInt()).isEqualTo(4);
             assertThat(service.failures(Channel.CHAT)).isEqualTo(1);
             assertThat(service.baseUri().getHost()).isEqualTo("127.0.0.1");
+        }
+    }
+
+    @Test
+    void aHangHoldsRequestsUntilItsWindowEndsThenDropsThemAndServesAgain() throws Exception {
+        ServiceOptions options =
+                ServiceOptions.defaults().channel(Channel.VOICE, 2, Duration.ofMillis(10));
+        try (CapacityLimitedService service = new CapacityLimitedService(options).start()) {
+            service.hang(Channel.VOICE, Duration.ofMillis(1500));
+            long start = System.nanoTime();
+            List<CompletableFuture<HttpResponse<String>>> held = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                held.add(
+                        client.sendAsync(
+                                post(service.endpoint(Channel.VOICE), "{}"),
+                                HttpResponse.BodyHandlers.ofString()));
+            }
+            HttpResponse<String> chat =
+                    client.send(
+                            post(service.endpoint(Channel.CHAT), "{}"),
+                            HttpResponse.BodyHandlers.ofString());
+            assertThat(chat.statusCode()).as("other channels are served").isEqualTo(200);
+            for (CompletableFuture<HttpResponse<String>> call : held) {
+                assertThatThrownBy(call::get)
+                        .as("no answer: the connection is closed at the window's end")
+                        .isInstanceOf(ExecutionException.class)
+                        .hasCauseInstanceOf(IOException.class);
+            }
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start))
+                    .isGreaterThanOrEqualTo(1400);
+            HttpResponse<String> after =
+                    client.send(
+                            post(service.endpoint(Channel.VOICE), "{}"),
+                            HttpResponse.BodyHandlers.ofString());
+            assertThat(after.statusCode()).isEqualTo(200);
+            assertThat(service.hung(Channel.VOICE)).isEqualTo(3);
+            assertThat(service.maxHanging(Channel.VOICE)).isEqualTo(3);
+            assertThat(service.hangingNow(Channel.VOICE)).isZero();
+            assertThat(service.calls(Channel.VOICE)).isEqualTo(1);
+            JsonNode stats = new ObjectMapper().readTree(service.statsJson());
+            assertThat(stats.path("voice").path("hung").asLong()).isEqualTo(3);
+            assertThat(stats.path("voice").path("max_hanging").asLong()).isEqualTo(3);
+        }
+    }
+
+    @Test
+    void aHangCanEndWithAStatus() throws Exception {
+        ServiceOptions options = ServiceOptions.defaults().hangEndsWith(504);
+        try (CapacityLimitedService service = new CapacityLimitedService(options).start()) {
+            service.hang(Channel.IMAGE, Duration.ofMillis(300));
+            HttpResponse<String> held =
+                    client.send(
+                            post(service.endpoint(Channel.IMAGE), "{}"),
+                            HttpResponse.BodyHandlers.ofString());
+            assertThat(held.statusCode()).isEqualTo(504);
+            assertThat(service.hung(Channel.IMAGE)).isEqualTo(1);
+            assertThat(service.answeredWith(Channel.IMAGE, 504)).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void anAnswerFaultAnswersItsStatusAtOnceForItsWindow() throws Exception {
+        ServiceOptions options =
+                ServiceOptions.defaults().channel(Channel.VOICE, 1, Duration.ofMillis(200));
+        try (CapacityLimitedService service = new CapacityLimitedService(options).start()) {
+            service.answer(Channel.VOICE, 401, Duration.ofMillis(800));
+            long start = System.nanoTime();
+            for (int i = 0; i < 3; i++) {
+                HttpResponse<String> r =
+                        client.send(
+                                post(service.endpoint(Channel.VOICE), "{}"),
+                                HttpResponse.BodyHandlers.ofString());
+                assertThat(r.statusCode()).isEqualTo(401);
+                assertThat(new ObjectMapper().readTree(r.body()).path("error").asText())
+                        .contains("credential");
+            }
+            assertThat(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - start))
+                    .as("at once, not after the latency")
+                    .isLessThan(600);
+            Thread.sleep(900);
+            HttpResponse<String> after =
+                    client.send(
+                            post(service.endpoint(Channel.VOICE), "{}"),
+                            HttpResponse.BodyHandlers.ofString());
+            assertThat(after.statusCode()).isEqualTo(200);
+            assertThat(service.answeredWith(Channel.VOICE, 401)).isEqualTo(3);
+            assertThat(service.calls(Channel.VOICE)).isEqualTo(1);
+            JsonNode stats = new ObjectMapper().readTree(service.statsJson());
+            assertThat(stats.path("voice").path("answered_with_status").path("401").asLong())
+                    .isEqualTo(3);
+            assertThatThrownBy(() -> service.answer(Channel.VOICE, 42, Duration.ofSeconds(1)))
+                    .isInstanceOf(IllegalArgumentException.class);
         }
     }
 }
