@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
  * k8s/monitoring/rules.yaml and {@code promtool test rules} on k8s/monitoring/rules-test.yaml (a
  * unit test per alert: it fires on the series that should fire it, at its {@code for:} time, and
  * stays silent on healthy ones). promtool comes with Debian's {@code prometheus} package, which
- * .ci/run installs; without it this test fails (it does not skip: a skipped check looks like a
+ * scripts/test installs; without it this test fails (it does not skip: a skipped check looks like a
  * passed one).
  */
 class PrometheusRulesITCase {
@@ -166,7 +166,7 @@ class PrometheusRulesITCase {
         return fail(
                 "promtool is not on the PATH: these tests evaluate the alert rules with a real"
                         + " Prometheus. Install it (Debian/Ubuntu: sudo apt-get install -y"
-                        + " prometheus; .ci/run does this on CI), or pass"
+                        + " prometheus; scripts/test does this), or pass"
                         + " -Dfloodgate.promtool=/path/to/promtool.");
     }
 }

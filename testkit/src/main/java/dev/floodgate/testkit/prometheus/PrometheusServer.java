@@ -78,7 +78,8 @@ public final class PrometheusServer implements AutoCloseable {
             p = pb.start();
         } catch (IOException e) {
             throw new IOException(
-                    "cannot run prometheus (Debian's prometheus package; .ci/run installs it)", e);
+                    "cannot run prometheus (Debian's prometheus package; scripts/test installs it)",
+                    e);
         }
         PrometheusServer server = new PrometheusServer(p, port, log);
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
