@@ -10,7 +10,9 @@
 #   scripts/cluster.sh topics [partitions]     create Floodgate's topics (LogAppendTime, retention)
 #   scripts/cluster.sh start|stop|status       the Flink cluster
 #   scripts/cluster.sh submit [job options]    the live job (the job jar through Flink's CLI: flink run -t remote);
-#                                              FLOODGATE_RESTORE_FROM=<savepoint> restores it from a savepoint
+#                                              FLOODGATE_RESTORE_FROM=<savepoint> restores it from a savepoint, every
+#                                              operator's state claimed (FLOODGATE_ALLOW_NON_RESTORED_STATE=true: an
+#                                              upgrade that drops an operator on purpose)
 #   scripts/cluster.sh taskmanager-start <name>   one more TaskManager (a standby, or a replacement of a killed one)
 #   scripts/cluster.sh savepoint [job-id] [--stop]   trigger (or stop-with-) savepoint, wait, print its path
 #   scripts/cluster.sh submit-backfill <savepoint> [job options]   dev.floodgate.job.BackfillJob from a savepoint
@@ -333,18 +335,23 @@ topics() {
 
 has_option() { local key="$1"; shift; local a; for a in "$@"; do [[ "$a" == "$key" || "$a" == "$key="* ]] && return 0; done; return 1; }
 
-# run_jar entry-class savepoint-or-empty args...: prints the job id. Submits with Flink's command line client
-# (flink run -t remote -d), which runs the job's main here and sends the job graph to the cluster's REST API:
-# the production config turns jar upload off (web.submit.enable: false), and with it REST's /jars endpoints.
+# run_jar entry-class savepoint-or-empty allow-non-restored-state(true|false) args...: prints the job id. Submits
+# with Flink's command line client (flink run -t remote -d), which runs the job's main here and sends the job graph
+# to the cluster's REST API: the production config turns jar upload off (web.submit.enable: false), and with it
+# REST's /jars endpoints. --allowNonRestoredState only where the caller means it: for the live job, a savepoint
+# state no operator claims (a changed uid) would otherwise be dropped without a word.
 run_jar() {
-  local cls="$1" savepoint="$2"; shift 2
+  local cls="$1" savepoint="$2" allow_non_restored="$3"; shift 3
   need java
   [[ -f "$JOB_JAR" ]] || die "no job jar at $JOB_JAR: build it with mvn -B -o -q -DskipTests package"
   [[ -f "$CONF/config.yaml" ]] || die "no cluster configuration in $CONF: start the cluster first"
   local args=("$@")
   has_option --bootstrap-servers "${args[@]+"${args[@]}"}" || args=(--bootstrap-servers "$BOOTSTRAP" "${args[@]+"${args[@]}"}")
   local cli=(run -t remote -d -c "$cls")
-  [[ -n "$savepoint" ]] && cli+=(-s "$savepoint" --allowNonRestoredState)
+  if [[ -n "$savepoint" ]]; then
+    cli+=(-s "$savepoint")
+    [[ "$allow_non_restored" == true ]] && cli+=(--allowNonRestoredState)
+  fi
   log "running $cls ${args[*]}${savepoint:+ from $savepoint}"
   local out
   # shellcheck disable=SC2046 # the JVM flags of the cluster config are a word list
@@ -358,7 +365,13 @@ run_jar() {
   echo "$id"
 }
 
-submit() { run_jar "$LIVE_CLASS" "${FLOODGATE_RESTORE_FROM:-}" "$@"; }
+# The live job restores every operator's state or does not start: Flink refuses a savepoint with state no operator
+# claims. FLOODGATE_ALLOW_NON_RESTORED_STATE=true for an upgrade that drops an operator on purpose (docs/operating.md).
+submit() {
+  local allow="${FLOODGATE_ALLOW_NON_RESTORED_STATE:-false}"
+  [[ "$allow" == true || "$allow" == false ]] || die "FLOODGATE_ALLOW_NON_RESTORED_STATE is true or false, not $allow"
+  run_jar "$LIVE_CLASS" "${FLOODGATE_RESTORE_FROM:-}" "$allow" "$@"
+}
 
 submit_backfill() {
   [[ $# -ge 1 ]] || die "usage: submit-backfill <savepoint path> [job options]"
@@ -368,7 +381,9 @@ submit_backfill() {
     || die "$JOB_JAR has no $BACKFILL_CLASS (not written yet?)"
   local args=("$@")
   has_option --mode "${args[@]+"${args[@]}"}" || args=(--mode drain "${args[@]+"${args[@]}"}")
-  run_jar "$BACKFILL_CLASS" "$savepoint" "${args[@]}"
+  # Deliberate: the backfill starts from a savepoint of the live job and has none of its source, shedding and sinks,
+  # whose state it must skip (docs/operating.md, "Upgrades and state compatibility").
+  run_jar "$BACKFILL_CLASS" "$savepoint" true "${args[@]}"
 }
 
 single_running_job() {

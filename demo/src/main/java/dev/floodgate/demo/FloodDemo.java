@@ -315,10 +315,13 @@ public final class FloodDemo {
     private static Configuration jobConf(String savepoint) {
         Configuration conf = new Configuration();
         conf.set(RestartStrategyOptions.RESTART_STRATEGY, "exponential-delay");
-        // 2 s + 1 min + the 1 min restart backoff x 1.1 stays below the demo's 5 min transactions
+        // 2 s + 1 min x (2 tolerated failures + 1) + the 1 min restart backoff x 1.1 stays below
+        // the
+        // demo's 5 min transactions (the jobs' own 3 tolerated failures would not: 5 min 8 s)
         conf.set(
                 org.apache.flink.configuration.CheckpointingOptions.CHECKPOINTING_TIMEOUT,
                 java.time.Duration.ofMinutes(1));
+        conf.set(org.apache.flink.configuration.CheckpointingOptions.TOLERABLE_FAILURE_NUMBER, 2);
         if (savepoint != null) {
             conf.set(StateRecoveryOptions.SAVEPOINT_PATH, savepoint);
         }

@@ -6,8 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatCode;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.floodgate.job.BackfillMode;
+import dev.floodgate.job.Checkpointing;
 import dev.floodgate.job.FloodgateOptions;
 import dev.floodgate.job.JobKind;
+import dev.floodgate.job.TransactionBudget;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Iterator;
@@ -302,19 +304,45 @@ class FlinkDeploymentManifestsTest {
     void transactionsOutliveCheckpointsAndRestarts() {
         for (String file : List.of(LIVE, BACKFILL)) {
             JsonNode m = manifest(file);
-            org.apache.flink.configuration.Configuration conf =
-                    org.apache.flink.configuration.Configuration.fromMap(
-                            Manifests.flinkConfiguration(m));
-            List<String> args = Manifests.args(m);
-            String interval = Manifests.arg(args, "checkpoint-interval");
-            String timeout = Manifests.arg(args, "transaction-timeout");
-            dev.floodgate.job.TransactionBudget.check(
+            Configuration conf = Configuration.fromMap(Manifests.flinkConfiguration(m));
+            FloodgateOptions options = options(file, m);
+            TransactionBudget.check(
                     conf,
-                    org.apache.flink.util.TimeUtils.parseDuration(
-                            interval == null ? "10s" : interval),
-                    org.apache.flink.util.TimeUtils.parseDuration(
-                            timeout == null ? "10min" : timeout));
+                    Checkpointing.interval(conf, options),
+                    options.get(FloodgateOptions.TRANSACTION_TIMEOUT));
         }
+    }
+
+    /**
+     * Issue 33: the interval is set in one place, the flinkConfiguration, and the job runs with it
+     * (an argument would override it, and a change of the manifest's value would do nothing).
+     */
+    @ParameterizedTest
+    @MethodSource("manifests")
+    void theCheckpointIntervalIsTheFlinkConfigurations(String file) {
+        JsonNode m = manifest(file);
+        Map<String, String> flink = Manifests.flinkConfiguration(m);
+        assertThat(Manifests.args(m)).as(file).doesNotContain("--checkpoint-interval");
+        assertThat(flink).containsKey(CheckpointingOptions.CHECKPOINTING_INTERVAL.key());
+        Configuration conf = Configuration.fromMap(flink);
+        assertThat(Checkpointing.interval(conf, options(file, m)))
+                .as(file)
+                .isEqualTo(conf.get(CheckpointingOptions.CHECKPOINTING_INTERVAL));
+    }
+
+    /** Deprecated options (issue 33) are not passed by the manifests. */
+    @ParameterizedTest
+    @MethodSource("manifests")
+    void passesNoDeprecatedOption(String file) {
+        assertThat(Manifests.args(manifest(file)))
+                .as(file)
+                .noneMatch(a -> a.equals("--" + FloodgateOptions.LOG_RETENTION.key));
+    }
+
+    private static FloodgateOptions options(String file, JsonNode m) {
+        return FloodgateOptions.fromArgs(
+                Manifests.args(m).toArray(new String[0]),
+                file.equals(LIVE) ? JobKind.LIVE : JobKind.BACKFILL);
     }
 
     @Test

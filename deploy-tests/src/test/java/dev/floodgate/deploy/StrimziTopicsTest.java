@@ -7,7 +7,6 @@ import dev.floodgate.job.FloodgateOptions;
 import dev.floodgate.job.JobKind;
 import java.lang.reflect.Field;
 import java.lang.reflect.Modifier;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -119,23 +118,6 @@ class StrimziTopicsTest {
                                     .isEqualTo("LogAppendTime");
                         });
         assertThat(errors).isEmpty();
-    }
-
-    /**
-     * The deprecated deserializer headroom gauge is computed from --log-retention: while the
-     * manifest passes it, it must be the topic's (the alerts use the broker's real retention.ms).
-     */
-    @Test
-    void liveJobLogRetentionIsTheInputTopicsRetention() {
-        JsonNode live = Manifests.document(Manifests.k8s("live-job.yaml"));
-        FloodgateOptions o =
-                FloodgateOptions.fromArgs(
-                        Manifests.args(live).toArray(new String[0]), JobKind.LIVE);
-        JsonNode input = topics().get(o.get(FloodgateOptions.INPUT_TOPIC));
-        assertThat(
-                        Duration.ofMillis(
-                                input.path("spec").path("config").path("retention.ms").asLong()))
-                .isEqualTo(o.get(FloodgateOptions.LOG_RETENTION));
     }
 
     /** Kafka's topic-level config names: the values of TopicConfig's *_CONFIG constants. */

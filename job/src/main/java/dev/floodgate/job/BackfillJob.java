@@ -156,7 +156,7 @@ public final class BackfillJob {
     /** The drain with its real edges, starting at {@code marks} (read by {@link #build}). */
     static void buildDrain(
             StreamExecutionEnvironment env, FloodgateOptions o, Map<TopicPartition, Long> marks) {
-        FloodgateJob.configure(env, o);
+        FloodgateJob.configure(env, o, false);
         Map<String, String> client = KafkaClientConfig.from(o).clientProperties();
         String shedTopic = o.get(FloodgateOptions.SHED_TOPIC);
         String group = o.get(FloodgateOptions.GROUP_ID);

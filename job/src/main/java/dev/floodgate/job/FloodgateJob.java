@@ -25,7 +25,6 @@ import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.source.Source;
-import org.apache.flink.core.execution.CheckpointingMode;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.DataStreamUtils;
@@ -98,29 +97,33 @@ public final class FloodgateJob {
     public static final int MAX_PARALLELISM = 720;
 
     /** The checkpoint timeout when the cluster sets none (as flink-conf/config.yaml). */
-    static final java.time.Duration CHECKPOINT_TIMEOUT = java.time.Duration.ofMinutes(2);
+    static final java.time.Duration CHECKPOINT_TIMEOUT = Checkpointing.TIMEOUT;
 
-    /** Checkpointing, object reuse and global parameters common to Floodgate's jobs. */
+    /**
+     * Checkpointing, object reuse and global parameters common to Floodgate's jobs, with unaligned
+     * checkpoints (live job, replay).
+     */
     static void configure(StreamExecutionEnvironment env, FloodgateOptions options) {
+        configure(env, options, true);
+    }
+
+    /**
+     * Checkpointing ({@link Checkpointing}: the cluster's configuration, the job's options, the
+     * liveness settings the cluster left unset), object reuse and global parameters common to
+     * Floodgate's jobs; {@code unaligned}: unaligned checkpoints after an aligned timeout unless
+     * the cluster chose (false: the drain, which forces aligned ones).
+     */
+    static void configure(
+            StreamExecutionEnvironment env, FloodgateOptions options, boolean unaligned) {
         env.getConfig().setGlobalJobParameters(options.asGlobalJobParameters());
         if (env.getConfig().getMaxParallelism() <= 0) {
             env.setMaxParallelism(MAX_PARALLELISM);
         }
         enableObjectReuse(env);
-        env.enableCheckpointing(
-                options.get(FloodgateOptions.CHECKPOINT_INTERVAL).toMillis(),
-                CheckpointingMode.EXACTLY_ONCE);
-        if (env.getConfiguration()
-                .getOptional(
-                        org.apache.flink.configuration.CheckpointingOptions.CHECKPOINTING_TIMEOUT)
-                .isEmpty()) {
-            // Flink's default (10 min) alone outlasts the default transaction timeout: use the
-            // production value of flink-conf/config.yaml unless the cluster chose one
-            env.getCheckpointConfig().setCheckpointTimeout(CHECKPOINT_TIMEOUT.toMillis());
-        }
+        java.time.Duration interval = Checkpointing.configure(env, options, unaligned);
         TransactionBudget.check(
                 env.getConfiguration(),
-                options.get(FloodgateOptions.CHECKPOINT_INTERVAL),
+                interval,
                 options.get(FloodgateOptions.TRANSACTION_TIMEOUT));
         int parallelism = options.get(FloodgateOptions.PARALLELISM);
         if (parallelism > 0) {

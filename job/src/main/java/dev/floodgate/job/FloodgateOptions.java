@@ -114,11 +114,29 @@ public final class FloodgateOptions {
                             + "metrics");
 
     // Flink
-    public static final TypedOption<Duration> CHECKPOINT_INTERVAL =
-            duration(
+    /** The value of an option that leaves the setting to the cluster's configuration. */
+    public static final String FROM_CLUSTER = "from-cluster";
+
+    /**
+     * Empty: the cluster's {@code execution.checkpointing.interval} (see {@link Checkpointing}).
+     */
+    public static final TypedOption<Optional<Duration>> CHECKPOINT_INTERVAL =
+            parsed(
                     "checkpoint-interval",
-                    "10s",
-                    "exactly-once checkpoint interval; output becomes visible to read_committed readers on each one");
+                    "a duration such as 500ms, 10s, 5min, or " + FROM_CLUSTER,
+                    FROM_CLUSTER,
+                    "exactly-once checkpoint interval; output becomes visible to read_committed readers on each one. "
+                            + FROM_CLUSTER
+                            + ": the cluster's execution.checkpointing.interval (flink-conf, a manifest's "
+                            + "flinkConfiguration, -D), "
+                            + Checkpointing.DEFAULT_INTERVAL.toSeconds()
+                            + "s"
+                            + " where it sets none; a value given here overrides the cluster's",
+                    s ->
+                            s.equals(FROM_CLUSTER)
+                                    ? Optional.empty()
+                                    : Optional.of(positiveDuration(s)));
+
     public static final TypedOption<Integer> PARALLELISM =
             parsed(
                     "parallelism",

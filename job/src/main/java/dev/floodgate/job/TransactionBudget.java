@@ -71,7 +71,7 @@ public final class TransactionBudget {
                     String.format(
                             Locale.ROOT,
                             "Invalid options:%noption --%s (%s) must exceed how long a transaction can"
-                                    + " wait for its commit, %s: --%s (%s) + %s (%s) x (%s (%d) + 1)"
+                                    + " wait for its commit, %s: the checkpoint interval (--%s, else %s) (%s) + %s (%s) x (%s (%d) + 1)"
                                     + " + the restart delay of %s (%s). Otherwise the broker aborts"
                                     + " it and its events are lost. Raise --%s (at most the broker's"
                                     + " transaction.max.timeout.ms) or lower the checkpoint timeout,"
@@ -80,6 +80,7 @@ public final class TransactionBudget {
                             transactionTimeout,
                             longest,
                             FloodgateOptions.CHECKPOINT_INTERVAL.key,
+                            CheckpointingOptions.CHECKPOINTING_INTERVAL.key(),
                             interval,
                             CheckpointingOptions.CHECKPOINTING_TIMEOUT.key(),
                             conf.get(CheckpointingOptions.CHECKPOINTING_TIMEOUT),

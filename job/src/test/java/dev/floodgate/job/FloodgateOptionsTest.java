@@ -20,8 +20,8 @@ class FloodgateOptionsTest {
                 .isNotEqualTo(backfill.get(FloodgateOptions.TRANSACTIONAL_ID_PREFIX));
         assertThat(live.get(FloodgateOptions.GROUP_ID))
                 .isNotEqualTo(backfill.get(FloodgateOptions.GROUP_ID));
-        assertThat(live.get(FloodgateOptions.CHECKPOINT_INTERVAL))
-                .isEqualTo(Duration.ofSeconds(10));
+        // unset: the cluster's execution.checkpointing.interval (Checkpointing)
+        assertThat(live.get(FloodgateOptions.CHECKPOINT_INTERVAL)).isEmpty();
         assertThat(live.get(FloodgateOptions.TRANSACTION_TIMEOUT))
                 .isLessThanOrEqualTo(Duration.ofMinutes(15));
         assertThat(live.asMap())
@@ -46,7 +46,7 @@ class FloodgateOptionsTest {
                             "3"
                         },
                         JobKind.LIVE);
-        assertThat(o.get(FloodgateOptions.CHECKPOINT_INTERVAL)).isEqualTo(Duration.ofSeconds(2));
+        assertThat(o.get(FloodgateOptions.CHECKPOINT_INTERVAL)).contains(Duration.ofSeconds(2));
         assertThat(o.get(FloodgateOptions.MAX_RECORD_BYTES)).isEqualTo(100);
         assertThat(o.get(FloodgateOptions.PARALLELISM)).isEqualTo(3);
         assertThat(o.isSet(FloodgateOptions.ARCHIVE_PATH)).isFalse();

@@ -8,7 +8,6 @@ import dev.floodgate.model.OrderScope;
 import dev.floodgate.model.Priority;
 import dev.floodgate.operators.shed.ChannelPolicy;
 import dev.floodgate.sources.StartingOffsets;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.OptionalDouble;
@@ -78,7 +77,7 @@ class ParsedOnceTest {
             }
         }
         assertThat(registered.get(FloodgateOptions.CHECKPOINT_INTERVAL.configOption()))
-                .isEqualTo(Duration.ofSeconds(3));
+                .isEqualTo("3s");
     }
 
     @Test
