@@ -18,23 +18,22 @@ class CheckersCatchMistakesTest {
     @Test
     void schemaCheckFindsUnknownKeysWrongTypesAndEnums() {
         ObjectNode m =
-                FlinkDeploymentManifestsTest.forThisApi(
+                Manifests.copy(
                         FlinkDeploymentManifestsTest.manifest(FlinkDeploymentManifestsTest.LIVE));
         ObjectNode spec = (ObjectNode) m.get("spec");
+        spec.put("flinkVersion", "v2_x");
         ((ObjectNode) spec.get("job")).put("argz", "x");
         ((ObjectNode) spec.get("job")).put("upgradeMode", "sometimes");
-        ((ObjectNode) spec.get("flinkConfiguration")).put("parallelism.default", 4);
+        ((ObjectNode) spec.get("job")).put("parallelism", "4");
         ((ObjectNode) ((ArrayNode) spec.get("podTemplate").get("spec").get("containers")).get(0))
                 .put("portz", 1);
         List<String> errors = new ArrayList<>();
-        SchemaCheck.check(m, FlinkDeploymentManifestsTest.crdSchema(), "", errors);
+        SchemaCheck.check(m, OperatorCrd.flinkDeployment115(), "", errors);
         assertThat(errors)
+                .anyMatch(e -> e.startsWith("/spec/flinkVersion"))
                 .anyMatch(e -> e.startsWith("/spec/job/argz: unknown key"))
                 .anyMatch(e -> e.startsWith("/spec/job/upgradeMode"))
-                .anyMatch(
-                        e ->
-                                e.startsWith(
-                                        "/spec/flinkConfiguration/parallelism.default: expected a string"))
+                .anyMatch(e -> e.startsWith("/spec/job/parallelism: expected an integer"))
                 .anyMatch(
                         e ->
                                 e.startsWith(

@@ -46,14 +46,16 @@ class FlinkDeploymentManifestsTest {
     /**
      * flink-kubernetes-operator-api 1.10.0 (the newest release that resolves here) knows
      * flinkVersion up to v1_20; v2_0..v2_2 came with operator 1.11..1.13. The manifests name the
-     * Flink version the job is built with; the schema and model checks run with the newest value
-     * this API knows in its place.
+     * Flink version the job is built with; the schema check runs on the manifest as written
+     * (against 1.15.0's schema, {@link OperatorCrd}), the checks with the 1.10 Java model with the
+     * newest value this API knows in its place.
      */
     static final String NEWEST_VERSION_THIS_API_KNOWS = "v1_20";
 
     /**
      * The operator release the manifests are written for: the first whose docs list Flink 2.2. Its
-     * API artifact is not on the repository here, so the schema checks run with 1.10.0's.
+     * API artifact is not on the repository here: the schema check uses 1.10.0's CRD with the
+     * 1.15.0 changes applied ({@link OperatorCrd}), the model checks 1.10.0's classes.
      */
     static final String OPERATOR_VERSION = "1.15.0";
 
@@ -131,13 +133,54 @@ class FlinkDeploymentManifestsTest {
                 .isEqualTo("false");
     }
 
+    /** The manifest as written (flinkVersion v2_2 included) against operator 1.15.0's schema. */
     @ParameterizedTest
     @MethodSource("manifests")
     void matchesTheCrdSchema(String file) {
-        JsonNode schema = crdSchema();
         List<String> errors = new ArrayList<>();
-        SchemaCheck.check(forThisApi(manifest(file)), schema, "", errors);
+        SchemaCheck.check(manifest(file), OperatorCrd.flinkDeployment115(), "", errors);
         assertThat(errors).as(file).isEmpty();
+    }
+
+    /**
+     * The manifests' flinkVersion is one operator 1.15.0 accepts, and one the 1.10 schema does not
+     * (so the check above is the 1.15 one); an unknown version is rejected.
+     */
+    @ParameterizedTest
+    @MethodSource("manifests")
+    void flinkVersionIsOneOperator115Accepts(String file) {
+        JsonNode m = manifest(file);
+        String version = m.path("spec").path("flinkVersion").asText();
+        assertThat(OperatorCrd.FLINK_2_VERSIONS).contains(version);
+        assertThat(errors(m, OperatorCrd.flinkDeployment110()))
+                .anyMatch(e -> e.startsWith("/spec/flinkVersion"));
+        ObjectNode wrong = Manifests.copy(m);
+        ((ObjectNode) wrong.path("spec")).put("flinkVersion", "v2_x");
+        assertThat(errors(wrong, OperatorCrd.flinkDeployment115()))
+                .anyMatch(e -> e.startsWith("/spec/flinkVersion"));
+    }
+
+    /**
+     * flinkConfiguration as 1.15 types it (x-kubernetes-preserve-unknown-fields, no type): nested
+     * YAML and unquoted values pass, where 1.10 took strings only; the manifests' own values are
+     * strings, which both accept.
+     */
+    @ParameterizedTest
+    @MethodSource("manifests")
+    void flinkConfigurationIsTypedAsOperator115Says(String file) {
+        JsonNode m = manifest(file);
+        m.path("spec")
+                .path("flinkConfiguration")
+                .fields()
+                .forEachRemaining(
+                        e -> assertThat(e.getValue().isTextual()).as(e.getKey()).isTrue());
+        ObjectNode nested = Manifests.copy(m);
+        ObjectNode conf = (ObjectNode) nested.path("spec").path("flinkConfiguration");
+        conf.putObject("kubernetes").putObject("operator").put("savepoint.history.max.count", 5);
+        conf.put("taskmanager.numberOfTaskSlots", 2);
+        assertThat(errors(nested, OperatorCrd.flinkDeployment115())).isEmpty();
+        assertThat(errors(nested, OperatorCrd.flinkDeployment110()))
+                .anyMatch(e -> e.startsWith("/spec/flinkConfiguration/"));
     }
 
     @ParameterizedTest
@@ -378,15 +421,10 @@ class FlinkDeploymentManifestsTest {
 
     // ------------------------------------------------------------------------------------------------ helpers
 
-    static JsonNode crdSchema() {
-        JsonNode crd =
-                Manifests.resource("META-INF/fabric8/flinkdeployments.flink.apache.org-v1.yml");
-        for (JsonNode v : crd.path("spec").path("versions")) {
-            if (v.path("name").asText().equals("v1beta1")) {
-                return v.path("schema").path("openAPIV3Schema");
-            }
-        }
-        throw new AssertionError("no v1beta1 in the FlinkDeployment CRD");
+    static List<String> errors(JsonNode manifest, JsonNode schema) {
+        List<String> errors = new ArrayList<>();
+        SchemaCheck.check(manifest, schema, "", errors);
+        return errors;
     }
 
     /** Leaves of {@code raw} that are missing or different in {@code back}. */

@@ -21,12 +21,27 @@ import org.junit.jupiter.api.Test;
  * job.
  */
 class StrimziTopicsTest {
+    /**
+     * The Strimzi release the topics are written for. Strimzi 1.x serves KafkaTopic as
+     * kafka.strimzi.io/v1 only (v1beta2 is deprecated since 0.49 and not served from 1.0). No
+     * artifact on Maven Central ships Strimzi's CRD YAML, and its API model (io.strimzi:api 1.2.0,
+     * with the crd-annotations that say which versions are served) is built for Java 21, which this
+     * Java 17 build cannot load: so the version and the spec fields below are the ones of that
+     * model's KafkaTopic ({@code @Crd} versions: v1 served and stored, nothing else;
+     * KafkaTopicSpec: topicName, partitions, replicas 1..32767, config), checked here as a focused
+     * list.
+     */
+    static final String STRIMZI_VERSION = "1.2.0";
+
+    static final String API_VERSION = "kafka.strimzi.io/v1";
+
+    /** The fields of Strimzi v1's KafkaTopicSpec: what the topic operator reads. */
     static final Set<String> SPEC_KEYS = Set.of("topicName", "partitions", "replicas", "config");
 
     static Map<String, JsonNode> topics() {
         Map<String, JsonNode> byName = new LinkedHashMap<>();
         for (JsonNode doc : Manifests.documents(Manifests.k8s("topics.yaml"))) {
-            assertThat(doc.path("apiVersion").asText()).isEqualTo("kafka.strimzi.io/v1beta2");
+            assertThat(doc.path("apiVersion").asText()).isEqualTo(API_VERSION);
             assertThat(doc.path("kind").asText()).isEqualTo("KafkaTopic");
             String name =
                     doc.path("spec")
@@ -118,6 +133,32 @@ class StrimziTopicsTest {
                                     .isEqualTo("LogAppendTime");
                         });
         assertThat(errors).isEmpty();
+    }
+
+    /** The Strimzi v1 spec's types and bounds: an integer partitions >= 1, replicas 1..32767. */
+    @Test
+    void specValuesHaveStrimziV1Types() {
+        topics().forEach(
+                        (name, doc) -> {
+                            JsonNode spec = doc.path("spec");
+                            assertThat(spec.path("topicName").isTextual()).as(name).isTrue();
+                            assertThat(spec.path("partitions").isIntegralNumber())
+                                    .as(name)
+                                    .isTrue();
+                            assertThat(spec.path("partitions").asInt()).as(name).isPositive();
+                            assertThat(spec.path("replicas").isIntegralNumber()).as(name).isTrue();
+                            assertThat(spec.path("replicas").asInt()).as(name).isBetween(1, 32767);
+                            assertThat(spec.path("config").isObject()).as(name).isTrue();
+                        });
+    }
+
+    @Test
+    void readmesNameTheStrimziVersion() throws Exception {
+        assertThat(java.nio.file.Files.readString(Manifests.k8s("README.md")))
+                .contains("Strimzi " + STRIMZI_VERSION)
+                .contains(API_VERSION);
+        assertThat(java.nio.file.Files.readString(Manifests.root().resolve("README.md")))
+                .contains("Strimzi " + STRIMZI_VERSION);
     }
 
     /** Kafka's topic-level config names: the values of TopicConfig's *_CONFIG constants. */
