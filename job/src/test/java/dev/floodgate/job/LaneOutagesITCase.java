@@ -10,7 +10,6 @@ import dev.floodgate.model.Interaction;
 import dev.floodgate.model.Lane;
 import dev.floodgate.model.Priority;
 import dev.floodgate.model.ProcessedEvent;
-import dev.floodgate.operators.process.LanesConfig;
 import dev.floodgate.sinks.ShedRecordSerializer;
 import dev.floodgate.testkit.events.InteractionRecords;
 import dev.floodgate.testkit.kafka.KafkaBroker;
@@ -35,6 +34,7 @@ import java.util.concurrent.locks.LockSupport;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
 import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.runtime.state.KeyGroupRangeAssignment;
 import org.apache.flink.test.junit5.MiniClusterExtension;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -46,17 +46,20 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The lanes under faults (issue 34, "Done when"): the live job with its default options (voice
- * budget 8 per subtask, circuit breaker 10 s open, doubling while probes fail, at most 8x; the job
- * has no option for the breaker) on a real broker and a MiniCluster, calm traffic far below the
- * capacity of the {@link CapacityLimitedService} (voice, chat and image from many customers, a
- * share of it {@code high}), the service reached through a {@link ConcurrencyCountingProxy} that
- * counts the calls the service sees at once. In one run the voice service first hangs for 30 s (no
- * answer; held calls dropped at the end), then answers 401 (an expired credential) for 20 s.
+ * The lanes under faults (issue 34, "Done when"): the live job with its default lane options (voice
+ * budget 8 per subtask) but a short breaker and request timeout, as a user may set them ({@code
+ * --circuit-open-for 500ms}, doubling while probes fail, at most 8x; {@code --request-timeout 2s},
+ * so a hang opens the circuit a couple of seconds after it starts), on a real broker and a
+ * MiniCluster, calm traffic far below the capacity of the {@link CapacityLimitedService} (voice,
+ * chat and image from many customers, a share of it {@code high}), the service reached through a
+ * {@link ConcurrencyCountingProxy} that counts the calls the service sees at once. In one run the
+ * voice service first hangs for 30 s (no answer; held calls dropped at the end), then answers 401
+ * (an expired credential) for 20 s.
  *
  * <p>For each fault, with R the time the service is healthy again and B the breaker's backoff in
- * effect at R (the most it can be: 10 s doubled at every probe since the first {@code circuit_open}
- * shed of the fault, at most 80 s; 10 s if the circuit did not open before R):
+ * effect at R (the most it can be: the job's {@code --circuit-open-for} doubled at every probe
+ * since the first {@code circuit_open} shed of the fault, at most 8x; the open period itself if the
+ * circuit did not open before R; the bounds are computed from the options the job runs with):
  *
  * <ul>
  *   <li>no dead letters (an outage is backlog, not poison);
@@ -69,9 +72,13 @@ import org.slf4j.LoggerFactory;
  *       (parallelism x max in flight), counted at the proxy, abandoned calls included.
  * </ul>
  *
- * Then the backfill drain of the shed lane and reconcile: every event processed exactly once.
- * Outputs are read {@code read_committed}. Every check is a soft assertion: a failing run reports
- * all of them with their figures; the figures are also logged in one summary line per fault.
+ * Each fault is watched until R + 2B and then until the breaker of each subtask has shown its state
+ * after that bound: a voice event of a customer of that subtask, logged after the bound, processed
+ * live (closed) or shed {@code circuit_open} (still shut, a failure); the next fault starts only
+ * then, so every output is attributed to one fault by its time. Then the backfill drain of the shed
+ * lane and reconcile: every event processed exactly once. Outputs are read {@code read_committed}.
+ * Every check is a soft assertion: a failing run reports all of them with their figures; the
+ * figures are also logged in one summary line per fault.
  */
 @Timeout(value = 7, unit = TimeUnit.MINUTES)
 class LaneOutagesITCase {
@@ -86,8 +93,17 @@ class LaneOutagesITCase {
     private static final Duration UNAUTHORIZED = Duration.ofSeconds(20);
     private static final Duration WARM_UP = Duration.ofSeconds(8);
 
-    /** After each fault's bound, so a breaker that stays shut has time to show it. */
-    private static final Duration MARGIN = Duration.ofSeconds(5);
+    /** The live job's {@code --circuit-open-for}: the breaker's first open period. */
+    private static final String CIRCUIT_OPEN_FOR = "500ms";
+
+    /** The live job's {@code --request-timeout}: a hang opens the circuit after one of these. */
+    private static final String REQUEST_TIMEOUT = "2s";
+
+    /**
+     * After each fault's bound: the longest wait for every subtask's breaker to show its state (a
+     * voice event of one of its customers logged after the bound); not shown by then is logged.
+     */
+    private static final Duration MAX_MARGIN = Duration.ofSeconds(10);
 
     /** Calm traffic: 20 events/s, voice 3/s against a voice service of 10 calls/s. */
     private static final double EVENTS_PER_SECOND = 20;
@@ -97,9 +113,7 @@ class LaneOutagesITCase {
     private static final double HIGH_SHARE = 0.3;
     private static final int CUSTOMERS = 300;
 
-    /** The lanes' circuit defaults (LanesConfig): open for 10 s, doubling, at most 8x. */
-    private static final long OPEN_FOR_MS = LanesConfig.defaults().circuitOpenFor().toMillis();
-
+    /** The breaker's cap: its open period doubles while probes fail, at most 8x. */
     private static final int MAX_BACKOFF = 8;
 
     /** Chat and image ages may exceed the calm p99 by this much (a loaded 2-core machine). */
@@ -117,6 +131,7 @@ class LaneOutagesITCase {
         long backoffMs;
         int maxVoiceAtService;
         int maxHeldByService;
+        long shownMs = -1; // after the bound, until every subtask's breaker showed its state
 
         Fault(String name) {
             this.name = name;
@@ -133,6 +148,7 @@ class LaneOutagesITCase {
 
     private String bootstrap;
     private FloodgateOptions live;
+    private long openForMs;
 
     @Test
     void theVoiceLaneRecoversFromAHangAndFromExpiredCredentials() throws Exception {
@@ -143,7 +159,15 @@ class LaneOutagesITCase {
                         new CapacityLimitedService(ServiceOptions.defaults()).start();
                 ConcurrencyCountingProxy proxy =
                         ConcurrencyCountingProxy.start(service.baseUri())) {
-            live = options(JobKind.LIVE, proxy);
+            live =
+                    options(
+                            JobKind.LIVE,
+                            proxy,
+                            "--circuit-open-for",
+                            CIRCUIT_OPEN_FOR,
+                            "--request-timeout",
+                            REQUEST_TIMEOUT);
+            openForMs = live.get(FloodgateOptions.CIRCUIT_OPEN_FOR).toMillis();
             Topics.create(
                     bootstrap,
                     4,
@@ -188,11 +212,17 @@ class LaneOutagesITCase {
                         service.statsJson(),
                         proxy.summary());
 
+                long stopped = System.nanoTime();
                 int accounted = awaitAccounted(traffic.sent().size(), Duration.ofSeconds(90));
                 soft.assertThat(accounted)
                         .as("live outputs (processed, shed, dead letters) for the events sent")
                         .isGreaterThanOrEqualTo(traffic.sent().size());
+                long accountedAt = System.nanoTime();
                 job.cancel().get(1, TimeUnit.MINUTES);
+                LOG.info(
+                        "live outputs accounted for {} ms after the traffic stopped, job cancelled in {} ms",
+                        TimeUnit.NANOSECONDS.toMillis(accountedAt - stopped),
+                        TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - accountedAt));
             } finally {
                 traffic.stop();
                 if (!job.getJobStatus().get().isGloballyTerminalState()) {
@@ -200,6 +230,16 @@ class LaneOutagesITCase {
                 }
             }
             Outputs out = Outputs.read(bootstrap, live);
+
+            // the backfill drain of the shed lane, with the service healthy (its own defaults: no
+            // circuit, the default request timeout); the live outputs, read above before it
+            // writes, are checked while it runs
+            long drainStart = System.nanoTime();
+            FloodgateOptions drain = options(JobKind.BACKFILL, proxy);
+            JobClient drainJob =
+                    BackfillJob.submit(
+                            TestEnvironments.withBoundedRestarts(PARALLELISM, 1000), drain);
+
             long calmTo = hang.start;
             Map<Channel, Long> calmP99 = new HashMap<>();
             for (Channel c : List.of(Channel.CHAT, Channel.IMAGE)) {
@@ -222,12 +262,7 @@ class LaneOutagesITCase {
                 check(f, out, calmP99, voiceBudget, soft);
             }
 
-            // the backfill drain of the shed lane, with the service healthy, then reconcile
-            long drainStart = System.nanoTime();
-            FloodgateOptions drain = options(JobKind.BACKFILL, proxy);
-            JobClient drainJob =
-                    BackfillJob.submit(
-                            TestEnvironments.withBoundedRestarts(PARALLELISM, 1000), drain);
+            // the drain's end, then reconcile
             drainJob.getJobExecutionResult().get(3, TimeUnit.MINUTES);
             long drainMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - drainStart);
             ReconcileReport report = Reconcile.run(live, EnumSet.of(Lane.LIVE, Lane.BACKFILL));
@@ -257,25 +292,28 @@ class LaneOutagesITCase {
         soft.assertAll();
     }
 
-    private FloodgateOptions options(JobKind kind, ConcurrencyCountingProxy proxy) {
-        return FloodgateOptions.fromArgs(
-                new String[] {
-                    "--bootstrap-servers",
-                    bootstrap,
-                    "--processor-url",
-                    proxy.baseUri().toString(),
-                    "--parallelism",
-                    Integer.toString(PARALLELISM),
-                    // outputs become visible to read_committed readers at each checkpoint
-                    "--checkpoint-interval",
-                    "1s"
-                },
-                kind);
+    private FloodgateOptions options(JobKind kind, ConcurrencyCountingProxy proxy, String... more) {
+        List<String> args =
+                new ArrayList<>(
+                        List.of(
+                                "--bootstrap-servers",
+                                bootstrap,
+                                "--processor-url",
+                                proxy.baseUri().toString(),
+                                "--parallelism",
+                                Integer.toString(PARALLELISM),
+                                // outputs become visible to read_committed readers at each
+                                // checkpoint
+                                "--checkpoint-interval",
+                                "1s"));
+        args.addAll(List.of(more));
+        return FloodgateOptions.fromArgs(args.toArray(String[]::new), kind);
     }
 
     /**
      * Waits out a fault of {@code duration} that started at {@code f.start}, finds the breaker's
-     * backoff at recovery from the committed shed lane, and watches for twice that and the margin.
+     * backoff at recovery from the committed shed lane, watches for twice that, then until every
+     * subtask's breaker has shown its state after that bound.
      */
     private void watch(
             Fault f,
@@ -285,7 +323,7 @@ class LaneOutagesITCase {
             throws InterruptedException {
         f.recovered = f.start + duration.toMillis();
         sleepUntil(f.recovered + 2_000); // shed records committed at the next checkpoint
-        Outputs so = Outputs.read(bootstrap, live);
+        Outputs so = Outputs.read(bootstrap, live, false);
         f.firstCircuitOpen =
                 so.shed.stream()
                         .filter(s -> s.event.channel == Channel.VOICE)
@@ -294,28 +332,73 @@ class LaneOutagesITCase {
                         .filter(t -> t >= f.start && t <= f.recovered)
                         .min(Long::compare)
                         .orElse(null);
-        f.backoffMs = backoffAt(f.firstCircuitOpen, f.recovered);
-        sleepUntil(f.recovered + f.boundMs() + MARGIN.toMillis());
+        f.backoffMs = backoffAt(f.firstCircuitOpen, f.recovered, openForMs);
+        long bound = f.recovered + f.boundMs();
+        sleepUntil(bound);
+        f.shownMs = awaitBreakersShown(bound, bound + MAX_MARGIN.toMillis());
         f.maxVoiceAtService = proxy.maxOutstanding(VOICE_PATH);
         f.maxHeldByService = service.maxHanging(Channel.VOICE);
     }
 
     /**
-     * The longest backoff the breaker can be in at {@code recovered}: open for 10 s at the first
-     * {@code circuit_open} shed, then 20, 40, 80 s, each probe failing at once (slower probes only
-     * shorten it).
+     * The longest backoff the breaker can be in at {@code recovered}: open for {@code openForMs} at
+     * the first {@code circuit_open} shed, then twice, 4x, 8x that, each probe failing at once
+     * (slower probes only shorten it).
      */
-    static long backoffAt(Long firstOpen, long recovered) {
+    static long backoffAt(Long firstOpen, long recovered, long openForMs) {
         if (firstOpen == null || firstOpen > recovered) {
-            return OPEN_FOR_MS;
+            return openForMs;
         }
         long t = firstOpen;
         int b = 1;
-        while (t + OPEN_FOR_MS * b <= recovered) {
-            t += OPEN_FOR_MS * b;
+        while (t + openForMs * b <= recovered) {
+            t += openForMs * b;
             b = Math.min(MAX_BACKOFF, b * 2);
         }
-        return OPEN_FOR_MS * b;
+        return openForMs * b;
+    }
+
+    /**
+     * Waits (at most until {@code deadline}) until, for every subtask, a voice event of one of its
+     * customers logged at or after {@code bound} has been processed live or shed {@code
+     * circuit_open}: its breaker has shown whether it is closed after the bound (a breaker that
+     * stays shut sheds it). Returns the ms after the bound until then, -1 if not all showed.
+     */
+    private long awaitBreakersShown(long bound, long deadline) throws InterruptedException {
+        while (true) {
+            Outputs out = Outputs.read(bootstrap, live, false);
+            boolean[] shown = new boolean[PARALLELISM];
+            for (ProcessedEvent p : out.processed) {
+                if (p.channel == Channel.VOICE && p.lane == Lane.LIVE && p.logTimestamp >= bound) {
+                    shown[subtaskOf(p.customerId)] = true;
+                }
+            }
+            for (Shed s : out.shed) {
+                if (s.event.channel == Channel.VOICE
+                        && s.reason.equals("circuit_open")
+                        && s.event.logTimestamp >= bound) {
+                    shown[subtaskOf(s.event.customerId)] = true;
+                }
+            }
+            boolean all = true;
+            for (boolean b : shown) {
+                all &= b;
+            }
+            long now = System.currentTimeMillis();
+            if (all) {
+                return now - bound;
+            }
+            if (now >= deadline) {
+                return -1;
+            }
+            Thread.sleep(250);
+        }
+    }
+
+    /** The subtask of the lanes that processes {@code customer}'s events (keyed by customer). */
+    private static int subtaskOf(String customer) {
+        return KeyGroupRangeAssignment.assignKeyToParallelOperator(
+                customer, FloodgateJob.MAX_PARALLELISM, PARALLELISM);
     }
 
     private void check(
@@ -368,7 +451,8 @@ class LaneOutagesITCase {
                         + "voice high shed {} {}, after recovery {} (ms after it: {}); first voice logged after "
                         + "recovery processed live {} ms after it; voice processed live {}; dead letters {}; "
                         + "p99 age chat {} ms image {} ms (calm {} / {}); max voice calls at the service {} "
-                        + "(budget {}), held by the hang at once {}",
+                        + "(budget {}), held by the hang at once {}; every subtask's breaker shown "
+                        + "{} ms after the bound",
                 f.name,
                 (r - f.start) / 1000,
                 f.firstCircuitOpen == null ? "none" : "+" + (f.firstCircuitOpen - f.start) + " ms",
@@ -390,7 +474,8 @@ class LaneOutagesITCase {
                 calmP99.get(Channel.IMAGE),
                 f.maxVoiceAtService,
                 voiceBudget,
-                f.maxHeldByService);
+                f.maxHeldByService,
+                f.shownMs < 0 ? "not (" + MAX_MARGIN.toMillis() + " ms waited)" : f.shownMs);
 
         soft.assertThat(dead)
                 .as(
@@ -446,7 +531,7 @@ class LaneOutagesITCase {
         long deadline = System.currentTimeMillis() + within.toMillis();
         int n;
         while ((n = countOutputs()) < sent && System.currentTimeMillis() < deadline) {
-            Thread.sleep(1000);
+            Thread.sleep(250);
         }
         return n;
     }
@@ -490,6 +575,11 @@ class LaneOutagesITCase {
         final List<DeadLetter> deadLetters = new ArrayList<>();
 
         static Outputs read(String bootstrap, FloodgateOptions o) {
+            return read(bootstrap, o, true);
+        }
+
+        /** The processed and shed outputs, and the dead letters if {@code withDeadLetters}. */
+        static Outputs read(String bootstrap, FloodgateOptions o, boolean withDeadLetters) {
             Outputs out = new Outputs();
             try {
                 for (ConsumerRecord<byte[], byte[]> r :
@@ -507,9 +597,11 @@ class LaneOutagesITCase {
                                             : new String(h.value(), StandardCharsets.UTF_8),
                                     r.timestamp()));
                 }
-                for (ConsumerRecord<byte[], byte[]> r :
-                        KafkaIO.readCommitted(bootstrap, o.get(FloodgateOptions.DLQ_TOPIC))) {
-                    out.deadLetters.add(OutputCodec.readDeadLetter(r.value()));
+                if (withDeadLetters) {
+                    for (ConsumerRecord<byte[], byte[]> r :
+                            KafkaIO.readCommitted(bootstrap, o.get(FloodgateOptions.DLQ_TOPIC))) {
+                        out.deadLetters.add(OutputCodec.readDeadLetter(r.value()));
+                    }
                 }
             } catch (Exception e) {
                 throw new IllegalStateException("cannot read the live job's outputs", e);
