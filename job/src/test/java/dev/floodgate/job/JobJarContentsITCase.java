@@ -12,7 +12,10 @@ import org.junit.jupiter.api.Test;
 /**
  * The job jar is what a cluster runs: the jobs, the tools and the connectors they use, nothing
  * else. Test kit, demo and benchmark classes (an in-process broker, a MiniCluster launcher, a load
- * generator, a fake service) must never ship in it.
+ * generator, a fake service) must never ship in it, and neither must what flink-dist already puts
+ * in the cluster's lib/ (flink-connector-base, flink-connector-files and the file sink's common
+ * classes): a second copy in the job jar could differ from the cluster's and shadow it under
+ * child-first class loading.
  */
 class JobJarContentsITCase {
 
@@ -34,6 +37,19 @@ class JobJarContentsITCase {
                         "dev/floodgate/operators/ordering/OrderPerCustomer.class",
                         "dev/floodgate/contract/ContractV1Reader.class",
                         "org/apache/flink/connector/kafka/sink/KafkaSink.class");
+    }
+
+    @Test
+    void holdsNoConnectorThatFlinkDistBrings() throws IOException {
+        assertThat(entries())
+                .noneMatch(e -> e.startsWith("org/apache/flink/connector/base/"))
+                .noneMatch(e -> e.startsWith("org/apache/flink/connector/file/"))
+                .noneMatch(
+                        e ->
+                                e.startsWith(
+                                        "org/apache/flink/streaming/api/functions/sink/filesystem/"))
+                // the Kafka connector is not in flink-dist: it stays
+                .contains("org/apache/flink/connector/kafka/source/KafkaSource.class");
     }
 
     @Test
