@@ -66,7 +66,9 @@ import org.slf4j.LoggerFactory;
  *   <li>the voice lane back to normal within 2B after R: no {@code circuit_open} shed later, and a
  *       voice event logged after R processed live by then;
  *   <li>voice {@code high} shed only while the service was down, plus what the breaker needs to see
- *       it back (B after R): the count and times of those after R are logged;
+ *       it back (the next probe starts with the first voice event after the open period, at most B
+ *       after R, and events arriving while it is in flight are shed: at most 2B after R); the count
+ *       and times of those after R are logged;
  *   <li>chat and image never shed, their p99 age while voice is down within 1 s of the calm one;
  *   <li>the service never sees more voice calls at once than the lanes' budgets together
  *       (parallelism x max in flight), counted at the proxy, abandoned calls included.
@@ -493,11 +495,14 @@ class LaneOutagesITCase {
                         f.name, f.boundMs())
                 .isNotNull()
                 .isLessThanOrEqualTo(f.boundMs());
+        // The next probe starts with the first voice event after the open period (at most B after
+        // R) and events arriving while it is in flight are shed: what the breaker needs to see the
+        // service back is bounded by the lane's own bound, 2B, not by B.
         soft.assertThat(highAfterR)
                 .as(
-                        "%s: ms after recovery of the voice high sheds (only what the breaker needs: its backoff, %d ms)",
-                        f.name, f.backoffMs)
-                .noneMatch(t -> t > f.backoffMs);
+                        "%s: ms after recovery of the voice high sheds (only while the breaker has not seen the service back: at most 2x the backoff, %d ms)",
+                        f.name, f.boundMs())
+                .noneMatch(t -> t > f.boundMs());
         soft.assertThat(highReasons.keySet())
                 .as("%s: reasons of the voice high sheds", f.name)
                 .isSubsetOf("circuit_open", "service_unavailable");

@@ -22,9 +22,11 @@ package dev.floodgate.operators.process;
  * </ul>
  *
  * <p>Answers are read only from calls that may tell: each call carries the {@link #generation()}
- * (openings so far) it started in and whether it was the probe. In the open and half-open states
- * only a probe of the current generation closes the circuit; calls that started before the circuit
- * opened neither close it nor count as failures after it closed again.
+ * (openings so far) it started in and, if it was a probe, its probe number. In the open and
+ * half-open states only a probe of the current generation closes the circuit (also one given up on
+ * as lost that answers late: the service is up), and only the failure of the probe in flight opens
+ * it again (a lost probe's late failure is not counted twice); calls that started before the
+ * circuit opened neither close it nor count, as failures or as answers, after it closed again.
  *
  * <p>Task thread only; {@link #isOpen()} may be read by a metric reporter and the retry threads.
  * Not checkpointed: after a restart the lane starts closed and learns again from the first
@@ -48,6 +50,7 @@ final class CircuitBreaker {
     private int generation;
     private boolean probing;
     private long probeStartedAt;
+    private long probes;
 
     CircuitBreaker(int threshold, long openForMillis) {
         this.threshold = threshold;
@@ -73,14 +76,14 @@ final class CircuitBreaker {
         };
     }
 
-    /** A call starts now (after {@link #mayStart}); returns whether it is the probe. */
-    boolean started(long now) {
+    /** A call starts now (after {@link #mayStart}); returns its probe number, 0 if no probe. */
+    long started(long now) {
         if (state != State.HALF_OPEN) {
-            return false;
+            return 0;
         }
         probing = true;
         probeStartedAt = now;
-        return true;
+        return ++probes;
     }
 
     /** Whether events waiting in the lane are to be shed rather than wait (open, not probing). */
@@ -93,10 +96,13 @@ final class CircuitBreaker {
      * The service answered a call of {@code callGeneration} (a result, or a rejection of the event:
      * it is up).
      */
-    void answered(int callGeneration, boolean probe) {
+    void answered(int callGeneration, long probe) {
+        if (callGeneration != generation) {
+            return; // started before the circuit last opened: it tells nothing new
+        }
         if (state == State.CLOSED) {
             failuresInRow = 0;
-        } else if (probe && callGeneration == generation) {
+        } else if (probe != 0) {
             state = State.CLOSED;
             failuresInRow = 0;
             backoff = 1;
@@ -108,7 +114,7 @@ final class CircuitBreaker {
      * An attempt of a call of {@code callGeneration} failed for a reason of the service; returns
      * whether this opened the circuit.
      */
-    boolean failed(int callGeneration, boolean probe, long now) {
+    boolean failed(int callGeneration, long probe, long now) {
         if (callGeneration != generation) {
             return false; // started before the circuit last opened: it tells nothing new
         }
@@ -121,7 +127,7 @@ final class CircuitBreaker {
             open(now);
             return true;
         }
-        if (state == State.HALF_OPEN && probe) {
+        if (state == State.HALF_OPEN && probing && probe == probes) {
             reopen();
             return true;
         }

@@ -22,8 +22,8 @@ final class Pending {
     /** The circuit's generation when it was called ({@link CircuitBreaker#generation()}). */
     int generation;
 
-    /** Whether it was called as the circuit's half-open probe. */
-    boolean probe;
+    /** Its probe number if it was called as the circuit's half-open probe, else 0. */
+    long probe;
 
     Pending(Interaction event, ChannelLane lane, long arrival) {
         this.event = event;
