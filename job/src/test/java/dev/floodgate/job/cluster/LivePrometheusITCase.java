@@ -14,6 +14,10 @@ import dev.floodgate.testkit.net.FreePorts;
 import dev.floodgate.testkit.prometheus.PrometheusServer;
 import dev.floodgate.testkit.service.CapacityLimitedService;
 import dev.floodgate.testkit.service.ServiceOptions;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -59,7 +63,9 @@ import org.slf4j.LoggerFactory;
  * <p>Asserted from Prometheus's own /api/v1/alerts: the lag, shedding and retention-edge alerts
  * fire during the flood and resolve after it; the checkpoint alerts and the lag monitor's blind
  * alert never even go pending on this ordinary start. Then every series name of the rules and the
- * dashboard has data in the real scrape, and every panel query returns data at the flood's peak.
+ * dashboard has data in the real scrape, and every panel query of the job's metrics returns data at
+ * the flood's peak. Last, the job is cancelled: its series go stale and FloodgateJobGone, which
+ * fires on their absence, fires.
  *
  * <p>Runs in the {@code cluster} profile: {@code mvn -B verify -Pcluster -pl job -am
  * -Dit.test=LivePrometheusITCase -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false}; needs {@code
@@ -83,6 +89,9 @@ class LivePrometheusITCase {
     static final String SHEDDING = "FloodgateSheddingTooLong";
     static final String HEADROOM = "FloodgateRetentionHeadroomLow";
     static final List<String> FLOOD_ALERTS = List.of(LAG, SHEDDING, HEADROOM);
+
+    /** Fires when the live job's JobManager job metrics are gone (with {@link #FOR}: 5 s). */
+    static final String JOB_GONE = "FloodgateJobGone";
 
     /** Alerts an ordinary start must not raise, not even as pending. */
     static final List<String> QUIET_ALERTS =
@@ -119,6 +128,7 @@ class LivePrometheusITCase {
     private static ShippedMonitoring monitoring;
     private static long testStartMs;
     private static double peakSeconds = -1;
+    private static String jobId;
 
     @BeforeAll
     static void startEverything() throws Exception {
@@ -191,7 +201,7 @@ class LivePrometheusITCase {
     @Test
     @Order(1)
     void floodAlertsFireInPrometheusAndResolveAfterTheFlood() throws Exception {
-        String jobId =
+        jobId =
                 cluster.run(
                                 Duration.ofMinutes(2),
                                 "submit",
@@ -336,6 +346,11 @@ class LivePrometheusITCase {
         double at = peakSeconds > 0 ? peakSeconds : now;
         List<String> empty = new ArrayList<>();
         for (Map.Entry<String, String> q : monitoring.panelQueries().entrySet()) {
+            if (ShippedMonitoring.series(q.getValue()).isEmpty()) {
+                // measured outside the job (the Kafka Exporter): no exporter runs here
+                LOG.info("panel {}: not the job's metrics, not queried", q.getKey());
+                continue;
+            }
             JsonNode result = prometheus.query(q.getValue(), at);
             if (result.isEmpty()) {
                 empty.add(q.getKey() + ": " + q.getValue());
@@ -344,6 +359,59 @@ class LivePrometheusITCase {
             }
         }
         assertThat(empty).as("dashboard panel queries with no data").isEmpty();
+    }
+
+    /**
+     * The alerts that survive the job: cancelled, the live job's JobManager job metrics go stale at
+     * the next scrape, every other alert goes quiet, and FloodgateJobGone fires ({@code for:}
+     * shortened to {@link #FOR} like the others). Before, while the job runs, it is inactive.
+     */
+    @Test
+    @Order(3)
+    void theJobGoneAlertFiresWhenTheJobIsCancelled() throws Exception {
+        assertThat(jobId).as("the live job submitted by the first test").isNotNull();
+        FlinkRest rest = new FlinkRest(cluster.restUrl);
+        assertThat(rest.get("/jobs/" + jobId).path("state").asText()).isEqualTo("RUNNING");
+        await(
+                JOB_GONE + " inactive while the job runs",
+                Duration.ofSeconds(30),
+                () -> timeline.get(JOB_GONE).state.equals("inactive"),
+                LivePrometheusITCase::situation);
+        long cancelled = System.currentTimeMillis();
+        HttpResponse<String> response =
+                HttpClient.newHttpClient()
+                        .send(
+                                HttpRequest.newBuilder(
+                                                URI.create(
+                                                        cluster.restUrl
+                                                                + "/jobs/"
+                                                                + jobId
+                                                                + "?mode=cancel"))
+                                        .method("PATCH", HttpRequest.BodyPublishers.noBody())
+                                        .timeout(Duration.ofSeconds(30))
+                                        .build(),
+                                HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(202);
+        await(
+                JOB_GONE + " firing after the job was cancelled",
+                Duration.ofSeconds(60),
+                () -> timeline.get(JOB_GONE).state.equals("firing"),
+                () ->
+                        "job "
+                                + rest.get("/jobs/" + jobId).path("state")
+                                + ", alerts "
+                                + timeline.describe()
+                                + ", JobManager job series "
+                                + query(
+                                        "flink_jobmanager_job_numRestarts{job_name=\"floodgate_live\"}"));
+        AlertTimeline.Entry e = timeline.get(JOB_GONE);
+        LOG.info(
+                "{}: pending at +{} s, firing at +{} s after the cancel: {}",
+                JOB_GONE,
+                (e.firstChange("pending", cancelled) - cancelled) / 1000.0,
+                (e.firstChange("firing", cancelled) - cancelled) / 1000.0,
+                query("ALERTS{alertname=\"" + JOB_GONE + "\",alertstate=\"firing\"}"));
+        assertThat(rest.get("/jobs/" + jobId).path("state").asText()).isEqualTo("CANCELED");
     }
 
     // ------------------------------------------------------------------------------------------
