@@ -65,7 +65,8 @@ import org.slf4j.LoggerFactory;
  * alert never even go pending on this ordinary start. Then every series name of the rules and the
  * dashboard has data in the real scrape, and every panel query of the job's metrics returns data at
  * the flood's peak. Last, the job is cancelled: its series go stale and FloodgateJobGone, which
- * fires on their absence, fires.
+ * fires on their absence, fires, while the scrape alerts (on {@code up} of {@link #SCRAPE_JOB})
+ * stay quiet.
  *
  * <p>Runs in the {@code cluster} profile: {@code mvn -B verify -Pcluster -pl job -am
  * -Dit.test=LivePrometheusITCase -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false}; needs {@code
@@ -92,6 +93,12 @@ class LivePrometheusITCase {
 
     /** Fires when the live job's JobManager job metrics are gone (with {@link #FOR}: 5 s). */
     static final String JOB_GONE = "FloodgateJobGone";
+
+    /**
+     * The scrape job of the Flink pods as the Prometheus Operator names the PodMonitor's targets
+     * (namespace/name, k8s/monitoring.yaml): the up alerts select it.
+     */
+    static final String SCRAPE_JOB = "floodgate/floodgate-flink";
 
     /** Alerts an ordinary start must not raise, not even as pending. */
     static final List<String> QUIET_ALERTS =
@@ -129,6 +136,9 @@ class LivePrometheusITCase {
     private static long testStartMs;
     private static double peakSeconds = -1;
     private static String jobId;
+
+    /** When the job's series were first seen in Prometheus: the scrape works from then on. */
+    private static long scrapedSinceMs = -1;
 
     @BeforeAll
     static void startEverything() throws Exception {
@@ -168,6 +178,7 @@ class LivePrometheusITCase {
                 PrometheusServer.start(
                         promDir,
                         FreePorts.several(1)[0],
+                        SCRAPE_JOB,
                         cluster.reporterPorts.stream()
                                 .map(p -> "127.0.0.1:" + p)
                                 .collect(Collectors.toList()),
@@ -232,6 +243,7 @@ class LivePrometheusITCase {
                                         "flink_taskmanager_job_task_operator_brokerLag_log_partition_lagRecords")
                                 .isEmpty(),
                 () -> "job " + rest.get("/jobs/" + jobId).path("state") + ", targets " + targets());
+        scrapedSinceMs = System.currentTimeMillis();
 
         FloodGenerator generator =
                 new FloodGenerator(cluster.bootstrap, "interactions", PROFILE, 19);
@@ -412,6 +424,26 @@ class LivePrometheusITCase {
                 (e.firstChange("firing", cancelled) - cancelled) / 1000.0,
                 query("ALERTS{alertname=\"" + JOB_GONE + "\",alertstate=\"firing\"}"));
         assertThat(rest.get("/jobs/" + jobId).path("state").asText()).isEqualTo("CANCELED");
+        // the JobManager and the TaskManager are scraped throughout, the cancelled job's too: a
+        // gone job is not a gone scrape (not pending is not asserted: one scrape of the 1 s
+        // timeout may fail on a loaded machine)
+        assertThat(timeline.get("FloodgateScrapeDown").firstFiring)
+                .as("FloodgateScrapeDown: %s", timeline.describe())
+                .isEqualTo(-1L);
+        // FloodgateScrapeGone (absent up) fires at Prometheus's start with the test's 5 s for:, as
+        // its first scrapes wait for target discovery's 5 s update period (the shipped for: is
+        // 10 minutes); from the first scraped series on it must not
+        assertThat(scrapedSinceMs).as("the job's series seen by the first test").isPositive();
+        long seconds = (System.currentTimeMillis() - scrapedSinceMs) / 1000;
+        assertThat(
+                        query(
+                                "count_over_time(ALERTS{alertname=\"FloodgateScrapeGone\",job=\""
+                                        + SCRAPE_JOB
+                                        + "\",alertstate=\"firing\"}["
+                                        + seconds
+                                        + "s])"))
+                .as("FloodgateScrapeGone firing for %s in the last %s s", SCRAPE_JOB, seconds)
+                .isEmpty();
     }
 
     // ------------------------------------------------------------------------------------------
