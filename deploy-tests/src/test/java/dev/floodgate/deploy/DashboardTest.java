@@ -83,13 +83,39 @@ class DashboardTest {
                         "Shed fraction per channel",
                         "Checkpoints",
                         "Retention headroom",
-                        "Backpressure and busy per vertex");
+                        "Backpressure and busy per vertex",
+                        "Consumer group lag (Kafka Exporter)");
     }
 
+    /**
+     * Queries of the job's metrics select the live job of the chosen namespaces; those of the Kafka
+     * Exporter (measured outside the job, in the Kafka cluster's namespace) select a consumer group
+     * of the jobs' manifests by name.
+     */
     @Test
     void everyQueryUsesOnlyExportedMetricNamesOfTheLiveJob() throws IOException {
         Set<String> unknown = new TreeSet<>();
+        Set<String> groups =
+                Set.of(
+                        MonitoringManifestsTest.groupId("live-job.yaml"),
+                        MonitoringManifestsTest.groupId("backfill-job.yaml"));
+        int external = 0;
         for (String q : queries()) {
+            Matcher e = MonitoringManifestsTest.EXPORTER_METRIC.matcher(q);
+            if (e.find()) {
+                external++;
+                e.reset();
+                while (e.find()) {
+                    if (!MonitoringManifestsTest.EXTERNAL_METRICS.contains(e.group())) {
+                        unknown.add(e.group());
+                    }
+                }
+                Matcher g = MonitoringManifestsTest.CONSUMER_GROUP.matcher(q);
+                assertThat(g.find()).as("selects a consumer group: " + q).isTrue();
+                assertThat(g.group(1)).as("a consumer group of the jobs: " + q).isIn(groups);
+                assertThat(METRIC.matcher(q).find()).as("no job metric in " + q).isFalse();
+                continue;
+            }
             Matcher m = METRIC.matcher(q);
             assertThat(m.find()).as("a metric in " + q).isTrue();
             m.reset();
@@ -102,6 +128,9 @@ class DashboardTest {
                     .as("selects the live job of the chosen namespaces")
                     .contains("job_name=\"floodgate_live\",namespace=~\"$namespace\"");
         }
-        assertThat(unknown).as("not in k8s/monitoring/metrics.txt").isEmpty();
+        assertThat(unknown)
+                .as("not in k8s/monitoring/metrics.txt or external-metrics.txt")
+                .isEmpty();
+        assertThat(external).as("queries of the Kafka Exporter's consumer group lag").isPositive();
     }
 }

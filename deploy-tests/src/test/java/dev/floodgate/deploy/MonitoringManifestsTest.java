@@ -26,11 +26,21 @@ class MonitoringManifestsTest {
      */
     static final Set<String> KNOWN_METRICS = knownMetrics();
 
+    /**
+     * Metric names from outside the job (Prometheus's {@code up}, Strimzi's Kafka Exporter):
+     * k8s/monitoring/external-metrics.txt. They stay when the job or its metrics are gone, which is
+     * what the alerts on a gone job need.
+     */
+    static final Set<String> EXTERNAL_METRICS = names("external-metrics.txt");
+
     static Set<String> knownMetrics() {
+        return names("metrics.txt");
+    }
+
+    private static Set<String> names(String file) {
         try {
             Set<String> names = new TreeSet<>();
-            for (String line :
-                    Files.readAllLines(Manifests.k8s("monitoring").resolve("metrics.txt"))) {
+            for (String line : Files.readAllLines(Manifests.k8s("monitoring").resolve(file))) {
                 String l = line.trim();
                 if (!l.isEmpty() && !l.startsWith("#")) {
                     names.add(l);
@@ -52,8 +62,19 @@ class MonitoringManifestsTest {
                     "FloodgateCheckpointsFailing",
                     "FloodgateSheddingTooLong",
                     "FloodgateProcessingServiceRejects",
-                    "FloodgateProcessingServiceDown");
+                    "FloodgateProcessingServiceDown",
+                    "FloodgateJobGone",
+                    "FloodgateScrapeDown",
+                    "FloodgateScrapeGone",
+                    "FloodgateConsumerGroupLagGrowing");
     private static final Pattern METRIC = Pattern.compile("\\bflink_[A-Za-z0-9_:]+");
+
+    /** The Kafka Exporter's names (kafka_*), and Prometheus's up with its selector. */
+    static final Pattern EXPORTER_METRIC = Pattern.compile("\\bkafka_[A-Za-z0-9_:]+");
+
+    static final Pattern UP = Pattern.compile("\\bup\\{([^}]*)\\}");
+    static final Pattern JOB_LABEL = Pattern.compile("\\bjob=~?\"([^\"]*)\"");
+    static final Pattern CONSUMER_GROUP = Pattern.compile("\\bconsumergroup=~?\"([^\"]*)\"");
 
     static Path rulesFile() {
         return Manifests.k8s("monitoring").resolve("rules.yaml");
@@ -133,6 +154,12 @@ class MonitoringManifestsTest {
                         errors.add(alert + ": unknown metric " + m.group());
                     }
                 }
+                Matcher e = EXPORTER_METRIC.matcher(r.path("expr").asText());
+                while (e.find()) {
+                    if (!EXTERNAL_METRICS.contains(e.group())) {
+                        errors.add(alert + ": unknown metric " + e.group());
+                    }
+                }
             }
         }
         assertThat(errors).isEmpty();
@@ -185,24 +212,126 @@ class MonitoringManifestsTest {
                 (t.path("exp_alerts").isEmpty() ? silent : firing).add(alert);
             }
         }
-        assertThat(alerts).hasSize(13);
+        assertThat(alerts).hasSize(17);
         assertThat(firing).as("alerts expected firing in rules-test.yaml").isEqualTo(alerts);
         assertThat(silent).as("alerts expected silent in rules-test.yaml").isEqualTo(alerts);
     }
 
-    /** The promtool tests feed the alerts series of names the job really exports. */
+    /**
+     * The promtool tests feed the alerts series of names the job really exports, or of the listed
+     * names from outside it.
+     */
     @Test
     void thePromtoolTestsUseOnlyExportedMetricNames() {
         Set<String> unknown = new TreeSet<>();
         for (JsonNode test : Manifests.document(rulesTestFile()).path("tests")) {
             for (JsonNode series : test.path("input_series")) {
-                Matcher m = METRIC.matcher(series.path("series").asText());
-                if (m.find() && !KNOWN_METRICS.contains(m.group())) {
-                    unknown.add(m.group());
+                String text = series.path("series").asText();
+                String name = text.contains("{") ? text.substring(0, text.indexOf('{')) : text;
+                if (!KNOWN_METRICS.contains(name) && !EXTERNAL_METRICS.contains(name)) {
+                    unknown.add(name);
                 }
             }
         }
-        assertThat(unknown).as("series names not in k8s/monitoring/metrics.txt").isEmpty();
+        assertThat(unknown)
+                .as(
+                        "series names in neither k8s/monitoring/metrics.txt nor"
+                                + " k8s/monitoring/external-metrics.txt")
+                .isEmpty();
+    }
+
+    /**
+     * The names from outside the job select what the manifests deploy: up by the job label
+     * Prometheus gives a PodMonitor's targets ("namespace/name" of a PodMonitor in
+     * k8s/monitoring.yaml), the Kafka Exporter's lag by a consumer group of the jobs' manifests
+     * (--group-id). A renamed PodMonitor or group would otherwise leave these alerts silently
+     * blind, or firing for good.
+     */
+    @Test
+    void theAlertsFromOutsideTheJobSelectWhatTheManifestsDeploy() throws IOException {
+        Set<String> podMonitorJobs = new TreeSet<>();
+        for (JsonNode d : docs()) {
+            if (d.path("kind").asText().equals("PodMonitor")) {
+                podMonitorJobs.add(
+                        d.path("metadata").path("namespace").asText()
+                                + "/"
+                                + d.path("metadata").path("name").asText());
+            }
+        }
+        Set<String> groups = new TreeSet<>();
+        for (String file : List.of("live-job.yaml", "backfill-job.yaml")) {
+            groups.add(groupId(file));
+        }
+        String rules = Files.readString(rulesFile());
+        Set<String> upJobs = new TreeSet<>();
+        Matcher up = UP.matcher(rules);
+        while (up.find()) {
+            Matcher job = JOB_LABEL.matcher(up.group(1));
+            assertThat(job.find()).as("up selects a job: " + up.group()).isTrue();
+            upJobs.addAll(List.of(job.group(1).split("\\|")));
+        }
+        assertThat(upJobs).as("the jobs of up in rules.yaml").isEqualTo(podMonitorJobs);
+        Matcher group = CONSUMER_GROUP.matcher(rules);
+        int selectors = 0;
+        while (group.find()) {
+            selectors++;
+            assertThat(group.group(1)).as("a consumer group of the jobs").isIn(groups);
+        }
+        assertThat(selectors).as("kafka_consumergroup_lag selected by consumergroup").isPositive();
+        assertThat(rules).contains("consumergroup=\"" + groupId("live-job.yaml") + "\"");
+    }
+
+    /**
+     * Strimzi's Kafka Exporter is scraped: a PodMonitor selects the exporter pod of the Kafka
+     * cluster the topics belong to (Strimzi names it "cluster-kafka-exporter"), in the topics'
+     * namespace, on Strimzi's metrics port.
+     */
+    @Test
+    void aPodMonitorScrapesStrimzisKafkaExporter() {
+        JsonNode topic = Manifests.documents(Manifests.k8s("topics.yaml")).get(0);
+        String cluster = topic.path("metadata").path("labels").path("strimzi.io/cluster").asText();
+        assertThat(cluster).isNotBlank();
+        JsonNode pm =
+                docs().stream()
+                        .filter(d -> d.path("kind").asText().equals("PodMonitor"))
+                        .filter(
+                                d ->
+                                        d.path("spec")
+                                                .path("selector")
+                                                .path("matchLabels")
+                                                .path("strimzi.io/name")
+                                                .asText()
+                                                .equals(cluster + "-kafka-exporter"))
+                        .findFirst()
+                        .orElseThrow(
+                                () ->
+                                        new AssertionError(
+                                                "no PodMonitor of the Kafka Exporter of "
+                                                        + cluster));
+        assertThat(toList(pm.path("spec").path("namespaceSelector").path("matchNames")))
+                .contains(topic.path("metadata").path("namespace").asText());
+        assertThat(pm.path("spec").path("podMetricsEndpoints").get(0).path("port").asText())
+                .isEqualTo("tcp-prometheus");
+        assertThat(pm.path("metadata").path("labels").path("release").asText())
+                .isEqualTo(
+                        kind("PodMonitor")
+                                .path("metadata")
+                                .path("labels")
+                                .path("release")
+                                .asText());
+    }
+
+    /** The --group-id argument of a job manifest. */
+    static String groupId(String file) {
+        List<String> args =
+                toList(
+                        Manifests.document(Manifests.k8s(file))
+                                .path("spec")
+                                .path("job")
+                                .path("args"));
+        int i = args.indexOf("--group-id");
+        assertThat(i).as(file + ": --group-id").isNotNegative();
+        return args.get(i + 1);
     }
 
     private static List<String> toList(JsonNode array) {

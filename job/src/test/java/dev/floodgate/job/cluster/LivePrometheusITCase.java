@@ -14,6 +14,10 @@ import dev.floodgate.testkit.net.FreePorts;
 import dev.floodgate.testkit.prometheus.PrometheusServer;
 import dev.floodgate.testkit.service.CapacityLimitedService;
 import dev.floodgate.testkit.service.ServiceOptions;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
@@ -59,7 +63,10 @@ import org.slf4j.LoggerFactory;
  * <p>Asserted from Prometheus's own /api/v1/alerts: the lag, shedding and retention-edge alerts
  * fire during the flood and resolve after it; the checkpoint alerts and the lag monitor's blind
  * alert never even go pending on this ordinary start. Then every series name of the rules and the
- * dashboard has data in the real scrape, and every panel query returns data at the flood's peak.
+ * dashboard has data in the real scrape, and every panel query of the job's metrics returns data at
+ * the flood's peak. Last, the job is cancelled: its series go stale and FloodgateJobGone, which
+ * fires on their absence, fires, while the scrape alerts (on {@code up} of {@link #SCRAPE_JOB})
+ * stay quiet.
  *
  * <p>Runs in the {@code cluster} profile: {@code mvn -B verify -Pcluster -pl job -am
  * -Dit.test=LivePrometheusITCase -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false}; needs {@code
@@ -83,6 +90,15 @@ class LivePrometheusITCase {
     static final String SHEDDING = "FloodgateSheddingTooLong";
     static final String HEADROOM = "FloodgateRetentionHeadroomLow";
     static final List<String> FLOOD_ALERTS = List.of(LAG, SHEDDING, HEADROOM);
+
+    /** Fires when the live job's JobManager job metrics are gone (with {@link #FOR}: 5 s). */
+    static final String JOB_GONE = "FloodgateJobGone";
+
+    /**
+     * The scrape job of the Flink pods as the Prometheus Operator names the PodMonitor's targets
+     * (namespace/name, k8s/monitoring.yaml): the up alerts select it.
+     */
+    static final String SCRAPE_JOB = "floodgate/floodgate-flink";
 
     /** Alerts an ordinary start must not raise, not even as pending. */
     static final List<String> QUIET_ALERTS =
@@ -119,6 +135,10 @@ class LivePrometheusITCase {
     private static ShippedMonitoring monitoring;
     private static long testStartMs;
     private static double peakSeconds = -1;
+    private static String jobId;
+
+    /** When the job's series were first seen in Prometheus: the scrape works from then on. */
+    private static long scrapedSinceMs = -1;
 
     @BeforeAll
     static void startEverything() throws Exception {
@@ -158,6 +178,7 @@ class LivePrometheusITCase {
                 PrometheusServer.start(
                         promDir,
                         FreePorts.several(1)[0],
+                        SCRAPE_JOB,
                         cluster.reporterPorts.stream()
                                 .map(p -> "127.0.0.1:" + p)
                                 .collect(Collectors.toList()),
@@ -191,7 +212,7 @@ class LivePrometheusITCase {
     @Test
     @Order(1)
     void floodAlertsFireInPrometheusAndResolveAfterTheFlood() throws Exception {
-        String jobId =
+        jobId =
                 cluster.run(
                                 Duration.ofMinutes(2),
                                 "submit",
@@ -222,6 +243,7 @@ class LivePrometheusITCase {
                                         "flink_taskmanager_job_task_operator_brokerLag_log_partition_lagRecords")
                                 .isEmpty(),
                 () -> "job " + rest.get("/jobs/" + jobId).path("state") + ", targets " + targets());
+        scrapedSinceMs = System.currentTimeMillis();
 
         FloodGenerator generator =
                 new FloodGenerator(cluster.bootstrap, "interactions", PROFILE, 19);
@@ -336,6 +358,11 @@ class LivePrometheusITCase {
         double at = peakSeconds > 0 ? peakSeconds : now;
         List<String> empty = new ArrayList<>();
         for (Map.Entry<String, String> q : monitoring.panelQueries().entrySet()) {
+            if (ShippedMonitoring.series(q.getValue()).isEmpty()) {
+                // measured outside the job (the Kafka Exporter): no exporter runs here
+                LOG.info("panel {}: not the job's metrics, not queried", q.getKey());
+                continue;
+            }
             JsonNode result = prometheus.query(q.getValue(), at);
             if (result.isEmpty()) {
                 empty.add(q.getKey() + ": " + q.getValue());
@@ -344,6 +371,79 @@ class LivePrometheusITCase {
             }
         }
         assertThat(empty).as("dashboard panel queries with no data").isEmpty();
+    }
+
+    /**
+     * The alerts that survive the job: cancelled, the live job's JobManager job metrics go stale at
+     * the next scrape, every other alert goes quiet, and FloodgateJobGone fires ({@code for:}
+     * shortened to {@link #FOR} like the others). Before, while the job runs, it is inactive.
+     */
+    @Test
+    @Order(3)
+    void theJobGoneAlertFiresWhenTheJobIsCancelled() throws Exception {
+        assertThat(jobId).as("the live job submitted by the first test").isNotNull();
+        FlinkRest rest = new FlinkRest(cluster.restUrl);
+        assertThat(rest.get("/jobs/" + jobId).path("state").asText()).isEqualTo("RUNNING");
+        await(
+                JOB_GONE + " inactive while the job runs",
+                Duration.ofSeconds(30),
+                () -> timeline.get(JOB_GONE).state.equals("inactive"),
+                LivePrometheusITCase::situation);
+        long cancelled = System.currentTimeMillis();
+        HttpResponse<String> response =
+                HttpClient.newHttpClient()
+                        .send(
+                                HttpRequest.newBuilder(
+                                                URI.create(
+                                                        cluster.restUrl
+                                                                + "/jobs/"
+                                                                + jobId
+                                                                + "?mode=cancel"))
+                                        .method("PATCH", HttpRequest.BodyPublishers.noBody())
+                                        .timeout(Duration.ofSeconds(30))
+                                        .build(),
+                                HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(202);
+        await(
+                JOB_GONE + " firing after the job was cancelled",
+                Duration.ofSeconds(60),
+                () -> timeline.get(JOB_GONE).state.equals("firing"),
+                () ->
+                        "job "
+                                + rest.get("/jobs/" + jobId).path("state")
+                                + ", alerts "
+                                + timeline.describe()
+                                + ", JobManager job series "
+                                + query(
+                                        "flink_jobmanager_job_numRestarts{job_name=\"floodgate_live\"}"));
+        AlertTimeline.Entry e = timeline.get(JOB_GONE);
+        LOG.info(
+                "{}: pending at +{} s, firing at +{} s after the cancel: {}",
+                JOB_GONE,
+                (e.firstChange("pending", cancelled) - cancelled) / 1000.0,
+                (e.firstChange("firing", cancelled) - cancelled) / 1000.0,
+                query("ALERTS{alertname=\"" + JOB_GONE + "\",alertstate=\"firing\"}"));
+        assertThat(rest.get("/jobs/" + jobId).path("state").asText()).isEqualTo("CANCELED");
+        // the JobManager and the TaskManager are scraped throughout, the cancelled job's too: a
+        // gone job is not a gone scrape (not pending is not asserted: one scrape of the 1 s
+        // timeout may fail on a loaded machine)
+        assertThat(timeline.get("FloodgateScrapeDown").firstFiring)
+                .as("FloodgateScrapeDown: %s", timeline.describe())
+                .isEqualTo(-1L);
+        // FloodgateScrapeGone (absent up) fires at Prometheus's start with the test's 5 s for:, as
+        // its first scrapes wait for target discovery's 5 s update period (the shipped for: is
+        // 10 minutes); from the first scraped series on it must not
+        assertThat(scrapedSinceMs).as("the job's series seen by the first test").isPositive();
+        long seconds = (System.currentTimeMillis() - scrapedSinceMs) / 1000;
+        assertThat(
+                        query(
+                                "count_over_time(ALERTS{alertname=\"FloodgateScrapeGone\",job=\""
+                                        + SCRAPE_JOB
+                                        + "\",alertstate=\"firing\"}["
+                                        + seconds
+                                        + "s])"))
+                .as("FloodgateScrapeGone firing for %s in the last %s s", SCRAPE_JOB, seconds)
+                .isEmpty();
     }
 
     // ------------------------------------------------------------------------------------------

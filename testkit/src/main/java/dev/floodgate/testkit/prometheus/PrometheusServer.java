@@ -43,6 +43,17 @@ public final class PrometheusServer implements AutoCloseable {
      */
     public static PrometheusServer start(Path dir, int port, List<String> targets, Path rules)
             throws IOException, InterruptedException {
+        return start(dir, port, "flink", targets, rules);
+    }
+
+    /**
+     * As {@link #start(Path, int, List, Path)}, the targets' scrape job named {@code jobName}: the
+     * {@code job} label of their series and of their {@code up} series (the Prometheus Operator
+     * names a PodMonitor's "namespace/name").
+     */
+    public static PrometheusServer start(
+            Path dir, int port, String jobName, List<String> targets, Path rules)
+            throws IOException, InterruptedException {
         Files.createDirectories(dir.resolve("data"));
         Path config = dir.resolve("prometheus.yml");
         Files.writeString(
@@ -56,7 +67,7 @@ public final class PrometheusServer implements AutoCloseable {
                         "rule_files:",
                         "  - " + rules.toAbsolutePath(),
                         "scrape_configs:",
-                        "  - job_name: flink",
+                        "  - job_name: '" + jobName + "'",
                         "    static_configs:",
                         "      - targets: ["
                                 + targets.stream()
