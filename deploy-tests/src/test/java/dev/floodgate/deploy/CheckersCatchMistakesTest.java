@@ -70,7 +70,7 @@ class CheckersCatchMistakesTest {
     @Test
     void storageCheckFindsPrestoForTheArchive() {
         ObjectNode m = withPlugins(jar("flink-s3-fs-presto"));
-        assertThat(StoragePlugins.problems(m, FLINK))
+        assertThat(StoragePlugins.problems(m, "", FLINK))
                 .anyMatch(
                         p ->
                                 p.startsWith("--archive-path s3://")
@@ -81,7 +81,7 @@ class CheckersCatchMistakesTest {
     @Test
     void storageCheckFindsAMissingPlugin() {
         ObjectNode m = withPlugins(null);
-        assertThat(StoragePlugins.problems(m, FLINK))
+        assertThat(StoragePlugins.problems(m, "", FLINK))
                 .anyMatch(
                         p ->
                                 p.startsWith("execution.checkpointing.dir s3://")
@@ -92,11 +92,11 @@ class CheckersCatchMistakesTest {
     @Test
     void storageCheckFindsTwoPluginsForOneSchemeAWrongVersionAndLocalDisk() {
         ObjectNode both = withPlugins(jar("flink-s3-fs-hadoop") + ";" + jar("flink-s3-fs-presto"));
-        assertThat(StoragePlugins.problems(both, FLINK))
+        assertThat(StoragePlugins.problems(both, "", FLINK))
                 .anyMatch(p -> p.contains("s3:// is claimed by several enabled plugins"));
 
         ObjectNode oldJar = withPlugins("flink-s3-fs-hadoop-1.20.0.jar");
-        assertThat(StoragePlugins.problems(oldJar, FLINK))
+        assertThat(StoragePlugins.problems(oldJar, "", FLINK))
                 .anyMatch(
                         p ->
                                 p.contains(
@@ -106,7 +106,7 @@ class CheckersCatchMistakesTest {
         ObjectNode local = withPlugins(jar("flink-s3-fs-hadoop"));
         ((ObjectNode) local.get("spec").get("flinkConfiguration"))
                 .put("execution.checkpointing.dir", "file:///tmp/checkpoints");
-        assertThat(StoragePlugins.problems(local, FLINK))
+        assertThat(StoragePlugins.problems(local, "", FLINK))
                 .containsExactly(
                         "execution.checkpointing.dir file:///tmp/checkpoints is on the pod's local"
                                 + " disk");
@@ -119,14 +119,18 @@ class CheckersCatchMistakesTest {
     private static final String FLINK =
             org.apache.flink.runtime.util.EnvironmentInformation.getVersion();
 
-    /** The live manifest with ENABLE_BUILT_IN_PLUGINS set to {@code jars}, or unset. */
+    /**
+     * The live manifest with ENABLE_BUILT_IN_PLUGINS set to {@code jars}, or unset; the checks
+     * above pass no image plugins, so these are all the pod has.
+     */
     private static ObjectNode withPlugins(String jars) {
         ObjectNode m =
                 Manifests.copy(
                         FlinkDeploymentManifestsTest.manifest(FlinkDeploymentManifestsTest.LIVE));
         for (com.fasterxml.jackson.databind.JsonNode c :
                 m.path("spec").path("podTemplate").path("spec").path("containers")) {
-            ArrayNode env = (ArrayNode) c.get("env");
+            ArrayNode env =
+                    c.has("env") ? (ArrayNode) c.get("env") : ((ObjectNode) c).putArray("env");
             for (int i = env.size() - 1; i >= 0; i--) {
                 if (env.get(i).path("name").asText().equals("ENABLE_BUILT_IN_PLUGINS")) {
                     env.remove(i);

@@ -86,6 +86,9 @@ class FlinkConfTest {
         assertThat(conf.toMap()).containsKey("metrics.reporter.prom.port");
         // no anonymous jar upload (scripts/cluster.sh submits with the CLI)
         assertThat(conf.get(org.apache.flink.configuration.WebOptions.SUBMIT_ENABLE)).isFalse();
+        // no on-demand flame graphs through the unauthenticated REST API
+        assertThat(conf.get(org.apache.flink.configuration.RestOptions.ENABLE_FLAMEGRAPH))
+                .isFalse();
     }
 
     /**

@@ -133,6 +133,24 @@ class FlinkDeploymentManifestsTest {
                 .isEqualTo("false");
     }
 
+    /**
+     * The REST API has no authentication: its service stays inside the cluster (ClusterIP, reached
+     * through k8s/network-policy.yaml only) and offers no on-demand flame graphs.
+     */
+    @ParameterizedTest
+    @MethodSource("manifests")
+    void restApiIsClusterInternalWithoutFlameGraphs(String file) {
+        Map<String, String> conf = Manifests.flinkConfiguration(manifest(file));
+        assertThat(conf.get("kubernetes.rest-service.exposed.type"))
+                .as(file)
+                .isEqualTo("ClusterIP");
+        assertThat(conf.get("rest.flamegraph.enabled")).as(file).isEqualTo("false");
+        assertThat(
+                        Configuration.fromMap(conf)
+                                .get(org.apache.flink.configuration.RestOptions.ENABLE_FLAMEGRAPH))
+                .isFalse();
+    }
+
     /** The manifest as written (flinkVersion v2_2 included) against operator 1.15.0's schema. */
     @ParameterizedTest
     @MethodSource("manifests")

@@ -51,6 +51,16 @@ final class FlinkOptionKeys {
                     "kubernetes.operator.savepoint.history.max.age",
                     "kubernetes.operator.savepoint.history.max.count");
 
+    /**
+     * Flink's Kubernetes options used in k8s/ (KubernetesConfigOptions, in flink-kubernetes, which
+     * is not on this class path): checked by hand against Flink 2.2's KubernetesConfigOptions. The
+     * values: a service account name; ClusterIP is one of ServiceExposedType's constants.
+     */
+    static final Set<String> KUBERNETES_KEYS =
+            Set.of(
+                    "kubernetes.taskmanager.service-account",
+                    "kubernetes.rest-service.exposed.type");
+
     private static Map<String, ConfigOption<?>> options;
     private static Map<String, String> deprecatedKeys;
 
@@ -84,7 +94,7 @@ final class FlinkOptionKeys {
             }
             return key + ": no reporter option " + m.group(2);
         }
-        if (OPERATOR_KEYS.contains(key)) {
+        if (OPERATOR_KEYS.contains(key) || KUBERNETES_KEYS.contains(key)) {
             return "";
         }
         return key + " is not a Flink 2.2 configuration key";

@@ -1,21 +1,27 @@
 package dev.floodgate.deploy;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
+import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Whether every storage path of a FlinkDeployment is served by a file system plugin the pods
  * enable, and by one that can do what is asked of it there. Flink's image ships its file systems as
- * optional plugins, enabled by name in {@code ENABLE_BUILT_IN_PLUGINS} (jar names of {@code
- * /opt/flink/opt}, separated by ';'); a scheme no enabled plugin serves fails the job at start, and
- * so does a FileSink (the {@code --archive-path} archive) on a file system without a recoverable
- * writer, such as flink-s3-fs-presto's. Two plugins claiming one scheme leave which one serves it
- * to plugin loading order. A pod's local disk does not outlive the pod: no durable path may be on
- * it.
+ * optional plugins in {@code /opt/flink/opt}: k8s/Dockerfile copies the one Floodgate uses into
+ * {@code plugins/} at build time (the pods' root filesystem is read-only), and a pod could still
+ * enable more by name in {@code ENABLE_BUILT_IN_PLUGINS} (jar names separated by ';', copied by the
+ * entrypoint at start); a scheme no enabled plugin serves fails the job at start, and so does a
+ * FileSink (the {@code --archive-path} archive) on a file system without a recoverable writer, such
+ * as flink-s3-fs-presto's. Two plugins claiming one scheme leave which one serves it to plugin
+ * loading order. A pod's local disk does not outlive the pod: no durable path may be on it.
  */
 final class StoragePlugins {
     /**
@@ -48,9 +54,22 @@ final class StoragePlugins {
      * flinkVersion} (the plugins' jar names carry it); empty when nothing is.
      */
     static List<String> problems(JsonNode flinkDeployment, String flinkVersion) {
+        return problems(flinkDeployment, String.join(";", imagePluginJars()), flinkVersion);
+    }
+
+    /**
+     * As {@link #problems(JsonNode, String)}, with {@code imagePlugins} (jar names, ';') as the
+     * plugins the image has in plugins/.
+     */
+    static List<String> problems(
+            JsonNode flinkDeployment, String imagePlugins, String flinkVersion) {
         List<String> problems = new ArrayList<>();
         List<Plugin> enabled = new ArrayList<>();
-        String listed = enabledPluginJars(flinkDeployment);
+        String fromEnv = enabledPluginJars(flinkDeployment);
+        String listed =
+                imagePlugins.isBlank()
+                        ? fromEnv
+                        : fromEnv.isBlank() ? imagePlugins : imagePlugins + ";" + fromEnv;
         for (String jar : listed.split(";")) {
             if (jar.isBlank()) {
                 continue;
@@ -58,7 +77,7 @@ final class StoragePlugins {
             Plugin plugin = plugin(jar.trim(), flinkVersion);
             if (plugin == null) {
                 problems.add(
-                        "ENABLE_BUILT_IN_PLUGINS: "
+                        "plugins: "
                                 + jar
                                 + " is not a file system plugin this check knows for Flink "
                                 + flinkVersion
@@ -84,7 +103,7 @@ final class StoragePlugins {
                                 + use.path
                                 + ": no enabled plugin serves "
                                 + scheme
-                                + ":// (ENABLE_BUILT_IN_PLUGINS: '"
+                                + ":// (image plugins and ENABLE_BUILT_IN_PLUGINS: '"
                                 + listed
                                 + "')");
             } else if (serving.size() > 1) {
@@ -131,6 +150,23 @@ final class StoragePlugins {
             uses.add(new Use("--archive-path", archive, true));
         }
         return uses;
+    }
+
+    private static final Pattern BAKED_PLUGIN =
+            Pattern.compile("cp\\s+/opt/flink/opt/(\\S+\\.jar)\\s+/opt/flink/plugins/");
+
+    /** The optional plugins k8s/Dockerfile copies from opt/ into plugins/ at build time. */
+    static List<String> imagePluginJars() {
+        try {
+            List<String> jars = new ArrayList<>();
+            Matcher m = BAKED_PLUGIN.matcher(Files.readString(Manifests.k8s("Dockerfile")));
+            while (m.find()) {
+                jars.add(m.group(1));
+            }
+            return jars;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     /** The main container's ENABLE_BUILT_IN_PLUGINS, or "" when it sets none. */
