@@ -130,27 +130,35 @@ class FloodgateOptionsTest {
     }
 
     @Test
-    void logCustomerIdsReachesTheHotKeyReports() {
-        assertThat(
-                        Pipeline.shedPolicy(
-                                        FloodgateOptions.fromArgs(
-                                                new String[] {"--bootstrap-servers", "k:1"},
-                                                JobKind.LIVE))
-                                .hotKey()
-                                .logCustomerIds())
-                .isTrue();
+    void logCustomerIdsIsOffByDefaultAndReachesTheHotKeyReports() {
+        assertThat(FloodgateOptions.LOG_CUSTOMER_IDS.parse(null)).isFalse();
         assertThat(
                         Pipeline.shedPolicy(
                                         FloodgateOptions.fromArgs(
                                                 new String[] {
                                                     "--bootstrap-servers",
                                                     "k:1",
-                                                    "--log-customer-ids",
-                                                    "false"
+                                                    "--hot-key-rate",
+                                                    "5"
                                                 },
                                                 JobKind.LIVE))
                                 .hotKey()
                                 .logCustomerIds())
                 .isFalse();
+        assertThat(
+                        Pipeline.shedPolicy(
+                                        FloodgateOptions.fromArgs(
+                                                new String[] {
+                                                    "--bootstrap-servers",
+                                                    "k:1",
+                                                    "--hot-key-rate",
+                                                    "5",
+                                                    "--log-customer-ids",
+                                                    "true"
+                                                },
+                                                JobKind.LIVE))
+                                .hotKey()
+                                .logCustomerIds())
+                .isTrue();
     }
 }
