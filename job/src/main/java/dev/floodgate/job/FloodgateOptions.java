@@ -297,9 +297,10 @@ public final class FloodgateOptions {
     public static final TypedOption<Boolean> LOG_CUSTOMER_IDS =
             flag(
                     "log-customer-ids",
-                    "true",
-                    "the hot-key log line names the customer by its id; false: by a pseudonym (# and 12 hex "
-                            + "digits of the id's SHA-256), for logs that must not hold customer ids");
+                    "false",
+                    "log lines (the hot-key line) name a customer by its id; false: by a pseudonym, # and "
+                            + "12 hex digits of the id's HmacSHA256 under a random key drawn at each job "
+                            + "start (comparable within one run only), so logs hold no customer ids");
 
     // Backfill job
     public static final TypedOption<BackfillMode> MODE =

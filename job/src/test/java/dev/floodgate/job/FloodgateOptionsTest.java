@@ -130,27 +130,56 @@ class FloodgateOptionsTest {
     }
 
     @Test
-    void logCustomerIdsReachesTheHotKeyReports() {
-        assertThat(
-                        Pipeline.shedPolicy(
-                                        FloodgateOptions.fromArgs(
-                                                new String[] {"--bootstrap-servers", "k:1"},
-                                                JobKind.LIVE))
-                                .hotKey()
-                                .logCustomerIds())
-                .isTrue();
+    void logCustomerIdsIsOffByDefaultAndReachesTheHotKeyReports() {
+        assertThat(FloodgateOptions.LOG_CUSTOMER_IDS.parse(null)).isFalse();
         assertThat(
                         Pipeline.shedPolicy(
                                         FloodgateOptions.fromArgs(
                                                 new String[] {
                                                     "--bootstrap-servers",
                                                     "k:1",
-                                                    "--log-customer-ids",
-                                                    "false"
+                                                    "--hot-key-rate",
+                                                    "5"
                                                 },
                                                 JobKind.LIVE))
                                 .hotKey()
                                 .logCustomerIds())
                 .isFalse();
+        assertThat(
+                        Pipeline.shedPolicy(
+                                        FloodgateOptions.fromArgs(
+                                                new String[] {
+                                                    "--bootstrap-servers",
+                                                    "k:1",
+                                                    "--hot-key-rate",
+                                                    "5",
+                                                    "--log-customer-ids",
+                                                    "true"
+                                                },
+                                                JobKind.LIVE))
+                                .hotKey()
+                                .logCustomerIds())
+                .isTrue();
+    }
+
+    @Test
+    void theProcessingServiceIsLoggedWithoutItsUserInfoOrQuery() {
+        try (dev.floodgate.job.testing.CapturedLogs logs =
+                dev.floodgate.job.testing.CapturedLogs.start()) {
+            Pipeline.processor(
+                    FloodgateOptions.fromArgs(
+                            new String[] {
+                                "--bootstrap-servers",
+                                "k:1",
+                                "--processor-url",
+                                "https://svc-user:s3cret@svc.example:8443/v1?token=t0ken"
+                            },
+                            JobKind.LIVE));
+            assertThat(logs.text())
+                    .contains("Processing service at https://svc.example:8443/v1")
+                    .doesNotContain("s3cret")
+                    .doesNotContain("svc-user")
+                    .doesNotContain("t0ken");
+        }
     }
 }

@@ -61,16 +61,19 @@ public class DeadLetter {
 
     @Override
     public String toString() {
+        // ids and positions only: no key or value (customer content), no error text
         return "DeadLetter{"
                 + reason
+                + " "
+                + stage
+                + " "
+                + eventId
                 + " "
                 + topic
                 + "-"
                 + partition
                 + "@"
                 + offset
-                + ": "
-                + error
                 + "}";
     }
 }

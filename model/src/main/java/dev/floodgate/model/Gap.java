@@ -31,16 +31,7 @@ public class Gap {
 
     @Override
     public String toString() {
-        return "Gap{"
-                + customerId
-                + " "
-                + fromSeq
-                + ".."
-                + toSeq
-                + " waited "
-                + waitedMillis
-                + "ms "
-                + cause
-                + "}";
+        // no customer id: logs name a customer only through CustomerNames
+        return "Gap{" + fromSeq + ".." + toSeq + " waited " + waitedMillis + "ms " + cause + "}";
     }
 }

@@ -109,13 +109,13 @@ public class Interaction {
 
     @Override
     public String toString() {
+        // ids and positions only: no body or uri (customer content), no customer id (logs name a
+        // customer only through CustomerNames)
         return "Interaction{"
-                + customerId
-                + "#"
+                + eventId
+                + " seq "
                 + (hasSeqEpoch() ? "e" + seqEpoch + "." : "")
                 + seq
-                + " "
-                + eventId
                 + " "
                 + channel
                 + "/"

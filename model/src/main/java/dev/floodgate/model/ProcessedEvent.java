@@ -54,6 +54,7 @@ public class ProcessedEvent {
 
     @Override
     public String toString() {
-        return "ProcessedEvent{" + customerId + "#" + seq + " " + eventId + " " + lane + "}";
+        // ids and positions only: no result, no customer id
+        return "ProcessedEvent{" + eventId + " seq " + seq + " " + lane + "}";
     }
 }

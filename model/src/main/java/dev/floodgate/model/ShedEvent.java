@@ -40,6 +40,7 @@ public class ShedEvent {
 
     @Override
     public String toString() {
-        return "ShedEvent{" + event + " " + reason + (detail == null ? "" : " " + detail) + "}";
+        // ids and positions only (the event's toString), the reason; no detail text
+        return "ShedEvent{" + event + " " + reason + "}";
     }
 }

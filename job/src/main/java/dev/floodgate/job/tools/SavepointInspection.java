@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.floodgate.job.SavepointPositions;
 import dev.floodgate.job.Uids;
 import dev.floodgate.job.tools.OrderingStateReader.CustomerOrdering;
+import dev.floodgate.model.CustomerNames;
 import dev.floodgate.model.Interaction;
 import dev.floodgate.operators.CustomerKey;
 import java.time.Duration;
@@ -98,8 +99,19 @@ public record SavepointInspection(
                 path, positions, customers, buffered, waiting, oldest, longestFirst);
     }
 
-    /** The report for people; ages are relative to {@code now}. */
+    /**
+     * The report for people, customers named by pseudonyms under a key of this call; ages are
+     * relative to {@code now}.
+     */
     public String render(Instant now) {
+        return render(now, CustomerNames.pseudonymous());
+    }
+
+    /**
+     * The report for people, customers named by {@code names} (their ids only with {@code
+     * --log-customer-ids}); ages are relative to {@code now}.
+     */
+    public String render(Instant now, CustomerNames names) {
         StringBuilder sb = new StringBuilder(String.format("savepoint %s%n", savepoint));
         sb.append(
                 String.format(
@@ -115,7 +127,7 @@ public record SavepointInspection(
             sb.append(
                     String.format(
                             "  oldest buffered event        customer %s seq %d, logged %s (age %s), %s-%d@%d%n",
-                            oldestBuffered.customerId,
+                            names.name(oldestBuffered.customerId),
                             oldestBuffered.seq,
                             Instant.ofEpochMilli(oldestBuffered.logTimestamp),
                             age(now.toEpochMilli() - oldestBuffered.logTimestamp),
@@ -131,7 +143,7 @@ public record SavepointInspection(
                 sb.append(
                         String.format(
                                 "  %-28s %-8s %,6d  %s%n",
-                                c.customerId,
+                                names.name(c.customerId),
                                 c.nextSeq == null ? "-" : c.nextSeq,
                                 c.buffered,
                                 Instant.ofEpochMilli(c.waitingSinceMillis)));
@@ -140,8 +152,20 @@ public record SavepointInspection(
         return sb.toString();
     }
 
-    /** One JSON object for scripts; ages are relative to {@code now}. */
+    /**
+     * One JSON object for scripts, customers named by pseudonyms; see {@link #toJson(Instant,
+     * CustomerNames)}.
+     */
     public String toJson(Instant now) {
+        return toJson(now, CustomerNames.pseudonymous());
+    }
+
+    /**
+     * One JSON object for scripts; ages are relative to {@code now}. A customer is {@code
+     * customer_id} when {@code names} are plain ids, else {@code customer_pseudonym}.
+     */
+    public String toJson(Instant now, CustomerNames names) {
+        String customerField = names.plain() ? "customer_id" : "customer_pseudonym";
         ObjectMapper json = new ObjectMapper();
         ObjectNode root = json.createObjectNode().put("savepoint", savepoint);
         ArrayNode pos = root.putArray("positions");
@@ -158,7 +182,7 @@ public record SavepointInspection(
             root.putNull("oldest_buffered");
         } else {
             root.putObject("oldest_buffered")
-                    .put("customer_id", oldestBuffered.customerId)
+                    .put(customerField, names.name(oldestBuffered.customerId))
                     .put("seq", oldestBuffered.seq)
                     .put("event_id", oldestBuffered.eventId)
                     .put("logged_at", Instant.ofEpochMilli(oldestBuffered.logTimestamp).toString())
@@ -170,7 +194,7 @@ public record SavepointInspection(
         ArrayNode waiting = root.putArray("waiting_longest");
         for (CustomerOrdering c : longestWaiting) {
             waiting.addObject()
-                    .put("customer_id", c.customerId)
+                    .put(customerField, names.name(c.customerId))
                     .put("next_seq", c.nextSeq)
                     .put("buffered", c.buffered)
                     .put("waiting_since", Instant.ofEpochMilli(c.waitingSinceMillis).toString());

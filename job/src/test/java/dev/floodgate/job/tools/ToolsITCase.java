@@ -9,6 +9,7 @@ import dev.floodgate.job.JobSinks;
 import dev.floodgate.job.Pipeline;
 import dev.floodgate.job.testing.TestEnvironments;
 import dev.floodgate.model.Channel;
+import dev.floodgate.model.CustomerNames;
 import dev.floodgate.model.Interaction;
 import dev.floodgate.model.Priority;
 import dev.floodgate.operators.ordering.OrderingConfig;
@@ -156,13 +157,17 @@ class ToolsITCase {
                             assertThat(c.buffered).isEqualTo(2);
                         });
         assertThat(inspection.render(Instant.now()))
+                .as("customers are pseudonyms unless --log-customer-ids")
+                .doesNotContain(GAP_CUSTOMER);
+        assertThat(inspection.render(Instant.now(), CustomerNames.plainIds()))
                 .contains(
                         "customers                    11",
                         "buffered events (held)       2",
                         "customer c-gap seq 3");
 
         // The same through the command line, as a script would use it.
-        ToolRun json = ToolRun.of("savepoint", "inspect", savepoint, "--json");
+        ToolRun json =
+                ToolRun.of("savepoint", "inspect", savepoint, "--json", "--log-customer-ids");
         assertThat(json.status()).as(json.err()).isEqualTo(Tools.OK);
         JsonNode report = JSON.readTree(json.out());
         assertThat(report.path("customers").asLong()).isEqualTo(customers);
@@ -170,6 +175,9 @@ class ToolsITCase {
         assertThat(report.path("positions")).hasSize(PARTITIONS);
         assertThat(report.path("oldest_buffered").path("customer_id").asText())
                 .isEqualTo(GAP_CUSTOMER);
+        ToolRun masked = ToolRun.of("savepoint", "inspect", savepoint, "--json");
+        assertThat(masked.status()).as(masked.err()).isEqualTo(Tools.OK);
+        assertThat(masked.out()).doesNotContain(GAP_CUSTOMER).contains("customer_pseudonym");
         assertThat(report.path("oldest_buffered").path("logged_at").asText())
                 .isEqualTo(Instant.ofEpochMilli(held.get(0).timestamp()).toString());
 

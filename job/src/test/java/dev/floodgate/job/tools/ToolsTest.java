@@ -32,6 +32,52 @@ class ToolsTest {
         SavepointInspectCommand.Request defaults = SavepointInspectCommand.parse(List.of("/sp"));
         assertThat(defaults.json()).isFalse();
         assertThat(defaults.stateTtl()).as("the job's default").isEqualTo(Duration.ofDays(7));
+        assertThat(defaults.logCustomerIds()).as("off unless asked for").isFalse();
+        assertThat(
+                        SavepointInspectCommand.parse(List.of("/sp", "--log-customer-ids"))
+                                .logCustomerIds())
+                .isTrue();
+    }
+
+    /** A savepoint's report in which customer {@code cust-PLAIN-88213} waits on a gap. */
+    private static SavepointInspection inspectionWithAWaitingCustomer() {
+        dev.floodgate.model.Interaction held = new dev.floodgate.model.Interaction();
+        held.eventId = "ev-3";
+        held.customerId = "cust-PLAIN-88213";
+        held.seq = 3;
+        held.logTimestamp = 1_000L;
+        held.sourceTopic = "interactions";
+        OrderingStateReader.CustomerOrdering waiting = new OrderingStateReader.CustomerOrdering();
+        waiting.customerId = "cust-PLAIN-88213";
+        waiting.nextSeq = 2L;
+        waiting.buffered = 2;
+        waiting.waitingSinceMillis = 1_000L;
+        return new SavepointInspection(
+                "file:///sp/savepoint-1", java.util.Map.of(), 1, 2, 1, held, List.of(waiting));
+    }
+
+    @Test
+    void inspectNamesCustomersByPseudonymsUnlessTheFlagIsGiven() {
+        SavepointInspection inspection = inspectionWithAWaitingCustomer();
+        java.time.Instant now = java.time.Instant.ofEpochMilli(5_000L);
+        dev.floodgate.model.CustomerNames names = dev.floodgate.model.CustomerNames.pseudonymous();
+        String pseudonym = names.name("cust-PLAIN-88213");
+        for (String out :
+                List.of(
+                        inspection.render(now),
+                        inspection.toJson(now),
+                        inspection.render(now, names),
+                        inspection.toJson(now, names))) {
+            assertThat(out).doesNotContain("cust-PLAIN-88213").doesNotContain("88213");
+        }
+        assertThat(inspection.render(now, names)).contains("customer " + pseudonym + " seq 3");
+        assertThat(inspection.toJson(now, names))
+                .contains("\"customer_pseudonym\":\"" + pseudonym + "\"")
+                .doesNotContain("customer_id");
+
+        dev.floodgate.model.CustomerNames plain = dev.floodgate.model.CustomerNames.plainIds();
+        assertThat(inspection.render(now, plain)).contains("customer cust-PLAIN-88213 seq 3");
+        assertThat(inspection.toJson(now, plain)).contains("\"customer_id\":\"cust-PLAIN-88213\"");
     }
 
     @Test

@@ -27,19 +27,20 @@ import java.util.concurrent.Flow;
 /**
  * Processes an event by POSTing it as JSON ({@code event_id, customer_id, seq, channel, priority,
  * body|uri}) to the endpoint of its channel; the response body is the result. A non-2xx answer
- * completes exceptionally with a {@link ProcessingException} naming the status. The body is read up
- * to {@link RecordLimits#MAX_RESPONSE_BYTES}: a longer one, or a result whose processed record
- * would not fit the sinks' budget, is a permanent {@link ProcessingException} (a dead letter, never
- * a failing sink or a response held whole in memory). A request longer than {@code requestTimeout}
- * completes with {@link java.net.http.HttpTimeoutException}. Cancelling the returned future aborts
- * the exchange (the JDK client closes its connection), so the service stops counting the call. The
- * JDK {@link HttpClient} and its callback threads are created in {@link #open()} and released in
- * {@link #close()}.
+ * completes exceptionally with a {@link ProcessingException} naming the status, the channel and a
+ * fixed reason ({@link #failure}): never the error body (which may echo customer text) nor the
+ * endpoint URL (which may carry a credential). The body is read up to {@link
+ * RecordLimits#MAX_RESPONSE_BYTES}: a longer one, or a result whose processed record would not fit
+ * the sinks' budget, is a permanent {@link ProcessingException} (a dead letter, never a failing
+ * sink or a response held whole in memory). A request longer than {@code requestTimeout} completes
+ * with {@link java.net.http.HttpTimeoutException}. Cancelling the returned future aborts the
+ * exchange (the JDK client closes its connection), so the service stops counting the call. The JDK
+ * {@link HttpClient} and its callback threads are created in {@link #open()} and released in {@link
+ * #close()}.
  */
 public class HttpEventProcessor implements EventProcessor {
     private static final long serialVersionUID = 1L;
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final int MAX_ERROR_BODY = 200;
 
     private final EnumMap<Channel, URI> endpoints;
     private final Duration requestTimeout;
@@ -111,30 +112,26 @@ public class HttpEventProcessor implements EventProcessor {
             return CompletableFuture.failedFuture(e);
         }
         CompletableFuture<HttpResponse<String>> exchange =
-                client.sendAsync(request, info -> new BoundedBody(info, endpoint));
+                client.sendAsync(request, info -> new BoundedBody(info, event.channel));
         CompletableFuture<String> result =
                 exchange.thenApply(
                         response -> {
                             int status = response.statusCode();
                             String body = response.body();
                             if (status / 100 != 2) {
+                                // status and a fixed reason only: an error body may echo the
+                                // request (customer text), the endpoint may hold a credential
                                 throw ProcessingException.ofHttpStatus(
-                                        status,
-                                        "HTTP "
-                                                + status
-                                                + " from "
-                                                + endpoint
-                                                + ": "
-                                                + (body.length() > MAX_ERROR_BODY
-                                                        ? body.substring(0, MAX_ERROR_BODY) + "..."
-                                                        : body));
+                                        status, failure(status, event.channel));
                             }
                             if (!OutputCodec.processedRecordFits(event, name(), body)) {
                                 throw new ProcessingException(
                                         status,
-                                        "the response from "
-                                                + endpoint
-                                                + " ("
+                                        "HTTP "
+                                                + status
+                                                + " from the "
+                                                + event.channel.wireName()
+                                                + " service: the response ("
                                                 + body.length()
                                                 + " characters) does not fit a processed record of "
                                                 + RecordLimits.RECORD_BUDGET_BYTES
@@ -163,16 +160,16 @@ public class HttpEventProcessor implements EventProcessor {
     static final class BoundedBody implements HttpResponse.BodySubscriber<String> {
         private final CompletableFuture<String> result = new CompletableFuture<>();
         private final int status;
-        private final URI endpoint;
+        private final Channel channel;
         private final Charset charset;
         private final long declaredLength;
         private byte[] bytes = new byte[1024];
         private int length;
         private Flow.Subscription subscription;
 
-        BoundedBody(HttpResponse.ResponseInfo info, URI endpoint) {
+        BoundedBody(HttpResponse.ResponseInfo info, Channel channel) {
             this.status = info.statusCode();
-            this.endpoint = endpoint;
+            this.channel = channel;
             this.charset = charset(info.headers().firstValue("Content-Type").orElse(""));
             this.declaredLength = info.headers().firstValueAsLong("Content-Length").orElse(-1);
         }
@@ -241,9 +238,11 @@ public class HttpEventProcessor implements EventProcessor {
         private ProcessingException tooLarge(String size) {
             return new ProcessingException(
                     status,
-                    "the response body from "
-                            + endpoint
-                            + " is "
+                    "HTTP "
+                            + status
+                            + " from the "
+                            + channel.wireName()
+                            + " service: the response body is "
                             + size
                             + ": at most "
                             + RecordLimits.MAX_RESPONSE_BYTES
@@ -265,6 +264,25 @@ public class HttpEventProcessor implements EventProcessor {
             }
             return StandardCharsets.UTF_8;
         }
+    }
+
+    /**
+     * The message of an error answer: {@code HTTP <status> from the <channel> service: <reason>},
+     * the reason fixed per {@link ProcessingException.Kind}. Never the response body (a service
+     * that echoes the request would put customer text into dead letters, shed headers and logs) nor
+     * the endpoint (its URL may carry a credential).
+     */
+    static String failure(int status, Channel channel) {
+        return "HTTP " + status + " from the " + channel.wireName() + " service: " + reason(status);
+    }
+
+    /** The fixed reason of an error status, by whose failure it is. */
+    static String reason(int status) {
+        return switch (ProcessingException.kindOf(status)) {
+            case EVENT -> "rejected the event";
+            case SERVICE -> "refused the call (credential or address)";
+            case TRANSIENT -> "unavailable";
+        };
     }
 
     static ObjectNode payload(Interaction event) {

@@ -186,13 +186,18 @@ public class ProcessEvents extends RichAsyncFunction<Interaction, ProcessOutcome
         return scheduler;
     }
 
-    /** {@code error} (or the cause it wraps) as its class name and message. */
-    static String describe(Throwable error) {
+    /**
+     * {@code error} (or the cause it wraps) as its class name and message, for dead letters, shed
+     * details and logs: a {@link ProcessingException}'s message is a status and a fixed reason (see
+     * {@link HttpEventProcessor}); any other message (a transport's) has its URLs removed and is
+     * cut ({@link SafeText#withoutUrls}).
+     */
+    public static String describe(Throwable error) {
         Throwable cause =
                 error instanceof CompletionException && error.getCause() != null
                         ? error.getCause()
                         : error;
-        return cause.getClass().getSimpleName() + ": " + cause.getMessage();
+        return cause.getClass().getSimpleName() + ": " + SafeText.withoutUrls(cause.getMessage());
     }
 
     /**

@@ -1,5 +1,6 @@
 package dev.floodgate.operators.shed;
 
+import dev.floodgate.model.CustomerNames;
 import dev.floodgate.model.Priority;
 import java.io.Serializable;
 import java.time.Duration;
@@ -24,7 +25,7 @@ public final class HotKeyPolicy implements Serializable {
     private final long logIntervalMillis;
     private final int maxLogsPerInterval;
     private final int maxTracked;
-    private final boolean logCustomerIds;
+    private final CustomerNames customerNames;
 
     public HotKeyPolicy(
             double eventsPerSecond,
@@ -33,7 +34,14 @@ public final class HotKeyPolicy implements Serializable {
             Duration logInterval,
             int maxLogsPerInterval,
             int maxTracked) {
-        this(eventsPerSecond, window, sheddable, logInterval, maxLogsPerInterval, maxTracked, true);
+        this(
+                eventsPerSecond,
+                window,
+                sheddable,
+                logInterval,
+                maxLogsPerInterval,
+                maxTracked,
+                CustomerNames.pseudonymous());
     }
 
     private HotKeyPolicy(
@@ -43,7 +51,7 @@ public final class HotKeyPolicy implements Serializable {
             Duration logInterval,
             int maxLogsPerInterval,
             int maxTracked,
-            boolean logCustomerIds) {
+            CustomerNames customerNames) {
         if (sheddable.contains(Priority.HIGH)) {
             throw new IllegalArgumentException(
                     "priority HIGH is never shed; remove it from the hot-key set");
@@ -72,14 +80,20 @@ public final class HotKeyPolicy implements Serializable {
         this.logIntervalMillis = logInterval.toMillis();
         this.maxLogsPerInterval = maxLogsPerInterval;
         this.maxTracked = maxTracked;
-        this.logCustomerIds = logCustomerIds;
+        this.customerNames = customerNames;
     }
 
     /**
-     * The same policy whose reports name a customer by its id ({@code true}) or by a stable
-     * pseudonym ({@link HotKeyReporter#pseudonym}), for logs that must not hold customer ids.
+     * The same policy whose reports name a customer by its id ({@code true}) or by a keyed
+     * pseudonym under a key drawn now ({@link CustomerNames#pseudonymous()}, the default), for logs
+     * that must not hold customer ids.
      */
     public HotKeyPolicy withLogCustomerIds(boolean logIds) {
+        return withCustomerNames(CustomerNames.of(logIds));
+    }
+
+    /** The same policy whose reports name customers with {@code names}. */
+    public HotKeyPolicy withCustomerNames(CustomerNames names) {
         return new HotKeyPolicy(
                 eventsPerSecond,
                 Duration.ofMillis(windowMillis),
@@ -87,11 +101,16 @@ public final class HotKeyPolicy implements Serializable {
                 Duration.ofMillis(logIntervalMillis),
                 maxLogsPerInterval,
                 maxTracked,
-                logIds);
+                names);
+    }
+
+    /** How the reports name a customer. */
+    public CustomerNames customerNames() {
+        return customerNames;
     }
 
     public boolean logCustomerIds() {
-        return logCustomerIds;
+        return customerNames.plain();
     }
 
     /**

@@ -59,7 +59,7 @@ final class HotKeyReporter {
             logged++;
             LOG.warn(
                     "Hot key: customer {} sends {} events/s (limit {}/s over {} ms); shedding its {} events",
-                    policy.logCustomerIds() ? customerId : pseudonym(customerId),
+                    policy.customerNames().name(customerId),
                     String.format("%.1f", ratePerSecond),
                     policy.eventsPerSecond(),
                     policy.windowMillis(),
@@ -69,22 +69,6 @@ final class HotKeyReporter {
             lastPrune = NEVER;
         }
         refresh(now);
-    }
-
-    /**
-     * How a log line names a customer when ids are not logged: {@code #} and the first 12 hex
-     * digits of the id's SHA-256, the same for the same customer in every line and process, so
-     * lines can be correlated and the customer found by whoever may hash its id.
-     */
-    static String pseudonym(String customerId) {
-        try {
-            byte[] hash =
-                    java.security.MessageDigest.getInstance("SHA-256")
-                            .digest(customerId.getBytes(java.nio.charset.StandardCharsets.UTF_8));
-            return "#" + java.util.HexFormat.of().formatHex(hash, 0, 6);
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every JVM has SHA-256", e);
-        }
     }
 
     /**

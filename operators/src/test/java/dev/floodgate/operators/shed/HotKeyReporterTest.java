@@ -2,8 +2,12 @@ package dev.floodgate.operators.shed;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.floodgate.model.CustomerNames;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import org.apache.logging.log4j.Level;
 import org.apache.logging.log4j.LogManager;
@@ -14,33 +18,61 @@ import org.apache.logging.log4j.core.config.Property;
 import org.junit.jupiter.api.Test;
 
 /**
- * The hot-key line names the customer by its id by default, and by a stable pseudonym that holds no
- * part of the id when customer ids must stay out of the logs.
+ * The hot-key line names the customer by a keyed pseudonym by default (no part of the id, not its
+ * plain SHA-256, different under another key), and by its id only when the user asks for it.
  */
 class HotKeyReporterTest {
     private static final String CUSTOMER = "customer-4711";
 
     @Test
-    void theHotKeyLineNamesTheCustomerOrItsPseudonym() {
+    void theHotKeyLineNamesThePseudonymByDefaultAndTheIdOnlyWhenAsked() {
         HotKeyPolicy policy = HotKeyPolicy.of(1, Duration.ofSeconds(1));
-        assertThat(policy.logCustomerIds()).isTrue();
-        assertThat(linesOf(policy)).singleElement().asString().contains(CUSTOMER);
-
-        List<String> masked = linesOf(policy.withLogCustomerIds(false));
+        assertThat(policy.logCustomerIds()).isFalse();
+        List<String> masked = linesOf(policy);
         assertThat(masked)
                 .singleElement()
                 .asString()
                 .doesNotContain(CUSTOMER)
                 .doesNotContain("4711")
-                .contains(HotKeyReporter.pseudonym(CUSTOMER));
+                .doesNotContain(sha256Prefix(CUSTOMER))
+                .contains(policy.customerNames().name(CUSTOMER));
+
+        assertThat(linesOf(policy.withLogCustomerIds(true)))
+                .singleElement()
+                .asString()
+                .contains(CUSTOMER);
     }
 
     @Test
-    void aPseudonymIsStablePerCustomerAndDistinctBetweenThem() {
-        assertThat(HotKeyReporter.pseudonym(CUSTOMER))
-                .isEqualTo(HotKeyReporter.pseudonym(CUSTOMER))
-                .isNotEqualTo(HotKeyReporter.pseudonym("customer-4712"))
+    void aPseudonymIsStablePerKeyDistinctBetweenCustomersAndKeysAndNotThePlainHash() {
+        CustomerNames names = CustomerNames.pseudonymous(new byte[32]);
+        byte[] otherKey = new byte[32];
+        otherKey[0] = 1;
+        assertThat(names.name(CUSTOMER))
+                .isEqualTo(names.name(CUSTOMER))
+                .isEqualTo(CustomerNames.pseudonymous(new byte[32]).name(CUSTOMER))
+                .isNotEqualTo(names.name("customer-4712"))
+                .isNotEqualTo(CustomerNames.pseudonymous(otherKey).name(CUSTOMER))
+                .isNotEqualTo(CustomerNames.pseudonymous().name(CUSTOMER))
+                .isNotEqualTo(sha256Prefix(CUSTOMER))
                 .matches("#[0-9a-f]{12}");
+        assertThat(CustomerNames.plainIds().name(CUSTOMER)).isEqualTo(CUSTOMER);
+        assertThat(names.toString()).doesNotContain("0000");
+    }
+
+    /** The old pseudonym: {@code #} and 12 hex digits of the id's unkeyed SHA-256. */
+    private static String sha256Prefix(String id) {
+        try {
+            return "#"
+                    + HexFormat.of()
+                            .formatHex(
+                                    MessageDigest.getInstance("SHA-256")
+                                            .digest(id.getBytes(StandardCharsets.UTF_8)),
+                                    0,
+                                    6);
+        } catch (Exception e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     private static List<String> linesOf(HotKeyPolicy policy) {
