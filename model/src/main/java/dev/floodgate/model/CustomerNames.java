@@ -14,9 +14,10 @@ import javax.crypto.spec.SecretKeySpec;
  * --log-customer-ids}), else by a pseudonym, {@code #} and the first 12 hex digits of the id's
  * HmacSHA256 under a secret key. Unlike a plain hash, a pseudonym cannot be reversed by hashing
  * every plausible id without the key. The key of {@link #pseudonymous()} is random, drawn once per
- * job start (or tool run) and never written anywhere: pseudonyms are stable within that run (lines
- * of one customer can be correlated, across all subtasks, since the key travels with the job) and
- * not comparable between runs.
+ * job submission (or tool run); it is never logged nor a job parameter, and travels only inside the
+ * job's serialized graph (which the cluster's blob and HA storage hold, as they hold the job's
+ * other secrets): pseudonyms are stable within that run (lines of one customer can be correlated
+ * across all subtasks) and not comparable between runs.
  */
 public final class CustomerNames implements Serializable {
     private static final long serialVersionUID = 1L;
