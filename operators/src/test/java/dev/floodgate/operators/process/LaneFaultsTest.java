@@ -183,7 +183,13 @@ class LaneFaultsTest {
         h.fail("a-1", new IOException("refused"));
         h.fail("b-1", new IOException("refused"));
         assertThat(h.operator().lane(VOICE).circuit.isOpen()).isTrue();
-        Thread.sleep(300); // past the backoff: a retry would have started
+        // past the backoff a retry would have started; the outcomes come from the retry thread
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        do {
+            Thread.sleep(50);
+            h.runMails();
+        } while (h.operator().pending() > 0 && System.nanoTime() - deadline < 0);
+        Thread.sleep(200); // and a retry that would come after them would have shown by now
         h.runMails();
         assertThat(h.processor.callLog()).containsExactly("a-1", "b-1");
         assertThat(shedIds(ShedReason.SERVICE_UNAVAILABLE)).containsExactlyInAnyOrder("a-1", "b-1");
