@@ -180,8 +180,9 @@ public final class FloodgateOptions {
             integer(
                     "lane-queue",
                     "64",
-                    "admitted events waiting per lane and subtask; a full lane stops the input (backpressure): "
-                            + "keep it above target wait x the lane's calls per second, or admission never sheds");
+                    "admitted events ready to be called (their customers' next) waiting per lane and subtask; a "
+                            + "full lane stops the input (backpressure): keep it above target wait x the lane's calls "
+                            + "per second, or admission never sheds");
     public static final TypedOption<Integer> LANE_CUSTOMER_QUEUE =
             integer(
                     "lane-customer-queue",
