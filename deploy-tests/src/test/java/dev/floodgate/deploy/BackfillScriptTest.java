@@ -32,7 +32,8 @@ class BackfillScriptTest {
     static void needsBashAndJq() {
         org.assertj.core.api.Assertions.assertThat(onPath("bash")).as("bash on the PATH").isTrue();
         org.assertj.core.api.Assertions.assertThat(onPath("jq"))
-                .as("jq on the PATH (k8s/backfill.sh needs it; scripts/test installs it)")
+                .as(
+                        "jq on the PATH (k8s/backfill.sh needs it; scripts/install-test-tools installs it)")
                 .isTrue();
     }
 

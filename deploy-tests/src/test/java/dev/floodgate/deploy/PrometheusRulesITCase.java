@@ -24,8 +24,8 @@ import org.slf4j.LoggerFactory;
  * k8s/monitoring/rules.yaml and {@code promtool test rules} on k8s/monitoring/rules-test.yaml (a
  * unit test per alert: it fires on the series that should fire it, at its {@code for:} time, and
  * stays silent on healthy ones). promtool comes with Debian's {@code prometheus} package, which
- * scripts/test installs; without it this test fails (it does not skip: a skipped check looks like a
- * passed one).
+ * scripts/install-test-tools installs; without it this test fails (it does not skip: a skipped
+ * check looks like a passed one).
  */
 class PrometheusRulesITCase {
     private static final Logger LOG = LoggerFactory.getLogger(PrometheusRulesITCase.class);
@@ -166,7 +166,7 @@ class PrometheusRulesITCase {
         return fail(
                 "promtool is not on the PATH: these tests evaluate the alert rules with a real"
                         + " Prometheus. Install it (Debian/Ubuntu: sudo apt-get install -y"
-                        + " prometheus; scripts/test does this), or pass"
+                        + " prometheus; scripts/install-test-tools does this), or pass"
                         + " -Dfloodgate.promtool=/path/to/promtool.");
     }
 }

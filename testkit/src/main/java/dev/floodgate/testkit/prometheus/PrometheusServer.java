@@ -89,7 +89,7 @@ public final class PrometheusServer implements AutoCloseable {
             p = pb.start();
         } catch (IOException e) {
             throw new IOException(
-                    "cannot run prometheus (Debian's prometheus package; scripts/test installs it)",
+                    "cannot run prometheus (Debian's prometheus package; scripts/install-test-tools installs it)",
                     e);
         }
         PrometheusServer server = new PrometheusServer(p, port, log);
