@@ -32,7 +32,6 @@ final class ChannelLane implements LaneLoad {
     private final ArrayDeque<Pending> readyOther = new ArrayDeque<>();
     volatile int inFlight;
     volatile int queued;
-    private int ready;
     private volatile double latencyMillis = -1;
     private int queuedHigh;
 
@@ -70,20 +69,13 @@ final class ChannelLane implements LaneLoad {
     /** {@code p} is the head of its customer's queue now: it may be called. */
     void ready(Pending p) {
         (p.high() ? readyHigh : readyOther).add(p);
-        ready++;
         kick = true;
     }
 
     /** The next event to call, {@code high} first; {@code null} if none is ready. */
     Pending pollReady() {
         Pending p = readyHigh.poll();
-        if (p == null) {
-            p = readyOther.poll();
-        }
-        if (p != null) {
-            ready--;
-        }
-        return p;
+        return p != null ? p : readyOther.poll();
     }
 
     /** {@code p} leaves the queue: it is called now, or shed. */
@@ -100,7 +92,7 @@ final class ChannelLane implements LaneLoad {
 
     /** Whether {@code maxQueued} events are ready to be called: the input waits. */
     boolean full() {
-        return (boundsAllQueued ? queued : ready) >= maxQueued;
+        return (boundsAllQueued ? queued : readyHigh.size() + readyOther.size()) >= maxQueued;
     }
 
     void started(Pending p) {
