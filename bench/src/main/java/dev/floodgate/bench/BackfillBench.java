@@ -27,6 +27,8 @@ final class BackfillBench {
         FloodgateOptions options =
                 FloodgateOptions.fromArgs(
                         new String[] {
+                            "--dry-run",
+                            "true",
                             "--bootstrap-servers",
                             ctx.bootstrap,
                             "--mode",

@@ -231,6 +231,8 @@ final class LiveJobRun {
         List<String> args =
                 new ArrayList<>(
                         List.of(
+                                "--dry-run",
+                                "true",
                                 "--bootstrap-servers",
                                 ctx.bootstrap,
                                 "--input-topic",

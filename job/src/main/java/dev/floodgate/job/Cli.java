@@ -14,7 +14,9 @@ final class Cli {
 
     static FloodgateOptions parseOrExplain(String[] args, JobKind kind) {
         try {
-            return FloodgateOptions.fromArgs(args, kind);
+            FloodgateOptions options = FloodgateOptions.fromArgs(args, kind);
+            Pipeline.requireProcessorOrDryRun(options);
+            return options;
         } catch (IllegalArgumentException e) {
             throw new IllegalArgumentException("Invalid options:\n" + e.getMessage(), e);
         }

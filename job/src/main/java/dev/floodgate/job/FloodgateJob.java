@@ -195,11 +195,6 @@ public final class FloodgateJob {
                     "--{} is none: valid events are not archived beyond the topic's retention",
                     FloodgateOptions.ARCHIVE_PATH.key);
         }
-        if (!o.isSet(FloodgateOptions.PROCESSOR_URL)) {
-            LOG.warn(
-                    "--{} is none: events pass through unprocessed (dry run)",
-                    FloodgateOptions.PROCESSOR_URL.key);
-        }
         return new JobSinks(
                 kafka.processed(o.get(FloodgateOptions.PROCESSED_TOPIC)),
                 kafka.shed(o.get(FloodgateOptions.SHED_TOPIC)),

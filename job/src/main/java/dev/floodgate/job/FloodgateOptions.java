@@ -164,8 +164,14 @@ public final class FloodgateOptions {
             text(
                     "processor-url",
                     NONE,
-                    "base URL of the processing service (POST <url>/voice, /chat, /image); 'none' processes nothing "
-                            + "(pass-through, for dry runs)");
+                    "base URL of the processing service (POST <url>/voice, /chat, /image); the jobs refuse to "
+                            + "start without it unless --dry-run is true");
+    public static final TypedOption<Boolean> DRY_RUN =
+            flag(
+                    "dry-run",
+                    "false",
+                    "process nothing: every event passes through, its body written as its result; for trying "
+                            + "the job without a processing service (excludes --processor-url)");
     public static final TypedOption<String> PROCESSOR_VERSION =
             text(
                     "processor-version",

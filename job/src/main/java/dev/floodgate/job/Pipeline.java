@@ -75,7 +75,11 @@ public record Pipeline(
     }
 
     static EventProcessor processor(FloodgateOptions o) {
-        if (!o.isSet(FloodgateOptions.PROCESSOR_URL)) {
+        requireProcessorOrDryRun(o);
+        if (o.get(FloodgateOptions.DRY_RUN)) {
+            LOG.warn(
+                    "--{} is true: events pass through unprocessed, their bodies written as results",
+                    FloodgateOptions.DRY_RUN.key);
             return new PassThroughProcessor(o.get(FloodgateOptions.PROCESSOR_VERSION));
         }
         URI base = URI.create(o.get(FloodgateOptions.PROCESSOR_URL));
@@ -85,6 +89,32 @@ public record Pipeline(
                 base,
                 o.get(FloodgateOptions.REQUEST_TIMEOUT),
                 o.get(FloodgateOptions.PROCESSOR_VERSION));
+    }
+
+    /**
+     * A job without a processing service would write every event's raw body as its "result" into
+     * the processed topic, where readers take it for the service's output: it runs so only when the
+     * user says so with {@code --dry-run}. Checked at start, before anything is built.
+     */
+    public static void requireProcessorOrDryRun(FloodgateOptions o) {
+        boolean url = o.isSet(FloodgateOptions.PROCESSOR_URL);
+        boolean dryRun = o.get(FloodgateOptions.DRY_RUN);
+        if (!url && !dryRun) {
+            throw new IllegalArgumentException(
+                    "--"
+                            + FloodgateOptions.PROCESSOR_URL.key
+                            + " is missing: the processing service's base URL; --"
+                            + FloodgateOptions.DRY_RUN.key
+                            + " true runs the job without one, events passing through unprocessed");
+        }
+        if (url && dryRun) {
+            throw new IllegalArgumentException(
+                    "--"
+                            + FloodgateOptions.DRY_RUN.key
+                            + " true and --"
+                            + FloodgateOptions.PROCESSOR_URL.key
+                            + " exclude each other: a dry run calls no service");
+        }
     }
 
     static ShedPolicy shedPolicy(FloodgateOptions o) {

@@ -51,7 +51,8 @@ class BackfillDrainITCase {
         String bootstrap = KAFKA.bootstrapServers();
         FloodgateOptions options =
                 FloodgateOptions.fromArgs(
-                        new String[] {"--bootstrap-servers", bootstrap}, JobKind.BACKFILL);
+                        new String[] {"--bootstrap-servers", bootstrap, "--dry-run", "true"},
+                        JobKind.BACKFILL);
         Topics.create(
                 bootstrap,
                 4,

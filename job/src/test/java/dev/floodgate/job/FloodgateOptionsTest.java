@@ -130,6 +130,43 @@ class FloodgateOptionsTest {
     }
 
     @Test
+    void bothJobsRefuseToStartWithoutAProcessingServiceUnlessItIsADryRun() {
+        assertThatThrownBy(() -> FloodgateJob.main(new String[] {"--bootstrap-servers", "k:1"}))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("Invalid options:")
+                .hasMessageContaining("--processor-url is missing")
+                .hasMessageContaining("--dry-run");
+        assertThatThrownBy(
+                        () ->
+                                BackfillJob.main(
+                                        new String[] {
+                                            "--bootstrap-servers", "k:1", "--mode", "drain"
+                                        }))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("--processor-url is missing");
+        assertThatThrownBy(
+                        () ->
+                                FloodgateJob.main(
+                                        new String[] {
+                                            "--bootstrap-servers",
+                                            "k:1",
+                                            "--dry-run",
+                                            "true",
+                                            "--processor-url",
+                                            "https://s.example"
+                                        }))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("exclude each other");
+        FloodgateOptions dry =
+                FloodgateOptions.fromArgs(
+                        new String[] {"--bootstrap-servers", "k:1", "--dry-run", "true"},
+                        JobKind.LIVE);
+        assertThat(Pipeline.from(dry).processor())
+                .isInstanceOf(dev.floodgate.operators.process.PassThroughProcessor.class);
+        assertThat(dry.asMap()).containsEntry("dry-run", "true");
+    }
+
+    @Test
     void logCustomerIdsIsOffByDefaultAndReachesTheHotKeyReports() {
         assertThat(FloodgateOptions.LOG_CUSTOMER_IDS.parse(null)).isFalse();
         assertThat(

@@ -40,6 +40,8 @@ class KafkaConfigOptionTest {
                                         new String[] {
                                             "--bootstrap-servers",
                                             "k:1",
+                                            "--dry-run",
+                                            "true",
                                             "--kafka-config",
                                             dir.resolve("nope.properties").toString()
                                         }))

@@ -23,7 +23,8 @@ class MaxRecordBytesOptionTest {
     void theDefaultFitsTheSinks() {
         FloodgateOptions o =
                 FloodgateOptions.fromArgs(
-                        new String[] {"--bootstrap-servers", "k:1"}, JobKind.LIVE);
+                        new String[] {"--bootstrap-servers", "k:1", "--dry-run", "true"},
+                        JobKind.LIVE);
         assertThat(o.get(FloodgateOptions.MAX_RECORD_BYTES)).isEqualTo(1_000_000);
         assertThat(Pipeline.from(o).maxRecordBytes()).isEqualTo(1_000_000);
         assertThat(Pipeline.defaults().maxRecordBytes()).isEqualTo(1_000_000);

@@ -153,6 +153,8 @@ class ObjectStorageITCase {
         FloodgateOptions options =
                 FloodgateOptions.fromArgs(
                         new String[] {
+                            "--dry-run",
+                            "true",
                             "--bootstrap-servers",
                             KAFKA.bootstrapServers(),
                             "--input-topic",

@@ -304,11 +304,18 @@ class OrderingITCase {
                 Reconcile.run(
                         FloodgateOptions.fromArgs(
                                 new String[] {
-                                    "--bootstrap-servers", bootstrap,
-                                    "--input-topic", in,
-                                    "--processed-topic", processed,
-                                    "--shed-topic", shed,
-                                    "--dlq-topic", dlq
+                                    "--dry-run",
+                                    "true",
+                                    "--bootstrap-servers",
+                                    bootstrap,
+                                    "--input-topic",
+                                    in,
+                                    "--processed-topic",
+                                    processed,
+                                    "--shed-topic",
+                                    shed,
+                                    "--dlq-topic",
+                                    dlq
                                 },
                                 JobKind.LIVE),
                         EnumSet.of(Lane.LIVE));

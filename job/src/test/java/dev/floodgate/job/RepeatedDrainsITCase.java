@@ -71,7 +71,8 @@ class RepeatedDrainsITCase {
         bootstrap = KAFKA.bootstrapServers();
         options =
                 FloodgateOptions.fromArgs(
-                        new String[] {"--bootstrap-servers", bootstrap}, JobKind.BACKFILL);
+                        new String[] {"--bootstrap-servers", bootstrap, "--dry-run", "true"},
+                        JobKind.BACKFILL);
         Topics.create(
                 bootstrap,
                 4,

@@ -200,7 +200,8 @@ class WorkflowGraphTest {
     // --- the graphs ----------------------------------------------------------------------------
 
     private StreamGraph live(boolean withArchive) {
-        Map<String, String> args = new HashMap<>(Map.of("bootstrap-servers", "localhost:9"));
+        Map<String, String> args =
+                new HashMap<>(Map.of("bootstrap-servers", "localhost:9", "dry-run", "true"));
         if (withArchive) {
             args.put("archive-path", archive.toUri().toString());
         }
@@ -222,7 +223,13 @@ class WorkflowGraphTest {
     private static StreamGraph drain() throws Exception {
         FloodgateOptions o =
                 FloodgateOptions.fromMap(
-                        Map.of("bootstrap-servers", "localhost:9", "mode", "drain"),
+                        Map.of(
+                                "bootstrap-servers",
+                                "localhost:9",
+                                "mode",
+                                "drain",
+                                "dry-run",
+                                "true"),
                         JobKind.BACKFILL);
         StreamExecutionEnvironment env = shippedEnvironment();
         BackfillJob.buildDrain(env, o, Map.of()); // build reads the marks from the broker first
@@ -238,7 +245,13 @@ class WorkflowGraphTest {
     private static StreamGraph replay() {
         FloodgateOptions o =
                 FloodgateOptions.fromMap(
-                        Map.of("bootstrap-servers", "localhost:9", "mode", "replay"),
+                        Map.of(
+                                "bootstrap-servers",
+                                "localhost:9",
+                                "mode",
+                                "replay",
+                                "dry-run",
+                                "true"),
                         JobKind.BACKFILL);
         StreamExecutionEnvironment env = shippedEnvironment();
         FloodgateJob.configure(env, o);

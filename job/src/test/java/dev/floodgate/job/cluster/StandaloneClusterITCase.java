@@ -309,7 +309,9 @@ class StandaloneClusterITCase {
                                 "--parallelism",
                                 "2",
                                 "--checkpoint-interval",
-                                "2s")
+                                "2s",
+                                "--dry-run",
+                                "true")
                         .trim();
         long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
         String state = jobState(backfill);
@@ -345,7 +347,9 @@ class StandaloneClusterITCase {
                                 "--parallelism",
                                 "2",
                                 "--checkpoint-interval",
-                                "2s")
+                                "2s",
+                                "--dry-run",
+                                "true")
                         .trim();
         assertThat(awaitJobState(replay, Duration.ofMinutes(2))).isEqualTo("FINISHED");
     }

@@ -115,6 +115,9 @@ public final class SecureJobs implements AutoCloseable {
                         "--parallelism",
                         "2"));
         args.addAll(List.of(more));
+        if (!args.contains("--processor-url")) {
+            args.addAll(List.of("--dry-run", "true"));
+        }
         return FloodgateOptions.fromArgs(args.toArray(String[]::new), kind);
     }
 
