@@ -25,6 +25,8 @@ import java.util.List;
 import java.util.Map;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.source.Source;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.datastream.DataStream;
 import org.apache.flink.streaming.api.datastream.DataStreamUtils;
@@ -120,6 +122,7 @@ public final class FloodgateJob {
             env.setMaxParallelism(MAX_PARALLELISM);
         }
         enableObjectReuse(env);
+        refuseGenericTypes(env);
         java.time.Duration interval = Checkpointing.configure(env, options, unaligned);
         TransactionBudget.check(
                 env.getConfiguration(),
@@ -140,6 +143,19 @@ public final class FloodgateJob {
      */
     public static void enableObjectReuse(StreamExecutionEnvironment env) {
         env.getConfig().enableObjectReuse();
+    }
+
+    /**
+     * {@code pipeline.generic-types: false}: a type Flink cannot analyse fails the job at start
+     * instead of falling back to Kryo, whose serialized form changes with the class and its Kryo
+     * registration: state written so could not be restored after an upgrade, and a Kryo
+     * deserializer reads whatever class the bytes name. Every record and state type here has a
+     * serializer of its own (the contract codec's, POJO or Flink's basic types).
+     */
+    static void refuseGenericTypes(StreamExecutionEnvironment env) {
+        Configuration c = new Configuration();
+        c.set(PipelineOptions.GENERIC_TYPES, false);
+        env.configure(c);
     }
 
     static Source<RawRecord, ?, ?> source(FloodgateOptions o) {

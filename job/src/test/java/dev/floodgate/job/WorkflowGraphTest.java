@@ -17,6 +17,7 @@ import java.util.Objects;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
+import org.apache.flink.api.java.typeutils.runtime.kryo.KryoSerializer;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
@@ -178,6 +179,25 @@ class WorkflowGraphTest {
         // the JobGraph is where Flink hashes the uids into operator ids and refuses duplicates
         for (StreamGraph g : List.of(live(true), live(false), drain(), replay())) {
             assertThatCode(g::getJobGraph).as(g.getJobName()).doesNotThrowAnyException();
+        }
+    }
+
+    @Test
+    void noTypeFallsBackToKryo() throws Exception {
+        // pipeline.generic-types: false is set by the jobs; the graph's edges and keyed state
+        // serializers are made while building it, so a generic type would have thrown above
+        for (StreamGraph g : List.of(live(true), drain(), replay())) {
+            assertThat(g.getExecutionConfig().getSerializerConfig().hasGenericTypesDisabled())
+                    .as(g.getJobName())
+                    .isTrue();
+            for (StreamNode n : g.getStreamNodes()) {
+                assertThat(n.getTypeSerializersIn())
+                        .as(n.getOperatorName())
+                        .noneMatch(t -> t instanceof KryoSerializer);
+                assertThat(n.getTypeSerializerOut())
+                        .as(n.getOperatorName())
+                        .isNotInstanceOf(KryoSerializer.class);
+            }
         }
     }
 
