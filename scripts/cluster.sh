@@ -346,7 +346,12 @@ run_jar() {
   [[ -f "$JOB_JAR" ]] || die "no job jar at $JOB_JAR: build it with mvn -B -o -q -DskipTests package"
   [[ -f "$CONF/config.yaml" ]] || die "no cluster configuration in $CONF: start the cluster first"
   local args=("$@")
-  has_option --bootstrap-servers "${args[@]+"${args[@]}"}" || args=(--bootstrap-servers "$BOOTSTRAP" "${args[@]+"${args[@]}"}")
+  if ! has_option --bootstrap-servers "${args[@]+"${args[@]}"}"; then
+    # this script's own broker: plaintext on 127.0.0.1, never off the machine; the jobs refuse plaintext unless
+    # told, so the script tells them here, for its broker only (any other broker: your --kafka-config)
+    args=(--bootstrap-servers "$BOOTSTRAP" "${args[@]+"${args[@]}"}")
+    has_option --kafka-config "${args[@]}" || has_option --kafka-plaintext "${args[@]}" || args+=(--kafka-plaintext true)
+  fi
   local cli=(run -t remote -d -c "$cls")
   if [[ -n "$savepoint" ]]; then
     cli+=(-s "$savepoint")

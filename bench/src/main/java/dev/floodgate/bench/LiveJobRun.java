@@ -233,6 +233,8 @@ final class LiveJobRun {
                         List.of(
                                 "--dry-run",
                                 "true",
+                                "--kafka-plaintext",
+                                "true",
                                 "--bootstrap-servers",
                                 ctx.bootstrap,
                                 "--input-topic",

@@ -266,6 +266,9 @@ public final class FloodDemo {
     static FloodgateOptions jobOptions(DemoOptions o, String bootstrap, String processorUrl) {
         return FloodgateOptions.fromArgs(
                 new String[] {
+                    // the demo's own broker, in this JVM on 127.0.0.1
+                    "--kafka-plaintext",
+                    "true",
                     "--bootstrap-servers",
                     bootstrap,
                     "--checkpoint-interval",
@@ -343,6 +346,8 @@ public final class FloodDemo {
         FloodgateOptions backfill =
                 FloodgateOptions.fromArgs(
                         new String[] {
+                            "--kafka-plaintext",
+                            "true",
                             "--bootstrap-servers",
                             bootstrap,
                             "--mode",

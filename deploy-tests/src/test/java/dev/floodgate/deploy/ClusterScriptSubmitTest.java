@@ -105,6 +105,17 @@ class ClusterScriptSubmitTest {
         assertThat(client).doesNotContain("-s", "--allowNonRestoredState");
     }
 
+    @Test
+    void onlyTheScriptsOwnBrokerIsReachedInPlaintext() throws Exception {
+        // its broker listens on 127.0.0.1 in plaintext: the script says so for the job
+        assertThat(run(Map.of(), "submit")).containsSubsequence("--kafka-plaintext", "true");
+        // another broker, or a client config: the user's settings decide, nothing is added
+        assertThat(run(Map.of(), "submit", "--bootstrap-servers", "kafka.example:9093"))
+                .doesNotContain("--kafka-plaintext");
+        assertThat(run(Map.of(), "submit", "--kafka-config", "/etc/floodgate/kafka.properties"))
+                .doesNotContain("--kafka-plaintext");
+    }
+
     /** Deliberate: the backfill starts from the live job's savepoint without its operators. */
     @Test
     void theBackfillSkipsTheLiveJobsOperators() throws Exception {

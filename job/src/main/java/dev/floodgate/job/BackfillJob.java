@@ -2,6 +2,7 @@ package dev.floodgate.job;
 
 import dev.floodgate.job.kafka.KafkaClientConfig;
 import dev.floodgate.job.kafka.KafkaPreflight;
+import dev.floodgate.job.kafka.KafkaTransport;
 import dev.floodgate.model.DeadLetter;
 import dev.floodgate.model.DrainMark;
 import dev.floodgate.model.Interaction;
@@ -88,6 +89,7 @@ public final class BackfillJob {
 
     /** The start check of Kafka: the topics this mode reads and writes. */
     static void checkKafka(FloodgateOptions o) {
+        KafkaTransport.check(o, KafkaClientConfig.from(o));
         boolean drain = o.get(FloodgateOptions.MODE) == BackfillMode.DRAIN;
         KafkaPreflight.check(
                 o.get(FloodgateOptions.BOOTSTRAP_SERVERS),

@@ -2,6 +2,7 @@ package dev.floodgate.job;
 
 import dev.floodgate.job.kafka.KafkaClientConfig;
 import dev.floodgate.job.kafka.KafkaPreflight;
+import dev.floodgate.job.kafka.KafkaTransport;
 import dev.floodgate.model.DeadLetter;
 import dev.floodgate.model.Interaction;
 import dev.floodgate.model.Lane;
@@ -78,6 +79,7 @@ public final class FloodgateJob {
      * password, an untrusted certificate or unreachable brokers stop the live job here.
      */
     static void checkKafka(FloodgateOptions o) {
+        KafkaTransport.check(o, KafkaClientConfig.from(o));
         KafkaPreflight.check(
                 o.get(FloodgateOptions.BOOTSTRAP_SERVERS),
                 KafkaClientConfig.from(o),

@@ -87,6 +87,20 @@ public final class FloodgateOptions {
                     // manifest names a path of the pod, not of the machine that checks it
                     s -> s);
 
+    public static final TypedOption<Boolean> KAFKA_PLAINTEXT =
+            flag(
+                    "kafka-plaintext",
+                    "false",
+                    "true: the jobs may reach Kafka without TLS (no --kafka-config, or security.protocol "
+                            + "PLAINTEXT or SASL_PLAINTEXT in it), events and credentials in clear; only for a "
+                            + "broker reached over a network you trust. false: such a job stops at start");
+    public static final TypedOption<Boolean> KAFKA_SKIP_HOSTNAME_CHECK =
+            flag(
+                    "kafka-skip-hostname-check",
+                    "false",
+                    "true: --kafka-config may set ssl.endpoint.identification.algorithm empty (the broker's "
+                            + "certificate trusted for any host name). false: such a job stops at start");
+
     /**
      * Deprecated: the brokerLag metrics read each topic's real {@code retention.ms} from the
      * broker. Still accepted (deployments that pass it keep starting) and still feeding the

@@ -77,7 +77,7 @@ class ExportedMetricsITCase {
         conf.set(CheckpointingOptions.CHECKPOINTING_TIMEOUT, Duration.ofMinutes(1));
         FloodgateOptions options =
                 FloodgateOptions.fromArgs(
-                        ("--dry-run true --bootstrap-servers "
+                        ("--dry-run true --kafka-plaintext true --bootstrap-servers "
                                         + bootstrap
                                         + " --input-topic em.interactions --shed-topic em.shed"
                                         + " --processed-topic em.processed --dlq-topic em.dlq"

@@ -72,4 +72,20 @@ class JobJarContentsITCase {
                                         ".*(EmbeddedKafka|CapacityLimitedService|FloodDemo|FloodGenerator"
                                                 + "|LocalFlinkCluster|FlinkRest|KafkaClusterTestKit).*"));
     }
+
+    /**
+     * The fault hooks fail, hang or kill on an HTTP command: the fault campaign's test build adds
+     * them to a copy of the jar. In the real one they would be a remote switch for failures. Some
+     * live in the job's own package ({@code dev.floodgate.job.FaultHookJob}), so the package rules
+     * above do not catch them: named here.
+     */
+    @Test
+    void holdsNoFaultHook() throws IOException {
+        assertThat(entries())
+                .doesNotContain(
+                        "dev/floodgate/job/FaultHookJob.class",
+                        "dev/floodgate/bench/campaign/FaultHookProcessor.class")
+                .noneMatch(e -> e.matches(".*(FaultHook|FailOnce|FaultInjection).*"))
+                .noneMatch(e -> e.startsWith("dev/floodgate/job/testing/"));
+    }
 }

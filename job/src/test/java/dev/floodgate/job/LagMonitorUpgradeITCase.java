@@ -46,7 +46,7 @@ class LagMonitorUpgradeITCase {
         Topics.create(bootstrap, 2, Duration.ofDays(1), "up.interactions");
         Topics.create(bootstrap, 2, Duration.ofDays(1), "up.processed", "up.shed", "up.dlq");
         String common =
-                "--dry-run true --bootstrap-servers "
+                "--dry-run true --kafka-plaintext true --bootstrap-servers "
                         + bootstrap
                         + " --input-topic up.interactions --processed-topic"
                         + " up.processed --shed-topic up.shed --dlq-topic up.dlq"

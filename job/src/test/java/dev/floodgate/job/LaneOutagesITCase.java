@@ -298,6 +298,8 @@ class LaneOutagesITCase {
         List<String> args =
                 new ArrayList<>(
                         List.of(
+                                "--kafka-plaintext",
+                                "true",
                                 "--bootstrap-servers",
                                 bootstrap,
                                 "--processor-url",

@@ -155,6 +155,8 @@ class ObjectStorageITCase {
                         new String[] {
                             "--dry-run",
                             "true",
+                            "--kafka-plaintext",
+                            "true",
                             "--bootstrap-servers",
                             KAFKA.bootstrapServers(),
                             "--input-topic",

@@ -64,7 +64,7 @@ class ReplayITCase {
         Topics.create(
                 bootstrap, 4, Duration.ofDays(1), "rp.processed", "rp.shed", "rp.dlq", "rp.replay");
         String common =
-                "--dry-run true --bootstrap-servers "
+                "--dry-run true --kafka-plaintext true --bootstrap-servers "
                         + bootstrap
                         + " --input-topic rp.interactions --processed-topic "
                         + "rp.processed --shed-topic rp.shed --dlq-topic rp.dlq --ordering-max-wait 10min --shedding false "

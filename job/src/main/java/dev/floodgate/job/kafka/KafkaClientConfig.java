@@ -146,6 +146,11 @@ public final class KafkaClientConfig {
         return path;
     }
 
+    /** The file's value of a non-sensitive key as written, or null (never a secret's). */
+    public String value(String key) {
+        return isSensitive(key) ? null : entries.get(key);
+    }
+
     /** The file's keys, in order: what the start log shows besides {@link #describe()}. */
     public Set<String> keys() {
         return entries.keySet();
