@@ -129,7 +129,8 @@ class CheckpointingTest {
                     StreamExecutionEnvironment.getExecutionEnvironment(cluster);
             BackfillJob.buildDrain(
                     env,
-                    FloodgateOptions.fromArgs(withServers("--mode", "drain"), JobKind.BACKFILL),
+                    FloodgateOptions.fromArgs(
+                            withServers("--mode", "drain", "--dry-run", "true"), JobKind.BACKFILL),
                     Map.of());
             assertThat(env.getCheckpointConfig().isUnalignedCheckpointsEnabled()).isFalse();
             assertThat(env.getCheckpointConfig().getTolerableCheckpointFailureNumber())
