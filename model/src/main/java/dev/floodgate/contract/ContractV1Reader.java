@@ -13,17 +13,27 @@ import java.util.Set;
 /**
  * Reads and validates the value of one record of contract v1 straight from its bytes, field by
  * field: the live job's per-record parse. It accepts and rejects what the Jackson parser it
- * replaced did (with the duplicate check below added to both), with the same {@link
- * DeadLetterReason} and, for every reason but {@link DeadLetterReason#BAD_JSON}, the same message:
- * a field of the wrong type (and {@code seq} or {@code seq_epoch} below 1) is rejected as soon as
- * it is read, even if the JSON breaks later; the other checks run on the whole object in a fixed
- * order. A field name given twice in the object, known or unknown (compared as decoded text), is
- * {@link DeadLetterReason#DUPLICATE_FIELD}, as soon as the second one is read (with its number or
- * literal, like a type): the known ones tracked in a bitmask, the unknown ones in a set made only
- * for a record that has two or more. Names inside the values of unknown fields are not checked.
- * Unknown fields are skipped (and checked as JSON). The caller checks the value's size and key, and
- * looks for invalid UTF-8 in the rest of a rejected value (the reader checks only the bytes before
- * the point where it stopped).
+ * replaced did, Jackson 2.20's default {@code JsonFactory} (with the duplicate check below added to
+ * both), with the same {@link DeadLetterReason} and, for every reason but {@link
+ * DeadLetterReason#BAD_JSON}, the same message. That behaviour is the contract, not whatever
+ * Jackson the build has: where Jackson 2.21+ differs, only one change was taken, because it accepts
+ * more. A field name's length (at most 50,000 bytes of UTF-8) counts an escaped surrogate pair as
+ * the 4 bytes of its code point, as 2.21+ does, not 6 as 2.20 did. An escaped lone surrogate, or a
+ * broken pair, in a field name is still accepted (as in a string value), although 2.21+ rejects it:
+ * records the contract accepted must not become dead letters because a library changed. A literal
+ * run on into any non-ASCII character ({@code true} then U+00A0 or U+1F600) is still {@link
+ * DeadLetterReason#BAD_JSON}, an unrecognized token, as {@code truex} and {@code true} then U+00E9
+ * are (for 2.22 too), although 2.22 ends the literal before a character that is not a Java
+ * identifier part and so reports a contract field there as {@link DeadLetterReason#WRONG_TYPE}.
+ * Otherwise: a field of the wrong type (and {@code seq} or {@code seq_epoch} below 1) is rejected
+ * as soon as it is read, even if the JSON breaks later; the other checks run on the whole object in
+ * a fixed order. A field name given twice in the object, known or unknown (compared as decoded
+ * text), is {@link DeadLetterReason#DUPLICATE_FIELD}, as soon as the second one is read (with its
+ * number or literal, like a type): the known ones tracked in a bitmask, the unknown ones in a set
+ * made only for a record that has two or more. Names inside the values of unknown fields are not
+ * checked. Unknown fields are skipped (and checked as JSON). The caller checks the value's size and
+ * key, and looks for invalid UTF-8 in the rest of a rejected value (the reader checks only the
+ * bytes before the point where it stopped).
  */
 final class ContractV1Reader {
     private static final int SCHEMA = 0;

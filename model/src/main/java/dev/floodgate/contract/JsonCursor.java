@@ -4,10 +4,12 @@ import dev.floodgate.model.DeadLetterReason;
 
 /**
  * A forward-only reader of the JSON tokens in one byte array, for {@link ContractV1Reader}:
- * whitespace, strings, numbers, literals and skipping whole values. It accepts exactly what Jackson
- * 2.18's default parser accepts: RFC 8259 (no comments, leading zeros, NaN, single quotes, unquoted
- * names or trailing commas) within Jackson's default limits (1000 levels of nesting, 1000 digits
- * per number, 50,000 UTF-8 bytes per name, 20,000,000 chars per string read). Every byte it steps
+ * whitespace, strings, numbers, literals and skipping whole values. It accepts what Jackson 2.20's
+ * default parser accepted (the contract; {@link ContractV1Reader} lists where it differs from later
+ * Jackson): RFC 8259 (no comments, leading zeros, NaN, single quotes, unquoted names or trailing
+ * commas; escaped lone surrogates allowed, in names too) within Jackson's default limits (1000
+ * levels of nesting, 1000 digits per number, 50,000 UTF-8 bytes per name, an escaped surrogate pair
+ * counted as the 4 bytes of its code point, 20,000,000 chars per string read). Every byte it steps
  * over is checked, including the UTF-8 inside strings: anything wrong throws {@link
  * InvalidRecordException}, {@link DeadLetterReason#INVALID_UTF8} or {@link
  * DeadLetterReason#BAD_JSON} naming the byte offset. A string is only checked when scanned, so a
@@ -210,6 +212,7 @@ final class JsonCursor {
         boolean escaped = false;
         boolean ascii = true;
         int delta = 0;
+        int afterHigh = -1; // the index after the last escaped high surrogate
         while (true) {
             if (i >= end) {
                 throw error(start - 1, "the value ends inside the string that starts");
@@ -221,9 +224,16 @@ final class JsonCursor {
             if (c == '\\') {
                 int ch = escape(i);
                 int raw = JsonStrings.escapeLength(b, i);
-                // Jackson measures a name in UTF-8 with each escaped char, surrogates too, encoded
-                // on its own.
-                delta += (ch < 0x80 ? 1 : ch < 0x800 ? 2 : 3) - raw;
+                // A name is measured in UTF-8 with each escaped char encoded on its own, but an
+                // escaped surrogate pair as the 4 bytes of its code point (3 + 1), as Jackson 2.21+
+                // does; a lone escaped surrogate is 3 bytes (Jackson <= 2.20 counted 3 each).
+                int utf8 = ch < 0x80 ? 1 : ch < 0x800 ? 2 : 3;
+                if (i == afterHigh && Character.isLowSurrogate((char) ch)) {
+                    utf8 = 1;
+                } else if (Character.isHighSurrogate((char) ch)) {
+                    afterHigh = i + raw;
+                }
+                delta += utf8 - raw;
                 escaped = true;
                 i += raw;
             } else if (c < 0) {

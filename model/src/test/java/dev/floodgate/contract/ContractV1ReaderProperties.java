@@ -41,6 +41,8 @@ import net.jqwik.api.constraints.Size;
  * with, for every reason but {@code bad_json}, the same message. The one difference: a value
  * Jackson would have read as UTF-16 or UTF-32 (a NUL in its first two bytes) is {@code bad_json}
  * now. A field name given twice is {@code duplicate_field} for both (the oracle checks it too).
+ * Where Jackson 2.21+ left the contract (Jackson 2.20's behaviour), the oracle states the contract
+ * for exactly those cases (see {@link JacksonContractOracle}).
  */
 class ContractV1ReaderProperties {
     private static final int MAX = 1 << 20;

@@ -16,7 +16,11 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * The corners of Jackson's behaviour that {@link ContractV1Reader} reproduces, each checked against
- * {@link JacksonContractOracle}, plus the reader's own messages. {@code %s} in a value is replaced
+ * {@link JacksonContractOracle}, plus the reader's own messages. Where Jackson 2.21+ differs from
+ * the contract (Jackson 2.20's behaviour, see {@link ContractV1Reader}), the examples pin the
+ * contract: escaped lone surrogates in names ({@link #aFieldNameMayHaveEscapedLoneSurrogates}), a
+ * name's length with escaped pairs ({@link #aNamesLengthCountsAnEscapedPairAsFourBytes}) and a
+ * literal run on into a non-ASCII character ({@link #rejected}). {@code %s} in a value is replaced
  * by a valid record's fields, so only the part under test varies.
  */
 class ContractV1ReaderTest {
@@ -126,6 +130,52 @@ class ContractV1ReaderTest {
                 Arguments.of(
                         "seq: true run on, DEL", "{`seq`:true\u007f", DeadLetterReason.BAD_JSON),
                 Arguments.of("seq: true run on, é", "{`seq`:true\u00e9", DeadLetterReason.BAD_JSON),
+                // the contract, not Jackson 2.22 (WRONG_TYPE or DUPLICATE_FIELD, see
+                // JacksonContractOracle): a literal run on into any non-ASCII character is BAD_JSON
+                Arguments.of(
+                        "seq: true run on, U+1F600",
+                        "{`seq`:true\uD83D\uDE00",
+                        DeadLetterReason.BAD_JSON),
+                Arguments.of(
+                        "customer_id: CR, true run on, U+1F600",
+                        "{`schema`:1,`customer_id`:\rtrue\uD83D\uDE00",
+                        DeadLetterReason.BAD_JSON),
+                Arguments.of(
+                        "channel: false run on, U+10FFFF",
+                        "{`channel`:false\uDBFF\uDFFF,%s}",
+                        DeadLetterReason.BAD_JSON),
+                Arguments.of(
+                        "body: null run on, U+1F600",
+                        "{%s,`body`:null\uD83D\uDE00}",
+                        DeadLetterReason.BAD_JSON),
+                Arguments.of(
+                        "seq_epoch: true run on, U+00A0",
+                        "{`schema`:1,`seq_epoch`:\rtrue\u00a0",
+                        DeadLetterReason.BAD_JSON),
+                Arguments.of(
+                        "event_id: false run on, U+2028",
+                        "{`event_id`:false\u2028,%s}",
+                        DeadLetterReason.BAD_JSON),
+                Arguments.of(
+                        "uri: true run on, U+3000",
+                        "{%s,`uri`:true\u3000,`body`:`y`}",
+                        DeadLetterReason.BAD_JSON),
+                Arguments.of(
+                        "body: true run on, U+20AC",
+                        "{%s,`body`:true\u20ac}",
+                        DeadLetterReason.BAD_JSON),
+                Arguments.of(
+                        "unknown field: true run on, U+1F600",
+                        "{%s,`body`:`y`,`x`:true\uD83D\uDE00}",
+                        DeadLetterReason.BAD_JSON),
+                Arguments.of(
+                        "a field twice, its second literal run on into U+1F600",
+                        "{`seq`:1,`seq`:true\uD83D\uDE00}",
+                        DeadLetterReason.BAD_JSON),
+                Arguments.of(
+                        "a literal run on into U+1F600 in an array",
+                        "{%s,`body`:`y`,`a`:[true\uD83D\uDE00]}",
+                        DeadLetterReason.BAD_JSON),
                 Arguments.of("seq: true then ':'", "{`seq`:true:", DeadLetterReason.WRONG_TYPE),
                 Arguments.of("seq: true at the end", "{`seq`:true", DeadLetterReason.WRONG_TYPE),
                 Arguments.of(
@@ -320,11 +370,18 @@ class ContractV1ReaderTest {
                                                 + "e1}")
                                 .reason())
                 .isEqualTo(DeadLetterReason.BAD_JSON);
-        // names: 50,000 bytes of UTF-8, an escaped char counted as its own UTF-8 (3 bytes for a
-        // surrogate)
+        // names: 50,000 bytes of UTF-8, an escaped char counted as its own UTF-8, an escaped
+        // surrogate pair as its code point's 4 bytes, a lone escaped surrogate as 3
         for (String unit :
                 new String[] {
-                    "n", "\u00e9", "\u20ac", "\uD83D\uDE00", "\\u0041", "\\uD83D\\uDE00"
+                    "n",
+                    "\u00e9",
+                    "\u20ac",
+                    "\uD83D\uDE00",
+                    "\\u0041",
+                    "\\uD83D\\uDE00",
+                    "\\uD800",
+                    "\\uD83D\\uD83D\\uDE00"
                 }) {
             for (int extra = -1; extra <= 1; extra++) {
                 int units = 50_000 / utf8Length(unit) + extra;
@@ -335,9 +392,104 @@ class ContractV1ReaderTest {
     }
 
     private static int utf8Length(String unit) {
-        return unit.equals("\\u0041")
-                ? 1
-                : unit.equals("\\uD83D\\uDE00") ? 6 : unit.getBytes(StandardCharsets.UTF_8).length;
+        switch (unit) {
+            case "\\u0041":
+                return 1;
+            case "\\uD83D\\uDE00":
+                return 4;
+            case "\\uD800":
+                return 3;
+            case "\\uD83D\\uD83D\\uDE00":
+                return 7;
+            default:
+                return unit.getBytes(StandardCharsets.UTF_8).length;
+        }
+    }
+
+    /**
+     * The contract, where Jackson 2.21+ changed: a field name's 50,000 bytes count an escaped
+     * surrogate pair as the 4 bytes of its code point (2.21+; 2.20 counted 6, so this accepts more)
+     * and a lone escaped surrogate as 3 (as 2.20 did; 2.21+ rejects it in a name).
+     */
+    @Test
+    void aNamesLengthCountsAnEscapedPairAsFourBytes() {
+        String pair = "\\uD83D\\uDE00";
+        String[][] names = {
+            {pair.repeat(12_500), null},
+            {pair.repeat(12_500) + "n", "BAD_JSON"},
+            {pair.repeat(12_499) + "nnnn", null},
+            {"\\uD800".repeat(16_666) + "nn", null},
+            {"\\uD800".repeat(16_666) + "nnn", "BAD_JSON"},
+            {"\\uDC00" + pair.repeat(12_499) + "n", null},
+            {"\\uDC00" + pair.repeat(12_499) + "nn", "BAD_JSON"}
+        };
+        for (String[] name : names) {
+            for (String value :
+                    new String[] {
+                        "{%s,\"body\":\"y\",\"" + name[0] + "\":1}",
+                        "{%s,\"body\":\"y\",\"x\":[{\"" + name[0] + "\":1}]}"
+                    }) {
+                DeadLetterReason reason = agree(value).reason();
+                assertThat(reason == null ? null : reason.name())
+                        .as(name[0].length() + " chars")
+                        .isEqualTo(name[1]);
+                assertThat(mine(value).reason()).isEqualTo(reason);
+            }
+        }
+    }
+
+    static Stream<Arguments> surrogateNames() {
+        return Stream.of(
+                Arguments.of("a lone high surrogate", "\\uD800", "\uD800"),
+                Arguments.of("a lone low surrogate", "\\udc00", "\uDC00"),
+                Arguments.of("a high surrogate then ASCII", "\\uD83Dx", "\uD83Dx"),
+                Arguments.of("a high surrogate then an escape", "\\uD83D\\n", "\uD83D\n"),
+                Arguments.of("a high surrogate then an escaped char", "\\uD83D\\u0041", "\uD83DA"),
+                Arguments.of("a high surrogate at the end", "ab\\uD83D", "ab\uD83D"),
+                Arguments.of(
+                        "a high surrogate then a pair",
+                        "\\uD83D\\uD83D\\uDE00",
+                        "\uD83D\uD83D\uDE00"),
+                Arguments.of("low then high", "\\uDE00\\uD83D", "\uDE00\uD83D"),
+                Arguments.of(
+                        "a high surrogate then a raw U+1F600",
+                        "\\uD83D\uD83D\uDE00",
+                        "\uD83D\uD83D\uDE00"),
+                Arguments.of("a pair (valid)", "\\uD83D\\uDE00", "\uD83D\uDE00"));
+    }
+
+    /**
+     * The contract, where Jackson 2.21+ changed: an escaped lone surrogate or broken pair in a
+     * field name is accepted, as Jackson 2.20 (and the contract) did and as it is in a string
+     * value; 2.21+ rejects the record ("Unexpected low surrogate in field name", "Broken surrogate
+     * pair in field name"). The name is its decoded text, for duplicates too.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("surrogateNames")
+    void aFieldNameMayHaveEscapedLoneSurrogates(String name, String escaped, String decoded) {
+        for (String value :
+                new String[] {
+                    "{%s,\"body\":\"y\",\"" + escaped + "\":1}",
+                    "{\"" + escaped + "\" :\"x\",%s,\"body\":\"y\"}",
+                    "{%s,\"body\":\"y\",\"x\":{\"a\":[{\"" + escaped + "\":null}]}}",
+                    "{%s,\"body\":\"" + escaped + "\"}"
+                }) {
+            assertThat(agree(value).reason()).as(value).isNull();
+            assertThat(mine(value).reason()).as(value).isNull();
+        }
+        Outcome twice = agree("{\"" + escaped + "\":1,%s,\"" + escaped + "\":2,\"body\":\"y\"}");
+        assertThat(twice.reason()).isEqualTo(DeadLetterReason.DUPLICATE_FIELD);
+        assertThat(twice.message()).isEqualTo("field '" + decoded + "' given twice");
+        Outcome other = agree("{\"" + escaped + "\":1,%s,\"" + escaped + "x\":2,\"body\":\"y\"}");
+        assertThat(other.reason()).isNull();
+        // private-use characters in other names (the oracle's stand-ins avoid them)
+        for (String pua : new String[] {"\uE000", "\\uE000", "\uE000\\ue001"}) {
+            assertThat(
+                            agree("{\"" + escaped + "\":1,%s,\"" + pua + "\":2,\"body\":\"y\"}")
+                                    .reason())
+                    .as(pua)
+                    .isNull();
+        }
     }
 
     @Test
@@ -467,6 +619,10 @@ class ContractV1ReaderTest {
                         "run-on literal",
                         "{`a`:falsely}",
                         "unrecognized token: expected 'false' followed by a delimiter at byte 5"),
+                Arguments.of(
+                        "literal run on into U+1F600",
+                        "{`seq`:\rtrue\uD83D\uDE00}",
+                        "unrecognized token: expected 'true' followed by a delimiter at byte 8"),
                 Arguments.of(
                         "no value",
                         "{`a`:}",
