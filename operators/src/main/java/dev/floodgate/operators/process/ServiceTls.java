@@ -72,6 +72,10 @@ public final class ServiceTls implements Serializable {
      */
     public SSLContext context() {
         try {
+            if (truststore == null && keystore == null) {
+                // exactly the JVM's defaults (javax.net.ssl.* system properties included)
+                return SSLContext.getDefault();
+            }
             TrustManagerFactory trust =
                     TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
             // a null store: the JVM's default trust (cacerts, javax.net.ssl.trustStore)
