@@ -279,6 +279,8 @@ public final class FloodDemo {
                     "5min",
                     "--processor-url",
                     processorUrl,
+                    // the demo's service runs on this host, over plain HTTP
+                    "--processor-allow-plaintext",
                     "--parallelism",
                     Integer.toString(o.parallelism),
                     "--shedding",
@@ -358,6 +360,7 @@ public final class FloodDemo {
                             "5min",
                             "--processor-url",
                             afternoon.baseUri().toString(),
+                            "--processor-allow-plaintext",
                             "--max-in-flight-voice",
                             "32",
                             "--max-in-flight-image",

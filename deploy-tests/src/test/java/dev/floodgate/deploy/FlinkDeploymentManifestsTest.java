@@ -314,6 +314,42 @@ class FlinkDeploymentManifestsTest {
     }
 
     /**
+     * Issue 31: both jobs call the processing service over https (no plaintext option), trust the
+     * CA of a mounted Secret and send the credential header's value from a file of that Secret: the
+     * stores and the reference name paths under a read-only mount of the Secret {@code
+     * floodgate-processor} (its mode is checked with every Secret by {@code PodSecurityTest}).
+     */
+    @ParameterizedTest
+    @MethodSource("manifests")
+    void theProcessingServiceIsHttpsWithItsTrustAndCredentialFromASecret(String file) {
+        JsonNode m = manifest(file);
+        List<String> args = Manifests.args(m);
+        assertThat(Manifests.arg(args, "processor-url")).as(file).startsWith("https://");
+        assertThat(args).as(file).doesNotContain("--processor-allow-plaintext");
+        String mount = null;
+        JsonNode spec = m.path("spec").path("podTemplate").path("spec");
+        for (JsonNode v : spec.path("volumes")) {
+            if (v.path("secret").path("secretName").asText().equals("floodgate-processor")) {
+                for (JsonNode c : spec.path("containers")) {
+                    for (JsonNode vm : c.path("volumeMounts")) {
+                        if (vm.path("name").asText().equals(v.path("name").asText())) {
+                            assertThat(vm.path("readOnly").asBoolean()).as(file).isTrue();
+                            mount = vm.path("mountPath").asText() + "/";
+                        }
+                    }
+                }
+            }
+        }
+        assertThat(mount).as(file + ": the Secret floodgate-processor is mounted").isNotNull();
+        assertThat(Manifests.arg(args, "processor-truststore")).as(file).startsWith(mount);
+        assertThat(Manifests.arg(args, "processor-auth-header")).isEqualTo("Authorization");
+        assertThat(Manifests.arg(args, "processor-auth-secret"))
+                .as(file)
+                .startsWith("${file:" + mount)
+                .endsWith("}");
+    }
+
+    /**
      * The live job measures the shed topic's lag with the drain's consumer group: the group the
      * backfill manifest's drain commits to, on the shed topic both use.
      */

@@ -7,6 +7,7 @@ import dev.floodgate.job.options.TypedOption;
 import dev.floodgate.model.Channel;
 import dev.floodgate.model.OrderScope;
 import dev.floodgate.model.Priority;
+import dev.floodgate.operators.process.SecretReference;
 import dev.floodgate.operators.shed.ChannelPolicy;
 import dev.floodgate.sources.StartingOffsets;
 import java.time.Duration;
@@ -178,8 +179,9 @@ public final class FloodgateOptions {
             text(
                     "processor-url",
                     NONE,
-                    "base URL of the processing service (POST <url>/voice, /chat, /image); the jobs refuse to "
-                            + "start without it unless --dry-run is true");
+                    "base URL of the processing service (POST <url>/voice, /chat, /image): https:// (http:// only "
+                            + "with --processor-allow-plaintext), no user info, query or fragment (a credential goes in "
+                            + "--processor-auth-secret); the jobs refuse to start without it unless --dry-run is true");
     public static final TypedOption<Boolean> DRY_RUN =
             flag(
                     "dry-run",
@@ -193,6 +195,55 @@ public final class FloodgateOptions {
                     "version written into every result as processor http-<version>");
     public static final TypedOption<Duration> REQUEST_TIMEOUT =
             duration("request-timeout", "10s", "timeout of one request to the processing service");
+    // Processing service security (checked together at start: ProcessorService)
+    public static final TypedOption<Boolean> PROCESSOR_ALLOW_PLAINTEXT =
+            flag(
+                    "processor-allow-plaintext",
+                    "false",
+                    "accept an http:// --processor-url: customer text in clear, the service unverified; only for a "
+                            + "service on the same host or a test setup. Without it only https:// is accepted");
+    public static final TypedOption<String> PROCESSOR_TRUSTSTORE =
+            text(
+                    "processor-truststore",
+                    NONE,
+                    "the CA certificates the processing service's certificate must chain to: a PKCS12 file or a "
+                            + "PEM file of certificates, at the same path on the JobManager and every TaskManager; "
+                            + "'none': the JVM's default trust");
+    public static final TypedOption<String> PROCESSOR_TRUSTSTORE_PASSWORD =
+            text(
+                    "processor-truststore-password",
+                    NONE,
+                    "the PKCS12 truststore's password as "
+                            + SecretReference.FORM
+                            + " (a literal is refused)");
+    public static final TypedOption<String> PROCESSOR_KEYSTORE =
+            text(
+                    "processor-keystore",
+                    NONE,
+                    "for a service that wants mutual TLS: the client's key and certificate chain, a PKCS12 file "
+                            + "(the key's password is the store's); 'none': no client certificate");
+    public static final TypedOption<String> PROCESSOR_KEYSTORE_PASSWORD =
+            text(
+                    "processor-keystore-password",
+                    NONE,
+                    "the client keystore's password as "
+                            + SecretReference.FORM
+                            + " (a literal is refused)");
+    public static final TypedOption<String> PROCESSOR_AUTH_HEADER =
+            text(
+                    "processor-auth-header",
+                    NONE,
+                    "the header that carries the service's credential on every call, such as Authorization; "
+                            + "its value is --processor-auth-secret");
+    public static final TypedOption<String> PROCESSOR_AUTH_SECRET =
+            text(
+                    "processor-auth-secret",
+                    NONE,
+                    "the whole value of --processor-auth-header (say 'Bearer <token>') as "
+                            + SecretReference.FORM
+                            + ", read where the HTTP client is built (JobManager at start, each TaskManager); "
+                            + "a literal is refused: only the reference is a job parameter");
+
     public static final TypedOption<Integer> MAX_IN_FLIGHT_VOICE = laneBudget(Channel.VOICE, "8");
     public static final TypedOption<Integer> MAX_IN_FLIGHT_IMAGE = laneBudget(Channel.IMAGE, "16");
     public static final TypedOption<Integer> MAX_IN_FLIGHT_CHAT = laneBudget(Channel.CHAT, "32");
@@ -369,6 +420,8 @@ public final class FloodgateOptions {
 
     private FloodgateOptions(ParsedOptions values) {
         this.values = values;
+        // options that only make sense together (plaintext, stores, credential) refuse to start
+        ProcessorService.checkOptions(this);
     }
 
     /** Parses and validates arguments ({@code --key value} or {@code --key=value}) for a job. */

@@ -4,15 +4,12 @@ import dev.floodgate.contract.RecordLimits;
 import dev.floodgate.model.Channel;
 import dev.floodgate.operators.ordering.OrderingConfig;
 import dev.floodgate.operators.process.EventProcessor;
-import dev.floodgate.operators.process.HttpEventProcessor;
 import dev.floodgate.operators.process.LanesConfig;
 import dev.floodgate.operators.process.PassThroughProcessor;
 import dev.floodgate.operators.process.ProcessingConfig;
-import dev.floodgate.operators.process.SafeText;
 import dev.floodgate.operators.shed.HotKeyPolicy;
 import dev.floodgate.operators.shed.ShedPolicy;
 import java.io.Serializable;
-import java.net.URI;
 import java.time.Duration;
 import java.util.OptionalDouble;
 import org.slf4j.Logger;
@@ -82,13 +79,7 @@ public record Pipeline(
                     FloodgateOptions.DRY_RUN.key);
             return new PassThroughProcessor(o.get(FloodgateOptions.PROCESSOR_VERSION));
         }
-        URI base = URI.create(o.get(FloodgateOptions.PROCESSOR_URL));
-        // scheme, host, port and path only: user info or a query may carry a credential
-        LOG.info("Processing service at {}", SafeText.endpoint(base));
-        return HttpEventProcessor.forBaseUri(
-                base,
-                o.get(FloodgateOptions.REQUEST_TIMEOUT),
-                o.get(FloodgateOptions.PROCESSOR_VERSION));
+        return ProcessorService.processor(o);
     }
 
     /**

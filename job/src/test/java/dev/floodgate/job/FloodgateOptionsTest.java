@@ -198,25 +198,4 @@ class FloodgateOptionsTest {
                                 .logCustomerIds())
                 .isTrue();
     }
-
-    @Test
-    void theProcessingServiceIsLoggedWithoutItsUserInfoOrQuery() {
-        try (dev.floodgate.job.testing.CapturedLogs logs =
-                dev.floodgate.job.testing.CapturedLogs.start()) {
-            Pipeline.processor(
-                    FloodgateOptions.fromArgs(
-                            new String[] {
-                                "--bootstrap-servers",
-                                "k:1",
-                                "--processor-url",
-                                "https://svc-user:s3cret@svc.example:8443/v1?token=t0ken"
-                            },
-                            JobKind.LIVE));
-            assertThat(logs.text())
-                    .contains("Processing service at https://svc.example:8443/v1")
-                    .doesNotContain("s3cret")
-                    .doesNotContain("svc-user")
-                    .doesNotContain("t0ken");
-        }
-    }
 }

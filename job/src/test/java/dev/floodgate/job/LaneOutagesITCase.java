@@ -304,6 +304,7 @@ class LaneOutagesITCase {
                                 bootstrap,
                                 "--processor-url",
                                 proxy.baseUri().toString(),
+                                "--processor-allow-plaintext",
                                 "--parallelism",
                                 Integer.toString(PARALLELISM),
                                 // outputs become visible to read_committed readers at each

@@ -11,14 +11,19 @@ import dev.floodgate.job.testing.SecretLeaks;
 import dev.floodgate.job.testing.SecureJobs;
 import dev.floodgate.job.tools.ToolRun;
 import dev.floodgate.job.tools.Tools;
+import dev.floodgate.model.Channel;
 import dev.floodgate.model.Interaction;
 import dev.floodgate.model.ProcessedEvent;
 import dev.floodgate.testkit.flink.FlinkRest;
 import dev.floodgate.testkit.flink.LocalFlinkCluster;
 import dev.floodgate.testkit.kafka.KafkaIO;
 import dev.floodgate.testkit.kafka.SecureKafkaBroker;
+import dev.floodgate.testkit.kafka.TestCertificates;
 import dev.floodgate.testkit.kafka.Topics;
+import dev.floodgate.testkit.service.CapacityLimitedService;
+import dev.floodgate.testkit.service.ServiceOptions;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,6 +31,7 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.core.execution.JobClient;
@@ -42,7 +48,8 @@ import org.junit.jupiter.api.io.TempDir;
  * reconcile exactly once through it; the password never in the REST answers or the logs; a wrong
  * password, an untrusted certificate or unreachable brokers stop a job at start, naming what
  * failed, with nothing submitted; the password through the environment-variable provider; mutual
- * TLS as the alternative.
+ * TLS as the alternative; the processing service over mutual TLS with a credential header whose
+ * token and store password never show.
  */
 @Timeout(value = 6, unit = TimeUnit.MINUTES)
 class SecureKafkaITCase {
@@ -310,6 +317,98 @@ class SecureKafkaITCase {
                 .isInstanceOf(KafkaPreflight.Failure.class)
                 .hasMessageContaining("TLS")
                 .hasMessageContaining("ssl.keystore");
+    }
+
+    /**
+     * The processing service over mutual TLS with a credential header (issue 31): the live job
+     * verifies the service's certificate with the truststore, presents its client certificate, and
+     * sends the token read from a mounted file; the token and the store password appear in no REST
+     * answer and no log line, the job parameters hold only the references.
+     */
+    @Test
+    void theProcessingServiceIsCalledOverMutualTlsWithItsCredentialNeverShown() throws Exception {
+        Path config = secure.fileReferenceConfig(dir, "client-svc");
+        Map<String, String> client = SecureJobs.client(config);
+        String t = "svc";
+        secure.createTopics(client, 2, t);
+        Map<String, Interaction> sent =
+                secure.produce(client, SecureJobs.topic(t, "interactions"), 60);
+        TestCertificates certs = kafka.certificates();
+        String token = "Bearer svc-" + UUID.randomUUID();
+        String tokenRef =
+                "${file:" + Files.writeString(dir.resolve("svc-token"), token + "\n") + "}";
+        String storeRef =
+                "${file:"
+                        + Files.writeString(dir.resolve("svc-store-password"), certs.password())
+                        + "}";
+
+        Map<String, String> answers;
+        String logs;
+        String id;
+        String serviceUrl;
+        try (CapacityLimitedService service =
+                        new CapacityLimitedService(
+                                        ServiceOptions.defaults()
+                                                .https(
+                                                        certs.brokerKeystore(),
+                                                        certs.password(),
+                                                        certs.truststore())
+                                                .requireHeader("Authorization", token))
+                                .start();
+                CapturedLogs captured = CapturedLogs.start("org.apache.flink", "dev.floodgate")) {
+            JobClient live =
+                    FloodgateJob.submit(
+                            flink.environment(SecureJobs.jobConf()),
+                            secure.options(
+                                    JobKind.LIVE,
+                                    t,
+                                    config,
+                                    "--starting-offsets",
+                                    "earliest",
+                                    "--shedding",
+                                    "false",
+                                    "--processor-url",
+                                    service.baseUri().toString(),
+                                    "--processor-truststore",
+                                    certs.truststore().toString(),
+                                    "--processor-truststore-password",
+                                    storeRef,
+                                    "--processor-keystore",
+                                    certs.clientKeystore().toString(),
+                                    "--processor-keystore-password",
+                                    storeRef,
+                                    "--processor-auth-header",
+                                    "Authorization",
+                                    "--processor-auth-secret",
+                                    tokenRef));
+            secure.awaitCommitted(client, sent.size(), SecureJobs.topic(t, "processed"));
+            id = live.getJobID().toHexString();
+            answers = SecretLeaks.restAnswers(rest, id);
+            live.cancel().get(1, TimeUnit.MINUTES);
+            logs = captured.text();
+            serviceUrl = service.baseUri().toString();
+            assertThat(service.unauthorized()).as("every call carried the token").isZero();
+            assertThat(
+                            service.calls(Channel.VOICE)
+                                    + service.calls(Channel.CHAT)
+                                    + service.calls(Channel.IMAGE))
+                    .isGreaterThanOrEqualTo(sent.size());
+        }
+        for (ConsumerRecord<byte[], byte[]> r :
+                KafkaIO.readCommitted(
+                        kafka.saslSslBootstrap(), client, SecureJobs.topic(t, "processed"))) {
+            assertThat(OutputCodec.readProcessed(r.value()).processor).isEqualTo("http-v1");
+        }
+        assertThat(answers.get("/jobs/" + id + "/config"))
+                .as(
+                        "the job parameters hold paths and references (Flink masks *secret*/*password* keys)")
+                .contains(
+                        "\"processor-truststore\":\"" + certs.truststore() + "\"",
+                        "\"processor-auth-header\":\"Authorization\"",
+                        "\"processor-auth-secret\":\"",
+                        "\"processor-allow-plaintext\":\"false\"");
+        SecretLeaks.assertAbsent(answers, logs, token, certs.password());
+        assertThat(logs).contains("Processing service at " + serviceUrl);
     }
 
     private record ToolProcess(int status, String output) {}

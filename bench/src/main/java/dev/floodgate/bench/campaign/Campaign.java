@@ -136,6 +136,8 @@ public final class Campaign {
                     List.of(
                             "--processor-url",
                             svc,
+                            // the test service runs on this host, over plain HTTP
+                            "--processor-allow-plaintext",
                             "--fault-url",
                             svc + "/fault",
                             "--starting-offsets",
@@ -225,6 +227,7 @@ public final class Campaign {
                                         "2",
                                         "--processor-url",
                                         drainService.baseUri().toString(),
+                                        "--processor-allow-plaintext",
                                         "--processor-version",
                                         job.processorVersion(),
                                         "--checkpoint-interval",

@@ -226,6 +226,7 @@ class LivePrometheusITCase {
                                 "1s",
                                 "--processor-url",
                                 service.baseUri().toString(),
+                                "--processor-allow-plaintext",
                                 "--max-in-flight-voice",
                                 "2",
                                 "--shed-voice",

@@ -19,10 +19,14 @@ import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Flow;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
+import javax.net.ssl.SSLHandshakeException;
 
 /**
  * Processes an event by POSTing it as JSON ({@code event_id, customer_id, seq, channel, priority,
@@ -37,6 +41,12 @@ import java.util.concurrent.Flow;
  * exchange (the JDK client closes its connection), so the service stops counting the call. The JDK
  * {@link HttpClient} and its callback threads are created in {@link #open()} and released in {@link
  * #close()}.
+ *
+ * <p>Security ({@link ServiceTls}, {@link ServiceAuth}): the stores and the credential are read in
+ * {@link #open()}, on the TaskManager; the processor itself (shipped in the job graph) holds only
+ * paths and references. A TLS handshake that fails (a certificate the truststore does not trust, a
+ * client certificate the service refuses) is a {@link ProcessingException.Kind#SERVICE} failure:
+ * the event is shed and counts against the lane's circuit, it never becomes a dead letter.
  */
 public class HttpEventProcessor implements EventProcessor {
     private static final long serialVersionUID = 1L;
@@ -45,25 +55,47 @@ public class HttpEventProcessor implements EventProcessor {
     private final EnumMap<Channel, URI> endpoints;
     private final Duration requestTimeout;
     private final String version;
+    private final ServiceTls tls;
+    private final ServiceAuth auth;
 
     private transient HttpClient client;
     private transient ExecutorService callbacks;
+    // resolved in open(): never serialized, logged or part of a message
+    private transient String authValue;
 
     public HttpEventProcessor(
             Map<Channel, URI> endpoints, Duration requestTimeout, String version) {
+        this(endpoints, requestTimeout, version, ServiceTls.jvmDefault(), ServiceAuth.none());
+    }
+
+    public HttpEventProcessor(
+            Map<Channel, URI> endpoints,
+            Duration requestTimeout,
+            String version,
+            ServiceTls tls,
+            ServiceAuth auth) {
         this.endpoints = new EnumMap<>(endpoints);
         this.requestTimeout = requestTimeout;
         this.version = version;
+        this.tls = tls;
+        this.auth = auth;
     }
 
     /** Endpoints {@code <base>/voice}, {@code <base>/chat}, {@code <base>/image}. */
     public static HttpEventProcessor forBaseUri(URI base, Duration requestTimeout, String version) {
+        return forBaseUri(
+                base, requestTimeout, version, ServiceTls.jvmDefault(), ServiceAuth.none());
+    }
+
+    /** {@link #forBaseUri(URI, Duration, String)} with TLS settings and a credential. */
+    public static HttpEventProcessor forBaseUri(
+            URI base, Duration requestTimeout, String version, ServiceTls tls, ServiceAuth auth) {
         Map<Channel, URI> endpoints = new EnumMap<>(Channel.class);
         String root = base.toString().endsWith("/") ? base.toString() : base + "/";
         for (Channel c : Channel.values()) {
             endpoints.put(c, URI.create(root + c.wireName()));
         }
-        return new HttpEventProcessor(endpoints, requestTimeout, version);
+        return new HttpEventProcessor(endpoints, requestTimeout, version, tls, auth);
     }
 
     @Override
@@ -73,6 +105,8 @@ public class HttpEventProcessor implements EventProcessor {
 
     @Override
     public void open() {
+        SSLContext ssl = tls.context();
+        authValue = auth.isSet() ? auth.value() : null;
         callbacks =
                 Executors.newCachedThreadPool(
                         r -> {
@@ -84,6 +118,7 @@ public class HttpEventProcessor implements EventProcessor {
                 HttpClient.newBuilder()
                         .version(HttpClient.Version.HTTP_1_1)
                         .connectTimeout(requestTimeout)
+                        .sslContext(ssl)
                         .executor(callbacks)
                         .build();
     }
@@ -100,22 +135,28 @@ public class HttpEventProcessor implements EventProcessor {
         }
         HttpRequest request;
         try {
-            request =
+            HttpRequest.Builder builder =
                     HttpRequest.newBuilder(endpoint)
                             .timeout(requestTimeout)
                             .header("Content-Type", "application/json")
                             .POST(
                                     HttpRequest.BodyPublishers.ofByteArray(
-                                            JSON.writeValueAsBytes(payload(event))))
-                            .build();
+                                            JSON.writeValueAsBytes(payload(event))));
+            if (authValue != null) {
+                builder.header(auth.headerName(), authValue);
+            }
+            request = builder.build();
         } catch (Exception e) {
             return CompletableFuture.failedFuture(e);
         }
         // the client's futures, its dependents too, abort the exchange on cancel(true) (JDK 16+;
         // HttpEventProcessorTest checks it), so the result is returned as the client derives it
         return client.sendAsync(request, info -> new BoundedBody(info, event.channel))
-                .thenApply(
-                        response -> {
+                .handle(
+                        (response, error) -> {
+                            if (error != null) {
+                                throw tlsFailure(error, event.channel);
+                            }
                             int status = response.statusCode();
                             String body = response.body();
                             if (status / 100 != 2) {
@@ -268,6 +309,51 @@ public class HttpEventProcessor implements EventProcessor {
         return "HTTP " + status + " from the " + channel.wireName() + " service: " + reason(status);
     }
 
+    /**
+     * {@code error} as it completes the call: a TLS handshake that failed becomes a {@link
+     * ProcessingException.Kind#SERVICE} failure (the same call fails the same way until the
+     * service's certificate or the job's trust settings change: not retried, shed, counted against
+     * the circuit, never a dead letter); anything else is passed on as it is.
+     */
+    static RuntimeException tlsFailure(Throwable error, Channel channel) {
+        Throwable cause =
+                error instanceof CompletionException && error.getCause() != null
+                        ? error.getCause()
+                        : error;
+        for (Throwable t = cause; t != null; t = t.getCause()) {
+            if (t instanceof SSLHandshakeException || refusedByPeer(t)) {
+                return new ProcessingException(
+                        0,
+                        "TLS with the "
+                                + channel.wireName()
+                                + " service failed ("
+                                + t.getClass().getSimpleName()
+                                + ": "
+                                + SafeText.withoutUrls(t.getMessage())
+                                + "): check the service's certificate and the truststore, or the"
+                                + " client certificate",
+                        ProcessingException.Kind.SERVICE);
+            }
+        }
+        return error instanceof CompletionException ce ? ce : new CompletionException(error);
+    }
+
+    /**
+     * An {@link SSLException} that is the service's refusal of this client's TLS (a fatal alert
+     * about a certificate, after a TLS 1.3 handshake the client already took for done) or an answer
+     * that is no TLS at all (plain HTTP on an https URL): settings, not a passing fault.
+     */
+    private static boolean refusedByPeer(Throwable t) {
+        if (!(t instanceof SSLException) || t.getMessage() == null) {
+            return false;
+        }
+        String m = t.getMessage();
+        return m.contains("certificate")
+                || m.contains("unknown_ca")
+                || m.contains("handshake_failure")
+                || m.contains("nrecognized SSL message");
+    }
+
     /** The fixed reason of an error status, by whose failure it is. */
     static String reason(int status) {
         return switch (ProcessingException.kindOf(status)) {
@@ -296,6 +382,7 @@ public class HttpEventProcessor implements EventProcessor {
     @Override
     public void close() {
         client = null;
+        authValue = null;
         if (callbacks != null) {
             callbacks.shutdownNow();
             callbacks = null;

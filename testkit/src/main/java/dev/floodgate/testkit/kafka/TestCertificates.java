@@ -9,11 +9,12 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Certificates for a TLS broker, made with the JDK's {@code keytool} the way an operator makes
- * them: a test CA; the broker's key and certificate signed by it, with the SAN {@code IP:127.0.0.1}
- * (clients verify the host); a client truststore holding the CA; a client key and certificate for
- * mutual TLS; and a second CA the broker's certificate is not signed by, with its own truststore,
- * for the untrusted-certificate case. All stores are PKCS12 with one password.
+ * Certificates for a TLS broker (or any TLS test server on 127.0.0.1), made with the JDK's {@code
+ * keytool} the way an operator makes them: a test CA; the broker's key and certificate signed by
+ * it, with the SAN {@code IP:127.0.0.1} (clients verify the host); a client truststore holding the
+ * CA; a client key and certificate for mutual TLS; and a second CA the broker's certificate is not
+ * signed by, with its own truststore, for the untrusted-certificate case. All stores are PKCS12
+ * with one password.
  */
 public final class TestCertificates {
     private final Path dir;
@@ -76,6 +77,11 @@ public final class TestCertificates {
     /** Trusts the test CA: the broker's certificate verifies. */
     public Path truststore() {
         return dir.resolve("truststore.p12");
+    }
+
+    /** The test CA's certificate in PEM: a truststore in the other form services use. */
+    public Path caPem() {
+        return dir.resolve("ca.pem");
     }
 
     /** Trusts only another CA: the broker's certificate does not verify. */

@@ -5,6 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import com.sun.net.httpserver.HttpsConfigurator;
+import com.sun.net.httpserver.HttpsParameters;
+import com.sun.net.httpserver.HttpsServer;
 import dev.floodgate.model.Channel;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -17,6 +20,8 @@ import java.util.Map;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import javax.net.ssl.SSLParameters;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,7 +37,9 @@ import org.slf4j.LoggerFactory;
  * its task exactly once per armed fault, however often the job restarts. Faults per channel, each
  * for a window from now: {@link #outage} (503 at once), {@link #hang} (no answer until the window
  * ends) and {@link #answer} (a fixed status at once, e.g. 401); {@code /stats} counts what each
- * did. Options: {@link ServiceOptions}.
+ * did. With {@link ServiceOptions#https} it serves HTTPS (mutual TLS with a client truststore);
+ * with {@link ServiceOptions#requireHeader} it answers 401 to a channel request without the
+ * credential. Options: {@link ServiceOptions}.
  */
 public final class CapacityLimitedService implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CapacityLimitedService.class);
@@ -42,6 +49,7 @@ public final class CapacityLimitedService implements AutoCloseable {
     private final Map<Channel, ChannelCapacity> channels = new EnumMap<>(Channel.class);
     private final AtomicInteger armedFaults = new AtomicInteger();
     private final AtomicInteger firedFaults = new AtomicInteger();
+    private final AtomicLong unauthorized = new AtomicLong();
     private volatile long lastFaultFiredAt;
     private HttpServer server;
     private ExecutorService workers;
@@ -64,10 +72,24 @@ public final class CapacityLimitedService implements AutoCloseable {
                             t.setDaemon(true);
                             return t;
                         });
-        server =
-                HttpServer.create(
-                        new InetSocketAddress(InetAddress.getLoopbackAddress(), options.port()),
-                        256);
+        InetSocketAddress address =
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), options.port());
+        if (options.tls() == null) {
+            server = HttpServer.create(address, 256);
+        } else {
+            HttpsServer https = HttpsServer.create(address, 256);
+            ServiceTlsOptions tls = options.tls();
+            https.setHttpsConfigurator(
+                    new HttpsConfigurator(tls.context()) {
+                        @Override
+                        public void configure(HttpsParameters params) {
+                            SSLParameters ssl = getSSLContext().getDefaultSSLParameters();
+                            ssl.setNeedClientAuth(tls.clientTruststore() != null);
+                            params.setSSLParameters(ssl);
+                        }
+                    });
+            server = https;
+        }
         server.setExecutor(workers);
         for (Channel c : Channel.values()) {
             server.createContext("/" + c.wireName(), exchange -> serve(channels.get(c), exchange));
@@ -86,6 +108,15 @@ public final class CapacityLimitedService implements AutoCloseable {
                 return;
             }
             byte[] request = Exchanges.readAll(exchange.getRequestBody());
+            if (options.requiredHeader() != null
+                    && !options.requiredHeaderValue()
+                            .equals(
+                                    exchange.getRequestHeaders()
+                                            .getFirst(options.requiredHeader()))) {
+                unauthorized.incrementAndGet();
+                Exchanges.respond(exchange, 401, "{\"error\":\"no valid credential\"}");
+                return;
+            }
             long now = System.nanoTime();
             if (channel.hangs(now)) {
                 channel.holdWhileHanging();
@@ -256,12 +287,17 @@ public final class CapacityLimitedService implements AutoCloseable {
         return channels.get(channel).answeredWith(status);
     }
 
+    /** Channel requests answered 401 for want of {@link ServiceOptions#requireHeader}'s header. */
+    public long unauthorized() {
+        return unauthorized.get();
+    }
+
     public int port() {
         return server.getAddress().getPort();
     }
 
     public URI baseUri() {
-        return URI.create("http://127.0.0.1:" + port());
+        return URI.create((options.tls() == null ? "http" : "https") + "://127.0.0.1:" + port());
     }
 
     public URI endpoint(Channel channel) {

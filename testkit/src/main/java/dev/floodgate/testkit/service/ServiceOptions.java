@@ -1,6 +1,7 @@
 package dev.floodgate.testkit.service;
 
 import dev.floodgate.model.Channel;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.EnumMap;
 import java.util.Map;
@@ -17,6 +18,9 @@ public final class ServiceOptions {
     private String failureMarker;
     private int failureStatus = 500;
     private int hangEndStatus;
+    private ServiceTlsOptions tls;
+    private String requiredHeader;
+    private String requiredHeaderValue;
 
     public ServiceOptions() {
         channel(Channel.VOICE, 2, Duration.ofMillis(200));
@@ -72,6 +76,38 @@ public final class ServiceOptions {
         }
         this.hangEndStatus = status;
         return this;
+    }
+
+    /**
+     * Serves HTTPS with the key and certificate of the PKCS12 store {@code keystore} (the test CA's
+     * broker certificate: SAN 127.0.0.1); with {@code clientTruststore} it requires a client
+     * certificate that store trusts (mutual TLS), without it asks for none.
+     */
+    public ServiceOptions https(Path keystore, String password, Path clientTruststore) {
+        this.tls = new ServiceTlsOptions(keystore, password, clientTruststore);
+        return this;
+    }
+
+    /**
+     * Answers 401 to every channel request that does not carry {@code name: value} (a service that
+     * wants a credential); {@code /stats} counts them.
+     */
+    public ServiceOptions requireHeader(String name, String value) {
+        this.requiredHeader = name;
+        this.requiredHeaderValue = value;
+        return this;
+    }
+
+    ServiceTlsOptions tls() {
+        return tls;
+    }
+
+    String requiredHeader() {
+        return requiredHeader;
+    }
+
+    String requiredHeaderValue() {
+        return requiredHeaderValue;
     }
 
     int hangEndStatus() {
