@@ -350,6 +350,31 @@ class FlinkDeploymentManifestsTest {
     }
 
     /**
+     * Issue 31: what the shipped manifests start passes the jobs' start rules: a processing service
+     * (no dry run, which would write raw bodies as results) and Kafka through {@code
+     * --kafka-config} (a file of the pod, so its protocol is checked where it is read), never the
+     * plaintext or host-name switches.
+     */
+    @ParameterizedTest
+    @MethodSource("manifests")
+    void theJobsStartAsProductionJobs(String file) {
+        List<String> args = new ArrayList<>(Manifests.args(manifest(file)));
+        FloodgateOptions o =
+                FloodgateOptions.fromArgs(
+                        args.toArray(new String[0]),
+                        file.equals(LIVE) ? JobKind.LIVE : JobKind.BACKFILL);
+        org.assertj.core.api.Assertions.assertThatCode(
+                        () -> dev.floodgate.job.Pipeline.requireProcessorOrDryRun(o))
+                .as(file)
+                .doesNotThrowAnyException();
+        assertThat(o.get(FloodgateOptions.DRY_RUN)).as(file).isFalse();
+        assertThat(Manifests.arg(args, "kafka-config")).as(file).isNotBlank();
+        assertThat(args)
+                .as(file)
+                .doesNotContain("--kafka-plaintext", "--kafka-skip-hostname-check");
+    }
+
+    /**
      * The live job measures the shed topic's lag with the drain's consumer group: the group the
      * backfill manifest's drain commits to, on the shed topic both use.
      */
