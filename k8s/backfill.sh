@@ -6,11 +6,14 @@
 #   k8s/backfill.sh savepoint          print the path of the live job's newest COMPLETED savepoint
 #   k8s/backfill.sh render [PATH]      print backfill-job.yaml with initialSavepointPath set to PATH (default: the
 #                                      newest completed savepoint)
-#   k8s/backfill.sh apply [PATH]       render, then kubectl apply -f -
+#   k8s/backfill.sh apply [PATH]       render, put in the Flink stores' password, then kubectl apply -f -
 #
 # Environment: FLOODGATE_NAMESPACE (floodgate), FLOODGATE_LIVE (the live FlinkDeployment, floodgate-live),
-# KUBECTL (kubectl). Needs jq. Exits non-zero, with a message and without applying anything, when no completed
-# savepoint with a path exists: never a backfill with an empty initialSavepointPath.
+# KUBECTL (kubectl), FLOODGATE_FLINK_TLS_PASSWORD (else read from the Secret floodgate-flink-tls-password). Needs jq.
+# Exits non-zero, with a message and without applying anything, when no completed savepoint with a path exists:
+# never a backfill with an empty initialSavepointPath. The password replaces the manifest's
+# ${FLOODGATE_FLINK_TLS_PASSWORD} only on its way to kubectl's standard input: render prints the placeholder, and
+# the password is never printed nor on a command line.
 set -euo pipefail
 shopt -s inherit_errexit
 
@@ -67,6 +70,29 @@ render() {
     printf '%s\n' "$out"
 }
 
+# tls_password: the Flink stores' password (k8s/tls.yaml): FLOODGATE_FLINK_TLS_PASSWORD, else the Secret's.
+tls_password() {
+    local pw="${FLOODGATE_FLINK_TLS_PASSWORD:-}"
+    if [ -z "$pw" ]; then
+        pw="$("$KUBECTL" -n "$NAMESPACE" get secret floodgate-flink-tls-password -o 'jsonpath={.data.password}' \
+            | base64 -d)" || die "could not read the Secret floodgate-flink-tls-password (k8s/README.md, 3b)"
+    fi
+    [ -n "$pw" ] || die "no Flink TLS store password: set FLOODGATE_FLINK_TLS_PASSWORD or create the Secret floodgate-flink-tls-password"
+    printf '%s' "$pw"
+}
+
+# with_tls_password password: standard input with every ${FLOODGATE_FLINK_TLS_PASSWORD} replaced by the password,
+# literally (no character of it is special); the password reaches awk through its environment.
+with_tls_password() {
+    TLS_PASSWORD="$1" awk -v ph='${FLOODGATE_FLINK_TLS_PASSWORD}' '
+        BEGIN { pw = ENVIRON["TLS_PASSWORD"] }
+        {
+            out = ""; line = $0
+            while ((i = index(line, ph)) > 0) { out = out substr(line, 1, i - 1) pw; line = substr(line, i + length(ph)) }
+            print out line
+        }'
+}
+
 cmd="${1:-}"
 shift || true
 case "$cmd" in
@@ -74,11 +100,12 @@ case "$cmd" in
     render) render "${1:-}" ;;
     apply)
         manifest="$(render "${1:-}")"
+        password="$(tls_password)"
         echo "backfill.sh: starting the backfill from $(grep -m1 'initialSavepointPath:' <<<"$manifest" | awk '{print $2}')" >&2
-        "$KUBECTL" apply -f - <<<"$manifest"
+        with_tls_password "$password" <<<"$manifest" | "$KUBECTL" apply -f -
         ;;
     *)
-        sed -n '2,13p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
+        sed -n '2,16p' "${BASH_SOURCE[0]}" | sed 's/^# \{0,1\}//' >&2
         exit 2
         ;;
 esac

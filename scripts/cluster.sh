@@ -17,10 +17,22 @@
 #   scripts/cluster.sh savepoint [job-id] [--stop]   trigger (or stop-with-) savepoint, wait, print its path
 #   scripts/cluster.sh submit-backfill <savepoint> [job options]   dev.floodgate.job.BackfillJob from a savepoint
 #   scripts/cluster.sh tool <savepoint inspect <path>|reconcile> [options]   the job jar's tools, in this shell
+#   scripts/cluster.sh tls                     this cluster's TLS key material (start makes it when missing): paths
 #
 # Results (job ids, savepoint paths) go to standard output, progress to standard error.
 # Everything is bound to 127.0.0.1 except the Prometheus reporter (it has no host option: all interfaces).
+#
+# TLS is always on (docs/security.md): the REST API and web UI speak HTTPS and refuse a client without this cluster's
+# client certificate (mutual TLS), and RPC, the blob server and the TaskManagers' data exchange use TLS with mutual
+# authentication. start makes the key material with keytool when it is missing: $FLOODGATE_CLUSTER_DIR/tls, files
+# 0600, one random store password per cluster in tls/store-password. This script's own REST calls (curl) and the
+# Flink CLI (submit, submit-backfill) present the client certificate; to call the REST API by hand:
+#   curl -K .cluster/tls/curl.conf https://127.0.0.1:18081/overview
+# Passwords never reach a command line (keytool reads them from the file, curl from its config file) or a log.
 set -euo pipefail
+# Every file this script makes (configuration with the store passwords, key material, state, logs) is the user's
+# alone: the configuration holds the keystore passwords, as Flink requires, and state holds customer data.
+umask 077
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # Where this cluster's config, data, logs and pid files live (a test uses its own).
@@ -46,7 +58,8 @@ PROGRESS_TOPIC=interactions.shed.progress   # the drain's marks: compacted
 CONF="$CLUSTER_DIR/conf"
 LOGS="$CLUSTER_DIR/log"
 RUN="$CLUSTER_DIR/run"
-REST="http://127.0.0.1:$REST_PORT"
+TLS="$CLUSTER_DIR/tls"
+REST="https://127.0.0.1:$REST_PORT"
 BOOTSTRAP="127.0.0.1:$KAFKA_PORT"
 
 log() { echo "[cluster] $*" >&2; }
@@ -72,10 +85,12 @@ deps() {
 
 # ---------------------------------------------------------------------------------------------- config
 
-# set_conf file key value: replaces the flat "key: ..." line of a Flink config.yaml, or appends it.
+# set_conf file key value: replaces the flat "key: ..." line of a Flink config.yaml, or appends it. The value goes
+# to awk through its environment, not its command line (anyone on the host can read command lines; a value may be
+# a keystore password).
 set_conf() {
-  local file="$1" key="$2" value="$3"
-  awk -v k="$key" -v v="$value" 'BEGIN { done = 0 }
+  local file="$1" key="$2"
+  SET_CONF_VALUE="$3" awk -v k="$key" 'BEGIN { done = 0; v = ENVIRON["SET_CONF_VALUE"] }
     index($0, k ":") == 1 { print k ": " v; done = 1; next }
     { print }
     END { if (!done) print k ": " v }' "$file" > "$file.tmp" && mv "$file.tmp" "$file"
@@ -104,6 +119,7 @@ render_conf() {
   set_conf "$c" io.tmp.dirs "$CLUSTER_DIR/tmp"
   set_conf "$c" web.tmpdir "$CLUSTER_DIR/tmp"
   set_conf "$c" blob.storage.directory "$CLUSTER_DIR/tmp/blobs"
+  tls_conf "$c"
   # Extra "key: value" lines for this cluster only (a test's bounded restart strategy, for instance).
   if [[ -n "${FLOODGATE_EXTRA_CONF:-}" ]]; then
     local line
@@ -112,6 +128,91 @@ render_conf() {
       set_conf "$c" "${line%%:*}" "$(echo "${line#*:}" | sed 's/^ *//')"
     done <<< "$FLOODGATE_EXTRA_CONF"
   fi
+}
+
+# ---------------------------------------------------------------------------------------------- TLS
+
+# tls_material: this cluster's key material, made once (start calls it; "cluster.sh tls" too) with the JDK's keytool:
+#   internal.p12, internal-trust.p12   RPC, blob server, data exchange: a self-signed key pair of this cluster
+#                                      alone, trusted by nothing else (Flink's advice for internal connectivity)
+#   rest.p12, rest-trust.p12           REST API and web UI: the JobManager's server key pair, which is also the
+#                                      client certificate the CLI, this script and the tests present (mutual TLS)
+#   rest.pem                           the REST certificate (curl's --cacert)
+#   curl.conf                          curl -K: the client certificate and its password, the CA; no password on a
+#                                      command line
+#   store-password                     the stores' password (random, 256 bits); Flink's config.yaml holds it too
+# Every file is 0600 in a 0700 directory. keytool reads the password from its file (-storepass:file), never from
+# its command line.
+tls_material() {
+  if [[ -f "$TLS/.complete" ]]; then return; fi
+  need keytool
+  log "making this cluster's TLS key material in $TLS"
+  rm -rf "$TLS"
+  mkdir -p "$TLS"
+  chmod 700 "$TLS"
+  local pw="$TLS/store-password"
+  head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \n' > "$pw"
+  # The two key pairs at once (each is three keytool JVMs in a row): half the time on a cluster's first start.
+  key_pair internal "$pw" & local internal_pid=$!
+  key_pair rest "$pw" -ext "SAN=ip:127.0.0.1,dns:localhost" & local rest_pid=$!
+  wait "$internal_pid" && wait "$rest_pid" || die "keytool failed: see $TLS/keytool-*.log"
+  rm -f "$TLS/internal.pem"
+  # curl reads the PKCS12 client certificate with its password from this file (-K), not from its command line.
+  {
+    echo "cacert = \"$TLS/rest.pem\""
+    echo "cert = \"$TLS/rest.p12:$(cat "$pw")\""
+    echo "cert-type = P12"
+  } > "$TLS/curl.conf"
+  chmod 600 "$TLS"/*
+  touch "$TLS/.complete"
+}
+
+# key_pair name password-file [keytool options]: $TLS/name.p12 (a self-signed key pair, alias flink.name),
+# $TLS/name.pem (its certificate) and $TLS/name-trust.p12 (the certificate alone, to trust). The REST one names the
+# address clients connect to (curl checks it); internal connections check the certificate, not the host (Flink does
+# no host name verification there).
+key_pair() {
+  local name="$1" pw="$2"; shift 2
+  local out="$TLS/keytool-$name.log"
+  keytool -genkeypair -alias "flink.$name" -keyalg RSA -keysize 2048 -validity 3650 -dname "CN=floodgate-cluster-$name" \
+    "$@" -storetype PKCS12 -keystore "$TLS/$name.p12" -storepass:file "$pw" >>"$out" 2>&1 \
+    && keytool -exportcert -rfc -alias "flink.$name" -keystore "$TLS/$name.p12" -storetype PKCS12 \
+      -storepass:file "$pw" -file "$TLS/$name.pem" >>"$out" 2>&1 \
+    && keytool -importcert -noprompt -alias "flink.$name" -file "$TLS/$name.pem" -storetype PKCS12 \
+      -keystore "$TLS/$name-trust.p12" -storepass:file "$pw" >>"$out" 2>&1
+}
+
+# tls_conf file: the TLS keys of a Flink config.yaml, pointing at this cluster's key material. Internal connectivity
+# (RPC, blob server, data exchange) always authenticates both sides; the REST API does with
+# security.ssl.rest.authentication-enabled, so a client without this cluster's certificate is refused in the TLS
+# handshake, before any request. The CLI reads the same file: it connects with https and presents the certificate.
+tls_conf() {
+  local c="$1" pw
+  pw="$(cat "$TLS/store-password")"
+  set_conf "$c" security.ssl.internal.enabled true
+  set_conf "$c" security.ssl.internal.keystore "$TLS/internal.p12"
+  set_conf "$c" security.ssl.internal.truststore "$TLS/internal-trust.p12"
+  set_conf "$c" security.ssl.internal.keystore-password "$pw"
+  set_conf "$c" security.ssl.internal.key-password "$pw"
+  set_conf "$c" security.ssl.internal.truststore-password "$pw"
+  set_conf "$c" security.ssl.rest.enabled true
+  set_conf "$c" security.ssl.rest.authentication-enabled true
+  set_conf "$c" security.ssl.rest.keystore "$TLS/rest.p12"
+  set_conf "$c" security.ssl.rest.truststore "$TLS/rest-trust.p12"
+  set_conf "$c" security.ssl.rest.keystore-password "$pw"
+  set_conf "$c" security.ssl.rest.key-password "$pw"
+  set_conf "$c" security.ssl.rest.truststore-password "$pw"
+}
+
+# rest_curl args...: curl to this cluster's REST API with the client certificate.
+rest_curl() { curl -K "$TLS/curl.conf" "$@"; }
+
+tls() {
+  tls_material
+  echo "client keystore (PKCS12, also the server's): $TLS/rest.p12"
+  echo "truststore: $TLS/rest-trust.p12, certificate (PEM): $TLS/rest.pem"
+  echo "password: in $TLS/store-password"
+  echo "curl: curl -K $TLS/curl.conf $REST/overview"
 }
 
 # ---------------------------------------------------------------------------------------------- processes
@@ -197,15 +298,16 @@ start() {
   if alive jobmanager "$JM_MAIN" || alive taskmanager "$TM_MAIN"; then die "the cluster is already running: stop it first"; fi
   port_open "$REST_PORT" && die "port $REST_PORT is taken (FLOODGATE_REST_PORT)"
   port_open "$RPC_PORT" && die "port $RPC_PORT is taken (FLOODGATE_RPC_PORT)"
+  tls_material
   render_conf
   launch_flink jobmanager "$JM_MAIN" GET_JM_RESOURCE_PARAMS --configDir "$CONF" --executionMode cluster
-  wait_for "the JobManager's REST API at $REST" 90 curl -sf "$REST/overview"
+  wait_for "the JobManager's REST API at $REST" 90 rest_curl -sf "$REST/overview"
   launch_flink taskmanager "$TM_MAIN" GET_TM_RESOURCE_PARAMS --configDir "$CONF"
   wait_for "a registered TaskManager" 90 tm_registered
-  log "Flink web UI: $REST ($(curl -sf "$REST/overview" | jq -r '"\(.taskmanagers) TaskManager(s), \(."slots-available") free slots"'))"
+  log "Flink web UI: $REST, client certificate $TLS/rest.p12 ($(rest_curl -sf "$REST/overview" | jq -r '"\(.taskmanagers) TaskManager(s), \(."slots-available") free slots"'))"
 }
 
-tm_registered() { [[ "$(curl -sf "$REST/overview" | jq -r '."slots-available"')" -ge 1 ]]; }
+tm_registered() { [[ "$(rest_curl -sf "$REST/overview" | jq -r '."slots-available"')" -ge 1 ]]; }
 
 # taskmanager_start name: one more TaskManager process of this cluster (pid file run/<name>.pid).
 taskmanager_start() {
@@ -232,9 +334,9 @@ status() {
     main="${name#*:}"; name="${name%%:*}"
     if alive "$name" "$main"; then echo "$name: running (pid $(pid_of "$name"))"; else echo "$name: stopped"; fi
   done
-  if curl -sf "$REST/overview" >/dev/null 2>&1; then
-    echo "web UI: $REST"
-    curl -sf "$REST/jobs/overview" | jq -r '.jobs[] | "job \(.jid) \(.name) \(.state)"'
+  if [[ -f "$TLS/curl.conf" ]] && rest_curl -sf "$REST/overview" >/dev/null 2>&1; then
+    echo "web UI: $REST (client certificate $TLS/rest.p12, password in $TLS/store-password)"
+    rest_curl -sf "$REST/jobs/overview" | jq -r '.jobs[] | "job \(.jid) \(.name) \(.state)"'
     local f port
     for f in "$LOGS"/flink-jobmanager.log "$LOGS"/flink-taskmanager.log; do
       port="$(prometheus_port "$f")"
@@ -393,7 +495,7 @@ submit_backfill() {
 
 single_running_job() {
   local ids
-  ids="$(curl -sf "$REST/jobs/overview" | jq -r '.jobs[] | select(.state == "RUNNING") | .jid')"
+  ids="$(rest_curl -sf "$REST/jobs/overview" | jq -r '.jobs[] | select(.state == "RUNNING") | .jid')"
   [[ "$(echo "$ids" | grep -c .)" -eq 1 ]] || die "give a job id: running jobs are: ${ids:-none}"
   echo "$ids"
 }
@@ -409,10 +511,10 @@ savepoint() {
   [[ -n "$job" ]] || job="$(single_running_job)"
   local dir="file://$CLUSTER_DIR/state/savepoints" out trigger
   if $stop_job; then
-    out="$(curl -sS -X POST -H 'Content-Type: application/json' \
+    out="$(rest_curl -sS -X POST -H 'Content-Type: application/json' \
       -d "{\"targetDirectory\": \"$dir\", \"drain\": false}" "$REST/jobs/$job/stop")"
   else
-    out="$(curl -sS -X POST -H 'Content-Type: application/json' \
+    out="$(rest_curl -sS -X POST -H 'Content-Type: application/json' \
       -d "{\"target-directory\": \"$dir\", \"cancel-job\": false}" "$REST/jobs/$job/savepoints")"
   fi
   trigger="$(echo "$out" | jq -r '."request-id" // empty')"
@@ -420,7 +522,7 @@ savepoint() {
   log "savepoint of job $job triggered ($trigger)$($stop_job && echo ', stopping the job')"
   local deadline=$((SECONDS + ${FLOODGATE_SAVEPOINT_TIMEOUT:-600})) state
   while true; do
-    out="$(curl -sS "$REST/jobs/$job/savepoints/$trigger")"
+    out="$(rest_curl -sS "$REST/jobs/$job/savepoints/$trigger")"
     state="$(echo "$out" | jq -r '.status.id')"
     if [[ "$state" == COMPLETED ]]; then
       local location; location="$(echo "$out" | jq -r '.operation.location // empty')"
@@ -470,6 +572,7 @@ case "$cmd" in
   savepoint) savepoint "$@" ;;
   submit-backfill) submit_backfill "$@" ;;
   tool) tool "$@" ;;
+  tls) tls ;;
   -h|--help|help|"") usage ;;
   *) usage; die "unknown command $cmd" ;;
 esac

@@ -86,7 +86,41 @@ class BackfillScriptTest {
         JsonNode original = Manifests.document(Manifests.k8s("backfill-job.yaml"));
         ((com.fasterxml.jackson.databind.node.ObjectNode) original.path("spec").path("job"))
                 .put("initialSavepointPath", "s3://st/live/savepoints/sp-7");
+        // the stores' password, put in on the way to kubectl only
+        var conf =
+                (com.fasterxml.jackson.databind.node.ObjectNode)
+                        original.path("spec").path("flinkConfiguration");
+        List<String> passwordKeys = new ArrayList<>();
+        conf.fieldNames()
+                .forEachRemaining(
+                        k -> {
+                            if (conf.path(k).asText().equals(TLS_PLACEHOLDER)) {
+                                passwordKeys.add(k);
+                            }
+                        });
+        assertThat(passwordKeys).hasSize(6);
+        passwordKeys.forEach(k -> conf.put(k, TLS_PASSWORD));
         assertThat(m).isEqualTo(original);
+        assertThat(r.out + r.err).doesNotContain(TLS_PASSWORD);
+    }
+
+    @Test
+    void renderPrintsThePlaceholderNeverThePassword() throws Exception {
+        Result r = run("render", "s3://st/live/savepoints/sp-given");
+        assertThat(r.exit).as(r.err).isZero();
+        assertThat(r.out).contains(TLS_PLACEHOLDER).doesNotContain(TLS_PASSWORD);
+    }
+
+    @Test
+    void withoutThePasswordNothingIsApplied() throws Exception {
+        Result r =
+                run(
+                        Map.of("FLOODGATE_FLINK_TLS_PASSWORD", ""),
+                        "apply",
+                        "s3://st/live/savepoints/sp-given");
+        assertThat(r.exit).isNotZero();
+        assertThat(r.err).contains("floodgate-flink-tls-password");
+        assertThat(dir.resolve("applied")).doesNotExist();
     }
 
     @Test
@@ -133,7 +167,17 @@ class BackfillScriptTest {
 
     record Result(int exit, String out, String err) {}
 
+    /** What the manifests hold where Flink needs a store password (k8s/tls.yaml). */
+    static final String TLS_PLACEHOLDER = "${FLOODGATE_FLINK_TLS_PASSWORD}";
+
+    /** The password a test gives: in the environment, as an operator would export it. */
+    static final String TLS_PASSWORD = "3f9c0e77a1b2c4d5e6f708192a3b4c5d";
+
     Result run(String... args) throws Exception {
+        return run(Map.of("FLOODGATE_FLINK_TLS_PASSWORD", TLS_PASSWORD), args);
+    }
+
+    Result run(Map<String, String> extraEnv, String... args) throws Exception {
         List<String> cmd = new ArrayList<>();
         cmd.add("bash");
         cmd.add(Manifests.k8s("backfill.sh").toString());
@@ -145,6 +189,7 @@ class BackfillScriptTest {
         env.remove("KUBECTL");
         env.remove("FLOODGATE_NAMESPACE");
         env.remove("FLOODGATE_LIVE");
+        env.putAll(extraEnv);
         pb.redirectOutput(dir.resolve("out").toFile());
         pb.redirectError(dir.resolve("err").toFile());
         Process p = pb.start();

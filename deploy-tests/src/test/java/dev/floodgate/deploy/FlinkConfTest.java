@@ -14,6 +14,7 @@ import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.ExternalizedCheckpointRetention;
 import org.apache.flink.configuration.GlobalConfiguration;
 import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.configuration.SecurityOptions;
 import org.apache.flink.configuration.StateBackendOptions;
 import org.apache.flink.configuration.TaskManagerOptions;
 import org.apache.flink.core.execution.CheckpointingMode;
@@ -89,6 +90,39 @@ class FlinkConfTest {
         // no on-demand flame graphs through the unauthenticated REST API
         assertThat(conf.get(org.apache.flink.configuration.RestOptions.ENABLE_FLAMEGRAPH))
                 .isFalse();
+    }
+
+    /**
+     * Issue 31, items 1 and 5: TLS on internal traffic (RPC, blob server, data exchange: event
+     * bodies) and mutual TLS on the REST API, from PKCS12 stores; no password in the file (the
+     * deployment adds them: scripts/cluster.sh its random one, Kubernetes from a Secret).
+     */
+    @Test
+    void tlsOnRestAndInternalTrafficWithoutPasswordsInTheFile() throws Exception {
+        Configuration conf = conf();
+        assertThat(SecurityOptions.isInternalSSLEnabled(conf)).isTrue();
+        assertThat(SecurityOptions.isRestSSLEnabled(conf)).isTrue();
+        assertThat(SecurityOptions.isRestSSLAuthenticationEnabled(conf)).isTrue();
+        for (ConfigOption<String> store :
+                List.of(
+                        SecurityOptions.SSL_INTERNAL_KEYSTORE,
+                        SecurityOptions.SSL_INTERNAL_TRUSTSTORE,
+                        SecurityOptions.SSL_REST_KEYSTORE,
+                        SecurityOptions.SSL_REST_TRUSTSTORE)) {
+            assertThat(conf.get(store)).as(store.key()).endsWith(".p12");
+        }
+        for (ConfigOption<String> type :
+                List.of(
+                        SecurityOptions.SSL_INTERNAL_KEYSTORE_TYPE,
+                        SecurityOptions.SSL_INTERNAL_TRUSTSTORE_TYPE,
+                        SecurityOptions.SSL_REST_KEYSTORE_TYPE,
+                        SecurityOptions.SSL_REST_TRUSTSTORE_TYPE)) {
+            assertThat(conf.get(type)).as(type.key()).isEqualTo("PKCS12");
+        }
+        assertThat(conf.keySet()).noneMatch(k -> k.contains("password"));
+        // nor a password under a key Flink does not know (a typo would be a literal secret)
+        assertThat(java.nio.file.Files.readString(DIR.resolve("config.yaml")))
+                .doesNotContainPattern("(?m)^[^#]*password[^:]*:");
     }
 
     /**

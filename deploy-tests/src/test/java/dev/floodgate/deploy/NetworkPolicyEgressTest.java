@@ -224,11 +224,14 @@ class NetworkPolicyEgressTest {
         assertThat(classify(anyNamespace, p, 9093)).isInstanceOf(String.class);
     }
 
-    /** The README applies the service account and the policies before it starts either job. */
+    /**
+     * The README applies the service account, the policies and the TLS certificates before it
+     * starts either job (the live job with its store password put in: k8s/README.md, 3b).
+     */
     @Test
     void theReadmeAppliesPoliciesAndRbacBeforeTheJobs() throws Exception {
         String readme = Files.readString(Manifests.k8s("README.md"));
-        int live = readme.indexOf("kubectl apply -f k8s/live-job.yaml");
+        int live = readme.indexOf("< k8s/live-job.yaml | kubectl apply -f -");
         int backfill = readme.indexOf("k8s/backfill.sh apply");
         assertThat(live).isPositive();
         assertThat(backfill).isPositive();
@@ -236,7 +239,8 @@ class NetworkPolicyEgressTest {
                 List.of(
                         "kubectl apply -f k8s/network-policy-egress.yaml",
                         "kubectl apply -f k8s/network-policy.yaml",
-                        "kubectl apply -f k8s/rbac.yaml")) {
+                        "kubectl apply -f k8s/rbac.yaml",
+                        "kubectl apply -f k8s/tls.yaml")) {
             int at = readme.indexOf(first);
             assertThat(at).as(first).isPositive().isLessThan(live).isLessThan(backfill);
         }

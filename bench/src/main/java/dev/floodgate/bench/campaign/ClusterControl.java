@@ -44,7 +44,9 @@ final class ClusterControl implements AutoCloseable {
             sh.env("FLOODGATE_EXTRA_CONF", extraConf);
         }
         bootstrap = sh.bootstrap;
-        rest = new FlinkRest(sh.restUrl);
+        // HTTPS with the cluster's client certificate (made by start: the client is made at the
+        // first call)
+        rest = sh.rest();
     }
 
     /** The broker, the JobManager, one TaskManager per name, the topics. */

@@ -15,7 +15,6 @@ import dev.floodgate.testkit.prometheus.PrometheusServer;
 import dev.floodgate.testkit.service.CapacityLimitedService;
 import dev.floodgate.testkit.service.ServiceOptions;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -235,7 +234,7 @@ class LivePrometheusITCase {
                                 "off")
                         .trim();
         assertThat(jobId).matches("[0-9a-f]{32}");
-        FlinkRest rest = new FlinkRest(cluster.restUrl);
+        FlinkRest rest = cluster.rest();
         await(
                 "the job's brokerLag series in Prometheus",
                 Duration.ofSeconds(90),
@@ -383,7 +382,7 @@ class LivePrometheusITCase {
     @Order(3)
     void theJobGoneAlertFiresWhenTheJobIsCancelled() throws Exception {
         assertThat(jobId).as("the live job submitted by the first test").isNotNull();
-        FlinkRest rest = new FlinkRest(cluster.restUrl);
+        FlinkRest rest = cluster.rest();
         assertThat(rest.get("/jobs/" + jobId).path("state").asText()).isEqualTo("RUNNING");
         await(
                 JOB_GONE + " inactive while the job runs",
@@ -392,7 +391,7 @@ class LivePrometheusITCase {
                 LivePrometheusITCase::situation);
         long cancelled = System.currentTimeMillis();
         HttpResponse<String> response =
-                HttpClient.newHttpClient()
+                cluster.httpClient()
                         .send(
                                 HttpRequest.newBuilder(
                                                 URI.create(

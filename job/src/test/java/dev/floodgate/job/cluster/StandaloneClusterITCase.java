@@ -1,6 +1,7 @@
 package dev.floodgate.job.cluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -18,12 +19,19 @@ import dev.floodgate.testkit.flink.FlinkRest;
 import dev.floodgate.testkit.io.Dirs;
 import dev.floodgate.testkit.kafka.KafkaIO;
 import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.Paths;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -37,6 +45,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
+import java.util.stream.Stream;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLSocket;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.junit.jupiter.api.AfterAll;
@@ -54,8 +65,9 @@ import org.slf4j.LoggerFactory;
  * TaskManager as separate JVMs, from Maven Central jars) and a real Kafka broker process, both
  * started by {@code scripts/cluster.sh}; the live job jar submitted with Flink's CLI; events in,
  * results read back {@code read_committed}; the REST overview and backpressure endpoints; the
- * TaskManager's Prometheus endpoint with Floodgate's metrics; a savepoint through REST. Everything
- * is stopped by pid afterwards, even on failure.
+ * TaskManager's Prometheus endpoint with Floodgate's metrics; a savepoint through REST; TLS on the
+ * REST API (mutual) and on internal traffic, as the script turns it on. Everything is stopped by
+ * pid afterwards, even on failure.
  *
  * <p>Runs in the {@code cluster} profile: {@code mvn -B verify -Pcluster -pl job -am
  * -Dit.test=StandaloneClusterITCase -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false}.
@@ -136,7 +148,7 @@ class StandaloneClusterITCase {
         cluster = new ClusterSh(root, clusterDir, jobJar, 4).boundedRestarts();
         bootstrap = cluster.bootstrap;
         restUrl = cluster.restUrl;
-        rest = new FlinkRest(restUrl);
+        rest = cluster.rest();
 
         long t0 = System.nanoTime();
         script(Duration.ofMinutes(3), "kafka-start");
@@ -170,7 +182,7 @@ class StandaloneClusterITCase {
         // flink-conf turns jar upload off (web.submit.enable: false): the script submitted with the
         // CLI, and REST serves no /jars endpoints
         HttpResponse<String> jars =
-                HttpClient.newHttpClient()
+                cluster.httpClient()
                         .send(
                                 HttpRequest.newBuilder(URI.create(restUrl + "/jars")).build(),
                                 HttpResponse.BodyHandlers.ofString());
@@ -352,6 +364,164 @@ class StandaloneClusterITCase {
                                 "true")
                         .trim();
         assertThat(awaitJobState(replay, Duration.ofMinutes(2))).isEqualTo("FINISHED");
+    }
+
+    /**
+     * Issue 31, items 1 and 5: the script's cluster speaks TLS everywhere but the Prometheus port.
+     * The REST API refuses, in the TLS handshake, a client that trusts the server but has no client
+     * certificate (GET and POST /jobs alike), and answers plain HTTP with nothing but a redirect to
+     * https; the CLI, which presents the certificate, submitted the live job (test 1). RPC, the
+     * blob server and the TaskManager's data port complete a handshake only with the cluster's
+     * internal certificate: a plaintext port would fail the first, a port without client
+     * authentication would pass the second. The stores' password is in no process's command line
+     * and no log.
+     */
+    @Test
+    @Order(4)
+    void restIsMutualTlsAndInternalTrafficIsTls() throws Exception {
+        Path dir = cluster.dir;
+        // (a) HTTPS without the client certificate: refused in the handshake, before any request.
+        HttpClient noCertificate =
+                HttpClient.newBuilder()
+                        .connectTimeout(Duration.ofSeconds(5))
+                        .sslContext(cluster.restSslContext(false))
+                        .build();
+        for (HttpRequest request :
+                List.of(
+                        HttpRequest.newBuilder(URI.create(restUrl + "/jobs")).GET().build(),
+                        HttpRequest.newBuilder(URI.create(restUrl + "/jobs"))
+                                .header("Content-Type", "application/json")
+                                .POST(HttpRequest.BodyPublishers.ofString("{}"))
+                                .build())) {
+            assertThatThrownBy(
+                            () -> noCertificate.send(request, HttpResponse.BodyHandlers.ofString()))
+                    .as("%s %s without the client certificate", request.method(), request.uri())
+                    .isInstanceOf(IOException.class);
+        }
+        // (b) Plain HTTP: Flink's REST server answers every plaintext request with a redirect to
+        // https and an empty body, and does nothing else.
+        HttpClient plain = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        String plainUrl = restUrl.replace("https://", "http://");
+        for (HttpRequest request :
+                List.of(
+                        HttpRequest.newBuilder(URI.create(plainUrl + "/jobs")).GET().build(),
+                        HttpRequest.newBuilder(URI.create(plainUrl + "/jobs"))
+                                .header("Content-Type", "application/json")
+                                .POST(HttpRequest.BodyPublishers.ofString("{}"))
+                                .build())) {
+            HttpResponse<String> r = plain.send(request, HttpResponse.BodyHandlers.ofString());
+            assertThat(r.statusCode()).as("%s %s", request.method(), request.uri()).isEqualTo(301);
+            assertThat(r.headers().firstValue("location"))
+                    .hasValueSatisfying(l -> assertThat(l).startsWith(restUrl));
+            assertThat(r.body()).isEmpty();
+        }
+        // (c) With the certificate: the CLI submitted the live job (test 1), and REST answers.
+        assertThat(jobId).as("the live job, submitted by the CLI over mutual TLS").isNotNull();
+        assertThat(rest.get("/jobs/overview").path("jobs"))
+                .anySatisfy(j -> assertThat(j.path("jid").asText()).isEqualTo(jobId));
+
+        // (d) Internal traffic: RPC, the blob server, the TaskManager's data exchange.
+        String jmLog = Files.readString(dir.resolve("log/flink-jobmanager.log"));
+        String tmLog = Files.readString(dir.resolve("log/flink-taskmanager.log"));
+        assertThat(jmLog).contains("Actor system started at pekko.ssl.tcp://flink@127.0.0.1:");
+        assertThat(tmLog)
+                .contains("pekko.ssl.tcp://flink@127.0.0.1:" + cluster.rpcPort)
+                .contains("ssl enabled: true");
+        Map<String, Integer> ports = new LinkedHashMap<>();
+        ports.put("RPC", cluster.rpcPort);
+        ports.put("blob server", port(jmLog, "Started BLOB server at [^:]+:(\\d+)"));
+        ports.put("data exchange", port(tmLog, "Listening on SocketAddress /127.0.0.1:(\\d+)"));
+        SSLContext internal = cluster.internalSslContext(true);
+        SSLContext internalNoCertificate = cluster.internalSslContext(false);
+        for (Map.Entry<String, Integer> p : ports.entrySet()) {
+            assertThat(handshake(p.getValue(), internal))
+                    .as("%s (port %d) with the internal certificate", p.getKey(), p.getValue())
+                    .isEqualTo("CN=floodgate-cluster-internal");
+            assertThat(refused(p.getValue(), internalNoCertificate))
+                    .as("%s (port %d) without a client certificate", p.getKey(), p.getValue())
+                    .isTrue();
+        }
+
+        // Key material and configuration are the user's alone; the password is nowhere else.
+        for (Path f : List.of(dir.resolve("conf/config.yaml"), dir.resolve("tls/rest.p12"))) {
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(f)))
+                    .as("%s", f)
+                    .isEqualTo("rw-------");
+        }
+        String password = Files.readString(dir.resolve("tls/store-password")).trim();
+        assertThat(password).hasSizeGreaterThanOrEqualTo(32);
+        for (String name : cluster.liveProcesses()) {
+            String commandLine =
+                    Files.readString(
+                            Path.of(
+                                    "/proc/"
+                                            + cluster.process(name).orElseThrow().pid()
+                                            + "/cmdline"),
+                            StandardCharsets.ISO_8859_1);
+            assertThat(commandLine.contains(password))
+                    .as("the password in the command line of %s", name)
+                    .isFalse();
+        }
+        List<Path> logs;
+        try (Stream<Path> files = Files.walk(dir)) {
+            logs =
+                    files.filter(Files::isRegularFile)
+                            .filter(
+                                    f ->
+                                            f.toString().endsWith(".log")
+                                                    || f.toString().endsWith(".out")
+                                                    || f.toString().endsWith(".err"))
+                            .collect(Collectors.toList());
+        }
+        assertThat(logs).isNotEmpty();
+        for (Path f : logs) {
+            // bytes as they are (a log may hold bytes that are not UTF-8; the password is hex)
+            assertThat(Files.readString(f, StandardCharsets.ISO_8859_1).contains(password))
+                    .as("the password in %s", f)
+                    .isFalse();
+        }
+    }
+
+    /** The port a log line names (the first match of {@code regex}'s group 1). */
+    private static int port(String log, String regex) {
+        Matcher m = Pattern.compile(regex).matcher(log);
+        assertThat(m.find()).as("a line matching %s", regex).isTrue();
+        return Integer.parseInt(m.group(1));
+    }
+
+    /** The subject of the certificate the server at {@code port} presents in a TLS handshake. */
+    private static String handshake(int port, SSLContext ctx) throws IOException {
+        try (SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
+            s.setSoTimeout(10_000);
+            s.startHandshake();
+            return ((X509Certificate) s.getSession().getPeerCertificates()[0])
+                    .getSubjectX500Principal()
+                    .getName();
+        }
+    }
+
+    /**
+     * Whether the server at {@code port} ends a TLS connection that presents no client certificate:
+     * a failed handshake, or an alert or a close right after it (the server's verdict may arrive
+     * after the client's side of the handshake is done). A connection still open after 3 s was
+     * accepted.
+     */
+    private static boolean refused(int port, SSLContext ctx) throws IOException {
+        try (SSLSocket s = (SSLSocket) ctx.getSocketFactory().createSocket()) {
+            s.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
+            s.setSoTimeout(3_000);
+            try {
+                s.startHandshake();
+                InputStream in = s.getInputStream();
+                return in.read() < 0;
+            } catch (SocketTimeoutException e) {
+                return false;
+            } catch (IOException e) {
+                LOG.info("port {} without a client certificate: {}", port, e.toString());
+                return true;
+            }
+        }
     }
 
     /** Waits until the job reaches a terminal state; returns the last state seen. */

@@ -1,12 +1,18 @@
 package dev.floodgate.testkit.cluster;
 
+import dev.floodgate.testkit.flink.FlinkRest;
 import dev.floodgate.testkit.net.FreePorts;
 import java.io.IOException;
+import java.io.InputStream;
+import java.net.http.HttpClient;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -14,6 +20,9 @@ import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,6 +33,11 @@ import org.slf4j.LoggerFactory;
  * or 9249-9260 of a cluster someone runs by hand). The processes are found by the script's pid
  * files. {@link #close} runs {@code cluster.sh down}, then kills whatever those pid files still
  * name alive, and nothing else.
+ *
+ * <p>The script turns TLS on for every cluster (docs/security.md): the REST API speaks HTTPS and
+ * refuses a client without the cluster's client certificate, and internal traffic is TLS with
+ * mutual authentication. The key material is made by {@code start} in {@code tls/} of the cluster
+ * directory; {@link #httpClient()} and {@link #rest()} present the client certificate.
  */
 public final class ClusterSh implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ClusterSh.class);
@@ -37,13 +51,19 @@ public final class ClusterSh implements AutoCloseable {
     public final Path dir;
 
     public final String bootstrap;
+
+    /** The REST API and web UI: {@code https://127.0.0.1:<port>}. */
     public final String restUrl;
+
+    /** The JobManager's RPC port (TLS, like every internal connection). */
+    public final int rpcPort;
 
     /** The two free ports the Prometheus reporters are given unless {@link #env} changes them. */
     public final List<Integer> reporterPorts;
 
     private final Map<String, String> env = new LinkedHashMap<>();
     private boolean started;
+    private HttpClient http;
 
     public ClusterSh(Path root, Path dir, Path jobJar, int slotsPerTaskManager) throws IOException {
         this.root = root;
@@ -58,7 +78,8 @@ public final class ClusterSh implements AutoCloseable {
         env.put("FLOODGATE_PROM_PORTS", ports[4] + "," + ports[5]);
         env.put("FLOODGATE_TM_SLOTS", Integer.toString(slotsPerTaskManager));
         bootstrap = "127.0.0.1:" + ports[2];
-        restUrl = "http://127.0.0.1:" + ports[0];
+        restUrl = "https://127.0.0.1:" + ports[0];
+        rpcPort = ports[1];
         reporterPorts = List.of(ports[4], ports[5]);
     }
 
@@ -188,6 +209,98 @@ public final class ClusterSh implements AutoCloseable {
             throw new IOException("the " + process + " log names no Prometheus port: " + log);
         }
         return Integer.parseInt(m.group(1));
+    }
+
+    /**
+     * The cluster's key material and the file with its stores' password ({@code cluster.sh tls}).
+     */
+    public Path tlsDir() {
+        return dir.resolve("tls");
+    }
+
+    /**
+     * An HTTP client for the REST API that presents the cluster's client certificate and trusts its
+     * server certificate only; made at the first call, which must come after {@code start}.
+     */
+    public synchronized HttpClient httpClient() throws IOException {
+        if (http == null) {
+            http =
+                    HttpClient.newBuilder()
+                            .connectTimeout(Duration.ofSeconds(5))
+                            .sslContext(restSslContext(true))
+                            .build();
+        }
+        return http;
+    }
+
+    /** The REST API with the client certificate; usable before {@code start} (made lazily). */
+    public FlinkRest rest() {
+        return new FlinkRest(
+                restUrl,
+                () -> {
+                    try {
+                        return httpClient();
+                    } catch (IOException e) {
+                        throw new IllegalStateException(
+                                "no TLS key material in " + tlsDir() + ": start the cluster first",
+                                e);
+                    }
+                });
+    }
+
+    /**
+     * TLS for the REST API: trusts the cluster's REST certificate; presents the client certificate
+     * when {@code clientCertificate} (without it, the cluster refuses the handshake).
+     */
+    public SSLContext restSslContext(boolean clientCertificate) throws IOException {
+        return sslContext(
+                clientCertificate ? tlsDir().resolve("rest.p12") : null,
+                tlsDir().resolve("rest-trust.p12"));
+    }
+
+    /**
+     * TLS as the cluster's own processes speak it to each other (RPC, blob server, data exchange):
+     * trusts the cluster's internal certificate; presents it when {@code clientCertificate}.
+     */
+    public SSLContext internalSslContext(boolean clientCertificate) throws IOException {
+        return sslContext(
+                clientCertificate ? tlsDir().resolve("internal.p12") : null,
+                tlsDir().resolve("internal-trust.p12"));
+    }
+
+    /**
+     * A TLS context from PKCS12 stores of this cluster, the password read from {@code
+     * tls/store-password} (it never leaves this method: not in an exception, not in a log).
+     */
+    private SSLContext sslContext(Path keystore, Path truststore) throws IOException {
+        char[] password = Files.readString(tlsDir().resolve("store-password")).trim().toCharArray();
+        try {
+            KeyManagerFactory kmf = null;
+            if (keystore != null) {
+                kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+                kmf.init(load(keystore, password), password);
+            }
+            TrustManagerFactory tmf =
+                    TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(load(truststore, password));
+            SSLContext ctx = SSLContext.getInstance("TLS");
+            ctx.init(kmf == null ? null : kmf.getKeyManagers(), tmf.getTrustManagers(), null);
+            return ctx;
+        } catch (GeneralSecurityException e) {
+            throw new IOException(
+                    "cannot use the TLS stores in " + tlsDir() + ": " + e.getClass().getName());
+        } finally {
+            Arrays.fill(password, '\0');
+        }
+    }
+
+    private static KeyStore load(Path file, char[] password)
+            throws IOException, GeneralSecurityException {
+        KeyStore ks = KeyStore.getInstance("PKCS12");
+        try (InputStream in = Files.newInputStream(file)) {
+            ks.load(in, password);
+        }
+        return ks;
     }
 
     /** {@code cluster.sh down}, then a forced stop of any process its pid files still name. */
