@@ -61,15 +61,15 @@ import org.slf4j.LoggerFactory;
  * events are still there.
  *
  * <p>Asserted from Prometheus's own /api/v1/alerts: the lag, shedding and retention-edge alerts
- * fire during the flood and resolve after it; the freshness SLO's burn-rate alerts, inactive when
- * the flood begins, fire during it for chat, whose shedding is off ({@code --shed-chat 5s/off}: its
- * events wait behind the backpressured source and are processed after their SLO, none shed), and
- * for voice (its high events exceed the service, its low and normal are shed: misses too); the
- * checkpoint alerts and the lag monitor's blind alert never even go pending on this ordinary start.
- * Then every series name of the rules and the dashboard has data in the real scrape, and every
- * panel query of the job's metrics returns data at the flood's peak. Last, the job is cancelled:
- * its series go stale and FloodgateJobGone, which fires on their absence, fires, while the scrape
- * alerts (on {@code up} of {@link #SCRAPE_JOB}) stay quiet.
+ * fire during the flood and resolve after it; the freshness SLO's burn-rate alerts fire during it
+ * for chat, whose shedding is off ({@code --shed-chat 5s/off}: its events wait behind the
+ * backpressured source and are processed after their SLO, none shed; inactive when the flood
+ * begins), and for voice (its high events exceed the service, its low and normal are shed: misses
+ * too); the checkpoint alerts and the lag monitor's blind alert never even go pending on this
+ * ordinary start. Then every series name of the rules and the dashboard has data in the real
+ * scrape, and every panel query of the job's metrics returns data at the flood's peak. Last, the
+ * job is cancelled: its series go stale and FloodgateJobGone, which fires on their absence, fires,
+ * while the scrape alerts (on {@code up} of {@link #SCRAPE_JOB}) stay quiet.
  *
  * <p>Runs in the {@code cluster} profile: {@code mvn -B verify -Pcluster -pl job -am
  * -Dit.test=LivePrometheusITCase -Dtest=none -Dsurefire.failIfNoSpecifiedTests=false}; needs {@code
@@ -294,10 +294,18 @@ class LivePrometheusITCase {
                     Duration.ofSeconds(60),
                     () -> timeline.all(FLOOD_ALERTS, e -> e.state.equals("inactive")),
                     LivePrometheusITCase::situation);
-            // nor the burn-rate alerts, of any channel: the calm phase keeps its SLOs
-            assertThat(query("ALERTS{alertname=~\"FloodgateFreshnessBudgetBurn.*\"}"))
-                    .as("burn-rate alerts active before the flood: %s", timeline.describe())
+            // nor chat's burn-rate alerts: the calm phase keeps its SLO. Voice's may be active
+            // already: the voice lane sometimes sheds low and normal events in the seconds after
+            // the job starts (docs/operating.md), a large share of the few events of the calm
+            // phase, which stays in the windows (since the start)
+            assertThat(
+                            query(
+                                    "ALERTS{alertname=~\"FloodgateFreshnessBudgetBurn.*\",channel=\"chat\"}"))
+                    .as("chat's burn-rate alerts active before the flood: %s", timeline.describe())
                     .isEmpty();
+            LOG.info(
+                    "burn-rate alerts active as the flood begins: {}",
+                    query("ALERTS{alertname=~\"FloodgateFreshnessBudgetBurn.*\"}"));
             floodStart = System.currentTimeMillis();
             generator.endPhase(); // the flood begins
             await(
