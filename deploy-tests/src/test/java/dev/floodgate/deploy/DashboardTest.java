@@ -84,7 +84,8 @@ class DashboardTest {
                         "Checkpoints",
                         "Retention headroom",
                         "Backpressure and busy per vertex",
-                        "Consumer group lag (Kafka Exporter)");
+                        "Consumer group lag (Kafka Exporter)",
+                        "Freshness SLO compliance per channel");
     }
 
     /**

@@ -66,7 +66,21 @@ class MonitoringManifestsTest {
                     "FloodgateJobGone",
                     "FloodgateScrapeDown",
                     "FloodgateScrapeGone",
-                    "FloodgateConsumerGroupLagGrowing");
+                    "FloodgateConsumerGroupLagGrowing",
+                    "FloodgateFreshnessBudgetBurnFast",
+                    "FloodgateFreshnessBudgetBurnSlow");
+
+    /** The freshness SLO's compliance per channel, over the burn-rate alerts' windows. */
+    static final Set<String> SLO_RECORDS =
+            Set.of(
+                    "floodgate:slo_compliance:ratio_rate5m",
+                    "floodgate:slo_compliance:ratio_rate30m",
+                    "floodgate:slo_compliance:ratio_rate1h",
+                    "floodgate:slo_compliance:ratio_rate6h");
+
+    /** Prometheus's naming convention for recorded series: level:metric:operations. */
+    static final Pattern RECORD_NAME = Pattern.compile("[a-z_]+:[a-z_]+:[a-z0-9_]+");
+
     private static final Pattern METRIC = Pattern.compile("\\bflink_[A-Za-z0-9_:]+");
 
     /** The Kafka Exporter's names (kafka_*), and Prometheus's up with its selector. */
@@ -132,10 +146,27 @@ class MonitoringManifestsTest {
         JsonNode rule = kind("PrometheusRule");
         assertThat(rule.path("apiVersion").asText()).isEqualTo("monitoring.coreos.com/v1");
         Set<String> alerts = new TreeSet<>();
+        Set<String> records = new TreeSet<>();
         List<String> errors = new ArrayList<>();
         for (JsonNode group : rule.path("spec").path("groups")) {
             assertThat(group.path("name").asText()).isNotBlank();
             for (JsonNode r : group.path("rules")) {
+                if (r.has("record")) {
+                    // a recording rule: a level:metric:operations name, an expression of known
+                    // metrics, and nothing an alert needs
+                    String record = r.path("record").asText();
+                    if (!RECORD_NAME.matcher(record).matches()) {
+                        errors.add(record + ": not a level:metric:operations name");
+                    }
+                    Matcher m = METRIC.matcher(r.path("expr").asText());
+                    while (m.find()) {
+                        if (!KNOWN_METRICS.contains(m.group())) {
+                            errors.add(record + ": unknown metric " + m.group());
+                        }
+                    }
+                    records.add(record);
+                    continue;
+                }
                 String alert = r.path("alert").asText();
                 alerts.add(alert);
                 if (r.path("expr").asText().isBlank()) {
@@ -164,6 +195,7 @@ class MonitoringManifestsTest {
         }
         assertThat(errors).isEmpty();
         assertThat(alerts).containsAll(REQUIRED_ALERTS);
+        assertThat(records).containsAll(SLO_RECORDS);
     }
 
     /**
@@ -200,7 +232,11 @@ class MonitoringManifestsTest {
     void everyAlertHasPromtoolTestsThatFireItAndKeepItSilent() {
         Set<String> alerts = new TreeSet<>();
         for (JsonNode group : Manifests.document(rulesFile()).path("groups")) {
-            group.path("rules").forEach(r -> alerts.add(r.path("alert").asText()));
+            for (JsonNode r : group.path("rules")) {
+                if (r.has("alert")) { // recording rules are tested through the alerts on them
+                    alerts.add(r.path("alert").asText());
+                }
+            }
         }
         JsonNode tests = Manifests.document(rulesTestFile());
         assertThat(toList(tests.path("rule_files"))).containsExactly("rules.yaml");
@@ -212,7 +248,7 @@ class MonitoringManifestsTest {
                 (t.path("exp_alerts").isEmpty() ? silent : firing).add(alert);
             }
         }
-        assertThat(alerts).hasSize(17);
+        assertThat(alerts).hasSize(19);
         assertThat(firing).as("alerts expected firing in rules-test.yaml").isEqualTo(alerts);
         assertThat(silent).as("alerts expected silent in rules-test.yaml").isEqualTo(alerts);
     }

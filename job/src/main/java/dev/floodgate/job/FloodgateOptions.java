@@ -346,7 +346,7 @@ public final class FloodgateOptions {
             shedChannel("shed-voice", "30s/10s");
     public static final TypedOption<ChannelPolicy> SHED_IMAGE =
             shedChannel("shed-image", "60s/20s");
-    public static final TypedOption<ChannelPolicy> SHED_CHAT = shedChannel("shed-chat", "off");
+    public static final TypedOption<ChannelPolicy> SHED_CHAT = shedChannel("shed-chat", "10s/off");
 
     /** Empty: off, no customer is shed for its rate. */
     public static final TypedOption<OptionalDouble> HOT_KEY_RATE =
@@ -558,10 +558,12 @@ public final class FloodgateOptions {
     static TypedOption<ChannelPolicy> shedChannel(String key, String defaultValue) {
         return parsed(
                 key,
-                "<age SLO>/<target wait> such as 30s/10s, or off",
+                "<age SLO>/<target wait> such as 30s/10s, <age SLO>/off, or off",
                 defaultValue,
                 "the channel's low and normal events are shed when their age plus the predicted wait in the "
-                        + "lane would exceed the target (at most the SLO); high is never shed",
+                        + "lane would exceed the target (at most the SLO); high is never shed. The SLO is "
+                        + "the age (log append to result) the freshness alerts measure, also with "
+                        + "--shedding false; <age SLO>/off: measured, never shed; off: neither",
                 FloodgateOptions::channelPolicy);
     }
 
@@ -574,6 +576,9 @@ public final class FloodgateOptions {
             throw new IllegalArgumentException("not two durations separated by /");
         }
         Duration slo = positiveDuration(parts[0]);
+        if (parts[1].equals("off")) {
+            return ChannelPolicy.measureOnly(slo);
+        }
         Duration target = positiveDuration(parts[1]);
         if (target.compareTo(slo) > 0) {
             throw new IllegalArgumentException("the target wait is above the SLO");

@@ -110,7 +110,13 @@ public record Pipeline(
 
     static ShedPolicy shedPolicy(FloodgateOptions o) {
         if (!o.get(FloodgateOptions.SHEDDING)) {
-            return ShedPolicy.none();
+            // shedding off, the freshness SLOs stay: the lanes still count results against them
+            return ShedPolicy.none()
+                    .withChannel(
+                            Channel.VOICE, o.get(FloodgateOptions.SHED_VOICE).withoutShedding())
+                    .withChannel(
+                            Channel.IMAGE, o.get(FloodgateOptions.SHED_IMAGE).withoutShedding())
+                    .withChannel(Channel.CHAT, o.get(FloodgateOptions.SHED_CHAT).withoutShedding());
         }
         OptionalDouble hot = o.get(FloodgateOptions.HOT_KEY_RATE);
         return ShedPolicy.none()

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class FloodgateOptionsTest {
@@ -197,5 +198,32 @@ class FloodgateOptionsTest {
                                 .hotKey()
                                 .logCustomerIds())
                 .isTrue();
+    }
+
+    /**
+     * The freshness SLO of each channel is the first half of its --shed-* option, and stays when
+     * shedding is off: the SLO alerts measure a flood with shedding off too. {@code <SLO>/off}
+     * measures without shedding (chat's default); {@code off} has no SLO.
+     */
+    @Test
+    void theFreshnessSloOfEachChannelStaysWithSheddingOff() {
+        String[] on = {"--bootstrap-servers", "k:1", "--shed-voice", "20s/5s"};
+        String[] off = {
+            "--bootstrap-servers", "k:1", "--shed-voice", "20s/5s", "--shedding", "false"
+        };
+        dev.floodgate.operators.shed.ShedPolicy sheds =
+                Pipeline.shedPolicy(FloodgateOptions.fromArgs(on, JobKind.LIVE));
+        dev.floodgate.operators.shed.ShedPolicy none =
+                Pipeline.shedPolicy(FloodgateOptions.fromArgs(off, JobKind.LIVE));
+        for (var p : List.of(sheds, none)) {
+            assertThat(p.sloMillis(dev.floodgate.model.Channel.VOICE)).isEqualTo(20_000);
+            assertThat(p.sloMillis(dev.floodgate.model.Channel.IMAGE)).isEqualTo(60_000);
+            assertThat(p.sloMillis(dev.floodgate.model.Channel.CHAT)).isEqualTo(10_000);
+            assertThat(p.channel(dev.floodgate.model.Channel.CHAT).sheddable()).isEmpty();
+        }
+        assertThat(sheds.channel(dev.floodgate.model.Channel.VOICE).sheddable()).hasSize(2);
+        assertThat(none.channel(dev.floodgate.model.Channel.VOICE).sheddable()).isEmpty();
+        assertThat(FloodgateOptions.SHED_CHAT.parse("off").hasSlo()).isFalse();
+        assertThat(FloodgateOptions.SHED_CHAT.parse("5s/off").sloMillis()).isEqualTo(5_000);
     }
 }

@@ -22,12 +22,20 @@ import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
  *       own: 401, 403, 404, 3xx; an expired credential or a wrong address, which an operator must
  *       fix);
  *   <li>{@code channel=<c>,priority=<p>}: counters {@code admittedEvents}, {@code shedEvents},
- *       {@code processedEvents}, and histogram {@code ageAtProcessingMs} (log append to result,
- *       over the last {@value #WINDOW} results);
+ *       {@code processedEvents}, {@code processedWithinSlo} (results at most the channel's SLO old,
+ *       log append to result), and histogram {@code ageAtProcessingMs} (the same age, over the last
+ *       {@value #WINDOW} results of the subtask);
  *   <li>{@code channel=<c>,reason=<r>}: counter {@code shedByReason}.
  * </ul>
  *
  * Counters are updated by the task thread; the gauges are read by the reporter.
+ *
+ * <p>The freshness SLO is measured with counters, not with the histogram: a histogram's quantiles
+ * are per subtask and cannot be added up across subtasks, while counters can ({@code sum by
+ * (channel)} of their rates). Per channel, the events that count are {@code processedEvents +
+ * shedEvents} (every event the lanes decided on: a shed event, whatever its reason, is processed
+ * only later by the drain, so it is a miss), and the good ones are {@code processedWithinSlo}. Dead
+ * letters (a rejection of the event itself) are in neither: they are no freshness matter.
  */
 final class LaneMetrics {
     static final int WINDOW = 1024;
@@ -36,17 +44,25 @@ final class LaneMetrics {
     private final Counter[][] admitted;
     private final Counter[][] shed;
     private final Counter[][] processed;
+    private final Counter[][] withinSlo;
+    private final long[] sloMillis;
     private final Histogram[][] age;
     private final Counter[][] shedByReason;
     private final Counter[] serviceRejected;
     private final long[] lastShedAt;
 
-    LaneMetrics(MetricGroup group, Map<Channel, ChannelLane> lanes) {
+    /**
+     * @param sloMillis the freshness SLO by channel ordinal ({@link Long#MAX_VALUE}: none, every
+     *     result is within it)
+     */
+    LaneMetrics(MetricGroup group, Map<Channel, ChannelLane> lanes, long[] sloMillis) {
         int channels = Channel.values().length;
         int priorities = Priority.values().length;
+        this.sloMillis = sloMillis.clone();
         admitted = new Counter[channels][priorities];
         shed = new Counter[channels][priorities];
         processed = new Counter[channels][priorities];
+        withinSlo = new Counter[channels][priorities];
         age = new Histogram[channels][priorities];
         shedByReason = new Counter[channels][ShedReason.values().length];
         lastShedAt = new long[channels];
@@ -69,6 +85,7 @@ final class LaneMetrics {
                 admitted[ci][pi] = pg.counter("admittedEvents");
                 shed[ci][pi] = pg.counter("shedEvents");
                 processed[ci][pi] = pg.counter("processedEvents");
+                withinSlo[ci][pi] = pg.counter("processedWithinSlo");
                 age[ci][pi] =
                         pg.histogram(
                                 "ageAtProcessingMs", new DescriptiveStatisticsHistogram(WINDOW));
@@ -104,7 +121,18 @@ final class LaneMetrics {
 
     void processed(Channel c, Priority p, long ageMillis) {
         processed[c.ordinal()][p.ordinal()].inc();
+        if (ageMillis <= sloMillis[c.ordinal()]) {
+            withinSlo[c.ordinal()][p.ordinal()].inc();
+        }
         age[c.ordinal()][p.ordinal()].update(ageMillis);
+    }
+
+    long processedCount(Channel c, Priority p) {
+        return processed[c.ordinal()][p.ordinal()].getCount();
+    }
+
+    long withinSloCount(Channel c, Priority p) {
+        return withinSlo[c.ordinal()][p.ordinal()].getCount();
     }
 
     int sheddingActive(Channel c, long now) {

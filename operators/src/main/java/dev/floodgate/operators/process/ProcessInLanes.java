@@ -149,7 +149,11 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
         }
         admitted = new AdmittedEvents(config.orderScope(), lanes.length);
         admission = admissionPolicy.create(getMetricGroup());
-        metrics = new LaneMetrics(getMetricGroup(), byChannel);
+        long[] slo = new long[lanes.length];
+        for (Channel c : Channel.values()) {
+            slo[c.ordinal()] = admissionPolicy.sloMillis(c);
+        }
+        metrics = new LaneMetrics(getMetricGroup(), byChannel, slo);
         copier =
                 getExecutionConfig().isObjectReuseEnabled()
                         ? new InteractionTypeInfo()

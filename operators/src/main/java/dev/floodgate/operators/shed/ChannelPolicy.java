@@ -49,9 +49,33 @@ public final class ChannelPolicy implements Serializable {
         return new ChannelPolicy(slo.toMillis(), target.toMillis(), set);
     }
 
-    /** Never sheds: every event of the channel goes to the live lane (chat: cheap to process). */
+    /**
+     * Never sheds and has no SLO: every event of the channel goes to the live lane and counts as
+     * fresh ({@link #hasSlo()} false).
+     */
     public static ChannelPolicy never() {
         return new ChannelPolicy(Long.MAX_VALUE, Long.MAX_VALUE, EnumSet.noneOf(Priority.class));
+    }
+
+    /**
+     * Never sheds, but results are measured against {@code slo} (chat: cheap to process, so
+     * shedding it would not help, yet a stale chat is still a stale copilot).
+     */
+    public static ChannelPolicy measureOnly(Duration slo) {
+        return new ChannelPolicy(slo.toMillis(), slo.toMillis(), EnumSet.noneOf(Priority.class));
+    }
+
+    /**
+     * The same SLO and target, shedding nothing: {@code --shedding false} turns shedding off, not
+     * the freshness SLO the alerts measure.
+     */
+    public ChannelPolicy withoutShedding() {
+        return new ChannelPolicy(sloMillis, targetMillis, EnumSet.noneOf(Priority.class));
+    }
+
+    /** Whether the channel has a freshness SLO (else every result counts as within it). */
+    public boolean hasSlo() {
+        return sloMillis != Long.MAX_VALUE;
     }
 
     public long sloMillis() {
@@ -76,8 +100,11 @@ public final class ChannelPolicy implements Serializable {
 
     @Override
     public String toString() {
+        if (!hasSlo()) {
+            return "never";
+        }
         return sheddable.isEmpty()
-                ? "never"
+                ? "slo=" + sloMillis + "ms never shed"
                 : "slo=" + sloMillis + "ms target=" + targetMillis + "ms shed=" + sheddable;
     }
 }

@@ -18,7 +18,7 @@ import org.apache.flink.metrics.MetricGroup;
  *   <li>voice: SLO 30 s, target wait 10 s, sheds LOW and NORMAL (transcription is the expensive
  *       call);
  *   <li>image: SLO 60 s, target wait 20 s, sheds LOW and NORMAL;
- *   <li>chat: never shed (cheap to process, and the copilot's most recent context);
+ *   <li>chat: SLO 10 s, never shed (cheap to process, and the copilot's most recent context);
  *   <li>hot key: above 10 events/s over 10 s, LOW and NORMAL of every channel are shed.
  * </ul>
  */
@@ -52,7 +52,7 @@ public final class ShedPolicy implements AdmissionPolicy {
                         Duration.ofSeconds(20),
                         Priority.LOW,
                         Priority.NORMAL));
-        m.put(Channel.CHAT, ChannelPolicy.never());
+        m.put(Channel.CHAT, ChannelPolicy.measureOnly(Duration.ofSeconds(10)));
         return new ShedPolicy(m, HotKeyPolicy.defaults());
     }
 
@@ -74,6 +74,11 @@ public final class ShedPolicy implements AdmissionPolicy {
     @Override
     public Admission create(MetricGroup group) {
         return new PredictiveAdmission(this, group);
+    }
+
+    @Override
+    public long sloMillis(Channel channel) {
+        return channels.get(channel).sloMillis();
     }
 
     public ChannelPolicy channel(Channel channel) {

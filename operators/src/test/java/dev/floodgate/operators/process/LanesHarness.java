@@ -81,6 +81,15 @@ final class LanesHarness implements AutoCloseable {
         return e;
     }
 
+    /** An event appended to the log at {@code logTimestamp} (wall clock: ages are). */
+    Interaction sendLoggedAt(
+            String customer, long seq, Channel channel, Priority priority, long logTimestamp)
+            throws Exception {
+        Interaction e = ShedEvents.event(customer, seq, channel, priority, logTimestamp);
+        harness.processElement(new StreamRecord<>(e, e.logTimestamp));
+        return e;
+    }
+
     /** Runs the mails (call results) that are due, as the task thread would. */
     void runMails() throws Exception {
         TaskMailbox mailbox = harness.getTaskMailbox();
