@@ -1,5 +1,6 @@
 package dev.floodgate.job;
 
+import dev.floodgate.job.kafka.KafkaAcls;
 import dev.floodgate.job.kafka.KafkaClientConfig;
 import dev.floodgate.job.kafka.KafkaPreflight;
 import dev.floodgate.model.DeadLetter;
@@ -21,7 +22,6 @@ import dev.floodgate.sinks.ExactlyOnceKafkaSinks;
 import dev.floodgate.sources.DrainProgress;
 import dev.floodgate.sources.InteractionLogSource;
 import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -86,22 +86,16 @@ public final class BackfillJob {
         return env.executeAsync(jobName(o));
     }
 
-    /** The start check of Kafka: the topics this mode reads and writes. */
+    /**
+     * The start check of Kafka ({@link KafkaPreflight}): the ACLs this mode needs ({@link
+     * KafkaAcls#forJob}), checked with the job's own user before anything is submitted.
+     */
     static void checkKafka(FloodgateOptions o) {
-        boolean drain = o.get(FloodgateOptions.MODE) == BackfillMode.DRAIN;
-        KafkaPreflight.check(
+        KafkaPreflight.checkAccess(
                 o.get(FloodgateOptions.BOOTSTRAP_SERVERS),
                 KafkaClientConfig.from(o),
                 KafkaPreflight.TIMEOUT,
-                drain
-                        ? List.of(
-                                o.get(FloodgateOptions.SHED_TOPIC),
-                                o.get(FloodgateOptions.PROCESSED_TOPIC),
-                                o.get(FloodgateOptions.DLQ_TOPIC))
-                        : List.of(
-                                o.get(FloodgateOptions.INPUT_TOPIC),
-                                o.get(FloodgateOptions.REPLAY_TOPIC),
-                                o.get(FloodgateOptions.DLQ_TOPIC)));
+                KafkaAcls.forJob(JobKind.BACKFILL, o));
     }
 
     /** Builds the backfill job for {@code o}'s mode with its real edges. */
@@ -189,9 +183,8 @@ public final class BackfillJob {
     private static ExactlyOnceKafkaSinks sinks(FloodgateOptions o, Map<String, String> client) {
         return new ExactlyOnceKafkaSinks(
                 o.get(FloodgateOptions.BOOTSTRAP_SERVERS),
-                o.get(FloodgateOptions.TRANSACTIONAL_ID_PREFIX)
-                        + "-"
-                        + o.get(FloodgateOptions.MODE).wireName(),
+                // the ACLs the start check verifies are derived from the same prefix
+                KafkaAcls.transactionalIdPrefix(JobKind.BACKFILL, o),
                 o.get(FloodgateOptions.TRANSACTION_TIMEOUT),
                 client);
     }
