@@ -103,13 +103,14 @@ public final class KafkaPreflight {
      * never taken for a missing topic), an operation the broker does not authorize on a topic or a
      * group, a transactional id prefix the user may not write.
      *
-     * <p>How each is probed with the job's own principal, changing nothing the jobs use: topics and
-     * groups by {@code describeTopics} / {@code describeConsumerGroups} with the broker's list of
-     * the operations it authorizes ({@code includeAuthorizedOperations}); transactional ids, for
-     * which Kafka has no such list, by a producer that initialises the one id {@code
-     * <prefix>preflight} and closes. That id is no sink's (theirs end in {@code
-     * -<subtask>-<checkpoint>}), so the probe fences nothing but an earlier probe; it never opens a
-     * transaction, and the broker forgets the id after {@code transactional.id.expiration.ms}.
+     * <p>How each is probed with the job's own principal, changing nothing the jobs use: topics by
+     * {@code describeTopics} with the broker's list of the operations it authorizes ({@code
+     * includeAuthorizedOperations}); groups by their committed offsets (Describe) and by removing a
+     * member no client is (Read, see {@link #checkGroups}); transactional ids, for which Kafka has
+     * no such list, by a producer that initialises the one id {@code <prefix>preflight} and closes.
+     * That id is no sink's (theirs end in {@code -<subtask>-<checkpoint>}), so the probe fences
+     * nothing but an earlier probe; it never opens a transaction, and the broker forgets the id
+     * after {@code transactional.id.expiration.ms}.
      */
     public static List<String> checkAccess(
             String bootstrapServers,
@@ -139,7 +140,7 @@ public final class KafkaPreflight {
             List<String> denied = new ArrayList<>();
             List<String> missing = checkTopics(admin, required, timeout, denied);
             checkGroups(admin, required, timeout, denied);
-            checkTransactionalIds(props, required, timeout, denied);
+            checkTransactionalIds(bootstrapServers, config, required, timeout, denied);
             if (!denied.isEmpty()) {
                 throw new Failure(
                         Problem.AUTHORIZATION,
@@ -285,7 +286,11 @@ public final class KafkaPreflight {
      * <prefix>preflight} (see {@link #checkAccess}); the broker refuses it without the ACL.
      */
     private static void checkTransactionalIds(
-            Properties client, List<KafkaAcl> required, Duration timeout, List<String> denied) {
+            String bootstrapServers,
+            KafkaClientConfig config,
+            List<KafkaAcl> required,
+            Duration timeout,
+            List<String> denied) {
         for (KafkaAcl acl : required) {
             if (acl.resourceType() != ResourceType.TRANSACTIONAL_ID) {
                 continue;
@@ -294,9 +299,11 @@ public final class KafkaPreflight {
                 // initialising a literal id would fence the producer that uses it
                 throw new IllegalArgumentException("transactional ids by prefix only: " + acl);
             }
+            String probeId = acl.name() + PROBE_ID_SUFFIX;
             Properties p = new Properties();
-            p.putAll(client);
-            p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, acl.name() + PROBE_ID_SUFFIX);
+            p.putAll(config.clientProperties());
+            p.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+            p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, probeId);
             p.put(ProducerConfig.CLIENT_ID_CONFIG, "floodgate-preflight-txn");
             p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, Long.toString(timeout.toMillis()));
             // the broker's default maximum is 15 min; the probe never begins a transaction
@@ -307,6 +314,19 @@ public final class KafkaPreflight {
                     probe.initTransactions();
                 } catch (TransactionalIdAuthorizationException e) {
                     denied.add(acl.describe() + " (" + acl.why() + ")");
+                } catch (TimeoutException e) {
+                    // authorized or not, the coordinator did not answer: not a connection problem
+                    // (the admin client got its answers), so say what was waited for
+                    throw new Failure(
+                            Problem.CONNECTION,
+                            "Kafka start check failed: no answer from the transaction coordinator"
+                                    + " at "
+                                    + at(bootstrapServers)
+                                    + " within "
+                                    + timeout.toSeconds()
+                                    + " s, initialising the probe transactional id "
+                                    + probeId
+                                    + ": check the brokers' __transaction_state topic");
                 }
             }
         }
