@@ -101,10 +101,7 @@ public final class BackfillJob {
     /** Builds the backfill job for {@code o}'s mode with its real edges. */
     public static void build(StreamExecutionEnvironment env, FloodgateOptions o) throws Exception {
         if (o.get(FloodgateOptions.MODE) == BackfillMode.DRAIN) {
-            DrainProgress.ensureTopic(
-                    o.get(FloodgateOptions.BOOTSTRAP_SERVERS),
-                    KafkaClientConfig.from(o).clientProperties(),
-                    o.get(FloodgateOptions.DRAIN_PROGRESS_TOPIC));
+            ensureProgressTopic(o);
             buildDrain(
                     env,
                     o,
@@ -145,6 +142,36 @@ public final class BackfillJob {
                 kafka.deadLetters(o.get(FloodgateOptions.DLQ_TOPIC), "replay"),
                 pipeline,
                 o.get(FloodgateOptions.MAX_RATE));
+    }
+
+    /**
+     * Creates the drain's progress topic when it is missing. The drain's least-privilege user
+     * ({@link KafkaAcls#drain}) may not create topics: then the missing topic stops the drain at
+     * start, named, instead of Kafka's bare "not authorized".
+     */
+    static void ensureProgressTopic(FloodgateOptions o) throws Exception {
+        String topic = o.get(FloodgateOptions.DRAIN_PROGRESS_TOPIC);
+        try {
+            DrainProgress.ensureTopic(
+                    o.get(FloodgateOptions.BOOTSTRAP_SERVERS),
+                    KafkaClientConfig.from(o).clientProperties(),
+                    topic);
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause()
+                    instanceof org.apache.kafka.common.errors.TopicAuthorizationException) {
+                throw new KafkaPreflight.Failure(
+                        KafkaPreflight.Problem.AUTHORIZATION,
+                        "Kafka start check failed: the drain's progress topic "
+                                + topic
+                                + " (--"
+                                + FloodgateOptions.DRAIN_PROGRESS_TOPIC.key
+                                + ") does not exist and the user of --"
+                                + FloodgateOptions.KAFKA_CONFIG.key
+                                + " may not create it: create it with the other topics"
+                                + " (k8s/topics.yaml: compacted, one partition)");
+            }
+            throw e;
+        }
     }
 
     /** The drain with its real edges, starting at {@code marks} (read by {@link #build}). */

@@ -261,6 +261,44 @@ class KafkaAclsITCase {
                 "Write on topic " + progressTopic());
     }
 
+    /**
+     * A progress topic that was never created: the drain's user may read and write it but not
+     * create it (no Create), so the drain stops at start naming it.
+     */
+    @Test
+    void theDrainStopsWhenItsProgressTopicIsMissingAndItMayNotCreateIt() throws Exception {
+        String missing = SecureJobs.topic(T, "progress-never-created");
+        FloodgateOptions o =
+                FloodgateOptions.fromArgs(
+                        args(
+                                        BACKFILL,
+                                        "--mode",
+                                        "drain",
+                                        "--group-id",
+                                        BACKFILL,
+                                        "--transactional-id-prefix",
+                                        BACKFILL,
+                                        "--drain-progress-topic",
+                                        missing)
+                                .toArray(String[]::new),
+                        JobKind.BACKFILL);
+        List<KafkaAcl> progress =
+                KafkaAcls.drain(o).stream().filter(a -> a.name().equals(missing)).toList();
+        grant(BACKFILL, progress);
+        try {
+            assertThatThrownBy(
+                            () ->
+                                    BackfillJob.submit(
+                                            StreamExecutionEnvironment.getExecutionEnvironment(),
+                                            o))
+                    .isInstanceOf(KafkaPreflight.Failure.class)
+                    .hasMessageContaining("progress topic " + missing)
+                    .hasMessageContaining("may not create it");
+        } finally {
+            revoke(BACKFILL, progress);
+        }
+    }
+
     @Test
     void theLiveUserCannotTakeTheBackfillsTransactionalIds() throws Exception {
         // the two principals' prefixes do not overlap: the live user is refused the drain's ids

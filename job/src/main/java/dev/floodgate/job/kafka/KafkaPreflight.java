@@ -68,7 +68,7 @@ public final class KafkaPreflight {
         private static final long serialVersionUID = 1L;
         public final Problem problem;
 
-        Failure(Problem problem, String message) {
+        public Failure(Problem problem, String message) {
             super(message);
             this.problem = problem;
         }
