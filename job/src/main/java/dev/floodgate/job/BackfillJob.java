@@ -1,5 +1,6 @@
 package dev.floodgate.job;
 
+import dev.floodgate.job.kafka.KafkaAcls;
 import dev.floodgate.job.kafka.KafkaClientConfig;
 import dev.floodgate.job.kafka.KafkaPreflight;
 import dev.floodgate.job.kafka.KafkaTransport;
@@ -22,7 +23,6 @@ import dev.floodgate.sinks.ExactlyOnceKafkaSinks;
 import dev.floodgate.sources.DrainProgress;
 import dev.floodgate.sources.InteractionLogSource;
 import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.apache.flink.api.common.eventtime.WatermarkStrategy;
@@ -87,32 +87,23 @@ public final class BackfillJob {
         return env.executeAsync(jobName(o));
     }
 
-    /** The start check of Kafka: the topics this mode reads and writes. */
+    /**
+     * The start check of Kafka ({@link KafkaPreflight}): the ACLs this mode needs ({@link
+     * KafkaAcls#forJob}), checked with the job's own user before anything is submitted.
+     */
     static void checkKafka(FloodgateOptions o) {
         KafkaTransport.check(o, KafkaClientConfig.from(o));
-        boolean drain = o.get(FloodgateOptions.MODE) == BackfillMode.DRAIN;
-        KafkaPreflight.check(
+        KafkaPreflight.checkAccess(
                 o.get(FloodgateOptions.BOOTSTRAP_SERVERS),
                 KafkaClientConfig.from(o),
                 KafkaPreflight.TIMEOUT,
-                drain
-                        ? List.of(
-                                o.get(FloodgateOptions.SHED_TOPIC),
-                                o.get(FloodgateOptions.PROCESSED_TOPIC),
-                                o.get(FloodgateOptions.DLQ_TOPIC))
-                        : List.of(
-                                o.get(FloodgateOptions.INPUT_TOPIC),
-                                o.get(FloodgateOptions.REPLAY_TOPIC),
-                                o.get(FloodgateOptions.DLQ_TOPIC)));
+                KafkaAcls.forJob(JobKind.BACKFILL, o));
     }
 
     /** Builds the backfill job for {@code o}'s mode with its real edges. */
     public static void build(StreamExecutionEnvironment env, FloodgateOptions o) throws Exception {
         if (o.get(FloodgateOptions.MODE) == BackfillMode.DRAIN) {
-            DrainProgress.ensureTopic(
-                    o.get(FloodgateOptions.BOOTSTRAP_SERVERS),
-                    KafkaClientConfig.from(o).clientProperties(),
-                    o.get(FloodgateOptions.DRAIN_PROGRESS_TOPIC));
+            ensureProgressTopic(o);
             buildDrain(
                     env,
                     o,
@@ -155,6 +146,36 @@ public final class BackfillJob {
                 o.get(FloodgateOptions.MAX_RATE));
     }
 
+    /**
+     * Creates the drain's progress topic when it is missing. The drain's least-privilege user
+     * ({@link KafkaAcls#drain}) may not create topics: then the missing topic stops the drain at
+     * start, named, instead of Kafka's bare "not authorized".
+     */
+    static void ensureProgressTopic(FloodgateOptions o) throws Exception {
+        String topic = o.get(FloodgateOptions.DRAIN_PROGRESS_TOPIC);
+        try {
+            DrainProgress.ensureTopic(
+                    o.get(FloodgateOptions.BOOTSTRAP_SERVERS),
+                    KafkaClientConfig.from(o).clientProperties(),
+                    topic);
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause()
+                    instanceof org.apache.kafka.common.errors.TopicAuthorizationException) {
+                throw new KafkaPreflight.Failure(
+                        KafkaPreflight.Problem.AUTHORIZATION,
+                        "Kafka start check failed: the drain's progress topic "
+                                + topic
+                                + " (--"
+                                + FloodgateOptions.DRAIN_PROGRESS_TOPIC.key
+                                + ") does not exist and the user of --"
+                                + FloodgateOptions.KAFKA_CONFIG.key
+                                + " may not create it: create it with the other topics"
+                                + " (k8s/topics.yaml: compacted, one partition)");
+            }
+            throw e;
+        }
+    }
+
     /** The drain with its real edges, starting at {@code marks} (read by {@link #build}). */
     static void buildDrain(
             StreamExecutionEnvironment env, FloodgateOptions o, Map<TopicPartition, Long> marks) {
@@ -191,9 +212,8 @@ public final class BackfillJob {
     private static ExactlyOnceKafkaSinks sinks(FloodgateOptions o, Map<String, String> client) {
         return new ExactlyOnceKafkaSinks(
                 o.get(FloodgateOptions.BOOTSTRAP_SERVERS),
-                o.get(FloodgateOptions.TRANSACTIONAL_ID_PREFIX)
-                        + "-"
-                        + o.get(FloodgateOptions.MODE).wireName(),
+                // the ACLs the start check verifies are derived from the same prefix
+                KafkaAcls.transactionalIdPrefix(JobKind.BACKFILL, o),
                 o.get(FloodgateOptions.TRANSACTION_TIMEOUT),
                 client);
     }

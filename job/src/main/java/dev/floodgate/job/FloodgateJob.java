@@ -1,5 +1,6 @@
 package dev.floodgate.job;
 
+import dev.floodgate.job.kafka.KafkaAcls;
 import dev.floodgate.job.kafka.KafkaClientConfig;
 import dev.floodgate.job.kafka.KafkaPreflight;
 import dev.floodgate.job.kafka.KafkaTransport;
@@ -76,19 +77,16 @@ public final class FloodgateJob {
 
     /**
      * The start check of Kafka with the job's client settings ({@link KafkaPreflight}): a wrong
-     * password, an untrusted certificate or unreachable brokers stop the live job here.
+     * password, an untrusted certificate, unreachable brokers or a missing ACL of {@link
+     * KafkaAcls#live} stop the live job here, before anything is submitted.
      */
     static void checkKafka(FloodgateOptions o) {
         KafkaTransport.check(o, KafkaClientConfig.from(o));
-        KafkaPreflight.check(
+        KafkaPreflight.checkAccess(
                 o.get(FloodgateOptions.BOOTSTRAP_SERVERS),
                 KafkaClientConfig.from(o),
                 KafkaPreflight.TIMEOUT,
-                List.of(
-                        o.get(FloodgateOptions.INPUT_TOPIC),
-                        o.get(FloodgateOptions.PROCESSED_TOPIC),
-                        o.get(FloodgateOptions.SHED_TOPIC),
-                        o.get(FloodgateOptions.DLQ_TOPIC)));
+                KafkaAcls.live(o));
     }
 
     /**
@@ -204,7 +202,7 @@ public final class FloodgateJob {
         ExactlyOnceKafkaSinks kafka =
                 new ExactlyOnceKafkaSinks(
                         o.get(FloodgateOptions.BOOTSTRAP_SERVERS),
-                        o.get(FloodgateOptions.TRANSACTIONAL_ID_PREFIX),
+                        KafkaAcls.transactionalIdPrefix(JobKind.LIVE, o),
                         o.get(FloodgateOptions.TRANSACTION_TIMEOUT),
                         KafkaClientConfig.from(o).clientProperties());
         String archive = o.get(FloodgateOptions.ARCHIVE_PATH);

@@ -2,6 +2,7 @@ package dev.floodgate.job.tools;
 
 import dev.floodgate.job.FloodgateOptions;
 import dev.floodgate.job.JobKind;
+import dev.floodgate.job.kafka.KafkaAcls;
 import dev.floodgate.job.kafka.KafkaClientConfig;
 import dev.floodgate.job.kafka.KafkaPreflight;
 import dev.floodgate.job.options.TypedOption;
@@ -15,7 +16,6 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeoutException;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
 /**
  * {@code reconcile --bootstrap-servers host:port [topic options] [--lanes live,backfill]
@@ -92,19 +92,14 @@ final class ReconcileCommand {
         Request r = parse(args);
         FloodgateOptions o = r.options();
         String bootstrap = o.get(FloodgateOptions.BOOTSTRAP_SERVERS);
-        List<String> topics =
-                Stream.of(
-                                FloodgateOptions.INPUT_TOPIC,
-                                FloodgateOptions.PROCESSED_TOPIC,
-                                FloodgateOptions.SHED_TOPIC,
-                                FloodgateOptions.DLQ_TOPIC)
-                        .map(o::get)
-                        .toList();
         ReconcileReport report;
         try {
             List<String> missing =
-                    KafkaPreflight.check(
-                            bootstrap, KafkaClientConfig.from(o), METADATA_TIMEOUT, topics);
+                    KafkaPreflight.checkAccess(
+                            bootstrap,
+                            KafkaClientConfig.from(o),
+                            METADATA_TIMEOUT,
+                            KafkaAcls.reconcile(o));
             if (!missing.isEmpty()) {
                 throw new ToolArgs.Unreadable(
                         "no such topic on " + bootstrap + ": " + missing, null);

@@ -191,6 +191,12 @@ public final class SecureJobs implements AutoCloseable {
      * Valid events of every channel and priority, and three poison records; the valid ones by id.
      */
     public Map<String, Interaction> produce(Map<String, String> client, String topic, int events) {
+        return produce(kafka.saslSslBootstrap(), client, topic, events);
+    }
+
+    /** The same to any broker's {@code bootstrapServers}. */
+    public static Map<String, Interaction> produce(
+            String bootstrapServers, Map<String, String> client, String topic, int events) {
         Random random = new Random(7);
         Map<String, Long> nextSeq = new HashMap<>();
         Map<String, Interaction> valid = new LinkedHashMap<>();
@@ -210,7 +216,7 @@ public final class SecureJobs implements AutoCloseable {
         for (int n = 0; n < 3; n++) {
             records.add(InteractionRecords.poison(topic, DeadLetterReason.BAD_JSON, n, 1 << 20));
         }
-        KafkaIO.produce(kafka.saslSslBootstrap(), client, records);
+        KafkaIO.produce(bootstrapServers, client, records);
         return valid;
     }
 

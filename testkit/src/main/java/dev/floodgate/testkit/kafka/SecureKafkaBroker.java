@@ -54,6 +54,27 @@ public final class SecureKafkaBroker implements AutoCloseable {
 
     /** Makes certificates, formats the storage with the SCRAM user, starts and waits for it. */
     public static SecureKafkaBroker start(Path dir, String user, String password) throws Exception {
+        return start(dir, Map.of(user, password), null);
+    }
+
+    /**
+     * The same broker with KRaft's {@code StandardAuthorizer}: every request on the client
+     * listeners needs an ACL ({@code allow.everyone.if.no.acl.found} stays false), except from
+     * {@code superUser}, the administrator that creates topics and grants ACLs. {@code users} are
+     * SCRAM users (name to password) created at format time, the super user among them. The
+     * plaintext listeners' principal ({@code User:ANONYMOUS}: the broker and controller talking to
+     * themselves, the readiness check) is a super user too; they are bound to 127.0.0.1 only.
+     */
+    public static SecureKafkaBroker startWithAcls(
+            Path dir, Map<String, String> users, String superUser) throws Exception {
+        if (!users.containsKey(superUser)) {
+            throw new IllegalArgumentException("the super user needs a password: " + superUser);
+        }
+        return start(dir, users, superUser);
+    }
+
+    private static SecureKafkaBroker start(Path dir, Map<String, String> users, String superUser)
+            throws Exception {
         long t0 = System.nanoTime();
         TestCertificates certs =
                 TestCertificates.create(dir.resolve("certs"), "store-" + Uuid.randomUuid());
@@ -63,20 +84,31 @@ public final class SecureKafkaBroker implements AutoCloseable {
         int mtls = FreePorts.one();
         Path config = dir.resolve("server.properties");
         Files.writeString(
-                config, serverProperties(dir, certs, controller, internal, saslSsl, mtls));
+                config,
+                serverProperties(dir, certs, controller, internal, saslSsl, mtls)
+                        + authorizer(superUser));
         Path log = dir.resolve("broker.log");
-        Process format =
-                run(
-                        log,
-                        "kafka.tools.StorageTool",
-                        "format",
-                        "--standalone",
-                        "-t",
-                        Uuid.randomUuid().toString(),
-                        "-c",
-                        config.toString(),
-                        "--add-scram",
-                        MECHANISM + "=[name=" + user + ",password=" + password + "]");
+        List<String> formatArgs =
+                new ArrayList<>(
+                        List.of(
+                                "format",
+                                "--standalone",
+                                "-t",
+                                Uuid.randomUuid().toString(),
+                                "-c",
+                                config.toString()));
+        users.forEach(
+                (user, password) ->
+                        formatArgs.addAll(
+                                List.of(
+                                        "--add-scram",
+                                        MECHANISM
+                                                + "=[name="
+                                                + user
+                                                + ",password="
+                                                + password
+                                                + "]")));
+        Process format = run(log, "kafka.tools.StorageTool", formatArgs.toArray(String[]::new));
         if (!format.waitFor(60, TimeUnit.SECONDS) || format.exitValue() != 0) {
             format.destroyForcibly();
             throw new IllegalStateException("formatting the storage failed; log:\n" + tail(log));
@@ -240,6 +272,21 @@ public final class SecureKafkaBroker implements AutoCloseable {
                 "share.coordinator.state.topic.min.isr=1",
                 "group.initial.rebalance.delay.ms=0",
                 "transaction.max.timeout.ms=900000",
+                "");
+    }
+
+    /**
+     * The authorizer's settings, or none ({@code superUser} null: every client may do anything).
+     */
+    private static String authorizer(String superUser) {
+        if (superUser == null) {
+            return "";
+        }
+        return String.join(
+                "\n",
+                "authorizer.class.name=org.apache.kafka.metadata.authorizer.StandardAuthorizer",
+                "super.users=User:ANONYMOUS;User:" + superUser,
+                "allow.everyone.if.no.acl.found=false",
                 "");
     }
 

@@ -49,9 +49,16 @@ public final class Topics {
     /** Creates each compacted topic (the drain's progress) that does not exist yet. */
     public static void createCompacted(String bootstrapServers, String... names)
             throws InterruptedException, ExecutionException {
+        createCompacted(bootstrapServers, Map.of(), names);
+    }
+
+    /** The same with client settings (security). */
+    public static void createCompacted(
+            String bootstrapServers, Map<String, String> clientProperties, String... names)
+            throws InterruptedException, ExecutionException {
         create(
                 bootstrapServers,
-                Map.of(),
+                clientProperties,
                 1,
                 Map.of("message.timestamp.type", "LogAppendTime", "cleanup.policy", "compact"),
                 names);
