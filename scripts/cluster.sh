@@ -459,7 +459,10 @@ run_jar() {
     cli+=(-s "$savepoint")
     [[ "$allow_non_restored" == true ]] && cli+=(--allowNonRestoredState)
   fi
-  log "running $cls ${args[*]}${savepoint:+ from $savepoint}"
+  # the option names only: a value may be a secret or a URL with one, which the job refuses without echoing it
+  local a keys=()
+  for a in "${args[@]}"; do [[ "$a" == --* ]] && keys+=("${a%%=*}"); done
+  log "running $cls with ${keys[*]:-no options}${savepoint:+ from $savepoint}"
   local out
   # shellcheck disable=SC2046 # the JVM flags of the cluster config are a word list
   out="$(FLINK_CONF_DIR="$CONF" FLINK_PLUGINS_DIR="$DEPS_DIR/plugins" FLINK_LIB_DIR="$DEPS_DIR/lib" \

@@ -183,6 +183,12 @@ class PodSecurityTest {
                         "FROM flink:"
                                 + java.util.regex.Pattern.quote(EnvironmentInformation.getVersion())
                                 + "-java17@sha256:[0-9a-f]{64}");
+        // a digest overrides the tag: the first step checks the image is the version it names
+        assertThat(dockerfile)
+                .contains(
+                        "RUN test -f /opt/flink/lib/flink-dist-"
+                                + EnvironmentInformation.getVersion()
+                                + ".jar && java -version 2>&1 | grep -q 'version \"17\\.'");
     }
 
     @Test

@@ -73,6 +73,18 @@ final class ProcessorService {
                 problems.add("option --" + PROCESSOR_AUTH_HEADER.key + ": " + problem);
             }
         }
+        if (o.isSet(PROCESSOR_AUTH_SECRET)
+                && o.isSet(PROCESSOR_URL)
+                && o.get(PROCESSOR_URL).regionMatches(true, 0, "http:", 0, 5)) {
+            // --processor-allow-plaintext accepts customer text in clear, not the credential: a
+            // credential seen once on the wire is the service's for whoever saw it
+            problems.add(
+                    "option --"
+                            + PROCESSOR_AUTH_SECRET.key
+                            + " over an http:// --"
+                            + PROCESSOR_URL.key
+                            + ": the credential would travel in clear; use https://");
+        }
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException(String.join("\n", problems));
         }

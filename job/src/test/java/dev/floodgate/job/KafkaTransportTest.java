@@ -81,6 +81,21 @@ class KafkaTransportTest {
     }
 
     @Test
+    void theTransportSettingsMustBeWrittenLiterally() throws Exception {
+        // a reference resolves inside the clients, after the check: it could say PLAINTEXT there
+        for (String line :
+                new String[] {
+                    "security.protocol=${env:KAFKA_PROTOCOL}",
+                    "ssl.endpoint.identification.algorithm=${file:/etc/k.properties:x}"
+                }) {
+            Path f = config("security.protocol=SASL_SSL", line);
+            assertThatThrownBy(() -> FloodgateJob.main(args("--kafka-config", f.toString())))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("write it literally");
+        }
+    }
+
+    @Test
     void tlsWithTheHostNameCheckAndExplicitPlaintextPass() throws Exception {
         Path tls =
                 config("security.protocol=SASL_SSL", "ssl.endpoint.identification.algorithm=https");

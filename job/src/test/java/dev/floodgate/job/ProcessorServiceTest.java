@@ -54,6 +54,17 @@ class ProcessorServiceTest {
         assertThat(live("--processor-url", "https://svc:8443/v1").asMap())
                 .containsEntry("processor-url", "https://svc:8443/v1")
                 .containsEntry("processor-allow-plaintext", "false");
+        // plaintext is accepted for the text, never for the credential
+        assertThat(
+                        refusal(
+                                "--processor-url",
+                                "http://svc:8080",
+                                "--processor-allow-plaintext",
+                                "--processor-auth-header",
+                                "Authorization",
+                                "--processor-auth-secret",
+                                "${file:/etc/floodgate/token}"))
+                .contains("--processor-auth-secret over an http:// --processor-url");
         assertThat(refusal("--processor-url", "ftp://svc/x")).contains("not an https:// URL");
         assertThat(refusal("--processor-url", "svc:8443")).contains("not an https:// URL");
     }

@@ -20,6 +20,19 @@ public final class KafkaTransport {
 
     /** Refuses the transport {@code config} gives unless {@code o} allows it, naming the option. */
     public static void check(FloodgateOptions o, KafkaClientConfig config) {
+        for (String key : new String[] {PROTOCOL, HOSTNAME_CHECK}) {
+            String v = config.value(key);
+            if (v != null && v.contains("${")) {
+                // resolved only inside the clients, after this check: a reference would pass it
+                throw new IllegalArgumentException(
+                        "--"
+                                + FloodgateOptions.KAFKA_CONFIG.key
+                                + " sets "
+                                + key
+                                + " through a config-provider reference: write it literally, so "
+                                + "the start check sees the transport the clients will use");
+            }
+        }
         String protocol = protocol(config);
         if (PLAINTEXT.contains(protocol)) {
             if (!o.get(FloodgateOptions.KAFKA_PLAINTEXT)) {

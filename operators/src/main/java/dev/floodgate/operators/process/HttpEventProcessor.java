@@ -133,21 +133,37 @@ public class HttpEventProcessor implements EventProcessor {
                             "no endpoint configured for channel " + event.channel,
                             ProcessingException.Kind.SERVICE));
         }
-        HttpRequest request;
+        HttpRequest.Builder builder;
         try {
-            HttpRequest.Builder builder =
+            builder =
                     HttpRequest.newBuilder(endpoint)
                             .timeout(requestTimeout)
                             .header("Content-Type", "application/json")
                             .POST(
                                     HttpRequest.BodyPublishers.ofByteArray(
                                             JSON.writeValueAsBytes(payload(event))));
+        } catch (Exception e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        HttpRequest request;
+        try {
             if (authValue != null) {
                 builder.header(auth.headerName(), authValue);
             }
             request = builder.build();
-        } catch (Exception e) {
-            return CompletableFuture.failedFuture(e);
+        } catch (RuntimeException e) {
+            // the builder's message quotes the header's value, the credential: the class only. The
+            // same for every call, so the service's settings, not the event (ServiceAuth#value
+            // refuses such values at start; this is the net under it)
+            return CompletableFuture.failedFuture(
+                    new ProcessingException(
+                            0,
+                            "the request to the "
+                                    + event.channel.wireName()
+                                    + " service could not carry its credential header ("
+                                    + e.getClass().getSimpleName()
+                                    + ")",
+                            ProcessingException.Kind.SERVICE));
         }
         // the client's futures, its dependents too, abort the exchange on cancel(true) (JDK 16+;
         // HttpEventProcessorTest checks it), so the result is returned as the client derives it

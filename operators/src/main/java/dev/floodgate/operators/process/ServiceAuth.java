@@ -74,12 +74,17 @@ public final class ServiceAuth implements Serializable {
     }
 
     /**
-     * The header's value, resolved now. A value an HTTP header cannot carry (a control character, a
-     * line break inside it) is refused without being echoed: the JDK client's own message would
-     * quote it.
+     * The header's value, resolved now. A value an HTTP header cannot carry is refused here without
+     * being echoed, because the JDK client's own message would quote it (into shed details and log
+     * lines, for every event): a control character or line break, and any character above U+00FF
+     * (the client's limit). A leading byte-order mark, which editors write into token files, is
+     * dropped.
      */
     public String value() {
         String value = secret.resolve();
+        if (value.startsWith("\uFEFF")) {
+            value = value.substring(1).strip();
+        }
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);
             if ((c < 0x20 && c != '\t') || c == 0x7f) {
@@ -87,6 +92,12 @@ public final class ServiceAuth implements Serializable {
                         "the secret "
                                 + secret
                                 + " holds a control character or line break: not a header value");
+            }
+            if (c > 0xff) {
+                throw new IllegalStateException(
+                        "the secret "
+                                + secret
+                                + " holds a character above U+00FF: not a header value");
             }
         }
         return value;

@@ -52,6 +52,38 @@ class SecretReferenceTest {
     }
 
     @Test
+    void aHeaderValueTheHttpClientWouldQuoteInItsErrorIsRefusedWithoutBeingEchoed()
+            throws Exception {
+        // the JDK client refuses a header value above U+00FF with a message that quotes it, and
+        // that message would reach shed details and log lines for every event
+        Path wide = Files.writeString(dir.resolve("wide"), "Bearer t\u00f6ken-\u20ac-SECRET\n");
+        assertThatThrownBy(
+                        () ->
+                                ServiceAuth.header(
+                                                "Authorization",
+                                                SecretReference.of("${file:" + wide + "}"))
+                                        .value())
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("above U+00FF")
+                .hasMessageNotContaining("SECRET");
+        // a byte-order mark written by an editor is not part of the token
+        Path bom = Files.writeString(dir.resolve("bom"), "\uFEFFBearer abc\n");
+        assertThat(
+                        ServiceAuth.header(
+                                        "Authorization", SecretReference.of("${file:" + bom + "}"))
+                                .value())
+                .isEqualTo("Bearer abc");
+        // Latin-1 is a header value the client sends
+        Path latin = Files.writeString(dir.resolve("latin"), "Bearer t\u00f6ken\n");
+        assertThat(
+                        ServiceAuth.header(
+                                        "Authorization",
+                                        SecretReference.of("${file:" + latin + "}"))
+                                .value())
+                .isEqualTo("Bearer t\u00f6ken");
+    }
+
+    @Test
     void aLiteralOrARelativePathIsRefusedWithoutBeingEchoed() {
         for (String literal :
                 new String[] {
