@@ -225,8 +225,10 @@ class KafkaUsersTest {
     @Test
     void theReadmeCreatesTheUsersAndSecretsBeforeTheJobs() throws Exception {
         String readme = java.nio.file.Files.readString(Manifests.k8s("README.md"));
-        int live = readme.indexOf("kubectl apply -f k8s/live-job.yaml");
-        int backfill = readme.indexOf("k8s/backfill.sh apply");
+        // the live job is applied with its TLS store password put in (section 3b)
+        int live =
+                readme.indexOf("\nenvsubst '${FLOODGATE_FLINK_TLS_PASSWORD}' < k8s/live-job.yaml");
+        int backfill = readme.indexOf("\nk8s/backfill.sh apply");
         assertThat(live).isPositive();
         assertThat(backfill).isPositive();
         for (String first :
