@@ -502,7 +502,9 @@ class KafkaAclsITCase {
                                 "--hot-key-rate",
                                 "off",
                                 "--starting-offsets",
-                                "earliest")
+                                "earliest",
+                                "--dry-run",
+                                "true")
                         .toArray(String[]::new),
                 JobKind.LIVE);
     }
@@ -526,7 +528,9 @@ class KafkaAclsITCase {
                                 "--parallelism",
                                 "2",
                                 "--max-rate",
-                                "5000")
+                                "5000",
+                                "--dry-run",
+                                "true")
                         .toArray(String[]::new),
                 JobKind.BACKFILL);
     }
