@@ -176,7 +176,9 @@ class StandaloneClusterITCase {
                                 "--checkpoint-interval",
                                 "2s",
                                 "--starting-offsets",
-                                "earliest")
+                                "earliest",
+                                "--dry-run",
+                                "true")
                         .trim();
         assertThat(jobId).matches("[0-9a-f]{32}");
         // flink-conf turns jar upload off (web.submit.enable: false): the script submitted with the
