@@ -92,10 +92,11 @@ public final class BackfillJob {
      * KafkaAcls#forJob}), checked with the job's own user before anything is submitted.
      */
     static void checkKafka(FloodgateOptions o) {
-        KafkaTransport.check(o, KafkaClientConfig.from(o));
+        KafkaClientConfig client = KafkaClientConfig.from(o);
+        KafkaTransport.check(o, client);
         KafkaPreflight.checkAccess(
                 o.get(FloodgateOptions.BOOTSTRAP_SERVERS),
-                KafkaClientConfig.from(o),
+                client,
                 KafkaPreflight.TIMEOUT,
                 KafkaAcls.forJob(JobKind.BACKFILL, o));
     }

@@ -81,10 +81,11 @@ public final class FloodgateJob {
      * KafkaAcls#live} stop the live job here, before anything is submitted.
      */
     static void checkKafka(FloodgateOptions o) {
-        KafkaTransport.check(o, KafkaClientConfig.from(o));
+        KafkaClientConfig client = KafkaClientConfig.from(o);
+        KafkaTransport.check(o, client);
         KafkaPreflight.checkAccess(
                 o.get(FloodgateOptions.BOOTSTRAP_SERVERS),
-                KafkaClientConfig.from(o),
+                client,
                 KafkaPreflight.TIMEOUT,
                 KafkaAcls.live(o));
     }

@@ -192,20 +192,8 @@ class KafkaAclsITCase {
                 .all()
                 .get(30, TimeUnit.SECONDS);
         for (String group : List.of(existing, absent)) {
-            KafkaAcl read =
-                    new KafkaAcl(
-                            ResourceType.GROUP,
-                            group,
-                            org.apache.kafka.common.resource.PatternType.LITERAL,
-                            AclOperation.READ,
-                            "test");
-            KafkaAcl describe =
-                    new KafkaAcl(
-                            ResourceType.GROUP,
-                            group,
-                            org.apache.kafka.common.resource.PatternType.LITERAL,
-                            AclOperation.DESCRIBE,
-                            "test");
+            KafkaAcl read = KafkaAcl.group(group, AclOperation.READ, "test");
+            KafkaAcl describe = KafkaAcl.group(group, AclOperation.DESCRIBE, "test");
             grant(RECONCILE, List.of(describe));
             try {
                 assertThatThrownBy(
@@ -323,13 +311,7 @@ class KafkaAclsITCase {
     @Test
     void aMissingTopicTheUserMayDescribeIsReportedNotRefused() throws Exception {
         String absent = SecureJobs.topic(T, "not-created");
-        KafkaAcl describe =
-                new KafkaAcl(
-                        ResourceType.TOPIC,
-                        absent,
-                        org.apache.kafka.common.resource.PatternType.LITERAL,
-                        AclOperation.DESCRIBE,
-                        "test");
+        KafkaAcl describe = KafkaAcl.topic(absent, AclOperation.DESCRIBE, "test");
         grant(RECONCILE, List.of(describe));
         try {
             assertThat(

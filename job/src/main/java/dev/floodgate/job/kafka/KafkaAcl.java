@@ -36,11 +36,11 @@ public record KafkaAcl(
         }
     }
 
-    static KafkaAcl topic(String topic, AclOperation op, String why) {
+    public static KafkaAcl topic(String topic, AclOperation op, String why) {
         return new KafkaAcl(ResourceType.TOPIC, topic, PatternType.LITERAL, op, why);
     }
 
-    static KafkaAcl group(String group, AclOperation op, String why) {
+    public static KafkaAcl group(String group, AclOperation op, String why) {
         return new KafkaAcl(ResourceType.GROUP, group, PatternType.LITERAL, op, why);
     }
 
