@@ -25,6 +25,9 @@ final class ChannelLane implements LaneLoad {
     final int maxQueued;
     final CircuitBreaker circuit;
 
+    /** Calls that may be in flight now, at most {@link #budget} (the configured ceiling). */
+    final ConcurrencyLimit limit;
+
     /** Without a per-customer bound the lane's bound counts every queued event, ready or not. */
     private final boolean boundsAllQueued;
 
@@ -41,8 +44,11 @@ final class ChannelLane implements LaneLoad {
     /** Set when the lane may be able to start calls: {@link ProcessInLanes} pumps it. */
     boolean kick;
 
+    /** A paused lane's wake-up is registered ({@link ProcessInLanes}). */
+    boolean resumeScheduled;
+
     ChannelLane(Channel channel, int budget, int maxQueued, CircuitBreaker circuit) {
-        this(channel, budget, maxQueued, circuit, false);
+        this(channel, budget, maxQueued, circuit, false, new FixedLimit(budget));
     }
 
     ChannelLane(
@@ -50,8 +56,10 @@ final class ChannelLane implements LaneLoad {
             int budget,
             int maxQueued,
             CircuitBreaker circuit,
-            boolean boundsAllQueued) {
+            boolean boundsAllQueued,
+            ConcurrencyLimit limit) {
         this.channel = channel;
+        this.limit = limit;
         this.budget = budget;
         this.maxQueued = maxQueued;
         this.circuit = circuit;
@@ -78,6 +86,11 @@ final class ChannelLane implements LaneLoad {
         return p != null ? p : readyOther.poll();
     }
 
+    /** Whether an event is ready to be called. */
+    boolean hasReady() {
+        return !readyHigh.isEmpty() || !readyOther.isEmpty();
+    }
+
     /** {@code p} leaves the queue: it is called now, or shed. */
     void dequeued(Pending p) {
         queued--;
@@ -87,7 +100,7 @@ final class ChannelLane implements LaneLoad {
     }
 
     boolean hasSlot(long now) {
-        return circuit.mayStart(inFlight, budget, now);
+        return circuit.mayStart(inFlight, Math.min(budget, limit.limit(now)), now);
     }
 
     /** Whether {@code maxQueued} events are ready to be called: the input waits. */
@@ -106,7 +119,8 @@ final class ChannelLane implements LaneLoad {
     }
 
     /** The service answered an attempt in {@code latency} ms. */
-    void answeredIn(long latency) {
+    void answeredIn(long latency, long now) {
+        limit.answered(latency, inFlight, now);
         double l = latencyMillis;
         latencyMillis = l < 0 ? latency : l + ALPHA * (latency - l);
     }

@@ -43,6 +43,7 @@ public final class LanesConfig implements Serializable {
     private final Duration circuitOpenFor;
     private final ProcessingConfig processing;
     private final boolean settleAtCheckpoints;
+    private final LimitPolicy limitPolicy;
 
     private LanesConfig(
             Map<Channel, Integer> maxInFlight,
@@ -52,7 +53,8 @@ public final class LanesConfig implements Serializable {
             int circuitFailures,
             Duration circuitOpenFor,
             ProcessingConfig processing,
-            boolean settleAtCheckpoints) {
+            boolean settleAtCheckpoints,
+            LimitPolicy limitPolicy) {
         for (Channel c : Channel.values()) {
             Integer n = maxInFlight.get(c);
             if (n == null || n < 1) {
@@ -83,6 +85,7 @@ public final class LanesConfig implements Serializable {
         this.circuitOpenFor = circuitOpenFor;
         this.processing = processing;
         this.settleAtCheckpoints = settleAtCheckpoints;
+        this.limitPolicy = limitPolicy;
     }
 
     public static LanesConfig defaults() {
@@ -98,7 +101,8 @@ public final class LanesConfig implements Serializable {
                 5,
                 Duration.ofSeconds(10),
                 ProcessingConfig.defaults(),
-                false);
+                false,
+                LimitPolicy.fixed());
     }
 
     public LanesConfig withMaxInFlight(Channel channel, int n) {
@@ -112,7 +116,8 @@ public final class LanesConfig implements Serializable {
                 circuitFailures,
                 circuitOpenFor,
                 processing,
-                settleAtCheckpoints);
+                settleAtCheckpoints,
+                limitPolicy);
     }
 
     public LanesConfig withMaxQueued(int n) {
@@ -124,7 +129,8 @@ public final class LanesConfig implements Serializable {
                 circuitFailures,
                 circuitOpenFor,
                 processing,
-                settleAtCheckpoints);
+                settleAtCheckpoints,
+                limitPolicy);
     }
 
     /**
@@ -142,7 +148,8 @@ public final class LanesConfig implements Serializable {
                 circuitFailures,
                 circuitOpenFor,
                 processing,
-                settleAtCheckpoints);
+                settleAtCheckpoints,
+                limitPolicy);
     }
 
     public LanesConfig withOrderScope(OrderScope scope) {
@@ -154,7 +161,8 @@ public final class LanesConfig implements Serializable {
                 circuitFailures,
                 circuitOpenFor,
                 processing,
-                settleAtCheckpoints);
+                settleAtCheckpoints,
+                limitPolicy);
     }
 
     public LanesConfig withCircuit(int failures, Duration openFor) {
@@ -166,7 +174,8 @@ public final class LanesConfig implements Serializable {
                 failures,
                 openFor,
                 processing,
-                settleAtCheckpoints);
+                settleAtCheckpoints,
+                limitPolicy);
     }
 
     public LanesConfig withProcessing(ProcessingConfig config) {
@@ -178,7 +187,8 @@ public final class LanesConfig implements Serializable {
                 circuitFailures,
                 circuitOpenFor,
                 config,
-                settleAtCheckpoints);
+                settleAtCheckpoints,
+                limitPolicy);
     }
 
     /**
@@ -197,7 +207,29 @@ public final class LanesConfig implements Serializable {
                 circuitFailures,
                 circuitOpenFor,
                 processing,
-                settle);
+                settle,
+                limitPolicy);
+    }
+
+    /**
+     * How each lane's calls in flight are limited below its {@code maxInFlight} ceiling ({@link
+     * LimitPolicy#fixed()} by default: always the ceiling).
+     */
+    public LanesConfig withLimitPolicy(LimitPolicy policy) {
+        return new LanesConfig(
+                maxInFlight,
+                maxQueued,
+                maxQueuedPerCustomer,
+                orderScope,
+                circuitFailures,
+                circuitOpenFor,
+                processing,
+                settleAtCheckpoints,
+                policy);
+    }
+
+    public LimitPolicy limitPolicy() {
+        return limitPolicy;
     }
 
     public boolean settleAtCheckpoints() {
@@ -249,6 +281,8 @@ public final class LanesConfig implements Serializable {
                 + " "
                 + processing
                 + (settleAtCheckpoints ? " settle-at-checkpoints" : "")
+                + " limit="
+                + limitPolicy
                 + "}";
     }
 }

@@ -143,7 +143,8 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
                             config.maxInFlight(c),
                             config.maxQueued(),
                             new CircuitBreaker(config.circuitFailures(), openFor),
-                            config.maxQueuedPerCustomer() == Integer.MAX_VALUE);
+                            config.maxQueuedPerCustomer() == Integer.MAX_VALUE,
+                            config.limitPolicy().create(config.maxInFlight(c)));
             lanes[c.ordinal()] = lane;
             byChannel.put(c, lane);
         }
@@ -257,6 +258,7 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
                 continue;
             }
             if (!lane.hasSlot(now)) {
+                resumeLater(lane, now);
                 return;
             }
             Pending p = lane.pollReady();
@@ -270,6 +272,25 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
             p.probe = lane.circuit.started(now);
             call(p);
         }
+    }
+
+    /**
+     * A lane whose limit paused it (0) with nothing in flight hears no answer that would pump it:
+     * it is pumped again when its limit asks ({@link ConcurrencyLimit#resumeAt}).
+     */
+    private void resumeLater(ChannelLane lane, long now) {
+        if (lane.inFlight > 0 || lane.resumeScheduled || !lane.hasReady()) {
+            return;
+        }
+        lane.resumeScheduled = true;
+        getProcessingTimeService()
+                .registerTimer(
+                        Math.max(now + 1, lane.limit.resumeAt(now)),
+                        t -> {
+                            lane.resumeScheduled = false;
+                            lane.kick = true;
+                            pump();
+                        });
     }
 
     private void call(Pending p) {
@@ -319,6 +340,7 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
     private void failedAttempt(Pending p, Throwable error) {
         ChannelLane lane = p.lane;
         long now = getProcessingTimeService().getCurrentProcessingTime();
+        lane.limit.failed(now);
         if (lane.circuit.failed(p.generation, p.probe, now)) {
             LOG.warn(
                     "Lane {}: circuit open until {} after failed calls, last: {}; its events go to the shed lane",
@@ -359,7 +381,7 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
         ChannelLane lane = p.lane;
         long retried = p.retryStartedNanos;
         lane.answeredIn(
-                retried == 0 ? now - p.startedAt : (System.nanoTime() - retried) / 1_000_000);
+                retried == 0 ? now - p.startedAt : (System.nanoTime() - retried) / 1_000_000, now);
         boolean wasOpen = lane.circuit.isOpen();
         lane.circuit.answered(p.generation, p.probe);
         if (wasOpen && !lane.circuit.isOpen()) {

@@ -75,7 +75,7 @@ class AdmissionSimulationTest {
             while (!running.isEmpty() && running.peek()[0] <= now) {
                 long[] done = running.poll();
                 lane.finished();
-                lane.answeredIn(now - done[1]);
+                lane.answeredIn(now - done[1], now);
                 Pending p = all.get((int) done[2]);
                 long wait = now - p.event.logTimestamp;
                 if (now >= warmup) {
