@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.function.Function;
 import org.apache.flink.util.TimeUtils;
@@ -21,7 +22,7 @@ import org.apache.flink.util.TimeUtils;
  */
 public final class BenchOptions {
     public static final List<String> SECTIONS =
-            List.of("throughput", "flood", "recovery", "state", "backfill", "reconcile");
+            List.of("throughput", "flood", "recovery", "state", "backfill", "reconcile", "visible");
 
     static final OptionSet OPTIONS = new OptionSet();
     static final String SMOKE = "smoke";
@@ -44,6 +45,14 @@ public final class BenchOptions {
             positive("parallelism", "2", "the jobs' parallelism");
     static final TypedOption<Duration> CHECKPOINT_INTERVAL =
             duration("checkpoint-interval", "10s", "the jobs' checkpoint interval");
+    static final TypedOption<Optional<Duration>> COMPARE_INTERVAL =
+            OPTIONS.parsed(
+                    "compare-interval",
+                    "a duration or none",
+                    "none",
+                    "throughput: also run the job at this checkpoint interval in every round, for its "
+                            + "ratios beside those at --checkpoint-interval",
+                    v -> v.equals("none") ? Optional.empty() : Optional.of(positiveDuration(v)));
     static final TypedOption<Integer> RAW_PIPE_THREADS =
             positive(
                     "raw-pipe-threads",
@@ -100,6 +109,17 @@ public final class BenchOptions {
                     "hashmap,rocksdb",
                     "state: the state backends",
                     v -> list(v, b -> check(b, b.equals("hashmap") || b.equals("rocksdb"))));
+    static final TypedOption<List<Duration>> VISIBLE_INTERVALS =
+            OPTIONS.parsed(
+                    "visible-intervals",
+                    "a list of durations",
+                    "10s,1s",
+                    "visible: the checkpoint intervals compared (10s: the jobs' default before issue 30)",
+                    v -> list(v, BenchOptions::positiveDuration));
+    static final TypedOption<Integer> VISIBLE_RATE =
+            positive("visible-rate", "1000", "visible: events per second the log is filled at");
+    static final TypedOption<Duration> VISIBLE_TIME =
+            duration("visible-time", "60s", "visible: how long the log is filled, per interval");
     static final TypedOption<Duration> TIMEOUT =
             duration("timeout", "10min", "the longest one section may take");
     static final TypedOption<String> RECONCILE_HEAP =
@@ -124,6 +144,9 @@ public final class BenchOptions {
                     Map.entry(RECOVERY_RATE.key, "1000"),
                     Map.entry(RECOVERY_TIME.key, "5s"),
                     Map.entry(STATE_CUSTOMERS.key, "1000"),
+                    Map.entry(VISIBLE_INTERVALS.key, "1s"),
+                    Map.entry(VISIBLE_RATE.key, "200"),
+                    Map.entry(VISIBLE_TIME.key, "3s"),
                     Map.entry(TIMEOUT.key, "2min"));
 
     Set<String> sections;
@@ -132,6 +155,10 @@ public final class BenchOptions {
     int eventBytes;
     int parallelism;
     Duration checkpointInterval;
+    Optional<Duration> compareInterval;
+    List<Duration> visibleIntervals;
+    int visibleRate;
+    Duration visibleTime;
     int rawPipeThreads;
     int warmUpPasses;
 
@@ -182,6 +209,7 @@ public final class BenchOptions {
         o.eventBytes = p.get(EVENT_BYTES);
         o.parallelism = p.get(PARALLELISM);
         o.checkpointInterval = p.get(CHECKPOINT_INTERVAL);
+        o.compareInterval = p.get(COMPARE_INTERVAL);
         o.rawPipeThreads = p.get(RAW_PIPE_THREADS);
         o.warmUpPasses = p.get(WARM_UP_PASSES);
         o.repeats = p.get(REPEATS);
@@ -192,6 +220,9 @@ public final class BenchOptions {
         o.recoveryTime = p.get(RECOVERY_TIME);
         o.stateCustomers = p.get(STATE_CUSTOMERS);
         o.stateBackends = p.get(STATE_BACKENDS);
+        o.visibleIntervals = p.get(VISIBLE_INTERVALS);
+        o.visibleRate = p.get(VISIBLE_RATE);
+        o.visibleTime = p.get(VISIBLE_TIME);
         o.timeout = p.get(TIMEOUT);
         o.reconcileHeap = p.get(RECONCILE_HEAP);
         return o;
@@ -219,6 +250,14 @@ public final class BenchOptions {
             }
         }
         return sections;
+    }
+
+    private static Duration positiveDuration(String v) {
+        Duration d = TimeUtils.parseDuration(v);
+        if (d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException("not above zero: " + v);
+        }
+        return d;
     }
 
     private static <T> List<T> list(String v, Function<String, T> item) {

@@ -103,11 +103,34 @@ final class LiveJobRun {
             Commit commit,
             BeforeCancel beforeCancel)
             throws Exception {
+        return run(
+                ctx,
+                name,
+                log,
+                events,
+                jobConf,
+                commit,
+                beforeCancel,
+                ctx.options.checkpointInterval);
+    }
+
+    /** The same at a checkpoint interval of its own (the throughput section's comparison). */
+    static Measured run(
+            BenchContext ctx,
+            String name,
+            String log,
+            long events,
+            Configuration jobConf,
+            Commit commit,
+            BeforeCancel beforeCancel,
+            Duration interval)
+            throws Exception {
         String processed = name + ".processed";
         String shed = name + ".shed";
         FloodgateOptions options =
                 options(
                         ctx,
+                        interval,
                         name,
                         log,
                         "--shed-voice",
@@ -221,6 +244,12 @@ final class LiveJobRun {
      */
     static FloodgateOptions options(BenchContext ctx, String name, String log, String... extra)
             throws Exception {
+        return options(ctx, ctx.options.checkpointInterval, name, log, extra);
+    }
+
+    static FloodgateOptions options(
+            BenchContext ctx, Duration interval, String name, String log, String... extra)
+            throws Exception {
         Topics.create(
                 ctx.bootstrap,
                 4,
@@ -252,7 +281,7 @@ final class LiveJobRun {
                                 "--starting-offsets",
                                 "earliest",
                                 "--checkpoint-interval",
-                                ctx.options.checkpointInterval.toMillis() + "ms",
+                                interval.toMillis() + "ms",
                                 "--parallelism",
                                 Integer.toString(ctx.options.parallelism),
                                 "--transaction-timeout",

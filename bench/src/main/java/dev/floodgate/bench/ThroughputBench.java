@@ -115,7 +115,8 @@ final class ThroughputBench {
             LiveJobRun.Measured job,
             double jobPerCpu,
             double jobShare,
-            LiveJobRun.Measured atEnd) {
+            LiveJobRun.Measured atEnd,
+            Compared compared) {
         double rawRate() {
             return rawRun.events() / rawRun.seconds();
         }
@@ -124,6 +125,12 @@ final class ThroughputBench {
             return rawRun.events() / rawRun.writingSeconds();
         }
     }
+
+    /**
+     * The job at {@code --compare-interval} in the same round: at its periodic checkpoints (with
+     * its CPU) and committing at the end of the log.
+     */
+    record Compared(LiveJobRun.Measured job, double jobPerCpu, LiveJobRun.Measured atEnd) {}
 
     /**
      * A round; the first one also reports CPU by thread and the JFR profile of its periodic job
@@ -175,7 +182,49 @@ final class ThroughputBench {
                         new Configuration(),
                         LiveJobRun.Commit.AT_END_OF_LOG,
                         null);
-        Round round = new Round(raw, rawPerCpu, rawShare, job, jobPerCpu, jobShare, atEnd);
+        Compared compared = null;
+        if (o.compareInterval.isPresent()) {
+            Duration other = o.compareInterval.get();
+            ProcessCpu otherCpu = new ProcessCpu();
+            LiveJobRun.Measured otherJob =
+                    LiveJobRun.run(
+                            ctx,
+                            "bench.live-cmp-" + i,
+                            log,
+                            o.events,
+                            new Configuration(),
+                            LiveJobRun.Commit.PERIODIC,
+                            null,
+                            other);
+            double otherPerCpu = o.events / otherCpu.cpuSeconds();
+            LiveJobRun.Measured otherAtEnd =
+                    LiveJobRun.run(
+                            ctx,
+                            "bench.live-cmp-end-" + i,
+                            log,
+                            o.events,
+                            new Configuration(),
+                            LiveJobRun.Commit.AT_END_OF_LOG,
+                            null,
+                            other);
+            compared = new Compared(otherJob, otherPerCpu, otherAtEnd);
+            r.note(
+                    "round",
+                    String.format(
+                            "round %d at %s: live job %.0f events/s at the end of the log, %.0f at"
+                                    + " periodic checkpoints; ratios: end of the log %.2f, periodic %.2f,"
+                                    + " processing %.2f, per CPU second %.2f",
+                            i,
+                            other,
+                            otherAtEnd.endToEndRate(),
+                            otherJob.endToEndRate(),
+                            otherAtEnd.endToEndRate() / (raw.events() / raw.seconds()),
+                            otherJob.endToEndRate() / (raw.events() / raw.seconds()),
+                            otherJob.processingRate() / (raw.events() / raw.writingSeconds()),
+                            otherPerCpu / rawPerCpu));
+        }
+        Round round =
+                new Round(raw, rawPerCpu, rawShare, job, jobPerCpu, jobShare, atEnd, compared);
         r.note(
                 "round",
                 String.format(
@@ -308,6 +357,29 @@ final class ThroughputBench {
                 "ratio live job / raw pipe (events per CPU second)",
                 median(rounds, x -> x.jobPerCpu() / x.rawPerCpu()),
                 "x");
+        if (ctx.options.compareInterval.isPresent()) {
+            String at = "at " + ctx.options.compareInterval.get() + ": ";
+            r.put(
+                    t,
+                    at + "ratio live job / raw pipe (both commit at the end of the log)",
+                    median(rounds, x -> x.compared().atEnd().endToEndRate() / x.rawRate()),
+                    "x");
+            r.put(
+                    t,
+                    at + "ratio live job / raw pipe (job at periodic checkpoints only)",
+                    median(rounds, x -> x.compared().job().endToEndRate() / x.rawRate()),
+                    "x");
+            r.put(
+                    t,
+                    at + "ratio live job / raw pipe (processing)",
+                    median(rounds, x -> x.compared().job().processingRate() / x.rawWritingRate()),
+                    "x");
+            r.put(
+                    t,
+                    at + "ratio live job / raw pipe (events per CPU second)",
+                    median(rounds, x -> x.compared().jobPerCpu() / x.rawPerCpu()),
+                    "x");
+        }
         ctx.liveJobRate = median(rounds, x -> x.job().endToEndRate());
     }
 

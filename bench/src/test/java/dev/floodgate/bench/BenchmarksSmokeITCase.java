@@ -89,8 +89,20 @@ class BenchmarksSmokeITCase {
         assertThat(r.get("reconcile.reconcile: wall time")).isPositive();
         assertThat(r.get("reconcile.reconcile: peak heap in use (before a collection)"))
                 .isBetween(1.0, 256.0);
+        // what a read_committed reader sees waits for a checkpoint: at least the processing age
+        assertThat(r.get("visible.at 1s: chat visible age p99"))
+                .isGreaterThanOrEqualTo(r.get("visible.at 1s: chat processing age p99"));
+        assertThat(r.get("visible.at 1s: checkpoints per second")).isPositive();
+        assertThat(r.get("visible.at 1s: transactional ids left on the broker")).isPositive();
         assertThat(out)
-                .contains("throughput", "flood", "recovery", "state", "backfill", "reconcile")
+                .contains(
+                        "throughput",
+                        "flood",
+                        "recovery",
+                        "state",
+                        "backfill",
+                        "reconcile",
+                        "visible")
                 .contains("verdict as planted");
     }
 }

@@ -100,6 +100,14 @@ final class DemoOptions {
                     "channel",
                     "the live job's --order-scope; customer: a customer's chat waits for its earlier call",
                     s -> checked(FloodgateOptions.ORDER_SCOPE, s));
+    static final TypedOption<String> CHECKPOINT_INTERVAL =
+            OPTIONS.text(
+                    "checkpoint-interval",
+                    FloodgateOptions.CHECKPOINT_INTERVAL.form(),
+                    FloodgateOptions.FROM_CLUSTER,
+                    "the live job's --checkpoint-interval, the cadence of the commits that make its results "
+                            + "visible to read_committed readers; from-cluster: the job's default (the demo's cluster sets none)",
+                    s -> checked(FloodgateOptions.CHECKPOINT_INTERVAL, s));
     static final TypedOption<Integer> CUSTOMERS =
             OPTIONS.integer(
                     "customers",
@@ -168,6 +176,7 @@ final class DemoOptions {
     String shedImage;
     boolean shedding;
     String orderScope;
+    String checkpointInterval;
 
     /** How long the voice service is down, from a third into the flood; zero: no outage. */
     Duration voiceOutage;
@@ -204,6 +213,7 @@ final class DemoOptions {
         o.shedding = p.get(SHEDDING);
         o.voiceOutage = p.get(VOICE_OUTAGE);
         o.orderScope = p.get(ORDER_SCOPE);
+        o.checkpointInterval = p.get(CHECKPOINT_INTERVAL);
         o.customers = p.get(CUSTOMERS);
         o.parallelism = p.get(PARALLELISM);
         o.restPort = p.get(REST_PORT);

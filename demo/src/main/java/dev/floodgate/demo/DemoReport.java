@@ -163,5 +163,33 @@ final class DemoReport {
                             100 * f.path("shed_fraction").path(c).asDouble()));
         }
         md.append('\n');
+        visible(md, f);
+    }
+
+    /**
+     * The same events' p99 age when a {@code read_committed} reader saw them: the commit of their
+     * checkpoint.
+     */
+    private static void visible(StringBuilder md, com.fasterxml.jackson.databind.JsonNode f) {
+        md.append(
+                        String.format(
+                                java.util.Locale.ROOT,
+                                "Visible to a `read_committed` reader (checkpoints every %.1f s):"
+                                        + " log append to the reader's clock at receipt.%n%n",
+                                f.path("checkpoint_interval_s").asDouble()))
+                .append("| channel | visible p99 age high | normal | low |\n")
+                .append("|---|---|---|---|\n");
+        for (String c : new String[] {"voice", "image", "chat"}) {
+            com.fasterxml.jackson.databind.JsonNode ages = f.path("visible_p99_age_s").path(c);
+            md.append(
+                    String.format(
+                            java.util.Locale.ROOT,
+                            "| %s | %.2f s | %.2f s | %.2f s |%n",
+                            c,
+                            ages.path("high").asDouble(),
+                            ages.path("normal").asDouble(),
+                            ages.path("low").asDouble()));
+        }
+        md.append('\n');
     }
 }

@@ -1,6 +1,7 @@
 package dev.floodgate.demo;
 
 import dev.floodgate.job.BackfillJob;
+import dev.floodgate.job.Checkpointing;
 import dev.floodgate.job.FloodgateJob;
 import dev.floodgate.job.FloodgateOptions;
 import dev.floodgate.job.JobKind;
@@ -75,7 +76,12 @@ public final class FloodDemo {
 
     /** {@code summary.json}: the flood's freshness per channel and priority, machine-readable. */
     private static com.fasterxml.jackson.databind.node.ObjectNode writeFreshness(
-            DemoOptions o, Story story, FreshnessStats freshness, long storyStart, boolean passed)
+            DemoOptions o,
+            Story story,
+            FreshnessStats freshness,
+            VisibleAges visible,
+            long storyStart,
+            boolean passed)
             throws IOException {
         Map<Channel, Long> callMillis = new EnumMap<>(Channel.class);
         DemoStack.LATENCY.forEach((c, d) -> callMillis.put(c, d.toMillis()));
@@ -91,6 +97,16 @@ public final class FloodDemo {
                         o.shedding,
                         passed);
         summary.put("voice_outage_s", o.voiceOutage.toSeconds());
+        // what a read_committed reader saw: the same events, at the commit of their checkpoint
+        visible.summarize(
+                summary,
+                storyStart + Math.round(story.floodStartSecond() * 1000),
+                storyStart + Math.round(story.floodEndSecond() * 1000));
+        summary.put(
+                "checkpoint_interval_s",
+                Checkpointing.interval(jobConf(null), jobOptions(o, "localhost:0", "none"))
+                                .toMillis()
+                        / 1000.0);
         freshness.write(o.output.resolve(FreshnessStats.FILE), summary);
         return summary;
     }
@@ -142,7 +158,9 @@ public final class FloodDemo {
                                     job.get(FloodgateOptions.PROCESSED_TOPIC),
                                     job.get(FloodgateOptions.SHED_TOPIC),
                                     job.get(FloodgateOptions.DLQ_TOPIC),
-                                    freshness)) {
+                                    freshness);
+                    VisibleAges visible =
+                            new VisibleAges(bootstrap, job.get(FloodgateOptions.PROCESSED_TOPIC))) {
                 OUT.info(
                         "the story: {} of Monday morning in {}, about {} events; capacity {} events/s",
                         story.clockAt(0) + "-" + story.clockAt(story.length().toSeconds()),
@@ -241,7 +259,8 @@ public final class FloodDemo {
                                 Duration.ofNanos(System.nanoTime() - t0),
                                 verdict);
                 OUT.info(summary.render());
-                var perChannel = writeFreshness(o, story, freshness, storyStart, verdict.passed());
+                var perChannel =
+                        writeFreshness(o, story, freshness, visible, storyStart, verdict.passed());
                 Path report =
                         DemoReport.write(
                                 o.output, o, story, progress, drainStart, summary, perChannel);
@@ -260,8 +279,9 @@ public final class FloodDemo {
     }
 
     /**
-     * The live job's options for the demo: time-scaled shedding, the demo's service, checkpoints
-     * every 2 s.
+     * The live job's options for the demo: time-scaled shedding, the demo's service, checkpoints at
+     * {@code --checkpoint-interval} (by default the job's own default: the demo's cluster sets
+     * none).
      */
     static FloodgateOptions jobOptions(DemoOptions o, String bootstrap, String processorUrl) {
         return FloodgateOptions.fromArgs(
@@ -272,7 +292,7 @@ public final class FloodDemo {
                     "--bootstrap-servers",
                     bootstrap,
                     "--checkpoint-interval",
-                    "2s",
+                    o.checkpointInterval,
                     "--starting-offsets",
                     "committed",
                     "--transaction-timeout",

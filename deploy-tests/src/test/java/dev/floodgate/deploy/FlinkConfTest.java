@@ -2,6 +2,7 @@ package dev.floodgate.deploy;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.floodgate.job.Checkpointing;
 import dev.floodgate.job.FloodgateOptions;
 import dev.floodgate.job.JobKind;
 import java.nio.file.Path;
@@ -67,11 +68,17 @@ class FlinkConfTest {
         Configuration conf = conf();
         assertThat(conf.get(CheckpointingOptions.CHECKPOINTING_CONSISTENCY_MODE))
                 .isEqualTo(CheckpointingMode.EXACTLY_ONCE);
-        assertThat(conf.get(CheckpointingOptions.CHECKPOINTING_INTERVAL)).isNotNull();
+        // issue 30: results visible to read_committed readers within about a second of processing
+        assertThat(conf.get(CheckpointingOptions.CHECKPOINTING_INTERVAL))
+                .isEqualTo(Checkpointing.DEFAULT_INTERVAL)
+                .isEqualTo(Duration.ofSeconds(1));
+        assertThat(conf.get(CheckpointingOptions.MIN_PAUSE_BETWEEN_CHECKPOINTS))
+                .isLessThanOrEqualTo(Duration.ofMillis(500));
+        assertThat(conf.get(CheckpointingOptions.ALIGNED_CHECKPOINT_TIMEOUT))
+                .isEqualTo(Checkpointing.ALIGNED_CHECKPOINT_TIMEOUT);
         assertThat(conf.get(CheckpointingOptions.EXTERNALIZED_CHECKPOINT_RETENTION))
                 .isEqualTo(ExternalizedCheckpointRetention.RETAIN_ON_CANCELLATION);
         assertThat(conf.get(CheckpointingOptions.ENABLE_UNALIGNED)).isTrue();
-        assertThat(conf.get(CheckpointingOptions.ALIGNED_CHECKPOINT_TIMEOUT)).isPositive();
         assertThat(conf.get(CheckpointingOptions.MIN_PAUSE_BETWEEN_CHECKPOINTS)).isPositive();
         assertThat(conf.get(StateBackendOptions.STATE_BACKEND)).isEqualTo("rocksdb");
         assertThat(conf.get(CheckpointingOptions.INCREMENTAL_CHECKPOINTS)).isTrue();

@@ -452,6 +452,24 @@ class FlinkDeploymentManifestsTest {
                 .isEqualTo(conf.get(CheckpointingOptions.CHECKPOINTING_INTERVAL));
     }
 
+    /**
+     * Issue 30: the live job commits, and so shows its results to read_committed readers, at the
+     * jobs' default cadence: every second, at most 500 ms of pause, and barriers that stop waiting
+     * behind a backpressured lane after 1 s.
+     */
+    @Test
+    void theLiveJobCommitsEverySecond() {
+        Configuration conf = Configuration.fromMap(Manifests.flinkConfiguration(manifest(LIVE)));
+        assertThat(conf.get(CheckpointingOptions.CHECKPOINTING_INTERVAL))
+                .isEqualTo(Checkpointing.DEFAULT_INTERVAL)
+                .isEqualTo(Duration.ofSeconds(1));
+        assertThat(conf.get(CheckpointingOptions.MIN_PAUSE_BETWEEN_CHECKPOINTS))
+                .isLessThanOrEqualTo(Duration.ofMillis(500));
+        assertThat(conf.get(CheckpointingOptions.ENABLE_UNALIGNED)).isTrue();
+        assertThat(conf.get(CheckpointingOptions.ALIGNED_CHECKPOINT_TIMEOUT))
+                .isEqualTo(Checkpointing.ALIGNED_CHECKPOINT_TIMEOUT);
+    }
+
     /** Deprecated options (issue 33) are not passed by the manifests. */
     @ParameterizedTest
     @MethodSource("manifests")

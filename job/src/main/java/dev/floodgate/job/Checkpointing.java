@@ -36,8 +36,15 @@ public final class Checkpointing {
 
     private Checkpointing() {}
 
-    /** The interval when neither {@code --checkpoint-interval} nor the cluster sets one. */
-    public static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(10);
+    /**
+     * The interval when neither {@code --checkpoint-interval} nor the cluster sets one. Output is
+     * committed, and so visible to {@code read_committed} readers, only when a checkpoint
+     * completes: a result waits up to one interval plus the checkpoint's duration after it was
+     * processed. 1 s keeps chat visible within 2 s and voice {@code high} within 3 s of its log
+     * time during a 3x flood (issue 30; 10 s before: 10.2 s and 10.7 s), at a cost of ten times the
+     * transactions and transactional ids of 10 s (docs/operating.md, "Transactional ids").
+     */
+    public static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(1);
 
     /**
      * The checkpoint timeout when the cluster sets none: Flink's default (10 min) alone outlasts
@@ -55,9 +62,13 @@ public final class Checkpointing {
 
     /**
      * How long a checkpoint stays aligned before its barriers overtake the in-flight data, when the
-     * cluster sets none (live job and replay).
+     * cluster sets none (live job and replay). Under backpressure an aligned barrier waits behind
+     * the buffered input, and every result of the job waits with it for its commit: 1 s bounds that
+     * wait to about one interval (docs/benchmarks.md, section 2: unaligned after 1 s, every
+     * checkpoint within 1.3 s under full backpressure); without backpressure a checkpoint aligns
+     * well within it and carries no in-flight data.
      */
-    public static final Duration ALIGNED_CHECKPOINT_TIMEOUT = Duration.ofSeconds(30);
+    public static final Duration ALIGNED_CHECKPOINT_TIMEOUT = Duration.ofSeconds(1);
 
     /**
      * The checkpoint interval the job runs with: {@code --checkpoint-interval}, else the cluster's
