@@ -100,6 +100,15 @@ final class DemoOptions {
                     "channel",
                     "the live job's --order-scope; customer: a customer's chat waits for its earlier call",
                     s -> checked(FloodgateOptions.ORDER_SCOPE, s));
+    static final TypedOption<String> IN_FLIGHT_LIMIT =
+            OPTIONS.text(
+                    "in-flight-limit",
+                    FloodgateOptions.IN_FLIGHT_LIMIT.form(),
+                    "adaptive",
+                    "the live job's --in-flight-limit: adaptive, its lanes find the service's slots (the "
+                            + "job's default ceilings); fixed: the lanes' budgets are given from the service's "
+                            + "slots, shared by the subtasks, plus one",
+                    s -> checked(FloodgateOptions.IN_FLIGHT_LIMIT, s));
     static final TypedOption<Integer> CUSTOMERS =
             OPTIONS.integer(
                     "customers",
@@ -168,6 +177,7 @@ final class DemoOptions {
     String shedImage;
     boolean shedding;
     String orderScope;
+    String inFlightLimit;
 
     /** How long the voice service is down, from a third into the flood; zero: no outage. */
     Duration voiceOutage;
@@ -204,6 +214,7 @@ final class DemoOptions {
         o.shedding = p.get(SHEDDING);
         o.voiceOutage = p.get(VOICE_OUTAGE);
         o.orderScope = p.get(ORDER_SCOPE);
+        o.inFlightLimit = p.get(IN_FLIGHT_LIMIT);
         o.customers = p.get(CUSTOMERS);
         o.parallelism = p.get(PARALLELISM);
         o.restPort = p.get(REST_PORT);
