@@ -108,6 +108,15 @@ final class DemoOptions {
                     "the live job's --checkpoint-interval, the cadence of the commits that make its results "
                             + "visible to read_committed readers; from-cluster: the job's default (the demo's cluster sets none)",
                     s -> checked(FloodgateOptions.CHECKPOINT_INTERVAL, s));
+    static final TypedOption<String> IN_FLIGHT_LIMIT =
+            OPTIONS.text(
+                    "in-flight-limit",
+                    FloodgateOptions.IN_FLIGHT_LIMIT.form(),
+                    "adaptive",
+                    "the live job's --in-flight-limit: adaptive, its lanes find the service's slots (the "
+                            + "job's default ceilings); fixed: the lanes' budgets are given from the service's "
+                            + "slots, shared by the subtasks, plus one",
+                    s -> checked(FloodgateOptions.IN_FLIGHT_LIMIT, s));
     static final TypedOption<Integer> CUSTOMERS =
             OPTIONS.integer(
                     "customers",
@@ -177,6 +186,7 @@ final class DemoOptions {
     boolean shedding;
     String orderScope;
     String checkpointInterval;
+    String inFlightLimit;
 
     /** How long the voice service is down, from a third into the flood; zero: no outage. */
     Duration voiceOutage;
@@ -214,6 +224,7 @@ final class DemoOptions {
         o.voiceOutage = p.get(VOICE_OUTAGE);
         o.orderScope = p.get(ORDER_SCOPE);
         o.checkpointInterval = p.get(CHECKPOINT_INTERVAL);
+        o.inFlightLimit = p.get(IN_FLIGHT_LIMIT);
         o.customers = p.get(CUSTOMERS);
         o.parallelism = p.get(PARALLELISM);
         o.restPort = p.get(REST_PORT);

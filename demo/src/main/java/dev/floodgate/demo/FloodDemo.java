@@ -284,7 +284,7 @@ public final class FloodDemo {
      * none).
      */
     static FloodgateOptions jobOptions(DemoOptions o, String bootstrap, String processorUrl) {
-        return FloodgateOptions.fromArgs(
+        String[] args =
                 new String[] {
                     // the demo's own broker, in this JVM on 127.0.0.1
                     "--kafka-plaintext",
@@ -311,6 +311,8 @@ public final class FloodDemo {
                     o.shedImage,
                     "--order-scope",
                     o.orderScope,
+                    "--in-flight-limit",
+                    o.inFlightLimit,
                     "--max-in-flight-voice",
                     Integer.toString(laneBudget(o, Channel.VOICE)),
                     "--max-in-flight-image",
@@ -323,14 +325,31 @@ public final class FloodDemo {
                     "1d",
                     "--archive-path",
                     o.output.resolve("archive").toAbsolutePath().toUri().toString()
-                },
-                JobKind.LIVE);
+                };
+        return FloodgateOptions.fromArgs(
+                o.inFlightLimit.equals("adaptive") ? withoutBudgets(args) : args, JobKind.LIVE);
     }
 
     /**
-     * A lane's calls in flight per subtask: the service's slots shared by the subtasks, plus one so
-     * the service never idles between a result and the next call. Beyond that, calls would wait in
-     * the service's queue, where {@code high} cannot go first.
+     * Without {@code --max-in-flight-*}: the adaptive lanes run under the job's default ceilings.
+     */
+    private static String[] withoutBudgets(String[] args) {
+        java.util.List<String> kept = new java.util.ArrayList<>();
+        for (int i = 0; i < args.length; i++) {
+            if (args[i].startsWith("--max-in-flight-")) {
+                i++; // and its value
+            } else {
+                kept.add(args[i]);
+            }
+        }
+        return kept.toArray(String[]::new);
+    }
+
+    /**
+     * A lane's calls in flight per subtask with {@code --in-flight-limit fixed}: the service's
+     * slots shared by the subtasks, plus one so the service never idles between a result and the
+     * next call. Beyond that, calls would wait in the service's queue, where {@code high} cannot go
+     * first. (Adaptive lanes find the slots themselves, under the job's default ceilings.)
      */
     static int laneBudget(DemoOptions o, Channel channel) {
         int slots = DemoStack.slots(o.voiceCapacity).get(channel);

@@ -244,9 +244,24 @@ public final class FloodgateOptions {
                             + ", read where the HTTP client is built (JobManager at start, each TaskManager); "
                             + "a literal is refused: only the reference is a job parameter");
 
-    public static final TypedOption<Integer> MAX_IN_FLIGHT_VOICE = laneBudget(Channel.VOICE, "8");
-    public static final TypedOption<Integer> MAX_IN_FLIGHT_IMAGE = laneBudget(Channel.IMAGE, "16");
-    public static final TypedOption<Integer> MAX_IN_FLIGHT_CHAT = laneBudget(Channel.CHAT, "32");
+    // ceilings of the adaptive limit: high enough that a fast service is never held back by them
+    // (10,000 calls/s at 5 ms each is 50 in flight), low enough to bound a service's queue if its
+    // latency says nothing of its load
+    public static final TypedOption<Integer> MAX_IN_FLIGHT_VOICE = laneBudget(Channel.VOICE, "64");
+    public static final TypedOption<Integer> MAX_IN_FLIGHT_IMAGE = laneBudget(Channel.IMAGE, "64");
+    public static final TypedOption<Integer> MAX_IN_FLIGHT_CHAT = laneBudget(Channel.CHAT, "128");
+    public static final TypedOption<InFlightLimit> IN_FLIGHT_LIMIT =
+            enumOption(
+                    InFlightLimit.class,
+                    "in-flight-limit",
+                    "adaptive|fixed",
+                    "adaptive",
+                    "adaptive: each lane finds its service's concurrency from the answers' latency and "
+                            + "failures (it grows while answers are about as fast as without load, backs "
+                            + "off when they slow down or fail), at most --max-in-flight-<channel>, at "
+                            + "least 1; subtasks sharing one service share its slots; fixed: always "
+                            + "--max-in-flight-<channel>, tuned by hand to the service's slots",
+                    InFlightLimit::parse);
     public static final TypedOption<Integer> LANE_QUEUE =
             integer(
                     "lane-queue",
@@ -590,10 +605,11 @@ public final class FloodgateOptions {
         return integer(
                 "max-in-flight-" + channel.wireName(),
                 defaultValue,
-                "calls in flight per subtask to the "
+                "the most calls in flight per subtask to the "
                         + channel.wireName()
-                        + " service; keep it near the service's own concurrency (beyond it calls queue "
-                        + "in the service, where high cannot go first)");
+                        + " service: the ceiling of the adaptive limit; with --in-flight-limit fixed, "
+                        + "the number in flight: keep it near the service's own concurrency shared by "
+                        + "the subtasks (beyond it calls queue in the service, where high cannot go first)");
     }
 
     static TypedOption<Integer> integer(String key, String defaultValue, String description) {

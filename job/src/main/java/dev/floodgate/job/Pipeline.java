@@ -49,6 +49,7 @@ public record Pipeline(
                         .withMaxInFlight(Channel.VOICE, o.get(FloodgateOptions.MAX_IN_FLIGHT_VOICE))
                         .withMaxInFlight(Channel.IMAGE, o.get(FloodgateOptions.MAX_IN_FLIGHT_IMAGE))
                         .withMaxInFlight(Channel.CHAT, o.get(FloodgateOptions.MAX_IN_FLIGHT_CHAT))
+                        .withLimitPolicy(o.get(FloodgateOptions.IN_FLIGHT_LIMIT).policy())
                         .withMaxQueued(o.get(FloodgateOptions.LANE_QUEUE))
                         .withMaxQueuedPerCustomer(o.get(FloodgateOptions.LANE_CUSTOMER_QUEUE))
                         .withCircuit(

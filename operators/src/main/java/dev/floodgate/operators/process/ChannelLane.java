@@ -10,8 +10,8 @@ import java.util.ArrayDeque;
  * call latency. The latency, as an exponentially weighted mean over the calls the service answered
  * (the answering attempt only: failed, timed-out attempts and retry backoffs say nothing about how
  * fast a healthy service serves, and would keep admission shedding long after an outage), gives the
- * predicted wait (Little's law: a lane with {@code budget} calls in flight completes {@code budget
- * / latency} calls per second). The lane is full when {@code maxQueued} events are ready to be
+ * predicted wait (Little's law: a lane with {@code limit} calls in flight completes {@code limit /
+ * latency} calls per second). The lane is full when {@code maxQueued} events are ready to be
  * called: events waiting behind their customer's head cannot be called yet and are bounded per
  * customer instead ({@link LanesConfig#maxQueuedPerCustomer()}), so one customer's backlog never
  * fills the lane and stops the input of every channel. Task thread only; the gauges read the
@@ -27,6 +27,9 @@ final class ChannelLane implements LaneLoad {
 
     /** Calls that may be in flight now, at most {@link #budget} (the configured ceiling). */
     final ConcurrencyLimit limit;
+
+    /** The limit as last asked (the gauge's and {@link #currentLimit()}'s: task thread writes). */
+    private volatile int currentLimit;
 
     /** Without a per-customer bound the lane's bound counts every queued event, ready or not. */
     private final boolean boundsAllQueued;
@@ -61,6 +64,7 @@ final class ChannelLane implements LaneLoad {
         this.channel = channel;
         this.limit = limit;
         this.budget = budget;
+        this.currentLimit = Math.min(budget, limit.limit(0));
         this.maxQueued = maxQueued;
         this.circuit = circuit;
         this.boundsAllQueued = boundsAllQueued;
@@ -100,7 +104,22 @@ final class ChannelLane implements LaneLoad {
     }
 
     boolean hasSlot(long now) {
-        return circuit.mayStart(inFlight, Math.min(budget, limit.limit(now)), now);
+        return circuit.mayStart(inFlight, currentLimit(now), now);
+    }
+
+    /** Calls that may be in flight now: the limit, at most the ceiling; remembered. */
+    int currentLimit(long now) {
+        int l = Math.min(budget, limit.limit(now));
+        currentLimit = l;
+        return l;
+    }
+
+    /**
+     * Calls that may be in flight, as last asked ({@link #hasSlot}, after each answer): the lane's
+     * budget for Little's law and the {@code inFlightLimit} gauge.
+     */
+    int currentLimit() {
+        return currentLimit;
     }
 
     /** Whether {@code maxQueued} events are ready to be called: the input waits. */
@@ -121,6 +140,7 @@ final class ChannelLane implements LaneLoad {
     /** The service answered an attempt in {@code latency} ms. */
     void answeredIn(long latency, long now) {
         limit.answered(latency, inFlight, now);
+        currentLimit(now);
         double l = latencyMillis;
         latencyMillis = l < 0 ? latency : l + ALPHA * (latency - l);
     }
@@ -137,15 +157,16 @@ final class ChannelLane implements LaneLoad {
             return -1;
         }
         int ahead = (high ? queuedHigh : queued) + inFlight;
-        int waves = Math.max(0, ahead - budget + 1);
+        int slots = Math.max(1, currentLimit());
+        int waves = Math.max(0, ahead - slots + 1);
         // high events arriving while a normal one waits are served before it: it gets the rest
         double share = high ? 1.0 : Math.max(0.1, 1.0 - highShare);
-        return (long) (l + waves * l / budget / share);
+        return (long) (l + waves * l / slots / share);
     }
 
     /** Calls per second the lane completes when it is busy (0 before the first call). */
     double completionRate() {
         double l = latencyMillis;
-        return l <= 0 ? 0 : budget * 1000.0 / l;
+        return l <= 0 ? 0 : Math.max(1, currentLimit()) * 1000.0 / l;
     }
 }

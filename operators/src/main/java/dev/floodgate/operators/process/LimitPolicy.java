@@ -19,4 +19,12 @@ public interface LimitPolicy extends Serializable {
     static LimitPolicy fixed() {
         return new FixedLimit.Policy();
     }
+
+    /**
+     * Adapts to the service's latency and failures below the ceiling ({@link AdaptiveLimit}): finds
+     * the service's concurrency, never below 1.
+     */
+    static LimitPolicy adaptive() {
+        return new AdaptiveLimit.Policy();
+    }
 }
