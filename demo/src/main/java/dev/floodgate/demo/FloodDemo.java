@@ -39,6 +39,7 @@ import org.slf4j.LoggerFactory;
 public final class FloodDemo {
     private static final Logger OUT = LoggerFactory.getLogger("floodgate.demo");
     private static final Duration CATCH_UP_TIMEOUT = Duration.ofMinutes(5);
+    private static final Duration CHECKPOINT_INTERVAL = Duration.ofSeconds(2);
 
     /**
      * Once the log is read to its end, this many seconds without output means the job will not
@@ -75,7 +76,12 @@ public final class FloodDemo {
 
     /** {@code summary.json}: the flood's freshness per channel and priority, machine-readable. */
     private static com.fasterxml.jackson.databind.node.ObjectNode writeFreshness(
-            DemoOptions o, Story story, FreshnessStats freshness, long storyStart, boolean passed)
+            DemoOptions o,
+            Story story,
+            FreshnessStats freshness,
+            long storyStart,
+            boolean passed,
+            java.util.List<Sample> samples)
             throws IOException {
         Map<Channel, Long> callMillis = new EnumMap<>(Channel.class);
         DemoStack.LATENCY.forEach((c, d) -> callMillis.put(c, d.toMillis()));
@@ -91,6 +97,14 @@ public final class FloodDemo {
                         o.shedding,
                         passed);
         summary.put("voice_outage_s", o.voiceOutage.toSeconds());
+        ShedChecks.put(
+                summary,
+                o,
+                story,
+                samples,
+                freshness,
+                storyStart,
+                CHECKPOINT_INTERVAL.toMillis() / 1000.0);
         freshness.write(o.output.resolve(FreshnessStats.FILE), summary);
         return summary;
     }
@@ -241,7 +255,14 @@ public final class FloodDemo {
                                 Duration.ofNanos(System.nanoTime() - t0),
                                 verdict);
                 OUT.info(summary.render());
-                var perChannel = writeFreshness(o, story, freshness, storyStart, verdict.passed());
+                var perChannel =
+                        writeFreshness(
+                                o,
+                                story,
+                                freshness,
+                                storyStart,
+                                verdict.passed(),
+                                progress.samples());
                 Path report =
                         DemoReport.write(
                                 o.output, o, story, progress, drainStart, summary, perChannel);
@@ -272,7 +293,7 @@ public final class FloodDemo {
                     "--bootstrap-servers",
                     bootstrap,
                     "--checkpoint-interval",
-                    "2s",
+                    CHECKPOINT_INTERVAL.toSeconds() + "s",
                     "--starting-offsets",
                     "committed",
                     "--transaction-timeout",
