@@ -98,6 +98,12 @@ final class PredictiveAdmission implements Admission {
             return false; // nothing measured yet
         }
         double k = correction[c.ordinal()].factor();
+        if (lane.queued() + lane.inFlight() < lane.limit()) {
+            // a free slot: the wait is one call, whatever the demand (no decayed rate to read)
+            lastPredicted = (long) (lane.latencyMillis() * k);
+            return lastPredicted > channel.targetMillis()
+                    && d.total(logClock) >= BOTTLENECK * rate / k;
+        }
         double served = rate / k;
         double share = Math.max(MIN_SHARE, Math.min(1, 1 - d.high(logClock) / served));
         long wait = lane.predictedWaitMillis(share);
