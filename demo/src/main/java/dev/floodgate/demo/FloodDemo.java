@@ -81,7 +81,8 @@ public final class FloodDemo {
             FreshnessStats freshness,
             VisibleAges visible,
             long storyStart,
-            boolean passed)
+            boolean passed,
+            java.util.List<Sample> samples)
             throws IOException {
         Map<Channel, Long> callMillis = new EnumMap<>(Channel.class);
         DemoStack.LATENCY.forEach((c, d) -> callMillis.put(c, d.toMillis()));
@@ -102,11 +103,12 @@ public final class FloodDemo {
                 summary,
                 storyStart + Math.round(story.floodStartSecond() * 1000),
                 storyStart + Math.round(story.floodEndSecond() * 1000));
-        summary.put(
-                "checkpoint_interval_s",
+        double checkpointSeconds =
                 Checkpointing.interval(jobConf(null), jobOptions(o, "localhost:0", "none"))
                                 .toMillis()
-                        / 1000.0);
+                        / 1000.0;
+        summary.put("checkpoint_interval_s", checkpointSeconds);
+        ShedChecks.put(summary, o, story, samples, freshness, storyStart, checkpointSeconds);
         freshness.write(o.output.resolve(FreshnessStats.FILE), summary);
         return summary;
     }
@@ -260,7 +262,14 @@ public final class FloodDemo {
                                 verdict);
                 OUT.info(summary.render());
                 var perChannel =
-                        writeFreshness(o, story, freshness, visible, storyStart, verdict.passed());
+                        writeFreshness(
+                                o,
+                                story,
+                                freshness,
+                                visible,
+                                storyStart,
+                                verdict.passed(),
+                                progress.samples());
                 Path report =
                         DemoReport.write(
                                 o.output, o, story, progress, drainStart, summary, perChannel);

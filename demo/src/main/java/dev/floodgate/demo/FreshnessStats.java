@@ -42,6 +42,11 @@ final class FreshnessStats {
         shed.add(new Shed(channel, logTimestamp));
     }
 
+    /** Events of any channel shed whose log timestamps are in {@code [from, to)} (epoch ms). */
+    long shedLoggedBetween(long from, long to) {
+        return shed.stream().filter(s -> in(s.logTimestamp, from, to)).count();
+    }
+
     /** The service's completed calls per channel so far, at {@code atMillis}. */
     void service(long atMillis, Map<Channel, Long> callsSoFar) {
         service.add(new ServiceSample(atMillis, new EnumMap<>(callsSoFar)));

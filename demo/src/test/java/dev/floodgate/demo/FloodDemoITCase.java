@@ -78,6 +78,10 @@ class FloodDemoITCase {
         assertThat(freshness.path("shed_fraction").path("voice").asDouble())
                 .as("voice is the flooded channel")
                 .isPositive();
+        assertThat(freshness.path("shed_at_start").asLong())
+                .as("nothing shed in the calm after the start")
+                .isZero();
+        assertThat(freshness.has("shed_after_recovery")).isTrue();
         assertChartPlotsEverySeries(output.resolve(DemoReport.CHART));
     }
 

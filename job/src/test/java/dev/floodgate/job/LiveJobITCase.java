@@ -12,6 +12,8 @@ import dev.floodgate.model.Interaction;
 import dev.floodgate.model.Priority;
 import dev.floodgate.model.ProcessedEvent;
 import dev.floodgate.operators.process.ProcessingConfig;
+import dev.floodgate.operators.shed.ChannelPolicy;
+import dev.floodgate.operators.shed.HotKeyPolicy;
 import dev.floodgate.operators.shed.ShedPolicy;
 import dev.floodgate.sinks.ArchiveSink;
 import dev.floodgate.sinks.ExactlyOnceKafkaSinks;
@@ -47,7 +49,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The live job end to end on a real broker and a MiniCluster: every valid event processed exactly
  * once (read back {@code read_committed}), every poison record a dead letter with the right reason,
- * the archive complete; and the same after a failure injected after the first completed checkpoint.
+ * the archive complete; and the same after a failure injected after the first completed checkpoint,
+ * with shedding on: a catch-up a fast service absorbs sheds nothing.
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
 class LiveJobITCase {
@@ -73,7 +76,7 @@ class LiveJobITCase {
     @Test
     void everyValidEventIsProcessedOnceAndEveryPoisonRecordIsADeadLetter() throws Exception {
         Sent sent = produceInput();
-        runToCompletion(FailOnceProcessor.never());
+        runToCompletion(FailOnceProcessor.never(), ShedPolicy.none());
         assertExactlyOnce(sent);
     }
 
@@ -84,12 +87,32 @@ class LiveJobITCase {
         // completes
         // mid-stream, and the failure hits with committed and uncommitted output on both sides of
         // it.
-        runToCompletion(FailOnceProcessor.afterFirstCheckpoint(1000));
+        // Shedding on, every channel's normal and low with a 1 s target: the events are seconds
+        // old when read (all produced before the job starts) and older after the restart, yet the
+        // service answers at once, so admission sheds none (the rule before, age + predicted wait
+        // over the target, shed them by age).
+        ChannelPolicy tight =
+                ChannelPolicy.shed(
+                        Duration.ofSeconds(5),
+                        Duration.ofSeconds(1),
+                        Priority.LOW,
+                        Priority.NORMAL);
+        ShedPolicy shedding =
+                ShedPolicy.defaults()
+                        .withChannel(Channel.VOICE, tight)
+                        .withChannel(Channel.IMAGE, tight)
+                        .withChannel(Channel.CHAT, tight)
+                        .withHotKey(HotKeyPolicy.disabled()); // the test's burst is one
+        runToCompletion(FailOnceProcessor.afterFirstCheckpoint(1000), shedding);
         assertThat(FailOnceProcessor.FIRED).as("the injected failure happened").isTrue();
+        assertThat(KafkaIO.readCommitted(KAFKA.bootstrapServers(), topic("shed")))
+                .as("shed across the failover")
+                .isEmpty();
         assertExactlyOnce(sent);
     }
 
-    private void runToCompletion(FailOnceProcessor processor) throws Exception {
+    private void runToCompletion(FailOnceProcessor processor, ShedPolicy shedPolicy)
+            throws Exception {
         StreamExecutionEnvironment env = TestEnvironments.withBoundedRestarts(2, 500);
 
         ExactlyOnceKafkaSinks kafka =
@@ -111,7 +134,7 @@ class LiveJobITCase {
                 sinks,
                 Pipeline.defaults()
                         .withMaxRecordBytes(MAX_RECORD_BYTES)
-                        .withShedPolicy(ShedPolicy.none())
+                        .withShedPolicy(shedPolicy)
                         .withProcessor(processor)
                         // a restart on a loaded machine must not turn in-flight events into timeout
                         // dead letters

@@ -33,30 +33,35 @@ final class AdmittedEvents {
     }
 
     /** Admits {@code event} to {@code lane}; it is ready at once if its queue was empty. */
-    void admit(Interaction event, ChannelLane lane) {
-        admit(event, lane, Integer.MAX_VALUE);
+    Pending admit(Interaction event, ChannelLane lane) {
+        return admit(event, lane, Integer.MAX_VALUE);
     }
 
     /**
      * Admits {@code event} to {@code lane} unless its customer has {@code perCustomer} events in
-     * that lane already; returns whether it was admitted.
+     * that lane already; returns it as admitted, or {@code null}. A {@code high} event that joins
+     * behind its customer's earlier ones lends them its priority: the ready head is boosted now,
+     * the ones after it when they become ready.
      */
-    boolean admit(Interaction event, ChannelLane lane, int perCustomer) {
+    Pending admit(Interaction event, ChannelLane lane, int perCustomer) {
         CustomerQueues q = customers.get(event.customerId);
         if (q == null) {
             q = new CustomerQueues(scope, channels);
             customers.put(event.customerId, q);
         } else if (q.inLane(lane.channel.ordinal()) >= perCustomer) {
-            return false;
+            return null;
         }
         Pending p = new Pending(event, lane, arrivals++);
         lane.admitted(p);
         size++;
         changed.add(event.customerId);
         if (q.add(p)) {
-            lane.ready(p);
+            lane.ready(p, false);
+        } else if (p.high()) {
+            Pending head = q.head(p);
+            head.lane.boost(head);
         }
-        return true;
+        return p;
     }
 
     /** {@code p} left its customer's queue (emitted or shed): the next in the queue is ready. */
@@ -70,7 +75,7 @@ final class AdmittedEvents {
         }
         changed.add(customer);
         if (next != null) {
-            next.lane.ready(next);
+            next.lane.ready(next, q.hasHigh(next));
         }
     }
 

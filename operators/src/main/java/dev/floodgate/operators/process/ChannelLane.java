@@ -1,24 +1,45 @@
 package dev.floodgate.operators.process;
 
 import dev.floodgate.model.Channel;
+import dev.floodgate.operators.shed.DecayingMean;
 import dev.floodgate.operators.shed.LaneLoad;
 import java.util.ArrayDeque;
+import java.util.Comparator;
+import java.util.PriorityQueue;
 
 /**
- * One channel's lane on one subtask, for {@link ProcessInLanes}: its in-flight budget, the events
- * ready to be called (the heads of their customers' queues), {@code high} first, and the measured
- * call latency. The latency, as an exponentially weighted mean over the calls the service answered
- * (the answering attempt only: failed, timed-out attempts and retry backoffs say nothing about how
- * fast a healthy service serves, and would keep admission shedding long after an outage), gives the
- * predicted wait (Little's law: a lane with {@code limit} calls in flight completes {@code limit /
- * latency} calls per second). The lane is full when {@code maxQueued} events are ready to be
- * called: events waiting behind their customer's head cannot be called yet and are bounded per
- * customer instead ({@link LanesConfig#maxQueuedPerCustomer()}), so one customer's backlog never
- * fills the lane and stops the input of every channel. Task thread only; the gauges read the
- * volatile counts.
+ * One channel's lane on one subtask, for {@link ProcessInLanes}: its in-flight limit ({@link
+ * ConcurrencyLimit}, at most the configured budget), the events
+ * ready to be called (the heads of their customers' queues) and the measured call latency.
+ *
+ * <p>Ready events are called {@code high} first. The others are called in order of arrival on the
+ * subtask, not of becoming ready: a customer's successor that becomes ready when its predecessor's
+ * call ends competes by its arrival, where a FIFO put it behind every head that arrived after it
+ * (its age was two queue waits, while admission had predicted one). {@code high} events are called
+ * in the order they became ready (a FIFO): their queue is short (they are a small share, and never
+ * queue behind the rest), and ready order is round-robin between customers, so one customer sending
+ * {@code high} faster than its calls finish cannot put its backlog, all older than the others'
+ * events, ahead of everyone ({@code LoudCustomerSimulationTest}). Priority inheritance: a ready
+ * event that a {@code high} event of its customer's queue waits behind is called as {@code high}
+ * ({@link #boost}; it stays in order, only the heads ahead of a {@code high} event are boosted, at
+ * most {@link LanesConfig#maxQueuedPerCustomer()} of them), so a {@code high} event waits for its
+ * customer's earlier events at {@code high}'s pace, not behind the lane's admitted backlog. A
+ * boosted event is in both ready queues; the copy left behind is skipped when it comes up ({@link
+ * Pending#called}).
+ *
+ * <p>The latency is a mean over the calls the service answered, weighted by age ({@link
+ * DecayingMean}; the answering attempt only: failed, timed-out attempts and retry backoffs say
+ * nothing about how fast a healthy service serves, and would keep admission shedding long after an
+ * outage). The lane is full when {@code maxQueued} events are ready to be called: events waiting
+ * behind their customer's head cannot be called yet and are bounded per customer instead ({@link
+ * LanesConfig#maxQueuedPerCustomer()}), so one customer's backlog never fills the lane and stops
+ * the input of every channel. Task thread only; the gauges read the volatile counts.
  */
 final class ChannelLane implements LaneLoad {
-    private static final double ALPHA = 0.1;
+    /** Decay window of the latency estimate. */
+    private static final long LATENCY_TAU_MILLIS = 5_000;
+
+    private static final Comparator<Pending> BY_ARRIVAL = Comparator.comparingLong(p -> p.arrival);
 
     final Channel channel;
     final int budget;
@@ -35,14 +56,13 @@ final class ChannelLane implements LaneLoad {
     private final boolean boundsAllQueued;
 
     private final ArrayDeque<Pending> readyHigh = new ArrayDeque<>();
-    private final ArrayDeque<Pending> readyOther = new ArrayDeque<>();
+    private final PriorityQueue<Pending> readyOther = new PriorityQueue<>(BY_ARRIVAL);
+    private final DecayingMean latency = new DecayingMean(LATENCY_TAU_MILLIS);
     volatile int inFlight;
     volatile int queued;
-    private volatile double latencyMillis = -1;
-    private int queuedHigh;
 
-    /** Share of the calls started that were {@code high} (weighted mean): they go first. */
-    private double highShare;
+    /** Ready events, each counted once (a boosted one is in both queues). */
+    private int ready;
 
     /** Set when the lane may be able to start calls: {@link ProcessInLanes} pumps it. */
     boolean kick;
@@ -63,8 +83,8 @@ final class ChannelLane implements LaneLoad {
             ConcurrencyLimit limit) {
         this.channel = channel;
         this.limit = limit;
-        this.budget = budget;
         this.currentLimit = Math.min(budget, limit.limit(0));
+        this.budget = budget;
         this.maxQueued = maxQueued;
         this.circuit = circuit;
         this.boundsAllQueued = boundsAllQueued;
@@ -73,34 +93,58 @@ final class ChannelLane implements LaneLoad {
     /** An admitted event joins the lane (it waits until it is ready and has a slot). */
     void admitted(Pending p) {
         queued++;
-        if (p.high()) {
-            queuedHigh++;
-        }
     }
 
-    /** {@code p} is the head of its customer's queue now: it may be called. */
-    void ready(Pending p) {
-        (p.high() ? readyHigh : readyOther).add(p);
+    /**
+     * {@code p} is the head of its customer's queue now: it may be called; as {@code high} if it
+     * is, or if a {@code high} event waits behind it ({@code inherits}).
+     */
+    void ready(Pending p, boolean inherits) {
+        ready++;
+        if (p.high() || inherits) {
+            p.boosted = true;
+            readyHigh.add(p);
+        } else {
+            readyOther.add(p);
+        }
         kick = true;
     }
 
-    /** The next event to call, {@code high} first; {@code null} if none is ready. */
+    /** A {@code high} event now waits behind the ready {@code p}: {@code p} inherits it. */
+    void boost(Pending p) {
+        if (!p.boosted && !p.called) {
+            p.boosted = true;
+            readyHigh.add(p);
+            kick = true;
+        }
+    }
+
+    /** The next event to call, {@code high} first, by arrival; {@code null} if none is ready. */
     Pending pollReady() {
-        Pending p = readyHigh.poll();
-        return p != null ? p : readyOther.poll();
+        Pending p = poll(readyHigh);
+        return p != null ? p : poll(readyOther);
+    }
+
+    private Pending poll(java.util.Queue<Pending> q) {
+        Pending p;
+        while ((p = q.poll()) != null) {
+            if (!p.called) {
+                p.called = true;
+                ready--;
+                return p;
+            }
+        }
+        return null;
     }
 
     /** Whether an event is ready to be called. */
     boolean hasReady() {
-        return !readyHigh.isEmpty() || !readyOther.isEmpty();
+        return ready > 0;
     }
 
     /** {@code p} leaves the queue: it is called now, or shed. */
     void dequeued(Pending p) {
         queued--;
-        if (p.high()) {
-            queuedHigh--;
-        }
     }
 
     boolean hasSlot(long now) {
@@ -116,7 +160,7 @@ final class ChannelLane implements LaneLoad {
 
     /**
      * Calls that may be in flight, as last asked ({@link #hasSlot}, after each answer): the lane's
-     * budget for Little's law and the {@code inFlightLimit} gauge.
+     * limit for Little's law and the {@code inFlightLimit} gauge.
      */
     int currentLimit() {
         return currentLimit;
@@ -124,12 +168,11 @@ final class ChannelLane implements LaneLoad {
 
     /** Whether {@code maxQueued} events are ready to be called: the input waits. */
     boolean full() {
-        return (boundsAllQueued ? queued : readyHigh.size() + readyOther.size()) >= maxQueued;
+        return (boundsAllQueued ? queued : ready) >= maxQueued;
     }
 
     void started(Pending p) {
         inFlight++;
-        highShare += ALPHA * ((p.high() ? 1 : 0) - highShare);
     }
 
     /** A call ended, answered or not. */
@@ -137,12 +180,11 @@ final class ChannelLane implements LaneLoad {
         inFlight--;
     }
 
-    /** The service answered an attempt in {@code latency} ms. */
+    /** The service answered an attempt in {@code latency} ms, at {@code now}. */
     void answeredIn(long latency, long now) {
         limit.answered(latency, inFlight, now);
         currentLimit(now);
-        double l = latencyMillis;
-        latencyMillis = l < 0 ? latency : l + ALPHA * (latency - l);
+        this.latency.add(now, latency);
     }
 
     @Override
@@ -151,22 +193,22 @@ final class ChannelLane implements LaneLoad {
     }
 
     @Override
-    public long predictedWaitMillis(boolean high) {
-        double l = latencyMillis;
-        if (l < 0) {
-            return -1;
-        }
-        int ahead = (high ? queuedHigh : queued) + inFlight;
-        int slots = Math.max(1, currentLimit());
-        int waves = Math.max(0, ahead - slots + 1);
-        // high events arriving while a normal one waits are served before it: it gets the rest
-        double share = high ? 1.0 : Math.max(0.1, 1.0 - highShare);
-        return (long) (l + waves * l / slots / share);
+    public int inFlight() {
+        return inFlight;
     }
 
-    /** Calls per second the lane completes when it is busy (0 before the first call). */
-    double completionRate() {
-        double l = latencyMillis;
-        return l <= 0 ? 0 : Math.max(1, currentLimit()) * 1000.0 / l;
+    @Override
+    public int queued() {
+        return queued;
+    }
+
+    @Override
+    public int limit() {
+        return currentLimit();
+    }
+
+    @Override
+    public double latencyMillis() {
+        return latency.mean();
     }
 }

@@ -11,11 +11,14 @@ import java.util.List;
  * The admitted events of one customer in {@link ProcessInLanes}: one FIFO queue per channel (order
  * scope {@code channel}) or one for all (scope {@code customer}), and how many of them are in each
  * channel's lane (the per-customer bound). Only the head of a queue is ever in flight, so a
- * customer's events in one queue are called, and emitted, in arrival order.
+ * customer's events in one queue are called, and emitted, in arrival order. Counts the {@code high}
+ * events of each queue: while one waits, the queue's head inherits its priority ({@link
+ * ChannelLane#boost}).
  */
 final class CustomerQueues {
     private final ArrayDeque<Pending>[] queues;
     private final int[] inLane;
+    private final int[] high;
     private final boolean perChannel;
     private int size;
 
@@ -24,6 +27,21 @@ final class CustomerQueues {
         perChannel = scope == OrderScope.CHANNEL;
         queues = new ArrayDeque[perChannel ? channels : 1];
         inLane = new int[channels];
+        high = new int[queues.length];
+    }
+
+    private int index(Pending p) {
+        return perChannel ? p.lane.channel.ordinal() : 0;
+    }
+
+    /** Whether a {@code high} event is in {@code p}'s queue (itself, or behind it). */
+    boolean hasHigh(Pending p) {
+        return high[index(p)] > 0;
+    }
+
+    /** The head of {@code p}'s queue. */
+    Pending head(Pending p) {
+        return queueOf(p).peek();
     }
 
     /** The customer's events admitted to the lane of {@code channel} and not yet emitted. */
@@ -32,7 +50,7 @@ final class CustomerQueues {
     }
 
     private ArrayDeque<Pending> queueOf(Pending p) {
-        int i = perChannel ? p.lane.channel.ordinal() : 0;
+        int i = index(p);
         ArrayDeque<Pending> q = queues[i];
         if (q == null) {
             q = queues[i] = new ArrayDeque<>(2);
@@ -45,6 +63,9 @@ final class CustomerQueues {
         ArrayDeque<Pending> q = queueOf(p);
         q.add(p);
         size++;
+        if (p.high()) {
+            high[index(p)]++;
+        }
         inLane[p.lane.channel.ordinal()]++;
         return q.size() == 1;
     }
@@ -59,6 +80,9 @@ final class CustomerQueues {
             throw new IllegalStateException("not the head of its queue: " + p.event);
         }
         size--;
+        if (p.high()) {
+            high[index(p)]--;
+        }
         inLane[p.lane.channel.ordinal()]--;
         return q.peek();
     }

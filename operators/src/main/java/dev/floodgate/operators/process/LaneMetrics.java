@@ -17,7 +17,8 @@ import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
  *   <li>{@code channel=<c>}: gauges {@code inFlight}, {@code inFlightLimit} (calls that may be in
  *       flight now: the lane's {@link ConcurrencyLimit}, at most {@code --max-in-flight-<c>}),
  *       {@code queued}, {@code completionRate} (calls per second when busy), {@code
- *       predictedWaitMs} (of a {@code normal} event joining now), {@code circuitOpen} and {@code
+ *       predictedWaitMs} (of a {@code normal} event joining now, were no {@code high} to come,
+ *       before admission's correction), {@code circuitOpen} and {@code
  *       sheddingActive} (0/1: the lane shed an event in the last {@value #SHEDDING_ACTIVE_MS} ms
  *       for its load or its service: not for one hot, late or loud customer); counter {@code
  *       serviceRejected} (calls the service refused for a reason of its own: 401, 403, 404, 3xx; an
@@ -77,7 +78,7 @@ final class LaneMetrics {
             cg.gauge("inFlightLimit", lane::currentLimit);
             cg.gauge("queued", () -> lane.queued);
             cg.gauge("completionRate", lane::completionRate);
-            cg.gauge("predictedWaitMs", () -> lane.predictedWaitMillis(false));
+            cg.gauge("predictedWaitMs", () -> lane.predictedWaitMillis(1.0));
             cg.gauge("circuitOpen", () -> lane.circuit.isOpen() ? 1 : 0);
             cg.gauge("sheddingActive", () -> sheddingActive(c, System.currentTimeMillis()));
             serviceRejected[ci] = cg.counter("serviceRejected");

@@ -13,6 +13,17 @@ final class Pending {
 
     long startedAt;
 
+    /** When it was admitted (processing time), and the wait admission predicted for it then. */
+    long admittedAt;
+
+    long predictedWait = -1;
+
+    /** Whether it waits in its lane's {@code high} ready queue (its own or inherited priority). */
+    boolean boosted;
+
+    /** Whether it was taken from a ready queue (called or shed): a copy left behind is skipped. */
+    boolean called;
+
     /**
      * When its last retry started ({@link System#nanoTime()}, set off the task thread), 0 if it was
      * not retried: the latency of the attempt the service answered.

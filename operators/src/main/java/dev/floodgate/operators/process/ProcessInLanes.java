@@ -187,13 +187,15 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
         }
         ShedReason reason = admission.decide(event, now, lane);
         if (reason != null) {
-            shed(event, reason, detail(reason, event, lane, now), now);
+            shed(event, reason, detail(reason, event, now), now);
             return;
         }
         while (lane.full()) {
             mailbox.yield(); // results free room; until then the input waits (backpressure)
         }
-        if (!admitted.admit(event, lane, config.maxQueuedPerCustomer())) {
+        long predicted = admission.lastPredictedWaitMillis();
+        Pending p = admitted.admit(event, lane, config.maxQueuedPerCustomer());
+        if (p == null) {
             shed(
                     event,
                     ShedReason.CUSTOMER_BACKLOG,
@@ -203,6 +205,8 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
                     now);
             return;
         }
+        p.admittedAt = now;
+        p.predictedWait = predicted;
         metrics.admitted(event.channel, event.priority);
         pump();
     }
@@ -210,7 +214,8 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
     /** Admitted before the checkpoint: admitted again, whatever the bounds say now. */
     private void admit(Interaction event, ChannelLane lane) {
         metrics.admitted(event.channel, event.priority);
-        admitted.admit(event, lane);
+        admitted.admit(event, lane).admittedAt =
+                getProcessingTimeService().getCurrentProcessingTime();
     }
 
     /**
@@ -360,6 +365,7 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
         admitted.done(p);
         if (outcome.processed != null) {
             answered(p, now);
+            admission.processed(p.event, now, p.admittedAt, p.predictedWait);
             metrics.processed(p.event.channel, p.event.priority, outcome.processed.ageMillis());
             output.collect(new StreamRecord<>(outcome.processed, p.event.logTimestamp));
         } else if (outcome.transientFailure) {
@@ -395,12 +401,12 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
                 SHED, new StreamRecord<>(ShedEvent.of(event, reason, detail), event.logTimestamp));
     }
 
-    private static String detail(ShedReason reason, Interaction e, ChannelLane lane, long now) {
+    private String detail(ShedReason reason, Interaction e, long now) {
         return reason == ShedReason.PREDICTED_WAIT
                 ? "age "
                         + e.ageAt(now)
                         + " ms, predicted wait "
-                        + lane.predictedWaitMillis(false)
+                        + admission.lastPredictedWaitMillis()
                         + " ms"
                 : null;
     }

@@ -22,6 +22,22 @@ public interface Admission {
     @Nullable
     ShedReason decide(Interaction event, long nowMillis, LaneLoad lane);
 
+    /**
+     * The wait (ms) the last {@link #decide} predicted for its event, corrected; {@code -1} if it
+     * predicted none. Read right after {@code decide}: shed details, and {@link #processed}.
+     */
+    default long lastPredictedWaitMillis() {
+        return -1;
+    }
+
+    /**
+     * The service answered an admitted event at {@code nowMillis}: it was admitted at {@code
+     * admittedAtMillis} with {@code predictedWaitMillis} ({@link #lastPredictedWaitMillis()} then).
+     * What admission learns from the waits that really happened (the closed loop).
+     */
+    default void processed(
+            Interaction event, long nowMillis, long admittedAtMillis, long predictedWaitMillis) {}
+
     /** Admits everything (the backfill job's setting, and tests of the lanes). */
     static Admission admitAll() {
         return (event, nowMillis, lane) -> null;

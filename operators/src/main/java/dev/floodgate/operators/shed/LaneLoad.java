@@ -1,14 +1,53 @@
 package dev.floodgate.operators.shed;
 
-/** What admission control sees of one channel's lane on one subtask, before an event joins it. */
+/**
+ * What admission control sees of one channel's lane on one subtask, before an event joins it: the
+ * lane's raw measurements, and the wait Little's law predicts from them. The model (what demand,
+ * which share, which correction) is admission's ({@link PredictiveAdmission}).
+ */
 public interface LaneLoad {
 
     /** Calls in flight plus admitted events waiting for a call slot. */
     int work();
 
+    /** Calls in flight. */
+    int inFlight();
+
+    /** Admitted events not yet called (ready, or waiting behind their customer's earlier one). */
+    int queued();
+
+    /** Calls the lane may have in flight at once. */
+    int limit();
+
     /**
-     * How long an event of {@code priority} joining now would wait until its call finishes, in
-     * milliseconds, from the measured call latency ({@code -1} while nothing has been measured).
+     * The service's call latency in ms, a mean weighted by age ({@link DecayingMean}); {@code -1}
+     * while unknown.
      */
-    long predictedWaitMillis(boolean high);
+    double latencyMillis();
+
+    /**
+     * Calls per second the lane completes while all its slots are busy: {@code limit / latency}
+     * (Little's law; when calls queue inside a service shared with other subtasks, the latency
+     * includes that queue, so this is the lane's share of the service). 0 while unknown.
+     */
+    default double completionRate() {
+        double l = latencyMillis();
+        return l <= 0 ? 0 : limit() * 1000.0 / l;
+    }
+
+    /**
+     * How long an event joining now would wait until its call finishes, in ms, if it gets {@code
+     * share} (0..1] of the lane's completions (the rest go to {@code high} events, served first):
+     * one call, plus one completion per event ahead of it beyond the free slots. {@code -1} while
+     * the latency is unknown.
+     */
+    default long predictedWaitMillis(double share) {
+        double l = latencyMillis();
+        if (l < 0) {
+            return -1;
+        }
+        int limit = Math.max(1, limit());
+        int waves = Math.max(0, queued() + inFlight() - limit + 1);
+        return (long) (l + waves * l / limit / share);
+    }
 }
