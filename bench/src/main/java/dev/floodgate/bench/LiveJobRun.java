@@ -103,19 +103,35 @@ final class LiveJobRun {
             Commit commit,
             BeforeCancel beforeCancel)
             throws Exception {
+        return run(ctx, name, log, events, jobConf, commit, beforeCancel, new String[0]);
+    }
+
+    /**
+     * {@link #run} with more job options: e.g. a {@code --processor-url} instead of the dry run.
+     */
+    static Measured run(
+            BenchContext ctx,
+            String name,
+            String log,
+            long events,
+            Configuration jobConf,
+            Commit commit,
+            BeforeCancel beforeCancel,
+            String... extra)
+            throws Exception {
         String processed = name + ".processed";
         String shed = name + ".shed";
-        FloodgateOptions options =
-                options(
-                        ctx,
-                        name,
-                        log,
-                        "--shed-voice",
-                        "1h/30min",
-                        "--shed-image",
-                        "1h/30min",
-                        "--hot-key-rate",
-                        "1000000");
+        List<String> args =
+                new ArrayList<>(
+                        List.of(
+                                "--shed-voice",
+                                "1h/30min",
+                                "--shed-image",
+                                "1h/30min",
+                                "--hot-key-rate",
+                                "1000000"));
+        args.addAll(List.of(extra));
+        FloodgateOptions options = options(ctx, name, log, args.toArray(new String[0]));
         Configuration conf = new Configuration(jobConf);
         conf.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
         try (CommittedCounter counter = new CommittedCounter(ctx.bootstrap, processed, shed)) {
@@ -217,7 +233,8 @@ final class LiveJobRun {
     /**
      * The live job's options for a run named {@code name} (its topics {@code
      * name.processed|shed|dlq}, created here, its group and transactional ids) on {@code log}, from
-     * the earliest offset, plus {@code extra}.
+     * the earliest offset, plus {@code extra}: a dry run unless {@code extra} names a {@code
+     * --processor-url}.
      */
     static FloodgateOptions options(BenchContext ctx, String name, String log, String... extra)
             throws Exception {
@@ -232,7 +249,7 @@ final class LiveJobRun {
                 new ArrayList<>(
                         List.of(
                                 "--dry-run",
-                                "true",
+                                Boolean.toString(!List.of(extra).contains("--processor-url")),
                                 "--kafka-plaintext",
                                 "true",
                                 "--bootstrap-servers",
