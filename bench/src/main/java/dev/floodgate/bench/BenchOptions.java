@@ -67,10 +67,19 @@ public final class BenchOptions {
                     "300_000",
                     "http: events in its log, and calls of the HTTP path alone");
     static final TypedOption<Integer> HTTP_SERVICE_THREADS =
-            positive(
+            OPTIONS.integer(
                     "http-service-threads",
-                    "2",
-                    "http: handler threads of the service that answers at once");
+                    "0 or a positive integer",
+                    "0",
+                    "http: handler threads of the service that answers at once (0: its dispatcher"
+                            + " thread)",
+                    v -> {
+                        int n = Integer.parseInt(v);
+                        if (n < 0) {
+                            throw new IllegalArgumentException("below 0");
+                        }
+                        return n;
+                    });
     static final TypedOption<Integer> HTTP_ALONE_IN_FLIGHT =
             positive(
                     "http-alone-in-flight",
