@@ -22,7 +22,15 @@ import org.apache.flink.util.TimeUtils;
  */
 public final class BenchOptions {
     public static final List<String> SECTIONS =
-            List.of("throughput", "flood", "recovery", "state", "backfill", "reconcile", "visible");
+            List.of(
+                    "throughput",
+                    "http",
+                    "flood",
+                    "recovery",
+                    "state",
+                    "backfill",
+                    "reconcile",
+                    "visible");
 
     static final OptionSet OPTIONS = new OptionSet();
     static final String SMOKE = "smoke";
@@ -70,6 +78,37 @@ public final class BenchOptions {
                     "profile",
                     "true",
                     "throughput: record a JFR profile of the raw pipe and the job");
+    static final TypedOption<Integer> HTTP_EVENTS =
+            positive(
+                    "http-events",
+                    "300_000",
+                    "http: events in its log, and calls of the HTTP path alone");
+    static final TypedOption<Integer> HTTP_SERVICE_THREADS =
+            OPTIONS.integer(
+                    "http-service-threads",
+                    "0 or a positive integer",
+                    "0",
+                    "http: handler threads of the service that answers at once (0: its dispatcher"
+                            + " thread)",
+                    v -> {
+                        int n = Integer.parseInt(v);
+                        if (n < 0) {
+                            throw new IllegalArgumentException("below 0");
+                        }
+                        return n;
+                    });
+    static final TypedOption<Integer> HTTP_ALONE_IN_FLIGHT =
+            positive(
+                    "http-alone-in-flight",
+                    "64",
+                    "http: calls in flight when the HTTP path is measured alone");
+    static final TypedOption<List<String>> HTTP_JOB_ARGS =
+            OPTIONS.parsed(
+                    "http-job-args",
+                    "none or a list of job options key=value",
+                    "none",
+                    "http: job options added to both jobs, e.g. max-in-flight-chat=64",
+                    BenchOptions::jobArgs);
     static final TypedOption<Duration> FLOOD_TIME =
             duration("flood-time", "30s", "flood: how long each run floods");
     static final TypedOption<List<String>> FLOOD_RUNS =
@@ -140,6 +179,7 @@ public final class BenchOptions {
                     Map.entry(WARM_UP_PASSES.key, "1"),
                     Map.entry(REPEATS.key, "1"),
                     Map.entry(FLOOD_TIME.key, "4s"),
+                    Map.entry(HTTP_EVENTS.key, "2000"),
                     Map.entry(FLOOD_RUNS.key, "shedding-on-unaligned,shedding-off-aligned"),
                     Map.entry(RECOVERY_RATE.key, "1000"),
                     Map.entry(RECOVERY_TIME.key, "5s"),
@@ -169,6 +209,10 @@ public final class BenchOptions {
     int repeats;
 
     boolean profile;
+    int httpEvents;
+    int httpServiceThreads;
+    int httpAloneInFlight;
+    List<String> httpJobArgs;
     Duration floodTime;
     List<String> floodRuns;
     double recoveryRate;
@@ -214,6 +258,10 @@ public final class BenchOptions {
         o.warmUpPasses = p.get(WARM_UP_PASSES);
         o.repeats = p.get(REPEATS);
         o.profile = p.get(PROFILE);
+        o.httpEvents = p.get(HTTP_EVENTS);
+        o.httpServiceThreads = p.get(HTTP_SERVICE_THREADS);
+        o.httpAloneInFlight = p.get(HTTP_ALONE_IN_FLIGHT);
+        o.httpJobArgs = p.get(HTTP_JOB_ARGS);
         o.floodTime = p.get(FLOOD_TIME);
         o.floodRuns = p.get(FLOOD_RUNS);
         o.recoveryRate = p.get(RECOVERY_RATE);
@@ -266,6 +314,20 @@ public final class BenchOptions {
             items.add(item.apply(s));
         }
         return List.copyOf(items);
+    }
+
+    /** {@code key=value,...} as job arguments {@code --key value ...}. */
+    private static List<String> jobArgs(String v) {
+        List<String> args = new ArrayList<>();
+        if (!v.equals("none")) {
+            for (String kv : v.split(",")) {
+                int eq = kv.indexOf('=');
+                check(kv, eq > 0 && eq < kv.length() - 1);
+                args.add("--" + kv.substring(0, eq));
+                args.add(kv.substring(eq + 1));
+            }
+        }
+        return List.copyOf(args);
     }
 
     private static String check(String v, boolean ok) {

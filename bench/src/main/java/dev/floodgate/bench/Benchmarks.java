@@ -88,6 +88,7 @@ public final class Benchmarks {
                 long s0 = System.nanoTime();
                 switch (section) {
                     case "throughput" -> ThroughputBench.run(ctx);
+                    case "http" -> HttpBench.run(ctx);
                     case "flood" -> FloodBench.run(ctx);
                     case "recovery" -> RecoveryBench.run(ctx);
                     case "state" -> StateBench.run(ctx);

@@ -114,6 +114,31 @@ final class LiveJobRun {
                 ctx.options.checkpointInterval);
     }
 
+    /**
+     * {@link #run} with more job options: e.g. a {@code --processor-url} instead of the dry run.
+     */
+    static Measured run(
+            BenchContext ctx,
+            String name,
+            String log,
+            long events,
+            Configuration jobConf,
+            Commit commit,
+            BeforeCancel beforeCancel,
+            String... extra)
+            throws Exception {
+        return run(
+                ctx,
+                name,
+                log,
+                events,
+                jobConf,
+                commit,
+                beforeCancel,
+                ctx.options.checkpointInterval,
+                extra);
+    }
+
     /** The same at a checkpoint interval of its own (the throughput section's comparison). */
     static Measured run(
             BenchContext ctx,
@@ -123,22 +148,23 @@ final class LiveJobRun {
             Configuration jobConf,
             Commit commit,
             BeforeCancel beforeCancel,
-            Duration interval)
+            Duration interval,
+            String... extra)
             throws Exception {
         String processed = name + ".processed";
         String shed = name + ".shed";
+        List<String> args =
+                new ArrayList<>(
+                        List.of(
+                                "--shed-voice",
+                                "1h/30min",
+                                "--shed-image",
+                                "1h/30min",
+                                "--hot-key-rate",
+                                "1000000"));
+        args.addAll(List.of(extra));
         FloodgateOptions options =
-                options(
-                        ctx,
-                        interval,
-                        name,
-                        log,
-                        "--shed-voice",
-                        "1h/30min",
-                        "--shed-image",
-                        "1h/30min",
-                        "--hot-key-rate",
-                        "1000000");
+                options(ctx, interval, name, log, args.toArray(new String[0]));
         Configuration conf = new Configuration(jobConf);
         conf.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
         try (CommittedCounter counter = new CommittedCounter(ctx.bootstrap, processed, shed)) {
@@ -240,7 +266,8 @@ final class LiveJobRun {
     /**
      * The live job's options for a run named {@code name} (its topics {@code
      * name.processed|shed|dlq}, created here, its group and transactional ids) on {@code log}, from
-     * the earliest offset, plus {@code extra}.
+     * the earliest offset, plus {@code extra}: a dry run unless {@code extra} names a {@code
+     * --processor-url}.
      */
     static FloodgateOptions options(BenchContext ctx, String name, String log, String... extra)
             throws Exception {
@@ -261,7 +288,7 @@ final class LiveJobRun {
                 new ArrayList<>(
                         List.of(
                                 "--dry-run",
-                                "true",
+                                Boolean.toString(!List.of(extra).contains("--processor-url")),
                                 "--kafka-plaintext",
                                 "true",
                                 "--bootstrap-servers",

@@ -1,11 +1,14 @@
 package dev.floodgate.operators.process;
 
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.util.ByteArrayBuilder;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.floodgate.contract.OutputCodec;
 import dev.floodgate.contract.RecordLimits;
 import dev.floodgate.model.Channel;
 import dev.floodgate.model.Interaction;
+import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -21,6 +24,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Flow;
@@ -109,17 +113,13 @@ public class HttpEventProcessor implements EventProcessor {
         authValue = auth.isSet() ? auth.value() : null;
         callbacks =
                 Executors.newCachedThreadPool(
-                        r -> {
-                            Thread t = new Thread(r, "http-processor-" + version);
-                            t.setDaemon(true);
-                            return t;
-                        });
+                        r -> new CallbackThread(r, "http-processor-" + version));
         client =
                 HttpClient.newBuilder()
                         .version(HttpClient.Version.HTTP_1_1)
                         .connectTimeout(requestTimeout)
                         .sslContext(ssl)
-                        .executor(callbacks)
+                        .executor(new InlineOffTaskThread(callbacks))
                         .build();
     }
 
@@ -139,9 +139,7 @@ public class HttpEventProcessor implements EventProcessor {
                     HttpRequest.newBuilder(endpoint)
                             .timeout(requestTimeout)
                             .header("Content-Type", "application/json")
-                            .POST(
-                                    HttpRequest.BodyPublishers.ofByteArray(
-                                            JSON.writeValueAsBytes(payload(event))));
+                            .POST(HttpRequest.BodyPublishers.ofByteArray(payloadBytes(event)));
         } catch (Exception e) {
             return CompletableFuture.failedFuture(e);
         }
@@ -379,6 +377,31 @@ public class HttpEventProcessor implements EventProcessor {
         };
     }
 
+    /**
+     * {@link #payload}'s JSON, written straight to bytes: the same fields in the same order,
+     * without building the tree first (a tree per call was a tenth of the client's allocations).
+     */
+    static byte[] payloadBytes(Interaction event) throws IOException {
+        ByteArrayBuilder out = new ByteArrayBuilder(512);
+        try (JsonGenerator g = JSON.getFactory().createGenerator(out)) {
+            g.writeStartObject();
+            g.writeStringField("event_id", event.eventId);
+            g.writeStringField("customer_id", event.customerId);
+            g.writeNumberField("seq", event.seq);
+            g.writeStringField("channel", event.channel.wireName());
+            g.writeStringField(
+                    "priority", event.priority == null ? null : event.priority.wireName());
+            if (event.body != null) {
+                g.writeStringField("body", event.body);
+            }
+            if (event.uri != null) {
+                g.writeStringField("uri", event.uri);
+            }
+            g.writeEndObject();
+        }
+        return out.toByteArray();
+    }
+
     static ObjectNode payload(Interaction event) {
         ObjectNode node = JSON.createObjectNode();
         node.put("event_id", event.eventId);
@@ -393,6 +416,44 @@ public class HttpEventProcessor implements EventProcessor {
             node.put("uri", event.uri);
         }
         return node;
+    }
+
+    /** A thread of the client's callback pool. */
+    private static final class CallbackThread extends Thread {
+        CallbackThread(Runnable r, String name) {
+            super(r, name);
+            setDaemon(true);
+        }
+    }
+
+    /**
+     * The client's executor: a task the client's own threads hand it (its selector thread reading a
+     * response, a callback thread) runs at once on that thread; a task from any other thread (the
+     * Flink task thread calling {@link #process}: the request's first stage resolves the host and
+     * may block) goes to the callback pool. Every task handed to a pool costs a thread switch and a
+     * wake-up; with the pool for all of them the client switched threads about 14 times a call,
+     * inline about 5 (docs/benchmarks.md, the HTTP path). The selector thread is told by its class
+     * name (the JDK's {@code HttpClientImpl$SelectorManager}); should that change, its tasks go to
+     * the pool as before: slower, never wrong.
+     */
+    static final class InlineOffTaskThread implements Executor {
+        private static final String SELECTOR =
+                "jdk.internal.net.http.HttpClientImpl$SelectorManager";
+        private final Executor pool;
+
+        InlineOffTaskThread(Executor pool) {
+            this.pool = pool;
+        }
+
+        @Override
+        public void execute(Runnable task) {
+            Thread t = Thread.currentThread();
+            if (t instanceof CallbackThread || t.getClass().getName().equals(SELECTOR)) {
+                task.run();
+            } else {
+                pool.execute(task);
+            }
+        }
     }
 
     @Override

@@ -1,0 +1,276 @@
+package dev.floodgate.bench;
+
+import dev.floodgate.model.Channel;
+import dev.floodgate.model.Interaction;
+import dev.floodgate.model.Priority;
+import dev.floodgate.operators.process.HttpEventProcessor;
+import dev.floodgate.testkit.kafka.Topics;
+import dev.floodgate.testkit.service.InstantService;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.ToDoubleFunction;
+import org.apache.flink.configuration.Configuration;
+
+/**
+ * Section {@code http}: the live job with the real HTTP processor ({@link HttpEventProcessor},
+ * plain HTTP/1.1 to 127.0.0.1) against a service that answers at once ({@link InstantService}),
+ * against the same job's dry run ({@code --dry-run true}) on the same log, in one run. First the
+ * HTTP path alone, without Kafka or Flink: the processor calling the service with {@code
+ * --http-alone-in-flight} calls in flight, its calls per second and CPU per call, which bounds what
+ * the job can do over HTTP on this machine (the service must not be the bottleneck). Then a warm-up
+ * pass of each job, and {@code --repeats} rounds of dry run then HTTP job, both committing at the
+ * end of the log ({@link LiveJobRun.Commit#AT_END_OF_LOG}); medians reported, the JFR profile of
+ * the first round's HTTP job in {@code target/bench/http-job.jfr}. {@code --http-job-args} adds job
+ * options (e.g. larger {@code --max-in-flight-*}) to both jobs.
+ */
+final class HttpBench {
+    private static final String S = "http";
+
+    private HttpBench() {}
+
+    record Round(
+            LiveJobRun.Measured dry,
+            double dryPerCpu,
+            LiveJobRun.Measured http,
+            double httpPerCpu) {}
+
+    static void run(BenchContext ctx) throws Exception {
+        BenchOptions o = ctx.options;
+        BenchResults r = ctx.results;
+        JfrProfile profile = o.profile ? JfrProfile.start() : null;
+        try (InstantService service = InstantService.start(o.httpServiceThreads)) {
+            alone(ctx, service);
+            String log = "bench.http-interactions";
+            Topics.create(ctx.bootstrap, 4, Duration.ofDays(1), log);
+            LogFiller.Filled f =
+                    LogFiller.fill(
+                            ctx.bootstrap, log, o.httpEvents, o.customers, o.eventBytes, 43, false);
+            r.put(S, "log filled: events", f.events(), "events");
+            String[] http = httpArgs(ctx, service);
+            String[] dry = o.httpJobArgs.toArray(new String[0]);
+            long calls0 = service.calls();
+            LiveJobRun.Measured warmDry = job(ctx, "bench.http-warm-dry", log, dry);
+            LiveJobRun.Measured warmHttp = job(ctx, "bench.http-warm-http", log, http);
+            r.note(
+                    S,
+                    String.format(
+                            "warm-up: dry run %.0f events/s, HTTP %.0f events/s (processing %.0f)",
+                            warmDry.endToEndRate(),
+                            warmHttp.endToEndRate(),
+                            warmHttp.processingRate()));
+            List<Round> rounds = new ArrayList<>();
+            for (int i = 1; i <= o.repeats; i++) {
+                ProcessCpu dryCpu = new ProcessCpu();
+                LiveJobRun.Measured d = job(ctx, "bench.http-dry-" + i, log, dry);
+                double dryPerCpu = o.httpEvents / dryCpu.cpuSeconds();
+                Instant start = Instant.now();
+                ProcessCpu httpCpu = new ProcessCpu();
+                LiveJobRun.Measured h;
+                try {
+                    h = job(ctx, "bench.http-" + i, log, http);
+                } finally {
+                    if (i == 1 && profile != null) {
+                        Path jfr = Path.of("target", "bench", "http-job.jfr");
+                        Files.createDirectories(jfr.getParent());
+                        profile.stopAndReport(jfr.toAbsolutePath(), start, r, 15);
+                        profile = null;
+                    }
+                }
+                double httpPerCpu = o.httpEvents / httpCpu.cpuSeconds();
+                Round round = new Round(d, dryPerCpu, h, httpPerCpu);
+                rounds.add(round);
+                r.note(
+                        S,
+                        String.format(
+                                "round %d: dry run %.0f events/s (processing %.0f), HTTP %.0f events/s"
+                                        + " (processing %.0f, %.0f per CPU second); ratio HTTP / dry run %.2f,"
+                                        + " processing %.2f",
+                                i,
+                                d.endToEndRate(),
+                                d.processingRate(),
+                                h.endToEndRate(),
+                                h.processingRate(),
+                                httpPerCpu,
+                                h.endToEndRate() / d.endToEndRate(),
+                                h.processingRate() / d.processingRate()));
+            }
+            long httpCalls = service.calls() - calls0;
+            // every event of the HTTP jobs (warm-up and rounds) was a call: none went around it
+            r.put(S, "service calls by the HTTP jobs", httpCalls, "calls");
+            r.put(S, "HTTP jobs' events", (long) o.httpEvents * (1 + o.repeats), "events");
+            report(r, rounds);
+        } finally {
+            if (profile != null) {
+                profile.close();
+            }
+        }
+    }
+
+    private static void report(BenchResults r, List<Round> rounds) {
+        r.put(
+                S,
+                "dry run, submit to all committed",
+                median(rounds, x -> x.dry().endToEndRate()),
+                "events/s");
+        r.put(
+                S,
+                "dry run, first to last processed_at",
+                median(rounds, x -> x.dry().processingRate()),
+                "events/s");
+        r.put(
+                S,
+                "dry run: events per CPU second of this process",
+                median(rounds, Round::dryPerCpu),
+                "events/cpu-s");
+        r.put(
+                S,
+                "HTTP job, submit to all committed",
+                median(rounds, x -> x.http().endToEndRate()),
+                "events/s");
+        r.put(
+                S,
+                "HTTP job, first to last processed_at",
+                median(rounds, x -> x.http().processingRate()),
+                "events/s");
+        r.put(
+                S,
+                "HTTP job: events per CPU second of this process",
+                median(rounds, Round::httpPerCpu),
+                "events/cpu-s");
+        r.put(
+                S,
+                "ratio HTTP job / dry run (submit to all committed)",
+                median(rounds, x -> x.http().endToEndRate() / x.dry().endToEndRate()),
+                "x");
+        r.put(
+                S,
+                "ratio HTTP job / dry run (first to last processed_at)",
+                median(rounds, x -> x.http().processingRate() / x.dry().processingRate()),
+                "x");
+        r.put(
+                S,
+                "ratio HTTP job / dry run (events per CPU second)",
+                median(rounds, x -> x.httpPerCpu() / x.dryPerCpu()),
+                "x");
+    }
+
+    /** The HTTP job's options: the service's URL (plain HTTP on 127.0.0.1) and the extra ones. */
+    private static String[] httpArgs(BenchContext ctx, InstantService service) {
+        List<String> args =
+                new ArrayList<>(
+                        List.of(
+                                "--processor-url",
+                                service.baseUri().toString(),
+                                "--processor-allow-plaintext",
+                                "true"));
+        args.addAll(ctx.options.httpJobArgs);
+        return args.toArray(new String[0]);
+    }
+
+    private static LiveJobRun.Measured job(BenchContext ctx, String name, String log, String[] args)
+            throws Exception {
+        return LiveJobRun.run(
+                ctx,
+                name,
+                log,
+                ctx.options.httpEvents,
+                new Configuration(),
+                LiveJobRun.Commit.AT_END_OF_LOG,
+                null,
+                args);
+    }
+
+    /**
+     * The HTTP path alone: the processor the job uses calling the service from one thread, {@code
+     * --http-alone-in-flight} calls in flight, a warm-up then a measured run of {@code
+     * --http-events} calls each.
+     */
+    private static void alone(BenchContext ctx, InstantService service) throws Exception {
+        BenchOptions o = ctx.options;
+        HttpEventProcessor p =
+                HttpEventProcessor.forBaseUri(service.baseUri(), Duration.ofSeconds(30), "bench");
+        p.open();
+        try {
+            Interaction[] events = sample(1024, o.eventBytes);
+            calls(p, events, o.httpEvents, o.httpAloneInFlight);
+            ProcessCpu cpu = new ProcessCpu();
+            long t0 = System.nanoTime();
+            calls(p, events, o.httpEvents, o.httpAloneInFlight);
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            r(ctx).put(
+                            S,
+                            "HTTP path alone (processor + service, no job): calls",
+                            o.httpEvents / seconds,
+                            "calls/s");
+            r(ctx).put(
+                            S,
+                            "HTTP path alone: CPU per call, client and service",
+                            cpu.cpuSeconds() / o.httpEvents * 1e6,
+                            "µs");
+            r(ctx).put(
+                            S,
+                            "HTTP path alone: share of the machine's CPU",
+                            cpu.machineShare(),
+                            "ratio");
+        } finally {
+            p.close();
+        }
+    }
+
+    private static BenchResults r(BenchContext ctx) {
+        return ctx.results;
+    }
+
+    private static void calls(HttpEventProcessor p, Interaction[] events, int n, int inFlight)
+            throws Exception {
+        Semaphore slots = new Semaphore(inFlight);
+        AtomicLong failed = new AtomicLong();
+        for (int i = 0; i < n; i++) {
+            slots.acquire();
+            CompletableFuture<String> f = p.process(events[i % events.length]);
+            f.whenComplete(
+                    (v, e) -> {
+                        if (e != null) {
+                            failed.incrementAndGet();
+                        }
+                        slots.release();
+                    });
+        }
+        if (!slots.tryAcquire(inFlight, 1, TimeUnit.MINUTES)) {
+            throw new IllegalStateException("calls still in flight after a minute");
+        }
+        if (failed.get() > 0) {
+            throw new IllegalStateException(failed.get() + " calls failed");
+        }
+    }
+
+    /** Events as the log holds them: the daily mix, bodies padded to about {@code bytes}. */
+    private static Interaction[] sample(int n, int bytes) {
+        Interaction[] events = new Interaction[n];
+        for (int i = 0; i < n; i++) {
+            Interaction e = new Interaction();
+            e.eventId = "evt-" + i;
+            e.customerId = "customer-" + (i % 97);
+            e.seq = i;
+            e.channel = i % 10 == 0 ? Channel.VOICE : Channel.CHAT;
+            e.priority = i % 10 == 1 ? Priority.HIGH : Priority.NORMAL;
+            e.occurredAt = System.currentTimeMillis();
+            e.body = "x".repeat(Math.max(1, bytes - 150));
+            events[i] = e;
+        }
+        return events;
+    }
+
+    private static double median(List<Round> rounds, ToDoubleFunction<Round> value) {
+        double[] v = rounds.stream().mapToDouble(value).sorted().toArray();
+        return v.length % 2 == 1 ? v[v.length / 2] : (v[v.length / 2 - 1] + v[v.length / 2]) / 2;
+    }
+}
