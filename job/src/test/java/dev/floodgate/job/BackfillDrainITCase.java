@@ -132,14 +132,12 @@ class BackfillDrainITCase {
                         options.get(FloodgateOptions.GROUP_ID),
                         "committed",
                         Duration.ofDays(1)),
-                new BackfillJob.DrainSinks(
-                        backfillSinks.processed(options.get(FloodgateOptions.PROCESSED_TOPIC)),
-                        backfillSinks.deadLetters(
-                                options.get(FloodgateOptions.DLQ_TOPIC), "backfill"),
-                        backfillSinks.shed(options.get(FloodgateOptions.SHED_TOPIC)),
-                        backfillSinks.drainMarks(
-                                options.get(FloodgateOptions.DRAIN_PROGRESS_TOPIC),
-                                options.get(FloodgateOptions.GROUP_ID))),
+                backfillSinks.drainOutputs(
+                        options.get(FloodgateOptions.PROCESSED_TOPIC),
+                        options.get(FloodgateOptions.DLQ_TOPIC),
+                        options.get(FloodgateOptions.SHED_TOPIC),
+                        options.get(FloodgateOptions.DRAIN_PROGRESS_TOPIC),
+                        options.get(FloodgateOptions.GROUP_ID)),
                 Pipeline.defaults()
                         .withShedPolicy(ShedPolicy.none())
                         .withProcessor(FailOnceProcessor.afterFirstCheckpoint(0)),
