@@ -57,12 +57,16 @@ class StockClusterDrainITCase {
                 Paths.get(System.getProperty("floodgate.cluster.dir", "target/cluster-it"))
                         .toAbsolutePath()
                         .resolveSibling("cluster-it-stock");
+        // floodgate.drain.job.jar: another build's jar, to measure the code before a change
         Path jobJar =
                 Paths.get(
                         System.getProperty(
-                                "floodgate.job.jar",
-                                root.resolve("job/target/floodgate-job-0.1.0-SNAPSHOT-job.jar")
-                                        .toString()));
+                                "floodgate.drain.job.jar",
+                                System.getProperty(
+                                        "floodgate.job.jar",
+                                        root.resolve(
+                                                        "job/target/floodgate-job-0.1.0-SNAPSHOT-job.jar")
+                                                .toString())));
         assertThat(jobJar).as("the shaded job jar (mvn package)").exists();
         Dirs.deleteRecursively(dir);
         cluster = new ClusterSh(root, dir, jobJar, 2).env("FLOODGATE_STOCK_CONF", "true");
