@@ -19,6 +19,9 @@
 #   scripts/cluster.sh tool <savepoint inspect <path>|reconcile> [options]   the job jar's tools, in this shell
 #   scripts/cluster.sh tls                     this cluster's TLS key material (start makes it when missing): paths
 #
+# FLOODGATE_STOCK_CONF=true starts the cluster with Flink's default configuration instead of flink-conf/ (only
+# addresses, ports, memory, directories and TLS set): what a user's stock session cluster does.
+#
 # Results (job ids, savepoint paths) go to standard output, progress to standard error.
 # Everything is bound to 127.0.0.1 except the Prometheus reporter (it has no host option: all interfaces).
 #
@@ -102,6 +105,15 @@ render_conf() {
   mkdir -p "$CONF" "$LOGS" "$RUN" "$CLUSTER_DIR/state" "$CLUSTER_DIR/tmp"
   cp "$ROOT/flink-conf/config.yaml" "$ROOT/flink-conf/log4j.properties" "$ROOT/flink-conf/log4j-console.properties" "$CONF/"
   local c="$CONF/config.yaml"
+  if [[ "${FLOODGATE_STOCK_CONF:-false}" == true ]]; then
+    # Flink's default configuration, as a session cluster from the distribution runs it: none of flink-conf's
+    # checkpointing, restart, network (buffer debloating) or heartbeat choices; only the distribution's JVM
+    # flags for Java 17 and this script's addresses, ports, memory, directories and TLS below (tests of what the
+    # jobs set themselves on a stock cluster).
+    local opens; opens="$(conf_value "$c" env.java.opts.all)"
+    : > "$c"
+    set_conf "$c" env.java.opts.all "$opens"
+  fi
   set_conf "$c" jobmanager.rpc.address 127.0.0.1
   set_conf "$c" jobmanager.bind-host 127.0.0.1
   set_conf "$c" jobmanager.rpc.port "$RPC_PORT"

@@ -4,8 +4,9 @@ import dev.floodgate.job.kafka.KafkaAcls;
 import dev.floodgate.job.kafka.KafkaClientConfig;
 import dev.floodgate.job.kafka.KafkaPreflight;
 import dev.floodgate.job.kafka.KafkaTransport;
+import dev.floodgate.model.Channel;
 import dev.floodgate.model.DeadLetter;
-import dev.floodgate.model.DrainMark;
+import dev.floodgate.model.DrainOutput;
 import dev.floodgate.model.Interaction;
 import dev.floodgate.model.Lane;
 import dev.floodgate.model.ProcessedEvent;
@@ -16,10 +17,12 @@ import dev.floodgate.operators.MarkDrainProgress;
 import dev.floodgate.operators.ParseInteractions;
 import dev.floodgate.operators.RateLimit;
 import dev.floodgate.operators.ordering.OrderPerCustomer;
+import dev.floodgate.operators.process.LanesConfig;
 import dev.floodgate.operators.process.ProcessEvents;
 import dev.floodgate.operators.process.ProcessInLanes;
 import dev.floodgate.operators.shed.AdmissionPolicy;
 import dev.floodgate.sinks.ExactlyOnceKafkaSinks;
+import dev.floodgate.sinks.LingeringTransactions;
 import dev.floodgate.sources.DrainProgress;
 import dev.floodgate.sources.InteractionLogSource;
 import java.time.Instant;
@@ -105,6 +108,7 @@ public final class BackfillJob {
     public static void build(StreamExecutionEnvironment env, FloodgateOptions o) throws Exception {
         if (o.get(FloodgateOptions.MODE) == BackfillMode.DRAIN) {
             ensureProgressTopic(o);
+            endLingeringTransactions(o);
             buildDrain(
                     env,
                     o,
@@ -191,7 +195,6 @@ public final class BackfillJob {
                 group,
                 progressTopic,
                 marks);
-        ExactlyOnceKafkaSinks kafka = sinks(o, client);
         defineDrain(
                 env,
                 InteractionLogSource.fromMarksToEndOffsets(
@@ -201,13 +204,42 @@ public final class BackfillJob {
                         marks,
                         o.get(FloodgateOptions.LOG_RETENTION),
                         client),
-                new DrainSinks(
-                        kafka.processed(o.get(FloodgateOptions.PROCESSED_TOPIC)),
-                        kafka.deadLetters(o.get(FloodgateOptions.DLQ_TOPIC), "backfill"),
-                        kafka.shed(shedTopic),
-                        kafka.drainMarks(progressTopic, group)),
+                sinks(o, client)
+                        .drainOutputs(
+                                o.get(FloodgateOptions.PROCESSED_TOPIC),
+                                o.get(FloodgateOptions.DLQ_TOPIC),
+                                shedTopic,
+                                progressTopic,
+                                group),
                 Pipeline.from(o),
                 o.get(FloodgateOptions.MAX_RATE));
+    }
+
+    /**
+     * Before a drain reads its marks: ends the transactions an earlier drain of the same
+     * transactional ids left open (cancelled or crashed between a checkpoint and its commit). This
+     * run starts without that run's state, so it never commits them, and while open they hide the
+     * marks committed after them ({@link LingeringTransactions}).
+     */
+    static void endLingeringTransactions(FloodgateOptions o) throws Exception {
+        String prefix =
+                KafkaAcls.transactionalIdPrefix(JobKind.BACKFILL, o)
+                        + "-"
+                        + ExactlyOnceKafkaSinks.DRAIN_OUTPUTS
+                        + "-";
+        java.util.List<String> aborted =
+                LingeringTransactions.resolve(
+                        o.get(FloodgateOptions.BOOTSTRAP_SERVERS),
+                        KafkaClientConfig.from(o).clientProperties(),
+                        prefix,
+                        java.time.Duration.ofMinutes(1));
+        if (!aborted.isEmpty()) {
+            LOG.info(
+                    "aborted {} transactions an earlier drain left open (it was cancelled or"
+                            + " failed before their commit; their records are drained again): {}",
+                    aborted.size(),
+                    aborted);
+        }
     }
 
     private static ExactlyOnceKafkaSinks sinks(FloodgateOptions o, Map<String, String> client) {
@@ -235,31 +267,32 @@ public final class BackfillJob {
         return restored;
     }
 
-    /** The drain's sinks: its outputs and its progress marks. */
-    public record DrainSinks(
-            Sink<ProcessedEvent> processed,
-            Sink<DeadLetter> deadLetters,
-            Sink<ShedEvent> shedAgain,
-            Sink<DrainMark> marks) {}
-
     /**
-     * Shed lane -> marks -> parse -> rate limit -> keyBy -> process (lane backfill) -> processed,
-     * dead letters; a call whose service still fails after its retries goes back to the shed lane
-     * ({@code shedAgain}, after the end offsets this drain reads to): backlog for the next drain,
-     * never a dead letter.
+     * Shed lane -> marks -> parse -> rate limit -> process (lane backfill), one chain per subtask,
+     * and one transactional sink per subtask for its results, dead letters, events whose service
+     * still fails after their retries (back to the shed lane, after the end offsets this drain
+     * reads to: backlog for the next drain, never a dead letter) and its progress marks.
      *
-     * <p>Progress commits with the output's checkpoint: at each checkpoint the lanes settle (every
-     * admitted event gets its outcome before the barrier) and the marks of what was read before the
-     * barrier commit with that checkpoint; checkpoints are aligned (an unaligned one would hold
-     * records in flight). The marks and the outputs are separate transactions, so only a stop (or
-     * the end of the input) leaves them committed together: a run restored from its own checkpoint
-     * continues from its state and commits what is pending; a new run starts at the last committed
-     * marks ({@link DrainProgress}), exact after a stop, not after a cancel.
+     * <p>Exact after any end (issue 32). At each checkpoint the lanes settle (every admitted event
+     * gets its outcome before the barrier), then each subtask marks, per partition it reads, the
+     * offset after its last record ({@link MarkDrainProgress}); checkpoints are aligned. The marks
+     * and the outcomes of every record before them reach the subtask's sink before the barrier, so
+     * they are one Kafka transaction: committed together or aborted together, whatever stops the
+     * run. A new run starts at the last committed marks ({@link DrainProgress}) after aborting what
+     * an earlier run left open ({@link #endLingeringTransactions}): it neither repeats nor skips.
+     * One customer's events are in one partition, so no shuffle is needed: the lanes are chained to
+     * the source and the sink takes a forward edge, so a subtask's marks and outputs meet in one
+     * sink subtask, and no network buffer of backlog stands before the lanes.
+     *
+     * <p>Liveness: what a barrier waits for is only what the lanes admitted, at most the lane's
+     * call budget in flight plus as many queued ({@link #drainLanes}): a few calls' time at the
+     * service's pace, whatever {@code --max-rate} allows. The source's read-ahead waits after the
+     * barrier.
      */
     public static void defineDrain(
             StreamExecutionEnvironment env,
             Source<RawRecord, ?, ?> shedLane,
-            DrainSinks sinks,
+            Sink<DrainOutput> sink,
             Pipeline pipeline,
             double maxRate) {
         env.getCheckpointConfig().enableUnalignedCheckpoints(false);
@@ -271,20 +304,65 @@ public final class BackfillJob {
                                 TypeInformation.of(RawRecord.class),
                                 new MarkDrainProgress())
                         .uid(Uids.MARK_DRAIN_PROGRESS);
-        raw.getSideOutput(MarkDrainProgress.MARKS)
-                .sinkTo(sinks.marks())
-                .uid(Uids.SINK_DRAIN_PROGRESS)
-                .name("drain marks -> kafka");
-        Pipeline settled = pipeline.withLanes(pipeline.lanes().withSettleAtCheckpoints(true));
-        finish(
-                raw,
-                sinks.processed(),
-                sinks.deadLetters(),
-                sinks.shedAgain(),
-                settled,
-                maxRate,
-                Lane.BACKFILL,
-                false);
+        SingleOutputStreamOperator<Interaction> valid =
+                raw.process(new ParseInteractions(pipeline.maxRecordBytes()))
+                        .uid(Uids.PARSE)
+                        .name("parse + validate");
+        // Neither sheds for load (admit all) nor for one customer's backlog (it waits: the input
+        // stops instead), and the circuit is off: each call gets its retries.
+        SingleOutputStreamOperator<ProcessedEvent> processed =
+                FloodgateJob.processInLanes(
+                        valid.map(new RateLimit<Interaction>(maxRate))
+                                .uid(Uids.RATE_LIMIT)
+                                .name("rate limit"),
+                        pipeline.withLanes(drainLanes(pipeline.lanes())),
+                        AdmissionPolicy.admitAll(),
+                        Lane.BACKFILL,
+                        Uids.DRAIN_PROCESS_LANES);
+        // The drain reads the shed lane, whose records the live job parsed: none fail to parse
+        // but a changed limit can, and those dead letters are new.
+        DataStream<DrainOutput> deadLetters =
+                processed
+                        .getSideOutput(ProcessInLanes.FAILED)
+                        .union(valid.getSideOutput(ParseInteractions.DEAD_LETTERS))
+                        .map(DrainOutput::deadLetter)
+                        .uid(Uids.DRAIN_DEAD_LETTERS_OUT)
+                        .name("dead letters");
+        DataStream<DrainOutput> shedAgain =
+                processed
+                        .getSideOutput(ProcessInLanes.SHED)
+                        .map(DrainOutput::shedAgain)
+                        .uid(Uids.DRAIN_SHED_AGAIN_OUT)
+                        .name("service unavailable -> shed lane");
+        DataStream<DrainOutput> marks =
+                raw.getSideOutput(MarkDrainProgress.MARKS)
+                        .map(DrainOutput::mark)
+                        .uid(Uids.DRAIN_MARKS_OUT)
+                        .name("drain marks");
+        processed
+                .map(DrainOutput::processed)
+                .uid(Uids.DRAIN_PROCESSED_OUT)
+                .name("processed")
+                .union(deadLetters, shedAgain, marks)
+                .sinkTo(sink)
+                .uid(Uids.SINK_DRAIN_OUTPUTS)
+                .name("drain outputs -> kafka");
+    }
+
+    /**
+     * The drain's lanes: settled at each checkpoint, no circuit, no per-customer bound, and at most
+     * as many events queued per lane as the smallest call budget, so a barrier waits for a few
+     * calls' time rather than a queue's (64 by default, 8 s at 10 calls/s).
+     */
+    static LanesConfig drainLanes(LanesConfig lanes) {
+        int budget = Integer.MAX_VALUE;
+        for (Channel c : Channel.values()) {
+            budget = Math.min(budget, lanes.maxInFlight(c));
+        }
+        return lanes.withSettleAtCheckpoints(true)
+                .withCircuit(Integer.MAX_VALUE, lanes.circuitOpenFor())
+                .withMaxQueuedPerCustomer(Integer.MAX_VALUE)
+                .withMaxQueued(Math.min(lanes.maxQueued(), budget));
     }
 
     /**
@@ -301,18 +379,6 @@ public final class BackfillJob {
         DataStream<RawRecord> raw =
                 env.fromSource(log, InteractionLogSource.logClock(), "interaction log (replay)")
                         .uid(Uids.SOURCE_REPLAY);
-        finish(raw, processed, deadLetters, null, pipeline, maxRate, Lane.REPLAY, true);
-    }
-
-    private static void finish(
-            DataStream<RawRecord> raw,
-            Sink<ProcessedEvent> processedSink,
-            Sink<DeadLetter> deadLetterSink,
-            Sink<ShedEvent> shedSink,
-            Pipeline pipeline,
-            double maxRate,
-            Lane lane,
-            boolean ordered) {
         SingleOutputStreamOperator<Interaction> valid =
                 raw.process(new ParseInteractions(pipeline.maxRecordBytes()))
                         .uid(Uids.PARSE)
@@ -322,65 +388,42 @@ public final class BackfillJob {
                         .uid(Uids.RATE_LIMIT)
                         .name("rate limit")
                         .keyBy(CustomerKey.INSTANCE);
-        // the drain's events are keyed by the shuffle above; the replay's come out of the ordering
-        // operator, still partitioned by customer (reinterpreting a KeyedStream itself would
-        // replace its shuffle by a forward edge)
-        KeyedStream<Interaction, String> events = keyed;
-        if (ordered) {
-            SingleOutputStreamOperator<Interaction> inOrder = FloodgateJob.order(keyed, pipeline);
-            // The replay has no later lane: events arriving after their gap was skipped are
-            // processed now.
-            events =
-                    DataStreamUtils.reinterpretAsKeyedStream(
-                            inOrder.union(inOrder.getSideOutput(OrderPerCustomer.LATE)),
-                            CustomerKey.INSTANCE);
-        }
-        // The replay continues the live job's admitted events (same uid); the drain must never
-        // pick them up, even when someone starts it from a live savepoint. Neither sheds for load
-        // (admit all) nor for one customer's backlog (it waits: the input stops instead), and the
-        // circuit is off: each call gets its retries.
+        SingleOutputStreamOperator<Interaction> inOrder = FloodgateJob.order(keyed, pipeline);
+        // The replay has no later lane: events arriving after their gap was skipped are processed
+        // now. They come out of the ordering operator still partitioned by customer
+        // (reinterpreting a KeyedStream itself would replace its shuffle by a forward edge).
+        KeyedStream<Interaction, String> events =
+                DataStreamUtils.reinterpretAsKeyedStream(
+                        inOrder.union(inOrder.getSideOutput(OrderPerCustomer.LATE)),
+                        CustomerKey.INSTANCE);
+        // The replay continues the live job's admitted events (same uid). It sheds neither for
+        // load (admit all) nor for one customer's backlog (it waits: the input stops instead),
+        // and the circuit is off: each call gets its retries.
         Pipeline noCircuit =
                 pipeline.withLanes(
                         pipeline.lanes()
                                 .withCircuit(Integer.MAX_VALUE, pipeline.lanes().circuitOpenFor())
                                 .withMaxQueuedPerCustomer(Integer.MAX_VALUE));
-        SingleOutputStreamOperator<ProcessedEvent> processed =
+        SingleOutputStreamOperator<ProcessedEvent> results =
                 FloodgateJob.processInLanes(
                         events,
                         noCircuit,
                         AdmissionPolicy.admitAll(),
-                        lane,
-                        ordered ? Uids.PROCESS_LANES : Uids.DRAIN_PROCESS_LANES);
-        processed
-                .sinkTo(processedSink)
+                        Lane.REPLAY,
+                        Uids.PROCESS_LANES);
+        results.sinkTo(processed)
                 .uid(Uids.SINK_BACKFILL_PROCESSED)
-                .name(lane.wireName() + " -> kafka");
+                .name(Lane.REPLAY.wireName() + " -> kafka");
         // The replay re-reads records the live job already read: their parse dead letters are in
-        // the dead-letter topic once, from the live job (counted here, not written again). The
-        // drain reads the shed lane, whose records the live job parsed: none fail to parse but
-        // a changed limit can, and those are new.
-        DataStream<DeadLetter> deadLetters = processed.getSideOutput(ProcessInLanes.FAILED);
-        if (!ordered) {
-            deadLetters = deadLetters.union(valid.getSideOutput(ParseInteractions.DEAD_LETTERS));
-        }
-        if (shedSink != null) {
-            processed
-                    .getSideOutput(ProcessInLanes.SHED)
-                    .sinkTo(shedSink)
-                    .uid(Uids.SINK_BACKFILL_SHED)
-                    .name("service unavailable -> shed lane");
-        } else {
-            // the replay has no later lane: a call that still fails is a dead letter
-            deadLetters =
-                    deadLetters.union(
-                            processed
-                                    .getSideOutput(ProcessInLanes.SHED)
-                                    .map(BackfillJob::deadLetter)
-                                    .uid(Uids.BACKFILL_SHED_TO_DLQ)
-                                    .name("service unavailable -> dead letters"));
-        }
-        deadLetters
-                .sinkTo(deadLetterSink)
+        // the dead-letter topic once, from the live job (counted here, not written again). It has
+        // no later lane: a call that still fails is a dead letter.
+        results.getSideOutput(ProcessInLanes.FAILED)
+                .union(
+                        results.getSideOutput(ProcessInLanes.SHED)
+                                .map(BackfillJob::deadLetter)
+                                .uid(Uids.BACKFILL_SHED_TO_DLQ)
+                                .name("service unavailable -> dead letters"))
+                .sinkTo(deadLetters)
                 .uid(Uids.SINK_BACKFILL_DEAD_LETTERS)
                 .name("dead letters -> kafka");
     }

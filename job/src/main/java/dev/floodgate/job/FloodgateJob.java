@@ -297,12 +297,13 @@ public final class FloodgateJob {
     }
 
     /**
-     * Admission and the processing lanes on a stream keyed by customer: results are the main
-     * output, shed events on {@link ProcessInLanes#SHED}, permanent failures on {@link
+     * Admission and the processing lanes on a stream keyed by customer (the drain's, settled at
+     * checkpoints and stateless, on its source's partitions, where each customer is): results are
+     * the main output, shed events on {@link ProcessInLanes#SHED}, permanent failures on {@link
      * ProcessInLanes#FAILED}.
      */
     static SingleOutputStreamOperator<ProcessedEvent> processInLanes(
-            KeyedStream<Interaction, String> events,
+            DataStream<Interaction> events,
             Pipeline pipeline,
             AdmissionPolicy admission,
             Lane lane,

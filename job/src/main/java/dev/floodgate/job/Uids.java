@@ -41,26 +41,41 @@ public final class Uids {
     public static final String SOURCE_REPLAY = "source-replay";
     public static final String RATE_LIMIT = "rate-limit";
 
-    /** The drain's progress marks (stateless) and their transactional sink. */
+    /** The drain's progress marks (stateless). */
     public static final String MARK_DRAIN_PROGRESS = "mark-drain-progress";
 
-    public static final String SINK_DRAIN_PROGRESS = "sink-drain-progress";
-
+    /** The drain's lanes: settled at every checkpoint, no state (since issue 32). */
     public static final String DRAIN_PROCESS_LANES = "drain-process-lanes";
 
-    /** The drain's calls whose service still fails go back to the shed lane. */
-    public static final String SINK_BACKFILL_SHED = "sink-backfill-shed";
+    /**
+     * The drain's one transactional sink (results, dead letters, events shed again, marks) and the
+     * stateless maps onto its record type.
+     */
+    public static final String SINK_DRAIN_OUTPUTS = "sink-drain-outputs";
+
+    public static final String DRAIN_PROCESSED_OUT = "drain-processed-out";
+    public static final String DRAIN_DEAD_LETTERS_OUT = "drain-dlq-out";
+    public static final String DRAIN_SHED_AGAIN_OUT = "drain-shed-again-out";
+    public static final String DRAIN_MARKS_OUT = "drain-marks-out";
 
     /** The replay's calls whose service still fails become dead letters (stateless). */
     public static final String BACKFILL_SHED_TO_DLQ = "backfill-shed-to-dlq";
 
     /**
      * Ids of earlier versions, never to be reused: their savepoint state has another form. {@code
-     * process} held Flink async I/O's in-flight list state.
+     * process} held Flink async I/O's in-flight list state; {@code sink-drain-progress} and {@code
+     * sink-backfill-shed} were the drain's separate marks and shed-again sinks (issue 32: one
+     * sink).
      */
     public static final java.util.List<String> RETIRED =
             java.util.List.of(
-                    "shed", "process", "split-outcomes", "drain-process", "drain-split-outcomes");
+                    "shed",
+                    "process",
+                    "split-outcomes",
+                    "drain-process",
+                    "drain-split-outcomes",
+                    "sink-drain-progress",
+                    "sink-backfill-shed");
 
     /**
      * The backfill's own sinks: never the live sinks' ids, so a replay never restores the live

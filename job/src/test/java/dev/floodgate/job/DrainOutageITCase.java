@@ -84,11 +84,8 @@ class DrainOutageITCase {
                 env,
                 InteractionLogSource.toEndOffsets(
                         bootstrap, run + ".shed", run, "earliest", Duration.ofDays(1)),
-                new BackfillJob.DrainSinks(
-                        sinks.processed(run + ".processed"),
-                        sinks.deadLetters(run + ".dlq", "backfill"),
-                        sinks.shed(run + ".shed"),
-                        sinks.drainMarks(run + ".progress", run)),
+                sinks.drainOutputs(
+                        run + ".processed", run + ".dlq", run + ".shed", run + ".progress", run),
                 Pipeline.defaults()
                         .withShedPolicy(ShedPolicy.none())
                         .withProcessor(new Down())

@@ -2,6 +2,7 @@ package dev.floodgate.job;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.floodgate.job.kafka.KafkaAcls;
 import dev.floodgate.job.testing.SlowProcessor;
 import dev.floodgate.job.testing.TestEnvironments;
 import dev.floodgate.job.tools.Reconcile;
@@ -24,6 +25,7 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import org.apache.flink.api.common.JobStatus;
 import org.apache.flink.core.execution.JobClient;
@@ -40,18 +42,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Drains in a row, each stopped mid-way (stop-with-savepoint, as an operator stops a drain) and
- * then run again as a new job (no state: the savepoint is not used), with new shed events in
- * between: every shed event is processed exactly once (reconcile). The runs start at the drain's
- * committed marks; with the group's committed offsets instead, the events in flight at the stopped
- * run's last checkpoint were skipped and those read after it repeated.
- *
- * <p>Stopped, not cancelled: a stop commits the savepoint's transactions of every sink before the
- * job ends; a cancel can land between two sinks' commits of one checkpoint (the marks' and the
- * results' are separate transactions, in separate subtasks), and a new run from the marks then
- * repeats or skips that checkpoint's records (22 repeats once in CI). A cancelled or failed drain
- * resumes from its retained checkpoint instead, which commits what is pending
- * (docs/reliability.md).
+ * Drains in a row, each cancelled (or, now and then, stopped with a savepoint) at a random point
+ * and then run again as a new job without its state, as {@link BackfillJob#build} starts one (the
+ * transactions the ended run left open aborted, then its committed marks read), with new shed
+ * events in between: every shed event is processed exactly once (reconcile). A cancel lands
+ * anywhere: mid-checkpoint, between a checkpoint's completion and its commit, between two subtasks'
+ * commits. Before issue 32 the marks and the outputs were separate transactions, and a cancel
+ * between their commits made the next run repeat or skip that checkpoint's records (22 repeats of
+ * 2,000 in CI); now each subtask's marks and outputs are one transaction.
  */
 @Timeout(value = 6, unit = TimeUnit.MINUTES)
 class RepeatedDrainsITCase {
@@ -67,7 +65,7 @@ class RepeatedDrainsITCase {
     private String bootstrap;
 
     @Test
-    void drainsStoppedMidWayAndRunAgainNeitherRepeatNorSkip() throws Exception {
+    void drainsCancelledAtRandomPointsAndStartedFreshNeitherRepeatNorSkip() throws Exception {
         bootstrap = KAFKA.bootstrapServers();
         options =
                 FloodgateOptions.fromArgs(
@@ -83,20 +81,26 @@ class RepeatedDrainsITCase {
                 options.get(FloodgateOptions.DLQ_TOPIC));
         Topics.createCompacted(bootstrap, options.get(FloodgateOptions.DRAIN_PROGRESS_TOPIC));
 
-        int first = shedByTheLiveJob(0, 1200);
-        stopMidWay(first / 3);
-        runToTheEnd();
-        ReconcileReport afterFirst = Reconcile.run(options, EnumSet.of(Lane.LIVE, Lane.BACKFILL));
-        assertThat(afterFirst.passed()).as(afterFirst.render()).isTrue();
-        assertThat(afterFirst.processedOnce()).isEqualTo(first);
-
-        int second = shedByTheLiveJob(1, 800);
-        stopMidWay(first + second / 3);
+        long seed = System.nanoTime();
+        Random random = new Random(seed);
+        LOG.info("random seed {}", seed);
+        int total = shedByTheLiveJob(0, 1200);
+        int cancels = 0;
+        for (int round = 0; round < 5; round++) {
+            if (round == 2) {
+                total += shedByTheLiveJob(1, 800);
+            }
+            boolean stop = random.nextInt(4) == 0;
+            cancels += stop ? 0 : 1;
+            endMidWay(stop, random.nextInt(2_500));
+        }
+        assertThat(cancels).as("cancelled runs").isPositive();
         runToTheEnd();
         ReconcileReport report = Reconcile.run(options, EnumSet.of(Lane.LIVE, Lane.BACKFILL));
         assertThat(report.passed()).as(report.render()).isTrue();
-        assertThat(report.processedOnce()).isEqualTo(first + second);
-        assertThat(report.processedByLane().get("backfill")).isEqualTo((long) (first + second));
+        assertThat(report.duplicated().count()).isZero();
+        assertThat(report.processedOnce()).isEqualTo(total);
+        assertThat(report.processedByLane().get("backfill")).isEqualTo((long) total);
     }
 
     /**
@@ -123,60 +127,72 @@ class RepeatedDrainsITCase {
     }
 
     /**
-     * A drain run, stopped with a savepoint once it has committed marks and at least {@code
-     * processedAtLeast} results: calls are in flight and records are read past its last checkpoint.
+     * A new drain run, cancelled (or stopped with a savepoint) {@code millis} after it runs: at a
+     * random point, calls in flight, records read past its last checkpoint.
      */
-    private void stopMidWay(int processedAtLeast) throws Exception {
-        JobClient run = drain().executeAsync("drain (stopped mid-way)");
-        long deadline = System.currentTimeMillis() + 120_000;
-        while (committedProcessed() < processedAtLeast || marks().isEmpty()) {
-            assertThat(System.currentTimeMillis())
-                    .as("the drain makes progress")
-                    .isLessThan(deadline);
+    private void endMidWay(boolean stop, long millis) throws Exception {
+        int callsBefore = SlowProcessor.CALLS.get();
+        JobClient run = drain().executeAsync("drain (ended mid-way)");
+        long deadline = System.currentTimeMillis() + 60_000;
+        while (SlowProcessor.CALLS.get() == callsBefore) { // every task runs: it calls
+            assertThat(System.currentTimeMillis()).as("the drain calls").isLessThan(deadline);
             assertThat(run.getJobStatus().get()).isNotIn(JobStatus.FINISHED, JobStatus.FAILED);
-            Thread.sleep(100);
+            Thread.sleep(10);
         }
-        run.stopWithSavepoint(false, savepoints.toUri().toString(), SavepointFormatType.CANONICAL)
-                .get(1, TimeUnit.MINUTES);
+        Thread.sleep(millis);
+        if (run.getJobStatus().get().isGloballyTerminalState()) {
+            LOG.info("the drain finished before it was ended");
+        } else if (stop) {
+            run.stopWithSavepoint(
+                            false, savepoints.toUri().toString(), SavepointFormatType.CANONICAL)
+                    .get(1, TimeUnit.MINUTES);
+        } else {
+            run.cancel().get(1, TimeUnit.MINUTES);
+        }
         while (!run.getJobStatus().get().isGloballyTerminalState()) {
-            Thread.sleep(50);
+            Thread.sleep(20);
         }
-        int results = committedProcessed();
-        Map<TopicPartition, Long> marks = marks();
-        LOG.info("stopped a drain with {} results committed, marks {}", results, marks);
-        // every shed event is processed here (no dead letters, nothing shed again): after a stop
-        // the committed marks account for exactly the committed results
-        assertThat(marks.values().stream().mapToLong(Long::longValue).sum())
-                .as("committed marks %s against %d committed results", marks, results)
-                .isEqualTo(results);
+        LOG.info(
+                "{} a drain after {} ms: {} results committed, marks {}",
+                stop ? "stopped" : "cancelled",
+                millis,
+                KafkaIO.readCommitted(bootstrap, options.get(FloodgateOptions.PROCESSED_TOPIC))
+                        .size(),
+                marks());
     }
 
     private void runToTheEnd() throws Exception {
         drain().execute("drain (to the end)"); // bounded: ends at the offsets found at its start
     }
 
-    /** A new drain job, as BackfillJob builds it: from the committed marks. */
+    /**
+     * A new drain job as {@link BackfillJob#build} makes one: the ended run's open transactions
+     * aborted, then from the committed marks.
+     */
     private StreamExecutionEnvironment drain() throws Exception {
-        StreamExecutionEnvironment env = TestEnvironments.withBoundedRestarts(2, 300);
+        BackfillJob.endLingeringTransactions(options);
+        StreamExecutionEnvironment env = TestEnvironments.withBoundedRestarts(2, 200);
         String group = options.get(FloodgateOptions.GROUP_ID);
         String shedTopic = options.get(FloodgateOptions.SHED_TOPIC);
         ExactlyOnceKafkaSinks sinks =
                 new ExactlyOnceKafkaSinks(
-                        bootstrap, "floodgate-backfill-drain", Duration.ofMinutes(5));
+                        bootstrap,
+                        KafkaAcls.transactionalIdPrefix(JobKind.BACKFILL, options),
+                        Duration.ofMinutes(5));
         BackfillJob.defineDrain(
                 env,
                 InteractionLogSource.fromMarksToEndOffsets(
                         bootstrap, shedTopic, group, marks(), Duration.ofDays(1), Map.of()),
-                new BackfillJob.DrainSinks(
-                        sinks.processed(options.get(FloodgateOptions.PROCESSED_TOPIC)),
-                        sinks.deadLetters(options.get(FloodgateOptions.DLQ_TOPIC), "backfill"),
-                        sinks.shed(shedTopic),
-                        sinks.drainMarks(
-                                options.get(FloodgateOptions.DRAIN_PROGRESS_TOPIC), group)),
+                sinks.drainOutputs(
+                        options.get(FloodgateOptions.PROCESSED_TOPIC),
+                        options.get(FloodgateOptions.DLQ_TOPIC),
+                        shedTopic,
+                        options.get(FloodgateOptions.DRAIN_PROGRESS_TOPIC),
+                        group),
                 Pipeline.defaults()
                         .withShedPolicy(ShedPolicy.none())
                         .withProcessor(new SlowProcessor(40)),
-                150); // slow enough to be stopped mid-way: 1,200 events take 8 s
+                150); // slow enough to be ended mid-way: 2,000 events take 13 s
         return env;
     }
 
@@ -187,10 +203,5 @@ class RepeatedDrainsITCase {
                 options.get(FloodgateOptions.DRAIN_PROGRESS_TOPIC),
                 options.get(FloodgateOptions.GROUP_ID),
                 options.get(FloodgateOptions.SHED_TOPIC));
-    }
-
-    private int committedProcessed() {
-        return KafkaIO.readCommitted(bootstrap, options.get(FloodgateOptions.PROCESSED_TOPIC))
-                .size();
     }
 }

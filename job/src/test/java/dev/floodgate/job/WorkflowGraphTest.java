@@ -21,6 +21,8 @@ import org.apache.flink.api.java.typeutils.runtime.kryo.KryoSerializer;
 import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
+import org.apache.flink.runtime.jobgraph.JobGraph;
+import org.apache.flink.runtime.jobgraph.JobVertex;
 import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
 import org.apache.flink.streaming.api.graph.StreamEdge;
 import org.apache.flink.streaming.api.graph.StreamGraph;
@@ -49,9 +51,12 @@ class WorkflowGraphTest {
                     Uids.SOURCE_REPLAY,
                     Uids.RATE_LIMIT,
                     Uids.MARK_DRAIN_PROGRESS,
-                    Uids.SINK_DRAIN_PROGRESS,
                     Uids.DRAIN_PROCESS_LANES,
-                    Uids.SINK_BACKFILL_SHED,
+                    Uids.SINK_DRAIN_OUTPUTS,
+                    Uids.DRAIN_PROCESSED_OUT,
+                    Uids.DRAIN_DEAD_LETTERS_OUT,
+                    Uids.DRAIN_SHED_AGAIN_OUT,
+                    Uids.DRAIN_MARKS_OUT,
                     Uids.BACKFILL_SHED_TO_DLQ,
                     Uids.SINK_BACKFILL_PROCESSED,
                     Uids.SINK_BACKFILL_DEAD_LETTERS);
@@ -107,25 +112,48 @@ class WorkflowGraphTest {
     @Test
     void theDrainHasItsOwnSourceLanesAndSinks() throws Exception {
         // a call whose service still fails goes back to the shed lane through the drain's own
-        // sink (sink-backfill-shed), never the live job's (sink-shed) and never to the dead letters
+        // sink, never the live job's (sink-shed) and never to the dead letters
         StreamGraph drain = drain();
         assertEveryOperatorHasAUidAndAName(drain);
         assertThat(jobUids(drain))
                 .containsExactlyInAnyOrder(
                         Uids.SOURCE_SHED,
                         Uids.MARK_DRAIN_PROGRESS,
-                        Uids.SINK_DRAIN_PROGRESS,
                         Uids.PARSE,
                         Uids.RATE_LIMIT,
                         Uids.DRAIN_PROCESS_LANES,
-                        Uids.SINK_BACKFILL_SHED,
-                        Uids.SINK_BACKFILL_PROCESSED,
-                        Uids.SINK_BACKFILL_DEAD_LETTERS);
+                        Uids.DRAIN_PROCESSED_OUT,
+                        Uids.DRAIN_DEAD_LETTERS_OUT,
+                        Uids.DRAIN_SHED_AGAIN_OUT,
+                        Uids.DRAIN_MARKS_OUT,
+                        Uids.SINK_DRAIN_OUTPUTS);
         // started from a live savepoint by mistake, it must not pick up the live job's admitted
         // events or ordering state
         assertThat(jobUids(drain))
                 .doesNotContain(Uids.PROCESS_LANES, Uids.ORDER_PER_CUSTOMER)
                 .doesNotContainAnyElementsOf(LIVE_EDGES);
+    }
+
+    @Test
+    void theDrainsLanesAreChainedToItsSourceAndEachSubtaskHasOneSink() throws Exception {
+        // issue 32: no network buffer of backlog before the lanes (a barrier would wait behind it
+        // at the service's pace), and a subtask's marks and outputs in one sink subtask, so one
+        // transaction
+        StreamGraph g = drain();
+        JobGraph job = g.getJobGraph();
+        JobVertex head =
+                java.util.stream.StreamSupport.stream(job.getVertices().spliterator(), false)
+                        .filter(v -> v.getName().contains("shed lane"))
+                        .findFirst()
+                        .orElseThrow();
+        assertThat(head.getName()).contains("drain marks", "rate limit", "process in lanes");
+        StreamNode lanes = node(g, Uids.DRAIN_PROCESS_LANES);
+        assertThat(lanes.getStateKeySerializer()).as("no keyed state").isNull();
+        StreamNode sink = node(g, Uids.SINK_DRAIN_OUTPUTS);
+        assertThat(sink.getInEdges())
+                .hasSize(4)
+                .extracting(StreamEdge::getPartitioner)
+                .allSatisfy(p -> assertThat(p).isInstanceOf(ForwardPartitioner.class));
     }
 
     @Test

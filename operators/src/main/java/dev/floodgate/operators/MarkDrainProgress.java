@@ -13,13 +13,12 @@ import org.apache.flink.util.OutputTag;
 /**
  * Right after the drain's source: passes every shed-lane record on unchanged and, just before each
  * checkpoint barrier (and at the end of the input), emits a {@link DrainMark} per partition it has
- * read: the offset after the last record read. The marks go to a transactional sink, so they commit
- * with the checkpoint whose barrier follows them, together with the outputs of every record before
- * them: the lanes settle before the barrier ({@code LanesConfig#settleAtCheckpoints}) and the drain
- * checkpoints aligned. A later drain run starts at the marks, so it neither repeats nor skips what
- * a stopped run left, whatever the group's offset commits did. The marks and the outputs are
- * separate transactions: a cancel between their commits leaves them apart, so a cancelled or failed
- * run resumes from its checkpoint, whose restore commits what is pending.
+ * read: the offset after the last record read. The lanes chained after it settle before the same
+ * barrier ({@code LanesConfig#settleAtCheckpoints}; no input is read meanwhile, so the marks cover
+ * exactly the records settled), and the drain's one transactional sink per subtask takes the marks
+ * and the outcomes of every record before them in the same transaction. A later drain run starts at
+ * the committed marks, so it neither repeats nor skips what an earlier run left, however that run
+ * ended.
  *
  * <p>State: none checkpointed. The positions are those read since this subtask (re)started; a
  * partition not read since then keeps its last committed mark. No timers.

@@ -2,7 +2,7 @@ package dev.floodgate.sinks;
 
 import dev.floodgate.contract.RecordLimits;
 import dev.floodgate.model.DeadLetter;
-import dev.floodgate.model.DrainMark;
+import dev.floodgate.model.DrainOutput;
 import dev.floodgate.model.ProcessedEvent;
 import dev.floodgate.model.ShedEvent;
 import dev.floodgate.sinks.commit.AuditedKafkaSink;
@@ -117,13 +117,41 @@ public final class ExactlyOnceKafkaSinks {
         return build(new DeadLetterSerializer(topic), topic, "dlq-" + stage);
     }
 
-    /** The drain's progress marks of consumer group {@code group} (see {@link DrainMark}). */
-    public AuditedKafkaSink<DrainMark> drainMarks(String topic, String group) {
-        return build(new DrainMarkSerializer(topic, group), topic, "marks");
+    /**
+     * The drain's one sink: results, dead letters, events shed again and the progress marks of
+     * consumer group {@code group}, each to its topic, in one transaction per checkpoint and
+     * subtask ({@link DrainOutputSerializer}).
+     */
+    public AuditedKafkaSink<DrainOutput> drainOutputs(
+            String processedTopic,
+            String deadLetterTopic,
+            String shedTopic,
+            String progressTopic,
+            String group) {
+        return build(
+                new DrainOutputSerializer(
+                        processedTopic, deadLetterTopic, shedTopic, progressTopic, group),
+                DRAIN_OUTPUTS);
     }
+
+    /**
+     * The sink name of {@link #drainOutputs} (its transactional ids: {@link
+     * #transactionalIdPrefix}).
+     */
+    public static final String DRAIN_OUTPUTS = "outputs";
 
     private <T> AuditedKafkaSink<T> build(
             KafkaRecordSerializationSchema<T> serializer, String topic, String sinkName) {
+        // POOLING lists the open transactions on the sink's topics at start: it must know them
+        return build(
+                naming == TransactionNamingStrategy.POOLING
+                        ? new KnownTopics<>(serializer, topic)
+                        : serializer,
+                sinkName);
+    }
+
+    private <T> AuditedKafkaSink<T> build(
+            KafkaRecordSerializationSchema<T> records, String sinkName) {
         KafkaSinkBuilder<T> b =
                 KafkaSink.<T>builder()
                         .setBootstrapServers(bootstrapServers)
@@ -140,11 +168,6 @@ public final class ExactlyOnceKafkaSinks {
         b.setProperty("transaction.timeout.ms", Long.toString(transactionTimeout.toMillis()));
         Map<String, String> admin = new LinkedHashMap<>(clientProperties);
         admin.put("bootstrap.servers", bootstrapServers);
-        // POOLING lists the open transactions on the sink's topics at start: it must know them
-        KafkaRecordSerializationSchema<T> records =
-                naming == TransactionNamingStrategy.POOLING
-                        ? new KnownTopics<>(serializer, topic)
-                        : serializer;
         return new AuditedKafkaSink<>(b.setRecordSerializer(records).build(), admin);
     }
 }

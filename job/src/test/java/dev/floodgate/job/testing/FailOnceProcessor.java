@@ -20,6 +20,10 @@ public final class FailOnceProcessor implements EventProcessor, CheckpointListen
     private static final AtomicBoolean ARMED = new AtomicBoolean();
     public static final AtomicBoolean FIRED = new AtomicBoolean();
 
+    /** Calls made (the failing one not counted), since {@link #reset()}. */
+    public static final java.util.concurrent.atomic.AtomicLong CALLS =
+            new java.util.concurrent.atomic.AtomicLong();
+
     private final PassThroughProcessor delegate = new PassThroughProcessor();
     private final boolean enabled;
     private final long pauseNanosUntilFired;
@@ -42,6 +46,7 @@ public final class FailOnceProcessor implements EventProcessor, CheckpointListen
     public static void reset() {
         ARMED.set(false);
         FIRED.set(false);
+        CALLS.set(0);
     }
 
     @Override
@@ -66,6 +71,7 @@ public final class FailOnceProcessor implements EventProcessor, CheckpointListen
         if (enabled && !FIRED.get()) {
             LockSupport.parkNanos(pauseNanosUntilFired);
         }
+        CALLS.incrementAndGet();
         return delegate.process(event);
     }
 }

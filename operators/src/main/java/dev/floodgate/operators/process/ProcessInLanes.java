@@ -64,6 +64,11 @@ import org.slf4j.LoggerFactory;
  * called again, so an output is emitted exactly once, in the checkpoint after its call. No timers.
  * Watermarks are forwarded as they come: outputs are not ordered against them (no downstream
  * operator uses event time).
+ *
+ * <p>With {@link LanesConfig#settleAtCheckpoints()} (the drain) every admitted event has its
+ * outcome before each barrier, so there is no state, and the operator may run on a stream that is
+ * not keyed (the drain chains it to its source: one customer's events come from one partition, in
+ * order).
  */
 public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
         implements OneInputStreamOperator<Interaction, ProcessedEvent>, BoundedOneInput {
@@ -112,8 +117,11 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
     @Override
     public void initializeState(StateInitializationContext context) throws Exception {
         super.initializeState(context);
-        pendingState = context.getKeyedStateStore().getListState(PENDING);
         restored = new ArrayList<>();
+        if (config.settleAtCheckpoints()) {
+            return; // settled at every checkpoint: nothing admitted to keep (see snapshotState)
+        }
+        pendingState = context.getKeyedStateStore().getListState(PENDING);
         if (context.isRestored()) {
             List<Object> keys;
             try (Stream<Object> s =
@@ -414,6 +422,15 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
     @Override
     public void snapshotState(StateSnapshotContext context) throws Exception {
         super.snapshotState(context);
+        if (config.settleAtCheckpoints()) {
+            // prepareSnapshotPreBarrier settled every admitted event and no input came since
+            if (admitted.size() > 0) {
+                throw new IllegalStateException(
+                        admitted.size() + " admitted events unsettled at checkpoint");
+            }
+            admitted.snapshot((customer, events) -> {});
+            return;
+        }
         admitted.snapshot(
                 (customer, events) -> {
                     setCurrentKey(customer);
