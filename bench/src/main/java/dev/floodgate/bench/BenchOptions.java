@@ -32,6 +32,9 @@ public final class BenchOptions {
                     "reconcile",
                     "visible");
 
+    /** Sections run only when named (not in {@code all}, nor in the smoke test). */
+    public static final List<String> OPT_IN_SECTIONS = List.of("yield");
+
     static final OptionSet OPTIONS = new OptionSet();
     static final String SMOKE = "smoke";
     private static final String POSITIVE = "a positive integer";
@@ -40,7 +43,11 @@ public final class BenchOptions {
     static final TypedOption<Set<String>> SECTIONS_OPTION =
             OPTIONS.parsed(
                     "sections",
-                    "all or a list of " + String.join(",", SECTIONS),
+                    "all or a list of "
+                            + String.join(",", SECTIONS)
+                            + " (and "
+                            + String.join(",", OPT_IN_SECTIONS)
+                            + ", only when named)",
                     "all",
                     "the sections to run",
                     BenchOptions::sections);
@@ -291,7 +298,7 @@ public final class BenchOptions {
         for (String s : v.split(",")) {
             if (s.equals("all")) {
                 sections.addAll(SECTIONS);
-            } else if (SECTIONS.contains(s)) {
+            } else if (SECTIONS.contains(s) || OPT_IN_SECTIONS.contains(s)) {
                 sections.add(s);
             } else {
                 throw new IllegalArgumentException("unknown section " + s);

@@ -93,6 +93,7 @@ public final class Benchmarks {
                     case "recovery" -> RecoveryBench.run(ctx);
                     case "state" -> StateBench.run(ctx);
                     case "backfill" -> BackfillBench.run(ctx);
+                    case "yield" -> YieldBench.run(ctx);
                     case "reconcile" -> ReconcileBench.run(ctx);
                     case "visible" -> VisibleBench.run(ctx);
                     default -> throw new IllegalStateException(section);

@@ -376,7 +376,8 @@ class FlinkDeploymentManifestsTest {
 
     /**
      * The live job measures the shed topic's lag with the drain's consumer group: the group the
-     * backfill manifest's drain commits to, on the shed topic both use.
+     * backfill manifest's drain commits to, on the shed topic both use. The manifest's drain is the
+     * following one, which yields to live traffic.
      */
     @Test
     void theLiveJobWatchesTheDrainsGroupOnTheShedTopic() {
@@ -388,6 +389,9 @@ class FlinkDeploymentManifestsTest {
                         Manifests.args(manifest(BACKFILL)).toArray(new String[0]),
                         JobKind.BACKFILL);
         assertThat(drain.get(FloodgateOptions.MODE)).isEqualTo(BackfillMode.DRAIN);
+        // issue 32: the deployed drain follows the shed lane beside the live job, yielding to it
+        assertThat(drain.get(FloodgateOptions.FOLLOW)).isTrue();
+        assertThat(drain.get(FloodgateOptions.YIELD_TO_LIVE)).isTrue();
         assertThat(live.get(FloodgateOptions.DRAIN_GROUP_ID))
                 .isEqualTo(drain.get(FloodgateOptions.GROUP_ID));
         assertThat(live.get(FloodgateOptions.SHED_TOPIC))

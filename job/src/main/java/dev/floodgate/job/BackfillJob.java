@@ -20,11 +20,13 @@ import dev.floodgate.operators.ordering.OrderPerCustomer;
 import dev.floodgate.operators.process.LanesConfig;
 import dev.floodgate.operators.process.ProcessEvents;
 import dev.floodgate.operators.process.ProcessInLanes;
+import dev.floodgate.operators.process.ScavengerLimit;
 import dev.floodgate.operators.shed.AdmissionPolicy;
 import dev.floodgate.sinks.ExactlyOnceKafkaSinks;
 import dev.floodgate.sinks.LingeringTransactions;
 import dev.floodgate.sources.DrainProgress;
 import dev.floodgate.sources.InteractionLogSource;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
@@ -44,8 +46,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The backfill job: a separate, bounded job in the same jar, submitted on its own, with its own
- * consumer group and transactional id prefix. It finishes by itself.
+ * The backfill job: a separate job in the same jar, submitted on its own, with its own consumer
+ * group and transactional id prefix. Bounded, it finishes by itself; {@code --mode drain --follow
+ * true} runs until stopped with a savepoint. With {@code --yield-to-live} (the default) it takes
+ * only the services' spare capacity ({@link ScavengerLimit}).
  *
  * <ul>
  *   <li>{@code --mode drain}: reads the shed lane from its last committed marks ({@code
@@ -121,7 +125,7 @@ public final class BackfillJob {
             return;
         }
         FloodgateJob.configure(env, o);
-        Pipeline pipeline = Pipeline.from(o);
+        Pipeline pipeline = yieldingToLive(Pipeline.from(o), o);
         Map<String, String> client = KafkaClientConfig.from(o).clientProperties();
         ExactlyOnceKafkaSinks kafka = sinks(o, client);
         String savepoint = savepointPath(env, o);
@@ -190,20 +194,30 @@ public final class BackfillJob {
         String group = o.get(FloodgateOptions.GROUP_ID);
         String progressTopic = o.get(FloodgateOptions.DRAIN_PROGRESS_TOPIC);
         LOG.info(
-                "draining {} from the marks of group {} in {}: {} (partitions without a mark: the group's committed offset, else the earliest)",
+                "draining {} ({}) from the marks of group {} in {}: {} (partitions without a mark: the group's committed offset, else the earliest)",
                 shedTopic,
+                o.get(FloodgateOptions.FOLLOW) ? "following it" : "to its end offsets now",
                 group,
                 progressTopic,
                 marks);
+        boolean follow = o.get(FloodgateOptions.FOLLOW);
         defineDrain(
                 env,
-                InteractionLogSource.fromMarksToEndOffsets(
-                        o.get(FloodgateOptions.BOOTSTRAP_SERVERS),
-                        shedTopic,
-                        group,
-                        marks,
-                        o.get(FloodgateOptions.LOG_RETENTION),
-                        client),
+                follow
+                        ? InteractionLogSource.fromMarks(
+                                o.get(FloodgateOptions.BOOTSTRAP_SERVERS),
+                                shedTopic,
+                                group,
+                                marks,
+                                o.get(FloodgateOptions.LOG_RETENTION),
+                                client)
+                        : InteractionLogSource.fromMarksToEndOffsets(
+                                o.get(FloodgateOptions.BOOTSTRAP_SERVERS),
+                                shedTopic,
+                                group,
+                                marks,
+                                o.get(FloodgateOptions.LOG_RETENTION),
+                                client),
                 sinks(o, client)
                         .drainOutputs(
                                 o.get(FloodgateOptions.PROCESSED_TOPIC),
@@ -211,7 +225,7 @@ public final class BackfillJob {
                                 shedTopic,
                                 progressTopic,
                                 group),
-                Pipeline.from(o),
+                yieldingToLive(Pipeline.from(o), o),
                 o.get(FloodgateOptions.MAX_RATE));
     }
 
@@ -240,6 +254,25 @@ public final class BackfillJob {
                     aborted.size(),
                     aborted);
         }
+    }
+
+    /**
+     * With {@code --yield-to-live} (the default) each lane's calls in flight follow a {@link
+     * ScavengerLimit}: the backfill takes only what the live job leaves of the shared services,
+     * below the {@code --max-in-flight-<channel>} ceilings and {@code --max-rate}.
+     */
+    static Pipeline yieldingToLive(Pipeline pipeline, FloodgateOptions o) {
+        if (!o.get(FloodgateOptions.YIELD_TO_LIVE)) {
+            return pipeline;
+        }
+        return pipeline.withLanes(
+                pipeline.lanes()
+                        .withLimitPolicy(
+                                new ScavengerLimit.Policy(
+                                        o.get(FloodgateOptions.YIELD_TARGET),
+                                        Duration.ofSeconds(1),
+                                        o.get(FloodgateOptions.YIELD_MAX_PAUSE),
+                                        Duration.ofMinutes(10))));
     }
 
     private static ExactlyOnceKafkaSinks sinks(FloodgateOptions o, Map<String, String> client) {

@@ -403,6 +403,34 @@ public final class FloodgateOptions {
                     "max-rate",
                     "500",
                     "backfill job only: events per second, all subtasks together, so the live job keeps its capacity");
+    public static final TypedOption<Boolean> YIELD_TO_LIVE =
+            flag(
+                    "yield-to-live",
+                    "true",
+                    "backfill job only: take only the services' spare capacity (a delay-based limit per "
+                            + "lane, LEDBAT-style: calls in flight grow while the service answers near its "
+                            + "base latency and halve down to a pause when live traffic queues there); "
+                            + "false: always --max-in-flight-<channel> calls, at most --max-rate");
+    public static final TypedOption<Double> YIELD_TARGET =
+            decimal(
+                    "yield-target",
+                    "0.5",
+                    "backfill job only, with --yield-to-live: the queueing delay at the service, as a "
+                            + "fraction of its base latency, above which the backfill backs off; higher uses "
+                            + "more spare capacity and delays live calls more");
+    public static final TypedOption<Duration> YIELD_MAX_PAUSE =
+            duration(
+                    "yield-max-pause",
+                    "10s",
+                    "backfill job only, with --yield-to-live: the longest pause between probe calls of a "
+                            + "backfill that yielded (1 s at first, doubling while live traffic fills the "
+                            + "service): what it takes at most while paused, and how soon it sees the flood end");
+    public static final TypedOption<Boolean> FOLLOW =
+            flag(
+                    "follow",
+                    "false",
+                    "drain only: keep draining shed events as they appear (unbounded; stop it with a "
+                            + "savepoint); false: drain to the end offsets found at start and finish");
     public static final TypedOption<String> DRAIN_PROGRESS_TOPIC =
             text(
                     "drain-progress-topic",

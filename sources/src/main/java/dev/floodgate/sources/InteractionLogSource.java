@@ -128,6 +128,23 @@ public final class InteractionLogSource {
     }
 
     /**
+     * The following drain's source: from the drain's marks as {@link #fromMarksToEndOffsets}, then
+     * every record that appears, unbounded.
+     */
+    public static KafkaSource<RawRecord> fromMarks(
+            String bootstrapServers,
+            String topic,
+            String groupId,
+            Map<TopicPartition, Long> marks,
+            Duration retention,
+            Map<String, String> clientProperties) {
+        return base(bootstrapServers, topic, groupId, retention, clientProperties)
+                .setStartingOffsets(
+                        new ResolvedOffsets(ResolvedOffsets.From.COMMITTED_OR_EARLIEST, marks))
+                .build();
+    }
+
+    /**
      * A bounded source from explicit offsets per partition (a savepoint's positions; partitions it
      * does not name start at the earliest offset) to a stop point: the end offsets found at start
      * ({@code untilMillis < 0}) or the first record logged at or after {@code untilMillis}.

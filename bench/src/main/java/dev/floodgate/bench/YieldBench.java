@@ -1,0 +1,271 @@
+package dev.floodgate.bench;
+
+import dev.floodgate.job.BackfillJob;
+import dev.floodgate.job.FloodgateOptions;
+import dev.floodgate.job.JobKind;
+import dev.floodgate.model.Channel;
+import dev.floodgate.testkit.events.FloodGenerator;
+import dev.floodgate.testkit.events.FloodGenerator.Phase;
+import dev.floodgate.testkit.events.FloodGenerator.Profile;
+import dev.floodgate.testkit.kafka.Topics;
+import dev.floodgate.testkit.service.CapacityLimitedService;
+import dev.floodgate.testkit.service.ServiceOptions;
+import java.net.URI;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.apache.flink.configuration.Configuration;
+import org.apache.flink.core.execution.JobClient;
+import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
+
+/**
+ * Section 5b (opt-in, {@code --sections yield}): the drain beside live traffic at one shared
+ * speech-to-text service (2 workers, 200 ms a call: 10 calls/s; FIFO, as {@link
+ * CapacityLimitedService} serves). Live calls ({@link LiveCalls}: Poisson, at most 8 in flight, as
+ * the live job's voice lane) at 5/s, 50% of the service. Runs: live alone; a drain of a voice
+ * backlog beside it, with the fixed limits ("before": {@code --yield-to-live false}, 8 calls in
+ * flight per subtask, {@code --max-rate} 500) and yielding ("after", the default); and both with a
+ * 3x flood (30 calls/s for 30 s) starting mid-drain. Per second: drain calls = the service's voice
+ * calls minus the live calls answered.
+ */
+final class YieldBench {
+    static final double LIVE = 5;
+    static final double FLOOD = 30;
+    static final double CAPACITY = 10;
+    static final int FLOOD_AT = 30;
+    static final int FLOOD_FOR = 30;
+
+    private YieldBench() {}
+
+    static void run(BenchContext ctx) throws Exception {
+        ServiceOptions service =
+                ServiceOptions.defaults().channel(Channel.VOICE, 2, Duration.ofMillis(200));
+        try (CapacityLimitedService s = new CapacityLimitedService(service).start()) {
+            Run alone = run(ctx, s, "alone", false, 0, false, 60);
+            ctx.results.put("yield", "live alone: live p50", alone.live.latency(0.5, 10, 60), "ms");
+            ctx.results.put(
+                    "yield", "live alone: live p99", alone.live.latency(0.99, 10, 60), "ms");
+            for (boolean yield : List.of(false, true)) {
+                String mode = yield ? "yielding" : "fixed";
+                Run half = run(ctx, s, mode + "-half", yield, 250, false, 150);
+                half.report(ctx, mode + ", 50% live");
+                Run flood = run(ctx, s, mode + "-flood", yield, 400, true, 150);
+                flood.reportFlood(ctx, mode + ", 3x flood at " + FLOOD_AT + " s");
+            }
+        }
+    }
+
+    /** One run: live calls from the start, a drain of {@code backlog} submitted at once. */
+    static Run run(
+            BenchContext ctx,
+            CapacityLimitedService service,
+            String name,
+            boolean yield,
+            int backlog,
+            boolean flood,
+            int capSeconds)
+            throws Exception {
+        String prefix = "bench.yield." + name;
+        JobClient drain = null;
+        if (backlog > 0) {
+            Topics.create(
+                    ctx.bootstrap,
+                    2,
+                    Duration.ofDays(1),
+                    prefix + ".shed",
+                    prefix + ".processed",
+                    prefix + ".dlq");
+            Topics.createCompacted(ctx.bootstrap, prefix + ".progress");
+            FloodGenerator g =
+                    new FloodGenerator(
+                            ctx.bootstrap,
+                            prefix + ".shed",
+                            new Profile(500, 1.0, 0, 0, 0, 0, 0, 0),
+                            3);
+            g.run(List.of(new Phase("backlog", 2000, Duration.ofMillis(backlog / 2))), p -> {});
+            backlog = g.sentValid().size();
+        }
+        long start = service.calls(Channel.VOICE);
+        long t0 = System.currentTimeMillis();
+        LiveCalls live =
+                new LiveCalls(
+                        URI.create(service.baseUri() + "/voice"),
+                        8,
+                        t ->
+                                flood && t >= FLOOD_AT * 1000L && t < (FLOOD_AT + FLOOD_FOR) * 1000L
+                                        ? FLOOD
+                                        : LIVE,
+                        t0);
+        if (backlog > 0) {
+            StreamExecutionEnvironment env = ctx.environment(new Configuration());
+            BackfillJob.build(env, options(ctx, service, prefix, yield));
+            drain = env.executeAsync(prefix);
+        }
+        long[] voice = new long[capSeconds + 1];
+        int s = 0;
+        while (s < capSeconds) {
+            Thread.sleep(Math.max(0, t0 + (s + 1) * 1000L - System.currentTimeMillis()));
+            s++;
+            voice[s] = service.calls(Channel.VOICE) - start;
+            int[] l = live.perSecond(s);
+            long liveSoFar = 0;
+            for (int x : l) {
+                liveSoFar += x;
+            }
+            if (backlog == 0 ? s >= capSeconds : voice[s] - liveSoFar >= backlog && s > 5) {
+                break;
+            }
+        }
+        live.stop();
+        if (drain != null && !drain.getJobStatus().get().isGloballyTerminalState()) {
+            drain.cancel().get(1, TimeUnit.MINUTES);
+        }
+        return new Run(live, voice, s, backlog);
+    }
+
+    static FloodgateOptions options(
+            BenchContext ctx, CapacityLimitedService service, String prefix, boolean yield) {
+        return FloodgateOptions.fromArgs(
+                new String[] {
+                    "--bootstrap-servers",
+                    ctx.bootstrap,
+                    "--processor-url",
+                    service.baseUri().toString(),
+                    "--processor-allow-plaintext",
+                    "true",
+                    "--kafka-plaintext",
+                    "true",
+                    "--mode",
+                    "drain",
+                    "--yield-to-live",
+                    Boolean.toString(yield),
+                    "--shed-topic",
+                    prefix + ".shed",
+                    "--processed-topic",
+                    prefix + ".processed",
+                    "--dlq-topic",
+                    prefix + ".dlq",
+                    "--drain-progress-topic",
+                    prefix + ".progress",
+                    "--group-id",
+                    prefix,
+                    "--transactional-id-prefix",
+                    prefix,
+                    "--checkpoint-interval",
+                    "2s",
+                    "--parallelism",
+                    Integer.toString(ctx.options.parallelism),
+                    "--transaction-timeout",
+                    "10min"
+                },
+                JobKind.BACKFILL);
+    }
+
+    /** What one run saw, per second since its start. */
+    record Run(LiveCalls live, long[] voice, int seconds, int backlog) {
+        int[] drainPerSecond() {
+            int[] l = live.perSecond(seconds + 1);
+            int[] d = new int[seconds + 1];
+            for (int s = 1; s <= seconds; s++) {
+                d[s] = (int) Math.max(0, voice[s] - voice[s - 1] - l[s - 1]);
+            }
+            return d;
+        }
+
+        /** Second index i of drainPerSecond covers [i-1, i); live.perSecond index i-1. */
+        int firstDrainSecond() {
+            int[] d = drainPerSecond();
+            for (int s = 1; s <= seconds; s++) {
+                if (d[s] > 0) {
+                    return s;
+                }
+            }
+            return seconds;
+        }
+
+        void report(BenchContext ctx, String what) {
+            int first = firstDrainSecond();
+            int drainS = seconds - first + 1;
+            int[] l = live.perSecond(seconds + 1);
+            double liveRate = 0;
+            for (int s = first - 1; s < seconds; s++) {
+                liveRate += l[s];
+            }
+            liveRate /= drainS;
+            double ideal = backlog / (CAPACITY - liveRate);
+            ctx.results.put("yield", what + ": backlog", backlog, "events");
+            ctx.results.put("yield", what + ": drain time", drainS, "s");
+            ctx.results.put("yield", what + ": ideal (backlog / spare)", ideal, "s");
+            ctx.results.put("yield", what + ": drain / spare capacity", ideal / drainS, "x");
+            ctx.results.put(
+                    "yield",
+                    what + ": live p50 during the drain",
+                    live.latency(0.5, first, seconds),
+                    "ms");
+            ctx.results.put(
+                    "yield",
+                    what + ": live p99 during the drain",
+                    live.latency(0.99, first, seconds),
+                    "ms");
+        }
+
+        void reportFlood(BenchContext ctx, String what) {
+            int[] d = drainPerSecond();
+            int[] l = live.perSecond(seconds + 1);
+            // the first second from which the drain's share over every 5 s window up to the
+            // flood's end stays below 5%
+            int below = FLOOD_AT + FLOOD_FOR;
+            for (int from = FLOOD_AT; from < FLOOD_AT + FLOOD_FOR - 5; from++) {
+                boolean all = true;
+                for (int w = from; w + 5 <= FLOOD_AT + FLOOD_FOR && all; w++) {
+                    all = share(d, l, w, w + 5) < 0.05;
+                }
+                if (all) {
+                    below = from;
+                    break;
+                }
+            }
+            ctx.results.put(
+                    "yield",
+                    what + ": drain share before the flood",
+                    share(d, l, FLOOD_AT - 10, FLOOD_AT),
+                    "");
+            ctx.results.put(
+                    "yield",
+                    what + ": drain share, flood s 10-30",
+                    share(d, l, FLOOD_AT + 10, FLOOD_AT + FLOOD_FOR),
+                    "");
+            ctx.results.put(
+                    "yield", what + ": below 5% (every 5 s window) after", below - FLOOD_AT, "s");
+            ctx.results.put(
+                    "yield",
+                    what + ": live p99 in the flood",
+                    live.latency(0.99, FLOOD_AT + 10, FLOOD_AT + FLOOD_FOR),
+                    "ms");
+            StringBuilder series = new StringBuilder();
+            for (int s = Math.max(1, FLOOD_AT - 5);
+                    s <= Math.min(seconds, FLOOD_AT + FLOOD_FOR + 20);
+                    s++) {
+                series.append(d[s]).append('/').append(l[s - 1]).append(' ');
+            }
+            System.out.println(
+                    "yield "
+                            + what
+                            + ": drain/live calls per second from "
+                            + (FLOOD_AT - 5)
+                            + " s: "
+                            + series);
+        }
+
+        /** Drain calls over all calls in seconds [from, to) (drainPerSecond index s+1). */
+        static double share(int[] d, int[] l, int from, int to) {
+            double dd = 0;
+            double ll = 0;
+            for (int s = from; s < to && s + 1 < d.length; s++) {
+                dd += d[s + 1];
+                ll += l[s];
+            }
+            return dd + ll == 0 ? 0 : dd / (dd + ll);
+        }
+    }
+}
