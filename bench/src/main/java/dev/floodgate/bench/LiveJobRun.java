@@ -163,8 +163,7 @@ final class LiveJobRun {
                                 "--hot-key-rate",
                                 "1000000"));
         args.addAll(List.of(extra));
-        FloodgateOptions options =
-                options(ctx, interval, name, log, args.toArray(new String[0]));
+        FloodgateOptions options = options(ctx, interval, name, log, args.toArray(new String[0]));
         Configuration conf = new Configuration(jobConf);
         conf.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
         try (CommittedCounter counter = new CommittedCounter(ctx.bootstrap, processed, shed)) {

@@ -9,8 +9,8 @@ import java.util.PriorityQueue;
 
 /**
  * One channel's lane on one subtask, for {@link ProcessInLanes}: its in-flight limit ({@link
- * ConcurrencyLimit}, at most the configured budget), the events
- * ready to be called (the heads of their customers' queues) and the measured call latency.
+ * ConcurrencyLimit}, at most the configured budget), the events ready to be called (the heads of
+ * their customers' queues) and the measured call latency.
  *
  * <p>Ready events are called {@code high} first. The others are called in order of arrival on the
  * subtask, not of becoming ready: a customer's successor that becomes ready when its predecessor's
@@ -148,7 +148,17 @@ final class ChannelLane implements LaneLoad {
     }
 
     boolean hasSlot(long now) {
-        return circuit.mayStart(inFlight, currentLimit(now), now);
+        return hasSlot(now, false);
+    }
+
+    /**
+     * Whether a call may start now; with {@code atLeastOne} a paused limit (0) still lets one call
+     * run at a time: the lane must settle before a checkpoint barrier, and a backfill that yields
+     * the service must not hold that barrier for its pause.
+     */
+    boolean hasSlot(long now, boolean atLeastOne) {
+        int l = currentLimit(now);
+        return circuit.mayStart(inFlight, atLeastOne ? Math.max(1, l) : l, now);
     }
 
     /** Calls that may be in flight now: the limit, at most the ceiling; remembered. */
@@ -166,9 +176,17 @@ final class ChannelLane implements LaneLoad {
         return currentLimit;
     }
 
-    /** Whether {@code maxQueued} events are ready to be called: the input waits. */
+    /**
+     * Whether {@code maxQueued} events are ready to be called: the input waits. A lane without a
+     * per-customer bound (the backfill's: it has no later lane to shed to, and it settles at
+     * checkpoints) counts every queued event, and queues at most as many as its limit lets it call
+     * at once (at least one): what a checkpoint barrier waits for is then about two calls' time at
+     * the service's pace, also while a yielding limit has shrunk.
+     */
     boolean full() {
-        return (boundsAllQueued ? queued : ready) >= maxQueued;
+        return boundsAllQueued
+                ? queued >= Math.min(maxQueued, Math.max(1, currentLimit))
+                : ready >= maxQueued;
     }
 
     void started(Pending p) {

@@ -18,11 +18,11 @@ import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
  *       flight now: the lane's {@link ConcurrencyLimit}, at most {@code --max-in-flight-<c>}),
  *       {@code queued}, {@code completionRate} (calls per second when busy), {@code
  *       predictedWaitMs} (of a {@code normal} event joining now, were no {@code high} to come,
- *       before admission's correction), {@code circuitOpen} and {@code
- *       sheddingActive} (0/1: the lane shed an event in the last {@value #SHEDDING_ACTIVE_MS} ms
- *       for its load or its service: not for one hot, late or loud customer); counter {@code
- *       serviceRejected} (calls the service refused for a reason of its own: 401, 403, 404, 3xx; an
- *       expired credential or a wrong address, which an operator must fix);
+ *       before admission's correction), {@code circuitOpen} and {@code sheddingActive} (0/1: the
+ *       lane shed an event in the last {@value #SHEDDING_ACTIVE_MS} ms for its load or its service:
+ *       not for one hot, late or loud customer); counter {@code serviceRejected} (calls the service
+ *       refused for a reason of its own: 401, 403, 404, 3xx; an expired credential or a wrong
+ *       address, which an operator must fix);
  *   <li>{@code channel=<c>,priority=<p>}: counters {@code admittedEvents}, {@code shedEvents},
  *       {@code processedEvents}, {@code processedWithinSlo} (results at most the channel's SLO old,
  *       log append to result), and histogram {@code ageAtProcessingMs} (the same age, over the last

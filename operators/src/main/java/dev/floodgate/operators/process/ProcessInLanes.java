@@ -101,6 +101,9 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
     private transient TypeSerializer<Interaction> copier;
     private transient boolean pumping;
 
+    /** In {@link #settle}: every lane may call, at least one at a time, whatever its limit. */
+    private transient boolean settling;
+
     ProcessInLanes(
             StreamOperatorParameters<ProcessedEvent> parameters,
             EventProcessor processor,
@@ -270,7 +273,7 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
                 shed(p.event, ShedReason.CIRCUIT_OPEN, "circuit opened while queued", now);
                 continue;
             }
-            if (!lane.hasSlot(now)) {
+            if (!lane.hasSlot(now, settling)) {
                 resumeLater(lane, now);
                 return;
             }
@@ -469,8 +472,17 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
     }
 
     private void settle() throws InterruptedException {
-        while (admitted.size() > 0) {
-            mailbox.yield();
+        settling = true;
+        try {
+            for (ChannelLane lane : lanes) {
+                lane.kick = true; // a paused lane calls again, one at a time
+            }
+            pump();
+            while (admitted.size() > 0) {
+                mailbox.yield();
+            }
+        } finally {
+            settling = false;
         }
     }
 

@@ -49,6 +49,10 @@ class ConcurrencyLimitHookTest {
     }
 
     private LanesHarness open(int ceiling, int limit) throws Exception {
+        return open(LanesConfig.defaults().withMaxInFlight(VOICE, ceiling), limit);
+    }
+
+    private LanesHarness open(LanesConfig config, int limit) throws Exception {
         Scripted.current = limit;
         Scripted.answers.clear();
         Scripted.failures = 0;
@@ -56,9 +60,7 @@ class ConcurrencyLimitHookTest {
         h =
                 new LanesHarness(
                         new ManualProcessor(),
-                        LanesConfig.defaults()
-                                .withMaxInFlight(VOICE, ceiling)
-                                .withLimitPolicy(policy),
+                        config.withLimitPolicy(policy),
                         AdmissionPolicy.admitAll());
         return h;
     }
@@ -100,5 +102,26 @@ class ConcurrencyLimitHookTest {
         h.send("a", 1, VOICE, NORMAL);
         h.fail("a-1", new java.io.IOException("connection refused"));
         assertThat(Scripted.failures).isGreaterThanOrEqualTo(1);
+    }
+
+    /** The backfill's lanes (no per-customer bound) queue at most their limit, at least one. */
+    @Test
+    void aLaneWithoutACustomerBoundQueuesAtMostItsLimit() throws Exception {
+        open(
+                LanesConfig.defaults()
+                        .withMaxInFlight(VOICE, 8)
+                        .withMaxQueuedPerCustomer(Integer.MAX_VALUE),
+                2);
+        ChannelLane lane = h.operator().lane(VOICE);
+        h.send("a", 1, VOICE, NORMAL);
+        h.send("b", 1, VOICE, NORMAL);
+        h.send("c", 1, VOICE, NORMAL);
+        assertThat(lane.full()).as("2 in flight, 1 queued").isFalse();
+        h.send("d", 1, VOICE, NORMAL);
+        assertThat(lane.full()).as("2 in flight, 2 queued").isTrue();
+        Scripted.current = 0;
+        h.succeed("a-1");
+        assertThat(lane.inFlight).isEqualTo(1);
+        assertThat(lane.full()).as("paused: 2 queued, more than one").isTrue();
     }
 }
