@@ -36,11 +36,34 @@ final class CommittedCounter implements AutoCloseable {
         consumer = new KafkaConsumer<>(p, new ByteArrayDeserializer(), new ByteArrayDeserializer());
         List<TopicPartition> partitions = new ArrayList<>();
         for (String topic : topics) {
-            consumer.partitionsFor(topic)
-                    .forEach(i -> partitions.add(new TopicPartition(topic, i.partition())));
+            partitionsOf(topic).forEach(i -> partitions.add(new TopicPartition(topic, i)));
         }
         consumer.assign(partitions);
         consumer.seekToBeginning(partitions);
+    }
+
+    /**
+     * The partitions of a topic created just before: on a loaded machine its metadata can reach the
+     * client after the creation returned (an empty answer, and a consumer assigned nothing).
+     */
+    private List<Integer> partitionsOf(String topic) {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (true) {
+            List<Integer> found = new ArrayList<>();
+            consumer.partitionsFor(topic).forEach(i -> found.add(i.partition()));
+            if (!found.isEmpty()) {
+                return found;
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("topic " + topic + " has no partitions after 30 s");
+            }
+            try {
+                Thread.sleep(100);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
     }
 
     /**
