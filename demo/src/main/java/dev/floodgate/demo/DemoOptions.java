@@ -112,10 +112,10 @@ final class DemoOptions {
             OPTIONS.text(
                     "in-flight-limit",
                     FloodgateOptions.IN_FLIGHT_LIMIT.form(),
-                    "adaptive",
-                    "the live job's --in-flight-limit: adaptive, its lanes find the service's slots (the "
-                            + "job's default ceilings); fixed: the lanes' budgets are given from the service's "
-                            + "slots, shared by the subtasks, plus one",
+                    "fixed",
+                    "the live job's --in-flight-limit: fixed, the lanes' budgets are given from the service's "
+                            + "slots, shared by the subtasks, plus one; adaptive: its lanes find the service's "
+                            + "slots (under the job's default ceilings)",
                     s -> checked(FloodgateOptions.IN_FLIGHT_LIMIT, s));
     static final TypedOption<Integer> CUSTOMERS =
             OPTIONS.integer(

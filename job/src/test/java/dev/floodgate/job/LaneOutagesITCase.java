@@ -46,15 +46,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The lanes under faults (issue 34, "Done when"): the live job with its default lane options (voice
- * budget 8 per subtask) but a short breaker and request timeout, as a user may set them ({@code
- * --circuit-open-for 500ms}, doubling while probes fail, at most 8x; {@code --request-timeout 2s},
- * so a hang opens the circuit a couple of seconds after it starts), on a real broker and a
- * MiniCluster, calm traffic far below the capacity of the {@link CapacityLimitedService} (voice,
- * chat and image from many customers, a share of it {@code high}), the service reached through a
- * {@link ConcurrencyCountingProxy} that counts the calls the service sees at once. In one run the
- * voice service first hangs for 30 s (no answer; held calls dropped at the end), then answers 401
- * (an expired credential) for 20 s.
+ * The lanes under faults (issue 34, "Done when"): the live job with its default lane options (an
+ * adaptive in-flight limit, at most 64 voice calls per subtask) but a short breaker and request
+ * timeout, as a user may set them ({@code --circuit-open-for 500ms}, doubling while probes fail, at
+ * most 8x; {@code --request-timeout 2s}, so a hang opens the circuit a couple of seconds after it
+ * starts), on a real broker and a MiniCluster, calm traffic far below the capacity of the {@link
+ * CapacityLimitedService} (voice, chat and image from many customers, a share of it {@code high}),
+ * the service reached through a {@link ConcurrencyCountingProxy} that counts the calls the service
+ * sees at once. In one run the voice service first hangs for 30 s (no answer; held calls dropped at
+ * the end), then answers 401 (an expired credential) for 20 s.
  *
  * <p>For each fault, with R the time the service is healthy again and B the breaker's backoff in
  * effect at R (the most it can be: the job's {@code --circuit-open-for} doubled at every probe
@@ -70,7 +70,7 @@ import org.slf4j.LoggerFactory;
  *       after R, and events arriving while it is in flight are shed: at most 2B after R); the count
  *       and times of those after R are logged;
  *   <li>chat and image never shed, their p99 age while voice is down within 1 s of the calm one;
- *   <li>the service never sees more voice calls at once than the lanes' budgets together
+ *   <li>the service never sees more voice calls at once than the lanes' ceilings together
  *       (parallelism x max in flight), counted at the proxy, abandoned calls included.
  * </ul>
  *

@@ -25,19 +25,23 @@ package dev.floodgate.operators.process;
  *
  * <p>Rule, once per round of {@code limit} answers or failures: a failure in the round multiplies
  * the limit by {@value #FAILURE_BACKOFF}; a mean latency above {@code noLoad x tolerance + slack}
- * multiplies it by {@code (noLoad x tolerance + slack) / mean}, at least 0.5 (the queue drains in
- * about one round) and ends the slow start; else, if the round used at least half the limit (a lane
- * with less traffic than its limit learns nothing about more), the limit doubles during the slow
- * start (a fast service reaches the ceiling in a few rounds) or grows by one after it. The slow
- * start resumes up to the limit of the last slow-down after failures shrank it (an outage's
- * failures say nothing of the service's concurrency once it is back). The absolute slack ({@code
- * slackMillis}) keeps a service that answers in about a millisecond from looking congested by a
- * millisecond's noise; a queue of a few ms matters to no freshness target here.
+ * multiplies it by {@code allowed / mean}, at least 0.5 (the queue drains in about one round) and
+ * ends the slow start; else the limit doubles during the slow start if the round used all of it (a
+ * fast service reaches the ceiling in a few rounds), or, after it, grows by {@code sqrt(limit) / 4}
+ * (at least 0.25) if the round used at least half of it (a lane with less traffic than its limit
+ * learns nothing about more). The slow start resumes up to the limit of the last slow-down after
+ * failures shrank it (an outage's failures say nothing of the service's concurrency once it is
+ * back). The slack ({@code slackMillis x slackMillis / (slackMillis + noLoad)}: 48 ms against a 2
+ * ms service, 10 ms against a 200 ms one) keeps a fast service from looking congested by the
+ * client's own noise (on a loaded machine a 2 ms call's answer is read tens of ms late: in the
+ * demo, chat's limit stayed at 2 with a fixed 5 ms slack); a queue of 50 ms matters to no freshness
+ * target here, while against a slow service, where the queue matters, the relative tolerance
+ * decides.
  */
 final class AdaptiveLimit implements ConcurrencyLimit {
     static final double FAILURE_BACKOFF = 0.8;
     static final double TOLERANCE = 1.2;
-    static final long SLACK_MILLIS = 5;
+    static final long SLACK_MILLIS = 50;
     static final long BASELINE_WINDOW_MILLIS = 10_000;
     static final int INITIAL = 1;
 
@@ -106,15 +110,19 @@ final class AdaptiveLimit implements ConcurrencyLimit {
         if (answers > 0) {
             double mean = (double) latencySum / answers;
             double noLoad = noLoad(mean, now);
-            double allowed = noLoad * tolerance + slackMillis;
+            // the slack covers the client's own noise: all of it against a fast service, less
+            // against a slow one, whose queue the relative tolerance measures
+            double allowed =
+                    noLoad * tolerance + slackMillis * slackMillis / (slackMillis + noLoad);
             if (mean > allowed) {
                 limit *= Math.max(0.5, allowed / mean);
                 slowStartUpTo = Math.max(1, limit);
+            } else if (failures == 0 && limit < slowStartUpTo) {
+                if (peakInFlight >= (int) limit) {
+                    limit = Math.min(limit * 2, slowStartUpTo);
+                }
             } else if (failures == 0 && peakInFlight * 2 >= (int) limit) {
-                limit =
-                        limit < slowStartUpTo
-                                ? Math.min(limit * 2, slowStartUpTo)
-                                : limit + Math.max(0.25, Math.sqrt(limit) / 4);
+                limit += Math.max(0.25, Math.sqrt(limit) / 4);
             }
         }
         if (failures > 0) {
