@@ -117,8 +117,36 @@ final class YieldBench {
             }
         }
         live.stop();
-        if (drain != null && !drain.getJobStatus().get().isGloballyTerminalState()) {
-            drain.cancel().get(1, TimeUnit.MINUTES);
+        if (drain != null) {
+            // the drain's checkpoints while it yields: they settle its admitted calls
+            com.fasterxml.jackson.databind.JsonNode c;
+            try {
+                c = ctx.rest().get("/jobs/" + drain.getJobID() + "/checkpoints");
+            } catch (java.io.IOException e) {
+                c = com.fasterxml.jackson.databind.node.MissingNode.getInstance();
+            }
+            ctx.results.put(
+                    "yield",
+                    name + ": drain checkpoints completed",
+                    c.path("counts").path("completed").asLong(),
+                    "");
+            ctx.results.put(
+                    "yield",
+                    name + ": drain checkpoints failed",
+                    c.path("counts").path("failed").asLong(),
+                    "");
+            ctx.results.put(
+                    "yield",
+                    name + ": drain checkpoint, longest",
+                    c.path("summary").path("end_to_end_duration").path("max").asLong(),
+                    "ms");
+            if (!drain.getJobStatus().get().isGloballyTerminalState()) {
+                try {
+                    drain.cancel().get(1, TimeUnit.MINUTES);
+                } catch (java.util.concurrent.ExecutionException finishedMeanwhile) {
+                    // it finished between the two calls
+                }
+            }
         }
         return new Run(live, voice, s, backlog);
     }
