@@ -179,11 +179,17 @@ class StockClusterDrainITCase {
         LOG.info("failed checkpoints: {}", failures);
         assertThat(failures)
                 .as("checkpoints that failed other than at the start or the end")
-                .allMatch(m -> m.contains("task is closing") || m.contains("not being executed"));
+                .allMatch(
+                        m ->
+                                m.contains("task is closing")
+                                        || m.contains("tasks not ready")
+                                        || m.contains("not being executed")
+                                        || m.contains("Coordinator is suspending"));
         assertThat(counts.path("completed").asLong()).as("completed checkpoints").isPositive();
-        // a barrier waits for the calls admitted before it: 8 in flight and 8 queued per lane at
-        // 10 calls/s is 1.6 s; 5 s leaves room for a loaded machine
-        assertThat(longest).as("longest checkpoint, ms").isLessThan(5_000);
+        // a barrier waits for the calls admitted before it: 2 subtasks x (8 voice calls in flight
+        // and 8 queued) at 10 calls/s is 3.2 s; twice that for a loaded machine (before issue 32:
+        // the whole backlog in network buffers, 95 s at 2,569 events)
+        assertThat(longest).as("longest checkpoint, ms").isLessThan(6_400);
         assertThat(restarts).as("failures (restarts)").isZero();
         assertThat(calls).as("calls to the service").isEqualTo(EVENTS);
         assertThat(KafkaIO.readCommitted(cluster.bootstrap, "interactions.processed"))
