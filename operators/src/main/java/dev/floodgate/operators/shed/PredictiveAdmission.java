@@ -76,7 +76,8 @@ final class PredictiveAdmission implements Admission {
         int slot = rates != null ? rates.record(event.customerId, logClock) : -1;
         lastPredicted = -1;
         ChannelPolicy channel = policy.channel(event.channel);
-        if (channel.mayShed(event.priority) && overTarget(event.channel, channel, d, lane)) {
+        if (channel.mayShed(event.priority)
+                && overTarget(event.channel, channel, d, lane, event.ageAt(nowMillis))) {
             return ShedReason.PREDICTED_WAIT;
         }
         if (slot >= 0 && policy.hotKey().mayShed(event.priority)) {
@@ -92,7 +93,8 @@ final class PredictiveAdmission implements Admission {
         return null;
     }
 
-    private boolean overTarget(Channel c, ChannelPolicy channel, ChannelDemand d, LaneLoad lane) {
+    private boolean overTarget(
+            Channel c, ChannelPolicy channel, ChannelDemand d, LaneLoad lane, long age) {
         double rate = lane.completionRate();
         if (rate <= 0) {
             return false; // nothing measured yet
@@ -102,7 +104,7 @@ final class PredictiveAdmission implements Admission {
             // a free slot: the wait is one call, whatever the demand (no decayed rate to read)
             lastPredicted = (long) (lane.latencyMillis() * k);
             return lastPredicted > channel.targetMillis()
-                    && d.total(logClock) >= BOTTLENECK * rate / k;
+                    && bottleneck(d, rate / k, age, channel.targetMillis());
         }
         double served = rate / k;
         double share = Math.max(MIN_SHARE, Math.min(1, 1 - d.high(logClock) / served));
@@ -111,8 +113,20 @@ final class PredictiveAdmission implements Admission {
             return false;
         }
         lastPredicted = (long) (wait * k);
-        double arrivals = d.total(logClock);
-        return arrivals >= BOTTLENECK * served && lastPredicted > channel.targetMillis();
+        return lastPredicted > channel.targetMillis()
+                && bottleneck(d, served, age, channel.targetMillis());
+    }
+
+    /**
+     * Whether the queue that makes the wait long is the service's doing. An event younger than the
+     * target is read live: its queue is what the live demand built, and the demand's decayed rate
+     * would only lag a flood's onset (seconds of over-admission, ages past the target). An older
+     * one is read from a backlog (a restart, a catch-up), where the queue is the job's read speed:
+     * it is shed only if the producers' demand on log time is at least {@value #BOTTLENECK} of what
+     * the lane completes, i.e. the catch-up cannot be absorbed.
+     */
+    private boolean bottleneck(ChannelDemand d, double served, long age, long target) {
+        return age <= target || d.total(logClock) >= BOTTLENECK * served;
     }
 
     @Override
