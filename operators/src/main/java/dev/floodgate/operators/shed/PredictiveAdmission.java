@@ -14,16 +14,17 @@ import org.apache.flink.metrics.MetricGroup;
  *
  * <ol>
  *   <li>{@code high} is always admitted.
- *   <li>Only the bottleneck sheds: a sheddable event is shed ({@code predicted_wait}) only while
- *       the channel's demand ({@link ChannelDemand}: arrivals per second on log time, every
- *       priority) is at least {@value #BOTTLENECK} of what the lane completes ({@link
- *       LaneLoad#completionRate()} over the correction), <em>and</em> its corrected predicted wait
- *       exceeds the target. The wait is Little's law on the lane ({@link
- *       LaneLoad#predictedWaitMillis}) with the share of completions {@code high} leaves ({@code 1
- *       - high demand / completion rate}, at least {@value #MIN_SHARE}), times the {@link
- *       WaitCorrection} learnt from realised ages. At steady overload the queue settles where the
- *       corrected wait is the target: the service stays busy, the shed fraction converges to {@code
- *       (arrivals - capacity) / arrivals}, and the admitted events' p99 age is the target.
+ *   <li>Only the bottleneck sheds: a sheddable event is shed ({@code predicted_wait}) only if its
+ *       corrected predicted wait exceeds the target <em>and</em> that queue is the service's doing
+ *       ({@link #bottleneck}: read live, or, read from a backlog, while the channel's demand on log
+ *       time, {@link ChannelDemand}, is at least {@value #BOTTLENECK} of what the lane completes,
+ *       {@link LaneLoad#completionRate()} over the correction). The wait is Little's law on the
+ *       lane ({@link LaneLoad#predictedWaitMillis}) with the share of completions {@code high}
+ *       leaves ({@code 1 - high demand / completion rate}, at least {@value #MIN_SHARE}), times the
+ *       {@link WaitCorrection} learnt from realised ages. At steady overload the queue settles
+ *       where the corrected wait is the target: the service stays busy, the shed fraction converges
+ *       to {@code (arrivals - capacity) / arrivals}, and the admitted events' p99 age is the
+ *       target.
  *   <li>The event's own age is not part of the rule: an event already late is not made fresher by
  *       deferring it. After a restart the backlog's events are old, yet if the service can serve
  *       them (it is fast, or the producers' demand is below its rate) none is shed; the old rule
