@@ -7,6 +7,7 @@ import dev.floodgate.operators.process.EventProcessor;
 import dev.floodgate.operators.process.LanesConfig;
 import dev.floodgate.operators.process.PassThroughProcessor;
 import dev.floodgate.operators.process.ProcessingConfig;
+import dev.floodgate.operators.shed.AdmissionPolicy;
 import dev.floodgate.operators.shed.HotKeyPolicy;
 import dev.floodgate.operators.shed.ShedPolicy;
 import java.io.Serializable;
@@ -22,7 +23,7 @@ import org.slf4j.LoggerFactory;
 public record Pipeline(
         int maxRecordBytes,
         OrderingConfig ordering,
-        ShedPolicy shedPolicy,
+        AdmissionPolicy shedPolicy,
         EventProcessor processor,
         LanesConfig lanes)
         implements Serializable {
@@ -146,7 +147,7 @@ public record Pipeline(
         return new Pipeline(maxRecordBytes, ordering, shedPolicy, p, lanes);
     }
 
-    public Pipeline withShedPolicy(ShedPolicy policy) {
+    public Pipeline withShedPolicy(AdmissionPolicy policy) {
         return new Pipeline(maxRecordBytes, ordering, policy, processor, lanes);
     }
 

@@ -3,14 +3,13 @@ package dev.floodgate.job;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.floodgate.job.testing.FailOnceProcessor;
+import dev.floodgate.job.testing.ShedEvery;
 import dev.floodgate.job.testing.TestEnvironments;
 import dev.floodgate.job.tools.Reconcile;
 import dev.floodgate.job.tools.ReconcileReport;
 import dev.floodgate.model.Channel;
 import dev.floodgate.model.Lane;
 import dev.floodgate.model.Priority;
-import dev.floodgate.operators.shed.ChannelPolicy;
-import dev.floodgate.operators.shed.HotKeyPolicy;
 import dev.floodgate.operators.shed.ShedPolicy;
 import dev.floodgate.sinks.ExactlyOnceKafkaSinks;
 import dev.floodgate.sources.InteractionLogSource;
@@ -71,8 +70,7 @@ class BackfillDrainITCase {
         generator.run(List.of(new Phase("burst", 2000, Duration.ofSeconds(2))), p -> {});
         int valid = generator.sentValid().size();
 
-        // The live job sheds every low and normal voice event (an SLO of 1 ms: the flood in
-        // miniature).
+        // The live job sheds every low and normal voice event (the flood in miniature).
         StreamExecutionEnvironment live = TestEnvironments.withBoundedRestarts(2, 500);
         ExactlyOnceKafkaSinks liveSinks =
                 new ExactlyOnceKafkaSinks(bootstrap, "floodgate-live", Duration.ofMinutes(5));
@@ -91,15 +89,7 @@ class BackfillDrainITCase {
                         null),
                 Pipeline.defaults()
                         .withShedPolicy(
-                                ShedPolicy.none()
-                                        .withHotKey(HotKeyPolicy.disabled())
-                                        .withChannel(
-                                                Channel.VOICE,
-                                                ChannelPolicy.shed(
-                                                        Duration.ofMillis(1),
-                                                        Duration.ofMillis(1),
-                                                        Priority.LOW,
-                                                        Priority.NORMAL))));
+                                new ShedEvery(Channel.VOICE, Priority.LOW, Priority.NORMAL)));
         JobClient liveJob = live.executeAsync("live");
         KAFKA.awaitCommitted(
                 valid,

@@ -7,6 +7,7 @@ import com.sun.net.httpserver.HttpServer;
 import dev.floodgate.contract.InteractionCodec;
 import dev.floodgate.contract.OutputCodec;
 import dev.floodgate.contract.RecordLimits;
+import dev.floodgate.job.testing.ShedEvery;
 import dev.floodgate.model.Channel;
 import dev.floodgate.model.DeadLetter;
 import dev.floodgate.model.DeadLetterReason;
@@ -15,8 +16,6 @@ import dev.floodgate.model.Priority;
 import dev.floodgate.model.ProcessedEvent;
 import dev.floodgate.model.RawRecord;
 import dev.floodgate.operators.process.HttpEventProcessor;
-import dev.floodgate.operators.shed.ChannelPolicy;
-import dev.floodgate.operators.shed.ShedPolicy;
 import dev.floodgate.sinks.ExactlyOnceKafkaSinks;
 import dev.floodgate.sources.InteractionLogSource;
 import dev.floodgate.testkit.kafka.KafkaBroker;
@@ -212,16 +211,8 @@ class BigRecordsITCase {
                         kafka.deadLetters(run + ".dlq", "all"),
                         null),
                 Pipeline.defaults() // the default --max-record-bytes
-                        .withShedPolicy(
-                                ShedPolicy.none()
-                                        .withChannel(
-                                                Channel.CHAT,
-                                                // every low-priority chat event is shed: all were
-                                                // logged before the job started
-                                                ChannelPolicy.shed(
-                                                        Duration.ofMillis(1),
-                                                        Duration.ZERO,
-                                                        Priority.LOW)))
+                        // every low-priority chat event is shed: the shed sink must carry it whole
+                        .withShedPolicy(new ShedEvery(Channel.CHAT, Priority.LOW))
                         .withProcessor(
                                 HttpEventProcessor.forBaseUri(
                                         URI.create(

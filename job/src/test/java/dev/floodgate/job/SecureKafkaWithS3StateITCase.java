@@ -10,9 +10,12 @@ import dev.floodgate.job.testing.S3Server;
 import dev.floodgate.job.testing.S3State;
 import dev.floodgate.job.testing.SecretLeaks;
 import dev.floodgate.job.testing.SecureJobs;
+import dev.floodgate.job.testing.ShedEvery;
 import dev.floodgate.job.tools.ToolRun;
 import dev.floodgate.job.tools.Tools;
+import dev.floodgate.model.Channel;
 import dev.floodgate.model.Interaction;
+import dev.floodgate.model.Priority;
 import dev.floodgate.model.ProcessedEvent;
 import dev.floodgate.testkit.kafka.KafkaIO;
 import java.nio.file.Path;
@@ -205,7 +208,11 @@ class SecureKafkaWithS3StateITCase {
                 env,
                 FloodgateJob.source(o),
                 FloodgateJob.sinks(o),
-                Pipeline.from(o).withProcessor(FailOnceProcessor.afterFirstCheckpoint(4000)),
+                Pipeline.from(o)
+                        .withProcessor(FailOnceProcessor.afterFirstCheckpoint(4000))
+                        // its own processor: no bottleneck, so the drain's work is shed here
+                        .withShedPolicy(
+                                new ShedEvery(Channel.VOICE, Priority.LOW, Priority.NORMAL)),
                 FloodgateJob.lagMonitor(o));
         return env.executeAsync(FloodgateJob.JOB_NAME);
     }

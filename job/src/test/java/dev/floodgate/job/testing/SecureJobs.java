@@ -13,6 +13,8 @@ import dev.floodgate.testkit.flink.LocalFlinkCluster;
 import dev.floodgate.testkit.kafka.KafkaIO;
 import dev.floodgate.testkit.kafka.SecureKafkaBroker;
 import dev.floodgate.testkit.kafka.Topics;
+import dev.floodgate.testkit.service.CapacityLimitedService;
+import dev.floodgate.testkit.service.ServiceOptions;
 import java.io.IOException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
@@ -44,6 +46,7 @@ public final class SecureJobs implements AutoCloseable {
     public final SecureKafkaBroker kafka;
     public final LocalFlinkCluster flink;
     public final FlinkRest rest;
+    private CapacityLimitedService bottleneck;
 
     private SecureJobs(Path dir, Configuration cluster) throws Exception {
         kafka = SecureKafkaBroker.start(dir.resolve("kafka"), USER, password);
@@ -125,11 +128,21 @@ public final class SecureJobs implements AutoCloseable {
      * The live job's options with every low and normal voice event shed (the drain has work), from
      * the earliest offsets.
      */
-    public FloodgateOptions sheddingLiveOptions(String prefix, Path config) {
+    public FloodgateOptions sheddingLiveOptions(String prefix, Path config) throws IOException {
         return options(
                 JobKind.LIVE,
                 prefix,
                 config,
+                // admission sheds only while the service is the bottleneck: one voice call at a
+                // time of 20 ms is one, for a log written at once
+                "--processor-url",
+                bottleneck().baseUri().toString(),
+                "--processor-allow-plaintext",
+                "true",
+                "--in-flight-limit",
+                "fixed",
+                "--max-in-flight-voice",
+                "1",
                 "--shed-voice",
                 "1ms/1ms",
                 "--hot-key-rate",
@@ -216,7 +229,23 @@ public final class SecureJobs implements AutoCloseable {
         for (int n = 0; n < 3; n++) {
             records.add(InteractionRecords.poison(topic, DeadLetterReason.BAD_JSON, n, 1 << 20));
         }
-        KafkaIO.produce(bootstrapServers, client, records);
+        // in 5 parts 500 ms apart: 2 s of log time (LogAppendTime), so admission sees the arrival
+        // rate of the log (a log written within one second tells it nothing yet)
+        int part = (records.size() + 4) / 5;
+        for (int from = 0; from < records.size(); from += part) {
+            if (from > 0) {
+                try {
+                    Thread.sleep(500);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new IllegalStateException(e);
+                }
+            }
+            KafkaIO.produce(
+                    bootstrapServers,
+                    client,
+                    records.subList(from, Math.min(records.size(), from + part)));
+        }
         return valid;
     }
 
@@ -249,7 +278,27 @@ public final class SecureJobs implements AutoCloseable {
         try {
             flink.close();
         } finally {
-            kafka.close();
+            try {
+                kafka.close();
+            } finally {
+                if (bottleneck != null) {
+                    bottleneck.close();
+                }
+            }
         }
+    }
+
+    /** A processing service whose voice channel is the bottleneck: 1 call at a time, 20 ms. */
+    private synchronized CapacityLimitedService bottleneck() throws IOException {
+        if (bottleneck == null) {
+            bottleneck =
+                    new CapacityLimitedService(
+                                    ServiceOptions.defaults()
+                                            .channel(Channel.VOICE, 1, Duration.ofMillis(20))
+                                            .channel(Channel.IMAGE, 8, Duration.ofMillis(1))
+                                            .channel(Channel.CHAT, 16, Duration.ofMillis(1)))
+                            .start();
+        }
+        return bottleneck;
     }
 }
