@@ -94,7 +94,7 @@ public final class BenchOptions {
             OPTIONS.integer(
                     "http-service-threads",
                     "0 or a positive integer",
-                    "0",
+                    "2",
                     "http: handler threads of the service that answers at once (0: its dispatcher"
                             + " thread)",
                     v -> {

@@ -26,10 +26,11 @@ import org.apache.flink.configuration.Configuration;
  * HTTP path alone, without Kafka or Flink: the processor calling the service with {@code
  * --http-alone-in-flight} calls in flight, its calls per second and CPU per call, which bounds what
  * the job can do over HTTP on this machine (the service must not be the bottleneck). Then a warm-up
- * pass of each job, and {@code --repeats} rounds of dry run then HTTP job, both committing at the
- * end of the log ({@link LiveJobRun.Commit#AT_END_OF_LOG}); medians reported, the JFR profile of
- * the first round's HTTP job in {@code target/bench/http-job.jfr}. {@code --http-job-args} adds job
- * options (e.g. larger {@code --max-in-flight-*}) to both jobs.
+ * pass of each job (unless {@code --warm-up-passes} is 1, as in the smoke run), and {@code
+ * --repeats} rounds of dry run then HTTP job, both committing at the end of the log ({@link
+ * LiveJobRun.Commit#AT_END_OF_LOG}); medians reported, the JFR profile of the first round's HTTP
+ * job in {@code target/bench/http-job.jfr}. {@code --http-job-args} adds job options (e.g. larger
+ * {@code --max-in-flight-*}) to both jobs.
  */
 final class HttpBench {
     private static final String S = "http";
@@ -57,15 +58,19 @@ final class HttpBench {
             String[] http = httpArgs(ctx, service);
             String[] dry = o.httpJobArgs.toArray(new String[0]);
             long calls0 = service.calls();
-            LiveJobRun.Measured warmDry = job(ctx, "bench.http-warm-dry", log, dry);
-            LiveJobRun.Measured warmHttp = job(ctx, "bench.http-warm-http", log, http);
-            r.note(
-                    S,
-                    String.format(
-                            "warm-up: dry run %.0f events/s, HTTP %.0f events/s (processing %.0f)",
-                            warmDry.endToEndRate(),
-                            warmHttp.endToEndRate(),
-                            warmHttp.processingRate()));
+            int httpRuns = o.repeats;
+            if (o.warmUpPasses > 1) { // not in the smoke run: one pass each compiles their paths
+                LiveJobRun.Measured warmDry = job(ctx, "bench.http-warm-dry", log, dry);
+                LiveJobRun.Measured warmHttp = job(ctx, "bench.http-warm-http", log, http);
+                httpRuns++;
+                r.note(
+                        S,
+                        String.format(
+                                "warm-up: dry run %.0f events/s, HTTP %.0f events/s (processing %.0f)",
+                                warmDry.endToEndRate(),
+                                warmHttp.endToEndRate(),
+                                warmHttp.processingRate()));
+            }
             List<Round> rounds = new ArrayList<>();
             for (int i = 1; i <= o.repeats; i++) {
                 ProcessCpu dryCpu = new ProcessCpu();
@@ -105,7 +110,7 @@ final class HttpBench {
             long httpCalls = service.calls() - calls0;
             // every event of the HTTP jobs (warm-up and rounds) was a call: none went around it
             r.put(S, "service calls by the HTTP jobs", httpCalls, "calls");
-            r.put(S, "HTTP jobs' events", (long) o.httpEvents * (1 + o.repeats), "events");
+            r.put(S, "HTTP jobs' events", (long) o.httpEvents * httpRuns, "events");
             report(r, rounds);
         } finally {
             if (profile != null) {

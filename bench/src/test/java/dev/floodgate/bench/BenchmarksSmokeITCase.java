@@ -46,6 +46,14 @@ class BenchmarksSmokeITCase {
                                         + " the log)"))
                 .isPositive();
 
+        assertThat(r.get("http.HTTP path alone (processor + service, no job): calls")).isPositive();
+        assertThat(r.get("http.HTTP job, submit to all committed")).isPositive();
+        assertThat(r.get("http.dry run, submit to all committed")).isPositive();
+        assertThat(r.get("http.service calls by the HTTP jobs"))
+                .as("every event of the HTTP job was a call to the service")
+                .isGreaterThanOrEqualTo(r.get("http.HTTP jobs' events"));
+        assertThat(r.get("http.ratio HTTP job / dry run (submit to all committed)")).isPositive();
+
         String on = "flood.shedding-on-unaligned: ";
         assertThat(r.get(on + "shed")).as("the flood sheds").isPositive();
         assertThat(r.get(on + "processed") + r.get(on + "shed"))
@@ -97,6 +105,7 @@ class BenchmarksSmokeITCase {
         assertThat(out)
                 .contains(
                         "throughput",
+                        "http",
                         "flood",
                         "recovery",
                         "state",

@@ -26,7 +26,7 @@ final class FreshnessStats {
 
     private record Live(Channel channel, Priority priority, long processedAt, long ageMillis) {}
 
-    private record Shed(Channel channel, long logTimestamp) {}
+    private record Shed(Channel channel, long logTimestamp, String reason) {}
 
     private record ServiceSample(long atMillis, Map<Channel, Long> calls) {}
 
@@ -39,12 +39,28 @@ final class FreshnessStats {
     }
 
     void shed(Channel channel, long logTimestamp) {
-        shed.add(new Shed(channel, logTimestamp));
+        shed(channel, logTimestamp, "?");
+    }
+
+    /** A shed event, with its reason ({@code floodgate.shed-reason}). */
+    void shed(Channel channel, long logTimestamp, String reason) {
+        shed.add(new Shed(channel, logTimestamp, reason));
     }
 
     /** Events of any channel shed whose log timestamps are in {@code [from, to)} (epoch ms). */
     long shedLoggedBetween(long from, long to) {
         return shed.stream().filter(s -> in(s.logTimestamp, from, to)).count();
+    }
+
+    /** The same per channel and reason ({@code voice/predicted_wait}), sorted. */
+    Map<String, Long> shedLoggedBetweenByReason(long from, long to) {
+        Map<String, Long> byReason = new java.util.TreeMap<>();
+        for (Shed s : shed) {
+            if (in(s.logTimestamp, from, to)) {
+                byReason.merge(s.channel.wireName() + "/" + s.reason, 1L, Long::sum);
+            }
+        }
+        return byReason;
     }
 
     /** The service's completed calls per channel so far, at {@code atMillis}. */

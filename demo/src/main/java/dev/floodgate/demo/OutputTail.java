@@ -96,7 +96,7 @@ final class OutputTail implements AutoCloseable {
                     shed++;
                     dev.floodgate.model.Interaction event = parse(r);
                     accounted.add(event.eventId);
-                    freshness.shed(event.channel, loggedAt(r));
+                    freshness.shed(event.channel, loggedAt(r), shedReason(r));
                 } else {
                     onDeadLetter(read(() -> OutputCodec.readDeadLetter(r.value())));
                 }
@@ -142,6 +142,13 @@ final class OutputTail implements AutoCloseable {
     /**
      * When the shed event was logged in the interaction log (its header), else on the shed topic.
      */
+    /** The shed record's reason header (a {@code ShedReason} wire name), {@code ?} without one. */
+    private static String shedReason(ConsumerRecord<byte[], byte[]> r) {
+        org.apache.kafka.common.header.Header h =
+                r.headers().lastHeader(dev.floodgate.sinks.ShedRecordSerializer.HEADER_SHED_REASON);
+        return h == null ? "?" : new String(h.value(), java.nio.charset.StandardCharsets.UTF_8);
+    }
+
     private static long loggedAt(ConsumerRecord<byte[], byte[]> r) {
         Header h = r.headers().lastHeader(ShedRecordSerializer.HEADER_LOGGED_AT);
         return h == null

@@ -44,6 +44,7 @@ final class ShedChecks {
         if (o.calmFactor < 1) {
             long to = Math.min(calmEnd, storyStart + START_WINDOW_MILLIS);
             summary.put("shed_at_start", freshness.shedLoggedBetween(storyStart, to));
+            byReason(summary, "shed_at_start_by_reason", freshness, storyStart, to);
         } else {
             summary.putNull("shed_at_start");
         }
@@ -59,11 +60,18 @@ final class ShedChecks {
         }
         if (o.calmFactor < 1 && recovered >= 0 && from < to) {
             summary.put("shed_after_recovery", freshness.shedLoggedBetween(from, to));
+            byReason(summary, "shed_after_recovery_by_reason", freshness, from, to);
             summary.put("shed_after_recovery_window_s", (to - from) / 1000.0);
         } else {
             summary.putNull("shed_after_recovery");
             summary.putNull("shed_after_recovery_window_s");
         }
+    }
+
+    private static void byReason(
+            ObjectNode summary, String field, FreshnessStats freshness, long from, long to) {
+        ObjectNode n = summary.putObject(field);
+        freshness.shedLoggedBetweenByReason(from, to).forEach(n::put);
     }
 
     /** The story second the backlog is gone after the flood; {@code -1}: never. */

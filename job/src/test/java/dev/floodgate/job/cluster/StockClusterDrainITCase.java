@@ -34,10 +34,11 @@ import org.slf4j.LoggerFactory;
  * debloating, no tolerated failures, aligned barriers, 10 min timeout unless the job sets them),
  * submitted with Flink's CLI at the default {@code --max-rate} (500/s, fifty times what the service
  * takes). The shed voice events go to a capacity-limited service of 10 calls/s (2 workers, 200 ms):
- * no checkpoint expires, none takes more than a few seconds (a barrier waits only for the calls the
+ * checkpoints complete, none takes more than a few seconds (a barrier waits only for the calls the
  * lanes admitted, never behind network buffers of backlog), the job never fails over, and each
- * event is called once. Before issue 32 the same drain's barriers waited ~95 s behind ~1,000
- * buffered records and 22 of 23 checkpoints expired.
+ * event is called once. Before issue 32 a barrier waited behind the keyBy's network buffers of
+ * backlog: 32.9 s in this test; in the issue's run of 2,569 events ~95 s behind ~1,000 records, 22
+ * of 23 checkpoints expired at 2 min.
  *
  * <p>Runs in the {@code cluster} profile ({@code -Dit.test=StockClusterDrainITCase}).
  */
@@ -174,16 +175,16 @@ class StockClusterDrainITCase {
                 restarts,
                 calls,
                 String.format("%.3f", (double) calls / EVENTS));
-        // a checkpoint triggered before every task runs, or as a subtask finishes its input,
-        // fails at once; none may expire or be declined for another reason
+        // a checkpoint triggered before every task runs, or as subtasks finish their input,
+        // fails at once (declined, tasks not ready or gone, the coordinator suspending at the
+        // end); what a slow barrier does is expire
         LOG.info("failed checkpoints: {}", failures);
-        assertThat(failures)
-                .as("checkpoints that failed other than at the start or the end")
-                .allMatch(m -> m.contains("task is closing") || m.contains("not being executed"));
+        assertThat(failures).as("expired checkpoints").noneMatch(m -> m.contains("expired"));
         assertThat(counts.path("completed").asLong()).as("completed checkpoints").isPositive();
-        // a barrier waits for the calls admitted before it: 8 in flight and 8 queued per lane at
-        // 10 calls/s is 1.6 s; 5 s leaves room for a loaded machine
-        assertThat(longest).as("longest checkpoint, ms").isLessThan(5_000);
+        // a barrier waits for the calls admitted before it: 2 subtasks x (8 voice calls in flight
+        // and 8 queued) at 10 calls/s is 3.2 s; twice that for a loaded machine (before issue 32:
+        // the whole backlog in network buffers, 95 s at 2,569 events)
+        assertThat(longest).as("longest checkpoint, ms").isLessThan(6_400);
         assertThat(restarts).as("failures (restarts)").isZero();
         assertThat(calls).as("calls to the service").isEqualTo(EVENTS);
         assertThat(KafkaIO.readCommitted(cluster.bootstrap, "interactions.processed"))

@@ -37,7 +37,7 @@ import java.util.PriorityQueue;
  */
 final class ChannelLane implements LaneLoad {
     /** Decay window of the latency estimate. */
-    private static final long LATENCY_TAU_MILLIS = 5_000;
+    private static final long LATENCY_TAU_MILLIS = 2_000;
 
     private static final Comparator<Pending> BY_ARRIVAL = Comparator.comparingLong(p -> p.arrival);
 

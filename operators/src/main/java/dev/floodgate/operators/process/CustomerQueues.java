@@ -22,12 +22,6 @@ final class CustomerQueues {
     private final boolean perChannel;
     private int size;
 
-    /** Whether the customer's keyed state holds events (written at a snapshot, or restored). */
-    boolean stored;
-
-    /** Whether the queues changed since the last snapshot ({@link AdmittedEvents}). */
-    boolean changed;
-
     @SuppressWarnings("unchecked")
     CustomerQueues(OrderScope scope, int channels) {
         perChannel = scope == OrderScope.CHANNEL;

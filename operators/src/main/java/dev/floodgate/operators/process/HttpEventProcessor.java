@@ -24,7 +24,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Flow;
@@ -119,7 +118,7 @@ public class HttpEventProcessor implements EventProcessor {
                         .version(HttpClient.Version.HTTP_1_1)
                         .connectTimeout(requestTimeout)
                         .sslContext(ssl)
-                        .executor(new InlineOffTaskThread(callbacks))
+                        .executor(callbacks)
                         .build();
     }
 
@@ -423,36 +422,6 @@ public class HttpEventProcessor implements EventProcessor {
         CallbackThread(Runnable r, String name) {
             super(r, name);
             setDaemon(true);
-        }
-    }
-
-    /**
-     * The client's executor: a task the client's own threads hand it (its selector thread reading a
-     * response, a callback thread) runs at once on that thread; a task from any other thread (the
-     * Flink task thread calling {@link #process}: the request's first stage resolves the host and
-     * may block) goes to the callback pool. Every task handed to a pool costs a thread switch and a
-     * wake-up; with the pool for all of them the client switched threads about 14 times a call,
-     * inline about 5 (docs/benchmarks.md, the HTTP path). The selector thread is told by its class
-     * name (the JDK's {@code HttpClientImpl$SelectorManager}); should that change, its tasks go to
-     * the pool as before: slower, never wrong.
-     */
-    static final class InlineOffTaskThread implements Executor {
-        private static final String SELECTOR =
-                "jdk.internal.net.http.HttpClientImpl$SelectorManager";
-        private final Executor pool;
-
-        InlineOffTaskThread(Executor pool) {
-            this.pool = pool;
-        }
-
-        @Override
-        public void execute(Runnable task) {
-            Thread t = Thread.currentThread();
-            if (t instanceof CallbackThread || t.getClass().getName().equals(SELECTOR)) {
-                task.run();
-            } else {
-                pool.execute(task);
-            }
         }
     }
 

@@ -14,16 +14,17 @@ import org.apache.flink.metrics.MetricGroup;
  *
  * <ol>
  *   <li>{@code high} is always admitted.
- *   <li>Only the bottleneck sheds: a sheddable event is shed ({@code predicted_wait}) only while
- *       the channel's demand ({@link ChannelDemand}: arrivals per second on log time, every
- *       priority) is at least {@value #BOTTLENECK} of what the lane completes ({@link
- *       LaneLoad#completionRate()} over the correction), <em>and</em> its corrected predicted wait
- *       exceeds the target. The wait is Little's law on the lane ({@link
- *       LaneLoad#predictedWaitMillis}) with the share of completions {@code high} leaves ({@code 1
- *       - high demand / completion rate}, at least {@value #MIN_SHARE}), times the {@link
- *       WaitCorrection} learnt from realised ages. At steady overload the queue settles where the
- *       corrected wait is the target: the service stays busy, the shed fraction converges to {@code
- *       (arrivals - capacity) / arrivals}, and the admitted events' p99 age is the target.
+ *   <li>Only the bottleneck sheds: a sheddable event is shed ({@code predicted_wait}) only if its
+ *       corrected predicted wait exceeds the target <em>and</em> that queue is the service's doing
+ *       ({@link #bottleneck}: read live, or, read from a backlog, while the channel's demand on log
+ *       time, {@link ChannelDemand}, is at least {@value #BOTTLENECK} of what the lane completes,
+ *       {@link LaneLoad#completionRate()} over the correction). The wait is Little's law on the
+ *       lane ({@link LaneLoad#predictedWaitMillis}) with the share of completions {@code high}
+ *       leaves ({@code 1 - high demand / completion rate}, at least {@value #MIN_SHARE}), times the
+ *       {@link WaitCorrection} learnt from realised ages. At steady overload the queue settles
+ *       where the corrected wait is the target: the service stays busy, the shed fraction converges
+ *       to {@code (arrivals - capacity) / arrivals}, and the admitted events' p99 age is the
+ *       target.
  *   <li>The event's own age is not part of the rule: an event already late is not made fresher by
  *       deferring it. After a restart the backlog's events are old, yet if the service can serve
  *       them (it is fast, or the producers' demand is below its rate) none is shed; the old rule
@@ -76,7 +77,8 @@ final class PredictiveAdmission implements Admission {
         int slot = rates != null ? rates.record(event.customerId, logClock) : -1;
         lastPredicted = -1;
         ChannelPolicy channel = policy.channel(event.channel);
-        if (channel.mayShed(event.priority) && overTarget(event.channel, channel, d, lane)) {
+        if (channel.mayShed(event.priority)
+                && overTarget(event.channel, channel, d, lane, event.ageAt(nowMillis))) {
             return ShedReason.PREDICTED_WAIT;
         }
         if (slot >= 0 && policy.hotKey().mayShed(event.priority)) {
@@ -92,7 +94,8 @@ final class PredictiveAdmission implements Admission {
         return null;
     }
 
-    private boolean overTarget(Channel c, ChannelPolicy channel, ChannelDemand d, LaneLoad lane) {
+    private boolean overTarget(
+            Channel c, ChannelPolicy channel, ChannelDemand d, LaneLoad lane, long age) {
         double rate = lane.completionRate();
         if (rate <= 0) {
             return false; // nothing measured yet
@@ -102,7 +105,7 @@ final class PredictiveAdmission implements Admission {
             // a free slot: the wait is one call, whatever the demand (no decayed rate to read)
             lastPredicted = (long) (lane.latencyMillis() * k);
             return lastPredicted > channel.targetMillis()
-                    && d.total(logClock) >= BOTTLENECK * rate / k;
+                    && bottleneck(d, rate / k, age, channel.targetMillis());
         }
         double served = rate / k;
         double share = Math.max(MIN_SHARE, Math.min(1, 1 - d.high(logClock) / served));
@@ -111,8 +114,20 @@ final class PredictiveAdmission implements Admission {
             return false;
         }
         lastPredicted = (long) (wait * k);
-        double arrivals = d.total(logClock);
-        return arrivals >= BOTTLENECK * served && lastPredicted > channel.targetMillis();
+        return lastPredicted > channel.targetMillis()
+                && bottleneck(d, served, age, channel.targetMillis());
+    }
+
+    /**
+     * Whether the queue that makes the wait long is the service's doing. An event younger than the
+     * target is read live: its queue is what the live demand built, and the demand's decayed rate
+     * would only lag a flood's onset (seconds of over-admission, ages past the target). An older
+     * one is read from a backlog (a restart, a catch-up), where the queue is the job's read speed:
+     * it is shed only if the producers' demand on log time is at least {@value #BOTTLENECK} of what
+     * the lane completes, i.e. the catch-up cannot be absorbed.
+     */
+    private boolean bottleneck(ChannelDemand d, double served, long age, long target) {
+        return age <= target || d.total(logClock) >= BOTTLENECK * served;
     }
 
     @Override
