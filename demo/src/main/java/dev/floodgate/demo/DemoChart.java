@@ -14,15 +14,17 @@ import javax.imageio.ImageIO;
 
 /**
  * Draws the run as a PNG with Java2D (headless): three panels over the same time axis (the story's
- * clock) with the flood shaded and the start of the drain marked: events per second (arrivals,
- * processed), events (backlog, shed so far), and the p99 age in seconds of {@code high} and of the
- * rest. Each panel has its axes, grid and legend.
+ * clock) with the flood shaded and the drain beside the live job marked (its start, and the moment
+ * the shed lane is empty): events per second (arrivals, processed), events (the live job's backlog,
+ * shed so far, the shed lane left to drain), and the live lane's p99 age in seconds of voice {@code
+ * high}, the other voice calls and chat. Each panel has its axes, grid and legend.
  */
 final class DemoChart {
     static final Color ARRIVALS = new Color(31, 119, 180);
     static final Color PROCESSED = new Color(44, 160, 44);
     static final Color BACKLOG = new Color(255, 127, 14);
     static final Color SHED = new Color(148, 103, 189);
+    static final Color SHED_LEFT = new Color(23, 190, 207);
     static final Color HIGH_AGE = new Color(214, 39, 40);
     static final Color OTHER_AGE = new Color(140, 86, 75);
     static final Color CHAT_AGE = new Color(44, 160, 44);
@@ -41,7 +43,12 @@ final class DemoChart {
     private DemoChart() {}
 
     static void write(
-            List<Sample> samples, Story story, double drainStartSecond, String title, Path png)
+            List<Sample> samples,
+            Story story,
+            double drainStartSecond,
+            double drainEndSecond,
+            String title,
+            Path png)
             throws IOException {
         System.setProperty("java.awt.headless", "true");
         BufferedImage image = new BufferedImage(WIDTH, HEIGHT, BufferedImage.TYPE_INT_RGB);
@@ -64,6 +71,7 @@ final class DemoChart {
                 samples,
                 story,
                 drainStartSecond,
+                drainEndSecond,
                 x,
                 top,
                 h - 45,
@@ -77,26 +85,26 @@ final class DemoChart {
                 samples,
                 story,
                 drainStartSecond,
+                drainEndSecond,
                 x,
                 top + h,
                 h - 45,
                 "events",
                 1,
                 List.of(
-                        new Series(
-                                "backlog (lag; in the drain: shed lane left)",
-                                BACKLOG,
-                                s -> s.backlog()),
-                        new Series("shed so far", SHED, s -> s.shed())));
+                        new Series("backlog (live job's lag)", BACKLOG, s -> s.backlog()),
+                        new Series("shed so far", SHED, s -> s.shed()),
+                        new Series("shed lane left to drain", SHED_LEFT, s -> s.shedLeft())));
         panel(
                 g,
                 samples,
                 story,
                 drainStartSecond,
+                drainEndSecond,
                 x,
                 top + 2 * h,
                 h - 45,
-                "p99 age at processing (s)",
+                "p99 age at processing, live lane (s)",
                 1000,
                 List.of(
                         new Series("voice high", HIGH_AGE, Sample::p99HighMillis),
@@ -117,6 +125,7 @@ final class DemoChart {
             List<Sample> samples,
             Story story,
             double drainStart,
+            double drainEnd,
             Axis x,
             int top,
             int height,
@@ -153,19 +162,8 @@ final class DemoChart {
             g.drawString(
                     clock, x.at(t) - g.getFontMetrics().stringWidth(clock) / 2, top + height + 17);
         }
-        if (drainStart > 0) {
-            g.setColor(Color.GRAY);
-            g.setStroke(
-                    new BasicStroke(
-                            1,
-                            BasicStroke.CAP_BUTT,
-                            BasicStroke.JOIN_MITER,
-                            10,
-                            new float[] {6, 4},
-                            0));
-            g.drawLine(x.at(drainStart), top, x.at(drainStart), top + height);
-            g.drawString("savepoint, drain", x.at(drainStart) + 4, top + 12);
-        }
+        marker(g, x, drainStart, top, height, 12, "drain starts beside the live job");
+        marker(g, x, drainEnd, top, height, 26, "shed lane empty");
         g.setStroke(new BasicStroke(2.5f));
         for (Series se : series) {
             g.setColor(se.color());
@@ -192,6 +190,28 @@ final class DemoChart {
         g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 13));
         g.drawString(yLabel, LEFT, top - 8);
         legend(g, series, top);
+    }
+
+    /** A dashed vertical line at {@code second} with its label; none where {@code second <= 0}. */
+    private static void marker(
+            Graphics2D g, Axis x, double second, int top, int height, int labelY, String label) {
+        if (second <= 0) {
+            return;
+        }
+        g.setColor(Color.GRAY);
+        g.setStroke(
+                new BasicStroke(
+                        1,
+                        BasicStroke.CAP_BUTT,
+                        BasicStroke.JOIN_MITER,
+                        10,
+                        new float[] {6, 4},
+                        0));
+        g.drawLine(x.at(second), top, x.at(second), top + height);
+        int width = g.getFontMetrics().stringWidth(label);
+        int at = x.at(second);
+        // right of the line, or left of it where the label would leave the plot
+        g.drawString(label, at + 4 + width > RIGHT ? at - 4 - width : at + 4, top + labelY);
     }
 
     private static void legend(Graphics2D g, List<Series> series, int top) {

@@ -62,13 +62,6 @@ final class DemoOptions {
                     "0.5",
                     "the calm's rate, x capacity",
                     DemoOptions::positive);
-    static final TypedOption<Double> BACKFILL_CAPACITY =
-            OPTIONS.decimal(
-                    "backfill-capacity",
-                    NUMBER,
-                    "100",
-                    "voice calls/s for the drain after the flood (the pool scaled out)",
-                    DemoOptions::positive);
     static final TypedOption<String> SHED_VOICE =
             OPTIONS.text(
                     "shed-voice",
@@ -180,7 +173,6 @@ final class DemoOptions {
     double voiceCapacity;
     double floodFactor;
     double calmFactor;
-    double backfillCapacity;
     String shedVoice;
     String shedImage;
     boolean shedding;
@@ -217,7 +209,6 @@ final class DemoOptions {
         o.voiceCapacity = p.get(CAPACITY);
         o.floodFactor = p.get(FLOOD_FACTOR);
         o.calmFactor = p.get(CALM_FACTOR);
-        o.backfillCapacity = p.get(BACKFILL_CAPACITY);
         o.shedVoice = p.get(SHED_VOICE);
         o.shedImage = p.get(SHED_IMAGE);
         o.shedding = p.get(SHEDDING);

@@ -23,7 +23,7 @@ final class DemoReport {
             DemoOptions o,
             Story story,
             Progress progress,
-            double drainStartSecond,
+            LiveDrain drain,
             DemoSummary s,
             com.fasterxml.jackson.databind.JsonNode perChannel)
             throws IOException {
@@ -31,7 +31,8 @@ final class DemoReport {
         DemoChart.write(
                 progress.samples(),
                 story,
-                drainStartSecond,
+                drain.startSecond(),
+                drain.endSecond(),
                 String.format(
                         "The Monday flood: %.0f events/s at %.0fx capacity, shedding %s",
                         story.phases().get(1).eventsPerSecond(),
@@ -63,8 +64,8 @@ final class DemoReport {
                 String.format(
                         "Story: calm %s at %.0f events/s, flood %s at %.0f events/s (%.1fx the capacity of "
                                 + "%.0f events/s: speech-to-text %.0f calls/s, %.0f%% voice), calm %s; one demo second stands for "
-                                + "one minute. Shedding %s (voice %s, image %s; chat never; high never). Drain at %.0f voice "
-                                + "calls/s.%n%n",
+                                + "one minute. Shedding %s (voice %s, image %s; chat never; high never). Then the drain beside "
+                                + "the live job, under calm live traffic, on the same service's spare capacity.%n%n",
                         o.calm,
                         story.phases().get(0).eventsPerSecond(),
                         o.flood,
@@ -76,8 +77,7 @@ final class DemoReport {
                         o.calmAfter,
                         o.shedding ? "on" : "off",
                         o.shedVoice,
-                        o.shedImage,
-                        o.backfillCapacity));
+                        o.shedImage));
         md.append("![arrivals, processed, backlog, shed and age over time](")
                 .append(CHART)
                 .append(")\n\n");
@@ -110,8 +110,10 @@ final class DemoReport {
                         Progress.seconds(s.p99BackfillMillis())));
         md.append(
                 String.format(
-                        "| drain of the shed lane | %s |%n%n", DemoSummary.human(s.drainTime())));
+                        "| drain of the shed lane, beside the live job | %s |%n%n",
+                        DemoSummary.human(s.drainTime())));
         freshness(md, perChannel);
+        drain(md, perChannel);
         md.append("## Shedding\n\n");
         if (progress.moments().isEmpty()) {
             md.append("No channel shed.\n");
@@ -131,6 +133,47 @@ final class DemoReport {
                 .append(CSV)
                 .append("`.\n");
         return md.toString();
+    }
+
+    /** The drain beside the live job, from {@code summary.json}. */
+    static void drain(StringBuilder md, com.fasterxml.jackson.databind.JsonNode f) {
+        md.append("## The drain beside the live job\n\n")
+                .append(
+                        String.format(
+                                java.util.Locale.ROOT,
+                                "The shed lane (%d events, %d of them voice calls) emptied in %.1f s beside the "
+                                        + "live job; ideal %.1f s: the drain's voice calls / the speech-to-text "
+                                        + "service's spare capacity (%.1f calls/s: capacity %.1f less %.2f live "
+                                        + "voice calls/s during the drain).%n%n",
+                                f.path("drain_events").asLong(),
+                                f.path("drain_voice_events").asLong(),
+                                f.path("drain_s").asDouble(),
+                                f.path("drain_ideal_s").asDouble(),
+                                f.path("drain_spare_voice_per_s").asDouble(),
+                                f.path("capacity_per_s").path("voice").asDouble(),
+                                f.path("drain_live_voice_per_s").asDouble()))
+                .append(
+                        "Live lane p99 age at processing, during the drain and in the calm after the "
+                                + "flood without a drain:\n\n")
+                .append(
+                        "| channel | during the drain: high | normal | low | calm, no drain: high | normal | low |\n")
+                .append("|---|---|---|---|---|---|---|\n");
+        for (String c : new String[] {"voice", "image", "chat"}) {
+            md.append("| ").append(c);
+            for (String window : new String[] {"drain_live_p99_age_s", "calm_live_p99_age_s"}) {
+                for (String p : new String[] {"high", "normal", "low"}) {
+                    com.fasterxml.jackson.databind.JsonNode v = f.path(window).path(c).path(p);
+                    md.append(" | ")
+                            .append(
+                                    v.isNumber()
+                                            ? String.format(
+                                                    java.util.Locale.ROOT, "%.2f s", v.asDouble())
+                                            : "-");
+                }
+            }
+            md.append(" |\n");
+        }
+        md.append('\n');
     }
 
     private static void row(StringBuilder md, String what, Object count) {

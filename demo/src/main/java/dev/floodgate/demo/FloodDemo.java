@@ -1,6 +1,5 @@
 package dev.floodgate.demo;
 
-import dev.floodgate.job.BackfillJob;
 import dev.floodgate.job.Checkpointing;
 import dev.floodgate.job.FloodgateJob;
 import dev.floodgate.job.FloodgateOptions;
@@ -12,7 +11,6 @@ import dev.floodgate.model.Lane;
 import dev.floodgate.testkit.events.FloodGenerator;
 import dev.floodgate.testkit.flink.FlinkRest;
 import dev.floodgate.testkit.flink.LocalFlinkCluster;
-import dev.floodgate.testkit.service.CapacityLimitedService;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,6 +19,7 @@ import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.apache.flink.configuration.Configuration;
 import org.apache.flink.configuration.RestartStrategyOptions;
 import org.apache.flink.configuration.StateRecoveryOptions;
@@ -32,10 +31,11 @@ import org.slf4j.LoggerFactory;
 /**
  * The Monday flood in one command (see docs/demo.md): a Kafka broker, the processing service and a
  * Flink cluster with its web UI; the live job; the story's stream (calm, a flood at three times the
- * capacity, calm) with the live view once a second; then the live job stopped with a savepoint, the
- * shed lane drained by the backfill job, reconcile, and a report (chart and summary). With {@code
- * --keep-running} the live job starts again from its savepoint and everything stays up until
- * Ctrl-C. Everything it starts, it stops.
+ * capacity, calm) with the live view once a second; then, under calm live traffic, the shed lane
+ * drained by the backfill job beside the live job on the spare capacity of the same service ({@link
+ * LiveDrain}), both jobs stopped with a savepoint, reconcile, and a report (chart and summary).
+ * With {@code --keep-running} the live job starts again from its savepoint and everything stays up
+ * until Ctrl-C. Everything it starts, it stops.
  */
 public final class FloodDemo {
     private static final Logger OUT = LoggerFactory.getLogger("floodgate.demo");
@@ -47,7 +47,47 @@ public final class FloodDemo {
      */
     private static final int QUIET_SECONDS = 15;
 
+    /** The calm live traffic after the story, while the drain runs beside the live job. */
+    static final String AFTERNOON = "afternoon";
+
     private FloodDemo() {}
+
+    /**
+     * Whether the events still unaccounted for are settled: none left, or the same number for
+     * {@value #QUIET_SECONDS} looks in a row (the job will not account for more: reconcile names
+     * them).
+     */
+    private static final class Quiet {
+        private long last = -1;
+        private int same;
+
+        boolean settled(long left) {
+            if (left == 0) {
+                return true;
+            }
+            same = left == last ? same + 1 : 0;
+            last = left;
+            if (same >= QUIET_SECONDS) {
+                OUT.info(
+                        "{} events are neither processed, shed nor dead letters (or shed and not drained), "
+                                + "and nothing changed for {} s: reconcile names them",
+                        left,
+                        QUIET_SECONDS);
+                return true;
+            }
+            return false;
+        }
+    }
+
+    private static void requireBefore(long deadlineNanos, LocalFlinkCluster flink) {
+        if (System.nanoTime() > deadlineNanos) {
+            throw new IllegalStateException(
+                    "the live job did not catch up within "
+                            + CATCH_UP_TIMEOUT
+                            + " after the story; the web UI shows why: "
+                            + flink.webUrl());
+        }
+    }
 
     public static void main(String[] args) throws Exception {
         try {
@@ -82,7 +122,8 @@ public final class FloodDemo {
             VisibleAges visible,
             long storyStart,
             boolean passed,
-            java.util.List<Sample> samples)
+            java.util.List<Sample> samples,
+            LiveDrain drain)
             throws IOException {
         Map<Channel, Long> callMillis = new EnumMap<>(Channel.class);
         DemoStack.LATENCY.forEach((c, d) -> callMillis.put(c, d.toMillis()));
@@ -109,6 +150,20 @@ public final class FloodDemo {
                         / 1000.0;
         summary.put("checkpoint_interval_s", checkpointSeconds);
         ShedChecks.put(summary, o, story, samples, freshness, storyStart, checkpointSeconds);
+        // the drain beside the live job, and the calm after the flood without one (the same
+        // window as shed_after_recovery) to compare the live ages with
+        double recovered =
+                ShedChecks.recoveredSecond(samples, story.floodEndSecond(), checkpointSeconds);
+        drain.summarize(
+                summary,
+                freshness,
+                DemoStack.capacity(o.voiceCapacity).get(Channel.VOICE),
+                recovered < 0
+                        ? 0
+                        : storyStart
+                                + Math.round(recovered * 1000)
+                                + ShedChecks.AFTER_RECOVERY_MILLIS,
+                recovered < 0 ? 0 : storyStart + story.length().toMillis());
         freshness.write(o.output.resolve(FreshnessStats.FILE), summary);
         return summary;
     }
@@ -172,10 +227,30 @@ public final class FloodDemo {
                 Progress progress = new Progress(story, log, outputs, System.nanoTime());
                 progress.watch(probe);
                 long storyStart = System.currentTimeMillis();
-                Thread writer = LoadTool.start(generator, story);
+                // after the story, calm live traffic goes on while the drain runs beside the live
+                // job; the events of the story are those written before that afternoon starts
+                java.util.List<FloodGenerator.Phase> phases =
+                        new java.util.ArrayList<>(story.phases());
+                phases.add(
+                        new FloodGenerator.Phase(
+                                AFTERNOON,
+                                o.calmFactor * story.capacity(),
+                                CATCH_UP_TIMEOUT.plus(LiveDrain.TIMEOUT).multipliedBy(2)));
+                AtomicReference<java.util.List<String>> storyEvents = new AtomicReference<>();
+                Thread writer =
+                        LoadTool.start(
+                                generator,
+                                phases,
+                                p -> {
+                                    if (p.name().equals(AFTERNOON)) {
+                                        storyEvents.set(
+                                                generator.sentValid().stream()
+                                                        .map(i -> i.eventId)
+                                                        .toList());
+                                    }
+                                });
                 long deadline =
                         System.nanoTime() + story.length().toNanos() + CATCH_UP_TIMEOUT.toNanos();
-                int quiet = 0;
                 long outageAt =
                         storyStart
                                 + Math.round(
@@ -185,7 +260,8 @@ public final class FloodDemo {
                                                                 / 3)
                                                 * 1000);
                 boolean outageDone = o.voiceOutage.isZero();
-                while (writer.isAlive() || !caughtUp(outputs, generator)) {
+                Quiet quiet = new Quiet();
+                while (true) {
                     if (!outageDone && System.currentTimeMillis() >= outageAt) {
                         OUT.info(
                                 "{} the speech-to-text service goes down for {}",
@@ -194,31 +270,55 @@ public final class FloodDemo {
                         stack.service().outage(Channel.VOICE, o.voiceOutage);
                         outageDone = true;
                     }
-                    if (System.nanoTime() > deadline) {
-                        throw new IllegalStateException(
-                                "the live job did not catch up within "
-                                        + CATCH_UP_TIMEOUT
-                                        + " after the story; the web UI shows why: "
-                                        + flink.webUrl());
-                    }
-                    Sample s = progress.next();
+                    requireBefore(deadline, flink);
+                    progress.next();
                     freshness.service(System.currentTimeMillis(), serviceCalls(stack));
-                    quiet =
-                            !writer.isAlive() && s.backlog() == 0 && s.processedPerSecond() == 0
-                                    ? quiet + 1
-                                    : 0;
-                    if (quiet >= QUIET_SECONDS) {
-                        OUT.info(
-                                "the log is read to its end and nothing has come out for {} s, yet some events are "
-                                        + "neither processed, shed nor dead letters: reconcile names them",
-                                QUIET_SECONDS);
+                    if (!writer.isAlive()) {
+                        LoadTool.rethrow(writer);
+                    }
+                    java.util.List<String> written = storyEvents.get();
+                    if (written != null && quiet.settled(outputs.unaccounted(written))) {
                         break;
                     }
                 }
-                LoadTool.rethrow(writer);
                 JobProbe.Checkpoints checkpoints = probe.checkpoints();
+                Sample last = progress.samples().get(progress.samples().size() - 1);
                 OUT.info(
-                        "{} the flood is over and the live job has caught up: stop with a savepoint",
+                        "{} the flood is over and the live job has caught up: the drain starts beside it, "
+                                + "calm live traffic goes on",
+                        story.clockAt(last.second()));
+                LiveDrain drain = LiveDrain.start(o, stack, progress, last.second());
+                Duration drainTime =
+                        drain.awaitEmpty(
+                                progress,
+                                () ->
+                                        freshness.service(
+                                                System.currentTimeMillis(), serviceCalls(stack)));
+
+                // the afternoon ends: the live job accounts for every event, the drain for every
+                // shed one (also those shed after it started), then both stop with a savepoint
+                generator.endPhase();
+                writer.join(TimeUnit.MINUTES.toMillis(1));
+                LoadTool.rethrow(writer);
+                deadline = System.nanoTime() + CATCH_UP_TIMEOUT.toNanos();
+                quiet = new Quiet();
+                while (true) {
+                    requireBefore(deadline, flink);
+                    progress.next();
+                    freshness.service(System.currentTimeMillis(), serviceCalls(stack));
+                    drain.requireRunning();
+                    if (quiet.settled(
+                            outputs.unaccounted(
+                                            generator.sentValid().stream().map(i -> i.eventId)
+                                                    ::iterator)
+                                    + progress.shedLeft())) {
+                        break;
+                    }
+                }
+                checkpoints = probe.checkpoints();
+                OUT.info(
+                        "{} every event is accounted for and the shed lane is empty: the live job and the "
+                                + "drain stop with a savepoint",
                         story.clockAt(
                                 progress.samples().get(progress.samples().size() - 1).second()));
                 String savepoint =
@@ -231,11 +331,10 @@ public final class FloodDemo {
                                                 .toString(),
                                         SavepointFormatType.CANONICAL)
                                 .get(2, TimeUnit.MINUTES);
-                OUT.info("savepoint {}", savepoint);
-                progress.draining();
+                OUT.info("savepoint of the live job {}", savepoint);
+                progress.liveStopped();
+                drain.stop(o.output.resolve("savepoints"));
 
-                double drainStart = progress.samples().get(progress.samples().size() - 1).second();
-                Duration drainTime = drain(o, stack, bootstrap, progress);
                 ReconcileReport verdict = Reconcile.run(job, EnumSet.of(Lane.LIVE, Lane.BACKFILL));
                 DemoSummary summary =
                         new DemoSummary(
@@ -269,10 +368,10 @@ public final class FloodDemo {
                                 visible,
                                 storyStart,
                                 verdict.passed(),
-                                progress.samples());
+                                progress.samples(),
+                                drain);
                 Path report =
-                        DemoReport.write(
-                                o.output, o, story, progress, drainStart, summary, perChannel);
+                        DemoReport.write(o.output, o, story, progress, drain, summary, perChannel);
                 OUT.info(
                         "report: {} ({}, {}, {})",
                         report,
@@ -365,7 +464,7 @@ public final class FloodDemo {
         return (slots + o.parallelism - 1) / o.parallelism + 1;
     }
 
-    private static Configuration jobConf(String savepoint) {
+    static Configuration jobConf(String savepoint) {
         Configuration conf = new Configuration();
         conf.set(RestartStrategyOptions.RESTART_STRATEGY, "exponential-delay");
         // 2 s + 1 min x (2 tolerated failures + 1) + the 1 min restart backoff x 1.1 stays below
@@ -387,61 +486,6 @@ public final class FloodDemo {
      */
     private static boolean caughtUp(OutputTail outputs, FloodGenerator generator) {
         return outputs.accountsFor(generator.sentValid().stream().map(i -> i.eventId)::iterator);
-    }
-
-    /** The backfill job drains the shed lane through a service scaled out for the afternoon. */
-    private static Duration drain(
-            DemoOptions o, DemoStack stack, String bootstrap, Progress progress) throws Exception {
-        CapacityLimitedService afternoon = stack.service(o.backfillCapacity);
-        FloodgateOptions backfill =
-                FloodgateOptions.fromArgs(
-                        new String[] {
-                            "--kafka-plaintext",
-                            "true",
-                            "--bootstrap-servers",
-                            bootstrap,
-                            "--mode",
-                            "drain",
-                            "--checkpoint-interval",
-                            "2s",
-                            "--transaction-timeout",
-                            "5min",
-                            "--processor-url",
-                            afternoon.baseUri().toString(),
-                            "--processor-allow-plaintext",
-                            "--max-in-flight-voice",
-                            "32",
-                            "--max-in-flight-image",
-                            "32",
-                            "--max-in-flight-chat",
-                            "32",
-                            "--parallelism",
-                            Integer.toString(o.parallelism),
-                            "--max-rate",
-                            "2000"
-                        },
-                        JobKind.BACKFILL);
-        long t0 = System.nanoTime();
-        OUT.info(
-                "drain: the backfill job processes the shed lane ({} events) at {} voice calls/s",
-                String.format("%,d", progress.outputs().shed()),
-                String.format("%.0f", o.backfillCapacity));
-        var env = stack.flink().environment(jobConf(null));
-        BackfillJob.build(env, backfill);
-        JobClient drain = stack.track(env.executeAsync("floodgate-backfill-drain"));
-        while (!drain.getJobStatus().get(30, TimeUnit.SECONDS).isGloballyTerminalState()) {
-            progress.next();
-        }
-        if (!DemoStack.finished(drain)) {
-            throw new IllegalStateException(
-                    "the backfill drain ended " + drain.getJobStatus().get());
-        }
-        Duration took = Duration.ofNanos(System.nanoTime() - t0);
-        OUT.info(
-                "drain finished in {}: {} events processed in the backfill lane",
-                DemoSummary.human(took),
-                String.format("%,d", progress.outputs().processed(Lane.BACKFILL)));
-        return took;
     }
 
     private static void keepRunning(DemoStack stack, FloodgateOptions job, String savepoint)

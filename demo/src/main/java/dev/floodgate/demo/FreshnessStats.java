@@ -196,6 +196,38 @@ final class FreshnessStats {
         return Math.min(1.0, calls * callMillis.getOrDefault(c, 0L) / slotMillis);
     }
 
+    /**
+     * The live lane's p99 age (s) per channel and priority of the events processed in {@code [from,
+     * to)} (epoch ms), null where none; into {@code parent} under {@code name}.
+     */
+    void p99Ages(ObjectNode parent, String name, long from, long to) {
+        ObjectNode ages = parent.putObject(name);
+        for (Channel c : Channel.values()) {
+            ObjectNode byPriority = ages.putObject(c.wireName());
+            for (Priority p : Priority.values()) {
+                List<Long> a = new ArrayList<>();
+                for (Live l : live) {
+                    if (l.channel == c && l.priority == p && in(l.processedAt, from, to)) {
+                        a.add(l.ageMillis);
+                    }
+                }
+                long p99 = Progress.percentile(a, 0.99);
+                if (p99 < 0) {
+                    byPriority.putNull(p.wireName());
+                } else {
+                    byPriority.put(p.wireName(), p99 / 1000.0);
+                }
+            }
+        }
+    }
+
+    /** Live results of {@code channel} processed in {@code [from, to)} (epoch ms). */
+    long liveCount(Channel channel, long from, long to) {
+        return live.stream()
+                .filter(l -> l.channel == channel && in(l.processedAt, from, to))
+                .count();
+    }
+
     void write(Path file, ObjectNode summary) throws IOException {
         new ObjectMapper()
                 .enable(SerializationFeature.INDENT_OUTPUT)

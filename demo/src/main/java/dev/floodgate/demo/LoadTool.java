@@ -20,18 +20,33 @@ final class LoadTool {
     private LoadTool() {}
 
     static Thread start(FloodGenerator generator, Story story) {
+        return start(generator, story.phases(), p -> {});
+    }
+
+    /**
+     * Writes {@code phases} on a thread of its own; {@code onPhase} runs on that thread as each
+     * phase starts, before its first event (so it sees every event of the phases before).
+     */
+    static Thread start(
+            FloodGenerator generator,
+            java.util.List<FloodGenerator.Phase> phases,
+            java.util.function.Consumer<FloodGenerator.Phase> onPhase) {
         FAILURE.set(null);
         Thread t =
                 new Thread(
                         () ->
                                 generator.run(
-                                        story.phases(),
-                                        p ->
-                                                OUT.info(
-                                                        "phase {}: {} events/s for {}",
-                                                        p.name(),
-                                                        String.format("%.0f", p.eventsPerSecond()),
-                                                        p.duration())),
+                                        phases,
+                                        p -> {
+                                            onPhase.accept(p);
+                                            OUT.info(
+                                                    "phase {}: {} events/s{}",
+                                                    p.name(),
+                                                    String.format("%.0f", p.eventsPerSecond()),
+                                                    p.name().equals(FloodDemo.AFTERNOON)
+                                                            ? " until the drain is done"
+                                                            : " for " + p.duration());
+                                        }),
                         "story-generator");
         t.setUncaughtExceptionHandler((thread, e) -> FAILURE.set(e));
         t.setDaemon(true);

@@ -48,6 +48,7 @@ final class OutputTail implements AutoCloseable {
     private final List<Long> otherAges = new ArrayList<>();
     private final List<Long> backfillAges = new ArrayList<>();
     private long shed;
+    private long backfillVoice;
 
     private final FreshnessStats freshness;
 
@@ -116,6 +117,9 @@ final class OutputTail implements AutoCloseable {
             freshness.live(p.channel, p.priority, p.processedAt, p.ageMillis());
         } else if (p.lane == Lane.BACKFILL) {
             backfillAges.add(p.ageMillis());
+            if (p.channel == Channel.VOICE) {
+                backfillVoice++;
+            }
         }
     }
 
@@ -171,6 +175,11 @@ final class OutputTail implements AutoCloseable {
         return processedByLane.getOrDefault(lane, 0L);
     }
 
+    /** Voice calls the backfill lane processed (the drain's share of speech-to-text). */
+    long backfillVoice() {
+        return backfillVoice;
+    }
+
     long shed() {
         return shed;
     }
@@ -187,12 +196,18 @@ final class OutputTail implements AutoCloseable {
      * Whether every one of {@code eventIds} was processed, shed or dead-lettered by the processing.
      */
     boolean accountsFor(Iterable<String> eventIds) {
+        return unaccounted(eventIds) == 0;
+    }
+
+    /** How many of {@code eventIds} were neither processed, shed nor dead-lettered yet. */
+    long unaccounted(Iterable<String> eventIds) {
+        long n = 0;
         for (String id : eventIds) {
             if (!accounted.contains(id)) {
-                return false;
+                n++;
             }
         }
-        return true;
+        return n;
     }
 
     /**

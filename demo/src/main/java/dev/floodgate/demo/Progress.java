@@ -70,12 +70,25 @@ final class Progress {
     }
 
     /**
-     * The live job has stopped and the drain runs: the backlog is now the shed lane left to drain.
+     * The drain starts beside the live job: from now on the samples also show the shed lane left to
+     * drain (shed so far minus what the backfill lane processed since this call).
      */
-    void draining() {
-        this.job = null;
+    void drainStarts() {
         this.draining = true;
         this.drainStartBackfill = outputs.processed(Lane.BACKFILL);
+    }
+
+    /**
+     * The shed lane left to drain: shed so far minus the backfill lane's results since the start.
+     */
+    long shedLeft() {
+        return Math.max(0, outputs.shed() - outputs.processed(Lane.BACKFILL) + drainStartBackfill);
+    }
+
+    /** The live job has stopped (its savepoint): no more checkpoints or shedding to ask for. */
+    void liveStopped() {
+        this.job = null;
+        this.checkpointText = "live job stopped";
     }
 
     /**
@@ -98,18 +111,9 @@ final class Progress {
         String clock = story.clockAt(second);
         if (job != null) {
             lastCheckpoints = watchCheckpointsAndShedding(second, clock);
-        } else if (draining) {
-            checkpointText = "live job stopped";
         }
-        // once the live job has stopped, the backlog is what the drain has left of the shed lane
-        long backlog =
-                !draining
-                        ? reading.lag()
-                        : Math.max(
-                                0,
-                                outputs.shed()
-                                        - outputs.processed(Lane.BACKFILL)
-                                        - drainStartBackfill);
+        long backlog = reading.lag();
+        long shedLeft = draining ? shedLeft() : -1;
         List<Long> high = outputs.takeHighAges();
         List<Long> other = outputs.takeOtherAges();
         List<Long> chat = outputs.takeChatAges();
@@ -132,11 +136,12 @@ final class Progress {
                         p99(highAges, high),
                         p99(otherAges, other),
                         p99(chatAges, chat),
-                        lastCheckpoints);
+                        lastCheckpoints,
+                        shedLeft);
         samples.add(s);
         OUT.info(
                 String.format(
-                        "%s %-5s in %,5.0f/s  out %,5.0f/s  backlog %,7d  shed %,6d  dlq %,3d  "
+                        "%s %-5s in %,5.0f/s  out %,5.0f/s  backlog %,7d  shed %,6d%s  dlq %,3d  "
                                 + "p99 age voice high %5s  others %5s  chat %5s  %s",
                         clock,
                         s.phase(),
@@ -144,6 +149,7 @@ final class Progress {
                         s.processedPerSecond(),
                         s.backlog(),
                         s.shed(),
+                        shedLeft < 0 ? "" : String.format(" (left %,d)", shedLeft),
                         s.deadLetters(),
                         seconds(s.p99HighMillis()),
                         seconds(s.p99OtherMillis()),

@@ -19,9 +19,10 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The Monday flood demo, short (about 30 s of story): the whole command end to end on its own
- * broker, service and cluster. Reconcile passes after the drain, the flood shed and the drain
- * processed every shed event, and the report is there: a Markdown summary with the verdict and a
- * PNG chart with every series plotted.
+ * broker, service and cluster. Reconcile passes after the drain, the flood shed and the drain,
+ * running beside the live job while live results still came out, processed every shed event, and
+ * the report is there: a Markdown summary with the verdict and a PNG chart with every series
+ * plotted (the shed lane left to drain included).
  */
 @Timeout(value = 6, unit = TimeUnit.MINUTES)
 class FloodDemoITCase {
@@ -38,6 +39,13 @@ class FloodDemoITCase {
                             "20s",
                             "--calm-after",
                             "5s",
+                            // a 2x flood and a quieter calm: a shed lane that the drain beside the
+                            // live job empties in about half a minute on the spare capacity (CI
+                            // time)
+                            "--flood-factor",
+                            "2",
+                            "--calm-factor",
+                            "0.25",
                             "--rest-port",
                             Integer.toString(FreePorts.one()),
                             "--prometheus-port",
@@ -82,6 +90,18 @@ class FloodDemoITCase {
                 .as("nothing shed in the calm after the start")
                 .isZero();
         assertThat(freshness.has("shed_after_recovery")).isTrue();
+        // the drain ran beside the live job: live results came out while the shed lane emptied
+        assertThat(freshness.path("drain_s").asDouble()).as("drain_s").isPositive();
+        assertThat(freshness.path("drain_voice_events").asLong()).isPositive();
+        assertThat(freshness.path("drain_ideal_s").asDouble()).as("drain_ideal_s").isPositive();
+        assertThat(freshness.path("drain_spare_voice_per_s").asDouble())
+                .as("the voice service's spare capacity during the drain")
+                .isBetween(0.0, 10.0);
+        for (String channel : List.of("voice", "chat")) {
+            assertThat(freshness.path("drain_live_p99_age_s").path(channel).path("high").isNumber())
+                    .as("live %s results processed during the drain", channel)
+                    .isTrue();
+        }
         assertChartPlotsEverySeries(output.resolve(DemoReport.CHART));
     }
 
@@ -92,12 +112,13 @@ class FloodDemoITCase {
         assertThat(image.getHeight()).isEqualTo(DemoChart.HEIGHT);
         int drawn = 0;
         int flood = 0;
-        int[] series = new int[6];
+        int[] series = new int[7];
         Color[] colors = {
             DemoChart.ARRIVALS,
             DemoChart.PROCESSED,
             DemoChart.BACKLOG,
             DemoChart.SHED,
+            DemoChart.SHED_LEFT,
             DemoChart.HIGH_AGE,
             DemoChart.OTHER_AGE
         };

@@ -63,4 +63,27 @@ class FreshnessStatsTest {
         assertThat(s.path("service_busy_fraction").path("voice").asDouble()).isEqualTo(0.95);
         assertThat(s.path("flood_factor").asDouble()).isEqualTo(3.0);
     }
+
+    @Test
+    void agesAndCountsOfAWindowSuchAsTheDrain() {
+        FreshnessStats stats = new FreshnessStats();
+        for (int i = 1; i <= 100; i++) { // voice high, ages 10..1000 ms, one every 100 ms
+            stats.live(Channel.VOICE, Priority.HIGH, START + i * 100L, i * 10L);
+        }
+        stats.live(Channel.CHAT, Priority.LOW, START + 20_000, 5_000); // after the window
+
+        ObjectNode summary = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
+        // [START + 5 s, START + 10 s): the events 50..99, ages 500..990 ms
+        stats.p99Ages(summary, "drain_live_p99_age_s", START + 5_000, START + 10_000);
+
+        assertThat(summary.path("drain_live_p99_age_s").path("voice").path("high").asDouble())
+                .isEqualTo(0.99);
+        assertThat(summary.path("drain_live_p99_age_s").path("voice").path("normal").isNull())
+                .isTrue();
+        assertThat(summary.path("drain_live_p99_age_s").path("chat").path("low").isNull())
+                .as("outside the window")
+                .isTrue();
+        assertThat(stats.liveCount(Channel.VOICE, START + 5_000, START + 10_000)).isEqualTo(50);
+        assertThat(stats.liveCount(Channel.CHAT, START, START + 20_001)).isEqualTo(1);
+    }
 }

@@ -18,7 +18,7 @@ class ShedChecksTest {
         for (int s = 0; s < 150; s++) {
             String phase = s < 30 ? "calm" : s < 90 ? "flood" : "calm";
             long backlog = s >= 30 && s < 95 ? 2_000 : 50;
-            samples.add(new Sample(s, "", phase, 40, 40, backlog, 0, 0, -1, -1, -1, 0));
+            samples.add(new Sample(s, "", phase, 40, 40, backlog, 0, 0, -1, -1, -1, 0, -1));
         }
         return samples;
     }
