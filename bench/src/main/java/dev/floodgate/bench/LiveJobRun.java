@@ -94,26 +94,6 @@ final class LiveJobRun {
         return run(ctx, name, log, events, jobConf, Commit.PERIODIC, beforeCancel);
     }
 
-    static Measured run(
-            BenchContext ctx,
-            String name,
-            String log,
-            long events,
-            Configuration jobConf,
-            Commit commit,
-            BeforeCancel beforeCancel)
-            throws Exception {
-        return run(
-                ctx,
-                name,
-                log,
-                events,
-                jobConf,
-                commit,
-                beforeCancel,
-                ctx.options.checkpointInterval);
-    }
-
     /**
      * {@link #run} with more job options: e.g. a {@code --processor-url} instead of the dry run.
      */

@@ -203,21 +203,14 @@ public final class BackfillJob {
         boolean follow = o.get(FloodgateOptions.FOLLOW);
         defineDrain(
                 env,
-                follow
-                        ? InteractionLogSource.fromMarks(
-                                o.get(FloodgateOptions.BOOTSTRAP_SERVERS),
-                                shedTopic,
-                                group,
-                                marks,
-                                o.get(FloodgateOptions.LOG_RETENTION),
-                                client)
-                        : InteractionLogSource.fromMarksToEndOffsets(
-                                o.get(FloodgateOptions.BOOTSTRAP_SERVERS),
-                                shedTopic,
-                                group,
-                                marks,
-                                o.get(FloodgateOptions.LOG_RETENTION),
-                                client),
+                InteractionLogSource.fromMarks(
+                        o.get(FloodgateOptions.BOOTSTRAP_SERVERS),
+                        shedTopic,
+                        group,
+                        marks,
+                        o.get(FloodgateOptions.LOG_RETENTION),
+                        client,
+                        follow),
                 sinks(o, client)
                         .drainOutputs(
                                 o.get(FloodgateOptions.PROCESSED_TOPIC),

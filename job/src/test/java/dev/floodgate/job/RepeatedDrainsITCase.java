@@ -181,8 +181,8 @@ class RepeatedDrainsITCase {
                         Duration.ofMinutes(5));
         BackfillJob.defineDrain(
                 env,
-                InteractionLogSource.fromMarksToEndOffsets(
-                        bootstrap, shedTopic, group, marks(), Duration.ofDays(1), Map.of()),
+                InteractionLogSource.fromMarks(
+                        bootstrap, shedTopic, group, marks(), Duration.ofDays(1), Map.of(), false),
                 sinks.drainOutputs(
                         options.get(FloodgateOptions.PROCESSED_TOPIC),
                         options.get(FloodgateOptions.DLQ_TOPIC),

@@ -111,25 +111,8 @@ public final class InteractionLogSource {
 
     /**
      * The drain's source: from the drain's marks ({@link DrainProgress}; partitions without one at
-     * the group's committed offset, else the earliest) to the end offsets found at start.
-     */
-    public static KafkaSource<RawRecord> fromMarksToEndOffsets(
-            String bootstrapServers,
-            String topic,
-            String groupId,
-            Map<TopicPartition, Long> marks,
-            Duration retention,
-            Map<String, String> clientProperties) {
-        return base(bootstrapServers, topic, groupId, retention, clientProperties)
-                .setStartingOffsets(
-                        new ResolvedOffsets(ResolvedOffsets.From.COMMITTED_OR_EARLIEST, marks))
-                .setBounded(OffsetsInitializer.latest())
-                .build();
-    }
-
-    /**
-     * The following drain's source: from the drain's marks as {@link #fromMarksToEndOffsets}, then
-     * every record that appears, unbounded.
+     * the group's committed offset, else the earliest) to the end offsets found at start, or with
+     * {@code follow} on, unbounded: every record that appears.
      */
     public static KafkaSource<RawRecord> fromMarks(
             String bootstrapServers,
@@ -137,11 +120,14 @@ public final class InteractionLogSource {
             String groupId,
             Map<TopicPartition, Long> marks,
             Duration retention,
-            Map<String, String> clientProperties) {
-        return base(bootstrapServers, topic, groupId, retention, clientProperties)
-                .setStartingOffsets(
-                        new ResolvedOffsets(ResolvedOffsets.From.COMMITTED_OR_EARLIEST, marks))
-                .build();
+            Map<String, String> clientProperties,
+            boolean follow) {
+        KafkaSourceBuilder<RawRecord> b =
+                base(bootstrapServers, topic, groupId, retention, clientProperties)
+                        .setStartingOffsets(
+                                new ResolvedOffsets(
+                                        ResolvedOffsets.From.COMMITTED_OR_EARLIEST, marks));
+        return follow ? b.build() : b.setBounded(OffsetsInitializer.latest()).build();
     }
 
     /**
