@@ -125,26 +125,21 @@ public final class SecureJobs implements AutoCloseable {
     }
 
     /**
-     * The live job's options with every low and normal voice event shed (the drain has work), from
-     * the earliest offsets.
+     * The live job's options with every voice event shed, its service down (the drain has work),
+     * from the earliest offsets.
      */
     public FloodgateOptions sheddingLiveOptions(String prefix, Path config) throws IOException {
         return options(
                 JobKind.LIVE,
                 prefix,
                 config,
-                // admission sheds only while the service is the bottleneck: one voice call at a
-                // time of 20 ms is one, for a log written at once
+                // the voice service is down: every voice event goes to the shed lane
+                // (service_unavailable, then circuit_open), deterministically; admission would
+                // shed only while a service is the bottleneck, which depends on timing
                 "--processor-url",
-                bottleneck().baseUri().toString(),
+                voiceDown().baseUri().toString(),
                 "--processor-allow-plaintext",
                 "true",
-                "--in-flight-limit",
-                "fixed",
-                "--max-in-flight-voice",
-                "1",
-                "--shed-voice",
-                "1ms/1ms",
                 "--hot-key-rate",
                 "off",
                 "--starting-offsets",
@@ -229,23 +224,7 @@ public final class SecureJobs implements AutoCloseable {
         for (int n = 0; n < 3; n++) {
             records.add(InteractionRecords.poison(topic, DeadLetterReason.BAD_JSON, n, 1 << 20));
         }
-        // in 5 parts 500 ms apart: 2 s of log time (LogAppendTime), so admission sees the arrival
-        // rate of the log (a log written within one second tells it nothing yet)
-        int part = (records.size() + 4) / 5;
-        for (int from = 0; from < records.size(); from += part) {
-            if (from > 0) {
-                try {
-                    Thread.sleep(500);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    throw new IllegalStateException(e);
-                }
-            }
-            KafkaIO.produce(
-                    bootstrapServers,
-                    client,
-                    records.subList(from, Math.min(records.size(), from + part)));
-        }
+        KafkaIO.produce(bootstrapServers, client, records);
         return valid;
     }
 
@@ -288,16 +267,17 @@ public final class SecureJobs implements AutoCloseable {
         }
     }
 
-    /** A processing service whose voice channel is the bottleneck: 1 call at a time, 20 ms. */
-    private synchronized CapacityLimitedService bottleneck() throws IOException {
+    /** A processing service whose voice channel answers 503 for the test's life. */
+    private synchronized CapacityLimitedService voiceDown() throws IOException {
         if (bottleneck == null) {
             bottleneck =
                     new CapacityLimitedService(
                                     ServiceOptions.defaults()
-                                            .channel(Channel.VOICE, 1, Duration.ofMillis(20))
+                                            .channel(Channel.VOICE, 4, Duration.ofMillis(1))
                                             .channel(Channel.IMAGE, 8, Duration.ofMillis(1))
                                             .channel(Channel.CHAT, 16, Duration.ofMillis(1)))
                             .start();
+            bottleneck.outage(Channel.VOICE, Duration.ofHours(1));
         }
         return bottleneck;
     }
