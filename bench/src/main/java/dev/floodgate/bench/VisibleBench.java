@@ -4,7 +4,6 @@ import dev.floodgate.contract.OutputCodec;
 import dev.floodgate.job.Checkpointing;
 import dev.floodgate.job.FloodgateJob;
 import dev.floodgate.job.FloodgateOptions;
-import dev.floodgate.job.JobKind;
 import dev.floodgate.model.Channel;
 import dev.floodgate.model.Priority;
 import dev.floodgate.model.ProcessedEvent;
@@ -77,43 +76,8 @@ final class VisibleBench {
         String name = "bench.visible-" + interval.toMillis() + "ms";
         String log = name + ".interactions";
         String processed = name + ".processed";
-        Topics.create(
-                ctx.bootstrap,
-                4,
-                Duration.ofDays(1),
-                log,
-                processed,
-                name + ".shed",
-                name + ".dlq");
-        FloodgateOptions options =
-                FloodgateOptions.fromArgs(
-                        new String[] {
-                            "--dry-run",
-                            "true",
-                            "--kafka-plaintext",
-                            "true",
-                            "--bootstrap-servers",
-                            ctx.bootstrap,
-                            "--input-topic",
-                            log,
-                            "--processed-topic",
-                            processed,
-                            "--shed-topic",
-                            name + ".shed",
-                            "--dlq-topic",
-                            name + ".dlq",
-                            "--group-id",
-                            name,
-                            "--transactional-id-prefix",
-                            name,
-                            "--starting-offsets",
-                            "earliest",
-                            "--checkpoint-interval",
-                            interval.toMillis() + "ms",
-                            "--parallelism",
-                            Integer.toString(o.parallelism)
-                        },
-                        JobKind.LIVE);
+        Topics.create(ctx.bootstrap, 4, Duration.ofDays(1), log);
+        FloodgateOptions options = LiveJobRun.options(ctx, interval, name, log);
         Configuration conf = new Configuration();
         conf.set(RestartStrategyOptions.RESTART_STRATEGY, "none");
         List<Age> ages = Collections.synchronizedList(new ArrayList<>());
