@@ -74,6 +74,11 @@ need() { command -v "$1" >/dev/null 2>&1 || die "$1 is required"; }
 deps() {
   if [[ -f "$DEPS_DIR/.complete" ]]; then return; fi
   need mvn
+  # Two clusters may start at once (tests run side by side): one resolves, the other waits for it.
+  mkdir -p "$(dirname "$DEPS_DIR")"
+  exec 8>"$DEPS_DIR.lock"
+  flock 8
+  if [[ -f "$DEPS_DIR/.complete" ]]; then exec 8>&-; return; fi
   log "resolving Flink, Prometheus plugin and Kafka jars from Maven into $DEPS_DIR"
   rm -rf "$DEPS_DIR"
   local spec
@@ -84,6 +89,7 @@ deps() {
       || mvn -B -q -f "$ROOT/cluster/pom.xml" -P"$profile" dependency:copy-dependencies -DoutputDirectory="$dir" >&2
   done
   touch "$DEPS_DIR/.complete"
+  exec 8>&-
 }
 
 # ---------------------------------------------------------------------------------------------- config

@@ -8,6 +8,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 
 /**
  * The shortened fault campaign on the production shape (scripts/cluster.sh: a broker process, a
@@ -21,6 +23,7 @@ import org.junit.jupiter.api.Timeout;
  * -Dsurefire.failIfNoSpecifiedTests=false}.
  */
 @Timeout(value = 20, unit = TimeUnit.MINUTES)
+@Execution(ExecutionMode.CONCURRENT) // beside the other test classes: it mostly waits on its phases
 class FaultCampaignITCase {
 
     @Test

@@ -44,6 +44,8 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -76,6 +78,7 @@ import org.slf4j.LoggerFactory;
  */
 @Timeout(value = 10, unit = TimeUnit.MINUTES)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Execution(ExecutionMode.CONCURRENT) // beside the other test classes; its methods in order, below
 class LivePrometheusITCase {
     private static final Logger LOG = LoggerFactory.getLogger(LivePrometheusITCase.class);
 
@@ -226,6 +229,7 @@ class LivePrometheusITCase {
     }
 
     @Test
+    @Execution(ExecutionMode.SAME_THREAD)
     @Order(1)
     void floodAlertsFireInPrometheusAndResolveAfterTheFlood() throws Exception {
         jobId =
@@ -394,6 +398,7 @@ class LivePrometheusITCase {
     }
 
     @Test
+    @Execution(ExecutionMode.SAME_THREAD)
     @Order(2)
     void everySeriesOfTheRulesAndTheDashboardHasDataInTheRealScrape() throws Exception {
         double now = System.currentTimeMillis() / 1000.0;
@@ -437,6 +442,7 @@ class LivePrometheusITCase {
      * shortened to {@link #FOR} like the others). Before, while the job runs, it is inactive.
      */
     @Test
+    @Execution(ExecutionMode.SAME_THREAD)
     @Order(3)
     void theJobGoneAlertFiresWhenTheJobIsCancelled() throws Exception {
         assertThat(jobId).as("the live job submitted by the first test").isNotNull();
