@@ -58,6 +58,18 @@ final class ChannelLane implements LaneLoad {
     private final ArrayDeque<Pending> readyHigh = new ArrayDeque<>();
     private final PriorityQueue<Pending> readyOther = new PriorityQueue<>(BY_ARRIVAL);
     private final DecayingMean latency = new DecayingMean(LATENCY_TAU_MILLIS);
+
+    /**
+     * Calls out, by start; finished ones leave from the head (one that hangs keeps those behind it
+     * until it ends: its timeout bounds them). The head is the oldest call still out.
+     */
+    private final ArrayDeque<Pending> out = new ArrayDeque<>();
+
+    /**
+     * When the oldest call still out started; {@code Long.MAX_VALUE} if none (gauge thread reads).
+     */
+    private volatile long oldestStart = Long.MAX_VALUE;
+
     volatile int inFlight;
     volatile int queued;
 
@@ -189,13 +201,24 @@ final class ChannelLane implements LaneLoad {
                 : ready >= maxQueued;
     }
 
+    /** {@code p}'s call starts ({@link Pending#startedAt} set). */
     void started(Pending p) {
         inFlight++;
+        p.out = true;
+        out.add(p);
+        if (out.size() == 1) {
+            oldestStart = p.startedAt;
+        }
     }
 
-    /** A call ended, answered or not. */
-    void finished() {
+    /** {@code p}'s call ended, answered or not. */
+    void finished(Pending p) {
         inFlight--;
+        p.out = false;
+        while (!out.isEmpty() && !out.peekFirst().out) {
+            out.pollFirst();
+        }
+        oldestStart = out.isEmpty() ? Long.MAX_VALUE : out.peekFirst().startedAt;
     }
 
     /** The service answered an attempt in {@code latency} ms, at {@code now}. */
@@ -228,5 +251,11 @@ final class ChannelLane implements LaneLoad {
     @Override
     public double latencyMillis() {
         return latency.mean();
+    }
+
+    @Override
+    public long oldestCallMillis(long now) {
+        long start = oldestStart;
+        return start == Long.MAX_VALUE ? 0 : Math.max(0, now - start);
     }
 }

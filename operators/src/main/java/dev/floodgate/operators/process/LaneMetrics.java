@@ -77,8 +77,10 @@ final class LaneMetrics {
             cg.gauge("inFlight", () -> lane.inFlight);
             cg.gauge("inFlightLimit", lane::currentLimit);
             cg.gauge("queued", () -> lane.queued);
-            cg.gauge("completionRate", lane::completionRate);
-            cg.gauge("predictedWaitMs", () -> lane.predictedWaitMillis(1.0));
+            cg.gauge("completionRate", () -> lane.completionRate(System.currentTimeMillis()));
+            cg.gauge(
+                    "predictedWaitMs",
+                    () -> lane.predictedWaitMillis(1.0, System.currentTimeMillis()));
             cg.gauge("circuitOpen", () -> lane.circuit.isOpen() ? 1 : 0);
             cg.gauge("sheddingActive", () -> sheddingActive(c, System.currentTimeMillis()));
             serviceRejected[ci] = cg.counter("serviceRejected");

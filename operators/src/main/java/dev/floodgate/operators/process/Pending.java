@@ -13,6 +13,9 @@ final class Pending {
 
     long startedAt;
 
+    /** Whether its call is out (started, not finished): {@link ChannelLane}'s oldest-call queue. */
+    boolean out;
+
     /** When it was admitted (processing time), and the wait admission predicted for it then. */
     long admittedAt;
 

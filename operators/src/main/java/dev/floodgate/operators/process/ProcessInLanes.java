@@ -282,8 +282,8 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
                 return;
             }
             lane.dequeued(p);
-            lane.started(p);
             p.startedAt = now;
+            lane.started(p);
             p.generation = lane.circuit.generation();
             p.probe = lane.circuit.started(now);
             call(p);
@@ -372,7 +372,7 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
     private void completed(Pending p, ProcessOutcome outcome) {
         long now = getProcessingTimeService().getCurrentProcessingTime();
         ChannelLane lane = p.lane;
-        lane.finished();
+        lane.finished(p);
         admitted.done(p);
         if (outcome.processed != null) {
             answered(p, now);

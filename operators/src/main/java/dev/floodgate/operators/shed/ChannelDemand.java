@@ -24,7 +24,11 @@ import dev.floodgate.model.Priority;
 final class ChannelDemand {
     static final long TAU_MILLIS = 5_000;
 
+    /** Decay window of {@code high}'s fast estimate ({@link #high}). */
+    static final long FAST_TAU_MILLIS = 1_000;
+
     private final DecayingRate[] byPriority = new DecayingRate[Priority.values().length];
+    private final DecayingRate highFast = new DecayingRate(FAST_TAU_MILLIS);
 
     ChannelDemand() {
         for (int i = 0; i < byPriority.length; i++) {
@@ -34,6 +38,9 @@ final class ChannelDemand {
 
     void arrived(Priority priority, long logClock) {
         byPriority[priority.ordinal()].add(logClock);
+        if (priority == Priority.HIGH) {
+            highFast.add(logClock);
+        }
     }
 
     /** Arrivals per second of every priority; {@code -1} while unknown. */
@@ -52,8 +59,18 @@ final class ChannelDemand {
                 : sum;
     }
 
-    /** Arrivals of {@code high} per second (0 while unknown). */
+    /**
+     * Arrivals of {@code high} per second (0 while unknown): the larger of the {@value #TAU_MILLIS}
+     * ms and the {@value #FAST_TAU_MILLIS} ms estimates, so a rise counts within about a second and
+     * a fall after the slow window. {@code high} takes its share of the service first: a share
+     * estimated from the slow window alone at a 6x onset (after 2 s a third of the way to the new
+     * rate) let in normal and low events for twice the completions they got.
+     */
     double high(long logClock) {
-        return Math.max(0, byPriority[Priority.HIGH.ordinal()].perSecond(logClock));
+        return Math.max(
+                0,
+                Math.max(
+                        byPriority[Priority.HIGH.ordinal()].perSecond(logClock),
+                        highFast.perSecond(logClock)));
     }
 }

@@ -25,13 +25,29 @@ public interface LaneLoad {
      */
     double latencyMillis();
 
+    /** How long the oldest call still out has been out at {@code now}, in ms; 0 if none is. */
+    long oldestCallMillis(long now);
+
+    /**
+     * The latency admission predicts with at {@code now}: the mean, or the age of the oldest call
+     * still out when that is longer. A service whose queue grows (a flood's onset, another subtask
+     * taking the same slots) shows it first in the calls it has not answered: the mean, which hears
+     * of a call only when it answers and forgets over seconds, lagged a 3x onset by 2 s, and what
+     * admission let in meanwhile waited past the target. {@code -1} while unknown.
+     */
+    default double latencyMillis(long now) {
+        double mean = latencyMillis();
+        return mean < 0 ? mean : Math.max(mean, oldestCallMillis(now));
+    }
+
     /**
      * Calls per second the lane completes while all its slots are busy: {@code limit / latency}
-     * (Little's law; when calls queue inside a service shared with other subtasks, the latency
-     * includes that queue, so this is the lane's share of the service). 0 while unknown.
+     * ({@link #latencyMillis(long)}) (Little's law; when calls queue inside a service shared with
+     * other subtasks, the latency includes that queue, so this is the lane's share of the service).
+     * 0 while unknown.
      */
-    default double completionRate() {
-        double l = latencyMillis();
+    default double completionRate(long now) {
+        double l = latencyMillis(now);
         return l <= 0 ? 0 : limit() * 1000.0 / l;
     }
 
@@ -41,8 +57,8 @@ public interface LaneLoad {
      * one call, plus one completion per event ahead of it beyond the free slots. {@code -1} while
      * the latency is unknown.
      */
-    default long predictedWaitMillis(double share) {
-        double l = latencyMillis();
+    default long predictedWaitMillis(double share, long now) {
+        double l = latencyMillis(now);
         if (l < 0) {
             return -1;
         }

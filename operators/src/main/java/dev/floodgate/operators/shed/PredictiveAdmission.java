@@ -18,7 +18,7 @@ import org.apache.flink.metrics.MetricGroup;
  *       corrected predicted wait exceeds the target <em>and</em> that queue is the service's doing
  *       ({@link #bottleneck}: read live, or, read from a backlog, while the channel's demand on log
  *       time, {@link ChannelDemand}, is at least {@value #BOTTLENECK} of what the lane completes,
- *       {@link LaneLoad#completionRate()} over the correction). The wait is Little's law on the
+ *       {@link LaneLoad#completionRate(long)} over the correction). The wait is Little's law on the
  *       lane ({@link LaneLoad#predictedWaitMillis}) with the share of completions {@code high}
  *       leaves ({@code 1 - high demand / completion rate}, at least {@value #MIN_SHARE}), times the
  *       {@link WaitCorrection} learnt from realised ages. At steady overload the queue settles
@@ -78,7 +78,7 @@ final class PredictiveAdmission implements Admission {
         lastPredicted = -1;
         ChannelPolicy channel = policy.channel(event.channel);
         if (channel.mayShed(event.priority)
-                && overTarget(event.channel, channel, d, lane, event.ageAt(nowMillis))) {
+                && overTarget(event.channel, channel, d, lane, event.ageAt(nowMillis), nowMillis)) {
             return ShedReason.PREDICTED_WAIT;
         }
         if (slot >= 0 && policy.hotKey().mayShed(event.priority)) {
@@ -95,21 +95,21 @@ final class PredictiveAdmission implements Admission {
     }
 
     private boolean overTarget(
-            Channel c, ChannelPolicy channel, ChannelDemand d, LaneLoad lane, long age) {
-        double rate = lane.completionRate();
+            Channel c, ChannelPolicy channel, ChannelDemand d, LaneLoad lane, long age, long now) {
+        double rate = lane.completionRate(now);
         if (rate <= 0) {
             return false; // nothing measured yet
         }
         double k = correction[c.ordinal()].factor();
         if (lane.queued() + lane.inFlight() < lane.limit()) {
             // a free slot: the wait is one call, whatever the demand (no decayed rate to read)
-            lastPredicted = (long) (lane.latencyMillis() * k);
+            lastPredicted = (long) (lane.latencyMillis(now) * k);
             return lastPredicted > channel.targetMillis()
                     && bottleneck(d, rate / k, age, channel.targetMillis());
         }
         double served = rate / k;
         double share = Math.max(MIN_SHARE, Math.min(1, 1 - d.high(logClock) / served));
-        long wait = lane.predictedWaitMillis(share);
+        long wait = lane.predictedWaitMillis(share, now);
         if (wait < 0) {
             return false;
         }

@@ -132,9 +132,9 @@ class AdmissionSimulationTest {
             }
             while (!running.isEmpty() && running.peek()[0] <= now) {
                 long[] done = running.poll();
-                lane.finished();
-                lane.answeredIn(now - done[1], now);
                 Pending p = all.get((int) done[2]);
+                lane.finished(p);
+                lane.answeredIn(now - done[1], now);
                 admission.processed(p.event, now, p.admittedAt, p.predictedWait);
                 Fate f = fates.get((int) done[3]);
                 fates.set((int) done[3], new Fate(f.arrival, f.priority, false, now));
@@ -166,8 +166,10 @@ class AdmissionSimulationTest {
             Pending next;
             while (lane.hasSlot(now) && (next = lane.pollReady()) != null) {
                 lane.dequeued(next);
+                long fate = next.startedAt;
+                next.startedAt = now;
                 lane.started(next);
-                running.add(new long[] {now + latency, now, next.arrival, next.startedAt});
+                running.add(new long[] {now + latency, now, next.arrival, fate});
             }
             busy += running.size();
             if (recoveredAt < 0 && lastFloodEnd >= 0 && now >= lastFloodEnd && lane.work() == 0) {
