@@ -41,6 +41,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class ClusterSh implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(ClusterSh.class);
+    private static final Pattern RESOURCE_ID =
+            Pattern.compile("Starting TaskManager with ResourceID: (\\S+)");
     private static final Pattern REPORTER_PORT =
             Pattern.compile("Started PrometheusReporter HTTP server on port (\\d+)");
 
@@ -199,6 +201,58 @@ public final class ClusterSh implements AutoCloseable {
             throw new IOException(name + " (pid " + p.get().pid() + ") survived kill -9", e);
         }
         return true;
+    }
+
+    /**
+     * {@code cluster.sh taskmanager-start name}: one more TaskManager process (a spare, or the
+     * replacement of a killed one), pid file {@code run/<name>.pid}; returns once it is launched
+     * (registration with the JobManager follows within seconds).
+     */
+    public void startTaskManager(String name) throws IOException {
+        run(Duration.ofMinutes(1), "taskmanager-start", name);
+    }
+
+    /**
+     * The resource id the named TaskManager process registered with (the last start logged in
+     * {@code log/flink-<name>.log}: the id REST's {@code /taskmanagers} names it by), if logged.
+     */
+    public Optional<String> resourceId(String name) throws IOException {
+        Path log = dir.resolve("log/flink-" + name + ".log");
+        if (!Files.exists(log)) {
+            return Optional.empty();
+        }
+        Matcher m = RESOURCE_ID.matcher(Files.readString(log));
+        String id = null;
+        while (m.find()) {
+            id = m.group(1);
+        }
+        return Optional.ofNullable(id);
+    }
+
+    /**
+     * The slots in use of each live TaskManager process, by its pid file's name ({@code
+     * taskmanager}, {@code taskmanager-1}, ...), from REST's {@code /taskmanagers}: 0 for a process
+     * not registered (yet).
+     */
+    public Map<String, Integer> usedSlots() throws IOException {
+        Map<String, Integer> byId = new LinkedHashMap<>();
+        try {
+            for (var tm : rest().get("/taskmanagers").path("taskmanagers")) {
+                byId.put(
+                        tm.path("id").asText(),
+                        tm.path("slotsNumber").asInt() - tm.path("freeSlots").asInt());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted reading /taskmanagers", e);
+        }
+        Map<String, Integer> used = new LinkedHashMap<>();
+        for (String name : liveProcesses()) {
+            if (name.startsWith("taskmanager")) {
+                used.put(name, resourceId(name).map(id -> byId.getOrDefault(id, 0)).orElse(0));
+            }
+        }
+        return used;
     }
 
     /** The port the Prometheus reporter of a process ("jobmanager", "taskmanager") bound. */
