@@ -124,7 +124,7 @@ class DrainOutageITCase {
         Topics.createCompacted(bootstrap, run + ".progress");
         List<ProducerRecord<byte[], byte[]>> shed = new ArrayList<>();
         Set<String> ids = new HashSet<>();
-        for (int i = 0; i < 60; i++) {
+        for (int i = 0; i < 30; i++) {
             Interaction e =
                     InteractionRecords.event(
                             "c" + (i % 9), i / 9 + 1, Channel.VOICE, Priority.NORMAL, 1_000L + i);
@@ -156,7 +156,7 @@ class DrainOutageITCase {
                                 "--drain-priority-header",
                                 "Priority: u=7",
                                 "--yield-max-pause",
-                                "2s",
+                                "1s",
                                 "--shed-topic",
                                 run + ".shed",
                                 "--processed-topic",
@@ -191,7 +191,7 @@ class DrainOutageITCase {
             long tookMs = (System.nanoTime() - t0) / 1_000_000;
             org.slf4j.LoggerFactory.getLogger(getClass())
                     .info(
-                            "drain of 60 through a 429 storm: {} ms, {} calls served, {} answered"
+                            "drain of 30 through a 429 storm: {} ms, {} calls served, {} answered"
                                     + " 429 by the storm, {} refused 429 for the low-urgency queue",
                             tookMs,
                             service.calls(Channel.VOICE),
@@ -203,7 +203,7 @@ class DrainOutageITCase {
                     .isGreaterThanOrEqualTo(8);
             assertThat(service.calls(Channel.VOICE))
                     .as("each event served once: a 429 is no failure, nothing restarts")
-                    .isEqualTo(60);
+                    .isEqualTo(30);
             assertThat(service.lowUrgencyCalls(Channel.VOICE))
                     .as("every call carried the priority header")
                     .isEqualTo(service.calls(Channel.VOICE));
@@ -219,7 +219,7 @@ class DrainOutageITCase {
         assertThat(new HashSet<>(processed)).isEqualTo(ids);
         assertThat(KafkaIO.readCommitted(bootstrap, run + ".dlq")).as("no dead letters").isEmpty();
         assertThat(KafkaIO.readCommitted(bootstrap, run + ".shed"))
-                .as("nothing shed again: only the 60 read")
-                .hasSize(60);
+                .as("nothing shed again: only the 30 read")
+                .hasSize(30);
     }
 }
