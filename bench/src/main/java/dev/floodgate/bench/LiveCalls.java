@@ -13,16 +13,21 @@ import java.util.function.LongToDoubleFunction;
 /**
  * The live lane's calls at the shared service, as the live job's voice lane makes them: Poisson
  * arrivals at {@code rate(elapsed ms)} calls/s, at most {@code maxInFlight} at once (what exceeds
- * it the live job would shed), each latency recorded with the second it was answered in. A thread
- * of its own; {@link #stop} ends it.
+ * it the live job would shed), each latency recorded with the second it was answered in and its
+ * priority ({@link #HIGH_SHARE} {@code high}, the rest {@code normal}). A thread of its own; {@link
+ * #stop} ends it.
  */
 final class LiveCalls implements AutoCloseable {
+    /** The share of {@code high} live calls (voice: escalations), the rest {@code normal}. */
+    static final double HIGH_SHARE = 0.2;
+
     private final HttpClient http = HttpClient.newHttpClient();
     private final URI uri;
     private final int maxInFlight;
     private final LongToDoubleFunction rate;
     private final AtomicInteger inFlight = new AtomicInteger();
-    private final List<long[]> answered = new ArrayList<>(); // {answered at ms, latency ms}
+    // {answered at ms, latency ms, 1 if high}
+    private final List<long[]> answered = new ArrayList<>();
     private final Thread thread;
     private final long t0;
     private volatile boolean stop;
@@ -40,6 +45,7 @@ final class LiveCalls implements AutoCloseable {
 
     private void loop() {
         Random random = new Random(11);
+        Random priorities = new Random(13);
         long n = 0;
         while (!stop) {
             double r = rate.applyAsDouble(System.currentTimeMillis() - t0);
@@ -55,7 +61,13 @@ final class LiveCalls implements AutoCloseable {
             }
             inFlight.incrementAndGet();
             long started = System.currentTimeMillis();
-            String body = "{\"event_id\":\"live-" + n++ + "\"}";
+            long high = priorities.nextDouble() < HIGH_SHARE ? 1 : 0;
+            String body =
+                    "{\"event_id\":\"live-"
+                            + n++
+                            + "\",\"priority\":\""
+                            + (high == 1 ? "high" : "normal")
+                            + "\"}";
             http.sendAsync(
                             HttpRequest.newBuilder(uri)
                                     .POST(HttpRequest.BodyPublishers.ofString(body))
@@ -66,7 +78,7 @@ final class LiveCalls implements AutoCloseable {
                                 long now = System.currentTimeMillis();
                                 inFlight.decrementAndGet();
                                 synchronized (answered) {
-                                    answered.add(new long[] {now - t0, now - started});
+                                    answered.add(new long[] {now - t0, now - started, high});
                                 }
                             });
         }
@@ -88,9 +100,21 @@ final class LiveCalls implements AutoCloseable {
 
     /** The {@code q} quantile (0..1) of the latencies answered in seconds [from, to). */
     double latency(double q, int from, int to) {
+        return latency(q, from, to, null);
+    }
+
+    /**
+     * The same for the live calls of one priority ({@code high} true: {@code high}; false: {@code
+     * normal}; null: both). The service does not know them apart (the live job sends no priority
+     * header): both wait in its normal class.
+     */
+    double latency(double q, int from, int to, Boolean high) {
         List<Long> l = new ArrayList<>();
         synchronized (answered) {
             for (long[] a : answered) {
+                if (high != null && (a[2] == 1) != high) {
+                    continue;
+                }
                 if (a[0] >= from * 1000L && a[0] < to * 1000L) {
                     l.add(a[1]);
                 }

@@ -25,8 +25,11 @@ import org.apache.flink.streaming.api.environment.StreamExecutionEnvironment;
  * the live job's voice lane) at 5/s, 50% of the service. Runs: live alone; a drain of a voice
  * backlog beside it, with the fixed limits ("before": {@code --yield-to-live false}, 8 calls in
  * flight per subtask, {@code --max-rate} 500) and yielding ("after", the default); and both with a
- * 3x flood (30 calls/s for 30 s) starting mid-drain. Per second: drain calls = the service's voice
- * calls minus the live calls answered.
+ * 3x flood (30 calls/s for 30 s) starting mid-drain. Then the same at a service that serves by
+ * priority ({@link ServiceOptions#honourPriority()}) with the drain's calls carrying {@code
+ * --drain-priority-header "Priority: u=7"}, yielding and with fixed limits. Live calls are 20%
+ * {@code high}, reported per priority. Per second: drain calls = the service's voice calls minus
+ * the live calls answered.
  */
 final class YieldBench {
     static final double LIVE = 5;
@@ -37,20 +40,70 @@ final class YieldBench {
 
     private YieldBench() {}
 
+    /** The drain's header in the priority runs: RFC 9218 urgency 7, the lowest. */
+    static final String PRIORITY_HEADER = "Priority: u=7";
+
+    /**
+     * Which runs (environment {@code
+     * FLOODGATE_YIELD_RUNS=alone,fixed,yielding,priority,priority-fixed}, all by default): live
+     * alone (with and without the flood), the drain with fixed limits and yielding at the FIFO
+     * service, and with the priority header at the service that serves by priority, yielding and
+     * with fixed limits.
+     */
+    static java.util.Set<String> runs() {
+        String runs = System.getenv("FLOODGATE_YIELD_RUNS");
+        return java.util.Set.of(
+                (runs == null || runs.isBlank()
+                                ? "alone,fixed,yielding,priority,priority-fixed"
+                                : runs)
+                        .split(","));
+    }
+
     static void run(BenchContext ctx) throws Exception {
+        java.util.Set<String> runs = runs();
         ServiceOptions service =
                 ServiceOptions.defaults().channel(Channel.VOICE, 2, Duration.ofMillis(200));
         try (CapacityLimitedService s = new CapacityLimitedService(service).start()) {
-            Run alone = run(ctx, s, "alone", false, 0, false, 60);
-            ctx.results.put("yield", "live alone: live p50", alone.live.latency(0.5, 10, 60), "ms");
-            ctx.results.put(
-                    "yield", "live alone: live p99", alone.live.latency(0.99, 10, 60), "ms");
+            if (runs.contains("alone")) {
+                Run alone = run(ctx, s, "alone", false, null, 0, false, 60);
+                ctx.results.put(
+                        "yield", "live alone: live p50", alone.live.latency(0.5, 10, 60), "ms");
+                ctx.results.put(
+                        "yield", "live alone: live p99", alone.live.latency(0.99, 10, 60), "ms");
+                alone.reportLive(ctx, "live alone", 10, 60);
+                Run flood = run(ctx, s, "alone-flood", false, null, 0, true, FLOOD_AT + FLOOD_FOR);
+                flood.reportLive(
+                        ctx, "live alone, 3x flood s 10-30", FLOOD_AT + 10, FLOOD_AT + FLOOD_FOR);
+            }
             for (boolean yield : List.of(false, true)) {
                 String mode = yield ? "yielding" : "fixed";
-                Run half = run(ctx, s, mode + "-half", yield, 250, false, 150);
+                if (!runs.contains(mode)) {
+                    continue;
+                }
+                Run half = run(ctx, s, mode + "-half", yield, null, 250, false, 150);
                 half.report(ctx, mode + ", 50% live");
-                Run flood = run(ctx, s, mode + "-flood", yield, 400, true, 150);
+                Run flood = run(ctx, s, mode + "-flood", yield, null, 400, true, 150);
                 flood.reportFlood(ctx, mode + ", 3x flood at " + FLOOD_AT + " s");
+            }
+        }
+        // the same service serving by priority: the drain's calls carry the header and are served
+        // only when no live call waits (non-preemptive)
+        try (CapacityLimitedService s =
+                new CapacityLimitedService(
+                                ServiceOptions.defaults()
+                                        .channel(Channel.VOICE, 2, Duration.ofMillis(200))
+                                        .honourPriority())
+                        .start()) {
+            for (boolean yield : List.of(true, false)) {
+                String mode = yield ? "priority" : "priority-fixed";
+                if (!runs.contains(mode)) {
+                    continue;
+                }
+                String what = yield ? "priority header, yielding" : "priority header, fixed limits";
+                Run half = run(ctx, s, mode + "-half", yield, PRIORITY_HEADER, 250, false, 150);
+                half.report(ctx, what + ", 50% live");
+                Run flood = run(ctx, s, mode + "-flood", yield, PRIORITY_HEADER, 400, true, 150);
+                flood.reportFlood(ctx, what + ", 3x flood at " + FLOOD_AT + " s");
             }
         }
     }
@@ -61,6 +114,7 @@ final class YieldBench {
             CapacityLimitedService service,
             String name,
             boolean yield,
+            String header,
             int backlog,
             boolean flood,
             int capSeconds)
@@ -85,7 +139,16 @@ final class YieldBench {
             g.run(List.of(new Phase("backlog", 2000, Duration.ofMillis(backlog / 2))), p -> {});
             backlog = g.sentValid().size();
         }
+        int shedBefore =
+                backlog > 0
+                        ? dev.floodgate.testkit.kafka.KafkaIO.readCommitted(
+                                        ctx.bootstrap, prefix + ".shed")
+                                .size()
+                        : 0;
         long start = service.calls(Channel.VOICE);
+        long blocked0 = service.normalBlockedByLow(Channel.VOICE);
+        long blockedMs0 = service.normalBlockedByLowMillis(Channel.VOICE);
+        long low0 = service.lowUrgencyCalls(Channel.VOICE);
         long t0 = System.currentTimeMillis();
         LiveCalls live =
                 new LiveCalls(
@@ -98,7 +161,7 @@ final class YieldBench {
                         t0);
         if (backlog > 0) {
             StreamExecutionEnvironment env = ctx.environment(new Configuration());
-            BackfillJob.build(env, options(ctx, service, prefix, yield));
+            BackfillJob.build(env, options(ctx, service, prefix, yield, header));
             drain = env.executeAsync(prefix);
         }
         long[] voice = new long[capSeconds + 1];
@@ -117,6 +180,11 @@ final class YieldBench {
             }
         }
         live.stop();
+        Counters counters =
+                new Counters(
+                        service.normalBlockedByLow(Channel.VOICE) - blocked0,
+                        service.normalBlockedByLowMillis(Channel.VOICE) - blockedMs0,
+                        service.lowUrgencyCalls(Channel.VOICE) - low0);
         if (drain != null) {
             // the drain's checkpoints while it yields: they settle its admitted calls
             com.fasterxml.jackson.databind.JsonNode c;
@@ -147,50 +215,114 @@ final class YieldBench {
                     // it finished between the two calls
                 }
             }
+            // events whose calls still failed after their retries (timeouts: a call that waits
+            // at the service longer than --request-timeout) went back to the shed lane
+            ctx.results.put(
+                    "yield",
+                    name + ": events shed again",
+                    dev.floodgate.testkit.kafka.KafkaIO.readCommitted(
+                                            ctx.bootstrap, prefix + ".shed")
+                                    .size()
+                            - shedBefore,
+                    "");
         }
-        return new Run(live, voice, s, backlog);
+        return new Run(live, voice, s, backlog, counters);
     }
 
+    /** The service's counts over one run (the priority service's; zero at the FIFO one). */
+    record Counters(long normalBlockedByLow, long normalBlockedByLowMs, long lowUrgencyCalls) {}
+
     static FloodgateOptions options(
-            BenchContext ctx, CapacityLimitedService service, String prefix, boolean yield) {
-        return FloodgateOptions.fromArgs(
-                new String[] {
-                    "--bootstrap-servers",
-                    ctx.bootstrap,
-                    "--processor-url",
-                    service.baseUri().toString(),
-                    "--processor-allow-plaintext",
-                    "true",
-                    "--kafka-plaintext",
-                    "true",
-                    "--mode",
-                    "drain",
-                    "--yield-to-live",
-                    Boolean.toString(yield),
-                    "--shed-topic",
-                    prefix + ".shed",
-                    "--processed-topic",
-                    prefix + ".processed",
-                    "--dlq-topic",
-                    prefix + ".dlq",
-                    "--drain-progress-topic",
-                    prefix + ".progress",
-                    "--group-id",
-                    prefix,
-                    "--transactional-id-prefix",
-                    prefix,
-                    "--checkpoint-interval",
-                    "2s",
-                    "--parallelism",
-                    Integer.toString(ctx.options.parallelism),
-                    "--transaction-timeout",
-                    "10min"
-                },
-                JobKind.BACKFILL);
+            BenchContext ctx,
+            CapacityLimitedService service,
+            String prefix,
+            boolean yield,
+            String header) {
+        List<String> args =
+                new java.util.ArrayList<>(
+                        header == null ? List.of() : List.of("--drain-priority-header", header));
+        args.addAll(
+                List.of(
+                        "--bootstrap-servers",
+                        ctx.bootstrap,
+                        "--processor-url",
+                        service.baseUri().toString(),
+                        "--processor-allow-plaintext",
+                        "true",
+                        "--kafka-plaintext",
+                        "true",
+                        "--mode",
+                        "drain",
+                        "--yield-to-live",
+                        Boolean.toString(yield),
+                        "--shed-topic",
+                        prefix + ".shed",
+                        "--processed-topic",
+                        prefix + ".processed",
+                        "--dlq-topic",
+                        prefix + ".dlq",
+                        "--drain-progress-topic",
+                        prefix + ".progress",
+                        "--group-id",
+                        prefix,
+                        "--transactional-id-prefix",
+                        prefix,
+                        "--checkpoint-interval",
+                        "2s",
+                        "--parallelism",
+                        Integer.toString(ctx.options.parallelism),
+                        "--transaction-timeout",
+                        "10min"));
+        return FloodgateOptions.fromArgs(args.toArray(String[]::new), JobKind.BACKFILL);
     }
 
     /** What one run saw, per second since its start. */
-    record Run(LiveCalls live, long[] voice, int seconds, int backlog) {
+    record Run(LiveCalls live, long[] voice, int seconds, int backlog, Counters counters) {
+        /** Live p50 and p99 of each priority answered in seconds [from, to). */
+        void reportLive(BenchContext ctx, String what, int from, int to) {
+            for (boolean high : List.of(true, false)) {
+                String p = high ? "high" : "normal";
+                ctx.results.put(
+                        "yield",
+                        what + ": live " + p + " p50",
+                        live.latency(0.5, from, to, high),
+                        "ms");
+                ctx.results.put(
+                        "yield",
+                        what + ": live " + p + " p99",
+                        live.latency(0.99, from, to, high),
+                        "ms");
+            }
+        }
+
+        /**
+         * At the priority service: live calls that arrived while both workers were busy, one with a
+         * drain call (the wait strict priority cannot remove: it does not preempt), and their mean
+         * wait.
+         */
+        void reportResidual(BenchContext ctx, String what) {
+            if (counters.lowUrgencyCalls() == 0) {
+                return;
+            }
+            long liveCalls = 0;
+            for (int x : live.perSecond(seconds + 1)) {
+                liveCalls += x;
+            }
+            ctx.results.put(
+                    "yield",
+                    what + ": live calls behind a drain call in service",
+                    counters.normalBlockedByLow(),
+                    "of " + liveCalls);
+            ctx.results.put(
+                    "yield",
+                    what + ": their mean wait",
+                    counters.normalBlockedByLow() == 0
+                            ? 0
+                            : (double) counters.normalBlockedByLowMs()
+                                    / counters.normalBlockedByLow(),
+                    "ms");
+        }
+
         int[] drainPerSecond() {
             int[] l = live.perSecond(seconds + 1);
             int[] d = new int[seconds + 1];
@@ -235,6 +367,8 @@ final class YieldBench {
                     what + ": live p99 during the drain",
                     live.latency(0.99, first, seconds),
                     "ms");
+            reportLive(ctx, what + ", during the drain", first, seconds);
+            reportResidual(ctx, what);
         }
 
         void reportFlood(BenchContext ctx, String what) {
@@ -270,6 +404,28 @@ final class YieldBench {
                     what + ": live p99 in the flood",
                     live.latency(0.99, FLOOD_AT + 10, FLOOD_AT + FLOOD_FOR),
                     "ms");
+            reportLive(ctx, what + ", before the flood", 10, FLOOD_AT);
+            reportLive(ctx, what + ", flood s 10-30", FLOOD_AT + 10, FLOOD_AT + FLOOD_FOR);
+            reportResidual(ctx, what);
+            // the first second of the flood from which the drain's share of each second stays
+            // below 5% to the flood's end
+            int perSecondBelow = FLOOD_FOR;
+            for (int from = FLOOD_FOR - 1; from >= 0; from--) {
+                if (share(d, l, FLOOD_AT + from, FLOOD_AT + from + 1) >= 0.05) {
+                    break;
+                }
+                perSecondBelow = from;
+            }
+            ctx.results.put("yield", what + ": below 5% (every second) after", perSecondBelow, "s");
+            StringBuilder shares = new StringBuilder();
+            for (int sec = FLOOD_AT; sec < Math.min(seconds, FLOOD_AT + FLOOD_FOR); sec++) {
+                shares.append(String.format("%.2f ", share(d, l, sec, sec + 1)));
+            }
+            System.out.println(
+                    "yield "
+                            + what
+                            + ": drain share of the service per second of the flood: "
+                            + shares);
             StringBuilder series = new StringBuilder();
             for (int s = Math.max(1, FLOOD_AT - 5);
                     s <= Math.min(seconds, FLOOD_AT + FLOOD_FOR + 20);

@@ -17,9 +17,12 @@ import dev.floodgate.operators.MarkDrainProgress;
 import dev.floodgate.operators.ParseInteractions;
 import dev.floodgate.operators.RateLimit;
 import dev.floodgate.operators.ordering.OrderPerCustomer;
+import dev.floodgate.operators.process.HttpEventProcessor;
 import dev.floodgate.operators.process.LanesConfig;
 import dev.floodgate.operators.process.ProcessEvents;
 import dev.floodgate.operators.process.ProcessInLanes;
+import dev.floodgate.operators.process.ProcessingConfig;
+import dev.floodgate.operators.process.RequestHeader;
 import dev.floodgate.operators.process.ScavengerLimit;
 import dev.floodgate.operators.shed.AdmissionPolicy;
 import dev.floodgate.sinks.ExactlyOnceKafkaSinks;
@@ -125,7 +128,7 @@ public final class BackfillJob {
             return;
         }
         FloodgateJob.configure(env, o);
-        Pipeline pipeline = yieldingToLive(Pipeline.from(o), o);
+        Pipeline pipeline = backfillCalls(yieldingToLive(Pipeline.from(o), o), o);
         Map<String, String> client = KafkaClientConfig.from(o).clientProperties();
         ExactlyOnceKafkaSinks kafka = sinks(o, client);
         String savepoint = savepointPath(env, o);
@@ -218,7 +221,7 @@ public final class BackfillJob {
                                 shedTopic,
                                 progressTopic,
                                 group),
-                yieldingToLive(Pipeline.from(o), o),
+                backfillCalls(yieldingToLive(Pipeline.from(o), o), o),
                 o.get(FloodgateOptions.MAX_RATE));
     }
 
@@ -266,6 +269,32 @@ public final class BackfillJob {
                                         Duration.ofSeconds(1),
                                         o.get(FloodgateOptions.YIELD_MAX_PAUSE),
                                         Duration.ofMinutes(10))));
+    }
+
+    /**
+     * With {@code --drain-priority-header} every backfill call carries that header (the live job's
+     * never do), so a service that serves by priority serves the backfill only when no live call
+     * waits; its 429s are taken as congestion by the backfill's lanes ({@link #drainLanes}, {@link
+     * #defineReplay}).
+     */
+    static Pipeline backfillCalls(Pipeline pipeline, FloodgateOptions o) {
+        Pipeline p = pipeline;
+        Optional<RequestHeader> header = ProcessorService.drainPriorityHeader(o);
+        if (header.isEmpty()) {
+            return p;
+        }
+        if (!(p.processor() instanceof HttpEventProcessor http)) {
+            LOG.warn(
+                    "--{}: no processing service is called (--{}), no header is sent",
+                    FloodgateOptions.DRAIN_PRIORITY_HEADER.key,
+                    FloodgateOptions.DRY_RUN.key);
+            return p;
+        }
+        LOG.info(
+                "every processing call carries the header {} (--{})",
+                header.get().name(),
+                FloodgateOptions.DRAIN_PRIORITY_HEADER.key);
+        return p.withProcessor(http.withHeader(header.get()));
     }
 
     private static ExactlyOnceKafkaSinks sinks(FloodgateOptions o, Map<String, String> client) {
@@ -376,9 +405,12 @@ public final class BackfillJob {
     }
 
     /**
-     * The drain's lanes: settled at each checkpoint, no circuit, no per-customer bound, and at most
-     * as many events queued per lane as the smallest call budget, so a barrier waits for a few
-     * calls' time rather than a queue's (64 by default, 8 s at 10 calls/s).
+     * The drain's lanes: settled at each checkpoint, a "not now" from the service (429, or 503 with
+     * Retry-After) taken as congestion, not as the event's failure (it waits and is called again,
+     * the limit backs off: {@link ProcessingConfig#requeueOnCongestion}; before, three retries in
+     * about 1.4 s and then shed again), no circuit, no per-customer bound, and at most as many
+     * events queued per lane as the smallest call budget, so a barrier waits for a few calls' time
+     * rather than a queue's (64 by default, 8 s at 10 calls/s).
      */
     static LanesConfig drainLanes(LanesConfig lanes) {
         int budget = Integer.MAX_VALUE;
@@ -386,6 +418,7 @@ public final class BackfillJob {
             budget = Math.min(budget, lanes.maxInFlight(c));
         }
         return lanes.withSettleAtCheckpoints(true)
+                .withProcessing(lanes.processing().withRequeueOnCongestion(true))
                 .withCircuit(Integer.MAX_VALUE, lanes.circuitOpenFor())
                 .withMaxQueuedPerCustomer(Integer.MAX_VALUE)
                 .withMaxQueued(Math.min(lanes.maxQueued(), budget));
@@ -424,10 +457,13 @@ public final class BackfillJob {
                         CustomerKey.INSTANCE);
         // The replay continues the live job's admitted events (same uid). It sheds neither for
         // load (admit all) nor for one customer's backlog (it waits: the input stops instead),
-        // and the circuit is off: each call gets its retries.
+        // the circuit is off: each call gets its retries, and a 429 is congestion (the event
+        // waits and is called again), never a dead letter.
         Pipeline noCircuit =
                 pipeline.withLanes(
                         pipeline.lanes()
+                                .withProcessing(
+                                        pipeline.lanes().processing().withRequeueOnCongestion(true))
                                 .withCircuit(Integer.MAX_VALUE, pipeline.lanes().circuitOpenFor())
                                 .withMaxQueuedPerCustomer(Integer.MAX_VALUE));
         SingleOutputStreamOperator<ProcessedEvent> results =

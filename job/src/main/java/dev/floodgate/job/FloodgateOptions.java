@@ -425,6 +425,17 @@ public final class FloodgateOptions {
                     "backfill job only, with --yield-to-live: the longest pause between probe calls of a "
                             + "backfill that yielded (1 s at first, doubling while live traffic fills the "
                             + "service): what it takes at most while paused, and how soon it sees the flood end");
+    public static final TypedOption<String> DRAIN_PRIORITY_HEADER =
+            text(
+                    "drain-priority-header",
+                    NONE,
+                    "backfill job only (drain and replay): a header line 'Name: value' sent with every "
+                            + "processing call, by which a service that serves by priority lets live calls go "
+                            + "first, such as 'Priority: u=7' (RFC 9218 urgency 7, the lowest; the live job "
+                            + "never sends it). Visible ASCII; credential headers are refused (use "
+                            + "--processor-auth-header). 'none': no header. Either way the backfill takes "
+                            + "a 429 (or 503 with Retry-After) as the service's \"not now\": it backs off "
+                            + "and calls the event again later, never sheds it again for that");
     public static final TypedOption<Boolean> FOLLOW =
             flag(
                     "follow",

@@ -1,5 +1,6 @@
 package dev.floodgate.job;
 
+import static dev.floodgate.job.FloodgateOptions.DRAIN_PRIORITY_HEADER;
 import static dev.floodgate.job.FloodgateOptions.PROCESSOR_ALLOW_PLAINTEXT;
 import static dev.floodgate.job.FloodgateOptions.PROCESSOR_AUTH_HEADER;
 import static dev.floodgate.job.FloodgateOptions.PROCESSOR_AUTH_SECRET;
@@ -11,6 +12,7 @@ import static dev.floodgate.job.FloodgateOptions.PROCESSOR_URL;
 
 import dev.floodgate.job.options.TypedOption;
 import dev.floodgate.operators.process.HttpEventProcessor;
+import dev.floodgate.operators.process.RequestHeader;
 import dev.floodgate.operators.process.SafeText;
 import dev.floodgate.operators.process.SecretReference;
 import dev.floodgate.operators.process.ServiceAuth;
@@ -85,9 +87,40 @@ final class ProcessorService {
                             + PROCESSOR_URL.key
                             + ": the credential would travel in clear; use https://");
         }
+        if (o.isSet(DRAIN_PRIORITY_HEADER)) {
+            try {
+                RequestHeader h = RequestHeader.parse(o.get(DRAIN_PRIORITY_HEADER));
+                if (o.isSet(PROCESSOR_AUTH_HEADER)
+                        && h.name().equalsIgnoreCase(o.get(PROCESSOR_AUTH_HEADER))) {
+                    problems.add(
+                            "option --"
+                                    + DRAIN_PRIORITY_HEADER.key
+                                    + ": the header "
+                                    + h.name()
+                                    + " is --"
+                                    + PROCESSOR_AUTH_HEADER.key
+                                    + " already");
+                }
+            } catch (IllegalArgumentException e) {
+                // the reason names the header at most, never the value (it could be a credential
+                // given in the wrong option)
+                problems.add(
+                        "option --"
+                                + DRAIN_PRIORITY_HEADER.key
+                                + " is not a header line 'Name: value' such as 'Priority: u=7': "
+                                + e.getMessage());
+            }
+        }
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException(String.join("\n", problems));
         }
+    }
+
+    /** The backfill's {@code --drain-priority-header}, or empty (checked at parse time). */
+    static java.util.Optional<RequestHeader> drainPriorityHeader(FloodgateOptions o) {
+        return o.isSet(DRAIN_PRIORITY_HEADER)
+                ? java.util.Optional.of(RequestHeader.parse(o.get(DRAIN_PRIORITY_HEADER)))
+                : java.util.Optional.empty();
     }
 
     /**

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.floodgate.job.testing.CapturedLogs;
 import dev.floodgate.operators.process.EventProcessor;
+import dev.floodgate.operators.process.HttpEventProcessor;
+import dev.floodgate.operators.process.RequestHeader;
 import java.io.ByteArrayOutputStream;
 import java.io.ObjectOutputStream;
 import java.nio.charset.StandardCharsets;
@@ -204,5 +206,43 @@ class ProcessorServiceTest {
                 .hasMessageContaining("--processor-url is missing");
         assertThat(Pipeline.from(live("--dry-run", "true")).processor().name())
                 .startsWith("passthrough");
+    }
+
+    @Test
+    void theDrainPriorityHeaderIsAHeaderLineNeverACredentialAndOnlyTheBackfillSendsIt() {
+        assertThat(refusal("--drain-priority-header", "Authorization: " + SECRET))
+                .contains("option --drain-priority-header")
+                .contains("credential")
+                .doesNotContain("tok-9d2a");
+        assertThat(refusal("--drain-priority-header", "Priority " + SECRET))
+                .contains("option --drain-priority-header is not a header line 'Name: value'")
+                .doesNotContain("tok-9d2a");
+        assertThat(refusal("--drain-priority-header", "Priority: u\u0007=7"))
+                .contains("control character");
+        assertThat(
+                        refusal(
+                                "--processor-url",
+                                "https://svc",
+                                "--processor-auth-header",
+                                "X-Token",
+                                "--processor-auth-secret",
+                                "${env:FLOODGATE_TOKEN}",
+                                "--drain-priority-header",
+                                "x-token: u=7"))
+                .contains("--processor-auth-header already");
+        FloodgateOptions o =
+                FloodgateOptions.fromArgs(
+                        new String[] {
+                            "--bootstrap-servers", "k:1",
+                            "--processor-url", "https://svc",
+                            "--drain-priority-header", "Priority: u=7"
+                        },
+                        JobKind.BACKFILL);
+        HttpEventProcessor backfill =
+                (HttpEventProcessor) BackfillJob.backfillCalls(Pipeline.from(o), o).processor();
+        assertThat(backfill.headers()).containsExactly(new RequestHeader("Priority", "u=7"));
+        // the live job builds its processor without it, whatever the options hold
+        assertThat(((HttpEventProcessor) Pipeline.from(o).processor()).headers()).isEmpty();
+        assertThat(live().get(FloodgateOptions.DRAIN_PRIORITY_HEADER)).isEqualTo("none");
     }
 }

@@ -34,6 +34,12 @@ import org.apache.flink.streaming.api.functions.async.ResultFuture;
  * exchange), so a timed-out call never keeps the service busy beside its event's next attempt or
  * the next event.
  *
+ * <p>Congestion: with {@link ProcessingConfig#requeueOnCongestion} (the backfill) an answer that
+ * says "not now" ({@link ProcessingException#congestion()}) completes at once as a {@link
+ * ProcessOutcome#congested} outcome, neither retried here nor told to the {@link Listener} as a
+ * failed attempt: the lanes give the event back to its queue, where the lane's limit decides when
+ * it is called again.
+ *
  * <p>Retries: only of transient failures ({@link ProcessingException.Kind#TRANSIENT}, or any other
  * exception: a refused connection, a timeout), and only while the {@link Listener} allows (the
  * lanes stop retrying while their circuit is open). The backoff has jitter: between half and all of
@@ -124,6 +130,13 @@ final class Attempts implements BiConsumer<String, Throwable> {
         }
         if (error == null) {
             complete(fn.succeeded(event, value));
+            return;
+        }
+        ProcessingException congestion =
+                cfg.requeueOnCongestion ? ProcessEvents.congestionOf(error) : null;
+        if (congestion != null) {
+            // "not now": no failure of the event or the service; the lanes call it again later
+            complete(fn.congested(event, congestion));
             return;
         }
         ProcessingException.Kind kind = ProcessEvents.kindOf(error);

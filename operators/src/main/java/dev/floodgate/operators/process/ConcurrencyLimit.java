@@ -28,6 +28,15 @@ public interface ConcurrencyLimit {
      */
     void failed(long nowMillis);
 
+    /**
+     * The service said "not now" to a backfill call (429, or 503 with Retry-After; {@code
+     * retryAfterMillis} -1 if it gave no Retry-After): a loss, as in TCP. By default the same as
+     * {@link #failed}.
+     */
+    default void congested(long nowMillis, long retryAfterMillis) {
+        failed(nowMillis);
+    }
+
     /** When a paused limit (0) wants to be asked again, at or after {@code nowMillis}. */
     default long resumeAt(long nowMillis) {
         return nowMillis + 100;

@@ -61,6 +61,9 @@ public class HttpEventProcessor implements EventProcessor {
     private final ServiceTls tls;
     private final ServiceAuth auth;
 
+    /** Fixed headers on every call ({@link #withHeader}): the backfill's priority. */
+    private final List<RequestHeader> headers = new java.util.ArrayList<>();
+
     private transient HttpClient client;
     private transient ExecutorService callbacks;
     // resolved in open(): never serialized, logged or part of a message
@@ -101,6 +104,27 @@ public class HttpEventProcessor implements EventProcessor {
         return new HttpEventProcessor(endpoints, requestTimeout, version, tls, auth);
     }
 
+    /**
+     * This processor with {@code header} on every call besides the others (the backfill's {@code
+     * Priority: u=7}). Its name may not be the credential's.
+     */
+    public HttpEventProcessor withHeader(RequestHeader header) {
+        if (auth.isSet() && auth.headerName().equalsIgnoreCase(header.name())) {
+            throw new IllegalArgumentException(
+                    "the header " + header.name() + " carries the credential already");
+        }
+        HttpEventProcessor copy =
+                new HttpEventProcessor(endpoints, requestTimeout, version, tls, auth);
+        copy.headers.addAll(headers);
+        copy.headers.add(header);
+        return copy;
+    }
+
+    /** The fixed headers of {@link #withHeader}, in order. */
+    public List<RequestHeader> headers() {
+        return List.copyOf(headers);
+    }
+
     @Override
     public String name() {
         return "http-" + version;
@@ -139,6 +163,9 @@ public class HttpEventProcessor implements EventProcessor {
                             .timeout(requestTimeout)
                             .header("Content-Type", "application/json")
                             .POST(HttpRequest.BodyPublishers.ofByteArray(payloadBytes(event)));
+            for (RequestHeader h : headers) {
+                builder.header(h.name(), h.value());
+            }
         } catch (Exception e) {
             return CompletableFuture.failedFuture(e);
         }
@@ -176,7 +203,9 @@ public class HttpEventProcessor implements EventProcessor {
                                 // status and a fixed reason only: an error body may echo the
                                 // request (customer text), the endpoint may hold a credential
                                 throw ProcessingException.ofHttpStatus(
-                                        status, failure(status, event.channel));
+                                        status,
+                                        failure(status, event.channel),
+                                        retryAfterMillis(response.headers()));
                             }
                             if (!OutputCodec.processedRecordFits(event, name(), body)) {
                                 throw new ProcessingException(
@@ -365,6 +394,23 @@ public class HttpEventProcessor implements EventProcessor {
                 || m.contains("unknown_ca")
                 || m.contains("handshake_failure")
                 || m.contains("nrecognized SSL message");
+    }
+
+    /**
+     * A {@code Retry-After} in seconds (RFC 9110; an HTTP date is not read) in milliseconds, or -1
+     * when there is none or it is not a number of seconds.
+     */
+    static long retryAfterMillis(java.net.http.HttpHeaders headers) {
+        String v = headers.firstValue("Retry-After").orElse(null);
+        if (v == null || v.isBlank() || v.strip().length() > 9) {
+            return -1;
+        }
+        try {
+            long seconds = Long.parseLong(v.strip());
+            return seconds < 0 ? -1 : seconds * 1000;
+        } catch (NumberFormatException e) {
+            return -1;
+        }
     }
 
     /** The fixed reason of an error status, by whose failure it is. */

@@ -33,6 +33,9 @@ final class Pending {
      */
     volatile long retryStartedNanos;
 
+    /** How often the service said "not now" to it (429): its backoff before the next call. */
+    int congestions;
+
     /** The circuit's generation when it was called ({@link CircuitBreaker#generation()}). */
     int generation;
 

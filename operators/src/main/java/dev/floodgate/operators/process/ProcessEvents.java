@@ -146,6 +146,21 @@ public class ProcessEvents extends RichAsyncFunction<Interaction, ProcessOutcome
         return o;
     }
 
+    /** The service said "not now" to {@code event}'s call: it is called again later. */
+    ProcessOutcome congested(Interaction event, ProcessingException answer) {
+        return ProcessOutcome.congested(
+                deadLetter(event, answer, System.currentTimeMillis()), answer.retryAfterMillis());
+    }
+
+    /** {@code error} (or the cause it wraps) if it is a "not now" answer, else null. */
+    static ProcessingException congestionOf(Throwable error) {
+        Throwable cause =
+                error instanceof CompletionException && error.getCause() != null
+                        ? error.getCause()
+                        : error;
+        return cause instanceof ProcessingException pe && pe.congestion() ? pe : null;
+    }
+
     /** The total timeout covers all attempts: what is left of it would not fit another one. */
     ProcessOutcome timedOut(Interaction event) {
         return ProcessOutcome.failed(

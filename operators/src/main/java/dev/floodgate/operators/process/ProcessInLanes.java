@@ -373,6 +373,10 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
         long now = getProcessingTimeService().getCurrentProcessingTime();
         ChannelLane lane = p.lane;
         lane.finished(p);
+        if (outcome.congested) {
+            congested(p, outcome.retryAfterMillis, now);
+            return;
+        }
         admitted.done(p);
         if (outcome.processed != null) {
             answered(p, now);
@@ -389,6 +393,40 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
             answered(p, now);
             output.collect(FAILED, new StreamRecord<>(outcome.failed, p.event.logTimestamp));
         }
+        lane.kick = true;
+        pump();
+    }
+
+    /**
+     * The service said "not now" to {@code p} (with {@link ProcessingConfig#requeueOnCongestion}):
+     * a loss for the lane's limit, nothing for its circuit (the service is up, and busy). {@code p}
+     * stays admitted at the head of its customer's queue and counts as queued; after the
+     * Retry-After (at most the total timeout) or a jittered backoff that grows with its
+     * congestions, it is ready again, and called when the limit lets it (in {@link #settle}, one at
+     * a time as usual: the wait, not the limit, paces it there).
+     */
+    private void congested(Pending p, long retryAfterMillis, long now) {
+        ChannelLane lane = p.lane;
+        lane.limit.congested(now, retryAfterMillis);
+        lane.currentLimit(now);
+        ProcessingConfig cfg = config.processing();
+        long backoff = Attempts.jittered(Attempts.backoffNanos(cfg, p.congestions++)) / 1_000_000;
+        long wait =
+                Math.max(
+                        1,
+                        Math.max(backoff, Math.min(retryAfterMillis, cfg.totalTimeout.toMillis())));
+        lane.admitted(p); // queued again: the lane's bound counts it while it waits
+        getProcessingTimeService()
+                .registerTimer(
+                        now + wait,
+                        t -> {
+                            boolean inherits = p.boosted;
+                            p.boosted = false;
+                            p.called = false;
+                            p.retryStartedNanos = 0;
+                            lane.ready(p, inherits);
+                            pump();
+                        });
         lane.kick = true;
         pump();
     }

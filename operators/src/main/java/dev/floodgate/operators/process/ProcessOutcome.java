@@ -4,7 +4,8 @@ import dev.floodgate.model.DeadLetter;
 import dev.floodgate.model.ProcessedEvent;
 
 /**
- * The result of processing one event: exactly one of {@link #processed} or {@link #failed} is set.
+ * The result of processing one event: exactly one of {@link #processed} or {@link #failed} is set
+ * ({@link #failed} also describes a {@link #congested} call, which is no result yet).
  */
 public class ProcessOutcome {
     public ProcessedEvent processed;
@@ -24,7 +25,25 @@ public class ProcessOutcome {
      */
     public boolean serviceRejected;
 
+    /**
+     * With {@link #failed} (the answer, for logs) and {@link ProcessingConfig#requeueOnCongestion}:
+     * the service said "not now" (429, or 503 with Retry-After): the event is called again later,
+     * never shed or dead-lettered for it.
+     */
+    public boolean congested;
+
+    /** With {@link #congested}: the answer's Retry-After in ms, -1 if none. */
+    public long retryAfterMillis = -1;
+
     public ProcessOutcome() {}
+
+    /** The service said "not now" to the event's call ({@link #congested}). */
+    public static ProcessOutcome congested(DeadLetter answer, long retryAfterMillis) {
+        ProcessOutcome o = failed(answer, true);
+        o.congested = true;
+        o.retryAfterMillis = retryAfterMillis;
+        return o;
+    }
 
     public static ProcessOutcome ok(ProcessedEvent p) {
         ProcessOutcome o = new ProcessOutcome();

@@ -16,6 +16,12 @@ import java.time.Duration;
  *   <li>{@code maxRetries} (default 3): retries after the first attempt; 0 disables retrying.
  *   <li>{@code initialBackoff} 200 ms, doubling ({@code backoffMultiplier} 2.0) up to {@code
  *       maxBackoff} 5 s.
+ *   <li>{@code requeueOnCongestion} (default false; the backfill's): an answer that says "not now"
+ *       ({@link ProcessingException#congestion()}: 429, or 503 with Retry-After) ends the attempt
+ *       without failing the event: the lanes put it back in its queue after the Retry-After or a
+ *       backoff, with a fresh set of retries, and tell the lane's limit (a loss, as TCP's), not its
+ *       circuit. It is never shed or dead-lettered for congestion. The live job keeps false: its
+ *       events have a freshness target, and shedding them to the drain is the way to keep it.
  * </ul>
  */
 public final class ProcessingConfig implements Serializable {
@@ -26,6 +32,7 @@ public final class ProcessingConfig implements Serializable {
     public final Duration initialBackoff;
     public final Duration maxBackoff;
     public final double backoffMultiplier;
+    public final boolean requeueOnCongestion;
 
     public ProcessingConfig(
             Duration totalTimeout,
@@ -33,6 +40,16 @@ public final class ProcessingConfig implements Serializable {
             Duration initialBackoff,
             Duration maxBackoff,
             double backoffMultiplier) {
+        this(totalTimeout, maxRetries, initialBackoff, maxBackoff, backoffMultiplier, false);
+    }
+
+    private ProcessingConfig(
+            Duration totalTimeout,
+            int maxRetries,
+            Duration initialBackoff,
+            Duration maxBackoff,
+            double backoffMultiplier,
+            boolean requeueOnCongestion) {
         if (totalTimeout.toMillis() <= 0
                 || maxRetries < 0
                 || initialBackoff.toMillis() <= 0
@@ -55,6 +72,7 @@ public final class ProcessingConfig implements Serializable {
         this.initialBackoff = initialBackoff;
         this.maxBackoff = maxBackoff;
         this.backoffMultiplier = backoffMultiplier;
+        this.requeueOnCongestion = requeueOnCongestion;
     }
 
     public static ProcessingConfig defaults() {
@@ -63,11 +81,19 @@ public final class ProcessingConfig implements Serializable {
     }
 
     public ProcessingConfig withTotalTimeout(Duration d) {
-        return new ProcessingConfig(d, maxRetries, initialBackoff, maxBackoff, backoffMultiplier);
+        return new ProcessingConfig(
+                d, maxRetries, initialBackoff, maxBackoff, backoffMultiplier, requeueOnCongestion);
     }
 
     public ProcessingConfig withRetries(int retries, Duration initial, Duration max) {
-        return new ProcessingConfig(totalTimeout, retries, initial, max, backoffMultiplier);
+        return new ProcessingConfig(
+                totalTimeout, retries, initial, max, backoffMultiplier, requeueOnCongestion);
+    }
+
+    /** With {@code requeueOnCongestion} (see the class comment): the backfill's. */
+    public ProcessingConfig withRequeueOnCongestion(boolean requeue) {
+        return new ProcessingConfig(
+                totalTimeout, maxRetries, initialBackoff, maxBackoff, backoffMultiplier, requeue);
     }
 
     @Override
@@ -82,6 +108,7 @@ public final class ProcessingConfig implements Serializable {
                 + maxBackoff
                 + " x"
                 + backoffMultiplier
+                + (requeueOnCongestion ? " requeueOnCongestion" : "")
                 + "}";
     }
 }

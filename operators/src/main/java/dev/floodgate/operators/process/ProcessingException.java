@@ -34,10 +34,18 @@ public class ProcessingException extends RuntimeException {
     private final int status;
     private final Kind kind;
 
+    /** The answer's {@code Retry-After} in ms, -1 if it had none. */
+    private final long retryAfterMillis;
+
     public ProcessingException(int status, String message, Kind kind) {
+        this(status, message, kind, -1);
+    }
+
+    private ProcessingException(int status, String message, Kind kind, long retryAfterMillis) {
         super(message);
         this.status = status;
         this.kind = kind;
+        this.retryAfterMillis = retryAfterMillis;
     }
 
     /** {@code retryable}: {@link Kind#TRANSIENT}, else {@link Kind#EVENT}. */
@@ -51,6 +59,12 @@ public class ProcessingException extends RuntimeException {
      */
     public static ProcessingException ofHttpStatus(int status, String message) {
         return new ProcessingException(status, message, kindOf(status));
+    }
+
+    /** {@link #ofHttpStatus(int, String)} of an answer with a {@code Retry-After} (-1: none). */
+    public static ProcessingException ofHttpStatus(
+            int status, String message, long retryAfterMillis) {
+        return new ProcessingException(status, message, kindOf(status), retryAfterMillis);
     }
 
     static Kind kindOf(int status) {
@@ -69,6 +83,20 @@ public class ProcessingException extends RuntimeException {
 
     public Kind kind() {
         return kind;
+    }
+
+    /** The answer's {@code Retry-After} in ms, -1 if it had none. */
+    public long retryAfterMillis() {
+        return retryAfterMillis;
+    }
+
+    /**
+     * Whether the service said "not now" rather than failed: 429, or 503 with a {@code
+     * Retry-After}. A backfill, which has no freshness to lose, waits and calls again without
+     * counting it as the event's failure ({@link ProcessingConfig#requeueOnCongestion}).
+     */
+    public boolean congestion() {
+        return status == 429 || (status == 503 && retryAfterMillis >= 0);
     }
 
     /** Whether another attempt may succeed soon ({@link Kind#TRANSIENT}). */

@@ -17,8 +17,11 @@ import java.time.Duration;
  * <p>The base is the lowest latency seen in the last {@code BASE_BUCKETS} windows of {@code
  * baseWindow / BASE_BUCKETS} (LEDBAT's base-delay history): it follows a service that got slower
  * for good after {@code baseWindow}, but a flood shorter than that cannot pass for the base. A
- * failed attempt (timeout, 5xx, refused) counts as congestion. State: the limit, the base history,
- * the pause; task thread only, not checkpointed (it re-forms in a few rounds after a restart).
+ * failed attempt (timeout, 5xx, refused) counts as congestion; a "not now" answer (429: a service
+ * that serves by priority and refuses low-urgency calls when they queue) halves at most once per
+ * round and honours its Retry-After ({@link #congested(long, long)}). State: the limit, the base
+ * history, the pause; task thread only, not checkpointed (it re-forms in a few rounds after a
+ * restart).
  */
 public final class ScavengerLimit implements ConcurrencyLimit {
     static final int BASE_BUCKETS = 10;
@@ -40,6 +43,12 @@ public final class ScavengerLimit implements ConcurrencyLimit {
     private boolean paused;
     private long probeAt;
     private long probeInterval;
+
+    /** Until when a 429 belongs to the loss already counted ({@link #congested(long, long)}). */
+    private long lossRoundEnd = Long.MIN_VALUE;
+
+    /** The latency last answered: the length of a round. */
+    private long lastLatency;
 
     public ScavengerLimit(
             int ceiling,
@@ -66,6 +75,7 @@ public final class ScavengerLimit implements ConcurrencyLimit {
 
     @Override
     public void answered(long latencyMillis, int inFlight, long nowMillis) {
+        lastLatency = latencyMillis;
         long base = observeBase(latencyMillis, nowMillis);
         roundMin = Math.min(roundMin, latencyMillis);
         if (!paused && nowMillis < roundEnd) {
@@ -100,6 +110,29 @@ public final class ScavengerLimit implements ConcurrencyLimit {
     @Override
     public void failed(long nowMillis) {
         congested(nowMillis);
+    }
+
+    /**
+     * The service said "not now" (429, or 503 with Retry-After): a loss, as in TCP. It halves the
+     * limit at most once per round (the calls of one window that all hear 429 are one loss event,
+     * as for TCP's fast recovery, not a halving each), pausing below one call; a Retry-After pauses
+     * the limit until then (at most {@code probeMax}): the service asked for that time. A paused
+     * limit's probe that hears it waits twice as long for the next one.
+     */
+    @Override
+    public void congested(long nowMillis, long retryAfterMillis) {
+        if (paused) {
+            congested(nowMillis);
+        } else if (nowMillis >= lossRoundEnd) {
+            lossRoundEnd = nowMillis + Math.max(MIN_TARGET_MILLIS, lastLatency);
+            congested(nowMillis);
+        }
+        if (retryAfterMillis > 0) {
+            if (!paused) {
+                pause(nowMillis);
+            }
+            probeAt = Math.max(probeAt, nowMillis + Math.min(retryAfterMillis, probeMax));
+        }
     }
 
     private void congested(long now) {

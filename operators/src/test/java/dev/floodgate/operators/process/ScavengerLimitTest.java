@@ -146,4 +146,34 @@ class ScavengerLimitTest {
         limit.failed(t);
         assertThat(limit.paused()).isTrue();
     }
+
+    @Test
+    void a429StormOfOneRoundHalvesOnceAndARetryAfterPausesUntilIt() {
+        ScavengerLimit limit = scavenger();
+        long t = 0;
+        for (int i = 0; i < 50; i++) {
+            limit.answered(SERVICE_MS, 1, t += SERVICE_MS);
+        }
+        assertThat(limit.limit(t)).isEqualTo(DRAIN_CEILING);
+        // the 16 calls of one window all hear 429: one loss, as TCP counts one per window
+        for (int i = 0; i < DRAIN_CEILING; i++) {
+            limit.congested(t + i, -1);
+        }
+        assertThat(limit.limit(t)).isEqualTo(DRAIN_CEILING / 2);
+        t += SERVICE_MS; // the next round: another loss halves again
+        limit.congested(t, -1);
+        assertThat(limit.limit(t)).isEqualTo(DRAIN_CEILING / 4);
+
+        limit.congested(t += SERVICE_MS, 3_000); // "come back in 3 s"
+        assertThat(limit.paused()).isTrue();
+        assertThat(limit.limit(t + 2_999)).isZero();
+        assertThat(limit.limit(t + 3_000)).as("the probe after the Retry-After").isEqualTo(1);
+        limit.congested(t + 3_000, -1); // the probe hears 429 again: twice the wait
+        assertThat(limit.resumeAt(t + 3_000)).isEqualTo(t + 3_000 + 2_000);
+        limit.congested(t + 5_000, 60_000); // a Retry-After beyond probeMax: probeMax
+        assertThat(limit.resumeAt(t + 5_000)).isEqualTo(t + 5_000 + 10_000);
+        limit.answered(SERVICE_MS, 1, t + 15_000 + SERVICE_MS); // the probe answered fast
+        assertThat(limit.paused()).isFalse();
+        assertThat(limit.limit(t + 15_000 + SERVICE_MS)).isEqualTo(1);
+    }
 }

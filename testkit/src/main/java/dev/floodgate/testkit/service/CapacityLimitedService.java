@@ -39,7 +39,10 @@ import org.slf4j.LoggerFactory;
  * ends) and {@link #answer} (a fixed status at once, e.g. 401); {@code /stats} counts what each
  * did. With {@link ServiceOptions#https} it serves HTTPS (mutual TLS with a client truststore);
  * with {@link ServiceOptions#requireHeader} it answers 401 to a channel request without the
- * credential. Options: {@link ServiceOptions}.
+ * credential. With {@link ServiceOptions#honourPriority} the queue is not FIFO but strict priority
+ * between normal requests and low-urgency ones (RFC 9218 {@code Priority: u=4..7}, a backfill's),
+ * optionally refusing low-urgency ones with 429 when too many wait ({@link
+ * ServiceOptions#lowUrgencyQueueLimit}). Options: {@link ServiceOptions}.
  */
 public final class CapacityLimitedService implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CapacityLimitedService.class);
@@ -57,7 +60,15 @@ public final class CapacityLimitedService implements AutoCloseable {
     public CapacityLimitedService(ServiceOptions options) {
         this.options = options;
         for (Channel c : Channel.values()) {
-            channels.put(c, new ChannelCapacity(c, options.concurrency(c), options.latency(c)));
+            channels.put(
+                    c,
+                    new ChannelCapacity(
+                            c,
+                            options.concurrency(c),
+                            options.latency(c),
+                            options.honoursPriority()
+                                    ? options.lowQueueLimit()
+                                    : Integer.MAX_VALUE));
         }
     }
 
@@ -144,7 +155,19 @@ public final class CapacityLimitedService implements AutoCloseable {
             String body = new String(request, StandardCharsets.UTF_8);
             boolean fail =
                     options.failureMarker() != null && body.contains(options.failureMarker());
-            channel.process(fail);
+            boolean low =
+                    options.honoursPriority()
+                            && lowUrgency(exchange.getRequestHeaders().getFirst("Priority"));
+            if (!channel.process(fail, low)) {
+                long retryAfter = options.lowRetryAfter().toMillis();
+                if (retryAfter > 0) {
+                    exchange.getResponseHeaders()
+                            .set("Retry-After", Long.toString((retryAfter + 999) / 1000));
+                }
+                Exchanges.respond(
+                        exchange, 429, "{\"error\":\"too many low-urgency requests waiting\"}");
+                return;
+            }
             if (fail) {
                 Exchanges.respond(
                         exchange, options.failureStatus(), "{\"error\":\"injected failure\"}");
@@ -159,6 +182,24 @@ public final class CapacityLimitedService implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /**
+     * Whether an RFC 9218 {@code Priority} field value asks for less than the default urgency (3):
+     * {@code u=4} to {@code u=7}. A missing or unreadable field is the default.
+     */
+    static boolean lowUrgency(String priority) {
+        if (priority == null) {
+            return false;
+        }
+        for (String item : priority.split(",")) {
+            String t = item.strip();
+            if (t.length() == 3 && t.startsWith("u=") && Character.isDigit(t.charAt(2))) {
+                int u = t.charAt(2) - '0';
+                return u > 3 && u <= 7;
+            }
+        }
+        return false;
     }
 
     private void stats(HttpExchange exchange) throws IOException {
@@ -262,6 +303,29 @@ public final class CapacityLimitedService implements AutoCloseable {
     /** Requests answered 503 by an {@link #outage}. */
     public long refusedInOutage(Channel channel) {
         return channels.get(channel).refusedInOutage();
+    }
+
+    /** Low-urgency requests served on {@code channel} ({@link ServiceOptions#honourPriority()}). */
+    public long lowUrgencyCalls(Channel channel) {
+        return channels.get(channel).lowUrgencyCalls();
+    }
+
+    /** Low-urgency requests answered 429 ({@link ServiceOptions#lowUrgencyQueueLimit}). */
+    public long lowUrgencyRefused(Channel channel) {
+        return channels.get(channel).lowUrgencyRefused();
+    }
+
+    /**
+     * Normal requests that arrived while every worker of {@code channel} was busy, at least one
+     * with a low-urgency request (the wait strict priority cannot remove: it does not preempt).
+     */
+    public long normalBlockedByLow(Channel channel) {
+        return channels.get(channel).permits().blockedByLow();
+    }
+
+    /** The total wait of {@link #normalBlockedByLow}'s requests, ms. */
+    public long normalBlockedByLowMillis(Channel channel) {
+        return channels.get(channel).permits().blockedByLowMillis();
     }
 
     /** Requests that arrived while {@code channel} hung and were held without an answer. */

@@ -6,21 +6,23 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * One channel of {@link CapacityLimitedService}: a fair semaphore of {@code concurrency} permits
- * and a latency, and the channel's faults: an outage (503 at once), a hang (no answer until the
- * window ends, then the connection is closed) and a fixed answer (a status at once, e.g. 401).
+ * One channel of {@link CapacityLimitedService}: {@code concurrency} workers ({@link
+ * PriorityPermits}: one FIFO, or strict priority for low-urgency requests) and a latency, and the
+ * channel's faults: an outage (503 at once), a hang (no answer until the window ends, then the
+ * connection is closed) and a fixed answer (a status at once, e.g. 401).
  */
 final class ChannelCapacity {
     private final Channel channel;
     private final int concurrency;
     private final Duration latency;
-    private final Semaphore permits;
+    private final PriorityPermits permits;
     private final AtomicLong calls = new AtomicLong();
+    private final AtomicLong lowUrgencyCalls = new AtomicLong();
+    private final AtomicLong lowUrgencyRefused = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
     private final AtomicInteger waiting = new AtomicInteger();
     private final AtomicLong refused = new AtomicLong();
@@ -34,31 +36,68 @@ final class ChannelCapacity {
     private volatile int answerStatus;
 
     ChannelCapacity(Channel channel, int concurrency, Duration latency) {
+        this(channel, concurrency, latency, Integer.MAX_VALUE);
+    }
+
+    /** {@code lowQueueLimit}: low-urgency requests waiting beyond which one is refused (429). */
+    ChannelCapacity(Channel channel, int concurrency, Duration latency, int lowQueueLimit) {
         this.channel = channel;
         this.concurrency = concurrency;
         this.latency = latency;
-        this.permits = new Semaphore(concurrency, true);
+        this.permits = new PriorityPermits(concurrency, lowQueueLimit);
+    }
+
+    /** {@link #process(boolean, boolean)} of a normal request. */
+    void process(boolean failed) throws InterruptedException {
+        process(failed, false);
     }
 
     /**
-     * Waits for a permit (queueing, in arrival order), holds it for the latency, and counts the
-     * call.
+     * Waits for a worker (in arrival order; a low-urgency request only when no normal one waits),
+     * holds it for the latency, and counts the call. False, at once and not counted as a call, if a
+     * low-urgency request is refused for the length of the low-urgency queue (answer 429).
      */
-    void process(boolean failed) throws InterruptedException {
+    boolean process(boolean failed, boolean lowUrgency) throws InterruptedException {
         waiting.incrementAndGet();
-        permits.acquire();
-        waiting.decrementAndGet();
+        boolean served;
+        try {
+            served = permits.acquire(lowUrgency);
+        } finally {
+            waiting.decrementAndGet();
+        }
+        if (!served) {
+            lowUrgencyRefused.incrementAndGet();
+            return false;
+        }
         try {
             if (!latency.isZero()) {
                 Thread.sleep(latency.toMillis());
             }
         } finally {
-            permits.release();
+            permits.release(lowUrgency);
         }
         calls.incrementAndGet();
+        if (lowUrgency) {
+            lowUrgencyCalls.incrementAndGet();
+        }
         if (failed) {
             failures.incrementAndGet();
         }
+        return true;
+    }
+
+    /** Low-urgency requests served (counted in {@link #calls} too). */
+    long lowUrgencyCalls() {
+        return lowUrgencyCalls.get();
+    }
+
+    /** Low-urgency requests refused with 429 for the length of their queue. */
+    long lowUrgencyRefused() {
+        return lowUrgencyRefused.get();
+    }
+
+    PriorityPermits permits() {
+        return permits;
     }
 
     void downFor(Duration d) {
@@ -157,7 +196,12 @@ final class ChannelCapacity {
         new TreeMap<>(answeredWithStatus)
                 .forEach((status, n) -> answered.put(Integer.toString(status), n.get()));
         node.put("waiting", waiting.get());
-        node.put("busy", concurrency - permits.availablePermits());
+        node.put("waiting_low_urgency", permits.waiting(true));
+        node.put("low_urgency_calls", lowUrgencyCalls.get());
+        node.put("low_urgency_refused", lowUrgencyRefused.get());
+        node.put("normal_blocked_by_low", permits.blockedByLow());
+        node.put("normal_blocked_by_low_ms", permits.blockedByLowMillis());
+        node.put("busy", permits.busy());
         node.put("concurrency", concurrency);
         node.put("latency_ms", latency.toMillis());
     }

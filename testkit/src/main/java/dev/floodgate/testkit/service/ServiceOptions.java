@@ -21,6 +21,9 @@ public final class ServiceOptions {
     private ServiceTlsOptions tls;
     private String requiredHeader;
     private String requiredHeaderValue;
+    private boolean honoursPriority;
+    private int lowQueueLimit = Integer.MAX_VALUE;
+    private Duration lowRetryAfter = Duration.ZERO;
 
     public ServiceOptions() {
         channel(Channel.VOICE, 2, Duration.ofMillis(200));
@@ -96,6 +99,44 @@ public final class ServiceOptions {
         this.requiredHeader = name;
         this.requiredHeaderValue = value;
         return this;
+    }
+
+    /**
+     * Serves by RFC 9218's {@code Priority} header: a request whose urgency is below the default
+     * ({@code u=4} to {@code u=7}; a backfill sends {@code u=7}) is low-urgency and gets a worker
+     * only when no normal request waits (strict priority, non-preemptive: a call being served
+     * finishes). Without it (the default) the header is ignored: one FIFO.
+     */
+    public ServiceOptions honourPriority() {
+        this.honoursPriority = true;
+        return this;
+    }
+
+    /**
+     * With {@link #honourPriority()}: a low-urgency request that finds {@code maxWaiting}
+     * low-urgency requests waiting is answered 429 at once, with {@code Retry-After} in whole
+     * seconds (rounded up; none if {@code retryAfter} is zero), as a service that bounds its
+     * background queue does.
+     */
+    public ServiceOptions lowUrgencyQueueLimit(int maxWaiting, Duration retryAfter) {
+        if (maxWaiting < 0 || retryAfter.isNegative()) {
+            throw new IllegalArgumentException("maxWaiting >= 0 and retryAfter >= 0");
+        }
+        this.lowQueueLimit = maxWaiting;
+        this.lowRetryAfter = retryAfter;
+        return this;
+    }
+
+    boolean honoursPriority() {
+        return honoursPriority;
+    }
+
+    int lowQueueLimit() {
+        return lowQueueLimit;
+    }
+
+    Duration lowRetryAfter() {
+        return lowRetryAfter;
     }
 
     ServiceTlsOptions tls() {
