@@ -8,6 +8,7 @@ import org.apache.flink.api.common.state.ValueStateDescriptor;
 import org.apache.flink.api.common.typeinfo.PrimitiveArrayTypeInfo;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.common.typeinfo.Types;
+import org.apache.flink.api.common.typeutils.base.LongSerializer;
 
 /**
  * The keyed state of {@link OrderPerCustomer} (uid {@code order-per-customer}, key {@code
@@ -101,8 +102,13 @@ public final class OrderingState {
         return new ValueStateDescriptor<>(GAP_WAIT, TypeInformation.of(GapWait.class));
     }
 
+    /**
+     * Ids with {@link IdSerializer}: the bytes and the serializer snapshot of {@code Types.STRING},
+     * written in one call per id (the heap backend's snapshot writes every id at every checkpoint).
+     */
     public static MapStateDescriptor<String, Long> emittedIds() {
-        return new MapStateDescriptor<>(EMITTED_IDS, Types.STRING, Types.LONG);
+        return new MapStateDescriptor<>(
+                EMITTED_IDS, IdSerializer.INSTANCE, LongSerializer.INSTANCE);
     }
 
     public static ValueStateDescriptor<long[]> skipped(Duration stateTtl) {

@@ -64,6 +64,30 @@ final class AdmittedEvents {
         return p;
     }
 
+    /** Whether {@code customer} has no event admitted and not yet emitted. */
+    boolean idle(String customer) {
+        return !customers.containsKey(customer);
+    }
+
+    /** {@code event}, admitted now to {@code lane}, not yet in a queue ({@link #calledAtOnce}). */
+    Pending pending(Interaction event, ChannelLane lane) {
+        return new Pending(event, lane, arrivals++);
+    }
+
+    /**
+     * {@code p}, of an {@link #idle} customer, was called at once without queueing and did not
+     * answer at once: it is its customer's queue's head, in flight, until {@link #done}.
+     */
+    void calledAtOnce(Pending p) {
+        String customer = p.event.customerId;
+        CustomerQueues q = new CustomerQueues(scope, channels);
+        customers.put(customer, q);
+        q.add(p);
+        p.called = true;
+        size++;
+        changed.add(customer);
+    }
+
     /** {@code p} left its customer's queue (emitted or shed): the next in the queue is ready. */
     void done(Pending p) {
         size--;

@@ -41,7 +41,9 @@ import org.slf4j.LoggerFactory;
  * {@link Admission} decides (shed: {@code predicted_wait}, {@code hot_key}); else, unless its
  * customer has {@link LanesConfig#maxQueuedPerCustomer()} events in the lane already ({@code
  * customer_backlog}), it joins its customer's queue ({@link CustomerQueues}: per channel, or across
- * channels with order scope {@code customer}). Only a queue's head is called, so a customer's
+ * channels with order scope {@code customer}); one whose customer has nothing admitted, in a lane
+ * with a free slot and nothing ready, is called at once, as the queues would call it, without
+ * joining them until it fails to answer at once. Only a queue's head is called, so a customer's
  * events in a queue are processed and emitted in order, while other customers' events pass a
  * blocked customer. Ready heads are called {@code high} first, as the lane's budget and its {@link
  * CircuitBreaker} allow. A result goes to the main output; a call that still failed for a reason of
@@ -205,6 +207,10 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
             mailbox.yield(); // results free room; until then the input waits (backpressure)
         }
         long predicted = admission.lastPredictedWaitMillis();
+        if (!lane.hasReady() && lane.hasSlot(now) && admitted.idle(event.customerId)) {
+            callAtOnce(event, lane, now, predicted);
+            return;
+        }
         Pending p = admitted.admit(event, lane, config.maxQueuedPerCustomer());
         if (p == null) {
             shed(
@@ -220,6 +226,30 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
         p.predictedWait = predicted;
         metrics.admitted(event.channel, event.priority);
         pump();
+    }
+
+    /**
+     * An admitted event whose customer has nothing admitted, in a lane with a free slot and no
+     * event ready: the queues would call it at once, so it is called here without joining them. A
+     * call that answers at once (the dry run) is emitted with no map touched and nothing for the
+     * next snapshot to write (the customer's state is empty, or its customer was changed already);
+     * any other is registered as its customer's queue's head, in flight, before its answer can
+     * arrive (answers come through the mailbox).
+     */
+    private void callAtOnce(Interaction event, ChannelLane lane, long now, long predicted) {
+        Pending p = admitted.pending(event, lane);
+        p.admittedAt = now;
+        p.predictedWait = predicted;
+        metrics.admitted(event.channel, event.priority);
+        start(lane, p, now);
+        CompletableFuture<String> f = calls.call(event);
+        if (f.isDone() && !f.isCompletedExceptionally()) {
+            finish(p, calls.succeeded(event, f.join()));
+            pump();
+        } else {
+            admitted.calledAtOnce(p);
+            follow(p, f);
+        }
     }
 
     /** Admitted before the checkpoint: admitted again, whatever the bounds say now. */
@@ -282,12 +312,16 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
                 return;
             }
             lane.dequeued(p);
-            p.startedAt = now;
-            lane.started(p);
-            p.generation = lane.circuit.generation();
-            p.probe = lane.circuit.started(now);
+            start(lane, p, now);
             call(p);
         }
+    }
+
+    private static void start(ChannelLane lane, Pending p, long now) {
+        p.startedAt = now; // before the lane hears: its oldest call out is by start
+        lane.started(p);
+        p.generation = lane.circuit.generation();
+        p.probe = lane.circuit.started(now);
     }
 
     /**
@@ -314,15 +348,20 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
         if (f.isDone() && !f.isCompletedExceptionally()) {
             completed(p, calls.succeeded(p.event, f.join()));
         } else {
-            new Attempts(
-                            calls,
-                            calls.scheduler(),
-                            config.processing(),
-                            p.event,
-                            new MailboxResult(mailbox, o -> completed(p, o)),
-                            new LaneAttempts(p))
-                    .follow(f);
+            follow(p, f);
         }
+    }
+
+    /** Follows a call that did not answer at once: its retries, timeout and final outcome. */
+    private void follow(Pending p, CompletableFuture<String> f) {
+        new Attempts(
+                        calls,
+                        calls.scheduler(),
+                        config.processing(),
+                        p.event,
+                        new MailboxResult(mailbox, o -> completed(p, o)),
+                        new LaneAttempts(p))
+                .follow(f);
     }
 
     /** Tells the lane's circuit of each failed attempt of {@code p}, through the mailbox. */
@@ -368,16 +407,30 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
         }
     }
 
-    /** A call's final outcome, on the task thread. */
+    /** A call's final outcome, on the task thread: its customer's next event is ready. */
     private void completed(Pending p, ProcessOutcome outcome) {
-        long now = getProcessingTimeService().getCurrentProcessingTime();
-        ChannelLane lane = p.lane;
-        lane.finished(p);
         if (outcome.congested) {
-            congested(p, outcome.retryAfterMillis, now);
+            // "not now": p stays admitted, at the head of its customer's queue
+            p.lane.finished(p);
+            congested(
+                    p,
+                    outcome.retryAfterMillis,
+                    getProcessingTimeService().getCurrentProcessingTime());
             return;
         }
         admitted.done(p);
+        finish(p, outcome);
+        p.lane.kick = true;
+        pump();
+    }
+
+    /**
+     * The outcome of {@code p}'s call: its slot is free, and its result, shed or dead letter out.
+     */
+    private void finish(Pending p, ProcessOutcome outcome) {
+        long now = getProcessingTimeService().getCurrentProcessingTime();
+        ChannelLane lane = p.lane;
+        lane.finished(p);
         if (outcome.processed != null) {
             answered(p, now);
             admission.processed(p.event, now, p.admittedAt, p.predictedWait);
@@ -393,8 +446,6 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
             answered(p, now);
             output.collect(FAILED, new StreamRecord<>(outcome.failed, p.event.logTimestamp));
         }
-        lane.kick = true;
-        pump();
     }
 
     /**
