@@ -2,6 +2,7 @@ package dev.floodgate.testkit.service;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -40,6 +41,14 @@ import org.slf4j.LoggerFactory;
  * did. With {@link ServiceOptions#https} it serves HTTPS (mutual TLS with a client truststore);
  * with {@link ServiceOptions#requireHeader} it answers 401 to a channel request without the
  * credential. Options: {@link ServiceOptions}.
+ *
+ * <p>The batch endpoints {@code POST /voice/batch}, {@code /chat/batch}, {@code /image/batch}
+ * (docs/contracts.md) take a JSON array of events and answer an array of per-item results in the
+ * same order. A batch of {@code k} costs {@code k} service times: its items are served one after
+ * the other, each taking a slot of the channel for the latency (so {@link #calls} counts events,
+ * {@link #batchRequests} the requests). The faults above (credential, hang, answer, outage) are the
+ * whole request's; the failure marker is an item's: that item is answered {@code {"status":
+ * <failure status>}} and its neighbours are served.
  */
 public final class CapacityLimitedService implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CapacityLimitedService.class);
@@ -50,6 +59,7 @@ public final class CapacityLimitedService implements AutoCloseable {
     private final AtomicInteger armedFaults = new AtomicInteger();
     private final AtomicInteger firedFaults = new AtomicInteger();
     private final AtomicLong unauthorized = new AtomicLong();
+    private final Map<Channel, AtomicLong> batchRequests = new EnumMap<>(Channel.class);
     private volatile long lastFaultFiredAt;
     private HttpServer server;
     private ExecutorService workers;
@@ -58,6 +68,7 @@ public final class CapacityLimitedService implements AutoCloseable {
         this.options = options;
         for (Channel c : Channel.values()) {
             channels.put(c, new ChannelCapacity(c, options.concurrency(c), options.latency(c)));
+            batchRequests.put(c, new AtomicLong());
         }
     }
 
@@ -141,6 +152,10 @@ public final class CapacityLimitedService implements AutoCloseable {
                 Exchanges.respond(exchange, 503, "{\"error\":\"service down (outage)\"}");
                 return;
             }
+            if (exchange.getRequestURI().getPath().endsWith("/batch")) {
+                serveBatch(channel, exchange, request);
+                return;
+            }
             String body = new String(request, StandardCharsets.UTF_8);
             boolean fail =
                     options.failureMarker() != null && body.contains(options.failureMarker());
@@ -159,6 +174,41 @@ public final class CapacityLimitedService implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+    }
+
+    /** A batch request: its items one after the other, each as a call of its own. */
+    private void serveBatch(ChannelCapacity channel, HttpExchange exchange, byte[] request)
+            throws IOException, InterruptedException {
+        JsonNode in = Exchanges.parseQuietly(JSON, request);
+        if (in == null || !in.isArray()) {
+            Exchanges.respond(exchange, 400, "{\"error\":\"not a JSON array\"}");
+            return;
+        }
+        batchRequests.get(channel.channel()).incrementAndGet();
+        ArrayNode answer = JSON.createArrayNode();
+        for (JsonNode item : in) {
+            boolean fail =
+                    options.failureMarker() != null
+                            && item.toString().contains(options.failureMarker());
+            channel.process(fail);
+            ObjectNode out = answer.addObject();
+            if (fail) {
+                out.put("status", options.failureStatus());
+                out.put("error", "injected failure");
+            } else {
+                ObjectNode result = JSON.createObjectNode();
+                result.put("channel", channel.channel().wireName());
+                result.put("event_id", item.path("event_id").asText(null));
+                result.put("result", "processed");
+                out.put("result", JSON.writeValueAsString(result));
+            }
+        }
+        Exchanges.respond(exchange, 200, JSON.writeValueAsString(answer));
+    }
+
+    /** Batch requests served on {@code channel}. */
+    public long batchRequests(Channel channel) {
+        return batchRequests.get(channel).get();
     }
 
     private void stats(HttpExchange exchange) throws IOException {
