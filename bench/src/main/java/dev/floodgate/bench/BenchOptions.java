@@ -126,7 +126,7 @@ public final class BenchOptions {
                     "http-per-event",
                     "true",
                     "http: also run the HTTP job with one request per event (--processor-batch-max 1)"
-                            + " in each round");
+                            + " in each round, and the HTTP path alone per event");
     static final TypedOption<List<String>> HTTP_JOB_ARGS =
             OPTIONS.parsed(
                     "http-job-args",

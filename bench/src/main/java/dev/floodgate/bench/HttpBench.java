@@ -286,7 +286,9 @@ final class HttpBench {
         BenchOptions o = ctx.options;
         HttpEventProcessor base =
                 HttpEventProcessor.forBaseUri(service.baseUri(), Duration.ofSeconds(30), "bench");
-        alone(ctx, service, base, "HTTP path alone");
+        if (o.httpPerEvent) {
+            alone(ctx, service, base, "HTTP path alone");
+        }
         alone(
                 ctx,
                 service,

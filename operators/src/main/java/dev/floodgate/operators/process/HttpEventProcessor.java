@@ -13,6 +13,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
@@ -22,12 +23,15 @@ import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLHandshakeException;
@@ -300,8 +304,10 @@ public class HttpEventProcessor implements EventProcessor {
             return CompletableFuture.failedFuture(e);
         }
         long limit = (long) n * RecordLimits.MAX_RESPONSE_BYTES;
-        return client.sendAsync(request, info -> new BoundedBody(info, channel, limit))
-                .handle(
+        CompletableFuture<HttpResponse<String>> sent =
+                client.sendAsync(request, info -> new BoundedBody(info, channel, limit));
+        CompletableFuture<Void> done =
+                sent.handle(
                         (response, error) -> {
                             if (error != null) {
                                 failAll(batch, batchFailure(error, channel));
@@ -338,6 +344,30 @@ public class HttpEventProcessor implements EventProcessor {
                             }
                             return null;
                         });
+        // the client's request timeout ends when the answer's headers arrive: an answer whose body
+        // never ends would hold the request's events and its slot for good (the lanes' total
+        // timeout would free the events, not the slot). Bounded here, the exchange then aborted.
+        long bound = 2 * requestTimeout.toMillis();
+        CompletableFuture<Void> result =
+                done.orTimeout(bound, TimeUnit.MILLISECONDS)
+                        .whenComplete(
+                                (v, e) -> {
+                                    if (e instanceof TimeoutException) {
+                                        failAll(
+                                                batch,
+                                                new HttpTimeoutException(
+                                                        "no whole answer within " + bound + " ms"));
+                                        sent.cancel(true);
+                                    }
+                                });
+        // an abort (every event of the request cancelled) reaches the exchange
+        result.whenComplete(
+                (v, e) -> {
+                    if (e instanceof CancellationException) {
+                        sent.cancel(true);
+                    }
+                });
+        return result;
     }
 
     private void complete(
