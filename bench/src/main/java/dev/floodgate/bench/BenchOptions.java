@@ -109,6 +109,24 @@ public final class BenchOptions {
                     "http-alone-in-flight",
                     "64",
                     "http: calls in flight when the HTTP path is measured alone");
+    static final TypedOption<Integer> HTTP_BATCH_MAX =
+            positive(
+                    "http-batch-max",
+                    "64",
+                    "http: --processor-batch-max of the batching HTTP job and of the batched HTTP path"
+                            + " alone");
+    static final TypedOption<Integer> HTTP_REQUESTS_IN_FLIGHT =
+            positive(
+                    "http-requests-in-flight",
+                    "4",
+                    "http: --processor-requests-in-flight of the batching HTTP job (per channel and"
+                            + " subtask) and of the batched HTTP path alone");
+    static final TypedOption<Boolean> HTTP_PER_EVENT =
+            OPTIONS.bool(
+                    "http-per-event",
+                    "true",
+                    "http: also run the HTTP job with one request per event (--processor-batch-max 1)"
+                            + " in each round, and the HTTP path alone per event");
     static final TypedOption<List<String>> HTTP_JOB_ARGS =
             OPTIONS.parsed(
                     "http-job-args",
@@ -220,6 +238,9 @@ public final class BenchOptions {
     int httpServiceThreads;
     int httpAloneInFlight;
     List<String> httpJobArgs;
+    int httpBatchMax;
+    int httpRequestsInFlight;
+    boolean httpPerEvent;
     Duration floodTime;
     List<String> floodRuns;
     double recoveryRate;
@@ -269,6 +290,9 @@ public final class BenchOptions {
         o.httpServiceThreads = p.get(HTTP_SERVICE_THREADS);
         o.httpAloneInFlight = p.get(HTTP_ALONE_IN_FLIGHT);
         o.httpJobArgs = p.get(HTTP_JOB_ARGS);
+        o.httpBatchMax = p.get(HTTP_BATCH_MAX);
+        o.httpRequestsInFlight = p.get(HTTP_REQUESTS_IN_FLIGHT);
+        o.httpPerEvent = p.get(HTTP_PER_EVENT);
         o.floodTime = p.get(FLOOD_TIME);
         o.floodRuns = p.get(FLOOD_RUNS);
         o.recoveryRate = p.get(RECOVERY_RATE);

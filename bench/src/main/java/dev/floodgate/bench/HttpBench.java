@@ -31,17 +31,29 @@ import org.apache.flink.configuration.Configuration;
  * LiveJobRun.Commit#AT_END_OF_LOG}); medians reported, the JFR profile of the first round's HTTP
  * job in {@code target/bench/http-job.jfr}. {@code --http-job-args} adds job options (e.g. larger
  * {@code --max-in-flight-*}) to both jobs.
+ *
+ * <p>Batching (issue 30, section 4): each round also runs the HTTP job with calls coalesced ({@code
+ * --processor-batch-max} {@code --http-batch-max}, {@code --processor-requests-in-flight} {@code
+ * --http-requests-in-flight}) on the same log, after the per-event one ({@code --http-per-event
+ * false} leaves that out); the HTTP path alone is measured batched too. Each HTTP job reports
+ * events per second, its ratio to the round's dry run, the service's requests per second (its
+ * requests over the job's submit-to-committed time) and the process's CPU per event; the first
+ * round's batching job is profiled into {@code target/bench/http-batched-job.jfr}.
  */
 final class HttpBench {
     private static final String S = "http";
 
     private HttpBench() {}
 
-    record Round(
-            LiveJobRun.Measured dry,
-            double dryPerCpu,
-            LiveJobRun.Measured http,
-            double httpPerCpu) {}
+    /** One HTTP job of a round: its measurement, events per CPU second, service requests. */
+    record HttpRun(LiveJobRun.Measured m, double perCpu, long requests) {
+        double requestsPerSecond() {
+            return requests / m.submitToCommittedSeconds();
+        }
+    }
+
+    /** A round: the dry run, and the per-event (null if left out) and batching HTTP jobs. */
+    record Round(LiveJobRun.Measured dry, double dryPerCpu, HttpRun http, HttpRun batched) {}
 
     static void run(BenchContext ctx) throws Exception {
         BenchOptions o = ctx.options;
@@ -55,13 +67,15 @@ final class HttpBench {
                     LogFiller.fill(
                             ctx.bootstrap, log, o.httpEvents, o.customers, o.eventBytes, 43, false);
             r.put(S, "log filled: events", f.events(), "events");
-            String[] http = httpArgs(ctx, service);
+            String[] http = httpArgs(ctx, service, 1);
+            String[] batched = httpArgs(ctx, service, o.httpBatchMax);
             String[] dry = o.httpJobArgs.toArray(new String[0]);
             long calls0 = service.calls();
-            int httpRuns = o.repeats;
+            int httpRuns = o.repeats * (o.httpPerEvent ? 2 : 1);
             if (o.warmUpPasses > 1) { // not in the smoke run: one pass each compiles their paths
                 LiveJobRun.Measured warmDry = job(ctx, "bench.http-warm-dry", log, dry);
-                LiveJobRun.Measured warmHttp = job(ctx, "bench.http-warm-http", log, http);
+                LiveJobRun.Measured warmHttp =
+                        job(ctx, "bench.http-warm-http", log, o.httpPerEvent ? http : batched);
                 httpRuns++;
                 r.note(
                         S,
@@ -76,36 +90,36 @@ final class HttpBench {
                 ProcessCpu dryCpu = new ProcessCpu();
                 LiveJobRun.Measured d = job(ctx, "bench.http-dry-" + i, log, dry);
                 double dryPerCpu = o.httpEvents / dryCpu.cpuSeconds();
+                HttpRun h = null;
                 Instant start = Instant.now();
-                ProcessCpu httpCpu = new ProcessCpu();
-                LiveJobRun.Measured h;
                 try {
-                    h = job(ctx, "bench.http-" + i, log, http);
+                    if (o.httpPerEvent) {
+                        h = httpJob(ctx, service, "bench.http-" + i, log, http);
+                    }
                 } finally {
-                    if (i == 1 && profile != null) {
-                        Path jfr = Path.of("target", "bench", "http-job.jfr");
-                        Files.createDirectories(jfr.getParent());
-                        profile.stopAndReport(jfr.toAbsolutePath(), start, r, 15);
-                        profile = null;
+                    // the first round's HTTP jobs are profiled, each into its own file
+                    if (i == 1 && profile != null && o.httpPerEvent) {
+                        profile = stop(profile, "http-job.jfr", start, r);
                     }
                 }
-                double httpPerCpu = o.httpEvents / httpCpu.cpuSeconds();
-                Round round = new Round(d, dryPerCpu, h, httpPerCpu);
+                start = Instant.now();
+                if (i == 1 && o.profile && profile == null) { // the batching job has its own
+                    profile = JfrProfile.start();
+                }
+                HttpRun b;
+                try {
+                    b = httpJob(ctx, service, "bench.http-batched-" + i, log, batched);
+                } finally {
+                    if (i == 1 && profile != null) {
+                        profile = stop(profile, "http-batched-job.jfr", start, r);
+                    }
+                }
+                Round round = new Round(d, dryPerCpu, h, b);
                 rounds.add(round);
-                r.note(
-                        S,
-                        String.format(
-                                "round %d: dry run %.0f events/s (processing %.0f), HTTP %.0f events/s"
-                                        + " (processing %.0f, %.0f per CPU second); ratio HTTP / dry run %.2f,"
-                                        + " processing %.2f",
-                                i,
-                                d.endToEndRate(),
-                                d.processingRate(),
-                                h.endToEndRate(),
-                                h.processingRate(),
-                                httpPerCpu,
-                                h.endToEndRate() / d.endToEndRate(),
-                                h.processingRate() / d.processingRate()));
+                if (h != null) {
+                    r.note(S, note(i, "HTTP", d, h));
+                }
+                r.note(S, note(i, "HTTP batched (" + o.httpBatchMax + ")", d, b));
             }
             long httpCalls = service.calls() - calls0;
             // every event of the HTTP jobs (warm-up and rounds) was a call: none went around it
@@ -119,7 +133,100 @@ final class HttpBench {
         }
     }
 
+    /** Stops the recording into {@code target/bench/<file>} and reports its top frames. */
+    private static JfrProfile stop(JfrProfile profile, String file, Instant start, BenchResults r)
+            throws Exception {
+        Path jfr = Path.of("target", "bench", file);
+        Files.createDirectories(jfr.getParent());
+        profile.stopAndReport(jfr.toAbsolutePath(), start, r, 15);
+        return null;
+    }
+
+    private static String note(int round, String what, LiveJobRun.Measured dry, HttpRun h) {
+        return String.format(
+                "round %d: dry run %.0f events/s (processing %.0f), %s %.0f events/s (processing %.0f,"
+                        + " %.0f per CPU second, %.1f µs CPU per event, %.0f requests/s); ratio to the"
+                        + " dry run %.2f, processing %.2f",
+                round,
+                dry.endToEndRate(),
+                dry.processingRate(),
+                what,
+                h.m().endToEndRate(),
+                h.m().processingRate(),
+                h.perCpu(),
+                1e6 / h.perCpu(),
+                h.requestsPerSecond(),
+                h.m().endToEndRate() / dry.endToEndRate(),
+                h.m().processingRate() / dry.processingRate());
+    }
+
+    private static HttpRun httpJob(
+            BenchContext ctx, InstantService service, String name, String log, String[] args)
+            throws Exception {
+        long requests0 = service.requests();
+        ProcessCpu cpu = new ProcessCpu();
+        LiveJobRun.Measured m = job(ctx, name, log, args);
+        double perCpu = ctx.options.httpEvents / cpu.cpuSeconds();
+        return new HttpRun(m, perCpu, service.requests() - requests0);
+    }
+
     private static void report(BenchResults r, List<Round> rounds) {
+        reportDry(r, rounds);
+        if (rounds.get(0).http() != null) {
+            reportHttp(r, rounds, "HTTP job", Round::http);
+        }
+        reportHttp(r, rounds, "HTTP job batched", Round::batched);
+    }
+
+    private static void reportHttp(
+            BenchResults r,
+            List<Round> rounds,
+            String name,
+            java.util.function.Function<Round, HttpRun> run) {
+        r.put(
+                S,
+                name + ", submit to all committed",
+                median(rounds, x -> run.apply(x).m().endToEndRate()),
+                "events/s");
+        r.put(
+                S,
+                name + ", first to last processed_at",
+                median(rounds, x -> run.apply(x).m().processingRate()),
+                "events/s");
+        r.put(
+                S,
+                name + ": events per CPU second of this process",
+                median(rounds, x -> run.apply(x).perCpu()),
+                "events/cpu-s");
+        r.put(
+                S,
+                name + ": CPU per event, this process",
+                median(rounds, x -> 1e6 / run.apply(x).perCpu()),
+                "µs");
+        r.put(
+                S,
+                name + ": service requests per second",
+                median(rounds, x -> run.apply(x).requestsPerSecond()),
+                "requests/s");
+        String ratio = "ratio " + name;
+        r.put(
+                S,
+                ratio + " / dry run (submit to all committed)",
+                median(rounds, x -> run.apply(x).m().endToEndRate() / x.dry().endToEndRate()),
+                "x");
+        r.put(
+                S,
+                ratio + " / dry run (first to last processed_at)",
+                median(rounds, x -> run.apply(x).m().processingRate() / x.dry().processingRate()),
+                "x");
+        r.put(
+                S,
+                ratio + " / dry run (events per CPU second)",
+                median(rounds, x -> run.apply(x).perCpu() / x.dryPerCpu()),
+                "x");
+    }
+
+    private static void reportDry(BenchResults r, List<Round> rounds) {
         r.put(
                 S,
                 "dry run, submit to all committed",
@@ -135,47 +242,24 @@ final class HttpBench {
                 "dry run: events per CPU second of this process",
                 median(rounds, Round::dryPerCpu),
                 "events/cpu-s");
-        r.put(
-                S,
-                "HTTP job, submit to all committed",
-                median(rounds, x -> x.http().endToEndRate()),
-                "events/s");
-        r.put(
-                S,
-                "HTTP job, first to last processed_at",
-                median(rounds, x -> x.http().processingRate()),
-                "events/s");
-        r.put(
-                S,
-                "HTTP job: events per CPU second of this process",
-                median(rounds, Round::httpPerCpu),
-                "events/cpu-s");
-        r.put(
-                S,
-                "ratio HTTP job / dry run (submit to all committed)",
-                median(rounds, x -> x.http().endToEndRate() / x.dry().endToEndRate()),
-                "x");
-        r.put(
-                S,
-                "ratio HTTP job / dry run (first to last processed_at)",
-                median(rounds, x -> x.http().processingRate() / x.dry().processingRate()),
-                "x");
-        r.put(
-                S,
-                "ratio HTTP job / dry run (events per CPU second)",
-                median(rounds, x -> x.httpPerCpu() / x.dryPerCpu()),
-                "x");
     }
 
-    /** The HTTP job's options: the service's URL (plain HTTP on 127.0.0.1) and the extra ones. */
-    private static String[] httpArgs(BenchContext ctx, InstantService service) {
+    /**
+     * The HTTP job's options: the service's URL (plain HTTP on 127.0.0.1), the batching and the
+     * extra ones.
+     */
+    private static String[] httpArgs(BenchContext ctx, InstantService service, int batchMax) {
         List<String> args =
                 new ArrayList<>(
                         List.of(
                                 "--processor-url",
                                 service.baseUri().toString(),
                                 "--processor-allow-plaintext",
-                                "true"));
+                                "true",
+                                "--processor-batch-max",
+                                String.valueOf(batchMax),
+                                "--processor-requests-in-flight",
+                                String.valueOf(ctx.options.httpRequestsInFlight)));
         args.addAll(ctx.options.httpJobArgs);
         return args.toArray(new String[0]);
     }
@@ -200,31 +284,46 @@ final class HttpBench {
      */
     private static void alone(BenchContext ctx, InstantService service) throws Exception {
         BenchOptions o = ctx.options;
-        HttpEventProcessor p =
+        HttpEventProcessor base =
                 HttpEventProcessor.forBaseUri(service.baseUri(), Duration.ofSeconds(30), "bench");
+        if (o.httpPerEvent) {
+            alone(ctx, service, base, "HTTP path alone");
+        }
+        alone(
+                ctx,
+                service,
+                base.batching(o.httpBatchMax, o.httpRequestsInFlight),
+                "HTTP path alone, batched (" + o.httpBatchMax + ")");
+    }
+
+    private static void alone(
+            BenchContext ctx, InstantService service, HttpEventProcessor p, String name)
+            throws Exception {
+        BenchOptions o = ctx.options;
         p.open();
         try {
             Interaction[] events = sample(1024, o.eventBytes);
             calls(p, events, o.httpEvents, o.httpAloneInFlight);
             ProcessCpu cpu = new ProcessCpu();
+            long requests0 = service.requests();
             long t0 = System.nanoTime();
             calls(p, events, o.httpEvents, o.httpAloneInFlight);
             double seconds = (System.nanoTime() - t0) / 1e9;
+            long requests = service.requests() - requests0;
             r(ctx).put(
                             S,
-                            "HTTP path alone (processor + service, no job): calls",
+                            name.equals("HTTP path alone")
+                                    ? "HTTP path alone (processor + service, no job): calls"
+                                    : name + ": calls",
                             o.httpEvents / seconds,
                             "calls/s");
+            r(ctx).put(S, name + ": service requests", requests / seconds, "requests/s");
             r(ctx).put(
                             S,
-                            "HTTP path alone: CPU per call, client and service",
+                            name + ": CPU per call, client and service",
                             cpu.cpuSeconds() / o.httpEvents * 1e6,
                             "µs");
-            r(ctx).put(
-                            S,
-                            "HTTP path alone: share of the machine's CPU",
-                            cpu.machineShare(),
-                            "ratio");
+            r(ctx).put(S, name + ": share of the machine's CPU", cpu.machineShare(), "ratio");
         } finally {
             p.close();
         }

@@ -53,6 +53,10 @@ class BenchmarksSmokeITCase {
                 .as("every event of the HTTP job was a call to the service")
                 .isGreaterThanOrEqualTo(r.get("http.HTTP jobs' events"));
         assertThat(r.get("http.ratio HTTP job / dry run (submit to all committed)")).isPositive();
+        assertThat(r.get("http.HTTP job batched, submit to all committed")).isPositive();
+        assertThat(r.get("http.HTTP job batched: service requests per second"))
+                .as("never more requests than events")
+                .isLessThanOrEqualTo(r.get("http.HTTP job batched, submit to all committed"));
 
         String on = "flood.shedding-on-unaligned: ";
         assertThat(r.get(on + "shed")).as("the flood sheds").isPositive();

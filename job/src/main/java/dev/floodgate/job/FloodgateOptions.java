@@ -195,6 +195,32 @@ public final class FloodgateOptions {
                     "version written into every result as processor http-<version>");
     public static final TypedOption<Duration> REQUEST_TIMEOUT =
             duration("request-timeout", "10s", "timeout of one request to the processing service");
+
+    /** The most events in one request of the batch endpoint: bounds a request's body. */
+    static final int MAX_BATCH = 1000;
+
+    public static final TypedOption<Integer> PROCESSOR_BATCH_MAX =
+            intOption(
+                    "processor-batch-max",
+                    "an integer from 1 to " + MAX_BATCH,
+                    "1",
+                    "events per request to the processing service. 1: one POST <url>/<channel> per event. "
+                            + "Above 1: an event is sent at once, alone, while fewer than "
+                            + "--processor-requests-in-flight requests of its channel are in flight; the events "
+                            + "that arrive meanwhile go together, up to this many, in one POST "
+                            + "<url>/<channel>/batch as soon as a request ends (no added wait; the service must "
+                            + "answer the batch endpoint: docs/contracts.md)",
+                    s -> boundedInt(s, MAX_BATCH));
+    public static final TypedOption<Integer> PROCESSOR_REQUESTS_IN_FLIGHT =
+            intOption(
+                    "processor-requests-in-flight",
+                    "an integer from 1 to 1000",
+                    "4",
+                    "with --processor-batch-max above 1: requests in flight to each channel's service per "
+                            + "subtask (the lanes' --max-in-flight-<channel> still bounds the events); with "
+                            + "batches of k events costing k service times, keep it at least the service's "
+                            + "concurrency divided by the subtasks",
+                    s -> boundedInt(s, 1000));
     // Processing service security (checked together at start: ProcessorService)
     public static final TypedOption<Boolean> PROCESSOR_ALLOW_PLAINTEXT =
             flag(
@@ -679,6 +705,14 @@ public final class FloodgateOptions {
 
     static TypedOption<Boolean> flag(String key, String defaultValue, String description) {
         return ALL.bool(key, defaultValue, description);
+    }
+
+    static int boundedInt(String s, int max) {
+        int v = positiveInt(s);
+        if (v > max) {
+            throw new IllegalArgumentException("must be at most " + max);
+        }
+        return v;
     }
 
     static int positiveInt(String s) {

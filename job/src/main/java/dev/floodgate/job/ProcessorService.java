@@ -235,11 +235,20 @@ final class ProcessorService {
                     "--{}: the processing service is called over plain HTTP (customer text in clear)",
                     PROCESSOR_ALLOW_PLAINTEXT.key);
         }
+        int batchMax = o.get(FloodgateOptions.PROCESSOR_BATCH_MAX);
+        if (batchMax > 1) {
+            LOG.info(
+                    "Calls coalesced: up to {} events per request to <url>/<channel>/batch, {}"
+                            + " requests in flight per channel and subtask",
+                    batchMax,
+                    o.get(FloodgateOptions.PROCESSOR_REQUESTS_IN_FLIGHT));
+        }
         return HttpEventProcessor.forBaseUri(
-                base,
-                o.get(FloodgateOptions.REQUEST_TIMEOUT),
-                o.get(FloodgateOptions.PROCESSOR_VERSION),
-                tls,
-                auth);
+                        base,
+                        o.get(FloodgateOptions.REQUEST_TIMEOUT),
+                        o.get(FloodgateOptions.PROCESSOR_VERSION),
+                        tls,
+                        auth)
+                .batching(batchMax, o.get(FloodgateOptions.PROCESSOR_REQUESTS_IN_FLIGHT));
     }
 }

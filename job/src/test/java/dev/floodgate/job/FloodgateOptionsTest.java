@@ -85,6 +85,31 @@ class FloodgateOptionsTest {
     }
 
     @Test
+    void batchingOptionsAreBoundedAndNamedAndOffByDefault() {
+        FloodgateOptions defaults =
+                FloodgateOptions.fromArgs(
+                        new String[] {"--bootstrap-servers", "k:1"}, JobKind.LIVE);
+        assertThat(defaults.get(FloodgateOptions.PROCESSOR_BATCH_MAX)).isEqualTo(1);
+        assertThat(defaults.get(FloodgateOptions.PROCESSOR_REQUESTS_IN_FLIGHT)).isEqualTo(4);
+        assertThatThrownBy(
+                        () ->
+                                FloodgateOptions.fromArgs(
+                                        new String[] {
+                                            "--bootstrap-servers",
+                                            "k:1",
+                                            "--processor-batch-max",
+                                            "1001",
+                                            "--processor-requests-in-flight",
+                                            "0"
+                                        },
+                                        JobKind.LIVE))
+                .hasMessageContaining("--processor-batch-max has a bad value '1001'")
+                .hasMessageContaining("must be at most 1000")
+                .hasMessageContaining("--processor-requests-in-flight has a bad value '0'")
+                .hasMessageContaining("must be at least 1");
+    }
+
+    @Test
     void unknownOptionsAndStrayArgumentsAreRejected() {
         assertThatThrownBy(
                         () ->

@@ -13,20 +13,25 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
 import java.nio.ByteBuffer;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLHandshakeException;
@@ -50,6 +55,14 @@ import javax.net.ssl.SSLHandshakeException;
  * paths and references. A TLS handshake that fails (a certificate the truststore does not trust, a
  * client certificate the service refuses) is a {@link ProcessingException.Kind#SERVICE} failure:
  * the event is shed and counts against the lane's circuit, it never becomes a dead letter.
+ *
+ * <p>Batching ({@link #batching}, {@code --processor-batch-max} above 1): the calls of a channel
+ * are coalesced by a {@link RequestCoalescer} into requests to {@code <endpoint>/batch} (a JSON
+ * array of the per-event bodies, answered by an array of per-item results, docs/contracts.md), at
+ * most {@code requestsInFlight} per channel; each event keeps its own future, with the failures
+ * above per event. A batch of one goes to the batch endpoint too: a service without it fails at the
+ * first call (every call is a {@link ProcessingException.Kind#SERVICE} failure, alerted), rather
+ * than only once load makes batches; and one form of answer is one path to test.
  */
 public class HttpEventProcessor implements EventProcessor {
     private static final long serialVersionUID = 1L;
@@ -64,7 +77,15 @@ public class HttpEventProcessor implements EventProcessor {
     /** Fixed headers on every call ({@link #withHeader}): the backfill's priority. */
     private final List<RequestHeader> headers = new java.util.ArrayList<>();
 
+    /** Events per request: 1 is one request per event; above, {@link RequestCoalescer}. */
+    private final int batchMax;
+
+    /** With {@code batchMax} above 1: requests in flight per channel (of this subtask). */
+    private final int requestsInFlight;
+
     private transient HttpClient client;
+    // with batchMax above 1: the coalescer of each channel with an endpoint
+    private transient EnumMap<Channel, RequestCoalescer> coalescers;
     private transient ExecutorService callbacks;
     // resolved in open(): never serialized, logged or part of a message
     private transient String authValue;
@@ -80,11 +101,42 @@ public class HttpEventProcessor implements EventProcessor {
             String version,
             ServiceTls tls,
             ServiceAuth auth) {
+        this(endpoints, requestTimeout, version, tls, auth, 1, 1);
+    }
+
+    private HttpEventProcessor(
+            Map<Channel, URI> endpoints,
+            Duration requestTimeout,
+            String version,
+            ServiceTls tls,
+            ServiceAuth auth,
+            int batchMax,
+            int requestsInFlight) {
+        if (batchMax < 1 || requestsInFlight < 1) {
+            throw new IllegalArgumentException("batchMax and requestsInFlight must be at least 1");
+        }
         this.endpoints = new EnumMap<>(endpoints);
         this.requestTimeout = requestTimeout;
         this.version = version;
         this.tls = tls;
         this.auth = auth;
+        this.batchMax = batchMax;
+        this.requestsInFlight = requestsInFlight;
+    }
+
+    /**
+     * This processor coalescing calls ({@link RequestCoalescer}): up to {@code batchMax} events in
+     * one request to the batch endpoint {@code <channel endpoint>/batch}, at most {@code
+     * requestsInFlight} requests in flight per channel. {@code batchMax} 1 is one request per event
+     * to the channel's endpoint, as without this call ({@code requestsInFlight} is then unused: the
+     * lanes bound the calls).
+     */
+    public HttpEventProcessor batching(int batchMax, int requestsInFlight) {
+        HttpEventProcessor copy =
+                new HttpEventProcessor(
+                        endpoints, requestTimeout, version, tls, auth, batchMax, requestsInFlight);
+        copy.headers.addAll(headers);
+        return copy;
     }
 
     /** Endpoints {@code <base>/voice}, {@code <base>/chat}, {@code <base>/image}. */
@@ -114,7 +166,8 @@ public class HttpEventProcessor implements EventProcessor {
                     "the header " + header.name() + " carries the credential already");
         }
         HttpEventProcessor copy =
-                new HttpEventProcessor(endpoints, requestTimeout, version, tls, auth);
+                new HttpEventProcessor(
+                        endpoints, requestTimeout, version, tls, auth, batchMax, requestsInFlight);
         copy.headers.addAll(headers);
         copy.headers.add(header);
         return copy;
@@ -144,6 +197,25 @@ public class HttpEventProcessor implements EventProcessor {
                         .sslContext(ssl)
                         .executor(callbacks)
                         .build();
+        if (batchMax > 1) {
+            coalescers = new EnumMap<>(Channel.class);
+            for (Map.Entry<Channel, URI> e : endpoints.entrySet()) {
+                Channel channel = e.getKey();
+                URI batchUri = batchEndpoint(e.getValue());
+                coalescers.put(
+                        channel,
+                        new RequestCoalescer(
+                                batch -> sendBatch(channel, batchUri, batch),
+                                batchMax,
+                                requestsInFlight));
+            }
+        }
+    }
+
+    /** {@code <endpoint>/batch}: the batch endpoint of a channel. */
+    static URI batchEndpoint(URI endpoint) {
+        String e = endpoint.toString();
+        return URI.create(e.endsWith("/") ? e + "batch" : e + "/batch");
     }
 
     @Override
@@ -156,38 +228,14 @@ public class HttpEventProcessor implements EventProcessor {
                             "no endpoint configured for channel " + event.channel,
                             ProcessingException.Kind.SERVICE));
         }
-        HttpRequest.Builder builder;
-        try {
-            builder =
-                    HttpRequest.newBuilder(endpoint)
-                            .timeout(requestTimeout)
-                            .header("Content-Type", "application/json")
-                            .POST(HttpRequest.BodyPublishers.ofByteArray(payloadBytes(event)));
-            for (RequestHeader h : headers) {
-                builder.header(h.name(), h.value());
-            }
-        } catch (Exception e) {
-            return CompletableFuture.failedFuture(e);
+        if (coalescers != null) {
+            return coalescers.get(event.channel).submit(event);
         }
         HttpRequest request;
         try {
-            if (authValue != null) {
-                builder.header(auth.headerName(), authValue);
-            }
-            request = builder.build();
-        } catch (RuntimeException e) {
-            // the builder's message quotes the header's value, the credential: the class only. The
-            // same for every call, so the service's settings, not the event (ServiceAuth#value
-            // refuses such values at start; this is the net under it)
-            return CompletableFuture.failedFuture(
-                    new ProcessingException(
-                            0,
-                            "the request to the "
-                                    + event.channel.wireName()
-                                    + " service could not carry its credential header ("
-                                    + e.getClass().getSimpleName()
-                                    + ")",
-                            ProcessingException.Kind.SERVICE));
+            request = request(endpoint, payloadBytes(event), event.channel);
+        } catch (Exception e) {
+            return CompletableFuture.failedFuture(e);
         }
         // the client's futures, its dependents too, abort the exchange on cancel(true) (JDK 16+;
         // HttpEventProcessorTest checks it), so the result is returned as the client derives it
@@ -208,21 +256,204 @@ public class HttpEventProcessor implements EventProcessor {
                                         retryAfterMillis(response.headers()));
                             }
                             if (!OutputCodec.processedRecordFits(event, name(), body)) {
-                                throw new ProcessingException(
-                                        status,
-                                        "HTTP "
-                                                + status
-                                                + " from the "
-                                                + event.channel.wireName()
-                                                + " service: the response ("
-                                                + body.length()
-                                                + " characters) does not fit a processed record of "
-                                                + RecordLimits.RECORD_BUDGET_BYTES
-                                                + " bytes",
-                                        false);
+                                throw tooLargeForRecord(status, event.channel, body);
                             }
                             return body;
                         });
+    }
+
+    /**
+     * The POST of {@code body} to {@code uri}, with the credential header. A header the client
+     * refuses fails with a {@link ProcessingException.Kind#SERVICE} failure naming the exception's
+     * class only: the builder's message quotes the header's value, the credential. The same for
+     * every call, so the service's settings, not the event ({@link ServiceAuth#value} refuses such
+     * values at start; this is the net under it).
+     */
+    private HttpRequest request(URI uri, byte[] body, Channel channel) {
+        HttpRequest.Builder builder =
+                HttpRequest.newBuilder(uri)
+                        .timeout(requestTimeout)
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+        try {
+            if (authValue != null) {
+                builder.header(auth.headerName(), authValue);
+            }
+            for (RequestHeader h : headers) {
+                builder.header(h.name(), h.value());
+            }
+            return builder.build();
+        } catch (RuntimeException e) {
+            throw new ProcessingException(
+                    0,
+                    "the request to the "
+                            + channel.wireName()
+                            + " service could not carry its credential header ("
+                            + e.getClass().getSimpleName()
+                            + ")",
+                    ProcessingException.Kind.SERVICE);
+        }
+    }
+
+    private static ProcessingException tooLargeForRecord(int status, Channel channel, String body) {
+        return new ProcessingException(
+                status,
+                "HTTP "
+                        + status
+                        + " from the "
+                        + channel.wireName()
+                        + " service: the response ("
+                        + body.length()
+                        + " characters) does not fit a processed record of "
+                        + RecordLimits.RECORD_BUDGET_BYTES
+                        + " bytes",
+                false);
+    }
+
+    /**
+     * One request of the batch endpoint for {@code batch} ({@link RequestCoalescer.Transport}): the
+     * body is the JSON array of the events' per-event bodies ({@link #batchBytes}); the answer is
+     * read up to {@code n x} {@link RecordLimits#MAX_RESPONSE_BYTES} (the memory bound per event in
+     * flight of one request per event) and completes each item, in order ({@link BatchAnswer}).
+     * What fails the whole request fails each of its events the way it fails a per-event request: a
+     * transport error or timeout ({@link #tlsFailure}), a non-2xx status ({@link #failure}). An
+     * answer over the bound, or one that is not an array of {@code n} items, fails them as {@link
+     * ProcessingException.Kind#SERVICE} (the service breaks the contract, e.g. it has no batch
+     * endpoint: shed, alerted, never dead letters for events that may be fine). An item with a
+     * status fails only its event; an item's result is checked against the record budget as a
+     * per-event body is.
+     */
+    private CompletableFuture<?> sendBatch(
+            Channel channel, URI uri, List<RequestCoalescer.Item> batch) {
+        int n = batch.size();
+        HttpRequest request;
+        try {
+            List<Interaction> events = new ArrayList<>(n);
+            for (RequestCoalescer.Item item : batch) {
+                events.add(item.event);
+            }
+            request = request(uri, batchBytes(events), channel);
+        } catch (Exception e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        long limit = (long) n * RecordLimits.MAX_RESPONSE_BYTES;
+        CompletableFuture<HttpResponse<String>> sent =
+                client.sendAsync(request, info -> new BoundedBody(info, channel, limit));
+        CompletableFuture<Void> done =
+                sent.handle(
+                        (response, error) -> {
+                            if (error != null) {
+                                failAll(batch, batchFailure(error, channel));
+                                return null;
+                            }
+                            int status = response.statusCode();
+                            if (status / 100 != 2) {
+                                failAll(
+                                        batch,
+                                        ProcessingException.ofHttpStatus(
+                                                status, failure(status, channel)));
+                                return null;
+                            }
+                            BatchAnswer answer = BatchAnswer.parse(response.body(), n);
+                            if (answer == null) {
+                                failAll(
+                                        batch,
+                                        new ProcessingException(
+                                                status,
+                                                "HTTP "
+                                                        + status
+                                                        + " from the "
+                                                        + channel.wireName()
+                                                        + " service: the batch answer is not an"
+                                                        + " array of "
+                                                        + n
+                                                        + " items (has the service a batch"
+                                                        + " endpoint?)",
+                                                ProcessingException.Kind.SERVICE));
+                                return null;
+                            }
+                            for (int i = 0; i < n; i++) {
+                                complete(batch.get(i), answer, i, status, channel);
+                            }
+                            return null;
+                        });
+        // the client's request timeout ends when the answer's headers arrive: an answer whose body
+        // never ends would hold the request's events and its slot for good (the lanes' total
+        // timeout would free the events, not the slot). Bounded here, the exchange then aborted.
+        long bound = 2 * requestTimeout.toMillis();
+        CompletableFuture<Void> result =
+                done.orTimeout(bound, TimeUnit.MILLISECONDS)
+                        .whenComplete(
+                                (v, e) -> {
+                                    if (e instanceof TimeoutException) {
+                                        failAll(
+                                                batch,
+                                                new HttpTimeoutException(
+                                                        "no whole answer within " + bound + " ms"));
+                                        sent.cancel(true);
+                                    }
+                                });
+        // an abort (every event of the request cancelled) reaches the exchange
+        result.whenComplete(
+                (v, e) -> {
+                    if (e instanceof CancellationException) {
+                        sent.cancel(true);
+                    }
+                });
+        return result;
+    }
+
+    private void complete(
+            RequestCoalescer.Item item, BatchAnswer answer, int i, int status, Channel channel) {
+        String result = answer.results[i];
+        if (result == null) {
+            int itemStatus = answer.statuses[i];
+            item.completeExceptionally(
+                    itemStatus == BatchAnswer.MALFORMED_ITEM
+                            ? new ProcessingException(
+                                    status,
+                                    "HTTP "
+                                            + status
+                                            + " from the "
+                                            + channel.wireName()
+                                            + " service: a batch item is neither a result nor an"
+                                            + " error status",
+                                    ProcessingException.Kind.SERVICE)
+                            : ProcessingException.ofHttpStatus(
+                                    itemStatus, failure(itemStatus, channel)));
+        } else if (!OutputCodec.processedRecordFits(item.event, name(), result)) {
+            item.completeExceptionally(tooLargeForRecord(status, channel, result));
+        } else {
+            item.complete(result);
+        }
+    }
+
+    /**
+     * What fails a whole batch request, as {@link #tlsFailure}; but an answer over its bound
+     * ({@link BoundedBody}), permanent for one event, is not known to be any one event's: the
+     * service's failure for each (shed, alerted), never dead letters for the neighbours of the
+     * event whose result was too long.
+     */
+    static RuntimeException batchFailure(Throwable error, Channel channel) {
+        Throwable cause =
+                error instanceof CompletionException && error.getCause() != null
+                        ? error.getCause()
+                        : error;
+        if (cause instanceof ProcessingException pe
+                && pe.kind() == ProcessingException.Kind.EVENT) {
+            return new ProcessingException(
+                    pe.status(),
+                    pe.getMessage() + " for the batch: not known to be one event's",
+                    ProcessingException.Kind.SERVICE);
+        }
+        return tlsFailure(error, channel);
+    }
+
+    /** Fails every event of a request with the same error (a no-op for one already complete). */
+    private static void failAll(List<RequestCoalescer.Item> batch, Throwable error) {
+        for (RequestCoalescer.Item item : batch) {
+            item.completeExceptionally(error);
+        }
     }
 
     /**
@@ -238,11 +469,18 @@ public class HttpEventProcessor implements EventProcessor {
         private final Channel channel;
         private final Charset charset;
         private final long declaredLength;
+        private final long limit;
         private byte[] bytes = new byte[1024];
         private int length;
         private Flow.Subscription subscription;
 
         BoundedBody(HttpResponse.ResponseInfo info, Channel channel) {
+            this(info, channel, RecordLimits.MAX_RESPONSE_BYTES);
+        }
+
+        /** A body read up to {@code limit} bytes (a batch answer: n x the per-event bound). */
+        BoundedBody(HttpResponse.ResponseInfo info, Channel channel, long limit) {
+            this.limit = limit;
             this.status = info.statusCode();
             this.channel = channel;
             this.charset = charset(info.headers().firstValue("Content-Type").orElse(""));
@@ -252,7 +490,7 @@ public class HttpEventProcessor implements EventProcessor {
         @Override
         public void onSubscribe(Flow.Subscription s) {
             subscription = s;
-            if (status / 100 == 2 && declaredLength > RecordLimits.MAX_RESPONSE_BYTES) {
+            if (status / 100 == 2 && declaredLength > limit) {
                 s.cancel();
                 result.completeExceptionally(tooLarge(declaredLength + " bytes"));
             } else {
@@ -267,12 +505,12 @@ public class HttpEventProcessor implements EventProcessor {
             }
             for (ByteBuffer b : items) {
                 int n = b.remaining();
-                if ((long) length + n > RecordLimits.MAX_RESPONSE_BYTES) {
+                if ((long) length + n > limit) {
                     subscription.cancel();
                     if (status / 100 == 2) {
                         result.completeExceptionally(tooLarge("over that"));
                     } else {
-                        int take = RecordLimits.MAX_RESPONSE_BYTES - length;
+                        int take = (int) (limit - length);
                         b.get(grow(take), length, take);
                         length += take;
                         result.complete(decoded());
@@ -320,7 +558,7 @@ public class HttpEventProcessor implements EventProcessor {
                             + " service: the response body is "
                             + size
                             + ": at most "
-                            + RecordLimits.MAX_RESPONSE_BYTES
+                            + limit
                             + " bytes are read",
                     false);
         }
@@ -429,22 +667,41 @@ public class HttpEventProcessor implements EventProcessor {
     static byte[] payloadBytes(Interaction event) throws IOException {
         ByteArrayBuilder out = new ByteArrayBuilder(512);
         try (JsonGenerator g = JSON.getFactory().createGenerator(out)) {
-            g.writeStartObject();
-            g.writeStringField("event_id", event.eventId);
-            g.writeStringField("customer_id", event.customerId);
-            g.writeNumberField("seq", event.seq);
-            g.writeStringField("channel", event.channel.wireName());
-            g.writeStringField(
-                    "priority", event.priority == null ? null : event.priority.wireName());
-            if (event.body != null) {
-                g.writeStringField("body", event.body);
-            }
-            if (event.uri != null) {
-                g.writeStringField("uri", event.uri);
-            }
-            g.writeEndObject();
+            writePayload(g, event);
         }
         return out.toByteArray();
+    }
+
+    /**
+     * The body of a batch request: the JSON array of the events' {@link #payloadBytes}, byte for
+     * byte {@code [} + the bodies joined by {@code ,} + {@code ]} (HttpPayloadProperties).
+     */
+    static byte[] batchBytes(List<? extends Interaction> events) throws IOException {
+        ByteArrayBuilder out = new ByteArrayBuilder(512 * events.size());
+        try (JsonGenerator g = JSON.getFactory().createGenerator(out)) {
+            g.writeStartArray();
+            for (Interaction event : events) {
+                writePayload(g, event);
+            }
+            g.writeEndArray();
+        }
+        return out.toByteArray();
+    }
+
+    private static void writePayload(JsonGenerator g, Interaction event) throws IOException {
+        g.writeStartObject();
+        g.writeStringField("event_id", event.eventId);
+        g.writeStringField("customer_id", event.customerId);
+        g.writeNumberField("seq", event.seq);
+        g.writeStringField("channel", event.channel.wireName());
+        g.writeStringField("priority", event.priority == null ? null : event.priority.wireName());
+        if (event.body != null) {
+            g.writeStringField("body", event.body);
+        }
+        if (event.uri != null) {
+            g.writeStringField("uri", event.uri);
+        }
+        g.writeEndObject();
     }
 
     static ObjectNode payload(Interaction event) {
@@ -473,6 +730,10 @@ public class HttpEventProcessor implements EventProcessor {
 
     @Override
     public void close() {
+        if (coalescers != null) {
+            coalescers.values().forEach(RequestCoalescer::close);
+            coalescers = null;
+        }
         client = null;
         authValue = null;
         if (callbacks != null) {

@@ -13,10 +13,10 @@ import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 
 /**
- * The request body of contract http-v1 as {@link HttpEventProcessor} streams it is byte for byte
- * the JSON of its tree form ({@link HttpEventProcessor#payload}): same fields, same order, same
- * escaping, for any text (quotes, control characters, non-ASCII, surrogate pairs) and for the
- * optional fields absent or present.
+ * The request body of contract http-v1 (and of its batch endpoint) as {@link HttpEventProcessor}
+ * streams it is byte for byte the JSON of its tree form ({@link HttpEventProcessor#payload}): same
+ * fields, same order, same escaping, for any text (quotes, control characters, non-ASCII, surrogate
+ * pairs) and for the optional fields absent or present.
  */
 class HttpPayloadProperties {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -28,6 +28,30 @@ class HttpPayloadProperties {
                         new String(
                                 JSON.writeValueAsBytes(HttpEventProcessor.payload(event)),
                                 "UTF-8"));
+    }
+
+    /**
+     * A batch request's body is byte for byte {@code [} + the per-event bodies joined by {@code ,}
+     * + {@code ]}: a service can hand each item to its per-event code unchanged.
+     */
+    @Property(tries = 200)
+    void batchBodyIsTheArrayOfThePerEventBodies(
+            @ForAll("batches") java.util.List<Interaction> events) throws Exception {
+        java.io.ByteArrayOutputStream expected = new java.io.ByteArrayOutputStream();
+        expected.write('[');
+        for (int i = 0; i < events.size(); i++) {
+            if (i > 0) {
+                expected.write(',');
+            }
+            expected.write(HttpEventProcessor.payloadBytes(events.get(i)));
+        }
+        expected.write(']');
+        assertThat(HttpEventProcessor.batchBytes(events)).isEqualTo(expected.toByteArray());
+    }
+
+    @Provide
+    Arbitrary<java.util.List<Interaction>> batches() {
+        return events().list().ofMinSize(1).ofMaxSize(20);
     }
 
     @Provide

@@ -2,6 +2,7 @@ package dev.floodgate.testkit.service;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
@@ -43,6 +44,14 @@ import org.slf4j.LoggerFactory;
  * between normal requests and low-urgency ones (RFC 9218 {@code Priority: u=4..7}, a backfill's),
  * optionally refusing low-urgency ones with 429 when too many wait ({@link
  * ServiceOptions#lowUrgencyQueueLimit}). Options: {@link ServiceOptions}.
+ *
+ * <p>The batch endpoints {@code POST /voice/batch}, {@code /chat/batch}, {@code /image/batch}
+ * (docs/contracts.md) take a JSON array of events and answer an array of per-item results in the
+ * same order. A batch of {@code k} costs {@code k} service times: its items are served one after
+ * the other, each taking a slot of the channel for the latency (so {@link #calls} counts events,
+ * {@link #batchRequests} the requests). The faults above (credential, hang, answer, outage) are the
+ * whole request's; the failure marker is an item's: that item is answered {@code {"status":
+ * <failure status>}} and its neighbours are served.
  */
 public final class CapacityLimitedService implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(CapacityLimitedService.class);
@@ -53,6 +62,7 @@ public final class CapacityLimitedService implements AutoCloseable {
     private final AtomicInteger armedFaults = new AtomicInteger();
     private final AtomicInteger firedFaults = new AtomicInteger();
     private final AtomicLong unauthorized = new AtomicLong();
+    private final Map<Channel, AtomicLong> batchRequests = new EnumMap<>(Channel.class);
     private volatile long lastFaultFiredAt;
     private HttpServer server;
     private ExecutorService workers;
@@ -69,6 +79,7 @@ public final class CapacityLimitedService implements AutoCloseable {
                             options.honoursPriority()
                                     ? options.lowQueueLimit()
                                     : Integer.MAX_VALUE));
+            batchRequests.put(c, new AtomicLong());
         }
     }
 
@@ -152,12 +163,16 @@ public final class CapacityLimitedService implements AutoCloseable {
                 Exchanges.respond(exchange, 503, "{\"error\":\"service down (outage)\"}");
                 return;
             }
-            String body = new String(request, StandardCharsets.UTF_8);
-            boolean fail =
-                    options.failureMarker() != null && body.contains(options.failureMarker());
             boolean low =
                     options.honoursPriority()
                             && lowUrgency(exchange.getRequestHeaders().getFirst("Priority"));
+            if (exchange.getRequestURI().getPath().endsWith("/batch")) {
+                serveBatch(channel, exchange, request, low);
+                return;
+            }
+            String body = new String(request, StandardCharsets.UTF_8);
+            boolean fail =
+                    options.failureMarker() != null && body.contains(options.failureMarker());
             if (!channel.process(fail, low)) {
                 long retryAfter = options.lowRetryAfter().toMillis();
                 if (retryAfter > 0) {
@@ -200,6 +215,47 @@ public final class CapacityLimitedService implements AutoCloseable {
             }
         }
         return false;
+    }
+
+    /**
+     * A batch request: its items one after the other, each as a call of its own (of low urgency
+     * with {@code low}: an item the low-urgency queue refuses is answered {@code {"status":429}}).
+     */
+    private void serveBatch(
+            ChannelCapacity channel, HttpExchange exchange, byte[] request, boolean low)
+            throws IOException, InterruptedException {
+        JsonNode in = Exchanges.parseQuietly(JSON, request);
+        if (in == null || !in.isArray()) {
+            Exchanges.respond(exchange, 400, "{\"error\":\"not a JSON array\"}");
+            return;
+        }
+        batchRequests.get(channel.channel()).incrementAndGet();
+        ArrayNode answer = JSON.createArrayNode();
+        for (JsonNode item : in) {
+            boolean fail =
+                    options.failureMarker() != null
+                            && item.toString().contains(options.failureMarker());
+            ObjectNode out = answer.addObject();
+            if (!channel.process(fail, low)) {
+                out.put("status", 429);
+                out.put("error", "too many low-urgency requests waiting");
+            } else if (fail) {
+                out.put("status", options.failureStatus());
+                out.put("error", "injected failure");
+            } else {
+                ObjectNode result = JSON.createObjectNode();
+                result.put("channel", channel.channel().wireName());
+                result.put("event_id", item.path("event_id").asText(null));
+                result.put("result", "processed");
+                out.put("result", JSON.writeValueAsString(result));
+            }
+        }
+        Exchanges.respond(exchange, 200, JSON.writeValueAsString(answer));
+    }
+
+    /** Batch requests served on {@code channel}. */
+    public long batchRequests(Channel channel) {
+        return batchRequests.get(channel).get();
     }
 
     private void stats(HttpExchange exchange) throws IOException {

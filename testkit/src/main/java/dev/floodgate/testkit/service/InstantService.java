@@ -1,5 +1,8 @@
 package dev.floodgate.testkit.service;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.floodgate.model.Channel;
@@ -25,6 +28,12 @@ import java.util.concurrent.atomic.LongAdder;
  * Handlers run on a fixed pool of {@code threads}: a call never waits, so more threads than cores
  * only cost switches. Unlike {@link CapacityLimitedService} it has no faults, TLS or credential
  * check.
+ *
+ * <p>The batch endpoints {@code POST /voice/batch} (and {@code /chat/batch}, {@code /image/batch};
+ * docs/contracts.md) answer a JSON array of {@code n} items {@code {"result": RESULT}} for a
+ * request array of {@code n} events, counting the request once in {@link #requests()} and each
+ * event in {@link #calls()}; the request array is only counted (a streaming parse skipping each
+ * object), not read; one that is not an array of objects is answered 400.
  */
 public final class InstantService implements AutoCloseable {
     /** The result every call gets. */
@@ -34,7 +43,15 @@ public final class InstantService implements AutoCloseable {
 
     private static final byte[] RESULT_BYTES = RESULT.getBytes(StandardCharsets.UTF_8);
 
+    /** One item of a batch answer: RESULT as the item's result string. */
+    private static final byte[] ITEM_BYTES =
+            ("{\"result\":\"" + RESULT.replace("\"", "\\\"") + "\"}")
+                    .getBytes(StandardCharsets.UTF_8);
+
+    private static final JsonFactory JSON = new JsonFactory();
+
     private final LongAdder calls = new LongAdder();
+    private final LongAdder requests = new LongAdder();
     private final HttpServer server;
     private final ExecutorService workers;
 
@@ -78,6 +95,10 @@ public final class InstantService implements AutoCloseable {
     }
 
     private void serve(HttpExchange exchange) throws IOException {
+        if (exchange.getRequestURI().getPath().endsWith("/batch")) {
+            serveBatch(exchange);
+            return;
+        }
         try (exchange) {
             try (InputStream in = exchange.getRequestBody()) {
                 in.transferTo(OutputStream.nullOutputStream());
@@ -86,18 +107,81 @@ public final class InstantService implements AutoCloseable {
                 exchange.sendResponseHeaders(405, -1);
                 return;
             }
+            // counted before the answer: a client that has its answer finds it counted
+            calls.increment();
+            requests.increment();
             exchange.getResponseHeaders().set("Content-Type", "application/json");
             exchange.sendResponseHeaders(200, RESULT_BYTES.length);
             try (OutputStream out = exchange.getResponseBody()) {
                 out.write(RESULT_BYTES);
             }
-            calls.increment();
         }
     }
 
-    /** Calls answered 200 so far. */
+    private void serveBatch(HttpExchange exchange) throws IOException {
+        try (exchange) {
+            byte[] request;
+            try (InputStream in = exchange.getRequestBody()) {
+                request = in.readAllBytes();
+            }
+            if (!"POST".equals(exchange.getRequestMethod())) {
+                exchange.sendResponseHeaders(405, -1);
+                return;
+            }
+            int n = items(request);
+            if (n < 0) {
+                exchange.sendResponseHeaders(400, -1);
+                return;
+            }
+            byte[] answer = new byte[2 + n * ITEM_BYTES.length + Math.max(0, n - 1)];
+            int at = 0;
+            answer[at++] = '[';
+            for (int i = 0; i < n; i++) {
+                if (i > 0) {
+                    answer[at++] = ',';
+                }
+                System.arraycopy(ITEM_BYTES, 0, answer, at, ITEM_BYTES.length);
+                at += ITEM_BYTES.length;
+            }
+            answer[at] = ']';
+            calls.add(n);
+            requests.increment();
+            exchange.getResponseHeaders().set("Content-Type", "application/json");
+            exchange.sendResponseHeaders(200, answer.length);
+            try (OutputStream out = exchange.getResponseBody()) {
+                out.write(answer);
+            }
+        }
+    }
+
+    /** The objects in a JSON array, -1 if {@code json} is not an array of objects. */
+    private static int items(byte[] json) {
+        try (JsonParser p = JSON.createParser(json)) {
+            if (p.nextToken() != JsonToken.START_ARRAY) {
+                return -1;
+            }
+            int n = 0;
+            for (JsonToken t = p.nextToken(); t != JsonToken.END_ARRAY; t = p.nextToken()) {
+                if (t != JsonToken.START_OBJECT) {
+                    return -1;
+                }
+                p.skipChildren();
+                n++;
+            }
+            return n;
+        } catch (IOException e) {
+            return -1;
+        }
+    }
+
+    /** Events answered 200 so far: one per per-event call, one per item of a batch. */
     public long calls() {
         return calls.sum();
+    }
+
+    /** HTTP requests answered 200 so far: per-event calls and batch requests. */
+    public long requests() {
+        return requests.sum();
     }
 
     /** The base URL: the job appends {@code /voice}, {@code /chat}, {@code /image}. */
