@@ -101,6 +101,15 @@ final class DemoOptions {
                     "the live job's --checkpoint-interval, the cadence of the commits that make its results "
                             + "visible to read_committed readers; from-cluster: the job's default (the demo's cluster sets none)",
                     s -> checked(FloodgateOptions.CHECKPOINT_INTERVAL, s));
+    static final TypedOption<String> DRAIN_PRIORITY_HEADER =
+            OPTIONS.text(
+                    "drain-priority-header",
+                    "a header line 'Name: value', or none",
+                    "Priority: u=7",
+                    "the drain's --drain-priority-header: the demo's service serves by RFC 9218 priority,"
+                            + " so live calls go first; none: the drain's calls queue with the live ones"
+                            + " (FIFO), and only its yielding limit protects live freshness",
+                    s -> s);
     static final TypedOption<String> IN_FLIGHT_LIMIT =
             OPTIONS.text(
                     "in-flight-limit",
@@ -179,6 +188,7 @@ final class DemoOptions {
     String orderScope;
     String checkpointInterval;
     String inFlightLimit;
+    String drainPriorityHeader;
 
     /** How long the voice service is down, from a third into the flood; zero: no outage. */
     Duration voiceOutage;
@@ -216,6 +226,7 @@ final class DemoOptions {
         o.orderScope = p.get(ORDER_SCOPE);
         o.checkpointInterval = p.get(CHECKPOINT_INTERVAL);
         o.inFlightLimit = p.get(IN_FLIGHT_LIMIT);
+        o.drainPriorityHeader = p.get(DRAIN_PRIORITY_HEADER);
         o.customers = p.get(CUSTOMERS);
         o.parallelism = p.get(PARALLELISM);
         o.restPort = p.get(REST_PORT);

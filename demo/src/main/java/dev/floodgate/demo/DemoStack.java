@@ -105,7 +105,9 @@ final class DemoStack implements AutoCloseable {
      * Stopped with the stack.
      */
     CapacityLimitedService service(double voiceCallsPerSecond) throws Exception {
-        ServiceOptions options = ServiceOptions.defaults();
+        // serves by RFC 9218 priority: the live job sends none (normal urgency, FIFO among its
+        // calls); the drain's low-urgency calls get a worker only when no live call waits
+        ServiceOptions options = ServiceOptions.defaults().honourPriority();
         Map<Channel, Integer> slots = slots(voiceCallsPerSecond);
         for (Channel c : Channel.values()) {
             options = options.channel(c, slots.get(c), LATENCY.get(c));

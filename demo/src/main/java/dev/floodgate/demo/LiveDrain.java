@@ -57,29 +57,33 @@ final class LiveDrain {
     /** Submits the following drain next to the live job; {@code second}: the run's clock now. */
     static LiveDrain start(DemoOptions o, DemoStack stack, Progress progress, double second)
             throws Exception {
+        java.util.List<String> args =
+                new java.util.ArrayList<>(
+                        java.util.List.of(
+                                "--kafka-plaintext",
+                                "true",
+                                "--bootstrap-servers",
+                                stack.bootstrapServers(),
+                                "--mode",
+                                "drain",
+                                "--follow",
+                                "true",
+                                "--checkpoint-interval",
+                                "2s",
+                                "--transaction-timeout",
+                                "5min",
+                                // the live job's service: the drain takes what live traffic leaves
+                                "--processor-url",
+                                stack.service().baseUri().toString(),
+                                "--processor-allow-plaintext",
+                                "--parallelism",
+                                Integer.toString(o.parallelism)));
+        if (!o.drainPriorityHeader.equals("none")) {
+            args.add("--drain-priority-header");
+            args.add(o.drainPriorityHeader);
+        }
         FloodgateOptions backfill =
-                FloodgateOptions.fromArgs(
-                        new String[] {
-                            "--kafka-plaintext",
-                            "true",
-                            "--bootstrap-servers",
-                            stack.bootstrapServers(),
-                            "--mode",
-                            "drain",
-                            "--follow",
-                            "true",
-                            "--checkpoint-interval",
-                            "2s",
-                            "--transaction-timeout",
-                            "5min",
-                            // the live job's service: the drain takes what live traffic leaves
-                            "--processor-url",
-                            stack.service().baseUri().toString(),
-                            "--processor-allow-plaintext",
-                            "--parallelism",
-                            Integer.toString(o.parallelism),
-                        },
-                        JobKind.BACKFILL);
+                FloodgateOptions.fromArgs(args.toArray(new String[0]), JobKind.BACKFILL);
         OUT.info(
                 "drain: the backfill job follows the shed lane ({} events) beside the live job, on "
                         + "the speech-to-text service's spare capacity ({} calls/s less the live calls)",
