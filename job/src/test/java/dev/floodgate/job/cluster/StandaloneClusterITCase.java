@@ -57,6 +57,8 @@ import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -74,6 +76,7 @@ import org.slf4j.LoggerFactory;
  */
 @Timeout(value = 10, unit = TimeUnit.MINUTES)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
+@Execution(ExecutionMode.CONCURRENT) // beside the other test classes (docs/reliability.md)
 class StandaloneClusterITCase {
     private static final Logger LOG = LoggerFactory.getLogger(StandaloneClusterITCase.class);
 
@@ -165,6 +168,7 @@ class StandaloneClusterITCase {
     }
 
     @Test
+    @Execution(ExecutionMode.SAME_THREAD)
     @Order(1)
     void liveJobProcessesEventsExactlyOnceAndReportsMetrics() throws Exception {
         jobId =
@@ -307,6 +311,7 @@ class StandaloneClusterITCase {
     }
 
     @Test
+    @Execution(ExecutionMode.SAME_THREAD)
     @Order(2)
     void backfillStartsFromTheLiveSavepoint() throws Exception {
         assumeTrue(
@@ -341,6 +346,7 @@ class StandaloneClusterITCase {
     }
 
     @Test
+    @Execution(ExecutionMode.SAME_THREAD)
     @Order(3)
     void replayStartsFromTheLiveSavepointAndFinishesByItself() throws Exception {
         assumeTrue(drainJobId != null, "no drain job: its slots would not be known to be free");
@@ -379,6 +385,7 @@ class StandaloneClusterITCase {
      * and no log.
      */
     @Test
+    @Execution(ExecutionMode.SAME_THREAD)
     @Order(4)
     void restIsMutualTlsAndInternalTrafficIsTls() throws Exception {
         Path dir = cluster.dir;

@@ -25,6 +25,8 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.parallel.Execution;
+import org.junit.jupiter.api.parallel.ExecutionMode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,6 +45,7 @@ import org.slf4j.LoggerFactory;
  * <p>Runs in the {@code cluster} profile ({@code -Dit.test=StockClusterDrainITCase}).
  */
 @Timeout(value = 5, unit = TimeUnit.MINUTES)
+@Execution(ExecutionMode.CONCURRENT) // beside the other test classes (docs/reliability.md)
 class StockClusterDrainITCase {
     private static final Logger LOG = LoggerFactory.getLogger(StockClusterDrainITCase.class);
     private static final int EVENTS = 200;
