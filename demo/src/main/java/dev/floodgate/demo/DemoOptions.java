@@ -5,6 +5,7 @@ import dev.floodgate.job.options.ArgLine;
 import dev.floodgate.job.options.OptionSet;
 import dev.floodgate.job.options.ParsedOptions;
 import dev.floodgate.job.options.TypedOption;
+import dev.floodgate.operators.process.RequestHeader;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -109,7 +110,7 @@ final class DemoOptions {
                     "the drain's --drain-priority-header: the demo's service serves by RFC 9218 priority,"
                             + " so live calls go first; none: the drain's calls queue with the live ones"
                             + " (FIFO), and only its yielding limit protects live freshness",
-                    s -> s);
+                    DemoOptions::headerLine);
     static final TypedOption<String> IN_FLIGHT_LIMIT =
             OPTIONS.text(
                     "in-flight-limit",
@@ -206,6 +207,17 @@ final class DemoOptions {
     boolean generateOnly;
     boolean keepRunning;
     boolean help;
+
+    /**
+     * A header line the drain will send, checked as the backfill job checks it, so a bad one stops
+     * the demo at start instead of at the drain, minutes later; {@code none} as is.
+     */
+    private static String headerLine(String s) {
+        if (!s.equals("none")) {
+            RequestHeader.parse(s);
+        }
+        return s;
+    }
 
     static DemoOptions parse(String[] given) {
         // Maven passes -Ddemo.args="--flood 60s --keep-running" as one argument: split it
