@@ -16,15 +16,23 @@ import org.apache.flink.streaming.api.functions.async.ResultFuture;
 final class MailboxResult implements ResultFuture<ProcessOutcome> {
     private final MailboxExecutor mailbox;
     private final Consumer<ProcessOutcome> onTaskThread;
+    private final Runnable onArrival;
 
-    MailboxResult(MailboxExecutor mailbox, Consumer<ProcessOutcome> onTaskThread) {
+    /**
+     * {@code onArrival} runs on the completing thread when the outcome arrives, before it waits in
+     * the mailbox (to time the call without the task's own delay).
+     */
+    MailboxResult(
+            MailboxExecutor mailbox, Consumer<ProcessOutcome> onTaskThread, Runnable onArrival) {
         this.mailbox = mailbox;
         this.onTaskThread = onTaskThread;
+        this.onArrival = onArrival;
     }
 
     @Override
     public void complete(Collection<ProcessOutcome> result) {
         ProcessOutcome o = result.iterator().next();
+        onArrival.run();
         try {
             mailbox.execute(() -> onTaskThread.accept(o), "lane result");
         } catch (RejectedExecutionException closed) {

@@ -33,6 +33,16 @@ final class Pending {
      */
     volatile long retryStartedNanos;
 
+    /**
+     * When the answer to its last attempt arrived (processing time and {@link System#nanoTime()},
+     * set on the thread that completed the call, 0 until then): its latency is the service's, not
+     * the service's plus the time the answer waited in the task's mailbox (on a busy TaskManager,
+     * catching up after a restart, that wait read as a slow service and held the limits down).
+     */
+    volatile long answeredAt;
+
+    volatile long answeredNanos;
+
     /** How often the service said "not now" to it (429): its backoff before the next call. */
     int congestions;
 
@@ -46,6 +56,12 @@ final class Pending {
         this.event = event;
         this.lane = lane;
         this.arrival = arrival;
+    }
+
+    /** The answer to its last attempt arrived at {@code at} (any thread). */
+    void arrived(long at) {
+        answeredNanos = System.nanoTime();
+        answeredAt = at;
     }
 
     boolean high() {

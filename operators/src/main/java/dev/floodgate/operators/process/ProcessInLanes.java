@@ -319,6 +319,8 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
 
     private static void start(ChannelLane lane, Pending p, long now) {
         p.startedAt = now; // before the lane hears: its oldest call out is by start
+        p.answeredAt = 0;
+        p.answeredNanos = 0;
         lane.started(p);
         p.generation = lane.circuit.generation();
         p.probe = lane.circuit.started(now);
@@ -359,7 +361,13 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
                         calls.scheduler(),
                         config.processing(),
                         p.event,
-                        new MailboxResult(mailbox, o -> completed(p, o)),
+                        new MailboxResult(
+                                mailbox,
+                                o -> completed(p, o),
+                                () ->
+                                        p.arrived(
+                                                getProcessingTimeService()
+                                                        .getCurrentProcessingTime())),
                         new LaneAttempts(p))
                 .follow(f);
     }
@@ -482,12 +490,18 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
         pump();
     }
 
-    /** The service answered {@code p}'s last attempt: its latency counts, the circuit hears. */
+    /**
+     * The service answered {@code p}'s last attempt: its latency counts, the circuit hears. The
+     * latency ends when the answer arrived ({@link Pending#answeredAt}), not when the task got to
+     * it.
+     */
     private void answered(Pending p, long now) {
         ChannelLane lane = p.lane;
+        long at = p.answeredAt != 0 ? Math.min(p.answeredAt, now) : now;
         long retried = p.retryStartedNanos;
-        lane.answeredIn(
-                retried == 0 ? now - p.startedAt : (System.nanoTime() - retried) / 1_000_000, now);
+        long arrivedNanos = p.answeredNanos != 0 ? p.answeredNanos : System.nanoTime();
+        long latency = retried == 0 ? at - p.startedAt : (arrivedNanos - retried) / 1_000_000;
+        lane.answeredIn(Math.max(0, latency), at);
         boolean wasOpen = lane.circuit.isOpen();
         lane.circuit.answered(p.generation, p.probe);
         if (wasOpen && !lane.circuit.isOpen()) {

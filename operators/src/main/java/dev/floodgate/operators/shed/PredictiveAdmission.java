@@ -18,13 +18,14 @@ import org.apache.flink.metrics.MetricGroup;
  *       corrected predicted wait exceeds the target <em>and</em> that queue is the service's doing
  *       ({@link #bottleneck}: read live, or, read from a backlog, while the channel's demand on log
  *       time, {@link ChannelDemand}, is at least {@value #BOTTLENECK} of what the lane completes,
- *       {@link LaneLoad#completionRate(long)} over the correction). The wait is Little's law on the
- *       lane ({@link LaneLoad#predictedWaitMillis}) with the share of completions {@code high}
- *       leaves ({@code 1 - high demand / completion rate}, at least {@value #MIN_SHARE}), times the
- *       {@link WaitCorrection} learnt from realised ages. At steady overload the queue settles
- *       where the corrected wait is the target: the service stays busy, the shed fraction converges
- *       to {@code (arrivals - capacity) / arrivals}, and the admitted events' p99 age is the
- *       target.
+ *       {@link LaneLoad#completionRate(long)}, uncorrected). The wait is Little's law on the lane
+ *       ({@link LaneLoad#predictedWaitMillis}) with the share of completions {@code high} leaves
+ *       ({@code 1 - high demand / completion rate}, at least {@value #MIN_SHARE}), times the {@link
+ *       WaitCorrection} learnt from realised ages (not from events admitted within a target after
+ *       the channel read an event older than its target: a backlog's ages are the job's). At steady
+ *       overload the queue settles where the corrected wait is the target: the service stays busy,
+ *       the shed fraction converges to {@code (arrivals - capacity) / arrivals}, and the admitted
+ *       events' p99 age is the target.
  *   <li>The event's own age is not part of the rule: an event already late is not made fresher by
  *       deferring it. After a restart the backlog's events are old, yet if the service can serve
  *       them (it is fast, or the producers' demand is below its rate) none is shed; the old rule
@@ -54,6 +55,7 @@ final class PredictiveAdmission implements Admission {
     private final Counter hotKeySheds;
     private final ChannelDemand[] demand = new ChannelDemand[Channel.values().length];
     private final WaitCorrection[] correction = new WaitCorrection[Channel.values().length];
+    private final long[] backlogSeenAt = new long[Channel.values().length];
     private long logClock = Long.MIN_VALUE;
     private long lastPredicted = -1;
 
@@ -66,6 +68,7 @@ final class PredictiveAdmission implements Admission {
         for (Channel c : Channel.values()) {
             demand[c.ordinal()] = new ChannelDemand();
             correction[c.ordinal()] = new WaitCorrection();
+            backlogSeenAt[c.ordinal()] = Long.MIN_VALUE;
         }
     }
 
@@ -77,8 +80,12 @@ final class PredictiveAdmission implements Admission {
         int slot = rates != null ? rates.record(event.customerId, logClock) : -1;
         lastPredicted = -1;
         ChannelPolicy channel = policy.channel(event.channel);
+        long age = event.ageAt(nowMillis);
+        if (age > channel.targetMillis()) {
+            backlogSeenAt[event.channel.ordinal()] = nowMillis;
+        }
         if (channel.mayShed(event.priority)
-                && overTarget(event.channel, channel, d, lane, event.ageAt(nowMillis), nowMillis)) {
+                && overTarget(event.channel, channel, d, lane, age, nowMillis)) {
             return ShedReason.PREDICTED_WAIT;
         }
         if (slot >= 0 && policy.hotKey().mayShed(event.priority)) {
@@ -105,7 +112,7 @@ final class PredictiveAdmission implements Admission {
             // a free slot: the wait is one call, whatever the demand (no decayed rate to read)
             lastPredicted = (long) (lane.latencyMillis(now) * k);
             return lastPredicted > channel.targetMillis()
-                    && bottleneck(d, rate / k, age, channel.targetMillis());
+                    && bottleneck(d, rate, age, channel.targetMillis());
         }
         double served = rate / k;
         double share = Math.max(MIN_SHARE, Math.min(1, 1 - d.high(logClock) / served));
@@ -115,7 +122,7 @@ final class PredictiveAdmission implements Admission {
         }
         lastPredicted = (long) (wait * k);
         return lastPredicted > channel.targetMillis()
-                && bottleneck(d, served, age, channel.targetMillis());
+                && bottleneck(d, rate, age, channel.targetMillis());
     }
 
     /**
@@ -124,7 +131,10 @@ final class PredictiveAdmission implements Admission {
      * would only lag a flood's onset (seconds of over-admission, ages past the target). An older
      * one is read from a backlog (a restart, a catch-up), where the queue is the job's read speed:
      * it is shed only if the producers' demand on log time is at least {@value #BOTTLENECK} of what
-     * the lane completes, i.e. the catch-up cannot be absorbed.
+     * the lane completes, i.e. the catch-up cannot be absorbed. What it completes is measured, not
+     * corrected: the correction describes ages in a flood, and divided into the rate it made a fast
+     * service look like the bottleneck (a TaskManager kill with a service answering at once: the
+     * factor near its cap after the restore, 1 of 59,443 events shed).
      */
     private boolean bottleneck(ChannelDemand d, double served, long age, long target) {
         return age <= target || d.total(logClock) >= BOTTLENECK * served;
@@ -139,13 +149,26 @@ final class PredictiveAdmission implements Admission {
     public void processed(
             Interaction event, long nowMillis, long admittedAtMillis, long predictedWaitMillis) {
         ChannelPolicy channel = policy.channel(event.channel);
-        if (channel.mayShed(event.priority)) {
+        if (channel.mayShed(event.priority)
+                && !inBacklog(event.channel, admittedAtMillis, channel.targetMillis())) {
             correction[event.channel.ordinal()].processed(
                     event.ageAt(admittedAtMillis),
                     predictedWaitMillis,
                     event.ageAt(nowMillis),
                     channel.targetMillis());
         }
+    }
+
+    /**
+     * Whether an event admitted at {@code admittedAt} may have queued behind a backlog: the channel
+     * had an event older than its target within a target before. Such an event's age tells of the
+     * job's own catch-up (a restart, a read stall), not of the service, and the correction does not
+     * learn from it: learnt from the first minute after a TaskManager kill, the factor climbed to
+     * its cap and held it through the catch-up.
+     */
+    private boolean inBacklog(Channel c, long admittedAt, long target) {
+        long seen = backlogSeenAt[c.ordinal()];
+        return seen != Long.MIN_VALUE && admittedAt - seen < target;
     }
 
     /** The closed loop's factor on the predicted wait of {@code channel} (for tests). */

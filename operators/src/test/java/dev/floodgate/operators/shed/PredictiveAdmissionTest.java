@@ -1,0 +1,147 @@
+package dev.floodgate.operators.shed;
+
+import static dev.floodgate.model.Channel.VOICE;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.floodgate.model.Interaction;
+import dev.floodgate.model.Priority;
+import dev.floodgate.model.ShedReason;
+import dev.floodgate.testing.ShedEvents;
+import java.time.Duration;
+import org.apache.flink.metrics.groups.UnregisteredMetricsGroup;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@link PredictiveAdmission} after a restart, where the job, not the service, is slow: the ages of
+ * a catch-up must neither teach the correction nor, through it, make a fast service look like the
+ * bottleneck (a TaskManager killed under load with a service answering at once shed 1 of 59,443
+ * events, voice normal, 42 s old, with the factor near its cap). Voice {@code 5s/2s}, normal and
+ * low sheddable; the lane is a {@link Lane} with the figures a test sets.
+ */
+class PredictiveAdmissionTest {
+    static final long T0 = 1_000_000_000L;
+    static final long TARGET = 2_000;
+
+    private PredictiveAdmission admission;
+    private long seq;
+
+    @BeforeEach
+    void open() {
+        ShedPolicy policy =
+                ShedPolicy.defaults()
+                        .withChannel(
+                                VOICE,
+                                ChannelPolicy.shed(
+                                        Duration.ofSeconds(5),
+                                        Duration.ofMillis(TARGET),
+                                        Priority.LOW,
+                                        Priority.NORMAL))
+                        .withHotKey(HotKeyPolicy.disabled());
+        admission = new PredictiveAdmission(policy, new UnregisteredMetricsGroup());
+    }
+
+    private Interaction event(Priority p, long logTime) {
+        return ShedEvents.event("c" + (seq % 100), seq++, VOICE, p, logTime);
+    }
+
+    /** One admitted normal event per ms from {@code now}, each result {@code lateBy} past aim. */
+    private long lateResults(long now, int n, long ageAtAdmission, Lane lane) {
+        for (int i = 0; i < n; i++, now++) {
+            Interaction e = event(Priority.NORMAL, now - ageAtAdmission);
+            assertThat(admission.decide(e, now, lane)).isNull();
+            admission.processed(e, now + TARGET, now, TARGET / 2);
+        }
+        return now;
+    }
+
+    @Test
+    void lateResultsOfALiveReadRaiseTheCorrection() {
+        Lane calm = new Lane(4, 0, 0, 200);
+        lateResults(T0, 100, 100, calm);
+        assertThat(admission.correction(VOICE)).isEqualTo(WaitCorrection.MAX);
+    }
+
+    /**
+     * Right after a restart the channel reads events older than its target; the fresh ones behind
+     * them are processed late because they queue behind the backlog, which says nothing of the
+     * service: the correction stays where it was.
+     */
+    @Test
+    void resultsDelayedByABacklogTeachNothing() {
+        Lane calm = new Lane(4, 0, 0, 200);
+        long now = T0;
+        Interaction old = event(Priority.HIGH, now - 30_000);
+        assertThat(admission.decide(old, now, calm)).isNull();
+        now = lateResults(now + 1, 100, 100, calm);
+        assertThat(admission.correction(VOICE)).isEqualTo(1.0);
+
+        // a target after the last old event, results count again
+        now += TARGET;
+        lateResults(now, 100, 100, calm);
+        assertThat(admission.correction(VOICE)).isGreaterThan(1.0);
+    }
+
+    /**
+     * A factor learnt in a flood (here at its cap) does not make a fast lane the bottleneck of a
+     * backlog: the lane completes 2,000 calls/s, the producers sent 500/s, so the catch-up is
+     * absorbed, however long the corrected wait reads. Before, the rule compared the demand with
+     * 2,000 / 10: an old event was shed.
+     */
+    @Test
+    void aCorrectionDoesNotMakeAFastLaneTheBottleneckOfABacklog() {
+        Lane calm = new Lane(4, 0, 0, 200);
+        lateResults(T0 - 120_000, 100, 100, calm); // a flood two minutes ago
+        assertThat(admission.correction(VOICE)).isEqualTo(WaitCorrection.MAX);
+
+        // then the job stalled: a backlog logged 2 ms apart (500/s) since a minute ago, read fast;
+        // 1,000 queued, 2 ms a call
+        Lane fast = new Lane(4, 4, 1_000, 2);
+        long now = T0;
+        long logTime = now - 60_000;
+        for (int i = 0; i < 3_000; i++) {
+            Priority p = i % 3 == 0 ? Priority.HIGH : Priority.NORMAL;
+            Interaction e = event(p, logTime);
+            logTime += 2;
+            assertThat(admission.decide(e, now, fast)).isNull();
+            if (p == Priority.NORMAL && i >= 1_000) {
+                assertThat(admission.lastPredictedWaitMillis()).isGreaterThan(TARGET);
+            }
+        }
+    }
+
+    /** The same backlog against a lane that completes less than the producers sent is shed. */
+    @Test
+    void aBacklogTheLaneCannotAbsorbIsStillShed() {
+        Lane slow = new Lane(2, 2, 100, 200); // 10 calls/s
+        long now = T0;
+        long logTime = now - 60_000;
+        int shed = 0;
+        for (int i = 0; i < 3_000; i++) {
+            Interaction e = event(Priority.NORMAL, logTime);
+            logTime += 2;
+            if (admission.decide(e, now, slow) == ShedReason.PREDICTED_WAIT) {
+                shed++;
+            }
+        }
+        assertThat(shed).isGreaterThan(2_000);
+    }
+
+    /** The lane's figures as a test sets them (latency in ms, a calm service's, no call out). */
+    private record Lane(int limit, int inFlight, int queued, double latency) implements LaneLoad {
+        @Override
+        public int work() {
+            return inFlight + queued;
+        }
+
+        @Override
+        public double latencyMillis() {
+            return latency;
+        }
+
+        @Override
+        public long oldestCallMillis(long now) {
+            return 0;
+        }
+    }
+}
