@@ -17,15 +17,15 @@ import org.apache.flink.metrics.MetricGroup;
  *   <li>Only the bottleneck sheds: a sheddable event is shed ({@code predicted_wait}) only if its
  *       corrected predicted wait exceeds the target <em>and</em> that queue is the service's doing
  *       ({@link #bottleneck}: read live, or, read from a backlog, while the channel's demand on log
- *       time, {@link ChannelDemand}, is at least {@value #BOTTLENECK} of what the lane completes,
- *       {@link LaneLoad#completionRate(long)}, uncorrected). The wait is Little's law on the lane
- *       ({@link LaneLoad#predictedWaitMillis}) with the share of completions {@code high} leaves
- *       ({@code 1 - high demand / completion rate}, at least {@value #MIN_SHARE}), times the {@link
- *       WaitCorrection} learnt from realised ages (not from events admitted within a target after
- *       the channel read an event older than its target: a backlog's ages are the job's). At steady
- *       overload the queue settles where the corrected wait is the target: the service stays busy,
- *       the shed fraction converges to {@code (arrivals - capacity) / arrivals}, and the admitted
- *       events' p99 age is the target.
+ *       time, {@link ChannelDemand}, is at least {@value #BOTTLENECK} of the most the lane
+ *       completed per second lately, {@link PeakRate} of {@link LaneLoad#completionRate(long)},
+ *       uncorrected). The wait is Little's law on the lane ({@link LaneLoad#predictedWaitMillis})
+ *       with the share of completions {@code high} leaves ({@code 1 - high demand / completion
+ *       rate}, at least {@value #MIN_SHARE}), times the {@link WaitCorrection} learnt from realised
+ *       ages (not from events admitted within a target after the channel read an event older than
+ *       its target: a backlog's ages are the job's). At steady overload the queue settles where the
+ *       corrected wait is the target: the service stays busy, the shed fraction converges to {@code
+ *       (arrivals - capacity) / arrivals}, and the admitted events' p99 age is the target.
  *   <li>The event's own age is not part of the rule: an event already late is not made fresher by
  *       deferring it. After a restart the backlog's events are old, yet if the service can serve
  *       them (it is fast, or the producers' demand is below its rate) none is shed; the old rule
@@ -38,7 +38,8 @@ import org.apache.flink.metrics.MetricGroup;
  *       ({@code hot_key}), counted in {@code hotKeySheds} and logged, rate limited, by name.
  * </ol>
  *
- * <p>State: operator-local, not checkpointed (demand and hot-key rates, corrections, the hot-key
+ * <p>State: operator-local, not checkpointed (demand and hot-key rates, corrections, peak
+ * completion rates, the time each channel last read an event older than its target, the hot-key
  * report, the log clock: the largest log timestamp seen); they re-form from the first events after
  * a restart. Task thread only.
  */
@@ -55,6 +56,7 @@ final class PredictiveAdmission implements Admission {
     private final Counter hotKeySheds;
     private final ChannelDemand[] demand = new ChannelDemand[Channel.values().length];
     private final WaitCorrection[] correction = new WaitCorrection[Channel.values().length];
+    private final PeakRate[] peak = new PeakRate[Channel.values().length];
     private final long[] backlogSeenAt = new long[Channel.values().length];
     private long logClock = Long.MIN_VALUE;
     private long lastPredicted = -1;
@@ -68,6 +70,7 @@ final class PredictiveAdmission implements Admission {
         for (Channel c : Channel.values()) {
             demand[c.ordinal()] = new ChannelDemand();
             correction[c.ordinal()] = new WaitCorrection();
+            peak[c.ordinal()] = new PeakRate();
             backlogSeenAt[c.ordinal()] = Long.MIN_VALUE;
         }
     }
@@ -107,12 +110,13 @@ final class PredictiveAdmission implements Admission {
         if (rate <= 0) {
             return false; // nothing measured yet
         }
+        double proven = peak[c.ordinal()].observe(rate, now);
         double k = correction[c.ordinal()].factor();
         if (lane.queued() + lane.inFlight() < lane.limit()) {
             // a free slot: the wait is one call, whatever the demand (no decayed rate to read)
             lastPredicted = (long) (lane.latencyMillis(now) * k);
             return lastPredicted > channel.targetMillis()
-                    && bottleneck(d, rate, age, channel.targetMillis());
+                    && bottleneck(d, proven, age, channel.targetMillis());
         }
         double served = rate / k;
         double share = Math.max(MIN_SHARE, Math.min(1, 1 - d.high(logClock) / served));
@@ -122,22 +126,24 @@ final class PredictiveAdmission implements Admission {
         }
         lastPredicted = (long) (wait * k);
         return lastPredicted > channel.targetMillis()
-                && bottleneck(d, rate, age, channel.targetMillis());
+                && bottleneck(d, proven, age, channel.targetMillis());
     }
 
     /**
-     * Whether the queue that makes the wait long is the service's doing. An event younger than the
-     * target is read live: its queue is what the live demand built, and the demand's decayed rate
-     * would only lag a flood's onset (seconds of over-admission, ages past the target). An older
-     * one is read from a backlog (a restart, a catch-up), where the queue is the job's read speed:
-     * it is shed only if the producers' demand on log time is at least {@value #BOTTLENECK} of what
-     * the lane completes, i.e. the catch-up cannot be absorbed. What it completes is measured, not
-     * corrected: the correction describes ages in a flood, and divided into the rate it made a fast
-     * service look like the bottleneck (a TaskManager kill with a service answering at once: the
-     * factor near its cap after the restore, 1 of 59,443 events shed).
+     * Whether the queue that makes the wait long is the service's doing. An event younger than half
+     * the target is read live: its queue is what the live demand built, and the demand's decayed
+     * rate would only lag a flood's onset (seconds of over-admission, ages past the target). An
+     * older one is read late (a restart, a catch-up, a TaskManager short of CPU), where the queue
+     * is the job's read speed: it is shed only if the producers' demand on log time is at least
+     * {@value #BOTTLENECK} of the most the lane has completed per second lately ({@link PeakRate}),
+     * i.e. the catch-up cannot be absorbed. In a flood the demand is a multiple of that, and both
+     * rules agree. The rate is measured, not corrected: the correction describes ages in a flood,
+     * and divided into the rate it made a fast service look like the bottleneck (a TaskManager kill
+     * with a service answering at once: the factor near its cap after the restore, events 10 to 58
+     * s old shed).
      */
-    private boolean bottleneck(ChannelDemand d, double served, long age, long target) {
-        return age <= target || d.total(logClock) >= BOTTLENECK * served;
+    private boolean bottleneck(ChannelDemand d, double proven, long age, long target) {
+        return age <= target / 2 || d.total(logClock) >= BOTTLENECK * proven;
     }
 
     @Override

@@ -127,6 +127,36 @@ class PredictiveAdmissionTest {
         assertThat(shed).isGreaterThan(2_000);
     }
 
+    /**
+     * After a restart the lane's limit and latency are the restart's (here 10 calls/s against the
+     * 2,000 it served before); a backlog of 500 events/s it absorbed before is not shed for that
+     * moment. Once the service has been that slow for two windows, it is the bottleneck.
+     */
+    @Test
+    void aMomentarySlowLaneIsNotTheBottleneckOfABacklogItServedFastBefore() {
+        Lane fast = new Lane(4, 0, 0, 2);
+        long now = T0;
+        for (int i = 0; i < 100; i++, now += 10) {
+            assertThat(admission.decide(event(Priority.NORMAL, now - 100), now, fast)).isNull();
+        }
+        Lane slowed = new Lane(1, 1, 200, 100);
+        long logTime = now - 20_000;
+        for (int i = 0; i < 2_000; i++, logTime += 2) {
+            Interaction e = event(Priority.NORMAL, logTime);
+            assertThat(admission.decide(e, now, slowed)).isNull();
+            assertThat(admission.lastPredictedWaitMillis()).isGreaterThan(TARGET);
+        }
+        now += 2 * PeakRate.WINDOW_MILLIS;
+        logTime = now - 20_000;
+        int shed = 0;
+        for (int i = 0; i < 2_000; i++, logTime += 2) {
+            if (admission.decide(event(Priority.NORMAL, logTime), now, slowed) != null) {
+                shed++;
+            }
+        }
+        assertThat(shed).isGreaterThan(1_000);
+    }
+
     /** The lane's figures as a test sets them (latency in ms, a calm service's, no call out). */
     private record Lane(int limit, int inFlight, int queued, double latency) implements LaneLoad {
         @Override
