@@ -311,6 +311,10 @@ class FlinkDeploymentManifestsTest {
         assertThat(options.get(FloodgateOptions.GROUP_ID)).isEqualTo("floodgate-backfill");
         assertThat(options.get(FloodgateOptions.TRANSACTIONAL_ID_PREFIX))
                 .isEqualTo("floodgate-backfill");
+        // issue 32: the deployment runs the following drain, each call marked as the lowest
+        // urgency, so a service with priorities serves live calls first
+        assertThat(options.get(FloodgateOptions.FOLLOW)).isTrue();
+        assertThat(options.get(FloodgateOptions.DRAIN_PRIORITY_HEADER)).isEqualTo("Priority: u=7");
     }
 
     /**
