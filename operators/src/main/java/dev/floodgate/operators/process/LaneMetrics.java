@@ -22,7 +22,9 @@ import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
  *       lane shed an event in the last {@value #SHEDDING_ACTIVE_MS} ms for its load or its service:
  *       not for one hot, late or loud customer); counter {@code serviceRejected} (calls the service
  *       refused for a reason of its own: 401, 403, 404, 3xx; an expired credential or a wrong
- *       address, which an operator must fix);
+ *       address, which an operator must fix), counter {@code congestedCalls} (backfill calls the
+ *       service answered "not now", 429 or 503 with Retry-After, each called again later: how often
+ *       a backfill found the service busy with live traffic);
  *   <li>{@code channel=<c>,priority=<p>}: counters {@code admittedEvents}, {@code shedEvents},
  *       {@code processedEvents}, {@code processedWithinSlo} (results at most the channel's SLO old,
  *       log append to result), and histogram {@code ageAtProcessingMs} (the same age, over the last
@@ -51,6 +53,7 @@ final class LaneMetrics {
     private final Histogram[][] age;
     private final Counter[][] shedByReason;
     private final Counter[] serviceRejected;
+    private final Counter[] congested;
     private final long[] lastShedAt;
 
     /**
@@ -69,6 +72,7 @@ final class LaneMetrics {
         shedByReason = new Counter[channels][ShedReason.values().length];
         lastShedAt = new long[channels];
         serviceRejected = new Counter[channels];
+        congested = new Counter[channels];
         for (Channel c : Channel.values()) {
             int ci = c.ordinal();
             lastShedAt[ci] = Long.MIN_VALUE;
@@ -84,6 +88,7 @@ final class LaneMetrics {
             cg.gauge("circuitOpen", () -> lane.circuit.isOpen() ? 1 : 0);
             cg.gauge("sheddingActive", () -> sheddingActive(c, System.currentTimeMillis()));
             serviceRejected[ci] = cg.counter("serviceRejected");
+            congested[ci] = cg.counter("congestedCalls");
             for (Priority p : Priority.values()) {
                 MetricGroup pg = cg.addGroup("priority", p.wireName());
                 int pi = p.ordinal();
@@ -118,6 +123,14 @@ final class LaneMetrics {
 
     void serviceRejected(Channel c) {
         serviceRejected[c.ordinal()].inc();
+    }
+
+    void congested(Channel c) {
+        congested[c.ordinal()].inc();
+    }
+
+    long congestedCount(Channel c) {
+        return congested[c.ordinal()].getCount();
     }
 
     long serviceRejectedCount(Channel c) {

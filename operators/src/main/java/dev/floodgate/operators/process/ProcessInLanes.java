@@ -466,6 +466,7 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
      */
     private void congested(Pending p, long retryAfterMillis, long now) {
         ChannelLane lane = p.lane;
+        metrics.congested(p.event.channel);
         lane.limit.congested(now, retryAfterMillis);
         lane.currentLimit(now);
         ProcessingConfig cfg = config.processing();

@@ -93,6 +93,7 @@ class CongestionRequeueTest {
         h.succeed("a-2");
         assertThat(h.outputIds()).containsExactly("a-1", "a-2");
         assertThat(h.processor.callLog()).filteredOn("a-1"::equals).hasSize(31);
+        assertThat(h.operator().metrics().congestedCount(VOICE)).isEqualTo(30);
         assertThat(h.shed()).isEmpty();
         assertThat(h.failed()).isEmpty();
         assertThat(h.operator().lane(VOICE).circuit.isOpen()).isFalse();
