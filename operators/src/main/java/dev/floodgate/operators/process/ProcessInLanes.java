@@ -312,6 +312,13 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
                 return;
             }
             lane.dequeued(p);
+            if (!p.high()
+                    && p.predictedWait >= 0 // admitted by a decision, not restored
+                    && admission.lateInQueue(p.event, now, p.admittedAt, p.predictedWait, lane)) {
+                admitted.done(p);
+                shed(p.event, ShedReason.PREDICTED_WAIT, lateDetail(p, now), now);
+                continue;
+            }
             start(lane, p, now);
             call(p);
         }
@@ -514,6 +521,16 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
         metrics.shed(event.channel, event.priority, reason, now);
         output.collect(
                 SHED, new StreamRecord<>(ShedEvent.of(event, reason, detail), event.logTimestamp));
+    }
+
+    private static String lateDetail(Pending p, long now) {
+        return "late in the queue: age "
+                + p.event.ageAt(now)
+                + " ms, admitted at age "
+                + p.event.ageAt(p.admittedAt)
+                + " ms with a predicted wait of "
+                + p.predictedWait
+                + " ms";
     }
 
     private String detail(ShedReason reason, Interaction e, long now) {

@@ -38,6 +38,21 @@ public interface Admission {
     default void processed(
             Interaction event, long nowMillis, long admittedAtMillis, long predictedWaitMillis) {}
 
+    /**
+     * An admitted, sheddable event is about to be called at {@code nowMillis}: whether it is shed
+     * instead, because its result would come later than its target while the service is the
+     * bottleneck (its call would take a slot from a fresher event). It was admitted at {@code
+     * admittedAtMillis} with {@code predictedWaitMillis}. By default never.
+     */
+    default boolean lateInQueue(
+            Interaction event,
+            long nowMillis,
+            long admittedAtMillis,
+            long predictedWaitMillis,
+            LaneLoad lane) {
+        return false;
+    }
+
     /** Admits everything (the backfill job's setting, and tests of the lanes). */
     static Admission admitAll() {
         return (event, nowMillis, lane) -> null;
