@@ -22,7 +22,9 @@ import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
  *       lane shed an event in the last {@value #SHEDDING_ACTIVE_MS} ms for its load or its service:
  *       not for one hot, late or loud customer); counter {@code serviceRejected} (calls the service
  *       refused for a reason of its own: 401, 403, 404, 3xx; an expired credential or a wrong
- *       address, which an operator must fix);
+ *       address, which an operator must fix); counter {@code settleTimeouts} (the drain's events
+ *       shed again because they had no outcome within its settle timeout at a checkpoint barrier:
+ *       {@link SettleTimeout});
  *   <li>{@code channel=<c>,priority=<p>}: counters {@code admittedEvents}, {@code shedEvents},
  *       {@code processedEvents}, {@code processedWithinSlo} (results at most the channel's SLO old,
  *       log append to result), and histogram {@code ageAtProcessingMs} (the same age, over the last
@@ -51,6 +53,7 @@ final class LaneMetrics {
     private final Histogram[][] age;
     private final Counter[][] shedByReason;
     private final Counter[] serviceRejected;
+    private final Counter[] settleTimeouts;
     private final long[] lastShedAt;
 
     /**
@@ -69,6 +72,7 @@ final class LaneMetrics {
         shedByReason = new Counter[channels][ShedReason.values().length];
         lastShedAt = new long[channels];
         serviceRejected = new Counter[channels];
+        settleTimeouts = new Counter[channels];
         for (Channel c : Channel.values()) {
             int ci = c.ordinal();
             lastShedAt[ci] = Long.MIN_VALUE;
@@ -84,6 +88,7 @@ final class LaneMetrics {
             cg.gauge("circuitOpen", () -> lane.circuit.isOpen() ? 1 : 0);
             cg.gauge("sheddingActive", () -> sheddingActive(c, System.currentTimeMillis()));
             serviceRejected[ci] = cg.counter("serviceRejected");
+            settleTimeouts[ci] = cg.counter("settleTimeouts");
             for (Priority p : Priority.values()) {
                 MetricGroup pg = cg.addGroup("priority", p.wireName());
                 int pi = p.ordinal();
@@ -122,6 +127,15 @@ final class LaneMetrics {
 
     long serviceRejectedCount(Channel c) {
         return serviceRejected[c.ordinal()].getCount();
+    }
+
+    /** {@code n} events of {@code c} shed again at a settle deadline (also in {@link #shed}). */
+    void settleTimedOut(Channel c, int n) {
+        settleTimeouts[c.ordinal()].inc(n);
+    }
+
+    long settleTimeoutCount(Channel c) {
+        return settleTimeouts[c.ordinal()].getCount();
     }
 
     void processed(Channel c, Priority p, long ageMillis) {
