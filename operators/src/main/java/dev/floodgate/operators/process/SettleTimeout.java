@@ -110,7 +110,7 @@ final class SettleTimeout {
                 while ((p = lane.pollReady()) != null) {
                     lane.dequeued(p);
                     admitted.done(p);
-                    out.shed(p, why + ": not called (no free call slot)", now);
+                    out.shed(p, why + ": queued, not called yet", now);
                     perLane[li]++;
                 }
             }

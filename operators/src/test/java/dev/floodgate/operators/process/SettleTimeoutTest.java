@@ -152,9 +152,9 @@ class SettleTimeoutTest {
                                     + " 1: ");
         }
         assertThat(detailOf("a-1")).endsWith("its call was not answered");
-        assertThat(detailOf("a-2")).endsWith("not called (no free call slot)");
+        assertThat(detailOf("a-2")).endsWith("queued, not called yet");
         assertThat(detailOf("b-1")).endsWith("waiting after the service's \"not now\"");
-        assertThat(detailOf("d-1")).endsWith("not called (no free call slot)");
+        assertThat(detailOf("d-1")).endsWith("queued, not called yet");
 
         // nothing admitted is left; the abandoned calls keep their slots until they end
         ProcessInLanes op = h.operator();
