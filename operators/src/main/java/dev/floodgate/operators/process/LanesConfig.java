@@ -99,9 +99,9 @@ public final class LanesConfig implements Serializable {
     /**
      * 15 s: above every normal settle measured (about two calls' time: the longest drain checkpoint
      * of {@code StockClusterDrainITCase} at a 10-calls/s service was 4.3 s; a drain that yields to
-     * live traffic, 8.7 s at 50% load and 11.5 s through a flood at a FIFO service), and above the
-     * longest pause of a yielding lane ({@code --yield-max-pause}, 10 s) plus a call, for which its
-     * input may wait; well below the checkpoint timeout (2 min).
+     * live traffic, up to 10.1 s at 50% load and 11.5 s through a flood at a FIFO service), and
+     * above the longest pause of a yielding lane ({@code --yield-max-pause}, 10 s) plus a call, for
+     * which its input may wait; well below the checkpoint timeout (2 min).
      */
     public static final Duration DEFAULT_SETTLE_TIMEOUT = Duration.ofSeconds(15);
 
