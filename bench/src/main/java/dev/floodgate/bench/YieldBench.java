@@ -178,6 +178,11 @@ final class YieldBench {
             if (backlog == 0 ? s >= capSeconds : voice[s] - liveSoFar >= backlog && s > 5) {
                 break;
             }
+            // a bounded drain that shed events again (its settle timeout) calls fewer than its
+            // backlog: it ends when it has read them all
+            if (drain != null && s > 5 && drain.getJobStatus().get().isGloballyTerminalState()) {
+                break;
+            }
         }
         live.stop();
         Counters counters =
@@ -208,6 +213,15 @@ final class YieldBench {
                     name + ": drain checkpoint, longest",
                     c.path("summary").path("end_to_end_duration").path("max").asLong(),
                     "ms");
+            StringBuilder history = new StringBuilder();
+            for (com.fasterxml.jackson.databind.JsonNode h : c.path("history")) {
+                String status = h.path("status").asText("?") + "?";
+                history.append(status.charAt(0)) // C(ompleted), F(ailed), I(n progress)
+                        .append(h.path("end_to_end_duration").asLong())
+                        .append(' ');
+            }
+            System.out.println(
+                    "yield " + name + ": drain checkpoints (latest first, ms): " + history);
             if (!drain.getJobStatus().get().isGloballyTerminalState()) {
                 try {
                     drain.cancel().get(1, TimeUnit.MINUTES);
@@ -216,15 +230,28 @@ final class YieldBench {
                 }
             }
             // events whose calls still failed after their retries (timeouts: a call that waits
-            // at the service longer than --request-timeout) went back to the shed lane
-            ctx.results.put(
-                    "yield",
-                    name + ": events shed again",
+            // at the service longer than --request-timeout) went back to the shed lane, and those
+            // without an outcome at the settle timeout (--drain-settle-timeout)
+            var shedLane =
                     dev.floodgate.testkit.kafka.KafkaIO.readCommitted(
-                                            ctx.bootstrap, prefix + ".shed")
-                                    .size()
-                            - shedBefore,
-                    "");
+                            ctx.bootstrap, prefix + ".shed");
+            ctx.results.put(
+                    "yield", name + ": events shed again", shedLane.size() - shedBefore, "");
+            long bySettle = 0;
+            for (var r : shedLane) {
+                var detail =
+                        r.headers()
+                                .lastHeader(
+                                        dev.floodgate.sinks.ShedRecordSerializer
+                                                .HEADER_SHED_DETAIL);
+                if (detail != null
+                        && new String(detail.value(), java.nio.charset.StandardCharsets.UTF_8)
+                                .contains("settle timeout")) {
+                    bySettle++;
+                }
+            }
+            ctx.results.put(
+                    "yield", name + ": events shed again by the settle timeout", bySettle, "");
         }
         return new Run(live, voice, s, backlog, counters);
     }

@@ -37,6 +37,7 @@ import org.apache.flink.api.common.eventtime.WatermarkStrategy;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.sink2.Sink;
 import org.apache.flink.api.connector.source.Source;
+import org.apache.flink.configuration.CheckpointingOptions;
 import org.apache.flink.configuration.StateRecoveryOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -192,6 +193,7 @@ public final class BackfillJob {
     static void buildDrain(
             StreamExecutionEnvironment env, FloodgateOptions o, Map<TopicPartition, Long> marks) {
         FloodgateJob.configure(env, o, false);
+        Duration settleTimeout = settleTimeout(env, o);
         Map<String, String> client = KafkaClientConfig.from(o).clientProperties();
         String shedTopic = o.get(FloodgateOptions.SHED_TOPIC);
         String group = o.get(FloodgateOptions.GROUP_ID);
@@ -204,6 +206,7 @@ public final class BackfillJob {
                 progressTopic,
                 marks);
         boolean follow = o.get(FloodgateOptions.FOLLOW);
+        Pipeline pipeline = backfillCalls(yieldingToLive(Pipeline.from(o), o), o);
         defineDrain(
                 env,
                 InteractionLogSource.fromMarks(
@@ -221,8 +224,51 @@ public final class BackfillJob {
                                 shedTopic,
                                 progressTopic,
                                 group),
-                backfillCalls(yieldingToLive(Pipeline.from(o), o), o),
+                pipeline.withLanes(pipeline.lanes().withSettleTimeout(settleTimeout)),
                 o.get(FloodgateOptions.MAX_RATE));
+    }
+
+    /**
+     * {@code --drain-settle-timeout}, checked against the checkpoint timeout the drain runs with
+     * (the cluster's, else the job's: {@link Checkpointing}): a barrier allowed to wait that long
+     * expires before the lanes shed what the service did not answer, and the bound bounds nothing.
+     * With {@code --yield-to-live} it must exceed {@code --yield-max-pause}: a paused lane's input
+     * waits for room until its next probe, and a shorter bound would shed again what a lane merely
+     * paused for holds.
+     */
+    static Duration settleTimeout(StreamExecutionEnvironment env, FloodgateOptions o) {
+        Duration settle = o.get(FloodgateOptions.DRAIN_SETTLE_TIMEOUT);
+        Duration pause = o.get(FloodgateOptions.YIELD_MAX_PAUSE);
+        if (o.get(FloodgateOptions.YIELD_TO_LIVE) && settle.compareTo(pause) <= 0) {
+            throw new IllegalArgumentException(
+                    "Invalid options:\noption --"
+                            + FloodgateOptions.DRAIN_SETTLE_TIMEOUT.key
+                            + " ("
+                            + settle
+                            + ") must exceed --"
+                            + FloodgateOptions.YIELD_MAX_PAUSE.key
+                            + " ("
+                            + pause
+                            + ") with --"
+                            + FloodgateOptions.YIELD_TO_LIVE.key
+                            + " true: a lane paused for live traffic holds its input that long"
+                            + " before its next probe call");
+        }
+        Duration checkpoint = Duration.ofMillis(env.getCheckpointConfig().getCheckpointTimeout());
+        if (settle.compareTo(checkpoint) >= 0) {
+            throw new IllegalArgumentException(
+                    "Invalid options:\noption --"
+                            + FloodgateOptions.DRAIN_SETTLE_TIMEOUT.key
+                            + " ("
+                            + settle
+                            + ") must be below the checkpoint timeout ("
+                            + checkpoint
+                            + ", "
+                            + CheckpointingOptions.CHECKPOINTING_TIMEOUT.key()
+                            + " or the job's default): a barrier that may wait as long expires"
+                            + " before the drain sheds again what the service did not answer");
+        }
+        return settle;
     }
 
     /**
@@ -342,7 +388,11 @@ public final class BackfillJob {
      * <p>Liveness: what a barrier waits for is only what the lanes admitted, at most the lane's
      * call budget in flight plus as many queued ({@link #drainLanes}): a few calls' time at the
      * service's pace, whatever {@code --max-rate} allows. The source's read-ahead waits after the
-     * barrier.
+     * barrier. A service that answers none of them (one that serves by priority, through a flood of
+     * live calls) holds a barrier no longer than the lanes' settle timeout ({@code
+     * --drain-settle-timeout}, {@link LanesConfig#settleTimeout()}): the events then still without
+     * an outcome are shed again before the barrier, each customer's in order, so the marks stay
+     * exact.
      */
     public static void defineDrain(
             StreamExecutionEnvironment env,
@@ -410,7 +460,8 @@ public final class BackfillJob {
      * the limit backs off: {@link ProcessingConfig#requeueOnCongestion}; before, three retries in
      * about 1.4 s and then shed again), no circuit, no per-customer bound, and at most as many
      * events queued per lane as the smallest call budget, so a barrier waits for a few calls' time
-     * rather than a queue's (64 by default, 8 s at 10 calls/s).
+     * rather than a queue's (64 by default, 8 s at 10 calls/s), and at most the settle timeout
+     * {@code lanes} carries.
      */
     static LanesConfig drainLanes(LanesConfig lanes) {
         int budget = Integer.MAX_VALUE;

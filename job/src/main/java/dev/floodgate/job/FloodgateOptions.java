@@ -462,6 +462,18 @@ public final class FloodgateOptions {
                             + "--processor-auth-header). 'none': no header. Either way the backfill takes "
                             + "a 429 (or 503 with Retry-After) as the service's \"not now\": it backs off "
                             + "and calls the event again later, never sheds it again for that");
+    public static final TypedOption<Duration> DRAIN_SETTLE_TIMEOUT =
+            duration(
+                    "drain-settle-timeout",
+                    "15s",
+                    "drain only: the longest a checkpoint barrier waits for the outcomes of the events the "
+                            + "drain admitted (and its input for room, since a barrier may wait behind it); "
+                            + "then each one still without an outcome (its call unanswered, waiting after a "
+                            + "\"not now\", or queued) is shed again (service_unavailable, in its customer's "
+                            + "order) for a later drain, and the barrier passes. Above a normal settle (a few "
+                            + "calls' time: at most 11.5 s measured), above --yield-max-pause when yielding (a "
+                            + "paused lane's input waits that long) and below the checkpoint timeout (both "
+                            + "checked at start)");
     public static final TypedOption<Boolean> FOLLOW =
             flag(
                     "follow",

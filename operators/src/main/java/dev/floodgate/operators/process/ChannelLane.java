@@ -221,6 +221,17 @@ final class ChannelLane implements LaneLoad {
         oldestStart = out.isEmpty() ? Long.MAX_VALUE : out.peekFirst().startedAt;
     }
 
+    /** The calls out now (started, not finished), oldest first: what a settle deadline abandons. */
+    java.util.List<Pending> callsOut() {
+        java.util.List<Pending> calls = new java.util.ArrayList<>(inFlight);
+        for (Pending p : out) {
+            if (p.out) {
+                calls.add(p);
+            }
+        }
+        return calls;
+    }
+
     /** The service answered an attempt in {@code latency} ms, at {@code now}. */
     void answeredIn(long latency, long now) {
         limit.answered(latency, inFlight, now);

@@ -24,7 +24,9 @@ import org.apache.flink.runtime.metrics.DescriptiveStatisticsHistogram;
  *       refused for a reason of its own: 401, 403, 404, 3xx; an expired credential or a wrong
  *       address, which an operator must fix), counter {@code congestedCalls} (backfill calls the
  *       service answered "not now", 429 or 503 with Retry-After, each called again later: how often
- *       a backfill found the service busy with live traffic);
+ *       a backfill found the service busy with live traffic); counter {@code settleTimeouts} (the
+ *       drain's events shed again because they had no outcome within its settle timeout at a
+ *       checkpoint barrier: {@link SettleTimeout});
  *   <li>{@code channel=<c>,priority=<p>}: counters {@code admittedEvents}, {@code shedEvents},
  *       {@code processedEvents}, {@code processedWithinSlo} (results at most the channel's SLO old,
  *       log append to result), and histogram {@code ageAtProcessingMs} (the same age, over the last
@@ -54,6 +56,7 @@ final class LaneMetrics {
     private final Counter[][] shedByReason;
     private final Counter[] serviceRejected;
     private final Counter[] congested;
+    private final Counter[] settleTimeouts;
     private final long[] lastShedAt;
 
     /**
@@ -73,6 +76,7 @@ final class LaneMetrics {
         lastShedAt = new long[channels];
         serviceRejected = new Counter[channels];
         congested = new Counter[channels];
+        settleTimeouts = new Counter[channels];
         for (Channel c : Channel.values()) {
             int ci = c.ordinal();
             lastShedAt[ci] = Long.MIN_VALUE;
@@ -89,6 +93,7 @@ final class LaneMetrics {
             cg.gauge("sheddingActive", () -> sheddingActive(c, System.currentTimeMillis()));
             serviceRejected[ci] = cg.counter("serviceRejected");
             congested[ci] = cg.counter("congestedCalls");
+            settleTimeouts[ci] = cg.counter("settleTimeouts");
             for (Priority p : Priority.values()) {
                 MetricGroup pg = cg.addGroup("priority", p.wireName());
                 int pi = p.ordinal();
@@ -135,6 +140,15 @@ final class LaneMetrics {
 
     long serviceRejectedCount(Channel c) {
         return serviceRejected[c.ordinal()].getCount();
+    }
+
+    /** {@code n} events of {@code c} shed again at a settle deadline (also in {@link #shed}). */
+    void settleTimedOut(Channel c, int n) {
+        settleTimeouts[c.ordinal()].inc(n);
+    }
+
+    long settleTimeoutCount(Channel c) {
+        return settleTimeouts[c.ordinal()].getCount();
     }
 
     void processed(Channel c, Priority p, long ageMillis) {

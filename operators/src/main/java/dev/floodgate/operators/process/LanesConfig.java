@@ -30,6 +30,8 @@ import java.util.Map;
  *       circuitOpenFor} (default 10 s, doubling while probes fail, at most 8x); {@code
  *       Integer.MAX_VALUE} failures turns it off.
  *   <li>{@code processing}: timeouts and retries of each call ({@link ProcessingConfig}).
+ *   <li>{@code settleAtCheckpoints} (default false; the drain's) and {@code settleTimeout} (default
+ *       15 s): see {@link #withSettleAtCheckpoints} and {@link #withSettleTimeout}.
  * </ul>
  */
 public final class LanesConfig implements Serializable {
@@ -43,6 +45,7 @@ public final class LanesConfig implements Serializable {
     private final Duration circuitOpenFor;
     private final ProcessingConfig processing;
     private final boolean settleAtCheckpoints;
+    private final Duration settleTimeout;
     private final LimitPolicy limitPolicy;
 
     private LanesConfig(
@@ -54,6 +57,7 @@ public final class LanesConfig implements Serializable {
             Duration circuitOpenFor,
             ProcessingConfig processing,
             boolean settleAtCheckpoints,
+            Duration settleTimeout,
             LimitPolicy limitPolicy) {
         for (Channel c : Channel.values()) {
             Integer n = maxInFlight.get(c);
@@ -65,17 +69,20 @@ public final class LanesConfig implements Serializable {
         if (maxQueued < 1
                 || maxQueuedPerCustomer < 1
                 || circuitFailures < 1
-                || circuitOpenFor.toMillis() <= 0) {
+                || circuitOpenFor.toMillis() <= 0
+                || settleTimeout.toMillis() <= 0) {
             throw new IllegalArgumentException(
                     "need maxQueued >= 1, maxQueuedPerCustomer >= 1, circuitFailures >= 1,"
-                            + " circuitOpenFor > 0; got "
+                            + " circuitOpenFor > 0, settleTimeout > 0; got "
                             + maxQueued
                             + ", "
                             + maxQueuedPerCustomer
                             + ", "
                             + circuitFailures
                             + ", "
-                            + circuitOpenFor);
+                            + circuitOpenFor
+                            + ", "
+                            + settleTimeout);
         }
         this.maxInFlight = new EnumMap<>(maxInFlight);
         this.maxQueued = maxQueued;
@@ -85,8 +92,18 @@ public final class LanesConfig implements Serializable {
         this.circuitOpenFor = circuitOpenFor;
         this.processing = processing;
         this.settleAtCheckpoints = settleAtCheckpoints;
+        this.settleTimeout = settleTimeout;
         this.limitPolicy = limitPolicy;
     }
+
+    /**
+     * 15 s: above every normal settle measured (about two calls' time: the longest drain checkpoint
+     * of {@code StockClusterDrainITCase} at a 10-calls/s service was 4.3 s; a drain that yields to
+     * live traffic, up to 10.1 s at 50% load and 11.5 s through a flood at a FIFO service), and
+     * above the longest pause of a yielding lane ({@code --yield-max-pause}, 10 s) plus a call, for
+     * which its input may wait; well below the checkpoint timeout (2 min).
+     */
+    public static final Duration DEFAULT_SETTLE_TIMEOUT = Duration.ofSeconds(15);
 
     public static LanesConfig defaults() {
         Map<Channel, Integer> m = new EnumMap<>(Channel.class);
@@ -102,6 +119,7 @@ public final class LanesConfig implements Serializable {
                 Duration.ofSeconds(10),
                 ProcessingConfig.defaults(),
                 false,
+                DEFAULT_SETTLE_TIMEOUT,
                 LimitPolicy.fixed());
     }
 
@@ -117,6 +135,7 @@ public final class LanesConfig implements Serializable {
                 circuitOpenFor,
                 processing,
                 settleAtCheckpoints,
+                settleTimeout,
                 limitPolicy);
     }
 
@@ -130,6 +149,7 @@ public final class LanesConfig implements Serializable {
                 circuitOpenFor,
                 processing,
                 settleAtCheckpoints,
+                settleTimeout,
                 limitPolicy);
     }
 
@@ -149,6 +169,7 @@ public final class LanesConfig implements Serializable {
                 circuitOpenFor,
                 processing,
                 settleAtCheckpoints,
+                settleTimeout,
                 limitPolicy);
     }
 
@@ -162,6 +183,7 @@ public final class LanesConfig implements Serializable {
                 circuitOpenFor,
                 processing,
                 settleAtCheckpoints,
+                settleTimeout,
                 limitPolicy);
     }
 
@@ -175,6 +197,7 @@ public final class LanesConfig implements Serializable {
                 openFor,
                 processing,
                 settleAtCheckpoints,
+                settleTimeout,
                 limitPolicy);
     }
 
@@ -188,6 +211,7 @@ public final class LanesConfig implements Serializable {
                 circuitOpenFor,
                 config,
                 settleAtCheckpoints,
+                settleTimeout,
                 limitPolicy);
     }
 
@@ -196,7 +220,8 @@ public final class LanesConfig implements Serializable {
      * event has its outcome, so a checkpoint holds no admitted events and everything read before it
      * has its output in that checkpoint's transactions. The drain runs so: its progress marks
      * ({@code MarkDrainProgress}) are then exact for a run started without its state. Checkpoints
-     * take up to the slowest call longer; the live job does not settle.
+     * take up to the slowest call longer, at most the {@link #withSettleTimeout settle timeout};
+     * the live job does not settle.
      */
     public LanesConfig withSettleAtCheckpoints(boolean settle) {
         return new LanesConfig(
@@ -208,7 +233,33 @@ public final class LanesConfig implements Serializable {
                 circuitOpenFor,
                 processing,
                 settle,
+                settleTimeout,
                 limitPolicy);
+    }
+
+    /**
+     * With {@link #withSettleAtCheckpoints settling}: the longest a checkpoint barrier waits for
+     * the admitted events' outcomes (and the input for room in a full lane, since a barrier may
+     * wait behind it), default {@link #DEFAULT_SETTLE_TIMEOUT}; then each admitted event still
+     * without one is shed again ({@link SettleTimeout}). A barrier's wait is bounded by it, counted
+     * from when the input began to wait for room if it did.
+     */
+    public LanesConfig withSettleTimeout(Duration timeout) {
+        return new LanesConfig(
+                maxInFlight,
+                maxQueued,
+                maxQueuedPerCustomer,
+                orderScope,
+                circuitFailures,
+                circuitOpenFor,
+                processing,
+                settleAtCheckpoints,
+                timeout,
+                limitPolicy);
+    }
+
+    public Duration settleTimeout() {
+        return settleTimeout;
     }
 
     /**
@@ -225,6 +276,7 @@ public final class LanesConfig implements Serializable {
                 circuitOpenFor,
                 processing,
                 settleAtCheckpoints,
+                settleTimeout,
                 policy);
     }
 
@@ -280,7 +332,7 @@ public final class LanesConfig implements Serializable {
                 + circuitOpenFor
                 + " "
                 + processing
-                + (settleAtCheckpoints ? " settle-at-checkpoints" : "")
+                + (settleAtCheckpoints ? " settle-at-checkpoints within " + settleTimeout : "")
                 + " limit="
                 + limitPolicy
                 + "}";

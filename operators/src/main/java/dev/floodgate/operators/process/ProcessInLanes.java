@@ -70,7 +70,10 @@ import org.slf4j.LoggerFactory;
  * <p>With {@link LanesConfig#settleAtCheckpoints()} (the drain) every admitted event has its
  * outcome before each barrier, so there is no state, and the operator may run on a stream that is
  * not keyed (the drain chains it to its source: one customer's events come from one partition, in
- * order).
+ * order). A barrier waits for that at most {@link LanesConfig#settleTimeout()}, and so does the
+ * input for room in a full lane (a barrier may wait behind it); the events still without an outcome
+ * then are shed again, each customer's in order ({@link SettleTimeout}); a processing-time timer at
+ * the deadline wakes the wait.
  */
 public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
         implements OneInputStreamOperator<Interaction, ProcessedEvent>, BoundedOneInput {
@@ -106,6 +109,21 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
     /** In {@link #settle}: every lane may call, at least one at a time, whatever its limit. */
     private transient boolean settling;
 
+    /** With {@link LanesConfig#settleAtCheckpoints()}: its bound; else null. */
+    private transient SettleTimeout settle;
+
+    /**
+     * Settling: when the input began to wait for room in a full lane ({@link #waitForRoom}), if the
+     * record being processed, or the last one, waited; else {@link #NO_WAIT}. A barrier may have
+     * waited since then, so its settle ends no later than the timeout after it.
+     */
+    private transient long inputWaitSince;
+
+    /** The deadline of the wait under way in {@link #yieldUntil}, else NO_WAIT (for tests). */
+    private transient volatile long waitDeadline;
+
+    private static final long NO_WAIT = Long.MIN_VALUE;
+
     ProcessInLanes(
             StreamOperatorParameters<ProcessedEvent> parameters,
             EventProcessor processor,
@@ -123,7 +141,10 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
     public void initializeState(StateInitializationContext context) throws Exception {
         super.initializeState(context);
         restored = new ArrayList<>();
+        inputWaitSince = NO_WAIT;
+        waitDeadline = NO_WAIT;
         if (config.settleAtCheckpoints()) {
+            settle = new SettleTimeout(config.settleTimeout().toMillis());
             return; // settled at every checkpoint: nothing admitted to keep (see snapshotState)
         }
         pendingState = context.getKeyedStateStore().getListState(PENDING);
@@ -187,6 +208,7 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
 
     @Override
     public void processElement(StreamRecord<Interaction> record) throws Exception {
+        inputWaitSince = NO_WAIT; // a barrier before this record did not wait for it
         Interaction event = copier == null ? record.getValue() : copier.copy(record.getValue());
         ChannelLane lane = lanes[event.channel.ordinal()];
         long now = getProcessingTimeService().getCurrentProcessingTime();
@@ -203,9 +225,7 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
             shed(event, reason, detail(reason, event, now), now);
             return;
         }
-        while (lane.full()) {
-            mailbox.yield(); // results free room; until then the input waits (backpressure)
-        }
+        waitForRoom(lane);
         long predicted = admission.lastPredictedWaitMillis();
         if (!lane.hasReady() && lane.hasSlot(now) && admitted.idle(event.customerId)) {
             callAtOnce(event, lane, now, predicted);
@@ -403,11 +423,15 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
 
         @Override
         public boolean mayRetry() {
-            return !p.lane.circuit.isOpen(); // a volatile read: at worst one retry more
+            // volatile reads: at worst one retry more
+            return !p.lane.circuit.isOpen() && (settle == null || !settle.isAbandoned(p));
         }
     }
 
     private void failedAttempt(Pending p, Throwable error) {
+        if (settle != null && settle.isAbandoned(p)) {
+            return; // its lane heard one loss at the deadline (SettleTimeout)
+        }
         ChannelLane lane = p.lane;
         long now = getProcessingTimeService().getCurrentProcessingTime();
         lane.limit.failed(now);
@@ -424,6 +448,13 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
 
     /** A call's final outcome, on the task thread: its customer's next event is ready. */
     private void completed(Pending p, ProcessOutcome outcome) {
+        if (settle != null && settle.abandonedCallEnded(p)) {
+            // shed again at a settle deadline: nothing goes out; its slot is free now
+            p.lane.finished(p);
+            p.lane.kick = true;
+            pump();
+            return;
+        }
         if (outcome.congested) {
             // "not now": p stays admitted, at the head of its customer's queue
             p.lane.finished(p);
@@ -483,10 +514,16 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
                         1,
                         Math.max(backoff, Math.min(retryAfterMillis, cfg.totalTimeout.toMillis())));
         lane.admitted(p); // queued again: the lane's bound counts it while it waits
+        if (settle != null) {
+            settle.waitsAfterCongestion(p);
+        }
         getProcessingTimeService()
                 .registerTimer(
                         now + wait,
                         t -> {
+                            if (settle != null && !settle.endsWait(p)) {
+                                return; // shed again at a settle deadline meanwhile
+                            }
                             boolean inherits = p.boosted;
                             p.boosted = false;
                             p.called = false;
@@ -575,7 +612,7 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
     public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
         super.prepareSnapshotPreBarrier(checkpointId);
         if (config.settleAtCheckpoints()) {
-            settle();
+            settle("at checkpoint " + checkpointId);
         }
     }
 
@@ -589,21 +626,95 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
     /** At the end of a bounded input (a drain, a replay): waits for every admitted event. */
     @Override
     public void endInput() throws Exception {
-        settle();
+        settle("at the end of the input");
     }
 
-    private void settle() throws InterruptedException {
+    /**
+     * Waits until every admitted event has its outcome; settling at checkpoints, at most the settle
+     * timeout, counted from when the input began to wait for room if the last record did (a barrier
+     * may have waited behind it since), after which the events still without one are shed again
+     * ({@link SettleTimeout}).
+     */
+    private void settle(String at) throws InterruptedException {
         settling = true;
         try {
             for (ChannelLane lane : lanes) {
                 lane.kick = true; // a paused lane calls again, one at a time
             }
             pump();
-            while (admitted.size() > 0) {
-                mailbox.yield();
+            if (settle == null) {
+                while (admitted.size() > 0) {
+                    mailbox.yield();
+                }
+                return;
+            }
+            long now = getProcessingTimeService().getCurrentProcessingTime();
+            long since = inputWaitSince == NO_WAIT ? now : inputWaitSince;
+            yieldUntil(since + settle.timeoutMillis, () -> admitted.size() > 0);
+            if (admitted.size() > 0) {
+                now = getProcessingTimeService().getCurrentProcessingTime();
+                settle.shedUnsettled(
+                        lanes,
+                        admitted,
+                        metrics,
+                        (p, detail, t) -> shed(p.event, ShedReason.SERVICE_UNAVAILABLE, detail, t),
+                        now,
+                        now - since,
+                        at);
             }
         } finally {
             settling = false;
+            inputWaitSince = NO_WAIT;
+        }
+    }
+
+    /**
+     * Waits until {@code lane} has room (results free it; until then the input waits:
+     * backpressure). Settling at checkpoints, no longer than the settle timeout: the operator
+     * cannot see a barrier waiting behind this record, and a barrier waits no longer than that;
+     * after it the event is admitted beyond the lane's bound (one per timeout), the barrier reaches
+     * {@link #settle} with its deadline passed, and what the lanes hold is shed again there.
+     */
+    private void waitForRoom(ChannelLane lane) throws InterruptedException {
+        if (settle == null) {
+            while (lane.full()) {
+                mailbox.yield();
+            }
+            return;
+        }
+        if (lane.full()) {
+            inputWaitSince = getProcessingTimeService().getCurrentProcessingTime();
+            yieldUntil(inputWaitSince + settle.timeoutMillis, lane::full);
+        }
+    }
+
+    /**
+     * Yields to the mailbox (results, retries, timers) while {@code waiting} holds, until the
+     * processing time reaches {@code deadline}: a processing-time timer at the deadline wakes the
+     * mailbox when nothing else does (the harness's clock in tests).
+     */
+    private void yieldUntil(long deadline, java.util.function.BooleanSupplier waiting)
+            throws InterruptedException {
+        java.util.concurrent.ScheduledFuture<?> wake = null;
+        try {
+            while (waiting.getAsBoolean()
+                    && getProcessingTimeService().getCurrentProcessingTime() < deadline) {
+                if (wake == null || wake.isDone()) { // a timer that fired early: again
+                    // a mail wakes the yield wherever the timer service runs its callbacks
+                    wake =
+                            getProcessingTimeService()
+                                    .registerTimer(
+                                            deadline,
+                                            t -> mailbox.execute(() -> {}, "lanes: wait deadline"));
+                    waitDeadline = deadline;
+                }
+                mailbox.yield();
+            }
+        } finally {
+            waitDeadline = NO_WAIT;
+            if (wake != null) {
+                wake.cancel(false);
+            }
         }
     }
 
@@ -627,5 +738,15 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
 
     LaneMetrics metrics() {
         return metrics;
+    }
+
+    /** The deadline of the bounded wait under way, else {@link Long#MIN_VALUE} (for tests). */
+    long waitDeadline() {
+        return waitDeadline;
+    }
+
+    /** Calls abandoned at a settle deadline whose outcome has not come yet (for tests). */
+    int abandonedCalls() {
+        return settle == null ? 0 : settle.abandonedCalls();
     }
 }
