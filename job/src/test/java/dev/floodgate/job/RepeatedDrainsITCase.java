@@ -143,9 +143,7 @@ class RepeatedDrainsITCase {
         if (run.getJobStatus().get().isGloballyTerminalState()) {
             LOG.info("the drain finished before it was ended");
         } else if (stop) {
-            run.stopWithSavepoint(
-                            false, savepoints.toUri().toString(), SavepointFormatType.CANONICAL)
-                    .get(1, TimeUnit.MINUTES);
+            stopWithSavepoint(run);
         } else {
             run.cancel().get(1, TimeUnit.MINUTES);
         }
@@ -159,6 +157,45 @@ class RepeatedDrainsITCase {
                 KafkaIO.readCommitted(bootstrap, options.get(FloodgateOptions.PROCESSED_TOPIC))
                         .size(),
                 marks());
+    }
+
+    /**
+     * Stops {@code run} with a savepoint. A task still starting (the sink initializing its
+     * transactions on a loaded machine: the first call proves only the lanes run) makes Flink
+     * refuse the savepoint ("not all required tasks are currently running"); the test asks again
+     * until every task runs, as an operator would.
+     */
+    private void stopWithSavepoint(JobClient run) throws Exception {
+        long deadline = System.currentTimeMillis() + 60_000;
+        while (true) {
+            try {
+                run.stopWithSavepoint(
+                                false, savepoints.toUri().toString(), SavepointFormatType.CANONICAL)
+                        .get(1, TimeUnit.MINUTES);
+                return;
+            } catch (java.util.concurrent.ExecutionException e) {
+                boolean starting =
+                        org.apache.flink.util.ExceptionUtils.findThrowable(
+                                        e,
+                                        org.apache.flink.runtime.checkpoint.CheckpointException
+                                                .class)
+                                .map(
+                                        c ->
+                                                c.getCheckpointFailureReason()
+                                                        == org.apache.flink.runtime.checkpoint
+                                                                .CheckpointFailureReason
+                                                                .NOT_ALL_REQUIRED_TASKS_RUNNING)
+                                .orElse(false);
+                if (!starting || System.currentTimeMillis() > deadline) {
+                    throw e;
+                }
+                LOG.info("a task of the drain is not running yet; stopping it again");
+                Thread.sleep(200);
+                if (run.getJobStatus().get().isGloballyTerminalState()) {
+                    return;
+                }
+            }
+        }
     }
 
     private void runToTheEnd() throws Exception {
