@@ -73,9 +73,36 @@ public final class SecureKafkaBroker implements AutoCloseable {
         return start(dir, users, superUser);
     }
 
+    /**
+     * Starts the broker, on other free ports and in a fresh directory if a port it was given was
+     * taken before it could bind (free ports are found before the broker's JVM binds them: tests
+     * running in parallel can take one in between; CI failed on "Unable to start acceptor for
+     * MTLS").
+     */
     private static SecureKafkaBroker start(Path dir, Map<String, String> users, String superUser)
             throws Exception {
+        for (int attempt = 1; ; attempt++) {
+            Path d = attempt == 1 ? dir : dir.resolve("attempt-" + attempt);
+            try {
+                return startOnce(d, users, superUser);
+            } catch (IllegalStateException e) {
+                String m = String.valueOf(e.getMessage());
+                boolean portTaken =
+                        m.contains("Address already in use")
+                                || m.contains("BindException")
+                                || m.contains("Unable to start acceptor");
+                if (!portTaken || attempt == 3) {
+                    throw e;
+                }
+                LOG.warn("the secure broker could not bind a port (attempt {}); again", attempt);
+            }
+        }
+    }
+
+    private static SecureKafkaBroker startOnce(
+            Path dir, Map<String, String> users, String superUser) throws Exception {
         long t0 = System.nanoTime();
+        Files.createDirectories(dir);
         TestCertificates certs =
                 TestCertificates.create(dir.resolve("certs"), "store-" + Uuid.randomUuid());
         int controller = FreePorts.one();
