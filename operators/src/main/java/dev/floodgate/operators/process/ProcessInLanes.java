@@ -544,8 +544,11 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
         ChannelLane lane = p.lane;
         long at = p.answeredAt != 0 ? Math.min(p.answeredAt, now) : now;
         long retried = p.retryStartedNanos;
-        long arrivedNanos = p.answeredNanos != 0 ? p.answeredNanos : System.nanoTime();
-        long latency = retried == 0 ? at - p.startedAt : (arrivedNanos - retried) / 1_000_000;
+        long latency =
+                retried == 0
+                        ? at - p.startedAt
+                        : ((p.answeredNanos != 0 ? p.answeredNanos : System.nanoTime()) - retried)
+                                / 1_000_000;
         lane.answeredIn(Math.max(0, latency), at);
         boolean wasOpen = lane.circuit.isOpen();
         lane.circuit.answered(p.generation, p.probe);

@@ -143,7 +143,17 @@ final class PredictiveAdmission implements Admission {
      * s old shed).
      */
     private boolean bottleneck(ChannelDemand d, double proven, long age, long target) {
-        return age <= target / 2 || d.total(logClock) >= BOTTLENECK * proven;
+        return readLive(age, target) || serviceBound(d, proven);
+    }
+
+    /** An event this young when admission saw it was read live, not from a backlog. */
+    private static boolean readLive(long age, long target) {
+        return age <= target / 2;
+    }
+
+    /** The producers' demand is at least {@value #BOTTLENECK} of the lane's peak rate. */
+    private boolean serviceBound(ChannelDemand d, double proven) {
+        return d.total(logClock) >= BOTTLENECK * proven;
     }
 
     /**
@@ -167,7 +177,7 @@ final class PredictiveAdmission implements Admission {
             LaneLoad lane) {
         ChannelPolicy channel = policy.channel(event.channel);
         long target = channel.targetMillis();
-        if (!channel.mayShed(event.priority) || event.ageAt(admittedAtMillis) > target / 2) {
+        if (!channel.mayShed(event.priority) || !readLive(event.ageAt(admittedAtMillis), target)) {
             return false;
         }
         double latency = lane.latencyMillis();
@@ -180,13 +190,10 @@ final class PredictiveAdmission implements Admission {
             return false;
         }
         double proven = peak[event.channel.ordinal()].observe(rate, nowMillis);
-        if (demand[event.channel.ordinal()].total(logClock) < BOTTLENECK * proven) {
+        if (!serviceBound(demand[event.channel.ordinal()], proven)) {
             return false;
         }
-        if (!inBacklog(event.channel, admittedAtMillis, target)) {
-            correction[event.channel.ordinal()].processed(
-                    event.ageAt(admittedAtMillis), predictedWaitMillis, ends, target);
-        }
+        learn(event, admittedAtMillis, predictedWaitMillis, ends, target);
         return true;
     }
 
@@ -199,13 +206,21 @@ final class PredictiveAdmission implements Admission {
     public void processed(
             Interaction event, long nowMillis, long admittedAtMillis, long predictedWaitMillis) {
         ChannelPolicy channel = policy.channel(event.channel);
-        if (channel.mayShed(event.priority)
-                && !inBacklog(event.channel, admittedAtMillis, channel.targetMillis())) {
-            correction[event.channel.ordinal()].processed(
-                    event.ageAt(admittedAtMillis),
+        if (channel.mayShed(event.priority)) {
+            learn(
+                    event,
+                    admittedAtMillis,
                     predictedWaitMillis,
                     event.ageAt(nowMillis),
                     channel.targetMillis());
+        }
+    }
+
+    /** The correction hears of a result at {@code age}, unless it queued behind a backlog. */
+    private void learn(Interaction event, long admittedAt, long predicted, long age, long target) {
+        if (!inBacklog(event.channel, admittedAt, target)) {
+            correction[event.channel.ordinal()].processed(
+                    event.ageAt(admittedAt), predicted, age, target);
         }
     }
 

@@ -4,9 +4,8 @@ import static dev.floodgate.model.Channel.VOICE;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.floodgate.model.Priority;
-import dev.floodgate.operators.shed.ChannelPolicy;
-import dev.floodgate.operators.shed.HotKeyPolicy;
 import dev.floodgate.operators.shed.ShedPolicy;
+import dev.floodgate.testing.TestPolicies;
 import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -29,16 +28,7 @@ class CatchUpAdmissionTest {
     }
 
     private void open() throws Exception {
-        ShedPolicy policy =
-                ShedPolicy.defaults()
-                        .withChannel(
-                                VOICE,
-                                ChannelPolicy.shed(
-                                        Duration.ofSeconds(5),
-                                        Duration.ofSeconds(2),
-                                        Priority.LOW,
-                                        Priority.NORMAL))
-                        .withHotKey(HotKeyPolicy.disabled());
+        ShedPolicy policy = TestPolicies.voiceSheds(Duration.ofSeconds(2));
         h = new LanesHarness(new ManualProcessor(), LanesConfig.defaults(), policy);
     }
 

@@ -9,10 +9,9 @@ import dev.floodgate.model.Interaction;
 import dev.floodgate.model.Priority;
 import dev.floodgate.model.ProcessedEvent;
 import dev.floodgate.model.ShedReason;
-import dev.floodgate.operators.shed.ChannelPolicy;
-import dev.floodgate.operators.shed.HotKeyPolicy;
 import dev.floodgate.operators.shed.ShedPolicy;
 import dev.floodgate.testing.ShedEvents;
+import dev.floodgate.testing.TestPolicies;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -63,16 +62,7 @@ class LoudCustomerSimulationTest {
     }
 
     private static Ages simulate(boolean withLoud) throws Exception {
-        ShedPolicy policy =
-                ShedPolicy.defaults()
-                        .withChannel(
-                                VOICE,
-                                ChannelPolicy.shed(
-                                        Duration.ofSeconds(5),
-                                        Duration.ofSeconds(2),
-                                        Priority.LOW,
-                                        Priority.NORMAL))
-                        .withHotKey(HotKeyPolicy.disabled());
+        ShedPolicy policy = TestPolicies.voiceSheds(Duration.ofSeconds(2));
         LanesConfig config =
                 LanesConfig.defaults().withMaxInFlight(VOICE, 2).withMaxInFlight(CHAT, 16);
         ArrayDeque<Interaction> log = arrivals(withLoud);

@@ -7,9 +7,8 @@ import dev.floodgate.model.Priority;
 import dev.floodgate.model.ProcessedEvent;
 import dev.floodgate.model.ShedEvent;
 import dev.floodgate.model.ShedReason;
-import dev.floodgate.operators.shed.ChannelPolicy;
-import dev.floodgate.operators.shed.HotKeyPolicy;
 import dev.floodgate.operators.shed.ShedPolicy;
+import dev.floodgate.testing.TestPolicies;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -50,16 +49,7 @@ class SecondLookTest {
      * {@code perSecond} voice events for 20 s (10% high), then 10 s without; the service stalls.
      */
     private void run(double perSecond) throws Exception {
-        ShedPolicy policy =
-                ShedPolicy.defaults()
-                        .withChannel(
-                                VOICE,
-                                ChannelPolicy.shed(
-                                        Duration.ofSeconds(5),
-                                        Duration.ofMillis(TARGET),
-                                        Priority.LOW,
-                                        Priority.NORMAL))
-                        .withHotKey(HotKeyPolicy.disabled());
+        ShedPolicy policy = TestPolicies.voiceSheds(Duration.ofMillis(TARGET));
         h =
                 new LanesHarness(
                         new ManualProcessor(),

@@ -7,6 +7,7 @@ import dev.floodgate.model.Interaction;
 import dev.floodgate.model.Priority;
 import dev.floodgate.model.ShedReason;
 import dev.floodgate.testing.ShedEvents;
+import dev.floodgate.testing.TestPolicies;
 import java.time.Duration;
 import org.apache.flink.metrics.groups.UnregisteredMetricsGroup;
 import org.junit.jupiter.api.BeforeEach;
@@ -28,16 +29,7 @@ class PredictiveAdmissionTest {
 
     @BeforeEach
     void open() {
-        ShedPolicy policy =
-                ShedPolicy.defaults()
-                        .withChannel(
-                                VOICE,
-                                ChannelPolicy.shed(
-                                        Duration.ofSeconds(5),
-                                        Duration.ofMillis(TARGET),
-                                        Priority.LOW,
-                                        Priority.NORMAL))
-                        .withHotKey(HotKeyPolicy.disabled());
+        ShedPolicy policy = TestPolicies.voiceSheds(Duration.ofMillis(TARGET));
         admission = new PredictiveAdmission(policy, new UnregisteredMetricsGroup());
     }
 
