@@ -68,6 +68,15 @@ public final class BenchOptions {
                     "throughput: also run the job at this checkpoint interval in every round, for its "
                             + "ratios beside those at --checkpoint-interval",
                     v -> v.equals("none") ? Optional.empty() : Optional.of(positiveDuration(v)));
+    static final TypedOption<Map<String, String>> COMPARE_CONF =
+            OPTIONS.parsed(
+                    "compare-conf",
+                    "none or a list of Flink settings key=value",
+                    "none",
+                    "throughput: also run the job with these Flink settings in every round (at"
+                            + " --compare-interval if given), e.g. state.backend.type=rocksdb,"
+                            + "execution.checkpointing.incremental=true as flink-conf ships",
+                    BenchOptions::flinkSettings);
     static final TypedOption<Integer> RAW_PIPE_THREADS =
             positive(
                     "raw-pipe-threads",
@@ -221,6 +230,7 @@ public final class BenchOptions {
     int parallelism;
     Duration checkpointInterval;
     Optional<Duration> compareInterval;
+    Map<String, String> compareConf;
     List<Duration> visibleIntervals;
     int visibleRate;
     Duration visibleTime;
@@ -282,6 +292,7 @@ public final class BenchOptions {
         o.parallelism = p.get(PARALLELISM);
         o.checkpointInterval = p.get(CHECKPOINT_INTERVAL);
         o.compareInterval = p.get(COMPARE_INTERVAL);
+        o.compareConf = p.get(COMPARE_CONF);
         o.rawPipeThreads = p.get(RAW_PIPE_THREADS);
         o.warmUpPasses = p.get(WARM_UP_PASSES);
         o.repeats = p.get(REPEATS);
@@ -359,6 +370,18 @@ public final class BenchOptions {
             }
         }
         return List.copyOf(args);
+    }
+
+    private static Map<String, String> flinkSettings(String v) {
+        Map<String, String> settings = new java.util.LinkedHashMap<>();
+        if (!v.equals("none")) {
+            for (String kv : v.split(",")) {
+                int eq = kv.indexOf('=');
+                check(kv, eq > 0 && eq < kv.length() - 1);
+                settings.put(kv.substring(0, eq), kv.substring(eq + 1));
+            }
+        }
+        return java.util.Collections.unmodifiableMap(settings);
     }
 
     private static String check(String v, boolean ok) {

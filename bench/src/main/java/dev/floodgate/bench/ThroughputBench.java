@@ -183,8 +183,9 @@ final class ThroughputBench {
                         LiveJobRun.Commit.AT_END_OF_LOG,
                         null);
         Compared compared = null;
-        if (o.compareInterval.isPresent()) {
-            Duration other = o.compareInterval.get();
+        if (o.compareInterval.isPresent() || !o.compareConf.isEmpty()) {
+            Duration other = o.compareInterval.orElse(o.checkpointInterval);
+            Configuration otherConf = Configuration.fromMap(o.compareConf);
             ProcessCpu otherCpu = new ProcessCpu();
             LiveJobRun.Measured otherJob =
                     LiveJobRun.run(
@@ -192,7 +193,7 @@ final class ThroughputBench {
                             "bench.live-cmp-" + i,
                             log,
                             o.events,
-                            new Configuration(),
+                            otherConf,
                             LiveJobRun.Commit.PERIODIC,
                             null,
                             other);
@@ -203,7 +204,7 @@ final class ThroughputBench {
                             "bench.live-cmp-end-" + i,
                             log,
                             o.events,
-                            new Configuration(),
+                            otherConf,
                             LiveJobRun.Commit.AT_END_OF_LOG,
                             null,
                             other);
@@ -211,11 +212,12 @@ final class ThroughputBench {
             r.note(
                     "round",
                     String.format(
-                            "round %d at %s: live job %.0f events/s at the end of the log, %.0f at"
+                            "round %d at %s %s: live job %.0f events/s at the end of the log, %.0f at"
                                     + " periodic checkpoints; ratios: end of the log %.2f, periodic %.2f,"
                                     + " processing %.2f, per CPU second %.2f",
                             i,
                             other,
+                            o.compareConf,
                             otherAtEnd.endToEndRate(),
                             otherJob.endToEndRate(),
                             otherAtEnd.endToEndRate() / (raw.events() / raw.seconds()),
@@ -357,8 +359,13 @@ final class ThroughputBench {
                 "ratio live job / raw pipe (events per CPU second)",
                 median(rounds, x -> x.jobPerCpu() / x.rawPerCpu()),
                 "x");
-        if (ctx.options.compareInterval.isPresent()) {
-            String at = "at " + ctx.options.compareInterval.get() + ": ";
+        BenchOptions o = ctx.options;
+        if (o.compareInterval.isPresent() || !o.compareConf.isEmpty()) {
+            String at =
+                    "at "
+                            + o.compareInterval.orElse(o.checkpointInterval)
+                            + (o.compareConf.isEmpty() ? "" : " " + o.compareConf)
+                            + ": ";
             r.put(
                     t,
                     at + "ratio live job / raw pipe (both commit at the end of the log)",

@@ -36,6 +36,9 @@ import java.util.PriorityQueue;
  * the input of every channel. Task thread only; the gauges read the volatile counts.
  */
 final class ChannelLane implements LaneLoad {
+    /** How long after a {@code high} event arrived the lane keeps a slot for the next one. */
+    static final long HIGH_RESERVE_MILLIS = 10_000;
+
     /** Decay window of the latency estimate. */
     private static final long LATENCY_TAU_MILLIS = 2_000;
 
@@ -58,6 +61,8 @@ final class ChannelLane implements LaneLoad {
     private final ArrayDeque<Pending> readyHigh = new ArrayDeque<>();
     private final PriorityQueue<Pending> readyOther = new PriorityQueue<>(BY_ARRIVAL);
     private final DecayingMean latency = new DecayingMean(LATENCY_TAU_MILLIS);
+    private final DecayingMean othersLatency = new DecayingMean(LATENCY_TAU_MILLIS);
+    private final LatencyFloor latencyFloor = new LatencyFloor();
 
     /**
      * Calls out, by start; finished ones leave from the head (one that hangs keeps those behind it
@@ -75,6 +80,9 @@ final class ChannelLane implements LaneLoad {
 
     /** Ready events, each counted once (a boosted one is in both queues). */
     private int ready;
+
+    /** When a {@code high} event last arrived ({@link #highArrived}); long ago if never. */
+    private long highArrivedAt = Long.MIN_VALUE / 2;
 
     /** Set when the lane may be able to start calls: {@link ProcessInLanes} pumps it. */
     boolean kick;
@@ -159,18 +167,55 @@ final class ChannelLane implements LaneLoad {
         queued--;
     }
 
-    boolean hasSlot(long now) {
-        return hasSlot(now, false);
+    /**
+     * Whether a call of the next ready event ({@code high} or not, {@link #nextIsHigh}) may start
+     * now; with {@code atLeastOne} a paused limit (0) still lets one call run at a time: the lane
+     * must settle before a checkpoint barrier, and a backfill that yields the service must not hold
+     * that barrier for its pause.
+     *
+     * <p>A slot for {@code high}: while {@code high} events arrive and the other calls queue at the
+     * service ({@link #reserving}), the others leave one slot of a limit of 2 or more free. A call
+     * queued at the service before a {@code high} one delays it by a whole call: in a flood, with
+     * every slot taken by normal and low calls and the service's queue FIFO, a {@code high} event
+     * waited for a slot of its lane and then behind the calls queued at the service (the 6x demo's
+     * voice {@code high} p99 1.6 s). The reserve costs a flooded lane at most the gap between an
+     * answer and its next call on one slot, and nothing while no {@code high} arrives or nothing
+     * queues at the service.
+     */
+    boolean hasSlot(long now, boolean atLeastOne, boolean high) {
+        int l = currentLimit(now);
+        if (atLeastOne) {
+            l = Math.max(1, l);
+        }
+        int slots = !high && l >= 2 && reserving(now) ? l - 1 : l;
+        return circuit.mayStart(inFlight, slots, now);
     }
 
     /**
-     * Whether a call may start now; with {@code atLeastOne} a paused limit (0) still lets one call
-     * run at a time: the lane must settle before a checkpoint barrier, and a backfill that yields
-     * the service must not hold that barrier for its pause.
+     * Whether the others leave a slot to {@code high}: a {@code high} event arrived within {@link
+     * #HIGH_RESERVE_MILLIS}, and the other calls wait at the service (their mean latency a quarter
+     * above the {@link LatencyFloor}). Without a queue at the service, a slot held back would idle
+     * one of its workers, and a {@code high} call waits for no queue anyway.
      */
-    boolean hasSlot(long now, boolean atLeastOne) {
-        int l = currentLimit(now);
-        return circuit.mayStart(inFlight, atLeastOne ? Math.max(1, l) : l, now);
+    private boolean reserving(long now) {
+        if (now - highArrivedAt >= HIGH_RESERVE_MILLIS) {
+            return false;
+        }
+        long floor = latencyFloor.millis();
+        return floor != Long.MAX_VALUE && othersLatency.mean() >= 1.25 * floor;
+    }
+
+    /** A {@code high} event arrived in this lane at {@code now}: the lane keeps a slot for it. */
+    void highArrived(long now) {
+        highArrivedAt = now;
+    }
+
+    /** Whether the event {@link #pollReady} returns next is {@code high} (own or inherited). */
+    boolean nextIsHigh() {
+        while (!readyHigh.isEmpty() && readyHigh.peekFirst().called) {
+            readyHigh.pollFirst();
+        }
+        return !readyHigh.isEmpty();
     }
 
     /** Calls that may be in flight now: the limit, at most the ceiling; remembered. */
@@ -234,9 +279,21 @@ final class ChannelLane implements LaneLoad {
 
     /** The service answered an attempt in {@code latency} ms, at {@code now}. */
     void answeredIn(long latency, long now) {
+        answeredIn(latency, now, false);
+    }
+
+    /**
+     * The same, for a call made as {@code high} or not: the others' latency says whether they queue
+     * at the service ({@link #reserving}; {@code high}'s calls beyond the limit queue by design).
+     */
+    void answeredIn(long latency, long now, boolean high) {
+        if (!high) {
+            othersLatency.add(now, latency);
+        }
         limit.answered(latency, inFlight, now);
         currentLimit(now);
         this.latency.add(now, latency);
+        latencyFloor.observe(latency, now);
     }
 
     @Override

@@ -5,6 +5,7 @@ import dev.floodgate.model.DeadLetter;
 import dev.floodgate.model.Interaction;
 import dev.floodgate.model.InteractionTypeInfo;
 import dev.floodgate.model.Lane;
+import dev.floodgate.model.Priority;
 import dev.floodgate.model.ProcessedEvent;
 import dev.floodgate.model.ShedEvent;
 import dev.floodgate.model.ShedReason;
@@ -225,9 +226,14 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
             shed(event, reason, detail(reason, event, now), now);
             return;
         }
+        if (event.priority == Priority.HIGH) {
+            lane.highArrived(now);
+        }
         waitForRoom(lane);
         long predicted = admission.lastPredictedWaitMillis();
-        if (!lane.hasReady() && lane.hasSlot(now) && admitted.idle(event.customerId)) {
+        if (!lane.hasReady()
+                && lane.hasSlot(now, false, event.priority == Priority.HIGH)
+                && admitted.idle(event.customerId)) {
             callAtOnce(event, lane, now, predicted);
             return;
         }
@@ -323,7 +329,7 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
                 shed(p.event, ShedReason.CIRCUIT_OPEN, "circuit opened while queued", now);
                 continue;
             }
-            if (!lane.hasSlot(now, settling)) {
+            if (!lane.hasSlot(now, settling, lane.nextIsHigh())) {
                 resumeLater(lane, now);
                 return;
             }
@@ -549,7 +555,7 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
                         ? at - p.startedAt
                         : ((p.answeredNanos != 0 ? p.answeredNanos : System.nanoTime()) - retried)
                                 / 1_000_000;
-        lane.answeredIn(Math.max(0, latency), at);
+        lane.answeredIn(Math.max(0, latency), at, p.boosted || p.high());
         boolean wasOpen = lane.circuit.isOpen();
         lane.circuit.answered(p.generation, p.probe);
         if (wasOpen && !lane.circuit.isOpen()) {

@@ -23,10 +23,11 @@ import org.junit.jupiter.api.Test;
 /**
  * Predictive admission against a simulated voice lane with a controllable clock (1 ms steps): a
  * service of {@code SLOTS} calls at a time of {@code LATENCY} each (capacity {@code SLOTS /
- * LATENCY}: 10 calls/s) fed by the real {@link ChannelLane} (the admitted events, {@code high}
- * first, by arrival) and the real {@link ShedPolicy}'s admission, told of each result (its closed
- * loop). Arrivals of 10% high, 45% normal, 45% low, each of its own customer, in phases of given
- * rates: evenly spaced, or Poisson with random priorities. The test only moves time.
+ * LATENCY}: 10 calls/s; a call beyond them, a {@code high} one over the limit, queues FIFO) fed by
+ * the real {@link ChannelLane} (the admitted events, {@code high} first, by arrival) and the real
+ * {@link ShedPolicy}'s admission, told of each result (its closed loop). Arrivals of 10% high, 45%
+ * normal, 45% low, each of its own customer, in phases of given rates: evenly spaced, or Poisson
+ * with random priorities. The test only moves time.
  */
 class AdmissionSimulationTest {
     private static final long LATENCY = 200;
@@ -105,6 +106,7 @@ class AdmissionSimulationTest {
         ChannelLane lane =
                 new ChannelLane(Channel.VOICE, SLOTS, 10_000, new CircuitBreaker(5, 10_000));
         PriorityQueue<long[]> running = new PriorityQueue<>((a, b) -> Long.compare(a[0], b[0]));
+        java.util.ArrayDeque<long[]> atService = new java.util.ArrayDeque<>();
         List<Pending> all = new ArrayList<>();
         List<Fate> fates = new ArrayList<>();
         long end = 0;
@@ -132,6 +134,11 @@ class AdmissionSimulationTest {
             }
             while (!running.isEmpty() && running.peek()[0] <= now) {
                 long[] done = running.poll();
+                long[] waiting = atService.poll();
+                if (waiting != null) {
+                    waiting[0] = now + latency; // a worker takes the service's oldest call
+                    running.add(waiting);
+                }
                 Pending p = all.get((int) done[2]);
                 lane.finished(p);
                 lane.answeredIn(now - done[1], now);
@@ -154,6 +161,9 @@ class AdmissionSimulationTest {
                     fates.add(new Fate(now, prio, true, -1));
                     continue;
                 }
+                if (prio == Priority.HIGH) {
+                    lane.highArrived(now);
+                }
                 Pending p = new Pending(e, lane, all.size());
                 p.admittedAt = now;
                 p.predictedWait = admission.lastPredictedWaitMillis();
@@ -164,7 +174,8 @@ class AdmissionSimulationTest {
                 p.startedAt = fates.size() - 1; // the fate's index, until it is called
             }
             Pending next;
-            while (lane.hasSlot(now) && (next = lane.pollReady()) != null) {
+            while (lane.hasSlot(now, false, lane.nextIsHigh())
+                    && (next = lane.pollReady()) != null) {
                 lane.dequeued(next);
                 long fate = next.startedAt;
                 if (!next.high()
@@ -176,7 +187,12 @@ class AdmissionSimulationTest {
                 }
                 next.startedAt = now;
                 lane.started(next);
-                running.add(new long[] {now + latency, now, next.arrival, fate});
+                long[] call = {now + latency, now, next.arrival, fate};
+                if (running.size() < SLOTS) {
+                    running.add(call);
+                } else {
+                    atService.add(call); // beyond its workers a call queues at the service
+                }
             }
             busy += running.size();
             if (recoveredAt < 0 && lastFloodEnd >= 0 && now >= lastFloodEnd && lane.work() == 0) {
