@@ -174,20 +174,26 @@ final class ChannelLane implements LaneLoad {
      * that barrier for its pause.
      *
      * <p>A slot for {@code high}: while {@code high} events arrive and the other calls queue at the
-     * service ({@link #reserving}), the others leave one slot of a limit of 2 or more free. A call
-     * queued at the service before a {@code high} one delays it by a whole call: in a flood, with
-     * every slot taken by normal and low calls and the service's queue FIFO, a {@code high} event
-     * waited for a slot of its lane and then behind the calls queued at the service (the 6x demo's
-     * voice {@code high} p99 1.6 s). The reserve costs a flooded lane at most the gap between an
-     * answer and its next call on one slot, and nothing while no {@code high} arrives or nothing
-     * queues at the service.
+     * service ({@link #reserving}), the others leave one slot of a limit of 2 or more free, and
+     * {@code high} may take one beyond the limit (a second {@code high} event need not wait for a
+     * slot of its own lane when the service pools the subtasks' calls). A call queued at the
+     * service before a {@code high} one delays it by a whole call: in a flood, with every slot
+     * taken by normal and low calls and the service's queue FIFO, a {@code high} event waited for a
+     * slot of its lane and then behind the calls queued at the service (the 6x demo's voice {@code
+     * high} p99 1.6 s). The reserve costs a flooded lane at most the gap between an answer and its
+     * next call on one slot, and nothing while no {@code high} arrives or nothing queues at the
+     * service; the call beyond the limit is only {@code high}'s, and only where calls queue at the
+     * service anyway.
      */
     boolean hasSlot(long now, boolean atLeastOne, boolean high) {
         int l = currentLimit(now);
         if (atLeastOne) {
             l = Math.max(1, l);
         }
-        int slots = !high && l >= 2 && reserving(now) ? l - 1 : l;
+        int slots = l;
+        if (l >= 2 && reserving(now)) {
+            slots = high ? l + 1 : l - 1;
+        }
         return circuit.mayStart(inFlight, slots, now);
     }
 

@@ -137,10 +137,11 @@ class HighReserveTest {
         long p99 = highLatencies.get((int) (highLatencies.size() * 0.99));
         long p50 = highLatencies.get(highLatencies.size() / 2);
         // without the reserve p50 580 ms, p99 1,110 ms: each lane's two slots held normal and low
-        // calls, one of them queued at the service; with it 360 / 920 ms (344 high events)
+        // calls, one of them queued at the service; with the slot kept for high 360 / 920 ms, and
+        // with high's one call beyond the limit too 370 / 770 ms (344 high events)
         assertThat(p50).as("high p50 of %d", highLatencies.size()).isLessThanOrEqualTo(450);
-        assertThat(p99).as("high p99 of %d", highLatencies.size()).isLessThanOrEqualTo(1_000);
-        assertThat(maxInFlightDuringFlood).as("the limit").isLessThanOrEqualTo(2);
+        assertThat(p99).as("high p99 of %d", highLatencies.size()).isLessThanOrEqualTo(850);
+        assertThat(maxInFlightDuringFlood).as("the limit and one for high").isLessThanOrEqualTo(3);
         assertThat(maxInFlightAfterReserve)
                 .as("no high for %d ms: the whole limit", ChannelLane.HIGH_RESERVE_MILLIS)
                 .isEqualTo(2);
