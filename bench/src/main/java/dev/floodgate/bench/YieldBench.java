@@ -45,10 +45,11 @@ final class YieldBench {
 
     /**
      * Which runs (environment {@code
-     * FLOODGATE_YIELD_RUNS=alone,fixed,yielding,priority,priority-fixed}, all by default): live
-     * alone (with and without the flood), the drain with fixed limits and yielding at the FIFO
-     * service, and with the priority header at the service that serves by priority, yielding and
-     * with fixed limits.
+     * FLOODGATE_YIELD_RUNS=alone,fixed,yielding,priority,priority-fixed,priority-one}, all but the
+     * last by default): live alone (with and without the flood), the drain with fixed limits and
+     * yielding at the FIFO service, and with the priority header at the service that serves by
+     * priority, yielding and with fixed limits, and (priority-one, 50% load only) at one call in
+     * flight: the drain leaves a worker to live traffic.
      */
     static java.util.Set<String> runs() {
         String runs = System.getenv("FLOODGATE_YIELD_RUNS");
@@ -105,6 +106,22 @@ final class YieldBench {
                 Run flood = run(ctx, s, mode + "-flood", yield, PRIORITY_HEADER, 400, true, 150);
                 flood.reportFlood(ctx, what + ", 3x flood at " + FLOOD_AT + " s");
             }
+            if (runs.contains("priority-one")) {
+                // the drain never holds more than one of the 2 workers: the other stays live's
+                String what = "priority header, one drain call at most";
+                Run half =
+                        run(
+                                ctx,
+                                s,
+                                "priority-one-half",
+                                false,
+                                PRIORITY_HEADER,
+                                250,
+                                false,
+                                150,
+                                1);
+                half.report(ctx, what + ", 50% live");
+            }
         }
     }
 
@@ -118,6 +135,21 @@ final class YieldBench {
             int backlog,
             boolean flood,
             int capSeconds)
+            throws Exception {
+        return run(ctx, service, name, yield, header, backlog, flood, capSeconds, 0);
+    }
+
+    /** The same; {@code drainCalls} above 0: the drain at parallelism 1 with that many calls. */
+    static Run run(
+            BenchContext ctx,
+            CapacityLimitedService service,
+            String name,
+            boolean yield,
+            String header,
+            int backlog,
+            boolean flood,
+            int capSeconds,
+            int drainCalls)
             throws Exception {
         String prefix = "bench.yield." + name;
         JobClient drain = null;
@@ -161,7 +193,7 @@ final class YieldBench {
                         t0);
         if (backlog > 0) {
             StreamExecutionEnvironment env = ctx.environment(new Configuration());
-            BackfillJob.build(env, options(ctx, service, prefix, yield, header));
+            BackfillJob.build(env, options(ctx, service, prefix, yield, header, drainCalls));
             drain = env.executeAsync(prefix);
         }
         long[] voice = new long[capSeconds + 1];
@@ -264,10 +296,14 @@ final class YieldBench {
             CapacityLimitedService service,
             String prefix,
             boolean yield,
-            String header) {
+            String header,
+            int drainCalls) {
         List<String> args =
                 new java.util.ArrayList<>(
                         header == null ? List.of() : List.of("--drain-priority-header", header));
+        if (drainCalls > 0) {
+            args.addAll(List.of("--max-in-flight-voice", Integer.toString(drainCalls)));
+        }
         args.addAll(
                 List.of(
                         "--bootstrap-servers",
@@ -297,7 +333,7 @@ final class YieldBench {
                         "--checkpoint-interval",
                         "2s",
                         "--parallelism",
-                        Integer.toString(ctx.options.parallelism),
+                        Integer.toString(drainCalls > 0 ? 1 : ctx.options.parallelism),
                         "--transaction-timeout",
                         "10min"));
         return FloodgateOptions.fromArgs(args.toArray(String[]::new), JobKind.BACKFILL);
