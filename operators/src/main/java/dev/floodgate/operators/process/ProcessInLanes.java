@@ -15,7 +15,6 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.flink.api.common.operators.MailboxExecutor;
@@ -57,9 +56,9 @@ import org.slf4j.LoggerFactory;
  * finishes: backpressure to the source.
  *
  * <p>Threads: results and failed attempts arrive on the processor's or the retry scheduler's
- * threads and are handed to the task thread through the mailbox; all state is touched by the task
- * thread only. Calls still running when the operator closes are cancelled ({@link
- * ProcessEvents#close}).
+ * threads and are handed to the task thread through the mailbox ({@link LaneOutcomes}); all state
+ * is touched by the task thread only. Calls still running when the operator closes are cancelled
+ * ({@link ProcessEvents#close}).
  *
  * <p>State: the admitted events (queued and in flight) of each customer, in arrival order, in keyed
  * list state {@link #PENDING}, written for the customers that changed at each snapshot and cleared
@@ -74,7 +73,7 @@ import org.slf4j.LoggerFactory;
  * order). A barrier waits for that at most {@link LanesConfig#settleTimeout()}, and so does the
  * input for room in a full lane (a barrier may wait behind it); the events still without an outcome
  * then are shed again, each customer's in order ({@link SettleTimeout}); a processing-time timer at
- * the deadline wakes the wait.
+ * the deadline wakes the wait ({@link LaneSettling}).
  */
 public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
         implements OneInputStreamOperator<Interaction, ProcessedEvent>, BoundedOneInput {
@@ -107,23 +106,11 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
     private transient TypeSerializer<Interaction> copier;
     private transient boolean pumping;
 
-    /** In {@link #settle}: every lane may call, at least one at a time, whatever its limit. */
-    private transient boolean settling;
+    /** The settles and the input's wait for room ({@link LaneSettling}). */
+    private transient LaneSettling settling;
 
-    /** With {@link LanesConfig#settleAtCheckpoints()}: its bound; else null. */
-    private transient SettleTimeout settle;
-
-    /**
-     * Settling: when the input began to wait for room in a full lane ({@link #waitForRoom}), if the
-     * record being processed, or the last one, waited; else {@link #NO_WAIT}. A barrier may have
-     * waited since then, so its settle ends no later than the timeout after it.
-     */
-    private transient long inputWaitSince;
-
-    /** The deadline of the wait under way in {@link #yieldUntil}, else NO_WAIT (for tests). */
-    private transient volatile long waitDeadline;
-
-    private static final long NO_WAIT = Long.MIN_VALUE;
+    /** Follows the calls to their outcome, and sends the sheds ({@link LaneOutcomes}). */
+    private transient LaneOutcomes outcomes;
 
     ProcessInLanes(
             StreamOperatorParameters<ProcessedEvent> parameters,
@@ -142,10 +129,7 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
     public void initializeState(StateInitializationContext context) throws Exception {
         super.initializeState(context);
         restored = new ArrayList<>();
-        inputWaitSince = NO_WAIT;
-        waitDeadline = NO_WAIT;
         if (config.settleAtCheckpoints()) {
-            settle = new SettleTimeout(config.settleTimeout().toMillis());
             return; // settled at every checkpoint: nothing admitted to keep (see snapshotState)
         }
         pendingState = context.getKeyedStateStore().getListState(PENDING);
@@ -190,6 +174,29 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
             slo[c.ordinal()] = admissionPolicy.sloMillis(c);
         }
         metrics = new LaneMetrics(getMetricGroup(), byChannel, slo);
+        settling =
+                new LaneSettling(
+                        config,
+                        lanes,
+                        admitted,
+                        metrics,
+                        mailbox,
+                        getProcessingTimeService(),
+                        this::pump,
+                        (p, detail, t) ->
+                                outcomes.shed(p.event, ShedReason.SERVICE_UNAVAILABLE, detail, t));
+        outcomes =
+                new LaneOutcomes(
+                        calls,
+                        config.processing(),
+                        mailbox,
+                        getProcessingTimeService(),
+                        admitted,
+                        admission,
+                        metrics,
+                        output,
+                        settling.timeout(),
+                        this::pump);
         copier =
                 getExecutionConfig().isObjectReuseEnabled()
                         ? new InteractionTypeInfo()
@@ -209,27 +216,23 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
 
     @Override
     public void processElement(StreamRecord<Interaction> record) throws Exception {
-        inputWaitSince = NO_WAIT; // a barrier before this record did not wait for it
+        settling.recordArrived(); // a barrier before this record did not wait for it
         Interaction event = copier == null ? record.getValue() : copier.copy(record.getValue());
         ChannelLane lane = lanes[event.channel.ordinal()];
         long now = getProcessingTimeService().getCurrentProcessingTime();
         if (lane.circuit.rejects(now)) {
-            shed(
-                    event,
-                    ShedReason.CIRCUIT_OPEN,
-                    "circuit open until " + lane.circuit.openUntil(),
-                    now);
+            outcomes.shed(event, ShedReason.CIRCUIT_OPEN, ShedDetails.circuitOpen(lane), now);
             return;
         }
         ShedReason reason = admission.decide(event, now, lane);
         if (reason != null) {
-            shed(event, reason, detail(reason, event, now), now);
+            outcomes.shed(event, reason, ShedDetails.decided(reason, event, now, admission), now);
             return;
         }
         if (event.priority == Priority.HIGH) {
             lane.highArrived(now);
         }
-        waitForRoom(lane);
+        settling.waitForRoom(lane);
         long predicted = admission.lastPredictedWaitMillis();
         if (!lane.hasReady()
                 && lane.hasSlot(now, false, event.priority == Priority.HIGH)
@@ -239,13 +242,8 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
         }
         Pending p = admitted.admit(event, lane, config.maxQueuedPerCustomer());
         if (p == null) {
-            shed(
-                    event,
-                    ShedReason.CUSTOMER_BACKLOG,
-                    "the customer has "
-                            + config.maxQueuedPerCustomer()
-                            + " events in the lane already",
-                    now);
+            String detail = ShedDetails.customerBacklog(config.maxQueuedPerCustomer());
+            outcomes.shed(event, ShedReason.CUSTOMER_BACKLOG, detail, now);
             return;
         }
         p.admittedAt = now;
@@ -268,14 +266,7 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
         p.predictedWait = predicted;
         metrics.admitted(event.channel, event.priority);
         start(lane, p, now);
-        CompletableFuture<String> f = calls.call(event);
-        if (f.isDone() && !f.isCompletedExceptionally()) {
-            finish(p, calls.succeeded(event, f.join()));
-            pump();
-        } else {
-            admitted.calledAtOnce(p);
-            follow(p, f);
-        }
+        outcomes.callAtOnce(p);
     }
 
     /** Admitted before the checkpoint: admitted again, whatever the bounds say now. */
@@ -326,10 +317,10 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
                 }
                 lane.dequeued(p);
                 admitted.done(p);
-                shed(p.event, ShedReason.CIRCUIT_OPEN, "circuit opened while queued", now);
+                outcomes.shed(p.event, ShedReason.CIRCUIT_OPEN, "circuit opened while queued", now);
                 continue;
             }
-            if (!lane.hasSlot(now, settling, lane.nextIsHigh())) {
+            if (!lane.hasSlot(now, settling.isSettling(), lane.nextIsHigh())) {
                 resumeLater(lane, now);
                 return;
             }
@@ -342,11 +333,11 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
                     && p.predictedWait >= 0 // admitted by a decision, not restored
                     && admission.lateInQueue(p.event, now, p.admittedAt, p.predictedWait, lane)) {
                 admitted.done(p);
-                shed(p.event, ShedReason.PREDICTED_WAIT, lateDetail(p, now), now);
+                outcomes.shed(p.event, ShedReason.PREDICTED_WAIT, ShedDetails.late(p, now), now);
                 continue;
             }
             start(lane, p, now);
-            call(p);
+            outcomes.call(p);
         }
     }
 
@@ -376,217 +367,6 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
                             lane.kick = true;
                             pump();
                         });
-    }
-
-    private void call(Pending p) {
-        CompletableFuture<String> f = calls.call(p.event);
-        if (f.isDone() && !f.isCompletedExceptionally()) {
-            completed(p, calls.succeeded(p.event, f.join()));
-        } else {
-            follow(p, f);
-        }
-    }
-
-    /** Follows a call that did not answer at once: its retries, timeout and final outcome. */
-    private void follow(Pending p, CompletableFuture<String> f) {
-        new Attempts(
-                        calls,
-                        calls.scheduler(),
-                        config.processing(),
-                        p.event,
-                        new MailboxResult(
-                                mailbox,
-                                o -> completed(p, o),
-                                () ->
-                                        p.arrived(
-                                                getProcessingTimeService()
-                                                        .getCurrentProcessingTime())),
-                        new LaneAttempts(p))
-                .follow(f);
-    }
-
-    /** Tells the lane's circuit of each failed attempt of {@code p}, through the mailbox. */
-    private final class LaneAttempts implements Attempts.Listener {
-        private final Pending p;
-
-        LaneAttempts(Pending p) {
-            this.p = p;
-        }
-
-        @Override
-        public void retrying() {
-            p.retryStartedNanos = System.nanoTime();
-        }
-
-        @Override
-        public void attemptFailed(Throwable error) {
-            try {
-                mailbox.execute(() -> failedAttempt(p, error), "lane attempt failed");
-            } catch (java.util.concurrent.RejectedExecutionException closed) {
-                // the task is closing
-            }
-        }
-
-        @Override
-        public boolean mayRetry() {
-            // volatile reads: at worst one retry more
-            return !p.lane.circuit.isOpen() && (settle == null || !settle.isAbandoned(p));
-        }
-    }
-
-    private void failedAttempt(Pending p, Throwable error) {
-        if (settle != null && settle.isAbandoned(p)) {
-            return; // its lane heard one loss at the deadline (SettleTimeout)
-        }
-        ChannelLane lane = p.lane;
-        long now = getProcessingTimeService().getCurrentProcessingTime();
-        lane.limit.failed(now);
-        if (lane.circuit.failed(p.generation, p.probe, now)) {
-            LOG.warn(
-                    "Lane {}: circuit open until {} after failed calls, last: {}; its events go to the shed lane",
-                    lane.channel.wireName(),
-                    lane.circuit.openUntil(),
-                    ProcessEvents.describe(error));
-            lane.kick = true;
-            pump();
-        }
-    }
-
-    /** A call's final outcome, on the task thread: its customer's next event is ready. */
-    private void completed(Pending p, ProcessOutcome outcome) {
-        if (settle != null && settle.abandonedCallEnded(p)) {
-            // shed again at a settle deadline: nothing goes out; its slot is free now
-            p.lane.finished(p);
-            p.lane.kick = true;
-            pump();
-            return;
-        }
-        if (outcome.congested) {
-            // "not now": p stays admitted, at the head of its customer's queue
-            p.lane.finished(p);
-            congested(
-                    p,
-                    outcome.retryAfterMillis,
-                    getProcessingTimeService().getCurrentProcessingTime());
-            return;
-        }
-        admitted.done(p);
-        finish(p, outcome);
-        p.lane.kick = true;
-        pump();
-    }
-
-    /**
-     * The outcome of {@code p}'s call: its slot is free, and its result, shed or dead letter out.
-     */
-    private void finish(Pending p, ProcessOutcome outcome) {
-        long now = getProcessingTimeService().getCurrentProcessingTime();
-        ChannelLane lane = p.lane;
-        lane.finished(p);
-        if (outcome.processed != null) {
-            answered(p, now);
-            admission.processed(p.event, now, p.admittedAt, p.predictedWait);
-            metrics.processed(p.event.channel, p.event.priority, outcome.processed.ageMillis());
-            output.collect(new StreamRecord<>(outcome.processed, p.event.logTimestamp));
-        } else if (outcome.transientFailure) {
-            // the circuit heard of this failure already, attempt by attempt (failedAttempt)
-            if (outcome.serviceRejected) {
-                metrics.serviceRejected(p.event.channel);
-            }
-            shed(p.event, ShedReason.SERVICE_UNAVAILABLE, outcome.failed.error, now);
-        } else {
-            answered(p, now);
-            output.collect(FAILED, new StreamRecord<>(outcome.failed, p.event.logTimestamp));
-        }
-    }
-
-    /**
-     * The service said "not now" to {@code p} (with {@link ProcessingConfig#requeueOnCongestion}):
-     * a loss for the lane's limit, nothing for its circuit (the service is up, and busy). {@code p}
-     * stays admitted at the head of its customer's queue and counts as queued; after the
-     * Retry-After (at most the total timeout) or a jittered backoff that grows with its
-     * congestions, it is ready again, and called when the limit lets it (in {@link #settle}, one at
-     * a time as usual: the wait, not the limit, paces it there).
-     */
-    private void congested(Pending p, long retryAfterMillis, long now) {
-        ChannelLane lane = p.lane;
-        metrics.congested(p.event.channel);
-        lane.limit.congested(now, retryAfterMillis);
-        lane.currentLimit(now);
-        ProcessingConfig cfg = config.processing();
-        long backoff = Attempts.jittered(Attempts.backoffNanos(cfg, p.congestions++)) / 1_000_000;
-        long wait =
-                Math.max(
-                        1,
-                        Math.max(backoff, Math.min(retryAfterMillis, cfg.totalTimeout.toMillis())));
-        lane.admitted(p); // queued again: the lane's bound counts it while it waits
-        if (settle != null) {
-            settle.waitsAfterCongestion(p);
-        }
-        getProcessingTimeService()
-                .registerTimer(
-                        now + wait,
-                        t -> {
-                            if (settle != null && !settle.endsWait(p)) {
-                                return; // shed again at a settle deadline meanwhile
-                            }
-                            boolean inherits = p.boosted;
-                            p.boosted = false;
-                            p.called = false;
-                            p.retryStartedNanos = 0;
-                            lane.ready(p, inherits);
-                            pump();
-                        });
-        lane.kick = true;
-        pump();
-    }
-
-    /**
-     * The service answered {@code p}'s last attempt: its latency counts, the circuit hears. The
-     * latency ends when the answer arrived ({@link Pending#answeredAt}), not when the task got to
-     * it.
-     */
-    private void answered(Pending p, long now) {
-        ChannelLane lane = p.lane;
-        long at = p.answeredAt != 0 ? Math.min(p.answeredAt, now) : now;
-        long retried = p.retryStartedNanos;
-        long latency =
-                retried == 0
-                        ? at - p.startedAt
-                        : ((p.answeredNanos != 0 ? p.answeredNanos : System.nanoTime()) - retried)
-                                / 1_000_000;
-        lane.answeredIn(Math.max(0, latency), at, p.boosted || p.high());
-        boolean wasOpen = lane.circuit.isOpen();
-        lane.circuit.answered(p.generation, p.probe);
-        if (wasOpen && !lane.circuit.isOpen()) {
-            LOG.info("Lane {}: its service answers again, circuit closed", lane.channel.wireName());
-        }
-    }
-
-    private void shed(Interaction event, ShedReason reason, String detail, long now) {
-        metrics.shed(event.channel, event.priority, reason, now);
-        output.collect(
-                SHED, new StreamRecord<>(ShedEvent.of(event, reason, detail), event.logTimestamp));
-    }
-
-    private static String lateDetail(Pending p, long now) {
-        return "late in the queue: age "
-                + p.event.ageAt(now)
-                + " ms, admitted at age "
-                + p.event.ageAt(p.admittedAt)
-                + " ms with a predicted wait of "
-                + p.predictedWait
-                + " ms";
-    }
-
-    private String detail(ShedReason reason, Interaction e, long now) {
-        return reason == ShedReason.PREDICTED_WAIT
-                ? "age "
-                        + e.ageAt(now)
-                        + " ms, predicted wait "
-                        + admission.lastPredictedWaitMillis()
-                        + " ms"
-                : null;
     }
 
     @Override
@@ -621,7 +401,7 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
     public void prepareSnapshotPreBarrier(long checkpointId) throws Exception {
         super.prepareSnapshotPreBarrier(checkpointId);
         if (config.settleAtCheckpoints()) {
-            settle("at checkpoint " + checkpointId);
+            settling.settle("at checkpoint " + checkpointId);
         }
     }
 
@@ -635,96 +415,7 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
     /** At the end of a bounded input (a drain, a replay): waits for every admitted event. */
     @Override
     public void endInput() throws Exception {
-        settle("at the end of the input");
-    }
-
-    /**
-     * Waits until every admitted event has its outcome; settling at checkpoints, at most the settle
-     * timeout, counted from when the input began to wait for room if the last record did (a barrier
-     * may have waited behind it since), after which the events still without one are shed again
-     * ({@link SettleTimeout}).
-     */
-    private void settle(String at) throws InterruptedException {
-        settling = true;
-        try {
-            for (ChannelLane lane : lanes) {
-                lane.kick = true; // a paused lane calls again, one at a time
-            }
-            pump();
-            if (settle == null) {
-                while (admitted.size() > 0) {
-                    mailbox.yield();
-                }
-                return;
-            }
-            long now = getProcessingTimeService().getCurrentProcessingTime();
-            long since = inputWaitSince == NO_WAIT ? now : inputWaitSince;
-            yieldUntil(since + settle.timeoutMillis, () -> admitted.size() > 0);
-            if (admitted.size() > 0) {
-                now = getProcessingTimeService().getCurrentProcessingTime();
-                settle.shedUnsettled(
-                        lanes,
-                        admitted,
-                        metrics,
-                        (p, detail, t) -> shed(p.event, ShedReason.SERVICE_UNAVAILABLE, detail, t),
-                        now,
-                        now - since,
-                        at);
-            }
-        } finally {
-            settling = false;
-            inputWaitSince = NO_WAIT;
-        }
-    }
-
-    /**
-     * Waits until {@code lane} has room (results free it; until then the input waits:
-     * backpressure). Settling at checkpoints, no longer than the settle timeout: the operator
-     * cannot see a barrier waiting behind this record, and a barrier waits no longer than that;
-     * after it the event is admitted beyond the lane's bound (one per timeout), the barrier reaches
-     * {@link #settle} with its deadline passed, and what the lanes hold is shed again there.
-     */
-    private void waitForRoom(ChannelLane lane) throws InterruptedException {
-        if (settle == null) {
-            while (lane.full()) {
-                mailbox.yield();
-            }
-            return;
-        }
-        if (lane.full()) {
-            inputWaitSince = getProcessingTimeService().getCurrentProcessingTime();
-            yieldUntil(inputWaitSince + settle.timeoutMillis, lane::full);
-        }
-    }
-
-    /**
-     * Yields to the mailbox (results, retries, timers) while {@code waiting} holds, until the
-     * processing time reaches {@code deadline}: a processing-time timer at the deadline wakes the
-     * mailbox when nothing else does (the harness's clock in tests).
-     */
-    private void yieldUntil(long deadline, java.util.function.BooleanSupplier waiting)
-            throws InterruptedException {
-        java.util.concurrent.ScheduledFuture<?> wake = null;
-        try {
-            while (waiting.getAsBoolean()
-                    && getProcessingTimeService().getCurrentProcessingTime() < deadline) {
-                if (wake == null || wake.isDone()) { // a timer that fired early: again
-                    // a mail wakes the yield wherever the timer service runs its callbacks
-                    wake =
-                            getProcessingTimeService()
-                                    .registerTimer(
-                                            deadline,
-                                            t -> mailbox.execute(() -> {}, "lanes: wait deadline"));
-                    waitDeadline = deadline;
-                }
-                mailbox.yield();
-            }
-        } finally {
-            waitDeadline = NO_WAIT;
-            if (wake != null) {
-                wake.cancel(false);
-            }
-        }
+        settling.settle("at the end of the input");
     }
 
     @Override
@@ -751,11 +442,11 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
 
     /** The deadline of the bounded wait under way, else {@link Long#MIN_VALUE} (for tests). */
     long waitDeadline() {
-        return waitDeadline;
+        return settling.waitDeadline();
     }
 
     /** Calls abandoned at a settle deadline whose outcome has not come yet (for tests). */
     int abandonedCalls() {
-        return settle == null ? 0 : settle.abandonedCalls();
+        return settling.abandonedCalls();
     }
 }
