@@ -63,9 +63,10 @@ import org.slf4j.LoggerFactory;
  * <p>State: the admitted events (queued and in flight) of each customer, in arrival order, in keyed
  * list state {@link #PENDING}, written for the customers that changed at each snapshot and cleared
  * when a customer has none left; on restore (any parallelism: it is keyed) they are queued and
- * called again, so an output is emitted exactly once, in the checkpoint after its call. No timers.
- * Watermarks are forwarded as they come: outputs are not ordered against them (no downstream
- * operator uses event time).
+ * called again, so an output is emitted exactly once, in the checkpoint after its call. No keyed
+ * timers; processing-time callbacks of the operator's own (not in state): a paused lane's resume, a
+ * "not now"'s backoff, the settle deadline's wake-up. Watermarks are forwarded as they come:
+ * outputs are not ordered against them (no downstream operator uses event time).
  *
  * <p>With {@link LanesConfig#settleAtCheckpoints()} (the drain) every admitted event has its
  * outcome before each barrier, so there is no state, and the operator may run on a stream that is
