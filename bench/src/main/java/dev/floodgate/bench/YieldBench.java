@@ -66,13 +66,14 @@ final class YieldBench {
                 ServiceOptions.defaults().channel(Channel.VOICE, 2, Duration.ofMillis(200));
         try (CapacityLimitedService s = new CapacityLimitedService(service).start()) {
             if (runs.contains("alone")) {
-                Run alone = run(ctx, s, "alone", false, null, 0, false, 60);
+                Run alone = run(ctx, s, "alone", false, null, 0, false, 60, 0);
                 ctx.results.put(
                         "yield", "live alone: live p50", alone.live.latency(0.5, 10, 60), "ms");
                 ctx.results.put(
                         "yield", "live alone: live p99", alone.live.latency(0.99, 10, 60), "ms");
                 alone.reportLive(ctx, "live alone", 10, 60);
-                Run flood = run(ctx, s, "alone-flood", false, null, 0, true, FLOOD_AT + FLOOD_FOR);
+                Run flood =
+                        run(ctx, s, "alone-flood", false, null, 0, true, FLOOD_AT + FLOOD_FOR, 0);
                 flood.reportLive(
                         ctx, "live alone, 3x flood s 10-30", FLOOD_AT + 10, FLOOD_AT + FLOOD_FOR);
             }
@@ -81,9 +82,9 @@ final class YieldBench {
                 if (!runs.contains(mode)) {
                     continue;
                 }
-                Run half = run(ctx, s, mode + "-half", yield, null, 250, false, 150);
+                Run half = run(ctx, s, mode + "-half", yield, null, 250, false, 150, 0);
                 half.report(ctx, mode + ", 50% live");
-                Run flood = run(ctx, s, mode + "-flood", yield, null, 400, true, 150);
+                Run flood = run(ctx, s, mode + "-flood", yield, null, 400, true, 150, 0);
                 flood.reportFlood(ctx, mode + ", 3x flood at " + FLOOD_AT + " s");
             }
         }
@@ -101,9 +102,9 @@ final class YieldBench {
                     continue;
                 }
                 String what = yield ? "priority header, yielding" : "priority header, fixed limits";
-                Run half = run(ctx, s, mode + "-half", yield, PRIORITY_HEADER, 250, false, 150);
+                Run half = run(ctx, s, mode + "-half", yield, PRIORITY_HEADER, 250, false, 150, 0);
                 half.report(ctx, what + ", 50% live");
-                Run flood = run(ctx, s, mode + "-flood", yield, PRIORITY_HEADER, 400, true, 150);
+                Run flood = run(ctx, s, mode + "-flood", yield, PRIORITY_HEADER, 400, true, 150, 0);
                 flood.reportFlood(ctx, what + ", 3x flood at " + FLOOD_AT + " s");
             }
             if (runs.contains("priority-one")) {
@@ -125,21 +126,10 @@ final class YieldBench {
         }
     }
 
-    /** One run: live calls from the start, a drain of {@code backlog} submitted at once. */
-    static Run run(
-            BenchContext ctx,
-            CapacityLimitedService service,
-            String name,
-            boolean yield,
-            String header,
-            int backlog,
-            boolean flood,
-            int capSeconds)
-            throws Exception {
-        return run(ctx, service, name, yield, header, backlog, flood, capSeconds, 0);
-    }
-
-    /** The same; {@code drainCalls} above 0: the drain at parallelism 1 with that many calls. */
+    /**
+     * One run: live calls from the start, a drain of {@code backlog} submitted at once; {@code
+     * drainCalls} above 0: the drain at parallelism 1 with at most that many calls in flight.
+     */
     static Run run(
             BenchContext ctx,
             CapacityLimitedService service,

@@ -1,42 +1,34 @@
 package dev.floodgate.operators.process;
 
+import dev.floodgate.operators.shed.WindowedPeak;
+
 /**
- * The shortest call latency a lane saw over the last one to two windows (two buckets, the older
- * forgotten when the newer one is full): a call that waited at no queue. A lane's mean latency well
- * above it says its calls wait at the service, behind each other. A service that really became
- * slower raises the floor within two windows. Task thread only.
+ * The shortest call latency a lane saw over the last one to two windows ({@link WindowedPeak} of
+ * the latencies negated): a call that waited at no queue. A lane's mean latency well above it says
+ * its calls wait at the service, behind each other. A service that really became slower raises the
+ * floor within two windows. Task thread only.
  */
 final class LatencyFloor {
     static final long WINDOW_MILLIS = 30_000;
 
-    private final long window;
-    private long newer = Long.MAX_VALUE;
-    private long older = Long.MAX_VALUE;
-    private long bucketStartedAt = Long.MIN_VALUE;
+    private final WindowedPeak negated;
 
     LatencyFloor() {
         this(WINDOW_MILLIS);
     }
 
     LatencyFloor(long windowMillis) {
-        this.window = windowMillis;
+        this.negated = new WindowedPeak(windowMillis);
     }
 
     /** Counts a call answered in {@code latency} ms at {@code now}. */
     void observe(long latency, long now) {
-        if (bucketStartedAt == Long.MIN_VALUE || now - bucketStartedAt >= window) {
-            older =
-                    bucketStartedAt != Long.MIN_VALUE && now - bucketStartedAt < 2 * window
-                            ? newer
-                            : Long.MAX_VALUE;
-            newer = Long.MAX_VALUE;
-            bucketStartedAt = now;
-        }
-        newer = Math.min(newer, latency);
+        negated.observe(-latency, now);
     }
 
     /** The floor in ms; {@code Long.MAX_VALUE} before the first answer. */
     long millis() {
-        return Math.min(newer, older);
+        double peak = negated.peak();
+        return peak == Double.NEGATIVE_INFINITY ? Long.MAX_VALUE : (long) -peak;
     }
 }
