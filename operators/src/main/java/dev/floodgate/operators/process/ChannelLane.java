@@ -283,14 +283,10 @@ final class ChannelLane implements LaneLoad {
         return calls;
     }
 
-    /** The service answered an attempt in {@code latency} ms, at {@code now}. */
-    void answeredIn(long latency, long now) {
-        answeredIn(latency, now, false);
-    }
-
     /**
-     * The same, for a call made as {@code high} or not: the others' latency says whether they queue
-     * at the service ({@link #reserving}; {@code high}'s calls beyond the limit queue by design).
+     * The service answered an attempt in {@code latency} ms, at {@code now}, of a call made as
+     * {@code high} or not: the others' latency says whether they queue at the service ({@link
+     * #reserving}; {@code high}'s calls beyond the limit queue by design).
      */
     void answeredIn(long latency, long now, boolean high) {
         if (!high) {

@@ -230,14 +230,13 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
             outcomes.shed(event, reason, ShedDetails.decided(reason, event, now, admission), now);
             return;
         }
-        if (event.priority == Priority.HIGH) {
+        boolean high = event.priority == Priority.HIGH;
+        if (high) {
             lane.highArrived(now);
         }
         settling.waitForRoom(lane);
         long predicted = admission.lastPredictedWaitMillis();
-        if (!lane.hasReady()
-                && lane.hasSlot(now, false, event.priority == Priority.HIGH)
-                && admitted.idle(event.customerId)) {
+        if (!lane.hasReady() && lane.hasSlot(now, false, high) && admitted.idle(event.customerId)) {
             callAtOnce(event, lane, now, predicted);
             return;
         }

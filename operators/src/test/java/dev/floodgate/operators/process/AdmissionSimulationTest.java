@@ -141,7 +141,7 @@ class AdmissionSimulationTest {
                 }
                 Pending p = all.get((int) done[2]);
                 lane.finished(p);
-                lane.answeredIn(now - done[1], now);
+                lane.answeredIn(now - done[1], now, p.boosted || p.high());
                 admission.processed(p.event, now, p.admittedAt, p.predictedWait);
                 Fate f = fates.get((int) done[3]);
                 fates.set((int) done[3], new Fate(f.arrival, f.priority, false, now));
@@ -300,9 +300,9 @@ class AdmissionSimulationTest {
         Admission admission =
                 policy.create(new org.apache.flink.metrics.groups.UnregisteredMetricsGroup());
         ChannelLane lane = new ChannelLane(Channel.VOICE, 1, 100, new CircuitBreaker(5, 10_000));
-        lane.answeredIn(20_000, 0); // the cold one
+        lane.answeredIn(20_000, 0, false); // the cold one
         for (int i = 1; i <= 5; i++) {
-            lane.answeredIn(LATENCY, i * 250L);
+            lane.answeredIn(LATENCY, i * 250L, false);
         }
         assertThat(lane.latencyMillis()).isEqualTo(LATENCY);
         for (int i = 0; i < 20; i++) {
