@@ -45,11 +45,12 @@ final class YieldBench {
 
     /**
      * Which runs (environment {@code
-     * FLOODGATE_YIELD_RUNS=alone,fixed,yielding,priority,priority-fixed,priority-one}, all but the
-     * last by default): live alone (with and without the flood), the drain with fixed limits and
-     * yielding at the FIFO service, and with the priority header at the service that serves by
-     * priority, yielding and with fixed limits, and (priority-one, 50% load only) at one call in
-     * flight: the drain leaves a worker to live traffic.
+     * FLOODGATE_YIELD_RUNS=alone,fixed,yielding,priority,priority-fixed,priority-one,replay,
+     * replay-priority}, the first five by default): live alone (with and without the flood), the
+     * drain with fixed limits and yielding at the FIFO service, and with the priority header at the
+     * service that serves by priority, yielding and with fixed limits, (priority-one, 50% load
+     * only) at one call in flight: the drain leaves a worker to live traffic, and a replay of a
+     * million events under live traffic ({@link ReplayUnderLive}) at either service.
      */
     static java.util.Set<String> runs() {
         String runs = System.getenv("FLOODGATE_YIELD_RUNS");
@@ -122,6 +123,11 @@ final class YieldBench {
                                 150,
                                 1);
                 half.report(ctx, what + ", 50% live");
+            }
+        }
+        for (boolean priority : List.of(false, true)) {
+            if (runs.contains(priority ? "replay-priority" : "replay")) {
+                ReplayUnderLive.run(ctx, priority);
             }
         }
     }

@@ -111,6 +111,16 @@ final class DemoOptions {
                             + " so live calls go first; none: the drain's calls queue with the live ones"
                             + " (FIFO), and only its yielding limit protects live freshness",
                     DemoOptions::headerLine);
+    static final TypedOption<String> HIGH_PRIORITY_HEADER =
+            OPTIONS.text(
+                    "high-priority-header",
+                    "a header line 'Name: value', or none",
+                    "Priority: u=1",
+                    "the live job's --high-priority-header: the demo's service serves by RFC 9218 priority,"
+                            + " so the calls of high events (and of those a high event waits behind) go"
+                            + " before the other live calls; none: they queue with them (FIFO), and only"
+                            + " the lanes' order within each subtask puts them first",
+                    DemoOptions::headerLine);
     static final TypedOption<String> IN_FLIGHT_LIMIT =
             OPTIONS.text(
                     "in-flight-limit",
@@ -190,6 +200,7 @@ final class DemoOptions {
     String checkpointInterval;
     String inFlightLimit;
     String drainPriorityHeader;
+    String highPriorityHeader;
 
     /** How long the voice service is down, from a third into the flood; zero: no outage. */
     Duration voiceOutage;
@@ -239,6 +250,7 @@ final class DemoOptions {
         o.checkpointInterval = p.get(CHECKPOINT_INTERVAL);
         o.inFlightLimit = p.get(IN_FLIGHT_LIMIT);
         o.drainPriorityHeader = p.get(DRAIN_PRIORITY_HEADER);
+        o.highPriorityHeader = p.get(HIGH_PRIORITY_HEADER);
         o.customers = p.get(CUSTOMERS);
         o.parallelism = p.get(PARALLELISM);
         o.restPort = p.get(REST_PORT);

@@ -434,6 +434,14 @@ public final class FloodDemo {
                     "--archive-path",
                     o.output.resolve("archive").toAbsolutePath().toUri().toString()
                 };
+        if (!o.highPriorityHeader.equals("none")) {
+            args =
+                    java.util.stream.Stream.concat(
+                                    java.util.Arrays.stream(args),
+                                    java.util.stream.Stream.of(
+                                            "--high-priority-header", o.highPriorityHeader))
+                            .toArray(String[]::new);
+        }
         return FloodgateOptions.fromArgs(
                 o.inFlightLimit.equals("adaptive") ? withoutBudgets(args) : args, JobKind.LIVE);
     }

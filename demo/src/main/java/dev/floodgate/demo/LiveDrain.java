@@ -68,8 +68,11 @@ final class LiveDrain {
                                 "drain",
                                 "--follow",
                                 "true",
+                                // as k8s/backfill-job.yaml: no reader waits for the drain's
+                                // output, and each checkpoint settles its calls (the last
+                                // ones finish with workers left idle)
                                 "--checkpoint-interval",
-                                "2s",
+                                "10s",
                                 "--transaction-timeout",
                                 "5min",
                                 // the live job's service: the drain takes what live traffic leaves

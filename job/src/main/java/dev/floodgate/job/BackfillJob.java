@@ -128,17 +128,28 @@ public final class BackfillJob {
                             o.get(FloodgateOptions.SHED_TOPIC)));
             return;
         }
+        String savepoint = savepointPath(env, o);
+        Map<TopicPartition, Long> positions = SavepointPositions.read(savepoint);
+        LOG.info("replaying from savepoint {}", savepoint);
+        buildReplay(env, o, positions);
+    }
+
+    /**
+     * The replay with its real edges, reading the log from {@code positions} (the live job's
+     * savepoint's, read by {@link #build}) to {@code --until}.
+     */
+    public static void buildReplay(
+            StreamExecutionEnvironment env,
+            FloodgateOptions o,
+            Map<TopicPartition, Long> positions) {
         FloodgateJob.configure(env, o);
         Pipeline pipeline = backfillCalls(yieldingToLive(Pipeline.from(o), o), o);
         Map<String, String> client = KafkaClientConfig.from(o).clientProperties();
         ExactlyOnceKafkaSinks kafka = sinks(o, client);
-        String savepoint = savepointPath(env, o);
-        Map<TopicPartition, Long> positions = SavepointPositions.read(savepoint);
         Optional<Instant> until = o.get(FloodgateOptions.UNTIL);
         LOG.info(
-                "replaying {} from savepoint {} positions {} until {}",
+                "replaying {} from positions {} until {}",
                 o.get(FloodgateOptions.INPUT_TOPIC),
-                savepoint,
                 positions,
                 until.map(Instant::toString).orElse("end"));
         Source<RawRecord, ?, ?> log =

@@ -28,6 +28,7 @@ import java.util.Map;
 import org.apache.flink.api.common.typeinfo.TypeInformation;
 import org.apache.flink.api.connector.source.Source;
 import org.apache.flink.configuration.Configuration;
+import org.apache.flink.configuration.ExecutionOptions;
 import org.apache.flink.configuration.PipelineOptions;
 import org.apache.flink.core.execution.JobClient;
 import org.apache.flink.streaming.api.datastream.DataStream;
@@ -59,11 +60,42 @@ public final class FloodgateJob {
         StreamExecutionEnvironment env = StreamExecutionEnvironment.getExecutionEnvironment();
         configure(env, options);
         defineWorkflow(
-                env, source(options), sinks(options), Pipeline.from(options), lagMonitor(options));
+                env,
+                source(options),
+                sinks(options),
+                liveCalls(Pipeline.from(options), options),
+                lagMonitor(options));
         env.execute(JOB_NAME);
     }
 
     public static final String JOB_NAME = "floodgate-live";
+
+    /**
+     * With {@code --high-priority-header} the calls of {@code high} events, and of the events a
+     * {@code high} event of their customer waits behind, carry that header, so a service that
+     * serves by priority serves them before the other live calls (the lanes' own order puts them
+     * first only among the calls of one subtask).
+     */
+    static Pipeline liveCalls(Pipeline pipeline, FloodgateOptions o) {
+        java.util.Optional<dev.floodgate.operators.process.RequestHeader> header =
+                ProcessorService.header(o, FloodgateOptions.HIGH_PRIORITY_HEADER);
+        if (header.isEmpty()) {
+            return pipeline;
+        }
+        if (!(pipeline.processor()
+                instanceof dev.floodgate.operators.process.HttpEventProcessor http)) {
+            LOG.warn(
+                    "--{}: no processing service is called (--{}), no header is sent",
+                    FloodgateOptions.HIGH_PRIORITY_HEADER.key,
+                    FloodgateOptions.DRY_RUN.key);
+            return pipeline;
+        }
+        LOG.info(
+                "the calls of high events carry the header {} (--{})",
+                header.get().name(),
+                FloodgateOptions.HIGH_PRIORITY_HEADER.key);
+        return pipeline.withProcessor(http.withUrgentHeader(header.get()));
+    }
 
     /** Builds the live job with its real edges on {@code env} and submits it without waiting. */
     public static JobClient submit(StreamExecutionEnvironment env, FloodgateOptions options)
@@ -71,7 +103,11 @@ public final class FloodgateJob {
         checkKafka(options);
         configure(env, options);
         defineWorkflow(
-                env, source(options), sinks(options), Pipeline.from(options), lagMonitor(options));
+                env,
+                source(options),
+                sinks(options),
+                liveCalls(Pipeline.from(options), options),
+                lagMonitor(options));
         return env.executeAsync(JOB_NAME);
     }
 
@@ -124,6 +160,7 @@ public final class FloodgateJob {
         }
         enableObjectReuse(env);
         refuseGenericTypes(env);
+        shortBufferTimeout(env);
         java.time.Duration interval = Checkpointing.configure(env, options, unaligned);
         TransactionBudget.check(
                 env.getConfiguration(),
@@ -132,6 +169,25 @@ public final class FloodgateJob {
         int parallelism = options.get(FloodgateOptions.PARALLELISM);
         if (parallelism > 0) {
             env.setParallelism(parallelism);
+        }
+    }
+
+    /**
+     * How long a network buffer that is not full waits before it is sent downstream, when the
+     * cluster sets none ({@code execution.buffer-timeout.interval}). Flink's 100 ms is added to
+     * every event's age at the shuffle by customer in front of the lanes whenever arrivals are too
+     * few to fill a buffer sooner, as in every calm or flood phase the lanes' freshness targets are
+     * about (chat's p99 processing age in the demo was 0.11 s for a 2 ms call, most of it this
+     * wait). At full speed buffers fill before any timeout and it costs nothing
+     * (docs/benchmarks.md, section 1).
+     */
+    public static final java.time.Duration BUFFER_TIMEOUT = java.time.Duration.ofMillis(10);
+
+    /** {@link #BUFFER_TIMEOUT} unless the cluster configured the buffer timeout itself. */
+    static void shortBufferTimeout(StreamExecutionEnvironment env) {
+        if (env.getConfiguration().getOptional(ExecutionOptions.BUFFER_TIMEOUT).isEmpty()
+                && env.getConfiguration().get(ExecutionOptions.BUFFER_TIMEOUT_ENABLED)) {
+            env.setBufferTimeout(BUFFER_TIMEOUT.toMillis());
         }
     }
 

@@ -462,6 +462,17 @@ public final class FloodgateOptions {
                             + "--processor-auth-header). 'none': no header. Either way the backfill takes "
                             + "a 429 (or 503 with Retry-After) as the service's \"not now\": it backs off "
                             + "and calls the event again later, never sheds it again for that");
+    public static final TypedOption<String> HIGH_PRIORITY_HEADER =
+            text(
+                    "high-priority-header",
+                    NONE,
+                    "live job only: a header line 'Name: value' sent with the processing calls of high "
+                            + "events and of the events a high event of their customer waits behind, by which "
+                            + "a service that serves by priority serves them before the other live calls, "
+                            + "such as 'Priority: u=1' (RFC 9218 urgency 1; a call without the header has "
+                            + "urgency 3). Batched (--processor-batch-max), they go in requests of their own. "
+                            + "Visible ASCII; credential headers are refused (use --processor-auth-header). "
+                            + "'none': no header");
     public static final TypedOption<Duration> DRAIN_SETTLE_TIMEOUT =
             duration(
                     "drain-settle-timeout",

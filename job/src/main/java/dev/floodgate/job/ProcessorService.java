@@ -87,14 +87,18 @@ final class ProcessorService {
                             + PROCESSOR_URL.key
                             + ": the credential would travel in clear; use https://");
         }
-        if (o.isSet(DRAIN_PRIORITY_HEADER)) {
+        for (TypedOption<String> option :
+                List.of(DRAIN_PRIORITY_HEADER, FloodgateOptions.HIGH_PRIORITY_HEADER)) {
+            if (!o.isSet(option)) {
+                continue;
+            }
             try {
-                RequestHeader h = RequestHeader.parse(o.get(DRAIN_PRIORITY_HEADER));
+                RequestHeader h = RequestHeader.parse(o.get(option));
                 if (o.isSet(PROCESSOR_AUTH_HEADER)
                         && h.name().equalsIgnoreCase(o.get(PROCESSOR_AUTH_HEADER))) {
                     problems.add(
                             "option --"
-                                    + DRAIN_PRIORITY_HEADER.key
+                                    + option.key
                                     + ": the header "
                                     + h.name()
                                     + " is --"
@@ -106,7 +110,7 @@ final class ProcessorService {
                 // given in the wrong option)
                 problems.add(
                         "option --"
-                                + DRAIN_PRIORITY_HEADER.key
+                                + option.key
                                 + " is not a header line 'Name: value' such as 'Priority: u=7': "
                                 + e.getMessage());
             }
@@ -118,8 +122,14 @@ final class ProcessorService {
 
     /** The backfill's {@code --drain-priority-header}, or empty (checked at parse time). */
     static java.util.Optional<RequestHeader> drainPriorityHeader(FloodgateOptions o) {
-        return o.isSet(DRAIN_PRIORITY_HEADER)
-                ? java.util.Optional.of(RequestHeader.parse(o.get(DRAIN_PRIORITY_HEADER)))
+        return header(o, DRAIN_PRIORITY_HEADER);
+    }
+
+    /** A header option's header, or empty for 'none' (checked at parse time). */
+    static java.util.Optional<RequestHeader> header(
+            FloodgateOptions o, TypedOption<String> option) {
+        return o.isSet(option)
+                ? java.util.Optional.of(RequestHeader.parse(o.get(option)))
                 : java.util.Optional.empty();
     }
 

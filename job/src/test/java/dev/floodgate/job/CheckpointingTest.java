@@ -119,6 +119,28 @@ class CheckpointingTest {
         assertThat(c.getTolerableCheckpointFailureNumber()).isZero();
     }
 
+    @Test
+    void onAStockClusterBuffersWaitTenMillisecondsNotAHundred() {
+        StreamExecutionEnvironment env =
+                StreamExecutionEnvironment.getExecutionEnvironment(stock());
+        FloodgateJob.configure(env, FloodgateOptions.fromArgs(withServers(), JobKind.LIVE));
+        assertThat(env.getBufferTimeout()).isEqualTo(10);
+    }
+
+    @Test
+    void theClustersBufferTimeoutIsRespected() {
+        for (Map<String, String> cluster :
+                List.of(
+                        Map.of("execution.buffer-timeout.interval", "50ms"),
+                        Map.of("execution.buffer-timeout.enabled", "false"))) {
+            StreamExecutionEnvironment env =
+                    StreamExecutionEnvironment.getExecutionEnvironment(clusterWith(cluster));
+            long before = env.getBufferTimeout();
+            FloodgateJob.configure(env, FloodgateOptions.fromArgs(withServers(), JobKind.LIVE));
+            assertThat(env.getBufferTimeout()).as("%s", cluster).isEqualTo(before).isNotEqualTo(10);
+        }
+    }
+
     /** The drain tolerates failures like the live job, but its checkpoints stay aligned. */
     @Test
     void theDrainToleratesFailuresWithAlignedCheckpointsEvenWhereTheClusterSaysUnaligned() {

@@ -63,6 +63,13 @@ final class Attempts implements BiConsumer<String, Throwable> {
         default boolean mayRetry() {
             return true;
         }
+
+        /**
+         * Whether the retries are urgent calls ({@link ProcessEvents#call(Interaction, boolean)}).
+         */
+        default boolean urgent() {
+            return false;
+        }
     }
 
     private final ProcessEvents fn;
@@ -175,7 +182,7 @@ final class Attempts implements BiConsumer<String, Throwable> {
         CompletableFuture<String> call;
         try {
             listener.retrying();
-            call = fn.call(event);
+            call = fn.call(event, listener.urgent());
         } catch (Throwable crash) { // call() turns exceptions into failed futures: this is an Error
             if (done.compareAndSet(false, true)) {
                 cancel(timeout);

@@ -27,6 +27,16 @@ public interface EventProcessor extends Serializable, AutoCloseable {
      */
     CompletableFuture<String> process(Interaction event);
 
+    /**
+     * {@link #process(Interaction)} of an event the job needs before the others ({@code urgent}: a
+     * {@code high} event, or one its customer's {@code high} event waits behind). A processor whose
+     * service serves by priority tells it so ({@link HttpEventProcessor#withUrgentHeader}); by
+     * default the call is like any other.
+     */
+    default CompletableFuture<String> process(Interaction event, boolean urgent) {
+        return process(event);
+    }
+
     @Override
     default void close() throws Exception {}
 }

@@ -77,6 +77,9 @@ public class HttpEventProcessor implements EventProcessor {
     /** Fixed headers on every call ({@link #withHeader}): the backfill's priority. */
     private final List<RequestHeader> headers = new java.util.ArrayList<>();
 
+    /** On urgent calls only ({@link #withUrgentHeader}): the live job's {@code high}; or null. */
+    private RequestHeader urgentHeader;
+
     /** Events per request: 1 is one request per event; above, {@link RequestCoalescer}. */
     private final int batchMax;
 
@@ -84,8 +87,10 @@ public class HttpEventProcessor implements EventProcessor {
     private final int requestsInFlight;
 
     private transient HttpClient client;
-    // with batchMax above 1: the coalescer of each channel with an endpoint
+    // with batchMax above 1: the coalescer of each channel with an endpoint, and of its urgent
+    // calls when they carry a header of their own (a request has one priority)
     private transient EnumMap<Channel, RequestCoalescer> coalescers;
+    private transient EnumMap<Channel, RequestCoalescer> urgentCoalescers;
     private transient ExecutorService callbacks;
     // resolved in open(): never serialized, logged or part of a message
     private transient String authValue;
@@ -132,10 +137,15 @@ public class HttpEventProcessor implements EventProcessor {
      * lanes bound the calls).
      */
     public HttpEventProcessor batching(int batchMax, int requestsInFlight) {
+        return copy(batchMax, requestsInFlight);
+    }
+
+    private HttpEventProcessor copy(int batchMax, int requestsInFlight) {
         HttpEventProcessor copy =
                 new HttpEventProcessor(
                         endpoints, requestTimeout, version, tls, auth, batchMax, requestsInFlight);
         copy.headers.addAll(headers);
+        copy.urgentHeader = urgentHeader;
         return copy;
     }
 
@@ -161,16 +171,35 @@ public class HttpEventProcessor implements EventProcessor {
      * Priority: u=7}). Its name may not be the credential's.
      */
     public HttpEventProcessor withHeader(RequestHeader header) {
+        notTheCredential(header);
+        HttpEventProcessor copy = copy(batchMax, requestsInFlight);
+        copy.headers.add(header);
+        return copy;
+    }
+
+    /**
+     * This processor with {@code header} on urgent calls ({@link #process(Interaction, boolean)}:
+     * the live job's {@code Priority: u=1} on {@code high} events and those a {@code high} event
+     * waits behind), in place of a fixed header of the same name. Batched, urgent events go in
+     * requests of their own.
+     */
+    public HttpEventProcessor withUrgentHeader(RequestHeader header) {
+        notTheCredential(header);
+        HttpEventProcessor copy = copy(batchMax, requestsInFlight);
+        copy.urgentHeader = header;
+        return copy;
+    }
+
+    /** The header of urgent calls ({@link #withUrgentHeader}), if any. */
+    public java.util.Optional<RequestHeader> urgentHeader() {
+        return java.util.Optional.ofNullable(urgentHeader);
+    }
+
+    private void notTheCredential(RequestHeader header) {
         if (auth.isSet() && auth.headerName().equalsIgnoreCase(header.name())) {
             throw new IllegalArgumentException(
                     "the header " + header.name() + " carries the credential already");
         }
-        HttpEventProcessor copy =
-                new HttpEventProcessor(
-                        endpoints, requestTimeout, version, tls, auth, batchMax, requestsInFlight);
-        copy.headers.addAll(headers);
-        copy.headers.add(header);
-        return copy;
     }
 
     /** The fixed headers of {@link #withHeader}, in order. */
@@ -198,18 +227,24 @@ public class HttpEventProcessor implements EventProcessor {
                         .executor(callbacks)
                         .build();
         if (batchMax > 1) {
-            coalescers = new EnumMap<>(Channel.class);
-            for (Map.Entry<Channel, URI> e : endpoints.entrySet()) {
-                Channel channel = e.getKey();
-                URI batchUri = batchEndpoint(e.getValue());
-                coalescers.put(
-                        channel,
-                        new RequestCoalescer(
-                                batch -> sendBatch(channel, batchUri, batch),
-                                batchMax,
-                                requestsInFlight));
-            }
+            coalescers = coalescers(false);
+            urgentCoalescers = urgentHeader == null ? null : coalescers(true);
         }
+    }
+
+    private EnumMap<Channel, RequestCoalescer> coalescers(boolean urgent) {
+        EnumMap<Channel, RequestCoalescer> m = new EnumMap<>(Channel.class);
+        for (Map.Entry<Channel, URI> e : endpoints.entrySet()) {
+            Channel channel = e.getKey();
+            URI batchUri = batchEndpoint(e.getValue());
+            m.put(
+                    channel,
+                    new RequestCoalescer(
+                            batch -> sendBatch(channel, batchUri, batch, urgent),
+                            batchMax,
+                            requestsInFlight));
+        }
+        return m;
     }
 
     /** {@code <endpoint>/batch}: the batch endpoint of a channel. */
@@ -220,6 +255,16 @@ public class HttpEventProcessor implements EventProcessor {
 
     @Override
     public CompletableFuture<String> process(Interaction event) {
+        return send(event, false);
+    }
+
+    /** With {@link #withUrgentHeader}, an urgent call carries its header; else as any call. */
+    @Override
+    public CompletableFuture<String> process(Interaction event, boolean urgent) {
+        return send(event, urgent && urgentHeader != null);
+    }
+
+    private CompletableFuture<String> send(Interaction event, boolean urgent) {
         URI endpoint = endpoints.get(event.channel);
         if (endpoint == null) {
             return CompletableFuture.failedFuture(
@@ -229,11 +274,11 @@ public class HttpEventProcessor implements EventProcessor {
                             ProcessingException.Kind.SERVICE));
         }
         if (coalescers != null) {
-            return coalescers.get(event.channel).submit(event);
+            return (urgent ? urgentCoalescers : coalescers).get(event.channel).submit(event);
         }
         HttpRequest request;
         try {
-            request = request(endpoint, payloadBytes(event), event.channel);
+            request = request(endpoint, payloadBytes(event), event.channel, urgent);
         } catch (Exception e) {
             return CompletableFuture.failedFuture(e);
         }
@@ -269,7 +314,7 @@ public class HttpEventProcessor implements EventProcessor {
      * every call, so the service's settings, not the event ({@link ServiceAuth#value} refuses such
      * values at start; this is the net under it).
      */
-    private HttpRequest request(URI uri, byte[] body, Channel channel) {
+    private HttpRequest request(URI uri, byte[] body, Channel channel, boolean urgent) {
         HttpRequest.Builder builder =
                 HttpRequest.newBuilder(uri)
                         .timeout(requestTimeout)
@@ -280,7 +325,12 @@ public class HttpEventProcessor implements EventProcessor {
                 builder.header(auth.headerName(), authValue);
             }
             for (RequestHeader h : headers) {
-                builder.header(h.name(), h.value());
+                if (!(urgent && h.name().equalsIgnoreCase(urgentHeader.name()))) {
+                    builder.header(h.name(), h.value());
+                }
+            }
+            if (urgent) {
+                builder.header(urgentHeader.name(), urgentHeader.value());
             }
             return builder.build();
         } catch (RuntimeException e) {
@@ -324,7 +374,7 @@ public class HttpEventProcessor implements EventProcessor {
      * per-event body is.
      */
     private CompletableFuture<?> sendBatch(
-            Channel channel, URI uri, List<RequestCoalescer.Item> batch) {
+            Channel channel, URI uri, List<RequestCoalescer.Item> batch, boolean urgent) {
         int n = batch.size();
         HttpRequest request;
         try {
@@ -332,7 +382,7 @@ public class HttpEventProcessor implements EventProcessor {
             for (RequestCoalescer.Item item : batch) {
                 events.add(item.event);
             }
-            request = request(uri, batchBytes(events), channel);
+            request = request(uri, batchBytes(events), channel, urgent);
         } catch (Exception e) {
             return CompletableFuture.failedFuture(e);
         }
@@ -730,6 +780,10 @@ public class HttpEventProcessor implements EventProcessor {
 
     @Override
     public void close() {
+        if (urgentCoalescers != null) {
+            urgentCoalescers.values().forEach(RequestCoalescer::close);
+            urgentCoalescers = null;
+        }
         if (coalescers != null) {
             coalescers.values().forEach(RequestCoalescer::close);
             coalescers = null;

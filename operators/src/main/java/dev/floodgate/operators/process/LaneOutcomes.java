@@ -80,7 +80,7 @@ final class LaneOutcomes {
      */
     void callAtOnce(Pending p) {
         Interaction event = p.event;
-        CompletableFuture<String> f = calls.call(event);
+        CompletableFuture<String> f = calls.call(event, urgent(p));
         if (f.isDone() && !f.isCompletedExceptionally()) {
             finish(p, calls.succeeded(event, f.join()));
             pump.run();
@@ -92,12 +92,20 @@ final class LaneOutcomes {
 
     /** Calls {@code p}, started in its lane: an answer at once completes it here. */
     void call(Pending p) {
-        CompletableFuture<String> f = calls.call(p.event);
+        CompletableFuture<String> f = calls.call(p.event, urgent(p));
         if (f.isDone() && !f.isCompletedExceptionally()) {
             completed(p, calls.succeeded(p.event, f.join()));
         } else {
             follow(p, f);
         }
+    }
+
+    /**
+     * Whether {@code p}'s call is urgent at the service: a {@code high} event, or one a {@code
+     * high} event of its customer waits behind (priority inheritance, {@link Pending#boosted}).
+     */
+    private static boolean urgent(Pending p) {
+        return p.boosted || p.high();
     }
 
     /** Follows a call that did not answer at once: its retries, timeout and final outcome. */
@@ -119,8 +127,17 @@ final class LaneOutcomes {
     private final class LaneAttempts implements Attempts.Listener {
         private final Pending p;
 
+        /** Fixed at the first call (task thread): its retries are as urgent as it was. */
+        private final boolean urgent;
+
         LaneAttempts(Pending p) {
             this.p = p;
+            this.urgent = LaneOutcomes.urgent(p);
+        }
+
+        @Override
+        public boolean urgent() {
+            return urgent;
         }
 
         @Override

@@ -118,9 +118,14 @@ public class ProcessEvents extends RichAsyncFunction<Interaction, ProcessOutcome
 
     /** One call; an exception thrown by the processor is a failed call. */
     CompletableFuture<String> call(Interaction event) {
+        return call(event, false);
+    }
+
+    /** One call, {@code urgent} ({@link EventProcessor#process(Interaction, boolean)}) or not. */
+    CompletableFuture<String> call(Interaction event, boolean urgent) {
         CompletableFuture<String> call;
         try {
-            call = processor.process(event);
+            call = urgent ? processor.process(event, true) : processor.process(event);
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }

@@ -19,12 +19,31 @@ final class ManualProcessor implements EventProcessor {
     private static final Map<String, Map<String, CompletableFuture<String>>> CALLS =
             new ConcurrentHashMap<>();
     private static final Map<String, List<String>> LOG = new ConcurrentHashMap<>();
+    private static final Map<String, List<String>> URGENT = new ConcurrentHashMap<>();
 
     private final String id = UUID.randomUUID().toString();
 
     ManualProcessor() {
         CALLS.put(id, java.util.Collections.synchronizedMap(new LinkedHashMap<>()));
         LOG.put(id, java.util.Collections.synchronizedList(new ArrayList<>()));
+        URGENT.put(id, java.util.Collections.synchronizedList(new ArrayList<>()));
+    }
+
+    @Override
+    public CompletableFuture<String> process(Interaction event, boolean urgent) {
+        if (urgent) {
+            URGENT.get(id).add(event.eventId);
+        }
+        return process(event);
+    }
+
+    /**
+     * The calls started as urgent ({@link EventProcessor#process(Interaction, boolean)}), in order.
+     */
+    List<String> urgentLog() {
+        synchronized (URGENT.get(id)) {
+            return new ArrayList<>(URGENT.get(id));
+        }
     }
 
     @Override

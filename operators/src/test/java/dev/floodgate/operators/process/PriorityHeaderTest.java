@@ -10,6 +10,8 @@ import dev.floodgate.testing.ShedEvents;
 import dev.floodgate.testkit.service.CapacityLimitedService;
 import dev.floodgate.testkit.service.ServiceOptions;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -57,6 +59,75 @@ class PriorityHeaderTest {
             } finally {
                 plain.close();
                 low.close();
+            }
+        }
+    }
+
+    /**
+     * The live job's urgent calls ({@code --high-priority-header}): the header on those only, in
+     * place of a fixed one of the same name; batched, in requests of their own.
+     */
+    @Test
+    void onlyUrgentCallsCarryTheUrgentHeaderBatchedOrNot() throws Exception {
+        ServiceOptions options =
+                ServiceOptions.defaults()
+                        .channel(Channel.VOICE, 4, Duration.ofMillis(5))
+                        .honourPriority();
+        RequestHeader urgent = RequestHeader.parse("Priority: u=1");
+        try (CapacityLimitedService service = new CapacityLimitedService(options).start()) {
+            HttpEventProcessor base =
+                    HttpEventProcessor.forBaseUri(service.baseUri(), Duration.ofSeconds(5), "v1");
+            for (HttpEventProcessor p :
+                    List.of(
+                            base.withUrgentHeader(urgent),
+                            // a fixed header of the same name gives way on urgent calls
+                            base.withHeader(RequestHeader.parse("Priority: u=5"))
+                                    .withUrgentHeader(urgent),
+                            base.withUrgentHeader(urgent).batching(8, 1))) {
+                assertThat(p.urgentHeader()).hasValue(urgent);
+                long high0 = service.highUrgencyCalls(Channel.VOICE);
+                long calls0 = service.calls(Channel.VOICE);
+                long batches0 = service.batchRequests(Channel.VOICE);
+                p.open();
+                try {
+                    List<CompletableFuture<String>> calls = new java.util.ArrayList<>();
+                    for (int i = 0; i < 6; i++) {
+                        Interaction e =
+                                ShedEvents.event("c" + i, 1, Channel.VOICE, Priority.HIGH, 1000);
+                        calls.add(i % 2 == 0 ? p.process(e, true) : p.process(e, false));
+                    }
+                    calls.add(
+                            p.process(
+                                    ShedEvents.event("d", 1, Channel.VOICE, Priority.HIGH, 1000)));
+                    for (CompletableFuture<String> c : calls) {
+                        assertThat(c.get()).contains("processed");
+                    }
+                } finally {
+                    p.close();
+                }
+                assertThat(service.calls(Channel.VOICE) - calls0).isEqualTo(7);
+                assertThat(service.highUrgencyCalls(Channel.VOICE) - high0)
+                        .as("three urgent calls; a high event called without urgency is not one")
+                        .isEqualTo(3);
+                long batches = service.batchRequests(Channel.VOICE) - batches0;
+                if (batches > 0) { // the batching processor: every call went to /batch
+                    assertThat(batches)
+                            .as("urgent and other calls never share a request")
+                            .isGreaterThanOrEqualTo(2);
+                }
+            }
+            assertThat(service.lowUrgencyCalls(Channel.VOICE))
+                    .as("the fixed u=5 went on the non-urgent calls of the second processor")
+                    .isEqualTo(4);
+            // without the urgent header an urgent call is like any other
+            base.open();
+            try {
+                long high0 = service.highUrgencyCalls(Channel.VOICE);
+                base.process(ShedEvents.event("e", 1, Channel.VOICE, Priority.HIGH, 1000), true)
+                        .get();
+                assertThat(service.highUrgencyCalls(Channel.VOICE)).isEqualTo(high0);
+            } finally {
+                base.close();
             }
         }
     }

@@ -76,6 +76,9 @@ class ReadyOrderTest {
             h.succeed("o" + i + "-1");
         }
         h.succeed("a-4");
+        assertThat(h.processor.urgentLog())
+                .as("the high events and the ones they inherited to are urgent calls, only those")
+                .containsExactly("a-1", "vip-1", "a-2", "a-3");
         assertThat(h.outputIds())
                 .as("a customer's results in order; the high one after 3 calls, not 8")
                 .containsExactly(

@@ -41,9 +41,10 @@ import org.slf4j.LoggerFactory;
  * did. With {@link ServiceOptions#https} it serves HTTPS (mutual TLS with a client truststore);
  * with {@link ServiceOptions#requireHeader} it answers 401 to a channel request without the
  * credential. With {@link ServiceOptions#honourPriority} the queue is not FIFO but strict priority
- * between normal requests and low-urgency ones (RFC 9218 {@code Priority: u=4..7}, a backfill's),
- * optionally refusing low-urgency ones with 429 when too many wait ({@link
- * ServiceOptions#lowUrgencyQueueLimit}). Options: {@link ServiceOptions}.
+ * between the RFC 9218 urgencies ({@link Urgency}: {@code Priority: u=0..2} before normal requests,
+ * a live job's {@code high} events; {@code u=4..7} after them, a backfill's), optionally refusing
+ * low-urgency ones with 429 when too many wait ({@link ServiceOptions#lowUrgencyQueueLimit}).
+ * Options: {@link ServiceOptions}.
  *
  * <p>The batch endpoints {@code POST /voice/batch}, {@code /chat/batch}, {@code /image/batch}
  * (docs/contracts.md) take a JSON array of events and answer an array of per-item results in the
@@ -163,17 +164,18 @@ public final class CapacityLimitedService implements AutoCloseable {
                 Exchanges.respond(exchange, 503, "{\"error\":\"service down (outage)\"}");
                 return;
             }
-            boolean low =
+            Urgency urgency =
                     options.honoursPriority()
-                            && lowUrgency(exchange.getRequestHeaders().getFirst("Priority"));
+                            ? Urgency.of(exchange.getRequestHeaders().getFirst("Priority"))
+                            : Urgency.NORMAL;
             if (exchange.getRequestURI().getPath().endsWith("/batch")) {
-                serveBatch(channel, exchange, request, low);
+                serveBatch(channel, exchange, request, urgency);
                 return;
             }
             String body = new String(request, StandardCharsets.UTF_8);
             boolean fail =
                     options.failureMarker() != null && body.contains(options.failureMarker());
-            if (!channel.process(fail, low)) {
+            if (!channel.process(fail, urgency)) {
                 long retryAfter = options.lowRetryAfter().toMillis();
                 if (retryAfter > 0) {
                     exchange.getResponseHeaders()
@@ -200,29 +202,11 @@ public final class CapacityLimitedService implements AutoCloseable {
     }
 
     /**
-     * Whether an RFC 9218 {@code Priority} field value asks for less than the default urgency (3):
-     * {@code u=4} to {@code u=7}. A missing or unreadable field is the default.
-     */
-    static boolean lowUrgency(String priority) {
-        if (priority == null) {
-            return false;
-        }
-        for (String item : priority.split(",")) {
-            String t = item.strip();
-            if (t.length() == 3 && t.startsWith("u=") && Character.isDigit(t.charAt(2))) {
-                int u = t.charAt(2) - '0';
-                return u > 3 && u <= 7;
-            }
-        }
-        return false;
-    }
-
-    /**
-     * A batch request: its items one after the other, each as a call of its own (of low urgency
-     * with {@code low}: an item the low-urgency queue refuses is answered {@code {"status":429}}).
+     * A batch request: its items one after the other, each as a call of its own of the request's
+     * {@code urgency} (an item the low-urgency queue refuses is answered {@code {"status":429}}).
      */
     private void serveBatch(
-            ChannelCapacity channel, HttpExchange exchange, byte[] request, boolean low)
+            ChannelCapacity channel, HttpExchange exchange, byte[] request, Urgency urgency)
             throws IOException, InterruptedException {
         JsonNode in = Exchanges.parseQuietly(JSON, request);
         if (in == null || !in.isArray()) {
@@ -236,7 +220,7 @@ public final class CapacityLimitedService implements AutoCloseable {
                     options.failureMarker() != null
                             && item.toString().contains(options.failureMarker());
             ObjectNode out = answer.addObject();
-            if (!channel.process(fail, low)) {
+            if (!channel.process(fail, urgency)) {
                 out.put("status", 429);
                 out.put("error", "too many low-urgency requests waiting");
             } else if (fail) {
@@ -364,6 +348,13 @@ public final class CapacityLimitedService implements AutoCloseable {
     /** Low-urgency requests served on {@code channel} ({@link ServiceOptions#honourPriority()}). */
     public long lowUrgencyCalls(Channel channel) {
         return channels.get(channel).lowUrgencyCalls();
+    }
+
+    /**
+     * High-urgency requests served on {@code channel} ({@link ServiceOptions#honourPriority()}).
+     */
+    public long highUrgencyCalls(Channel channel) {
+        return channels.get(channel).highUrgencyCalls();
     }
 
     /** Low-urgency requests answered 429 ({@link ServiceOptions#lowUrgencyQueueLimit}). */

@@ -11,7 +11,7 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One channel of {@link CapacityLimitedService}: {@code concurrency} workers ({@link
- * PriorityPermits}: one FIFO, or strict priority for low-urgency requests) and a latency, and the
+ * PriorityPermits}: one FIFO, or strict priority by {@link Urgency}) and a latency, and the
  * channel's faults: an outage (503 at once), a hang (no answer until the window ends, then the
  * connection is closed) and a fixed answer (a status at once, e.g. 401).
  */
@@ -22,6 +22,7 @@ final class ChannelCapacity {
     private final PriorityPermits permits;
     private final AtomicLong calls = new AtomicLong();
     private final AtomicLong lowUrgencyCalls = new AtomicLong();
+    private final AtomicLong highUrgencyCalls = new AtomicLong();
     private final AtomicLong lowUrgencyRefused = new AtomicLong();
     private final AtomicLong failures = new AtomicLong();
     private final AtomicInteger waiting = new AtomicInteger();
@@ -47,21 +48,22 @@ final class ChannelCapacity {
         this.permits = new PriorityPermits(concurrency, lowQueueLimit);
     }
 
-    /** {@link #process(boolean, boolean)} of a normal request. */
+    /** {@link #process(boolean, Urgency)} of a normal request. */
     void process(boolean failed) throws InterruptedException {
-        process(failed, false);
+        process(failed, Urgency.NORMAL);
     }
 
     /**
-     * Waits for a worker (in arrival order; a low-urgency request only when no normal one waits),
+     * Waits for a worker (in arrival order within each {@link Urgency}, by urgency between them),
      * holds it for the latency, and counts the call. False, at once and not counted as a call, if a
      * low-urgency request is refused for the length of the low-urgency queue (answer 429).
      */
-    boolean process(boolean failed, boolean lowUrgency) throws InterruptedException {
+    boolean process(boolean failed, Urgency urgency) throws InterruptedException {
+        boolean lowUrgency = urgency == Urgency.LOW;
         waiting.incrementAndGet();
         boolean served;
         try {
-            served = permits.acquire(lowUrgency);
+            served = permits.acquire(urgency);
         } finally {
             waiting.decrementAndGet();
         }
@@ -74,11 +76,13 @@ final class ChannelCapacity {
                 Thread.sleep(latency.toMillis());
             }
         } finally {
-            permits.release(lowUrgency);
+            permits.release(urgency);
         }
         calls.incrementAndGet();
         if (lowUrgency) {
             lowUrgencyCalls.incrementAndGet();
+        } else if (urgency == Urgency.HIGH) {
+            highUrgencyCalls.incrementAndGet();
         }
         if (failed) {
             failures.incrementAndGet();
@@ -89,6 +93,11 @@ final class ChannelCapacity {
     /** Low-urgency requests served (counted in {@link #calls} too). */
     long lowUrgencyCalls() {
         return lowUrgencyCalls.get();
+    }
+
+    /** High-urgency requests served (counted in {@link #calls} too). */
+    long highUrgencyCalls() {
+        return highUrgencyCalls.get();
     }
 
     /** Low-urgency requests refused with 429 for the length of their queue. */
@@ -196,8 +205,9 @@ final class ChannelCapacity {
         new TreeMap<>(answeredWithStatus)
                 .forEach((status, n) -> answered.put(Integer.toString(status), n.get()));
         node.put("waiting", waiting.get());
-        node.put("waiting_low_urgency", permits.waiting(true));
+        node.put("waiting_low_urgency", permits.waiting(Urgency.LOW));
         node.put("low_urgency_calls", lowUrgencyCalls.get());
+        node.put("high_urgency_calls", highUrgencyCalls.get());
         node.put("low_urgency_refused", lowUrgencyRefused.get());
         node.put("normal_blocked_by_low", permits.blockedByLow());
         node.put("normal_blocked_by_low_ms", permits.blockedByLowMillis());

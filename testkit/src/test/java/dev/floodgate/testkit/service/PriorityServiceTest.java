@@ -92,6 +92,42 @@ class PriorityServiceTest {
         }
     }
 
+    /** A live job's {@code high} events ({@code u=0..2}) go before the waiting normal ones. */
+    @Test
+    void highUrgencyRequestsGoBeforeWaitingNormalOnesInArrivalOrder() throws Exception {
+        ServiceOptions options =
+                ServiceOptions.defaults()
+                        .channel(Channel.VOICE, 1, Duration.ofMillis(200))
+                        .honourPriority();
+        try (CapacityLimitedService s = new CapacityLimitedService(options).start()) {
+            List<CompletableFuture<HttpResponse<String>>> calls = new ArrayList<>();
+            calls.add(call(s, "normal0", null)); // gets the one worker
+            await(() -> voiceStat(s, "busy") == 1);
+            String[][] arrivals = {
+                {"low1", "u=7"},
+                {"normal1", null},
+                {"high1", "u=1"},
+                {"normal2", "u=3"},
+                {"high2", "u=0, i"}
+            };
+            for (int i = 0; i < arrivals.length; i++) {
+                calls.add(call(s, arrivals[i][0], arrivals[i][1]));
+                int n = i + 1;
+                await(() -> voiceStat(s, "waiting") == n);
+            }
+            for (CompletableFuture<HttpResponse<String>> c : calls) {
+                assertThat(c.get().statusCode()).isEqualTo(200);
+            }
+            assertThat(finished)
+                    .as(
+                            "normal0 finishes (no preemption), then high, normal and low, each in order")
+                    .containsExactly("normal0", "high1", "high2", "normal1", "normal2", "low1");
+            assertThat(s.highUrgencyCalls(Channel.VOICE)).isEqualTo(2);
+            assertThat(s.lowUrgencyCalls(Channel.VOICE)).isEqualTo(1);
+            assertThat(voiceStat(s, "waiting")).isZero();
+        }
+    }
+
     @Test
     void aLowUrgencyRequestBeyondTheQueueLimitIs429WithRetryAfter() throws Exception {
         ServiceOptions options =
@@ -111,7 +147,7 @@ class PriorityServiceTest {
             HttpResponse<String> refused = call(s, "low3", "u=7").get();
             assertThat(refused.statusCode()).isEqualTo(429);
             assertThat(refused.headers().firstValue("Retry-After")).hasValue("2");
-            // a normal request is never refused, however many low-urgency ones wait
+            // a normal or urgent request is never refused, however many low-urgency ones wait
             HttpResponse<String> normal = call(s, "normal1", "u=0").get();
             assertThat(normal.statusCode()).isEqualTo(200);
             assertThat(busy.get().statusCode()).isEqualTo(200);
@@ -146,14 +182,15 @@ class PriorityServiceTest {
 
     @Test
     void urgencyFourToSevenIsLow() {
-        assertThat(CapacityLimitedService.lowUrgency("u=7")).isTrue();
-        assertThat(CapacityLimitedService.lowUrgency("u=4")).isTrue();
-        assertThat(CapacityLimitedService.lowUrgency("i, u=5")).isTrue();
-        assertThat(CapacityLimitedService.lowUrgency("u=3")).isFalse();
-        assertThat(CapacityLimitedService.lowUrgency("u=0, i")).isFalse();
-        assertThat(CapacityLimitedService.lowUrgency("u=8")).isFalse();
-        assertThat(CapacityLimitedService.lowUrgency("urgent")).isFalse();
-        assertThat(CapacityLimitedService.lowUrgency(null)).isFalse();
+        assertThat(Urgency.of("u=7")).isEqualTo(Urgency.LOW);
+        assertThat(Urgency.of("u=4")).isEqualTo(Urgency.LOW);
+        assertThat(Urgency.of("i, u=5")).isEqualTo(Urgency.LOW);
+        assertThat(Urgency.of("u=3")).isEqualTo(Urgency.NORMAL);
+        assertThat(Urgency.of("u=0, i")).isEqualTo(Urgency.HIGH);
+        assertThat(Urgency.of("u=2")).isEqualTo(Urgency.HIGH);
+        assertThat(Urgency.of("u=8")).isEqualTo(Urgency.NORMAL);
+        assertThat(Urgency.of("urgent")).isEqualTo(Urgency.NORMAL);
+        assertThat(Urgency.of(null)).isEqualTo(Urgency.NORMAL);
     }
 
     private static int voiceStat(CapacityLimitedService s, String field) {
