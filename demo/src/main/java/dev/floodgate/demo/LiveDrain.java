@@ -18,9 +18,11 @@ import org.slf4j.LoggerFactory;
  * The drain beside the live job (issue 32): once the flood is over and the live job has caught up,
  * the backfill job follows the shed lane ({@code --mode drain --follow true}) on the same cluster
  * and against the same processing service as the live job, which keeps running under calm live
- * traffic. The drain takes only the service's spare capacity ({@code --yield-to-live}, the job's
- * default, no rate set for the service). It is done when the shed lane is empty; it keeps following
- * (events shed later are drained too) until it is stopped with a savepoint at the end of the demo.
+ * traffic. The drain takes only the service's spare capacity, no rate set for the service: the
+ * demo's service serves by priority and the drain's calls carry {@code --drain-priority-header}
+ * with fixed limits ({@code --yield-to-live false}); without the header it yields by delay. It is
+ * done when the shed lane is empty; it keeps following (events shed later are drained too) until it
+ * is stopped with a savepoint at the end of the demo.
  *
  * <p>For {@code summary.json}: {@code drain_s} (start to the shed lane empty), {@code
  * drain_ideal_s} (the voice calls the drain made / the voice service's spare capacity during the
@@ -82,8 +84,14 @@ final class LiveDrain {
                                 "--parallelism",
                                 Integer.toString(o.parallelism)));
         if (!o.drainPriorityHeader.equals("none")) {
-            args.add("--drain-priority-header");
-            args.add(o.drainPriorityHeader);
+            // the demo's service serves by priority: as docs/operating.md says for such a service,
+            // the fixed limits (the delay-based one would only hold the drain back)
+            args.addAll(
+                    java.util.List.of(
+                            "--drain-priority-header",
+                            o.drainPriorityHeader,
+                            "--yield-to-live",
+                            "false"));
         }
         FloodgateOptions backfill =
                 FloodgateOptions.fromArgs(args.toArray(new String[0]), JobKind.BACKFILL);

@@ -335,6 +335,11 @@ public final class BackfillJob {
      * #defineReplay}).
      */
     static Pipeline backfillCalls(Pipeline pipeline, FloodgateOptions o) {
+        if (o.isSet(FloodgateOptions.HIGH_PRIORITY_HEADER)) {
+            LOG.warn(
+                    "--{} is the live job's: no backfill call carries it",
+                    FloodgateOptions.HIGH_PRIORITY_HEADER.key);
+        }
         Pipeline p = pipeline;
         Optional<RequestHeader> header = ProcessorService.drainPriorityHeader(o);
         if (header.isEmpty()) {

@@ -85,9 +85,9 @@ public final class FloodgateJob {
         if (!(pipeline.processor()
                 instanceof dev.floodgate.operators.process.HttpEventProcessor http)) {
             LOG.warn(
-                    "--{}: no processing service is called (--{}), no header is sent",
+                    "--{}: the processor ({}) calls no HTTP service, no header is sent",
                     FloodgateOptions.HIGH_PRIORITY_HEADER.key,
-                    FloodgateOptions.DRY_RUN.key);
+                    pipeline.processor().name());
             return pipeline;
         }
         LOG.info(
@@ -177,7 +177,7 @@ public final class FloodgateJob {
      * cluster sets none ({@code execution.buffer-timeout.interval}). Flink's 100 ms is added to
      * every event's age at the shuffle by customer in front of the lanes whenever arrivals are too
      * few to fill a buffer sooner, as in every calm or flood phase the lanes' freshness targets are
-     * about (chat's p99 processing age in the demo was 0.11 s for a 2 ms call, most of it this
+     * about (chat's p99 processing age in the 6x demo was 0.12 s for a 2 ms call, most of it this
      * wait). At full speed buffers fill before any timeout and it costs nothing
      * (docs/benchmarks.md, section 1).
      */

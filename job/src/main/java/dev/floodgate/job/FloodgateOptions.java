@@ -470,7 +470,8 @@ public final class FloodgateOptions {
                             + "events and of the events a high event of their customer waits behind, by which "
                             + "a service that serves by priority serves them before the other live calls, "
                             + "such as 'Priority: u=1' (RFC 9218 urgency 1; a call without the header has "
-                            + "urgency 3). Batched (--processor-batch-max), they go in requests of their own. "
+                            + "urgency 3). Batched (--processor-batch-max), they go in requests of their own, "
+                            + "with --processor-requests-in-flight of their own. "
                             + "Visible ASCII; credential headers are refused (use --processor-auth-header). "
                             + "'none': no header");
     public static final TypedOption<Duration> DRAIN_SETTLE_TIMEOUT =

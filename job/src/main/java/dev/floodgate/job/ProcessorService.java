@@ -111,7 +111,9 @@ final class ProcessorService {
                 problems.add(
                         "option --"
                                 + option.key
-                                + " is not a header line 'Name: value' such as 'Priority: u=7': "
+                                + " is not a header line 'Name: value' such as 'Priority: u="
+                                + (option == DRAIN_PRIORITY_HEADER ? "7" : "1")
+                                + "': "
                                 + e.getMessage());
             }
         }

@@ -55,6 +55,14 @@ public final class FaultHookProcessor implements EventProcessor {
         return delegate.process(event);
     }
 
+    @Override
+    public CompletableFuture<String> process(Interaction event, boolean urgent) {
+        if (System.currentTimeMillis() >= nextAsk && fires()) {
+            throw new InjectedTaskFault("campaign fault hook: task exception for " + event.eventId);
+        }
+        return delegate.process(event, urgent);
+    }
+
     private boolean fires() {
         nextAsk = System.currentTimeMillis() + ASK_EVERY_MILLIS;
         try {

@@ -181,7 +181,8 @@ public class HttpEventProcessor implements EventProcessor {
      * This processor with {@code header} on urgent calls ({@link #process(Interaction, boolean)}:
      * the live job's {@code Priority: u=1} on {@code high} events and those a {@code high} event
      * waits behind), in place of a fixed header of the same name. Batched, urgent events go in
-     * requests of their own.
+     * requests of their own, with {@code requestsInFlight} of their own per channel: up to twice
+     * {@code requestsInFlight} requests per channel in all.
      */
     public HttpEventProcessor withUrgentHeader(RequestHeader header) {
         notTheCredential(header);
@@ -273,8 +274,10 @@ public class HttpEventProcessor implements EventProcessor {
                             "no endpoint configured for channel " + event.channel,
                             ProcessingException.Kind.SERVICE));
         }
-        if (coalescers != null) {
-            return (urgent ? urgentCoalescers : coalescers).get(event.channel).submit(event);
+        // read once: close() on the task thread may clear them while a retry runs here
+        EnumMap<Channel, RequestCoalescer> batching = urgent ? urgentCoalescers : coalescers;
+        if (batching != null) {
+            return batching.get(event.channel).submit(event);
         }
         HttpRequest request;
         try {
