@@ -163,34 +163,19 @@ final class ReplayUnderLive {
                         priority
                                 ? List.of("--drain-priority-header", YieldBench.PRIORITY_HEADER)
                                 : List.of());
+        args.addAll(YieldBench.backfillArgs(ctx, service, prefix));
         args.addAll(
                 List.of(
-                        "--bootstrap-servers",
-                        ctx.bootstrap,
-                        "--processor-url",
-                        service.baseUri().toString(),
-                        "--processor-allow-plaintext",
-                        "true",
-                        "--kafka-plaintext",
-                        "true",
                         "--mode",
                         "replay",
                         "--input-topic",
                         prefix + ".log",
                         "--replay-topic",
                         prefix + ".replayed",
-                        "--dlq-topic",
-                        prefix + ".dlq",
-                        "--group-id",
-                        prefix,
-                        "--transactional-id-prefix",
-                        prefix,
                         "--checkpoint-interval",
                         "10s",
                         "--parallelism",
-                        Integer.toString(ctx.options.parallelism),
-                        "--transaction-timeout",
-                        "10min"));
+                        Integer.toString(ctx.options.parallelism)));
         return FloodgateOptions.fromArgs(args.toArray(String[]::new), JobKind.BACKFILL);
     }
 }

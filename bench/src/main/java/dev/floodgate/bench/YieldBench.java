@@ -287,6 +287,31 @@ final class YieldBench {
     /** The service's counts over one run (the priority service's; zero at the FIFO one). */
     record Counters(long normalBlockedByLow, long normalBlockedByLowMs, long lowUrgencyCalls) {}
 
+    /**
+     * The backfill's arguments common to the bench's drains and replays: the bench's broker and
+     * service in clear, its dead-letter topic, group and transactional ids named by {@code prefix}.
+     */
+    static List<String> backfillArgs(
+            BenchContext ctx, CapacityLimitedService service, String prefix) {
+        return List.of(
+                "--bootstrap-servers",
+                ctx.bootstrap,
+                "--processor-url",
+                service.baseUri().toString(),
+                "--processor-allow-plaintext",
+                "true",
+                "--kafka-plaintext",
+                "true",
+                "--dlq-topic",
+                prefix + ".dlq",
+                "--group-id",
+                prefix,
+                "--transactional-id-prefix",
+                prefix,
+                "--transaction-timeout",
+                "10min");
+    }
+
     static FloodgateOptions options(
             BenchContext ctx,
             CapacityLimitedService service,
@@ -300,16 +325,9 @@ final class YieldBench {
         if (drainCalls > 0) {
             args.addAll(List.of("--max-in-flight-voice", Integer.toString(drainCalls)));
         }
+        args.addAll(backfillArgs(ctx, service, prefix));
         args.addAll(
                 List.of(
-                        "--bootstrap-servers",
-                        ctx.bootstrap,
-                        "--processor-url",
-                        service.baseUri().toString(),
-                        "--processor-allow-plaintext",
-                        "true",
-                        "--kafka-plaintext",
-                        "true",
                         "--mode",
                         "drain",
                         "--yield-to-live",
@@ -318,20 +336,12 @@ final class YieldBench {
                         prefix + ".shed",
                         "--processed-topic",
                         prefix + ".processed",
-                        "--dlq-topic",
-                        prefix + ".dlq",
                         "--drain-progress-topic",
                         prefix + ".progress",
-                        "--group-id",
-                        prefix,
-                        "--transactional-id-prefix",
-                        prefix,
                         "--checkpoint-interval",
                         "2s",
                         "--parallelism",
-                        Integer.toString(drainCalls > 0 ? 1 : ctx.options.parallelism),
-                        "--transaction-timeout",
-                        "10min"));
+                        Integer.toString(drainCalls > 0 ? 1 : ctx.options.parallelism)));
         return FloodgateOptions.fromArgs(args.toArray(String[]::new), JobKind.BACKFILL);
     }
 
