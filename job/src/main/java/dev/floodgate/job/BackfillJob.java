@@ -22,7 +22,6 @@ import dev.floodgate.operators.process.LanesConfig;
 import dev.floodgate.operators.process.ProcessEvents;
 import dev.floodgate.operators.process.ProcessInLanes;
 import dev.floodgate.operators.process.ProcessingConfig;
-import dev.floodgate.operators.process.RequestHeader;
 import dev.floodgate.operators.process.ScavengerLimit;
 import dev.floodgate.operators.shed.AdmissionPolicy;
 import dev.floodgate.sinks.ExactlyOnceKafkaSinks;
@@ -340,23 +339,12 @@ public final class BackfillJob {
                     "--{} is the live job's: no backfill call carries it",
                     FloodgateOptions.HIGH_PRIORITY_HEADER.key);
         }
-        Pipeline p = pipeline;
-        Optional<RequestHeader> header = ProcessorService.drainPriorityHeader(o);
-        if (header.isEmpty()) {
-            return p;
-        }
-        if (!(p.processor() instanceof HttpEventProcessor http)) {
-            LOG.warn(
-                    "--{}: no processing service is called (--{}), no header is sent",
-                    FloodgateOptions.DRAIN_PRIORITY_HEADER.key,
-                    FloodgateOptions.DRY_RUN.key);
-            return p;
-        }
-        LOG.info(
-                "every processing call carries the header {} (--{})",
-                header.get().name(),
-                FloodgateOptions.DRAIN_PRIORITY_HEADER.key);
-        return p.withProcessor(http.withHeader(header.get()));
+        return ProcessorService.withHeader(
+                pipeline,
+                o,
+                FloodgateOptions.DRAIN_PRIORITY_HEADER,
+                HttpEventProcessor::withHeader,
+                "all processing calls");
     }
 
     private static ExactlyOnceKafkaSinks sinks(FloodgateOptions o, Map<String, String> client) {

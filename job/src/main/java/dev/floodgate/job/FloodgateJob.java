@@ -77,24 +77,12 @@ public final class FloodgateJob {
      * first only among the calls of one subtask).
      */
     static Pipeline liveCalls(Pipeline pipeline, FloodgateOptions o) {
-        java.util.Optional<dev.floodgate.operators.process.RequestHeader> header =
-                ProcessorService.header(o, FloodgateOptions.HIGH_PRIORITY_HEADER);
-        if (header.isEmpty()) {
-            return pipeline;
-        }
-        if (!(pipeline.processor()
-                instanceof dev.floodgate.operators.process.HttpEventProcessor http)) {
-            LOG.warn(
-                    "--{}: the processor ({}) calls no HTTP service, no header is sent",
-                    FloodgateOptions.HIGH_PRIORITY_HEADER.key,
-                    pipeline.processor().name());
-            return pipeline;
-        }
-        LOG.info(
-                "the calls of high events carry the header {} (--{})",
-                header.get().name(),
-                FloodgateOptions.HIGH_PRIORITY_HEADER.key);
-        return pipeline.withProcessor(http.withUrgentHeader(header.get()));
+        return ProcessorService.withHeader(
+                pipeline,
+                o,
+                FloodgateOptions.HIGH_PRIORITY_HEADER,
+                dev.floodgate.operators.process.HttpEventProcessor::withUrgentHeader,
+                "the calls of high events");
     }
 
     /** Builds the live job with its real edges on {@code env} and submits it without waiting. */
@@ -178,8 +166,8 @@ public final class FloodgateJob {
      * every event's age at the shuffle by customer in front of the lanes whenever arrivals are too
      * few to fill a buffer sooner, as in every calm or flood phase the lanes' freshness targets are
      * about (chat's p99 processing age in the 6x demo was 0.12 s for a 2 ms call, most of it this
-     * wait). At full speed buffers fill before any timeout and it costs nothing
-     * (docs/benchmarks.md, section 1).
+     * wait). At full speed buffers fill before any timeout: the same throughput, at about 7% more
+     * CPU per event for the flusher waking more often (docs/benchmarks.md, run S).
      */
     public static final java.time.Duration BUFFER_TIMEOUT = java.time.Duration.ofMillis(10);
 

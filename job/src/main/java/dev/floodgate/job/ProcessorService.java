@@ -122,9 +122,31 @@ final class ProcessorService {
         }
     }
 
-    /** The backfill's {@code --drain-priority-header}, or empty (checked at parse time). */
-    static java.util.Optional<RequestHeader> drainPriorityHeader(FloodgateOptions o) {
-        return header(o, DRAIN_PRIORITY_HEADER);
+    /**
+     * {@code pipeline} with {@code option}'s header given to its HTTP processor by {@code
+     * withHeader} ({@code calls}: which calls carry it, for the start log); unchanged when the
+     * option is 'none', and with a warning when the processor calls no HTTP service (a dry run).
+     */
+    static Pipeline withHeader(
+            Pipeline pipeline,
+            FloodgateOptions o,
+            TypedOption<String> option,
+            java.util.function.BiFunction<HttpEventProcessor, RequestHeader, HttpEventProcessor>
+                    withHeader,
+            String calls) {
+        java.util.Optional<RequestHeader> header = header(o, option);
+        if (header.isEmpty()) {
+            return pipeline;
+        }
+        if (!(pipeline.processor() instanceof HttpEventProcessor http)) {
+            LOG.warn(
+                    "--{}: the processor ({}) calls no HTTP service, no header is sent",
+                    option.key,
+                    pipeline.processor().name());
+            return pipeline;
+        }
+        LOG.info("{} carry the header {} (--{})", calls, header.get().name(), option.key);
+        return pipeline.withProcessor(withHeader.apply(http, header.get()));
     }
 
     /** A header option's header, or empty for 'none' (checked at parse time). */

@@ -125,7 +125,7 @@ public class ProcessEvents extends RichAsyncFunction<Interaction, ProcessOutcome
     CompletableFuture<String> call(Interaction event, boolean urgent) {
         CompletableFuture<String> call;
         try {
-            call = urgent ? processor.process(event, true) : processor.process(event);
+            call = processor.process(event, urgent);
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
