@@ -1,5 +1,7 @@
 package dev.floodgate.bench;
 
+import dev.floodgate.sinks.ShedRecordSerializer;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -24,6 +26,9 @@ final class CommittedCounter implements AutoCloseable {
     private final Map<TopicPartition, byte[]> first = new HashMap<>();
     private final Map<TopicPartition, byte[]> last = new HashMap<>();
     private long count;
+    private final Map<String, Long> perTopic = new HashMap<>();
+    private final Map<String, Long> shedReasons = new java.util.TreeMap<>();
+    private final Map<String, String> firstShedDetail = new java.util.TreeMap<>();
     private long minTimestamp = Long.MAX_VALUE;
     private long maxTimestamp = Long.MIN_VALUE;
 
@@ -82,6 +87,20 @@ final class CommittedCounter implements AutoCloseable {
                 minTimestamp = Math.min(minTimestamp, r.timestamp());
                 maxTimestamp = Math.max(maxTimestamp, r.timestamp());
                 count++;
+                perTopic.merge(r.topic(), 1L, Long::sum);
+                org.apache.kafka.common.header.Header reason =
+                        r.headers().lastHeader(ShedRecordSerializer.HEADER_SHED_REASON);
+                if (reason != null) {
+                    shedReasons.merge(
+                            new String(reason.value(), StandardCharsets.UTF_8), 1L, Long::sum);
+                    org.apache.kafka.common.header.Header detail =
+                            r.headers().lastHeader(ShedRecordSerializer.HEADER_SHED_DETAIL);
+                    if (detail != null) {
+                        firstShedDetail.putIfAbsent(
+                                new String(reason.value(), StandardCharsets.UTF_8),
+                                new String(detail.value(), StandardCharsets.UTF_8));
+                    }
+                }
             }
             long now = System.nanoTime();
             if (count < expected
@@ -103,6 +122,21 @@ final class CommittedCounter implements AutoCloseable {
 
     long count() {
         return count;
+    }
+
+    /**
+     * The shed records seen so far by reason (header {@code floodgate.shed-reason}), and the first
+     * detail of each reason: what a throughput run shed, and why.
+     */
+    String shedReasons() {
+        return shedReasons.isEmpty()
+                ? "none"
+                : shedReasons + ", the first of each: " + firstShedDetail;
+    }
+
+    /** The records seen so far in {@code topic}. */
+    long count(String topic) {
+        return perTopic.getOrDefault(topic, 0L);
     }
 
     /**

@@ -146,7 +146,7 @@ final class HttpBench {
         return String.format(
                 "round %d: dry run %.0f events/s (processing %.0f), %s %.0f events/s (processing %.0f,"
                         + " %.0f per CPU second, %.1f µs CPU per event, %.0f requests/s); ratio to the"
-                        + " dry run %.2f, processing %.2f",
+                        + " dry run %.2f, processing %.2f; shed: dry run %d, %s %d%s",
                 round,
                 dry.endToEndRate(),
                 dry.processingRate(),
@@ -157,7 +157,11 @@ final class HttpBench {
                 1e6 / h.perCpu(),
                 h.requestsPerSecond(),
                 h.m().endToEndRate() / dry.endToEndRate(),
-                h.m().processingRate() / dry.processingRate());
+                h.m().processingRate() / dry.processingRate(),
+                dry.shed(),
+                what,
+                h.m().shed(),
+                h.m().shed() == 0 ? "" : " (" + h.m().shedReasons() + ")");
     }
 
     private static HttpRun httpJob(
@@ -183,6 +187,13 @@ final class HttpBench {
             List<Round> rounds,
             String name,
             java.util.function.Function<Round, HttpRun> run) {
+        // a shed event skips its call: a run that shed is not a measurement of the HTTP path
+        // (the circuit opened against a healthy service once: docs/benchmarks.md, section 1b)
+        long shed = rounds.stream().mapToLong(x -> run.apply(x).m().shed()).sum();
+        r.put(S, name + ": events shed in all rounds (must be 0)", shed, "events");
+        if (shed > 0) {
+            r.note(S, "NOT A MEASUREMENT: " + name + " shed " + shed + " events (see the rounds)");
+        }
         r.put(
                 S,
                 name + ", submit to all committed",

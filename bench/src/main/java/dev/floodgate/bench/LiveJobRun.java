@@ -38,7 +38,9 @@ final class LiveJobRun {
             double submitToCommittedSeconds,
             double startUpSeconds,
             double processingSeconds,
-            double checkpointTriggeredSeconds) {
+            double checkpointTriggeredSeconds,
+            long shed,
+            String shedReasons) {
         double endToEndRate() {
             return events / submitToCommittedSeconds;
         }
@@ -239,7 +241,9 @@ final class LiveJobRun {
                 (done - t0) / 1e9,
                 Math.max(0, first - submittedAt) / 1000.0,
                 Math.max(last - first, 1) / 1000.0,
-                (triggered - t0) / 1e9);
+                (triggered - t0) / 1e9,
+                counter.count(name + ".shed"),
+                counter.shedReasons());
     }
 
     /**

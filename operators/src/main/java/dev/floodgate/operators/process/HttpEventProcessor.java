@@ -87,6 +87,7 @@ public class HttpEventProcessor implements EventProcessor {
     private final int requestsInFlight;
 
     private transient HttpClient client;
+    private transient StaleConnections stale;
     // with batchMax above 1: the coalescer of each channel with an endpoint, and of its urgent
     // calls when they carry a header of their own (a request has one priority)
     private transient EnumMap<Channel, RequestCoalescer> coalescers;
@@ -217,6 +218,7 @@ public class HttpEventProcessor implements EventProcessor {
     public void open() {
         SSLContext ssl = tls.context();
         authValue = auth.isSet() ? auth.value() : null;
+        stale = new StaleConnections();
         callbacks =
                 Executors.newCachedThreadPool(
                         r -> new CallbackThread(r, "http-processor-" + version));
@@ -285,10 +287,11 @@ public class HttpEventProcessor implements EventProcessor {
         } catch (Exception e) {
             return CompletableFuture.failedFuture(e);
         }
-        // the client's futures, its dependents too, abort the exchange on cancel(true) (JDK 16+;
-        // HttpEventProcessorTest checks it), so the result is returned as the client derives it
-        return client.sendAsync(request, info -> new BoundedBody(info, event.channel))
-                .handle(
+        // cancel(true) of the result aborts the exchange (HttpEventProcessorTest checks it)
+        CompletableFuture<HttpResponse<String>> sent =
+                stale.send(client, request, info -> new BoundedBody(info, event.channel));
+        CompletableFuture<String> result =
+                sent.handle(
                         (response, error) -> {
                             if (error != null) {
                                 throw tlsFailure(error, event.channel);
@@ -308,6 +311,13 @@ public class HttpEventProcessor implements EventProcessor {
                             }
                             return body;
                         });
+        result.whenComplete(
+                (v, e) -> {
+                    if (e instanceof CancellationException) {
+                        sent.cancel(true);
+                    }
+                });
+        return result;
     }
 
     /**
@@ -391,7 +401,7 @@ public class HttpEventProcessor implements EventProcessor {
         }
         long limit = (long) n * RecordLimits.MAX_RESPONSE_BYTES;
         CompletableFuture<HttpResponse<String>> sent =
-                client.sendAsync(request, info -> new BoundedBody(info, channel, limit));
+                stale.send(client, request, info -> new BoundedBody(info, channel, limit));
         CompletableFuture<Void> done =
                 sent.handle(
                         (response, error) -> {
@@ -779,6 +789,14 @@ public class HttpEventProcessor implements EventProcessor {
             super(r, name);
             setDaemon(true);
         }
+    }
+
+    /**
+     * Requests sent again because their kept-alive connection was closed before an answer ({@link
+     * StaleConnections}), since {@link #open()}.
+     */
+    public long staleConnectionResends() {
+        return stale == null ? 0 : stale.resends();
     }
 
     @Override
