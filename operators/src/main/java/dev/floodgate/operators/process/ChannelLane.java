@@ -39,6 +39,12 @@ final class ChannelLane implements LaneLoad {
     /** How long after a {@code high} event arrived the lane keeps a slot for the next one. */
     static final long HIGH_RESERVE_MILLIS = 10_000;
 
+    /**
+     * The quantile of the latencies of calls that are not urgent the second look expects, when the
+     * service serves urgent calls first ({@link #secondLookLatencyMillis}).
+     */
+    static final double OTHERS_TAIL_QUANTILE = 0.95;
+
     /** Decay window of the latency estimate. */
     private static final long LATENCY_TAU_MILLIS = 2_000;
 
@@ -63,6 +69,8 @@ final class ChannelLane implements LaneLoad {
     private final DecayingMean latency = new DecayingMean(LATENCY_TAU_MILLIS);
     private final DecayingMean othersLatency = new DecayingMean(LATENCY_TAU_MILLIS);
     private final LatencyFloor latencyFloor = new LatencyFloor();
+    private final LatencyQuantile othersTail = new LatencyQuantile(OTHERS_TAIL_QUANTILE);
+    private boolean othersOvertaken;
 
     /**
      * Calls out, by start; finished ones leave from the head (one that hangs keeps those behind it
@@ -291,6 +299,7 @@ final class ChannelLane implements LaneLoad {
     void answeredIn(long latency, long now, boolean high) {
         if (!high) {
             othersLatency.add(now, latency);
+            othersTail.observe(latency);
         }
         limit.answered(latency, inFlight, now);
         currentLimit(now);
@@ -321,6 +330,26 @@ final class ChannelLane implements LaneLoad {
     @Override
     public double latencyMillis() {
         return latency.mean();
+    }
+
+    /**
+     * The service serves urgent calls first ({@link EventProcessor#servesUrgentFirst}): a call that
+     * is not urgent may be overtaken there by every urgent call that arrives while it waits, so its
+     * latency has a tail the mean does not show.
+     */
+    void othersOvertakenAtService() {
+        othersOvertaken = true;
+    }
+
+    /**
+     * With {@link #othersOvertakenAtService}, the {@value #OTHERS_TAIL_QUANTILE} quantile of the
+     * latencies of the calls that were not urgent (at least the mean); else the mean.
+     */
+    @Override
+    public double secondLookLatencyMillis() {
+        double mean = latency.mean();
+        double tail = othersTail.millis();
+        return othersOvertaken && tail > 0 ? Math.max(mean, tail) : mean;
     }
 
     @Override

@@ -37,6 +37,14 @@ public interface EventProcessor extends Serializable, AutoCloseable {
         return process(event);
     }
 
+    /**
+     * Whether the service serves urgent calls ({@link #process(Interaction, boolean)}) before the
+     * others, so that a call that is not urgent may wait there behind urgent calls sent after it.
+     */
+    default boolean servesUrgentFirst() {
+        return false;
+    }
+
     @Override
     default void close() throws Exception {}
 }

@@ -261,6 +261,14 @@ public class HttpEventProcessor implements EventProcessor {
         return send(event, false);
     }
 
+    /**
+     * With {@link #withUrgentHeader}: a service that honours the header serves urgent calls first.
+     */
+    @Override
+    public boolean servesUrgentFirst() {
+        return urgentHeader != null;
+    }
+
     /** With {@link #withUrgentHeader}, an urgent call carries its header; else as any call. */
     @Override
     public CompletableFuture<String> process(Interaction event, boolean urgent) {

@@ -62,6 +62,11 @@ public class ProcessEvents extends RichAsyncFunction<Interaction, ProcessOutcome
         return new ProcessEvents(processor, lane, cfg);
     }
 
+    /** Whether the processor's service serves urgent calls first ({@link EventProcessor}). */
+    boolean servesUrgentFirst() {
+        return processor.servesUrgentFirst();
+    }
+
     @Override
     public void open(OpenContext openContext) throws Exception {
         running = ConcurrentHashMap.newKeySet();

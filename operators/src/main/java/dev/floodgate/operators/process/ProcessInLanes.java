@@ -165,6 +165,9 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
                             new CircuitBreaker(config.circuitFailures(), openFor),
                             config.maxQueuedPerCustomer() == Integer.MAX_VALUE,
                             config.limitPolicy().create(config.maxInFlight(c)));
+            if (calls.servesUrgentFirst()) {
+                lane.othersOvertakenAtService();
+            }
             lanes[c.ordinal()] = lane;
             byChannel.put(c, lane);
         }

@@ -25,6 +25,15 @@ public interface LaneLoad {
      */
     double latencyMillis();
 
+    /**
+     * The latency the second look at the queue's head ({@link Admission#lateInQueue}) expects for a
+     * call that is not urgent: the mean by default; a lane whose service serves urgent calls first
+     * gives a high quantile of those calls' latencies, since urgent calls overtake them there.
+     */
+    default double secondLookLatencyMillis() {
+        return latencyMillis();
+    }
+
     /** How long the oldest call still out has been out at {@code now}, in ms; 0 if none is. */
     long oldestCallMillis(long now);
 

@@ -159,14 +159,16 @@ final class PredictiveAdmission implements Admission {
     /**
      * The second look, at the head of the queue: a {@code normal} or {@code low} event admitted
      * live (younger than half its target then) is shed ({@code predicted_wait}) when its call,
-     * started now, would end past its target (its age plus the lane's mean latency), while the
-     * producers' demand is at least {@value #BOTTLENECK} of the lane's peak completion rate (the
-     * service is the bottleneck: in calm traffic or a catch-up nothing is shed here). Admission's
-     * prediction is made once and cannot see what comes after it: a burst of {@code high} events
-     * served first, a service that slowed. Called, such an event would be late for sure and take a
-     * slot a fresh event could use in time (the 3x demo: normal voice p99 of 2.3 to 2.5 s in bursts
-     * at the same flood seconds in every run, against a 2 s target). It counts for the correction
-     * as the late result it would have been, so the first look stays as strict as its aim.
+     * started now, would end past its target (its age plus the lane's {@link
+     * LaneLoad#secondLookLatencyMillis}: the mean, or the tail of the calls that are not urgent
+     * where the service serves urgent ones first), while the producers' demand is at least {@value
+     * #BOTTLENECK} of the lane's peak completion rate (the service is the bottleneck: in calm
+     * traffic or a catch-up nothing is shed here). Admission's prediction is made once and cannot
+     * see what comes after it: a burst of {@code high} events served first, a service that slowed.
+     * Called, such an event would be late for sure and take a slot a fresh event could use in time
+     * (the 3x demo: normal voice p99 of 2.3 to 2.5 s in bursts at the same flood seconds in every
+     * run, against a 2 s target). It counts for the correction as the late result it would have
+     * been, so the first look stays as strict as its aim.
      */
     @Override
     public boolean lateInQueue(
@@ -180,7 +182,7 @@ final class PredictiveAdmission implements Admission {
         if (!channel.mayShed(event.priority) || !readLive(event.ageAt(admittedAtMillis), target)) {
             return false;
         }
-        double latency = lane.latencyMillis();
+        double latency = lane.secondLookLatencyMillis();
         long ends = event.ageAt(nowMillis) + (long) latency;
         if (latency < 0 || ends <= target) {
             return false;

@@ -149,6 +149,64 @@ class PredictiveAdmissionTest {
         assertThat(shed).isGreaterThan(1_000);
     }
 
+    /**
+     * The second look at the queue's head expects the lane's {@link
+     * LaneLoad#secondLookLatencyMillis}: a normal event admitted live, 1 s old at the head, with a
+     * mean latency of 200 ms ends in time; where its call may be overtaken at the service and the
+     * tail of such calls is 1.5 s, it would end late and is shed there.
+     */
+    @Test
+    void theSecondLookExpectsTheLanesTailWhereOneIsGiven() {
+        Lane full = new Lane(2, 2, 50, 200);
+        long now = T0;
+        for (int i = 0; i < 300; i++, now += 10) { // 100 events/s on log time: the service is
+            // the bottleneck (10 calls/s)
+            admission.decide(event(Priority.HIGH, now), now, full);
+        }
+        Interaction e = event(Priority.NORMAL, now - 1_000);
+        long admittedAt = now - 900;
+        assertThat(admission.lateInQueue(e, now, admittedAt, 500, full)).isFalse();
+        assertThat(admission.lateInQueue(e, now, admittedAt, 500, new Tail(full, 1_500))).isTrue();
+    }
+
+    /** {@code lane} with a second-look latency of its own. */
+    private record Tail(Lane lane, double tail) implements LaneLoad {
+        @Override
+        public int work() {
+            return lane.work();
+        }
+
+        @Override
+        public int inFlight() {
+            return lane.inFlight();
+        }
+
+        @Override
+        public int queued() {
+            return lane.queued();
+        }
+
+        @Override
+        public int limit() {
+            return lane.limit();
+        }
+
+        @Override
+        public double latencyMillis() {
+            return lane.latencyMillis();
+        }
+
+        @Override
+        public double secondLookLatencyMillis() {
+            return tail;
+        }
+
+        @Override
+        public long oldestCallMillis(long now) {
+            return 0;
+        }
+    }
+
     /** The lane's figures as a test sets them (latency in ms, a calm service's, no call out). */
     private record Lane(int limit, int inFlight, int queued, double latency) implements LaneLoad {
         @Override
