@@ -18,11 +18,12 @@ import org.junit.jupiter.api.Test;
  * whether any drain policy can take at least 0.9 of the spare capacity while live p99 stays within
  * 10% of the phase without a drain: the two goals the bench measures together.
  *
- * <p>It cannot. At 0.9 of the spare capacity the workers are busy 95% of the time, so nearly every
- * live call waits for one of two calls in progress to end (a third of a call on average) on top of
- * the queue of live calls it waits for anyway. The model reproduces the bench's measurements (drain
- * on one worker: 0.70 of spare, +7 to 9% measured; on two: 0.94, +13 to 23%) and shows no policy of
- * the family below meets both; the ones that add least take the least.
+ * <p>None of the policies below does. At 0.9 of the spare capacity the workers are busy 95% of the
+ * time, so nearly every live call waits for one of two calls in progress to end (a third of a call
+ * on average) on top of the queue of live calls it waits for anyway. The model's drain shares are
+ * near the bench's (one worker: 0.71 against 0.70 measured; two: 0.98 against 0.94); its p99
+ * additions are +12% and +15% against the bench's +7 to 9% and +13 to 23% (runs of about 300 live
+ * calls, whose p99 moves by tens of ms). The policies that add least take the least.
  */
 class DrainBesideLiveModelTest {
     private static final double CALL = 0.2;
@@ -40,10 +41,10 @@ class DrainBesideLiveModelTest {
     record Result(double share, double p50, double p99) {}
 
     @Test
-    void noDrainPolicyTakesNinetyPercentOfTheSpareWithLiveP99WithinTenPercent() {
-        Result alone = run((l, w) -> 0, 1);
+    void noneOfTheseDrainPoliciesTakesNinetyPercentOfTheSpareWithLiveP99WithinTenPercent() {
         List<String> both = new ArrayList<>();
         double leastAddedAtNinety = Double.MAX_VALUE;
+        int atNinety = 0;
         for (var e :
                 List.of(
                         new Object[] {"one call", (Policy) (l, w) -> 1},
@@ -58,9 +59,11 @@ class DrainBesideLiveModelTest {
                             (Policy) (l, w) -> w > 0 ? 0 : 1
                         })) {
             for (int seed = 1; seed <= 3; seed++) {
+                Result alone = run((l, w) -> 0, seed); // the same live arrivals without a drain
                 Result r = run((Policy) e[1], seed);
                 double added = r.p99 / alone.p99 - 1;
                 if (r.share >= 0.9) {
+                    atNinety++;
                     leastAddedAtNinety = Math.min(leastAddedAtNinety, added);
                 }
                 if (r.share >= 0.9 && added <= 0.1) {
@@ -68,6 +71,7 @@ class DrainBesideLiveModelTest {
                 }
             }
         }
+        assertThat(atNinety).as("runs taking at least 0.9 of the spare").isGreaterThan(3);
         assertThat(both).as("policies meeting both goals").isEmpty();
         assertThat(leastAddedAtNinety).as("least p99 added at >= 0.9 of spare").isGreaterThan(0.1);
     }

@@ -63,6 +63,11 @@ public final class FaultHookProcessor implements EventProcessor {
         return delegate.process(event, urgent);
     }
 
+    @Override
+    public boolean servesUrgentFirst() {
+        return delegate.servesUrgentFirst();
+    }
+
     private boolean fires() {
         nextAsk = System.currentTimeMillis() + ASK_EVERY_MILLIS;
         try {

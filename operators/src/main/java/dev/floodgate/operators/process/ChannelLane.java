@@ -342,14 +342,15 @@ final class ChannelLane implements LaneLoad {
     }
 
     /**
-     * With {@link #othersOvertakenAtService}, the {@value #OTHERS_TAIL_QUANTILE} quantile of the
-     * latencies of the calls that were not urgent (at least the mean); else the mean.
+     * For a call that is not {@code urgent}, with {@link #othersOvertakenAtService}: the {@value
+     * #OTHERS_TAIL_QUANTILE} quantile of the latencies of the calls that were not urgent (at least
+     * the mean); else the mean.
      */
     @Override
-    public double secondLookLatencyMillis() {
+    public double secondLookLatencyMillis(boolean urgent) {
         double mean = latency.mean();
         double tail = othersTail.millis();
-        return othersOvertaken && tail > 0 ? Math.max(mean, tail) : mean;
+        return !urgent && othersOvertaken && tail > 0 ? Math.max(mean, tail) : mean;
     }
 
     @Override

@@ -1,18 +1,24 @@
 package dev.floodgate.operators.process;
 
+import java.util.Arrays;
+
 /**
- * A running estimate of a high quantile of call latencies, by stochastic approximation in log
- * space: a latency above the estimate raises it by {@code exp(STEP x q)}, one at or below it lowers
- * it by {@code exp(-STEP x (1 - q))}, so it settles where a share {@code 1 - q} of the latencies
- * lies above it, and follows a service whose tail moves within some tens of answers. Latencies
- * below 1 ms count as 1 ms. No estimate ({@code -1}) before the first latency, which starts it.
+ * A quantile of the last {@link #WINDOW} call latencies: it follows a service whose tail moves,
+ * both ways, within that many answers (a burst of urgent calls ends, and after as many answers its
+ * overtaken calls no longer count). Computed when asked after a new latency (a sort of {@link
+ * #WINDOW} numbers), at most once per latency. No estimate ({@code -1}) before the first latency.
  * Task thread only.
  */
 final class LatencyQuantile {
-    static final double STEP = 0.05;
+    static final int WINDOW = 128;
 
     private final double q;
+    private final long[] window = new long[WINDOW];
+    private final long[] sorted = new long[WINDOW];
+    private int size;
+    private int next;
     private double estimate = -1;
+    private boolean stale;
 
     LatencyQuantile(double q) {
         if (!(q > 0 && q < 1)) {
@@ -22,16 +28,20 @@ final class LatencyQuantile {
     }
 
     void observe(long latencyMillis) {
-        double x = Math.max(1, latencyMillis);
-        if (estimate < 0) {
-            estimate = x;
-        } else {
-            estimate *= Math.exp(x > estimate ? STEP * q : -STEP * (1 - q));
-        }
+        window[next] = Math.max(0, latencyMillis);
+        next = (next + 1) % WINDOW;
+        size = Math.min(size + 1, WINDOW);
+        stale = true;
     }
 
-    /** The estimate in ms, {@code -1} before the first latency. */
+    /** The quantile in ms of the latencies in the window, {@code -1} before the first. */
     double millis() {
+        if (stale) {
+            System.arraycopy(window, 0, sorted, 0, size);
+            Arrays.sort(sorted, 0, size);
+            estimate = sorted[Math.min(size - 1, (int) Math.ceil(q * size) - 1)];
+            stale = false;
+        }
         return estimate;
     }
 }

@@ -334,7 +334,8 @@ public class ProcessInLanes extends AbstractStreamOperator<ProcessedEvent>
             lane.dequeued(p);
             if (!p.high()
                     && p.predictedWait >= 0 // admitted by a decision, not restored
-                    && admission.lateInQueue(p.event, now, p.admittedAt, p.predictedWait, lane)) {
+                    && admission.lateInQueue(
+                            p.event, now, p.admittedAt, p.predictedWait, p.boosted, lane)) {
                 admitted.done(p);
                 outcomes.shed(p.event, ShedReason.PREDICTED_WAIT, ShedDetails.late(p, now), now);
                 continue;

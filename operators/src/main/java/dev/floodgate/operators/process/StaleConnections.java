@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -22,14 +23,25 @@ import java.util.concurrent.atomic.LongAdder;
  * of the calls failed, the lane's circuit opened and 53% of the events were shed as {@code
  * circuit_open} against a healthy service (docs/benchmarks.md, section 1b).
  *
- * <p>At most {@link #MAX_RESENDS} resends a request, each on a connection the client picks anew:
- * they are not retries of a failing service (no backoff, not counted against the circuit), and a
- * request that still finds closed connections fails as before, into the lanes' retries. Cancelling
- * the returned future cancels the exchange in flight (the JDK client aborts it). Counted in {@link
+ * <p>At most {@link #MAX_RESENDS} resends a request, each on a connection the client picks anew,
+ * and only when it failed within {@link #WITHIN} of being sent: they are not retries of a failing
+ * service (no backoff, not counted against the circuit), and a request that still finds closed
+ * connections, or was dropped later, fails as before, into the lanes' retries. A connection the
+ * server resets instead of closing is not told apart here: the lanes retry it. Cancelling the
+ * returned future cancels the exchange in flight (the JDK client aborts it). Counted in {@link
  * #resends()}; thread-safe.
  */
 final class StaleConnections {
     static final int MAX_RESENDS = 3;
+
+    /**
+     * A connection found closed fails its request at once; one that fails later without an answer
+     * was dropped while the service worked on it (a crash, a proxy's timeout): that is a failure of
+     * the service, for the lanes' retries and the circuit, not resent here.
+     */
+    static final Duration WITHIN = Duration.ofSeconds(1);
+
+    private static final long WITHIN_NANOS = WITHIN.toNanos();
 
     private final LongAdder resends = new LongAdder();
 
@@ -58,7 +70,14 @@ final class StaleConnections {
             CompletableFuture<HttpResponse<T>> result,
             AtomicReference<CompletableFuture<HttpResponse<T>>> current,
             int resent) {
-        CompletableFuture<HttpResponse<T>> sent = client.sendAsync(request, handler);
+        long sentAt = System.nanoTime();
+        CompletableFuture<HttpResponse<T>> sent;
+        try {
+            sent = client.sendAsync(request, handler);
+        } catch (RuntimeException e) { // a resend runs in a callback: nobody else would see it
+            result.completeExceptionally(e);
+            return;
+        }
         current.set(sent);
         if (result.isCancelled()) { // cancelled while this one was being sent
             sent.cancel(true);
@@ -69,6 +88,7 @@ final class StaleConnections {
                     if (error == null) {
                         result.complete(response);
                     } else if (resent < MAX_RESENDS
+                            && System.nanoTime() - sentAt <= WITHIN_NANOS
                             && closedBeforeAnswer(error)
                             && !result.isDone()) {
                         resends.increment();

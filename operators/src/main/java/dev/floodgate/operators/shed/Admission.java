@@ -42,13 +42,15 @@ public interface Admission {
      * An admitted, sheddable event is about to be called at {@code nowMillis}: whether it is shed
      * instead, because its result would come later than its target while the service is the
      * bottleneck (its call would take a slot from a fresher event). It was admitted at {@code
-     * admittedAtMillis} with {@code predictedWaitMillis}. By default never.
+     * admittedAtMillis} with {@code predictedWaitMillis}; its call is {@code urgent} when a {@code
+     * high} event of its customer waits behind it. By default never.
      */
     default boolean lateInQueue(
             Interaction event,
             long nowMillis,
             long admittedAtMillis,
             long predictedWaitMillis,
+            boolean urgent,
             LaneLoad lane) {
         return false;
     }

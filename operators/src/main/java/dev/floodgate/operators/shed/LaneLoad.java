@@ -27,10 +27,11 @@ public interface LaneLoad {
 
     /**
      * The latency the second look at the queue's head ({@link Admission#lateInQueue}) expects for a
-     * call that is not urgent: the mean by default; a lane whose service serves urgent calls first
-     * gives a high quantile of those calls' latencies, since urgent calls overtake them there.
+     * call, {@code urgent} or not: the mean by default; a lane whose service serves urgent calls
+     * first gives, for a call that is not urgent, a high quantile of such calls' latencies, since
+     * urgent calls overtake them there.
      */
-    default double secondLookLatencyMillis() {
+    default double secondLookLatencyMillis(boolean urgent) {
         return latencyMillis();
     }
 

@@ -176,13 +176,14 @@ final class PredictiveAdmission implements Admission {
             long nowMillis,
             long admittedAtMillis,
             long predictedWaitMillis,
+            boolean urgent,
             LaneLoad lane) {
         ChannelPolicy channel = policy.channel(event.channel);
         long target = channel.targetMillis();
         if (!channel.mayShed(event.priority) || !readLive(event.ageAt(admittedAtMillis), target)) {
             return false;
         }
-        double latency = lane.secondLookLatencyMillis();
+        double latency = lane.secondLookLatencyMillis(urgent);
         long ends = event.ageAt(nowMillis) + (long) latency;
         if (latency < 0 || ends <= target) {
             return false;

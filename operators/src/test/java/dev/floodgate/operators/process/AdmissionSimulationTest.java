@@ -180,7 +180,12 @@ class AdmissionSimulationTest {
                 long fate = next.startedAt;
                 if (!next.high()
                         && admission.lateInQueue(
-                                next.event, now, next.admittedAt, next.predictedWait, lane)) {
+                                next.event,
+                                now,
+                                next.admittedAt,
+                                next.predictedWait,
+                                next.boosted,
+                                lane)) {
                     Fate f = fates.get((int) fate); // the second look: shed at the queue's head
                     fates.set((int) fate, new Fate(f.arrival, f.priority, true, -1));
                     continue;

@@ -14,18 +14,24 @@ import org.junit.jupiter.api.Test;
  */
 class LatencyQuantileTest {
     @Test
-    void settlesNearTheQuantileAndFollowsAShift() {
-        LatencyQuantile q = new LatencyQuantile(0.9);
+    void isTheQuantileOfTheWindowAndFollowsAShiftBothWays() {
+        LatencyQuantile q = new LatencyQuantile(0.95);
         assertThat(q.millis()).isEqualTo(-1);
+        q.observe(300);
+        assertThat(q.millis()).isEqualTo(300);
         Random random = new Random(3);
         for (int i = 0; i < 5_000; i++) {
-            q.observe(random.nextInt(1_001)); // uniform 0..1000 ms: p90 900
+            q.observe(random.nextInt(1_001)); // uniform 0..1000 ms: p95 950
         }
-        assertThat(q.millis()).isBetween(800.0, 1_000.0);
-        for (int i = 0; i < 500; i++) {
-            q.observe(1_000 + random.nextInt(1_001)); // the tail moves to 1.9 s
+        assertThat(q.millis()).isBetween(900.0, 1_000.0);
+        for (int i = 0; i < LatencyQuantile.WINDOW; i++) {
+            q.observe(2_000 + random.nextInt(101)); // overtaken: the tail moves up
         }
-        assertThat(q.millis()).isBetween(1_700.0, 2_100.0);
+        assertThat(q.millis()).isBetween(2_000.0, 2_100.0);
+        for (int i = 0; i < LatencyQuantile.WINDOW; i++) {
+            q.observe(300); // the burst of urgent calls ended
+        }
+        assertThat(q.millis()).isEqualTo(300);
     }
 
     @Test
@@ -54,9 +60,10 @@ class LatencyQuantileTest {
                 l.answeredIn(200, now, true);
             }
         }
-        assertThat(fifo.secondLookLatencyMillis()).isEqualTo(fifo.latencyMillis());
+        assertThat(fifo.secondLookLatencyMillis(false)).isEqualTo(fifo.latencyMillis());
         assertThat(fifo.latencyMillis()).isLessThan(600);
-        assertThat(priority.secondLookLatencyMillis()).isGreaterThan(1_000);
+        assertThat(priority.secondLookLatencyMillis(false)).isGreaterThan(1_000);
+        assertThat(priority.secondLookLatencyMillis(true)).isEqualTo(priority.latencyMillis());
     }
 
     private static ChannelLane lane() {

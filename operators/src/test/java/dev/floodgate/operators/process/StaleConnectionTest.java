@@ -99,9 +99,29 @@ class StaleConnectionTest {
     }
 
     /**
+     * A request the service read and worked on before the connection dropped (a crash, a proxy's
+     * timeout) is the service's failure: it is not sent again here, the lanes' retries decide.
+     */
+    @Test
+    void aConnectionDroppedAfterTheServiceWorkedOnTheRequestIsNotResent() throws Exception {
+        server = new ClosingServer(0, StaleConnections.WITHIN.toMillis() + 500);
+        processor = HttpEventProcessor.forBaseUri(server.base(), Duration.ofSeconds(5), "v1");
+        processor.open();
+        var call = processor.process(ShedEvents.event("c1", 1, Channel.VOICE, Priority.LOW, 1));
+        try {
+            call.get();
+            throw new AssertionError("answered");
+        } catch (ExecutionException e) {
+            assertThat(StaleConnections.closedBeforeAnswer(e.getCause())).isTrue();
+        }
+        assertThat(server.closedUnanswered.get()).isEqualTo(1);
+        assertThat(processor.staleConnectionResends()).isZero();
+    }
+
+    /**
      * Answers the first {@code answeredPerConnection} requests of each connection (200, a small
-     * JSON body, no {@code Connection: close}), then reads the next request and closes the
-     * connection without a byte of answer.
+     * JSON body, no {@code Connection: close}), then reads the next request and, after {@code
+     * closeAfterMillis}, closes the connection without a byte of answer.
      */
     static final class ClosingServer implements AutoCloseable {
         static final String RESULT = "{\"result\":\"processed\"}";
@@ -111,10 +131,16 @@ class StaleConnectionTest {
         final AtomicInteger closedUnanswered = new AtomicInteger();
         private final ServerSocket socket;
         private final int answeredPerConnection;
+        private final long closeAfterMillis;
         private final Thread acceptor;
 
         ClosingServer(int answeredPerConnection) throws IOException {
+            this(answeredPerConnection, 0);
+        }
+
+        ClosingServer(int answeredPerConnection, long closeAfterMillis) throws IOException {
             this.answeredPerConnection = answeredPerConnection;
+            this.closeAfterMillis = closeAfterMillis;
             socket = new ServerSocket(0, 50, InetAddress.getLoopbackAddress());
             acceptor = new Thread(this::accept, "closing-server");
             acceptor.setDaemon(true);
@@ -149,6 +175,7 @@ class StaleConnectionTest {
                         return; // the client closed it
                     }
                     if (n >= answeredPerConnection) {
+                        sleep(closeAfterMillis);
                         closedUnanswered.incrementAndGet();
                         return;
                     }
@@ -170,6 +197,14 @@ class StaleConnectionTest {
                 }
             } catch (IOException e) {
                 // the client went away
+            }
+        }
+
+        private static void sleep(long millis) {
+            try {
+                Thread.sleep(millis);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
             }
         }
 

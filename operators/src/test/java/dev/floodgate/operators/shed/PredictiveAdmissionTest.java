@@ -165,8 +165,11 @@ class PredictiveAdmissionTest {
         }
         Interaction e = event(Priority.NORMAL, now - 1_000);
         long admittedAt = now - 900;
-        assertThat(admission.lateInQueue(e, now, admittedAt, 500, full)).isFalse();
-        assertThat(admission.lateInQueue(e, now, admittedAt, 500, new Tail(full, 1_500))).isTrue();
+        assertThat(admission.lateInQueue(e, now, admittedAt, 500, false, full)).isFalse();
+        Tail tail = new Tail(full, 1_500);
+        assertThat(admission.lateInQueue(e, now, admittedAt, 500, false, tail)).isTrue();
+        // an urgent call (a high event of its customer waits behind it) is not overtaken there
+        assertThat(admission.lateInQueue(e, now, admittedAt, 500, true, tail)).isFalse();
     }
 
     /** {@code lane} with a second-look latency of its own. */
@@ -197,8 +200,8 @@ class PredictiveAdmissionTest {
         }
 
         @Override
-        public double secondLookLatencyMillis() {
-            return tail;
+        public double secondLookLatencyMillis(boolean urgent) {
+            return urgent ? lane.latencyMillis() : tail;
         }
 
         @Override
