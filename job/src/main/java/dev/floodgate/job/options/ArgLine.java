@@ -70,15 +70,49 @@ public final class ArgLine {
 
     /**
      * Splits arguments that arrive as one ({@code -Ddemo.args="--flood 60s --keep-running"} through
-     * Maven's exec) at blanks.
+     * Maven's exec) at blanks outside quotes ({@code --high-priority-header 'Priority: u=1'} keeps
+     * its value, without the quotes). Only an argument that starts with {@code --} is such a line:
+     * a value a shell already passed as one argument ({@code Priority: u=1}) stays whole.
      */
     public static List<String> splitBlanks(String... given) {
         List<String> args = new ArrayList<>();
         for (String a : given) {
-            for (String part : a.trim().split("\\s+")) {
-                if (!part.isEmpty()) {
-                    args.add(part);
+            String t = a.trim();
+            if (!t.startsWith("--")) {
+                if (!t.isEmpty()) {
+                    args.add(t);
                 }
+                continue;
+            }
+            StringBuilder part = new StringBuilder();
+            boolean inPart = false;
+            char quote = 0;
+            for (char c : t.toCharArray()) {
+                if (quote != 0) {
+                    if (c == quote) {
+                        quote = 0;
+                    } else {
+                        part.append(c);
+                    }
+                } else if (c == '\'' || c == '"') {
+                    quote = c;
+                    inPart = true;
+                } else if (Character.isWhitespace(c)) {
+                    if (inPart) {
+                        args.add(part.toString());
+                        part.setLength(0);
+                        inPart = false;
+                    }
+                } else {
+                    part.append(c);
+                    inPart = true;
+                }
+            }
+            if (quote != 0) {
+                throw new IllegalArgumentException("unclosed quote " + quote + " in " + t);
+            }
+            if (inPart) {
+                args.add(part.toString());
             }
         }
         return args;

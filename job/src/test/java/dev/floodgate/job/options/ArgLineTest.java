@@ -48,4 +48,16 @@ class ArgLineTest {
         assertThat(ArgLine.splitBlanks(" --flood 60s  --keep-running", "--seed=3"))
                 .containsExactly("--flood", "60s", "--keep-running", "--seed=3");
     }
+
+    /** A header line's blank: quoted within a line, or already one argument from the shell. */
+    @Test
+    void keepsAValueWithABlankWhole() {
+        assertThat(ArgLine.splitBlanks("--high-priority-header 'Priority: u=1' --flood \"60s\""))
+                .containsExactly("--high-priority-header", "Priority: u=1", "--flood", "60s");
+        assertThat(ArgLine.splitBlanks("--high-priority-header", "Priority: u=1", "--seed=3"))
+                .containsExactly("--high-priority-header", "Priority: u=1", "--seed=3");
+        assertThatThrownBy(() -> ArgLine.splitBlanks("--flood '60s"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("unclosed quote");
+    }
 }
