@@ -115,12 +115,13 @@ final class DemoOptions {
             OPTIONS.text(
                     "high-priority-header",
                     "a header line 'Name: value', or none",
-                    "none",
-                    "the live job's --high-priority-header, such as 'Priority: u=1': the demo's service serves"
-                            + " by RFC 9218 priority, so the calls of high events (and of those a high event"
-                            + " waits behind) go before the other live calls (at 6x: voice high p99 0.92 s"
-                            + " instead of 1.02, normal 2.57 s instead of 1.97: docs/benchmarks.md); none: they"
-                            + " queue with them, and the lanes put them first within each subtask",
+                    "Priority: u=1",
+                    "the live job's --high-priority-header: the demo's service serves by RFC 9218 priority,"
+                            + " so the calls of high events (and of those a high event waits behind) go before"
+                            + " the other live calls, and the lanes' second look expects the tail of the"
+                            + " others' latency (at 6x: voice high p99 0.88 s, normal 2.05 s;"
+                            + " docs/benchmarks.md, stop 43); none: they queue with them, and the lanes put"
+                            + " them first within each subtask",
                     DemoOptions::headerLine);
     static final TypedOption<String> IN_FLIGHT_LIMIT =
             OPTIONS.text(
