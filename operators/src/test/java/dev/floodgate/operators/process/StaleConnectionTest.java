@@ -84,15 +84,7 @@ class StaleConnectionTest {
     @Test
     void aServerThatNeverAnswersFailsTheCallAfterTheResends() throws Exception {
         server = new ClosingServer(0);
-        processor = HttpEventProcessor.forBaseUri(server.base(), Duration.ofSeconds(5), "v1");
-        processor.open();
-        var call = processor.process(ShedEvents.event("c1", 1, Channel.VOICE, Priority.LOW, 1));
-        try {
-            call.get();
-            throw new AssertionError("answered");
-        } catch (ExecutionException e) {
-            assertThat(StaleConnections.closedBeforeAnswer(e.getCause())).isTrue();
-        }
+        callFailsClosedBeforeAnswer();
         // the first send and MAX_RESENDS more, then the lanes' retries decide
         assertThat(server.closedUnanswered.get()).isEqualTo(1 + StaleConnections.MAX_RESENDS);
         assertThat(processor.staleConnectionResends()).isEqualTo(StaleConnections.MAX_RESENDS);
@@ -105,6 +97,13 @@ class StaleConnectionTest {
     @Test
     void aConnectionDroppedAfterTheServiceWorkedOnTheRequestIsNotResent() throws Exception {
         server = new ClosingServer(0, StaleConnections.WITHIN.toMillis() + 500);
+        callFailsClosedBeforeAnswer();
+        assertThat(server.closedUnanswered.get()).isEqualTo(1);
+        assertThat(processor.staleConnectionResends()).isZero();
+    }
+
+    /** One call to {@link #server}: it fails, its connection closed before an answer. */
+    private void callFailsClosedBeforeAnswer() throws Exception {
         processor = HttpEventProcessor.forBaseUri(server.base(), Duration.ofSeconds(5), "v1");
         processor.open();
         var call = processor.process(ShedEvents.event("c1", 1, Channel.VOICE, Priority.LOW, 1));
@@ -114,8 +113,6 @@ class StaleConnectionTest {
         } catch (ExecutionException e) {
             assertThat(StaleConnections.closedBeforeAnswer(e.getCause())).isTrue();
         }
-        assertThat(server.closedUnanswered.get()).isEqualTo(1);
-        assertThat(processor.staleConnectionResends()).isZero();
     }
 
     /**
