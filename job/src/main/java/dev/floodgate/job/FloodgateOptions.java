@@ -471,7 +471,9 @@ public final class FloodgateOptions {
                             + "a service that serves by priority serves them before the other live calls, "
                             + "such as 'Priority: u=1' (RFC 9218 urgency 1; a call without the header has "
                             + "urgency 3). Batched (--processor-batch-max), they go in requests of their own, "
-                            + "with --processor-requests-in-flight of their own. "
+                            + "with --processor-requests-in-flight of their own. The lanes then expect the "
+                            + "other calls' latency tail, not its mean, when they look at an event about to be "
+                            + "called (urgent calls overtake them at the service). "
                             + "Visible ASCII; credential headers are refused (use --processor-auth-header). "
                             + "'none': no header");
     public static final TypedOption<Duration> DRAIN_SETTLE_TIMEOUT =
