@@ -299,7 +299,9 @@ final class ChannelLane implements LaneLoad {
     void answeredIn(long latency, long now, boolean high) {
         if (!high) {
             othersLatency.add(now, latency);
-            othersTail.observe(latency);
+            if (othersOvertaken) { // kept only where the second look reads it
+                othersTail.observe(latency);
+            }
         }
         limit.answered(latency, inFlight, now);
         currentLimit(now);
@@ -349,8 +351,11 @@ final class ChannelLane implements LaneLoad {
     @Override
     public double secondLookLatencyMillis(boolean urgent) {
         double mean = latency.mean();
+        if (urgent || !othersOvertaken) {
+            return mean; // no window sorted on the lanes' default path
+        }
         double tail = othersTail.millis();
-        return !urgent && othersOvertaken && tail > 0 ? Math.max(mean, tail) : mean;
+        return tail > 0 ? Math.max(mean, tail) : mean;
     }
 
     @Override
