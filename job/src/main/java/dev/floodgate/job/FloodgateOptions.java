@@ -395,7 +395,8 @@ public final class FloodgateOptions {
                     "hot-key-rate",
                     "events per second, or off",
                     "10",
-                    "a customer above this rate has its low and normal events shed regardless of age",
+                    "a customer above this rate has its low and normal events shed, regardless of age, while "
+                            + "its channel's service is the bottleneck",
                     s -> {
                         if (s.equals("off")) {
                             return OptionalDouble.empty();

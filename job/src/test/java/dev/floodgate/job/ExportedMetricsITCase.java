@@ -70,6 +70,16 @@ class ExportedMetricsITCase {
                                     now)));
         }
         KafkaIO.produce(bootstrap, records);
+        // the shed lane's backlog, as an earlier run left it (no drain ran since)
+        List<ProducerRecord<byte[], byte[]>> shedBefore = new ArrayList<>();
+        for (int i = 0; i < 12; i++) {
+            shedBefore.add(
+                    InteractionRecords.record(
+                            "em.shed",
+                            InteractionRecords.event(
+                                    "s" + (i % 4), i / 4 + 1, Channel.VOICE, Priority.LOW, now)));
+        }
+        KafkaIO.produce(bootstrap, shedBefore);
 
         Configuration conf = new Configuration();
         conf.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
@@ -89,12 +99,17 @@ class ExportedMetricsITCase {
                 LocalFlinkCluster.start(FreePorts.one(), FreePorts.one(), 2, new Configuration())) {
             JobClient job = FloodgateJob.submit(flink.environment(conf), options);
             try {
-                // every customer above 0.1 events/s is hot: its normal events after the first are
-                // shed, and the shed topic lags by them, as no drain ran
+                // every customer above 0.1 events/s is hot, but a dry run's lanes are never the
+                // bottleneck: nothing is shed, and the shed topic lags by the earlier run's events
                 KAFKA.awaitCommitted(
-                        records.size(), Duration.ofMinutes(2), "em.processed", "em.shed");
+                        records.size() + shedBefore.size(),
+                        Duration.ofMinutes(2),
+                        "em.processed",
+                        "em.shed");
+                assertThat(KafkaIO.readCommitted(bootstrap, "em.processed"))
+                        .hasSize(records.size());
                 int shed = KafkaIO.readCommitted(bootstrap, "em.shed").size();
-                assertThat(shed).isPositive();
+                assertThat(shed).isEqualTo(shedBefore.size());
                 Map<String, List<String>> scrape = awaitCaughtUp(flink.prometheusUrl(), shed);
                 List<String> missing = new ArrayList<>();
                 for (String name : listedMetrics()) {
@@ -111,11 +126,8 @@ class ExportedMetricsITCase {
                 LOG.info("lagRecords {} with {} shed events", lag, shed);
                 assertThat(lag).containsOnlyKeys("input/0", "input/1", "shed/0", "shed/1");
                 assertThat(lag.get("input/0") + lag.get("input/1")).isZero();
-                // offsets: the shed sink's transaction markers count too (one per transaction and
-                // partition), so at least the shed events
-                assertThat(lag.get("shed/0") + lag.get("shed/1"))
-                        .isGreaterThanOrEqualTo(shed)
-                        .isLessThan(shed + 20);
+                // offsets: written without transactions, so no markers among them
+                assertThat(lag.get("shed/0") + lag.get("shed/1")).isEqualTo(shed);
                 assertThat(values(scrape, LAG + "partition_endOffset"))
                         .satisfies(
                                 v ->

@@ -45,8 +45,8 @@ final class HotKeyReporter {
                 };
     }
 
-    /** Records that an event of hot customer {@code customerId} was shed. */
-    void shed(String customerId, long now, long hotUntil, double ratePerSecond) {
+    /** Records an event of hot customer {@code customerId}. */
+    void hot(String customerId, long now, long hotUntil, double ratePerSecond) {
         long[] entry = tracked.get(customerId);
         boolean added = entry == null;
         if (added) {
@@ -58,7 +58,8 @@ final class HotKeyReporter {
             entry[1] = now;
             logged++;
             LOG.warn(
-                    "Hot key: customer {} sends {} events/s (limit {}/s over {} ms); shedding its {} events",
+                    "Hot key: customer {} sends {} events/s (limit {}/s over {} ms); its {} events are shed"
+                            + " while their channel's service is the bottleneck",
                     policy.customerNames().name(customerId),
                     String.format("%.1f", ratePerSecond),
                     policy.eventsPerSecond(),

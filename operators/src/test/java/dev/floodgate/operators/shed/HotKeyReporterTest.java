@@ -91,7 +91,7 @@ class HotKeyReporterTest {
         ctx.getConfiguration().getRootLogger().addAppender(appender, Level.ALL, null);
         ctx.updateLoggers();
         try {
-            new HotKeyReporter(policy).shed(CUSTOMER, 1_000_000L, 1_010_000L, 50.0);
+            new HotKeyReporter(policy).hot(CUSTOMER, 1_000_000L, 1_010_000L, 50.0);
         } finally {
             ctx.getConfiguration().getRootLogger().removeAppender(appender.getName());
             ctx.updateLoggers();

@@ -172,6 +172,64 @@ class PredictiveAdmissionTest {
         assertThat(admission.lateInQueue(e, now, admittedAt, 500, true, tail)).isFalse();
     }
 
+    /**
+     * A hot customer (20 normal events/s against a 5/s rate) is shed as {@code hot_key} only while
+     * its channel's service is the bottleneck: not in calm traffic a lane with room serves (chat
+     * after the 6x demo's flood: 2 of its events shed, the service 1% busy), nor once the flood has
+     * passed; during the flood, whatever its predicted wait (the other customers' events, in time,
+     * are admitted).
+     */
+    @Test
+    void aHotCustomerIsShedOnlyWhileItsServiceIsTheBottleneck() {
+        admission =
+                new PredictiveAdmission(
+                        TestPolicies.voiceSheds(Duration.ofMillis(TARGET))
+                                .withHotKey(HotKeyPolicy.of(5, Duration.ofSeconds(10))),
+                        new UnregisteredMetricsGroup());
+        Lane room = new Lane(4, 1, 0, 20); // 200 calls/s
+        Lane full = new Lane(4, 4, 20, 20); // the same service, busy: a 120 ms wait
+        long now = T0;
+        // calm: the loud customer at 20/s, the others at 20/s
+        assertThat(shedByReason(now, 30_000, 40, room)).as("calm, the lane has room").isEmpty();
+        now += 30_000;
+        // flood: 400/s, the loud customer still at 20/s
+        java.util.Map<String, Integer> flood = shedByReason(now, 30_000, 400, full);
+        assertThat(flood).containsOnlyKeys("loud/NORMAL/hot_key");
+        assertThat(flood.get("loud/NORMAL/hot_key")).isGreaterThan(500);
+        now += 30_000;
+        // the flood is over, the loud customer goes on: hot, yet nothing is shed after the demand
+        // fell below the service's rate (its decay window)
+        now += 3 * ChannelDemand.TAU_MILLIS;
+        shedByReason(now - 3 * ChannelDemand.TAU_MILLIS, 3 * ChannelDemand.TAU_MILLIS, 40, room);
+        assertThat(shedByReason(now, 30_000, 40, room)).as("after the flood").isEmpty();
+        assertThat(admission.hotKeys().currentHotKeys()).isEqualTo(1);
+    }
+
+    /**
+     * Offers {@code perSecond} events a second on log time (read live) for {@code millis} from
+     * {@code from}: half of them, at most 20/s, from customer {@code loud}, a tenth {@code high};
+     * returns the sheds by customer, priority and reason.
+     */
+    private java.util.Map<String, Integer> shedByReason(
+            long from, long millis, int perSecond, Lane lane) {
+        java.util.Map<String, Integer> shed = new java.util.TreeMap<>();
+        long step = 1_000 / perSecond;
+        int loudEvery = perSecond / 20;
+        for (long t = from, i = 0; t < from + millis; t += step, i++) {
+            Priority p = i % 10 == 3 ? Priority.HIGH : Priority.NORMAL;
+            String customer = i % loudEvery == 0 ? "loud" : "c" + (i % 97);
+            Interaction e = ShedEvents.event(customer, seq++, VOICE, p, t - 10);
+            ShedReason r = admission.decide(e, t, lane);
+            if (r != null) {
+                shed.merge(
+                        (customer.equals("loud") ? "loud" : "other") + "/" + p + "/" + r.wireName(),
+                        1,
+                        Integer::sum);
+            }
+        }
+        return shed;
+    }
+
     /** {@code lane} with a second-look latency of its own. */
     private record Tail(Lane lane, double tail) implements LaneLoad {
         @Override
