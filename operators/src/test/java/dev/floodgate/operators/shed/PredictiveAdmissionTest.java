@@ -170,6 +170,11 @@ class PredictiveAdmissionTest {
         assertThat(admission.lateInQueue(e, now, admittedAt, 500, false, tail)).isTrue();
         // an urgent call (a high event of its customer waits behind it) is not overtaken there
         assertThat(admission.lateInQueue(e, now, admittedAt, 500, true, tail)).isFalse();
+        // held to the first look's aim (1.8 s), not to the target: a call ending at 1.9 s is shed
+        assertThat(admission.lateInQueue(e, now, admittedAt, 500, false, new Tail(full, 750)))
+                .isFalse();
+        assertThat(admission.lateInQueue(e, now, admittedAt, 500, false, new Tail(full, 900)))
+                .isTrue();
     }
 
     /**
