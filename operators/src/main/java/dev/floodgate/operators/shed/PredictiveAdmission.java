@@ -23,9 +23,10 @@ import org.apache.flink.metrics.MetricGroup;
  *       with the share of completions {@code high} leaves ({@code 1 - high demand / completion
  *       rate}, at least {@value #MIN_SHARE}), times the {@link WaitCorrection} learnt from realised
  *       ages (not from events admitted within a target after the channel read an event older than
- *       its target: a backlog's ages are the job's). At steady overload the queue settles where the
- *       corrected wait is the target: the service stays busy, the shed fraction converges to {@code
- *       (arrivals - capacity) / arrivals}, and the admitted events' p99 age is the target.
+ *       its target: a backlog's ages are the job's; it returns towards 1 while the service is not
+ *       the bottleneck). At steady overload the queue settles where the corrected wait is the
+ *       target: the service stays busy, the shed fraction converges to {@code (arrivals - capacity)
+ *       / arrivals}, and the admitted events' p99 age is the target.
  *   <li>The event's own age is not part of the rule: an event already late is not made fresher by
  *       deferring it. After a restart the backlog's events are old, yet if the service can serve
  *       them (it is fast, or the producers' demand is below its rate) none is shed; the old rule
@@ -128,6 +129,7 @@ final class PredictiveAdmission implements Admission {
             return false; // nothing measured yet
         }
         double proven = peak[c.ordinal()].observe(rate, now);
+        correction[c.ordinal()].relax(serviceBound(d, proven), now);
         double k = correction[c.ordinal()].factor();
         if (lane.queued() + lane.inFlight() < lane.limit()) {
             // a free slot: the wait is one call, whatever the demand (no decayed rate to read)

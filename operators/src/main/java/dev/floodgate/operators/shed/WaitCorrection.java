@@ -18,7 +18,14 @@ package dev.floodgate.operators.shed;
  * target: a late one says nothing of the queue) that were admitted with a predicted wait of at
  * least a quarter of the target (near the shedding boundary). Results in calm traffic, far from it,
  * would only drive the factor to its floor, to be relearnt in the next flood. Bounded to {@code
- * [}{@value #MIN}{@code , }{@value #MAX}{@code ]}. Task thread only; read by a gauge.
+ * [}{@value #MIN}{@code , }{@value #MAX}{@code ]}.
+ *
+ * <p>The factor describes a flood: the share {@code high} takes first, the service's own queue.
+ * Once the service is no longer the bottleneck ({@link #relax}) it returns towards 1 with a
+ * half-life of {@value #RELAX_HALF_LIFE_MILLIS} ms, as at a start. Kept after the demo's 6x flood
+ * (2 to 3), it multiplied the calm's short queues past the target: the drain beside live traffic,
+ * whose calls slow the live ones, made the live voice lane shed 289 calm events, and a simulated
+ * calm shed one. Task thread only; read by a gauge.
  */
 final class WaitCorrection {
     static final double QUANTILE = 0.99;
@@ -30,10 +37,26 @@ final class WaitCorrection {
     static final double MIN = 0.5;
     static final double MAX = 10;
 
+    /** How fast the factor returns towards 1 while the service is not the bottleneck. */
+    static final long RELAX_HALF_LIFE_MILLIS = 30_000;
+
     private volatile double factor = 1;
+    private long relaxedAt = Long.MIN_VALUE;
 
     double factor() {
         return factor;
+    }
+
+    /**
+     * At {@code now} (wall clock), whether the service is the bottleneck: while it is not, the
+     * factor moves towards 1 by the time since the last call.
+     */
+    void relax(boolean bottleneck, long now) {
+        long since = relaxedAt == Long.MIN_VALUE ? 0 : now - relaxedAt;
+        relaxedAt = now;
+        if (!bottleneck && since > 0) {
+            factor = 1 + (factor - 1) * Math.pow(0.5, (double) since / RELAX_HALF_LIFE_MILLIS);
+        }
     }
 
     /**

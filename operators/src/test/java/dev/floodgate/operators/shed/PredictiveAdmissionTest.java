@@ -83,14 +83,14 @@ class PredictiveAdmissionTest {
     @Test
     void aCorrectionDoesNotMakeAFastLaneTheBottleneckOfABacklog() {
         Lane calm = new Lane(4, 0, 0, 200);
-        lateResults(T0 - 120_000, 100, 100, calm); // a flood two minutes ago
+        lateResults(T0 - 10_000, 100, 100, calm); // a flood 10 s ago
         assertThat(admission.correction(VOICE)).isEqualTo(WaitCorrection.MAX);
 
-        // then the job stalled: a backlog logged 2 ms apart (500/s) since a minute ago, read fast;
-        // 1,000 queued, 2 ms a call
+        // then the job stalled: a backlog logged 2 ms apart (500/s) since then, read fast; 1,000
+        // queued, 2 ms a call (over the stall the correction relaxed to about 8)
         Lane fast = new Lane(4, 4, 1_000, 2);
         long now = T0;
-        long logTime = now - 60_000;
+        long logTime = now - 10_000;
         for (int i = 0; i < 3_000; i++) {
             Priority p = i % 3 == 0 ? Priority.HIGH : Priority.NORMAL;
             Interaction e = event(p, logTime);
@@ -100,6 +100,7 @@ class PredictiveAdmissionTest {
                 assertThat(admission.lastPredictedWaitMillis()).isGreaterThan(TARGET);
             }
         }
+        assertThat(admission.correction(VOICE)).isGreaterThan(7);
     }
 
     /** The same backlog against a lane that completes less than the producers sent is shed. */
@@ -175,6 +176,37 @@ class PredictiveAdmissionTest {
                 .isFalse();
         assertThat(admission.lateInQueue(e, now, admittedAt, 500, false, new Tail(full, 900)))
                 .isTrue();
+    }
+
+    /**
+     * Learnt in a flood, the correction holds while the flood lasts and returns towards 1 once the
+     * service is no longer the bottleneck (half-life {@value WaitCorrection#RELAX_HALF_LIFE_MILLIS}
+     * ms), as at a start: kept, it multiplies the calm's short queues past the target.
+     */
+    @Test
+    void theCorrectionRelaxesOnceTheServiceIsNoLongerTheBottleneck() {
+        Lane lane = new Lane(4, 0, 0, 200); // 20 calls/s
+        long now = lateResults(T0, 100, 100, lane); // 1,000/s on log time
+        assertThat(admission.correction(VOICE)).isEqualTo(WaitCorrection.MAX);
+        now = flood(now, lane); // the flood goes on (it relaxed only in the first second of log
+        // time, while the demand was unknown)
+        double learnt = admission.correction(VOICE);
+        assertThat(learnt).isGreaterThan(9);
+        now = flood(now, lane);
+        assertThat(admission.correction(VOICE)).isEqualTo(learnt);
+        Lane calm = new Lane(4, 1, 0, 200);
+        for (int i = 0; i < 180; i++, now += 1_000) { // calm: 1/s for three minutes
+            assertThat(admission.decide(event(Priority.NORMAL, now - 100), now, calm)).isNull();
+        }
+        assertThat(admission.correction(VOICE)).isBetween(1.0, 1.3);
+    }
+
+    /** 100 normal events/s on log time for a minute from {@code now}, read live. */
+    private long flood(long now, Lane lane) {
+        for (int i = 0; i < 6_000; i++, now += 10) {
+            admission.decide(event(Priority.NORMAL, now - 100), now, lane);
+        }
+        return now;
     }
 
     /**
