@@ -191,6 +191,10 @@ final class LiveDrain {
             summary.putNull("drain_ideal_s");
         }
         freshness.p99Ages(summary, "drain_live_p99_age_s", startMillis, endMillis);
+        // live events the live job shed beside the drain (the drain takes only spare capacity)
+        summary.put("drain_live_shed", freshness.shedLoggedBetween(startMillis, endMillis));
+        ObjectNode byReason = summary.putObject("drain_live_shed_by_reason");
+        freshness.shedLoggedBetweenByReason(startMillis, endMillis).forEach(byReason::put);
         if (calmFrom < calmTo) {
             freshness.p99Ages(summary, "calm_live_p99_age_s", calmFrom, calmTo);
         } else {

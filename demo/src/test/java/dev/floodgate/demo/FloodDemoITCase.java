@@ -93,6 +93,7 @@ class FloodDemoITCase {
         // the drain ran beside the live job: live results came out while the shed lane emptied
         assertThat(freshness.path("drain_s").asDouble()).as("drain_s").isPositive();
         assertThat(freshness.path("drain_voice_events").asLong()).isPositive();
+        assertThat(freshness.path("drain_live_shed").isNumber()).as("drain_live_shed").isTrue();
         assertThat(freshness.path("drain_ideal_s").asDouble()).as("drain_ideal_s").isPositive();
         assertThat(freshness.path("drain_spare_voice_per_s").asDouble())
                 .as("the voice service's spare capacity during the drain")

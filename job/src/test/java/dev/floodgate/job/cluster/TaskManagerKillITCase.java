@@ -155,7 +155,8 @@ class TaskManagerKillITCase {
         assertThat(jobId).matches("[0-9a-f]{32}");
         awaitRunningAndCheckpointed(jobId);
 
-        // the daily mix without a hot customer (it would be shed as hot_key, by design) and
+        // the daily mix without a hot customer (shed as hot_key while the service is the
+        // bottleneck, by design) and
         // without poison records; redelivered copies and swapped neighbours included
         Profile profile = new Profile(CUSTOMERS, 0.12, 0.09, 0.10, 0, 0.01, 0.01, 0);
         FloodGenerator generator = new FloodGenerator(cluster.bootstrap, INPUT, profile, 30);

@@ -11,10 +11,10 @@ import java.util.Set;
 /**
  * When a customer counts as a hot key: more than {@code eventsPerSecond} on average over one {@code
  * window}. A hot customer's events of the sheddable priorities (any channel, chat included: a bot
- * loop floods chat too) are shed regardless of age until it has stayed below the rate for a whole
- * window. Reports are rate limited: at most one log line per customer per {@code logInterval}, at
- * most {@code maxLogsPerInterval} in total, and at most {@code maxTracked} customers remembered for
- * reporting.
+ * loop floods chat too) are shed regardless of age, while their channel's service is the bottleneck
+ * (see {@code PredictiveAdmission}), until it has stayed below the rate for a whole window. Reports
+ * are rate limited: at most one log line per customer per {@code logInterval}, at most {@code
+ * maxLogsPerInterval} in total, and at most {@code maxTracked} customers remembered for reporting.
  */
 public final class HotKeyPolicy implements Serializable {
     private static final long serialVersionUID = 1L;

@@ -129,7 +129,7 @@ final class PredictiveAdmission implements Admission {
             return false; // nothing measured yet
         }
         double proven = peak[c.ordinal()].observe(rate, now);
-        correction[c.ordinal()].relax(serviceBound(d, proven), now);
+        correction[c.ordinal()].relax(calm(d, proven, lane), now);
         double k = correction[c.ordinal()].factor();
         if (lane.queued() + lane.inFlight() < lane.limit()) {
             // a free slot: the wait is one call, whatever the demand (no decayed rate to read)
@@ -168,6 +168,17 @@ final class PredictiveAdmission implements Admission {
     /** An event this young when admission saw it was read live, not from a backlog. */
     private static boolean readLive(long age, long target) {
         return age <= target / 2;
+    }
+
+    /**
+     * Evidence that the service is not the bottleneck, for the correction to relax: the demand is
+     * known and below {@value #BOTTLENECK} of the lane's peak rate, and nothing waits in the lane
+     * for a call. Not merely "not bound": the peak remembers a faster service for up to two
+     * windows, and in a mild overload the demand can read below it while a queue stands.
+     */
+    private boolean calm(ChannelDemand d, double proven, LaneLoad lane) {
+        double demand = d.total(logClock);
+        return demand >= 0 && demand < BOTTLENECK * proven && lane.queued() == 0;
     }
 
     /** The producers' demand is at least {@value #BOTTLENECK} of the lane's peak rate. */

@@ -19,7 +19,8 @@ import org.apache.flink.metrics.MetricGroup;
  *       call);
  *   <li>image: SLO 60 s, target wait 20 s, sheds LOW and NORMAL;
  *   <li>chat: SLO 10 s, never shed (cheap to process, and the copilot's most recent context);
- *   <li>hot key: above 10 events/s over 10 s, LOW and NORMAL of every channel are shed.
+ *   <li>hot key: above 10 events/s over 10 s, LOW and NORMAL of every channel are shed while that
+ *       channel's service is the bottleneck.
  * </ul>
  */
 public final class ShedPolicy implements AdmissionPolicy {

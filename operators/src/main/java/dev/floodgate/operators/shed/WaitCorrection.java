@@ -21,11 +21,11 @@ package dev.floodgate.operators.shed;
  * [}{@value #MIN}{@code , }{@value #MAX}{@code ]}.
  *
  * <p>The factor describes a flood: the share {@code high} takes first, the service's own queue.
- * Once the service is no longer the bottleneck ({@link #relax}) it returns towards 1 with a
- * half-life of {@value #RELAX_HALF_LIFE_MILLIS} ms, as at a start. Kept after the demo's 6x flood
- * (2 to 3), it multiplied the calm's short queues past the target: the drain beside live traffic,
- * whose calls slow the live ones, made the live voice lane shed 289 calm events, and a simulated
- * calm shed one. Task thread only; read by a gauge.
+ * Once the service is no longer the bottleneck (the demand below its rate, nothing queued: {@link
+ * #relax}) it returns towards 1 with a half-life of {@value #RELAX_HALF_LIFE_MILLIS} ms, as at a
+ * start. Kept after a flood, it multiplied the calm's short queues past the target: beside a drain,
+ * whose calls slow the live ones, the simulated voice lane shed calm live events ({@code
+ * AdmissionSimulationTest}). Task thread only.
  */
 final class WaitCorrection {
     static final double QUANTILE = 0.99;
@@ -48,13 +48,13 @@ final class WaitCorrection {
     }
 
     /**
-     * At {@code now} (wall clock), whether the service is the bottleneck: while it is not, the
-     * factor moves towards 1 by the time since the last call.
+     * At {@code now} (wall clock), whether the channel is {@code calm} (the service is not the
+     * bottleneck): while it is, the factor moves towards 1 by the time since the last call.
      */
-    void relax(boolean bottleneck, long now) {
+    void relax(boolean calm, long now) {
         long since = relaxedAt == Long.MIN_VALUE ? 0 : now - relaxedAt;
         relaxedAt = now;
-        if (!bottleneck && since > 0) {
+        if (calm && since > 0) {
             factor = 1 + (factor - 1) * Math.pow(0.5, (double) since / RELAX_HALF_LIFE_MILLIS);
         }
     }

@@ -252,6 +252,17 @@ class AdmissionSimulationTest {
     }
 
     /**
+     * A mild overload, where the demand reads near the lane's peak rate and the wait correction
+     * must not relax while a queue stands: the same convergence.
+     */
+    @Test
+    void inAMildOverloadToo() {
+        for (double factor : new double[] {1.2, 1.5}) {
+            assertConverges("poisson", factor, flood(factor, new Random(7)));
+        }
+    }
+
+    /**
      * From 10 s into the flood to its end: the shed fraction within 0.02 of {@code (f-1)/f}, no
      * {@code high} shed, normal p99 within the target + 10%, {@code high} within 1 s.
      */
