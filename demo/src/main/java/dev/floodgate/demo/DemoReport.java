@@ -144,14 +144,16 @@ final class DemoReport {
                                 "The shed lane (%d events, %d of them voice calls) emptied in %.1f s beside the "
                                         + "live job; ideal %.1f s: the drain's voice calls / the speech-to-text "
                                         + "service's spare capacity (%.1f calls/s: capacity %.1f less %.2f live "
-                                        + "voice calls/s during the drain).%n%n",
+                                        + "voice calls/s during the drain). Live events shed during the drain: "
+                                        + "%d.%n%n",
                                 f.path("drain_events").asLong(),
                                 f.path("drain_voice_events").asLong(),
                                 f.path("drain_s").asDouble(),
                                 f.path("drain_ideal_s").asDouble(),
                                 f.path("drain_spare_voice_per_s").asDouble(),
                                 f.path("capacity_per_s").path("voice").asDouble(),
-                                f.path("drain_live_voice_per_s").asDouble()))
+                                f.path("drain_live_voice_per_s").asDouble(),
+                                f.path("drain_live_shed").asLong()))
                 .append(
                         "Live lane p99 age at processing, during the drain and in the calm after the "
                                 + "flood without a drain:\n\n")
