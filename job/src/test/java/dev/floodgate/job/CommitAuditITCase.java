@@ -7,7 +7,6 @@ import dev.floodgate.testkit.flink.LocalFlinkCluster;
 import dev.floodgate.testkit.kafka.EmbeddedKafka;
 import dev.floodgate.testkit.kafka.KafkaIO;
 import dev.floodgate.testkit.kafka.Topics;
-import dev.floodgate.testkit.net.FreePorts;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -97,8 +96,7 @@ class CommitAuditITCase {
         Topics.create(kafka.bootstrapServers(), 1, Duration.ofDays(1), in, out);
         Counting.SEEN.set(0);
         write(in, "a", 50);
-        try (LocalFlinkCluster flink =
-                LocalFlinkCluster.start(FreePorts.one(), FreePorts.one(), 2, conf())) {
+        try (LocalFlinkCluster flink = LocalFlinkCluster.startOnFreePorts(true, 2, conf())) {
             // no periodic checkpoint: the savepoint's transaction holds all 50 records
             JobClient first = submit(flink, job(flink, in, out, "restore", Duration.ofHours(1)));
             awaitSeen(50);
@@ -151,8 +149,7 @@ class CommitAuditITCase {
         Counting.SEEN.set(0);
         StallOnce.STALLED.set(0);
         write(in, "c", 50);
-        try (LocalFlinkCluster flink =
-                LocalFlinkCluster.start(FreePorts.one(), FreePorts.one(), 2, conf())) {
+        try (LocalFlinkCluster flink = LocalFlinkCluster.startOnFreePorts(true, 2, conf())) {
             StreamExecutionEnvironment env = flink.environment(new Configuration());
             env.enableCheckpointing(Duration.ofHours(1).toMillis());
             env.getCheckpointConfig().setCheckpointTimeout(Duration.ofMinutes(1).toMillis());

@@ -9,7 +9,6 @@ import dev.floodgate.testkit.flink.LocalFlinkCluster;
 import dev.floodgate.testkit.kafka.KafkaBroker;
 import dev.floodgate.testkit.kafka.KafkaIO;
 import dev.floodgate.testkit.kafka.Topics;
-import dev.floodgate.testkit.net.FreePorts;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -96,7 +95,7 @@ class ExportedMetricsITCase {
                                 .split(" "),
                         JobKind.LIVE);
         try (LocalFlinkCluster flink =
-                LocalFlinkCluster.start(FreePorts.one(), FreePorts.one(), 2, new Configuration())) {
+                LocalFlinkCluster.startOnFreePorts(true, 2, new Configuration())) {
             JobClient job = FloodgateJob.submit(flink.environment(conf), options);
             try {
                 // every customer above 0.1 events/s is hot, but no lane is a bottleneck (the

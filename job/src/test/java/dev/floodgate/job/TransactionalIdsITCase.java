@@ -17,7 +17,6 @@ import dev.floodgate.testkit.flink.LocalFlinkCluster;
 import dev.floodgate.testkit.kafka.EmbeddedKafka;
 import dev.floodgate.testkit.kafka.KafkaIO;
 import dev.floodgate.testkit.kafka.Topics;
-import dev.floodgate.testkit.net.FreePorts;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -94,7 +93,7 @@ class TransactionalIdsITCase {
         c.set(RestartStrategyOptions.RESTART_STRATEGY, "fixed-delay");
         c.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_ATTEMPTS, 2);
         c.set(RestartStrategyOptions.RESTART_STRATEGY_FIXED_DELAY_DELAY, Duration.ofMillis(200));
-        flink = LocalFlinkCluster.start(FreePorts.one(), FreePorts.one(), 2, c);
+        flink = LocalFlinkCluster.startOnFreePorts(true, 2, c);
     }
 
     @AfterAll

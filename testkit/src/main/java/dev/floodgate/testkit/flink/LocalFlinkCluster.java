@@ -61,8 +61,47 @@ public final class LocalFlinkCluster implements AutoCloseable {
                                 .setNumTaskManagers(1)
                                 .setNumSlotsPerTaskManager(slots)
                                 .build());
-        cluster.start();
+        try {
+            cluster.start();
+        } catch (Exception e) {
+            cluster.closeAsync().get();
+            throw e;
+        }
         return new LocalFlinkCluster(cluster, restPort, prometheusPort);
+    }
+
+    /**
+     * {@link #start} on ports {@link FreePorts} picks (the Prometheus reporter only with {@code
+     * prometheus}), started again on new ones, at most {@value #START_ATTEMPTS} times, when a port
+     * was taken between the pick and the bind: the ports are in the ephemeral range every client
+     * socket of the tests beside it draws from (a CI run lost the REST port so).
+     */
+    public static LocalFlinkCluster startOnFreePorts(
+            boolean prometheus, int slots, Configuration extra) throws Exception {
+        for (int attempt = 1; ; attempt++) {
+            int[] ports = dev.floodgate.testkit.net.FreePorts.several(2);
+            try {
+                return start(ports[0], prometheus ? ports[1] : 0, slots, extra);
+            } catch (Exception e) {
+                if (attempt >= START_ATTEMPTS || !portTaken(e)) {
+                    throw e;
+                }
+            }
+        }
+    }
+
+    static final int START_ATTEMPTS = 3;
+
+    private static boolean portTaken(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof java.net.BindException
+                    || (t instanceof IllegalArgumentException
+                            && t.getMessage() != null
+                            && t.getMessage().contains("already in use"))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
