@@ -37,8 +37,8 @@ import org.apache.flink.metrics.MetricGroup;
  *   <li>Hot key: a customer above the {@link HotKeyPolicy} rate, counted on the events' log
  *       timestamps (so reading a backlog fast is not a hot key), is logged, rate limited, by name;
  *       its sheddable events are shed ({@code hot_key}, counted in {@code hotKeySheds}) while its
- *       channel's service is the bottleneck ({@link #serviceBound(Channel, ChannelDemand, LaneLoad,
- *       long)}), whatever their predicted wait.
+ *       channel's service is the bottleneck ({@link #serviceBoundNow(Channel, ChannelDemand,
+ *       LaneLoad, long)}), whatever their predicted wait.
  * </ol>
  *
  * <p>State: operator-local, not checkpointed (demand and hot-key rates, corrections, peak
@@ -99,7 +99,7 @@ final class PredictiveAdmission implements Admission {
             if (logClock < hotUntil) {
                 hotKeys.hot(
                         event.customerId, logClock, hotUntil, rates.ratePerSecond(slot, logClock));
-                if (serviceBound(event.channel, d, lane, nowMillis)) {
+                if (serviceBoundNow(event.channel, d, lane, nowMillis)) {
                     hotKeySheds.inc();
                     return ShedReason.HOT_KEY;
                 }
@@ -117,7 +117,7 @@ final class PredictiveAdmission implements Admission {
      * deferring them only makes them later (the 6x demo shed a hot chat customer's events 10 s
      * after the flood's backlog was gone, with the chat service 1% busy).
      */
-    private boolean serviceBound(Channel c, ChannelDemand d, LaneLoad lane, long now) {
+    private boolean serviceBoundNow(Channel c, ChannelDemand d, LaneLoad lane, long now) {
         double rate = lane.completionRate(now);
         return rate > 0 && serviceBound(d, peak[c.ordinal()].observe(rate, now));
     }

@@ -54,7 +54,7 @@ final class WaitCorrection {
     void relax(boolean calm, long now) {
         long since = relaxedAt == Long.MIN_VALUE ? 0 : now - relaxedAt;
         relaxedAt = now;
-        if (calm && since > 0) {
+        if (calm && since > 0 && factor != 1) {
             factor = 1 + (factor - 1) * Math.pow(0.5, (double) since / RELAX_HALF_LIFE_MILLIS);
         }
     }

@@ -4,6 +4,7 @@ import static dev.floodgate.model.Channel.CHAT;
 import static dev.floodgate.model.Priority.NORMAL;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.floodgate.model.Channel;
 import dev.floodgate.model.Interaction;
@@ -20,6 +21,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
+import java.net.http.HttpConnectTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -300,16 +302,14 @@ class HttpsProcessorTest {
             try {
                 Interaction e = ShedEvents.chat("c1", 1, "hello", 1000);
                 Throwable error =
-                        org.assertj.core.api.Assertions.catchThrowable(
-                                        () -> p.process(e).get(30, TimeUnit.SECONDS))
-                                .getCause();
+                        catchThrowable(() -> p.process(e).get(30, TimeUnit.SECONDS)).getCause();
                 // the JDK client names the failed handshake; now and then (in 3 of 8 runs where
                 // the server read the hello before answering) it waits for its connect timeout
                 // instead. Either way the service's failure, for the circuit, never a dead letter
                 if (error instanceof ProcessingException pe) {
                     assertThat(pe.kind()).isEqualTo(ProcessingException.Kind.SERVICE);
                 } else {
-                    assertThat(error).isInstanceOf(java.net.http.HttpConnectTimeoutException.class);
+                    assertThat(error).isInstanceOf(HttpConnectTimeoutException.class);
                     assertThat(ProcessEvents.kindOf(error))
                             .isEqualTo(ProcessingException.Kind.TRANSIENT);
                 }

@@ -9,6 +9,8 @@ import dev.floodgate.model.ShedReason;
 import dev.floodgate.testing.ShedEvents;
 import dev.floodgate.testing.TestPolicies;
 import java.time.Duration;
+import java.util.Map;
+import java.util.TreeMap;
 import org.apache.flink.metrics.groups.UnregisteredMetricsGroup;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -230,7 +232,7 @@ class PredictiveAdmissionTest {
         assertThat(shedByReason(now, 30_000, 40, room)).as("calm, the lane has room").isEmpty();
         now += 30_000;
         // flood: 500/s, the loud customer still at 20/s
-        java.util.Map<String, Integer> flood = shedByReason(now, 30_000, 500, full);
+        Map<String, Integer> flood = shedByReason(now, 30_000, 500, full);
         assertThat(flood).containsOnlyKeys("loud/NORMAL/hot_key");
         assertThat(flood.get("loud/NORMAL/hot_key")).isGreaterThan(500);
         now += 30_000;
@@ -247,9 +249,8 @@ class PredictiveAdmissionTest {
      * {@code from}: half of them, at most 20/s, from customer {@code loud}, a tenth {@code high};
      * returns the sheds by customer, priority and reason.
      */
-    private java.util.Map<String, Integer> shedByReason(
-            long from, long millis, int perSecond, Lane lane) {
-        java.util.Map<String, Integer> shed = new java.util.TreeMap<>();
+    private Map<String, Integer> shedByReason(long from, long millis, int perSecond, Lane lane) {
+        Map<String, Integer> shed = new TreeMap<>();
         long step = 1_000 / perSecond;
         int loudEvery = perSecond / 20;
         for (long t = from, i = 0; t < from + millis; t += step, i++) {

@@ -1,6 +1,8 @@
 package dev.floodgate.testkit.flink;
 
+import dev.floodgate.testkit.net.FreePorts;
 import java.io.IOException;
+import java.net.BindException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
@@ -32,6 +34,8 @@ public final class LocalFlinkCluster implements AutoCloseable {
         this.restPort = restPort;
         this.prometheusPort = prometheusPort;
     }
+
+    static final int START_ATTEMPTS = 3;
 
     /** Starts the cluster; {@code prometheusPort} 0 leaves the Prometheus reporter out. */
     public static LocalFlinkCluster start(
@@ -79,7 +83,7 @@ public final class LocalFlinkCluster implements AutoCloseable {
     public static LocalFlinkCluster startOnFreePorts(
             boolean prometheus, int slots, Configuration extra) throws Exception {
         for (int attempt = 1; ; attempt++) {
-            int[] ports = dev.floodgate.testkit.net.FreePorts.several(2);
+            int[] ports = FreePorts.several(2);
             try {
                 return start(ports[0], prometheus ? ports[1] : 0, slots, extra);
             } catch (Exception e) {
@@ -90,11 +94,9 @@ public final class LocalFlinkCluster implements AutoCloseable {
         }
     }
 
-    static final int START_ATTEMPTS = 3;
-
     private static boolean portTaken(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof java.net.BindException
+            if (t instanceof BindException
                     || (t instanceof IllegalArgumentException
                             && t.getMessage() != null
                             && t.getMessage().contains("already in use"))) {

@@ -3,9 +3,13 @@ package dev.floodgate.testkit.net;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Free TCP ports on 127.0.0.1 for the servers a test or tool starts. Several ports are taken from
@@ -29,13 +33,12 @@ public final class FreePorts {
     /** A socket bound to a random free port below the ephemeral range, or to any free port. */
     private static ServerSocket belowEphemeral() throws IOException {
         int ephemeral = ephemeralStart();
-        java.util.concurrent.ThreadLocalRandom random =
-                java.util.concurrent.ThreadLocalRandom.current();
+        ThreadLocalRandom random = ThreadLocalRandom.current();
         for (int attempt = 0; ephemeral > LOWEST + 1_000 && attempt < 100; attempt++) {
             ServerSocket s = new ServerSocket();
             try {
                 s.bind(
-                        new java.net.InetSocketAddress(
+                        new InetSocketAddress(
                                 InetAddress.getLoopbackAddress(),
                                 random.nextInt(LOWEST, ephemeral)),
                         1);
@@ -52,8 +55,7 @@ public final class FreePorts {
         try {
             // read line by line: a /proc file reports size 0, and a read by size got "3"
             String range =
-                    java.nio.file.Files.readAllLines(
-                                    java.nio.file.Path.of("/proc/sys/net/ipv4/ip_local_port_range"))
+                    Files.readAllLines(Path.of("/proc/sys/net/ipv4/ip_local_port_range"))
                             .get(0)
                             .trim();
             return Integer.parseInt(range.split("\\s+")[0]);
