@@ -1,6 +1,7 @@
 package dev.floodgate.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.util.Iterator;
 
 /**
  * Commits a job's output at the end of the log, as the raw pipe does: a watcher thread reads the
@@ -61,6 +62,62 @@ final class EndOfLogTrigger implements AutoCloseable {
     }
 
     /**
+     * Where the checkpoint's time went, from the REST API's statistics: its end-to-end duration and
+     * size, and per task its slowest subtask's synchronous and asynchronous snapshot and alignment.
+     */
+    private String timing(long checkpointId) {
+        try {
+            JsonNode d = ctx.rest().get("/jobs/" + jobId + "/checkpoints/details/" + checkpointId);
+            JsonNode vertices = ctx.rest().get("/jobs/" + jobId).path("vertices");
+            StringBuilder b =
+                    new StringBuilder(
+                            String.format(
+                                    " (%d ms end to end, %.1f MB",
+                                    d.path("end_to_end_duration").asLong(),
+                                    d.path("state_size").asLong() / 1e6));
+            for (Iterator<String> it = d.path("tasks").fieldNames(); it.hasNext(); ) {
+                String vertex = it.next();
+                JsonNode s =
+                        ctx.rest()
+                                .get(
+                                        "/jobs/"
+                                                + jobId
+                                                + "/checkpoints/details/"
+                                                + checkpointId
+                                                + "/subtasks/"
+                                                + vertex)
+                                .path("summary");
+                b.append(
+                        String.format(
+                                "; %s: slowest subtask's sync %d, async %d, alignment %d, start"
+                                        + " delay %d ms; largest subtask %.1f MB",
+                                vertexName(vertices, vertex),
+                                s.path("checkpoint_duration").path("sync").path("max").asLong(),
+                                s.path("checkpoint_duration").path("async").path("max").asLong(),
+                                s.path("alignment").path("duration").path("max").asLong(),
+                                s.path("start_delay").path("max").asLong(),
+                                s.path("state_size").path("max").asLong() / 1e6));
+            }
+            return b.append(')').toString();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return " (statistics not read: interrupted)";
+        } catch (Exception e) {
+            return " (statistics not readable: " + e + ")";
+        }
+    }
+
+    private static String vertexName(JsonNode vertices, String vertex) {
+        for (JsonNode v : vertices) {
+            if (v.path("id").asText().equals(vertex)) {
+                String name = v.path("name").asText();
+                return name.length() > 40 ? name.substring(0, 40) + "..." : name;
+            }
+        }
+        return vertex;
+    }
+
+    /**
      * How the triggered checkpoint ended (completed, or failed by the job's cancel if a periodic
      * one committed everything first), waiting up to a minute for it; read once, then remembered.
      * Call after {@link #close}.
@@ -80,7 +137,9 @@ final class EndOfLogTrigger implements AutoCloseable {
                     JsonNode op = r.path("operation");
                     return result =
                             op.has("checkpointId")
-                                    ? "completed, checkpoint " + op.path("checkpointId").asLong()
+                                    ? "completed, checkpoint "
+                                            + op.path("checkpointId").asLong()
+                                            + timing(op.path("checkpointId").asLong())
                                     : "failed: " + op.path("failureCause").path("class").asText();
                 }
                 Thread.sleep(50);

@@ -87,6 +87,7 @@ final class HttpBench {
             }
             List<Round> rounds = new ArrayList<>();
             for (int i = 1; i <= o.repeats; i++) {
+                ThroughputBench.collectHeap(); // no run pays for another's garbage
                 ProcessCpu dryCpu = new ProcessCpu();
                 LiveJobRun.Measured d = job(ctx, "bench.http-dry-" + i, log, dry);
                 double dryPerCpu = o.httpEvents / dryCpu.cpuSeconds();
@@ -168,6 +169,7 @@ final class HttpBench {
             BenchContext ctx, InstantService service, String name, String log, String[] args)
             throws Exception {
         long requests0 = service.requests();
+        ThroughputBench.collectHeap();
         ProcessCpu cpu = new ProcessCpu();
         LiveJobRun.Measured m = job(ctx, name, log, args);
         double perCpu = ctx.options.httpEvents / cpu.cpuSeconds();

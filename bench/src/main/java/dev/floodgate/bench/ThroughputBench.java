@@ -142,6 +142,7 @@ final class ThroughputBench {
         BenchResults r = ctx.results;
         boolean first = i == 1;
         Topics.create(ctx.bootstrap, 4, Duration.ofDays(1), "bench.raw-copy-" + i);
+        collectHeap();
         ProcessCpu rawCpu = new ProcessCpu();
         RawRun raw;
         try (ThreadCpu rawThreads = new ThreadCpu()) {
@@ -152,6 +153,7 @@ final class ThroughputBench {
         }
         double rawPerCpu = o.events / rawCpu.cpuSeconds();
         double rawShare = rawCpu.machineShare();
+        collectHeap();
         Instant jobStart = Instant.now();
         ProcessCpu jobCpu = new ProcessCpu();
         ThreadCpu jobThreads = new ThreadCpu();
@@ -173,6 +175,7 @@ final class ThroughputBench {
         double jobShare = jobCpu.machineShare();
         // The same job again, committing like the raw pipe: a checkpoint as soon as the sinks have
         // sent the last event
+        collectHeap();
         LiveJobRun.Measured atEnd =
                 LiveJobRun.run(
                         ctx,
@@ -186,6 +189,7 @@ final class ThroughputBench {
         if (o.compareInterval.isPresent() || !o.compareConf.isEmpty()) {
             Duration other = o.compareInterval.orElse(o.checkpointInterval);
             Configuration otherConf = Configuration.fromMap(o.compareConf);
+            collectHeap();
             ProcessCpu otherCpu = new ProcessCpu();
             LiveJobRun.Measured otherJob =
                     LiveJobRun.run(
@@ -198,6 +202,7 @@ final class ThroughputBench {
                             null,
                             other);
             double otherPerCpu = o.events / otherCpu.cpuSeconds();
+            collectHeap();
             LiveJobRun.Measured otherAtEnd =
                     LiveJobRun.run(
                             ctx,
@@ -398,6 +403,16 @@ final class ThroughputBench {
     /** A pass of work that compiles the code paths of the measured one. */
     interface Pass {
         void run(int pass) throws Exception;
+    }
+
+    /**
+     * A full collection before each measured run, so that no run pays for another's garbage: every
+     * job leaves its whole keyed state (the ordering's ids, hundreds of MB) in the old generation,
+     * and G1 reclaims it only once its occupancy threshold is crossed, in whichever run comes then
+     * (docs/benchmarks.md, run T). A TaskManager holds one job's live state; so does a run now.
+     */
+    static void collectHeap() {
+        System.gc();
     }
 
     /** A warm-up pass with less JIT compilation than this share of its time ends the warm-up. */
