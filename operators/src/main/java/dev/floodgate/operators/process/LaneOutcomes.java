@@ -20,13 +20,13 @@ import org.slf4j.LoggerFactory;
  * circuit as it happens ({@link Attempts}).
  *
  * <p>Threads: results and failed attempts arrive on the processor's or the retry scheduler's
- * threads and are handed to the task thread through the mailbox, a burst in one mail ({@link
- * OutcomeInbox}, from {@link MailboxResult} and {@link LaneAttempts#attemptFailed}); all of this
- * runs on the task thread except what those threads do themselves: stamp the answer's arrival and a
- * retry's start on the {@link Pending} (volatile fields), and ask {@link LaneAttempts#mayRetry}
- * (the circuit's volatile state, the settle's concurrent set of abandoned calls). No state of its
- * own: the admitted events and the lanes are the operator's. Timers: a "not now" registers a
- * processing-time timer that makes its event ready again.
+ * threads and are handed to the task thread through the mailbox ({@link MailboxResult}, {@link
+ * LaneAttempts#attemptFailed}); all of this runs on the task thread except what those threads do
+ * themselves: stamp the answer's arrival and a retry's start on the {@link Pending} (volatile
+ * fields), and ask {@link LaneAttempts#mayRetry} (the circuit's volatile state, the settle's
+ * concurrent set of abandoned calls). No state of its own: the admitted events and the lanes are
+ * the operator's. Timers: a "not now" registers a processing-time timer that makes its event ready
+ * again.
  */
 final class LaneOutcomes {
     /** The operator's logger: the alerts' runbooks name it ("logger ProcessInLanes"). */
@@ -35,7 +35,6 @@ final class LaneOutcomes {
     private final ProcessEvents calls;
     private final ProcessingConfig processing;
     private final MailboxExecutor mailbox;
-    private final OutcomeInbox inbox;
     private final ProcessingTimeService time;
     private final AdmittedEvents admitted;
     private final Admission admission;
@@ -64,7 +63,6 @@ final class LaneOutcomes {
         this.calls = calls;
         this.processing = processing;
         this.mailbox = mailbox;
-        this.inbox = new OutcomeInbox(mailbox);
         this.time = time;
         this.admitted = admitted;
         this.admission = admission;
@@ -119,7 +117,6 @@ final class LaneOutcomes {
                         p.event,
                         new MailboxResult(
                                 mailbox,
-                                inbox,
                                 o -> completed(p, o),
                                 () -> p.arrived(time.getCurrentProcessingTime())),
                         new LaneAttempts(p))
@@ -150,7 +147,11 @@ final class LaneOutcomes {
 
         @Override
         public void attemptFailed(Throwable error) {
-            inbox.post(() -> failedAttempt(p, error));
+            try {
+                mailbox.execute(() -> failedAttempt(p, error), "lane attempt failed");
+            } catch (java.util.concurrent.RejectedExecutionException closed) {
+                // the task is closing
+            }
         }
 
         @Override

@@ -9,14 +9,12 @@ import org.apache.flink.streaming.api.functions.async.ResultFuture;
 
 /**
  * Hands one call's outcome from the thread that completed it (the processor's, or the retry
- * scheduler's) to the task thread, through the lanes' {@link OutcomeInbox} (the outcomes of one
- * batch request usually reach the task in one mail). After the task has closed the outcome is
- * dropped: the event is in the last checkpoint and is called again on restore. A crash goes to the
- * mailbox on its own, and fails the task.
+ * scheduler's) to the task thread, through the mailbox, as Flink's async operator does. After the
+ * task has closed the outcome is dropped: the event is in the last checkpoint and is called again
+ * on restore.
  */
 final class MailboxResult implements ResultFuture<ProcessOutcome> {
     private final MailboxExecutor mailbox;
-    private final OutcomeInbox inbox;
     private final Consumer<ProcessOutcome> onTaskThread;
     private final Runnable onArrival;
 
@@ -25,12 +23,8 @@ final class MailboxResult implements ResultFuture<ProcessOutcome> {
      * the mailbox (to time the call without the task's own delay).
      */
     MailboxResult(
-            MailboxExecutor mailbox,
-            OutcomeInbox inbox,
-            Consumer<ProcessOutcome> onTaskThread,
-            Runnable onArrival) {
+            MailboxExecutor mailbox, Consumer<ProcessOutcome> onTaskThread, Runnable onArrival) {
         this.mailbox = mailbox;
-        this.inbox = inbox;
         this.onTaskThread = onTaskThread;
         this.onArrival = onArrival;
     }
@@ -39,7 +33,11 @@ final class MailboxResult implements ResultFuture<ProcessOutcome> {
     public void complete(Collection<ProcessOutcome> result) {
         ProcessOutcome o = result.iterator().next();
         onArrival.run();
-        inbox.post(() -> onTaskThread.accept(o));
+        try {
+            mailbox.execute(() -> onTaskThread.accept(o), "lane result");
+        } catch (RejectedExecutionException closed) {
+            // the task is closing
+        }
     }
 
     @Override
