@@ -77,8 +77,7 @@ public final class LocalFlinkCluster implements AutoCloseable {
     /**
      * {@link #start} on ports {@link FreePorts} picks (the Prometheus reporter only with {@code
      * prometheus}), started again on new ones, at most {@value #START_ATTEMPTS} times, when a port
-     * was taken between the pick and the bind: the ports are in the ephemeral range every client
-     * socket of the tests beside it draws from (a CI run lost the REST port so).
+     * was taken between the pick and the bind (another process may bind any port meanwhile).
      */
     public static LocalFlinkCluster startOnFreePorts(
             boolean prometheus, int slots, Configuration extra) throws Exception {

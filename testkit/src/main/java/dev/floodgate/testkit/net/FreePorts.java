@@ -30,9 +30,12 @@ public final class FreePorts {
 
     private static final int LOWEST = 10_000;
 
+    /** The first port of the kernel's ephemeral range, read once. */
+    private static final int EPHEMERAL_START = ephemeralStart();
+
     /** A socket bound to a random free port below the ephemeral range, or to any free port. */
     private static ServerSocket belowEphemeral() throws IOException {
-        int ephemeral = ephemeralStart();
+        int ephemeral = EPHEMERAL_START;
         ThreadLocalRandom random = ThreadLocalRandom.current();
         for (int attempt = 0; ephemeral > LOWEST + 1_000 && attempt < 100; attempt++) {
             ServerSocket s = new ServerSocket();
