@@ -212,24 +212,33 @@ final class Attempts implements BiConsumer<String, Throwable> {
         }
     }
 
+    /**
+     * The timeout takes the flag before it tells the listener: a call that succeeds meanwhile is
+     * dropped, so the listener never hears of a timeout whose event then completes as a success.
+     */
     private void timeOut() {
-        if (!done.get()) {
+        if (done.compareAndSet(false, true)) {
             listener.attemptFailed(
                     new java.util.concurrent.TimeoutException("processing timed out"));
+            finish(fn.timedOut(event));
         }
-        complete(fn.timedOut(event));
     }
 
     private void complete(ProcessOutcome outcome) {
         if (done.compareAndSet(false, true)) {
-            cancel(timeout);
-            cancel(retry);
-            CompletableFuture<String> call = current;
-            if (call != null && !call.isDone()) {
-                call.cancel(true); // nobody waits for it any more: free the service
-            }
-            result.complete(Collections.singleton(outcome));
+            finish(outcome);
         }
+    }
+
+    /** Completes the result; only the one caller that took the {@code done} flag gets here. */
+    private void finish(ProcessOutcome outcome) {
+        cancel(timeout);
+        cancel(retry);
+        CompletableFuture<String> call = current;
+        if (call != null && !call.isDone()) {
+            call.cancel(true); // nobody waits for it any more: free the service
+        }
+        result.complete(Collections.singleton(outcome));
     }
 
     private static void cancel(Future<?> task) {

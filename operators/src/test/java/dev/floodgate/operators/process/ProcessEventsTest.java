@@ -11,6 +11,8 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -246,6 +248,48 @@ class ProcessEventsTest {
         assertThat(results)
                 .as("%d of %d timed out", timedOut, runs)
                 .allSatisfy(r -> assertThat(r.completions.get()).isEqualTo(1));
+    }
+
+    /**
+     * The race of the timeout with a success, held open: the call succeeds while the timeout is
+     * being told to the listener (the lanes' circuit). Before the fix the success won the result
+     * and the circuit had counted a timeout against a call that answered.
+     */
+    @Test
+    void theListenerHearsOfATimeoutOnlyWhenTheEventTimesOut() throws Exception {
+        ProcessingConfig cfg = FAST_RETRIES.withTotalTimeout(Duration.ofMillis(20));
+        fn = open(new Scripted(attempt -> new CompletableFuture<>()), cfg);
+        CompletableFuture<String> call = new CompletableFuture<>();
+        CountDownLatch told = new CountDownLatch(1);
+        CountDownLatch answered = new CountDownLatch(1);
+        List<Throwable> failures = new CopyOnWriteArrayList<>();
+        Attempts.Listener listener =
+                new Attempts.Listener() {
+                    @Override
+                    public void attemptFailed(Throwable error) {
+                        failures.add(error);
+                        told.countDown();
+                        try { // the call answers while the timeout is told
+                            answered.await(10, TimeUnit.SECONDS);
+                        } catch (InterruptedException e) {
+                            Thread.currentThread().interrupt();
+                        }
+                    }
+                };
+        Result result = new Result();
+        new Attempts(fn, fn.scheduler(), cfg, event(1), result, listener).follow(call);
+        assertThat(told.await(10, TimeUnit.SECONDS)).isTrue();
+        call.complete("answered as the deadline passed");
+        answered.countDown();
+
+        ProcessOutcome o = result.await();
+        awaitQuiet(fn);
+        assertThat(failures)
+                .singleElement()
+                .isInstanceOf(java.util.concurrent.TimeoutException.class);
+        assertThat(o.failed).as("the outcome is the timeout the listener heard of").isNotNull();
+        assertThat(o.failed.error).isEqualTo("TimeoutException: processing timed out");
+        assertThat(result.completions.get()).isEqualTo(1);
     }
 
     @Test
