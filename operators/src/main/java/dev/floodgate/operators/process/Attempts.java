@@ -215,12 +215,16 @@ final class Attempts implements BiConsumer<String, Throwable> {
     /**
      * The timeout takes the flag before it tells the listener: a call that succeeds meanwhile is
      * dropped, so the listener never hears of a timeout whose event then completes as a success.
+     * The result is completed even if the listener throws: the flag is taken, nothing else would.
      */
     private void timeOut() {
         if (done.compareAndSet(false, true)) {
-            listener.attemptFailed(
-                    new java.util.concurrent.TimeoutException("processing timed out"));
-            finish(fn.timedOut(event));
+            try {
+                listener.attemptFailed(
+                        new java.util.concurrent.TimeoutException("processing timed out"));
+            } finally {
+                finish(fn.timedOut(event));
+            }
         }
     }
 

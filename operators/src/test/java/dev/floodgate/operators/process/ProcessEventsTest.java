@@ -293,6 +293,27 @@ class ProcessEventsTest {
     }
 
     @Test
+    void aListenerThatThrowsOnATimeoutStillLetsTheEventTimeOut() throws Exception {
+        ProcessingConfig cfg = FAST_RETRIES.withTotalTimeout(Duration.ofMillis(20));
+        fn = open(new Scripted(attempt -> new CompletableFuture<>()), cfg);
+        CompletableFuture<String> call = new CompletableFuture<>();
+        Attempts.Listener throwing =
+                new Attempts.Listener() {
+                    @Override
+                    public void attemptFailed(Throwable error) {
+                        throw new IllegalStateException("a listener's bug");
+                    }
+                };
+        Result result = new Result();
+        new Attempts(fn, fn.scheduler(), cfg, event(1), result, throwing).follow(call);
+
+        ProcessOutcome o = result.await();
+        assertThat(o.failed.error).isEqualTo("TimeoutException: processing timed out");
+        assertThat(call).as("nobody waits for the call any more").isCancelled();
+        assertThat(result.completions.get()).isEqualTo(1);
+    }
+
+    @Test
     void aRuntimeExceptionThrownByTheProcessorIsAFailedCallAndRetried() throws Exception {
         Scripted processor =
                 new Scripted(
